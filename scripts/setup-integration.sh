@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what the integration layers need on a fresh Debian machine, idempotently:
+#   - Debian's chromium (driven by playwright-core), and the headers/tools code-server's native modules build with
+#   - code-server 4.100.3 (= VS Code 1.100.3, the newest whose engines accept Node 20) into ./.code-server (git-ignored)
+# Nothing here downloads a browser or a VS Code build: both come from apt and the npm registry.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+CODE_SERVER_VERSION="${CODE_SERVER_VERSION:-4.100.3}"
+CODE_SERVER_DIR="${CODE_SERVER_DIR:-$ROOT/.code-server}"
+
+need_apt=0
+command -v chromium >/dev/null 2>&1 || need_apt=1
+command -v rg >/dev/null 2>&1 || need_apt=1
+dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt=1
+if [ "$need_apt" = 1 ]; then
+  if [ "$(id -u)" != 0 ]; then echo "setup-integration: need root for apt-get (chromium libkrb5-dev ripgrep)" >&2; exit 1; fi
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium libkrb5-dev ripgrep python3 make g++ pkg-config
+fi
+
+# @vscode/ripgrep's postinstall downloads rg from GitHub, which is unreachable here. It first looks in
+# $TMPDIR/vscode-ripgrep-cache-<version>/ for the release tarball, so seed that with Debian's rg.
+seed_rg() {
+  local dir="${TMPDIR:-/tmp}/vscode-ripgrep-cache-$1" tmp
+  local tgz="$dir/ripgrep-$2-x86_64-unknown-linux-musl.tar.gz"
+  [ -f "$tgz" ] && return 0
+  mkdir -p "$dir"; tmp="$(mktemp -d)"; cp "$(command -v rg)" "$tmp/rg"
+  tar czf "$tgz" -C "$tmp" rg; rm -rf "$tmp"
+}
+seed_rg 1.15.11 v13.0.0-10
+
+# The postinstall of code-server builds native modules; as root it needs unsafe-perm, and node-pty's
+# `npx node-gyp` needs npm_config_yes because ~/.npmrc may say yes=false.
+if [ ! -d "$CODE_SERVER_DIR/node_modules/code-server/lib/vscode/extensions/node_modules" ]; then
+  mkdir -p "$CODE_SERVER_DIR"
+  [ -f "$CODE_SERVER_DIR/package.json" ] || echo '{"private":true}' > "$CODE_SERVER_DIR/package.json"
+  ( cd "$CODE_SERVER_DIR" && npm_config_unsafe_perm=true npm_config_yes=true \
+      npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" )
+fi
+echo "setup-integration: chromium $(chromium --version 2>/dev/null | awk '{print $2}'), code-server $CODE_SERVER_VERSION in $CODE_SERVER_DIR"

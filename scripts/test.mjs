@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// Runs every test layer and ends with one line: "N passed, N failed, N skipped".
+//   1. unit         node:test over src/core and src/cli (test/unit/**/*.test.ts, through tsx)
+//   2. extension    the mocha suite inside a real VS Code's extension host (code-server + Chromium)
+//   3. ui           what a person sees in that VS Code (Problems panel, hovers, report panel)
+// Layers 2-3 need Debian's chromium and code-server in ./.code-server (scripts/setup-integration.sh);
+// without them they are skipped with a message saying so. `--unit` runs layer 1 only.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const only = argv.includes('--unit') ? 'unit' : undefined;
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const skippedLayers = [];
+let failedLayers = 0;
+
+function findTests(dir) {
+  if (!fs.existsSync(dir)) return [];
+  const out = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...findTests(p));
+    else if (/\.test\.(ts|mjs|js)$/.test(e.name)) out.push(p);
+  }
+  return out.sort();
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...opts.env } });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+// Build once: the CLI tests run dist/cli.js and the integration layers load dist/extension.js.
+if (run(process.execPath, ['esbuild.js']) !== 0) {
+  console.error('build failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+// ---- layer 1: unit ----
+{
+  const files = findTests(path.join(root, 'test', 'unit'));
+  const tap = path.join(os.tmpdir(), `model-inspect-unit-${process.pid}.tap`);
+  const status = run(process.execPath, [
+    '--import', 'tsx', '--test', '--test-concurrency=2',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    ...files,
+  ]);
+  const text = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
+  fs.rmSync(tap, { force: true });
+  const num = (k) => Number((new RegExp(`^# ${k} (\\d+)`, 'm').exec(text) ?? [])[1] ?? 0);
+  totals.passed += num('pass');
+  totals.failed += num('fail') + num('cancelled');
+  totals.skipped += num('skipped') + num('todo');
+  if (status !== 0) { failedLayers++; if (num('fail') === 0) totals.failed++; }
+  console.log(`unit: ${num('pass')} passed, ${num('fail')} failed, ${num('skipped')} skipped`);
+}
+
+// ---- layers 2 and 3: a real VS Code ----
+if (only !== 'unit') {
+  const runner = path.join(root, 'test', 'integration', 'run.mjs');
+  const codeServer = path.join(root, '.code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+  const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  const missing = [];
+  if (!fs.existsSync(process.env.CODE_SERVER_DIR ? path.join(process.env.CODE_SERVER_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js') : codeServer)) missing.push('code-server (./.code-server)');
+  if (!fs.existsSync(chromium)) missing.push(`chromium (${chromium})`);
+  if (!fs.existsSync(runner)) missing.push('test/integration/run.mjs');
+  for (const layer of ['extension', 'ui']) {
+    if (missing.length) {
+      skippedLayers.push(`${layer}: skipped, missing ${missing.join(' and ')}; run 'bash scripts/setup-integration.sh' to install them`);
+      continue;
+    }
+    const result = path.join(os.tmpdir(), `model-inspect-${layer}-${process.pid}.json`);
+    const status = run(process.execPath, [runner, '--layer', layer, '--result', result]);
+    let counts = { passed: 0, failed: status === 0 ? 0 : 1, skipped: 0 };
+    try { counts = JSON.parse(fs.readFileSync(result, 'utf8')); } catch { /* the runner died before writing: counted as one failure */ }
+    fs.rmSync(result, { force: true });
+    totals.passed += counts.passed;
+    totals.failed += counts.failed;
+    totals.skipped += counts.skipped;
+    if (status !== 0) failedLayers++;
+    console.log(`${layer}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  }
+}
+
+for (const s of skippedLayers) console.log(`NOTE ${s}`);
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(failedLayers || totals.failed ? 1 : 0);

@@ -1,0 +1,37 @@
+import type { Finding, Severity } from '../core/findings.ts';
+import type { FlagSpec, ParsedArgs } from './args.ts';
+
+export interface CliIO {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** Asks for a secret on the terminal (key passwords); undefined when there is no terminal. */
+  prompt?: (question: string, secret: boolean) => Promise<string>;
+  signal?: AbortSignal;
+}
+
+export interface CommandResult {
+  findings: Finding[];
+  /** Extra top-level fields for the JSON report (e.g. `files`, `signatures`, `checks`). */
+  json?: Record<string, unknown>;
+  /** Text printed before the findings in text format (tables, summaries). */
+  text?: string;
+  /**
+   * Overrides the exit code derived from --fail-on (e.g. `verify`: 0 verified, 1 not verified).
+   */
+  exitCode?: number;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  flags: Readonly<Record<string, FlagSpec>>;
+  /** Minimum and maximum number of positional arguments. */
+  positionals: { min: number; max?: number; metavar: string };
+  run(args: ParsedArgs, io: CliIO): Promise<CommandResult>;
+}
+
+export type OutputFormat = 'text' | 'json' | 'sarif';
+export type FailOn = Severity | 'never';

@@ -1,0 +1,147 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { atLeast } from '../core/findings.ts';
+import { toJsonReport } from '../core/output/json.ts';
+import { toSarif } from '../core/output/sarif.ts';
+import { formatFindings, summaryLine } from '../core/output/text.ts';
+import { flagHelp, parseArgs, UsageError, type FlagSpec } from './args.ts';
+import { COMMANDS } from './commands/index.ts';
+import type { CliIO, Command, CommandResult, FailOn, OutputFormat } from './command.ts';
+import { VERSION } from './version.ts';
+
+export const COMMON_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  format: { value: true, short: 'f', metavar: 'text|json|sarif', description: 'output format (default text)' },
+  'fail-on': { value: true, metavar: 'error|warning|info|never', description: 'exit 1 when a finding is at or above this severity (default error)' },
+  output: { value: true, short: 'o', metavar: 'FILE', description: 'write the report to FILE instead of standard output' },
+  'no-color': { description: 'no ANSI colours in text output (also NO_COLOR=1)' },
+  help: { short: 'h', description: 'show help for the command' },
+};
+
+function usage(): string {
+  const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return [
+    `model-inspect ${VERSION}: model supply chain inspection (offline by default)`,
+    '',
+    'usage: model-inspect <command> [paths…] [options]',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}${c.summary}`),
+    '',
+    'common options:',
+    flagHelp(COMMON_FLAGS),
+    '',
+    'exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or I/O error',
+    "run 'model-inspect <command> --help' for a command's options",
+  ].join('\n');
+}
+
+function commandHelp(cmd: Command): string {
+  return [`usage: model-inspect ${cmd.usage}`, '', cmd.summary, '', 'options:', flagHelp({ ...cmd.flags, ...COMMON_FLAGS })].join('\n');
+}
+
+function exitCodeFor(result: CommandResult, failOn: FailOn): number {
+  if (result.exitCode !== undefined) return result.exitCode;
+  if (failOn === 'never') return 0;
+  return result.findings.some((f) => atLeast(f.severity, failOn)) ? 1 : 0;
+}
+
+export function render(result: CommandResult, format: OutputFormat, io: CliIO, color: boolean): string {
+  if (format === 'json') return JSON.stringify(toJsonReport(result.findings, io.cwd, result.json ?? {}), null, 2) + '\n';
+  if (format === 'sarif') return JSON.stringify(toSarif(result.findings, io.cwd, { toolVersion: VERSION }), null, 2) + '\n';
+  const parts: string[] = [];
+  if (result.text) parts.push(result.text.trimEnd());
+  if (result.findings.length) parts.push(formatFindings(result.findings, io.cwd, { color }));
+  parts.push(summaryLine(result.findings));
+  return parts.join('\n\n') + '\n';
+}
+
+/** Runs the CLI and returns its exit code (never throws; never calls process.exit). */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout(VERSION + '\n');
+    return 0;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    io.stderr(`model-inspect: unknown command '${name}'\n\n${usage()}\n`);
+    return 2;
+  }
+  let format: OutputFormat = 'text';
+  let failOn: FailOn = 'error';
+  let args;
+  try {
+    args = parseArgs(rest, { ...cmd.flags, ...COMMON_FLAGS });
+    if (args.has('help')) {
+      io.stdout(commandHelp(cmd) + '\n');
+      return 0;
+    }
+    const f = args.get('format') ?? 'text';
+    if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif, not '${f}'`);
+    format = f;
+    const fo = args.get('fail-on') ?? 'error';
+    if (fo !== 'error' && fo !== 'warning' && fo !== 'info' && fo !== 'never') throw new UsageError(`--fail-on must be error, warning, info or never, not '${fo}'`);
+    failOn = fo;
+    const n = args.positionals.length;
+    if (n < cmd.positionals.min) throw new UsageError(`missing ${cmd.positionals.metavar}`);
+    if (cmd.positionals.max !== undefined && n > cmd.positionals.max) throw new UsageError(`too many arguments: ${args.positionals.slice(cmd.positionals.max).join(' ')}`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`model-inspect ${cmd.name}: ${e.message}\nusage: model-inspect ${cmd.usage}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  let result: CommandResult;
+  try {
+    result = await cmd.run(args, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`model-inspect ${cmd.name}: ${e.message}\nusage: model-inspect ${cmd.usage}\n`);
+      return 2;
+    }
+    io.stderr(`model-inspect ${cmd.name}: ${(e as Error)?.message ?? String(e)}\n`);
+    return 2;
+  }
+  const color = format === 'text' && !args.has('no-color') && !io.env.NO_COLOR && !args.has('output') && io.env.FORCE_COLOR !== '0' && Boolean(process.stdout.isTTY);
+  const out = render(result, format, io, color);
+  const file = args.get('output');
+  if (file) {
+    try {
+      fs.writeFileSync(path.resolve(io.cwd, file), out);
+    } catch (e) {
+      io.stderr(`model-inspect: cannot write ${file}: ${(e as Error).message}\n`);
+      return 2;
+    }
+  } else io.stdout(out);
+  return exitCodeFor(result, failOn);
+}
+
+function terminalPrompt(question: string, secret: boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (!process.stdin.isTTY) { reject(new Error('no terminal to ask for a password on')); return; }
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    if (secret) {
+      // Echo nothing while the secret is typed.
+      (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
+        if (s.includes(question)) process.stderr.write(question);
+      };
+    }
+    rl.question(question, (answer) => { rl.close(); process.stderr.write(secret ? '\n' : ''); resolve(answer); });
+  });
+}
+
+export function processIO(): CliIO {
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    prompt: terminalPrompt,
+  };
+}

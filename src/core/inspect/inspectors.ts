@@ -1,0 +1,7 @@
+import type { Inspector } from './types.ts';
+import { modelCardInspector } from '../modelcard/inspector.ts';
+
+/** Every engine that `inspect` runs over a folder, in report order. Each area adds one line. */
+export const INSPECTORS: readonly Inspector[] = [
+  modelCardInspector,
+];

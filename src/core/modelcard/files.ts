@@ -1,0 +1,27 @@
+import path from 'node:path';
+
+/** File names that hold a model card in our format (YAML) — matched case-insensitively. */
+const CARD_NAMES = new Set(['model-card.yaml', 'model-card.yml', 'model_card.yaml', 'model_card.yml', 'modelcard.yaml', 'modelcard.yml']);
+
+export type CardFileKind = 'card-yaml' | 'hf-readme';
+
+/** Which kind of model card a path names, by its name alone (content decides for README.md). */
+export function modelCardKind(filePath: string): CardFileKind | undefined {
+  const base = path.basename(filePath).toLowerCase();
+  if (CARD_NAMES.has(base) || /\.model-card\.ya?ml$/.test(base)) return 'card-yaml';
+  if (base === 'readme.md') return 'hf-readme';
+  return undefined;
+}
+
+/** The YAML front matter of a Markdown file: its text and offset, or undefined when there is none. */
+export function frontMatter(markdown: string): { text: string; offset: number } | undefined {
+  const m = /^(?:\ufeff)?---[ \t]*\r?\n/.exec(markdown);
+  if (!m) return undefined;
+  const start = m[0].length;
+  const close = /^---[ \t]*$/m;
+  close.lastIndex = 0;
+  const rest = markdown.slice(start);
+  const end = close.exec(rest);
+  if (!end) return undefined;
+  return { text: rest.slice(0, end.index), offset: start };
+}

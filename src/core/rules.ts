@@ -1,0 +1,30 @@
+import type { RuleInfo, Severity } from './findings.ts';
+import { YAML_RULES } from './yaml/rules.ts';
+import { GATE_RULES } from './gate/rules.ts';
+
+/**
+ * The rule catalogue: every rule id any engine can emit, with its help. Each area owns a
+ * `rules.ts` exporting its list; this file only gathers them, so adding an area is one line here.
+ */
+const ALL: readonly RuleInfo[] = [
+  ...YAML_RULES,
+  ...GATE_RULES,
+];
+
+const BY_ID = new Map<string, RuleInfo>();
+for (const rule of ALL) {
+  if (BY_ID.has(rule.id)) throw new Error(`duplicate rule id ${rule.id}`);
+  BY_ID.set(rule.id, rule);
+}
+
+export function allRules(): readonly RuleInfo[] {
+  return ALL;
+}
+
+export function ruleInfo(id: string): RuleInfo | undefined {
+  return BY_ID.get(id);
+}
+
+export function defaultSeverity(id: string): Severity {
+  return BY_ID.get(id)?.defaultSeverity ?? 'warning';
+}

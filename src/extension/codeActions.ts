@@ -1,0 +1,50 @@
+import * as vscode from 'vscode';
+import type { Fix } from '../core/findings.ts';
+import { fixesOf, toVsRange } from './diagnostics.ts';
+
+/**
+ * Turns the engine's fixes into quick fixes (one action per fix, bound to its diagnostic), and
+ * offers to silence a rule on one line with the inline comment the engine honours.
+ */
+export class FindingCodeActions implements vscode.CodeActionProvider {
+  static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
+
+  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const actions: vscode.CodeAction[] = [];
+    for (const d of context.diagnostics) {
+      if (d.source !== 'model-inspect') continue;
+      const attached = fixesOf(d);
+      for (const fix of attached?.fixes ?? []) actions.push(toAction(fix, d, doc.uri));
+      const comment = commentPrefix(doc.languageId);
+      const ruleId = typeof d.code === 'object' ? String(d.code.value) : undefined;
+      if (comment && ruleId) {
+        const line = doc.lineAt(d.range.start.line);
+        const indent = line.text.slice(0, line.firstNonWhitespaceCharacterIndex);
+        const a = new vscode.CodeAction(`Suppress ${ruleId} on this line`, vscode.CodeActionKind.QuickFix);
+        a.diagnostics = [d];
+        a.edit = new vscode.WorkspaceEdit();
+        a.edit.insert(doc.uri, new vscode.Position(line.lineNumber, 0), `${indent}${comment} model-inspect-disable-next-line ${ruleId}\n`);
+        actions.push(a);
+      }
+    }
+    return actions;
+  }
+}
+
+function toAction(fix: Fix, d: vscode.Diagnostic, uri: vscode.Uri): vscode.CodeAction {
+  const a = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+  a.diagnostics = [d];
+  if (fix.kind === 'edit') {
+    a.edit = new vscode.WorkspaceEdit();
+    for (const e of fix.edits) a.edit.replace(e.file ? vscode.Uri.file(e.file) : uri, toVsRange(e.range), e.newText);
+    a.isPreferred = fix.isPreferred;
+  } else {
+    a.command = { title: fix.title, command: fix.command, arguments: fix.args };
+  }
+  return a;
+}
+
+function commentPrefix(languageId: string): string | undefined {
+  if (['yaml', 'github-actions-workflow', 'python', 'dockercompose', 'shellscript'].includes(languageId)) return '#';
+  return undefined;
+}

@@ -1,0 +1,34 @@
+import * as vscode from 'vscode';
+import { FindingCodeActions } from './codeActions.ts';
+import { RuleHelpHover } from './hovers.ts';
+import { LiveValidation } from './liveValidation.ts';
+import { registerModelCard } from './modelCard.ts';
+import { registerRuleHelp } from './ruleHelp.ts';
+import type { Services } from './services.ts';
+
+/**
+ * Activation registers listeners and providers only; each engine does its work on the first
+ * document or command that needs it. Everything registered goes into context.subscriptions.
+ */
+export function activate(context: vscode.ExtensionContext): Services {
+  const log = vscode.window.createOutputChannel('Model Supply Chain Inspector', { log: true });
+  const live = new LiveValidation();
+  context.subscriptions.push(log, live);
+  const services: Services = { context, log, live };
+
+  registerRuleHelp(context);
+  const selector: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }];
+  context.subscriptions.push(
+    vscode.languages.registerCodeActionsProvider(selector, new FindingCodeActions(), FindingCodeActions.metadata),
+    vscode.languages.registerHoverProvider(selector, new RuleHelpHover()),
+  );
+
+  registerModelCard(services);
+
+  log.info(`activated (VS Code ${vscode.version}, ${vscode.env.appName})`);
+  return services;
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}
