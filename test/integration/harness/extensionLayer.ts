@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import util from 'node:util';
+import { launchChromium, recordConsole } from './browser.ts';
+import { startCodeServer, workbenchUrl } from './codeServer.ts';
+import { OUTPUT_DIR, REPO, SUITE_OUT, WORKSPACE_FIXTURE } from './paths.ts';
+import { keepFailureLogs, parseCounts, type LayerResult } from './results.ts';
+
+/**
+ * The workbench's own console also arrives through codeAutomationLog: connection chatter and
+ * errors with workbench.js stacks (offline gallery lookups, cancelled operations). They stay in
+ * the transcript kept on failure, but not on the terminal, so mocha's report reads cleanly.
+ */
+const WORKBENCH_NOISE = /\/static\/out\/vs\/|^(Resolving|Resolved) connection token|^Creating a socket|^Updating additional builtin|^\[Service Worker\]|^ChatSessionStore|ENOTFOUND open-vsx\.org|^CodeExpectedError/;
+
+/**
+ * Layer "extension": the mocha suite runs inside code-server's real Node extension host, the
+ * @vscode/test-electron contract. The workbench loads the unpackaged extension from the repo root
+ * and calls the suite's run(); it reports mocha's console through window.codeAutomationLog and the
+ * end of the run through window.codeAutomationExit(code), which Playwright exposes to the page.
+ */
+export async function runExtensionLayer(timeoutMs: number): Promise<LayerResult> {
+  const started = Date.now();
+  const cs = await startCodeServer({ workspaceFixture: WORKSPACE_FIXTURE });
+  const transcript: string[] = [];
+  let result: LayerResult = { passed: 0, failed: 1, skipped: 0 };
+  try {
+    console.log(`extension: code-server at ${cs.url}, workspace ${cs.workspace}`);
+    const browser = await launchChromium(path.join(cs.root, 'home'));
+    try {
+      const page = await browser.newPage();
+      recordConsole(page, path.join(OUTPUT_DIR, 'logs', 'extension-browser.log'));
+      const exitCode = new Promise<number>((resolve) => {
+        void page.exposeFunction('codeAutomationLog', (_type: string, args: unknown[]) => {
+          const line = util.format(...args);
+          transcript.push(line);
+          if (!WORKBENCH_NOISE.test(line)) console.log(`  ${line}`);
+        });
+        void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
+      });
+      await page.goto(workbenchUrl(cs, { extensionDevelopmentPath: REPO, extensionTestsPath: SUITE_OUT }));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+      const code = await Promise.race([exitCode, timedOut]);
+      clearTimeout(timer);
+      const counts = parseCounts(transcript.join('\n'));
+      if (code === 'timeout') {
+        console.log(`extension: no result within ${timeoutMs / 1000} s (the extension host never ran the suite, or a test hangs)`);
+        result = { passed: counts?.passed ?? 0, failed: (counts?.failed ?? 0) + 1, skipped: counts?.skipped ?? 0 };
+      } else if (!counts) {
+        console.log(`extension: the suite exited with code ${code} without reporting counts (did run() throw before mocha started?)`);
+        result = { passed: 0, failed: 1, skipped: 0 };
+      } else {
+        // A non-zero exit with zero failures (e.g. run() rejected after mocha) still fails the layer.
+        result = code !== 0 && counts.failed === 0 ? { ...counts, failed: 1 } : counts;
+      }
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    if (result.failed) {
+      const logs = keepFailureLogs(cs, 'extension');
+      fs.writeFileSync(path.join(logs, 'console.log'), transcript.join('\n'));
+      console.log(`extension: FAILED; logs in ${logs} (console.log, code-server.log, vscode/*/exthost*/); set KEEP_CS_RUN=1 to keep the whole run folder ${cs.root}`);
+    }
+    await cs.stop();
+  }
+  console.log(`extension: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result;
+}

@@ -1,0 +1,42 @@
+/**
+ * The integration harness (compiled by test/integration/run.mjs to out/test/integration/harness/main.js).
+ *   --layer extension   mocha suite inside code-server's extension host (exit code = result)
+ *   --layer ui          UI tests in Chromium against code-server, screenshots in test/output/
+ *   --layer electron    the same mocha suite under @vscode/test-electron (desktop VS Code)
+ *   --result FILE       write {"passed","failed","skipped"} there (scripts/test.mjs reads it)
+ *   --grep TEXT         only tests whose name contains TEXT
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { runElectronLayer } from './electronLayer.ts';
+import { runExtensionLayer } from './extensionLayer.ts';
+import type { LayerResult } from './results.ts';
+import { runUiLayer } from './uiLayer.ts';
+
+function option(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const layer = option(argv, '--layer') ?? 'extension';
+  const resultFile = option(argv, '--result');
+  const grep = option(argv, '--grep');
+  if (grep) process.env.MODEL_INSPECT_TEST_GREP = grep; // the suite's run() reads it (extension host inherits env)
+  // Both layers end in about 20-40 s on 2 cores; the caps only stop a hung run.
+  const budget = Number(process.env.MODEL_INSPECT_IT_TIMEOUT_MS) || 110_000;
+
+  let result: LayerResult;
+  if (layer === 'electron') return runElectronLayer();
+  else if (layer === 'extension') result = await runExtensionLayer(budget);
+  else if (layer === 'ui') result = await runUiLayer({ grep, testTimeoutMs: 60_000 });
+  else {
+    console.error(`unknown layer '${layer}' (extension | ui | electron)`);
+    return 2;
+  }
+  if (resultFile) {
+    fs.mkdirSync(path.dirname(path.resolve(resultFile)), { recursive: true });
+    fs.writeFileSync(resultFile, JSON.stringify(result));
+  }
+  return result.failed ? 1 : 0;
+}

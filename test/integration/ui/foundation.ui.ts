@@ -1,0 +1,59 @@
+import * as assert from 'node:assert/strict';
+import type { UiTest } from './types.ts';
+import { editorLine, openFile, resetWindow, runCommand, webviewContent } from './util.ts';
+
+/** What a person sees of the foundation: problems, hovers, the rule help from the palette. */
+export const uiTests: UiTest[] = [
+  {
+    name: 'problems-panel',
+    async run({ page, screenshot, log }) {
+      await openFile(page, 'model-card.yaml');
+      await page.keyboard.press('Control+Shift+M');
+      // The first validation also waits for the extension to activate on the workspace's model card.
+      const row = page.locator('.markers-panel .monaco-tl-row', { hasText: 'duplicate key "name"' });
+      await row.first().waitFor({ timeout: 30_000 });
+      const text = (await row.first().innerText()).replace(/\s+/g, ' ');
+      log('problem row:', text);
+      assert.match(text, /yaml\/duplicate-key/, 'the row shows the rule id');
+      assert.match(text, /\[Ln 6, Col 3\]/, 'the row points at the second "name"');
+      await screenshot('problems-panel');
+      await resetWindow(page);
+    },
+  },
+  {
+    name: 'hover-rule-help',
+    async run({ page, screenshot, log }) {
+      const editor = await openFile(page, 'model-card.yaml');
+      await editor.locator('.squiggly-error').first().waitFor({ state: 'attached', timeout: 30_000 });
+      // The key token "name" on the duplicate's line; hovering it shows the diagnostic and our help.
+      const key = editorLine(editor, 'fixture-classifier-2').locator('span > span', { hasText: /^name$/ });
+      await key.hover();
+      const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'yaml/duplicate-key' });
+      await hover.first().waitFor({ timeout: 15_000 });
+      const text = await hover.first().innerText();
+      log('hover:', text.replace(/\s+/g, ' ').slice(0, 160));
+      assert.match(text, /Duplicate key/, 'the hover shows the rule title');
+      assert.match(text, /YAML forbids it/, 'the hover shows the rule help');
+      await page.waitForTimeout(300); // let the hover finish fading in, for a readable screenshot
+      await screenshot('hover-rule-help');
+      await resetWindow(page);
+    },
+  },
+  {
+    name: 'palette-show-rule-help',
+    async run({ page, screenshot, log }) {
+      await runCommand(page, 'Model Inspect: Show Rule Help');
+      // The command's own quick pick (not the palette) is up once its placeholder shows.
+      const input = page.locator('.quick-input-widget input[placeholder="Show help for which rule?"]');
+      await input.waitFor({ timeout: 15_000 });
+      await input.fill('yaml/duplicate-key');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'yaml/duplicate-key' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      const heading = webviewContent(page).locator('h1', { hasText: 'Duplicate key' });
+      await heading.waitFor({ timeout: 20_000 });
+      log('rule help preview:', await heading.innerText());
+      await screenshot('palette-show-rule-help');
+      await resetWindow(page);
+    },
+  },
+];
