@@ -17,6 +17,7 @@ const only = argv.includes('--unit') ? 'unit' : undefined;
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const skippedLayers = [];
 let failedLayers = 0;
+const summary = [];
 
 function findTests(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -38,7 +39,7 @@ function run(cmd, args, opts = {}) {
 // Build once: the CLI tests run dist/cli.js and the integration layers load dist/extension.js.
 if (run(process.execPath, ['esbuild.js']) !== 0) {
   console.error('build failed');
-  console.log('0 passed, 1 failed');
+  console.log('0 passed, 1 failed, 0 skipped');
   process.exit(1);
 }
 
@@ -59,25 +60,29 @@ if (run(process.execPath, ['esbuild.js']) !== 0) {
   totals.failed += num('fail') + num('cancelled');
   totals.skipped += num('skipped') + num('todo');
   if (status !== 0) { failedLayers++; if (num('fail') === 0) totals.failed++; }
-  console.log(`unit: ${num('pass')} passed, ${num('fail')} failed, ${num('skipped')} skipped`);
+  summary.push(`unit: ${num('pass')} passed, ${num('fail')} failed, ${num('skipped')} skipped`);
 }
 
 // ---- layers 2 and 3: a real VS Code ----
 if (only !== 'unit') {
   const runner = path.join(root, 'test', 'integration', 'run.mjs');
-  const codeServer = path.join(root, '.code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+  const codeServerDir = process.env.CODE_SERVER_DIR || path.join(root, '.code-server');
+  const codeServer = path.join(codeServerDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
   const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   const missing = [];
-  if (!fs.existsSync(process.env.CODE_SERVER_DIR ? path.join(process.env.CODE_SERVER_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js') : codeServer)) missing.push('code-server (./.code-server)');
-  if (!fs.existsSync(chromium)) missing.push(`chromium (${chromium})`);
+  if (!fs.existsSync(codeServer)) missing.push(`code-server (looked for ${codeServer.startsWith(root + path.sep) ? path.relative(root, codeServer) : codeServer})`);
+  if (!fs.existsSync(chromium)) missing.push(`chromium (looked for ${chromium})`);
   if (!fs.existsSync(runner)) missing.push('test/integration/run.mjs');
   for (const layer of ['extension', 'ui']) {
     if (missing.length) {
-      skippedLayers.push(`${layer}: skipped, missing ${missing.join(' and ')}; run 'bash scripts/setup-integration.sh' to install them`);
+      // A layer that did not run counts as one skipped item, so the last line never looks complete.
+      totals.skipped++;
+      skippedLayers.push(`${layer} layer SKIPPED: missing ${missing.join(' and ')}`);
       continue;
     }
     const result = path.join(os.tmpdir(), `model-inspect-${layer}-${process.pid}.json`);
-    const status = run(process.execPath, [runner, '--layer', layer, '--result', result]);
+    // --no-build: the bundles were built above.
+    const status = run(process.execPath, [runner, '--layer', layer, '--result', result, '--no-build']);
     let counts = { passed: 0, failed: status === 0 ? 0 : 1, skipped: 0 };
     try { counts = JSON.parse(fs.readFileSync(result, 'utf8')); } catch { /* the runner died before writing: counted as one failure */ }
     fs.rmSync(result, { force: true });
@@ -85,10 +90,16 @@ if (only !== 'unit') {
     totals.failed += counts.failed;
     totals.skipped += counts.skipped;
     if (status !== 0) failedLayers++;
-    console.log(`${layer}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+    summary.push(`${layer}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${status !== 0 ? ` (exit code ${status})` : ''}`);
+  }
+  if (skippedLayers.length) {
+    skippedLayers.push('To run them: `bash scripts/setup-integration.sh` (apt: chromium, libkrb5-dev, ripgrep; needs root;'
+      + ' then code-server 4.100.3 into ./.code-server), or point CODE_SERVER_DIR / CHROMIUM_PATH at existing installs.'
+      + ' Each skipped layer counts as 1 skipped below.');
   }
 }
 
-for (const s of skippedLayers) console.log(`NOTE ${s}`);
+console.log(['', '── test layers ──', ...summary].join('\n'));
+for (const s of skippedLayers) console.log(`NOTE: ${s}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(failedLayers || totals.failed ? 1 : 0);

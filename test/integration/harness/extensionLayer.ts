@@ -11,7 +11,7 @@ import { keepFailureLogs, parseCounts, type LayerResult } from './results.ts';
  * errors with workbench.js stacks (offline gallery lookups, cancelled operations). They stay in
  * the transcript kept on failure, but not on the terminal, so mocha's report reads cleanly.
  */
-const WORKBENCH_NOISE = /\/static\/out\/vs\/|^(Resolving|Resolved) connection token|^Creating a socket|^Updating additional builtin|^\[Service Worker\]|^ChatSessionStore|ENOTFOUND open-vsx\.org|^CodeExpectedError/;
+const WORKBENCH_NOISE = /\/static\/out\/vs\/|^(Resolving|Resolved) connection token|^Creating a socket|^Updating additional builtin|^\[Service Worker\]|^ChatSessionStore|^Creation of workbench contribution|ENOTFOUND open-vsx\.org|^CodeExpectedError/;
 
 /**
  * Layer "extension": the mocha suite runs inside code-server's real Node extension host, the
