@@ -1,6 +1,9 @@
 import type { RuleInfo, Severity } from './findings.ts';
 import { YAML_RULES } from './yaml/rules.ts';
 import { GATE_RULES } from './gate/rules.ts';
+import { PYTHON_RULES } from './python/rules.ts';
+import { CONVERT_RULES } from './convert/rules.ts';
+import { SIGNING_RULES } from './signing/rules.ts';
 
 /**
  * The rule catalogue: every rule id any engine can emit, with its help. Each area owns a
@@ -9,6 +12,9 @@ import { GATE_RULES } from './gate/rules.ts';
 const ALL: readonly RuleInfo[] = [
   ...YAML_RULES,
   ...GATE_RULES,
+  ...PYTHON_RULES,
+  ...CONVERT_RULES,
+  ...SIGNING_RULES,
 ];
 
 const BY_ID = new Map<string, RuleInfo>();

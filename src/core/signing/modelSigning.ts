@@ -1,0 +1,287 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { INTOTO_PAYLOAD_TYPE, parseStatement, signDsse, type Statement } from './dsse.ts';
+import { digestFile, digestRange } from './hashing.ts';
+import { modelSigningKeyHint } from './keys.ts';
+import type { ManifestDiff } from './types.ts';
+
+/**
+ * OpenSSF model signing (sigstore/model-transparency, `model_signing` 1.x): the manifest of a
+ * model folder, its in-toto statement, and the `model.sig` bundle. The rules are model_signing's
+ * (hashing.py, _serialization/file.py, manifest.py): regular files only, POSIX names relative to
+ * the model root ("." for a one-file model), sorted like PurePosixPath, ignored paths cover their
+ * children, and the subject digest is sha256 over the raw resource digests in listed order.
+ */
+
+export const MODEL_SIG = 'model.sig';
+export const OMS_PREDICATE_V1 = 'https://model_signing/signature/v1.0';
+export const OMS_PREDICATE_V01 = 'https://model_signing/Digests/v0.1';
+export const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+/** model_signing ignores git metadata by default (ignore_git_paths=True). */
+export const GIT_PATHS = ['.git', '.gitattributes', '.github', '.gitignore'];
+export const DEFAULT_SHARD_SIZE = 1_000_000_000;
+
+export interface Resource { name: string; algorithm: string; digest: string }
+
+export interface Serialization {
+  method: 'files' | 'shards';
+  hash_type: string;
+  allow_symlinks: boolean;
+  ignore_paths?: string[];
+  shard_size?: number;
+}
+
+export interface OmsPayload {
+  subjectName: string;
+  subjectDigest: string;
+  resources: Resource[];
+  serialization: Serialization;
+}
+
+/** Node's digest for model_signing's hash_type; undefined when Node has none (blake3). */
+export function nodeHash(hashType: string): string | undefined {
+  if (hashType === 'sha256') return 'sha256';
+  if (hashType === 'blake2') return 'blake2b512';
+  return undefined;
+}
+
+/** PurePosixPath order: component by component, each by code point (= UTF-8 byte order). */
+export function comparePosixPaths(a: string, b: string): number {
+  const pa = a.split('/');
+  const pb = b.split('/');
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const c = Buffer.compare(Buffer.from(pa[i], 'utf8'), Buffer.from(pb[i], 'utf8'));
+    if (c) return c;
+  }
+  return pa.length - pb.length;
+}
+
+/** Subject digest: sha256 over the concatenated raw resource digests, in the listed order. */
+export function rootDigest(resources: readonly Resource[]): string {
+  const h = crypto.createHash('sha256');
+  for (const r of resources) h.update(Buffer.from(r.digest, 'hex'));
+  return h.digest('hex');
+}
+
+/** Reads an OMS v1.0 statement; a string says why it is not one. */
+export function parseOmsStatement(st: Statement): OmsPayload | string {
+  if (st.predicateType === OMS_PREDICATE_V01) return 'legacy model_signing v0.2 signature (predicate https://model_signing/Digests/v0.1, signed over a non-standard PAE): not supported; re-sign the model with model_signing 1.x or this tool';
+  if (st.predicateType !== OMS_PREDICATE_V1) return `predicate type is ${JSON.stringify(st.predicateType)}, expected ${OMS_PREDICATE_V1}`;
+  if (st.subjects.length !== 1) return `the statement has ${st.subjects.length} subjects, expected 1`;
+  const p = st.predicate as { resources?: unknown; serialization?: unknown } | undefined;
+  if (!Array.isArray(p?.resources)) return 'the predicate has no resources list';
+  const resources: Resource[] = [];
+  for (const r of p.resources as unknown[]) {
+    const o = r as Record<string, unknown>;
+    if (typeof o?.name !== 'string' || typeof o.digest !== 'string' || !/^[0-9a-fA-F]+$/.test(o.digest)) return 'a resource lacks a name or a hex digest';
+    resources.push({ name: o.name, algorithm: typeof o.algorithm === 'string' ? o.algorithm : '', digest: o.digest.toLowerCase() });
+  }
+  const s = p.serialization as Record<string, unknown> | undefined;
+  const method = s?.method;
+  if (method !== 'files' && method !== 'shards') return `serialization method ${JSON.stringify(method)} is not files or shards`;
+  const shardSize = Number(s?.shard_size ?? DEFAULT_SHARD_SIZE);
+  if (method === 'shards' && !(Number.isSafeInteger(shardSize) && shardSize > 0)) return `shard_size ${JSON.stringify(s?.shard_size)} is not a positive integer`;
+  return {
+    subjectName: st.subjects[0].name ?? '',
+    subjectDigest: st.subjects[0].digest.sha256 ?? '',
+    resources,
+    serialization: {
+      method,
+      hash_type: typeof s?.hash_type === 'string' ? s.hash_type : 'sha256',
+      allow_symlinks: s?.allow_symlinks === true,
+      ignore_paths: Array.isArray(s?.ignore_paths) ? (s.ignore_paths as unknown[]).filter((x): x is string => typeof x === 'string') : [],
+      shard_size: method === 'shards' ? shardSize : undefined,
+    },
+  };
+}
+
+export class ModelWalkError extends Error {
+  override name = 'ModelWalkError';
+}
+
+function normIgnore(p: string): string {
+  return p.replace(/\\/g, '/').replace(/^\.\/+/, '').replace(/\/+$/, '');
+}
+
+/** True when `rel` is an ignored path or lies under one (Path.is_relative_to). */
+export function isIgnored(rel: string, ignore: readonly string[]): boolean {
+  return ignore.some((i) => i !== '' && (rel === i || rel.startsWith(`${i}/`)));
+}
+
+export interface ModelFile { rel: string; abs: string; size: number }
+
+/** The model's files by model_signing's rules (regular files; symlinks are errors unless allowed). */
+export async function listModelFiles(root: string, ignorePaths: readonly string[], allowSymlinks: boolean, limit = 200_000): Promise<ModelFile[]> {
+  const ignore = ignorePaths.map(normIgnore);
+  const out: ModelFile[] = [];
+  const visit = async (dir: string, relDir: string): Promise<void> => {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    for (const e of entries) {
+      const rel = relDir ? `${relDir}/${e.name}` : e.name;
+      if (isIgnored(rel, ignore)) continue;
+      const abs = path.join(dir, e.name);
+      if (e.isSymbolicLink()) {
+        if (!allowSymlinks) throw new ModelWalkError(`${rel} is a symbolic link; model signing refuses links unless allow_symlinks is set`);
+        const st = await fs.stat(abs);
+        if (st.isDirectory()) await visit(abs, rel);
+        else if (st.isFile()) out.push({ rel, abs, size: st.size });
+      } else if (e.isDirectory()) await visit(abs, rel);
+      else if (e.isFile()) out.push({ rel, abs, size: (await fs.stat(abs)).size });
+      if (out.length > limit) throw new ModelWalkError(`more than ${limit} files in the model folder`);
+    }
+  };
+  await visit(root, '');
+  return out.sort((a, b) => comparePosixPaths(a.rel, b.rel));
+}
+
+/** The shards of a file: [start, end) every shard_size bytes (an empty file has none). */
+export function shardRanges(size: number, shardSize: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let s = 0; s < size; s += shardSize) out.push([s, Math.min(size, s + shardSize)]);
+  return out;
+}
+
+export interface ManifestItem { name: string; file: ModelFile; start?: number; end?: number }
+
+/** The manifest's resource names for the local files (not yet hashed). */
+export function manifestItems(files: readonly ModelFile[], ser: Serialization, singleFile: boolean): ManifestItem[] {
+  const items: ManifestItem[] = [];
+  for (const f of files) {
+    const name = singleFile ? '.' : f.rel;
+    if (ser.method === 'files') items.push({ name, file: f });
+    else for (const [s, e] of shardRanges(f.size, ser.shard_size ?? DEFAULT_SHARD_SIZE)) items.push({ name: `${name}:${s}:${e}`, file: f, start: s, end: e });
+  }
+  return items;
+}
+
+export function resourceAlgorithm(ser: Serialization): string {
+  return ser.method === 'shards' ? `${ser.hash_type}-sharded-${ser.shard_size ?? DEFAULT_SHARD_SIZE}` : ser.hash_type;
+}
+
+async function hashItem(item: ManifestItem, nodeAlg: string, signal?: AbortSignal): Promise<string> {
+  const d = item.start === undefined ? await digestFile(item.file.abs, nodeAlg, signal) : await digestRange(item.file.abs, item.start, item.end!, nodeAlg, signal);
+  return d.toString('hex');
+}
+
+/** Hashes items with a little parallelism (files are independent; two at a time keeps disks busy). */
+async function hashAll(items: readonly ManifestItem[], nodeAlg: string, signal?: AbortSignal): Promise<string[]> {
+  const out = new Array<string>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await hashItem(items[i], nodeAlg, signal);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return out;
+}
+
+/**
+ * Compares the signed manifest with the model on disk. `modelPath` is the folder, or the file for a
+ * one-file model. `onlyFile` limits the check to one member file (verifying a weight file against
+ * its folder's model.sig).
+ */
+export async function compareManifest(modelPath: string, payload: OmsPayload, extraIgnore: readonly string[], opts: { onlyFile?: string; signal?: AbortSignal } = {}): Promise<{ diff: ManifestDiff; failures: string[] }> {
+  const ser = payload.serialization;
+  const nodeAlg = nodeHash(ser.hash_type);
+  if (!nodeAlg) return { diff: { root: modelPath, missing: [], extra: [], changed: [], matched: 0 }, failures: [`hash type ${JSON.stringify(ser.hash_type)} is not available here (sha256 and blake2 are); the files could not be checked`] };
+  const st = await fs.stat(modelPath);
+  const singleFile = st.isFile();
+  let files: ModelFile[];
+  if (singleFile) files = [{ rel: path.basename(modelPath), abs: modelPath, size: st.size }];
+  else {
+    try {
+      files = await listModelFiles(modelPath, [...(ser.ignore_paths ?? []), ...extraIgnore], ser.allow_symlinks);
+    } catch (e) {
+      return { diff: { root: modelPath, missing: [], extra: [], changed: [], matched: 0 }, failures: [`model folder: ${(e as Error).message}`] };
+    }
+  }
+  if (opts.onlyFile) files = files.filter((f) => f.rel === opts.onlyFile);
+  const items = manifestItems(files, ser, singleFile);
+  const signed = new Map(payload.resources.map((r) => [r.name, r]));
+  const present = items.filter((i) => signed.has(i.name));
+  const digests = await hashAll(present, nodeAlg, opts.signal);
+  const diff: ManifestDiff = { root: modelPath, missing: [], extra: [], changed: [], matched: 0 };
+  const local = new Set(items.map((i) => i.name));
+  const changedFiles = new Set<string>();
+  present.forEach((item, i) => {
+    if (signed.get(item.name)!.digest === digests[i]) diff.matched++;
+    else changedFiles.add(item.name.replace(/:\d+:\d+$/, ''));
+  });
+  diff.changed = [...changedFiles];
+  const fileOf = (n: string) => (ser.method === 'shards' ? n.replace(/:\d+:\d+$/, '') : n);
+  const scope = opts.onlyFile ? (n: string) => fileOf(n) === opts.onlyFile : () => true;
+  diff.missing = [...new Set(payload.resources.filter((r) => !local.has(r.name) && scope(r.name)).map((r) => fileOf(r.name)))];
+  // A file whose size changed has different shard names: it is changed, not missing and extra.
+  const extraNames = [...new Set(items.filter((i) => !signed.has(i.name)).map((i) => fileOf(i.name)))];
+  for (const n of extraNames) {
+    if (diff.missing.includes(n)) { diff.missing = diff.missing.filter((m) => m !== n); if (!diff.changed.includes(n)) diff.changed.push(n); } else diff.extra.push(n);
+  }
+  const failures: string[] = [];
+  if (opts.onlyFile && diff.missing.length === 0 && diff.changed.length === 0 && diff.matched === 0) failures.push(`file ${opts.onlyFile} is not listed in the signed manifest`);
+  if (diff.changed.length) failures.push(`changed files (digest differs from the signed one): ${diff.changed.join(', ')}`);
+  if (diff.missing.length) failures.push(`missing files (signed, not in the folder): ${diff.missing.join(', ')}`);
+  if (diff.extra.length && !opts.onlyFile) failures.push(`extra files (in the folder, not signed and not ignored): ${diff.extra.join(', ')}`);
+  return { diff, failures };
+}
+
+export function checkRootDigest(payload: OmsPayload): string[] {
+  const computed = rootDigest(payload.resources);
+  return computed === payload.subjectDigest ? [] : [`manifest: the subject digest is ${payload.subjectDigest || '(none)'}, but the listed resources hash to ${computed} (the statement is inconsistent)`];
+}
+
+// ---------------- signing ----------------
+
+/** Python json.dumps(indent=2) with ensure_ascii: non-ASCII written as \uXXXX, as model_signing does. */
+function pythonJson(v: unknown): string {
+  return JSON.stringify(v, null, 2).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export interface OmsSignOptions {
+  /** Extra paths to ignore, relative to the model root. */
+  ignorePaths?: string[];
+  /** Signature file name inside the folder (default model.sig); always ignored. */
+  signatureName?: string;
+  signal?: AbortSignal;
+}
+
+/** The in-toto statement for a model folder or a one-file model (files serialization, sha256). */
+export async function buildOmsStatement(modelPath: string, opts: OmsSignOptions = {}): Promise<{ payload: Buffer; resources: Resource[] }> {
+  const st = await fs.stat(modelPath);
+  const ignore = [opts.signatureName ?? MODEL_SIG, ...(opts.ignorePaths ?? []).map(normIgnore), ...GIT_PATHS];
+  const uniqueIgnore = [...new Set(ignore)];
+  const ser: Serialization = { method: 'files', hash_type: 'sha256', allow_symlinks: false, ignore_paths: uniqueIgnore };
+  const files = st.isFile() ? [{ rel: path.basename(modelPath), abs: modelPath, size: st.size }] : await listModelFiles(modelPath, uniqueIgnore, false);
+  const items = manifestItems(files, ser, st.isFile());
+  const digests = await hashAll(items, 'sha256', opts.signal);
+  const resources = items.map((it, i) => ({ name: it.name, algorithm: 'sha256', digest: digests[i] }));
+  const statement = {
+    _type: 'https://in-toto.io/Statement/v1',
+    subject: [{ name: path.basename(path.resolve(modelPath)), digest: { sha256: rootDigest(resources) } }],
+    predicateType: OMS_PREDICATE_V1,
+    predicate: { serialization: ser, resources },
+  };
+  return { payload: Buffer.from(pythonJson(statement), 'utf8'), resources };
+}
+
+/** A `model.sig` signed with a local EC key, shaped exactly like `model_signing sign key` output. */
+export function omsKeyBundle(payload: Buffer, privateKey: crypto.KeyObject): string {
+  const publicKey = crypto.createPublicKey(privateKey);
+  const sig = signDsse(INTOTO_PAYLOAD_TYPE, payload, privateKey);
+  const bundle = {
+    mediaType: BUNDLE_V03,
+    verificationMaterial: { publicKey: { hint: modelSigningKeyHint(publicKey) }, tlogEntries: [] },
+    dsseEnvelope: { payload: payload.toString('base64'), payloadType: INTOTO_PAYLOAD_TYPE, signatures: [{ sig: sig.toString('base64'), keyid: '' }] },
+  };
+  return JSON.stringify(bundle, null, 2) + '\n';
+}
+
+/** True when a DSSE payload is an OMS statement (so the bundle is a model signature). */
+export function isOmsPayload(payload: Buffer | undefined): boolean {
+  if (!payload) return false;
+  const st = parseStatement(payload);
+  return typeof st !== 'string' && (st.predicateType === OMS_PREDICATE_V1 || st.predicateType === OMS_PREDICATE_V01);
+}
+
