@@ -3,6 +3,8 @@ import { FindingCodeActions } from './codeActions.ts';
 import { RuleHelpHover } from './hovers.ts';
 import { LiveValidation } from './liveValidation.ts';
 import { registerModelCard } from './modelCard.ts';
+import { registerPython } from './python.ts';
+import { registerCardWeightReferences } from './convertCards.ts';
 import { registerRuleHelp } from './ruleHelp.ts';
 import type { Services } from './services.ts';
 
@@ -17,13 +19,16 @@ export function activate(context: vscode.ExtensionContext): Services {
   const services: Services = { context, log, live };
 
   registerRuleHelp(context);
-  const selector: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }];
+  // Notebook cells are documents of their own scheme; Python checks run on them.
+  const selector: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }, { scheme: 'vscode-notebook-cell', language: 'python' }];
   context.subscriptions.push(
     vscode.languages.registerCodeActionsProvider(selector, new FindingCodeActions(), FindingCodeActions.metadata),
     vscode.languages.registerHoverProvider(selector, new RuleHelpHover()),
   );
 
   registerModelCard(services);
+  registerPython(services);
+  registerCardWeightReferences(services);
 
   log.info(`activated (VS Code ${vscode.version}, ${vscode.env.appName})`);
   return services;

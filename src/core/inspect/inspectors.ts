@@ -1,7 +1,11 @@
 import type { Inspector } from './types.ts';
 import { modelCardInspector } from '../modelcard/inspector.ts';
+import { pythonInspector } from '../python/files.ts';
+import { cardWeightReferencesInspector } from '../convert/inspector.ts';
 
 /** Every engine that `inspect` runs over a folder, in report order. Each area adds one line. */
 export const INSPECTORS: readonly Inspector[] = [
   modelCardInspector,
+  pythonInspector,
+  cardWeightReferencesInspector,
 ];

@@ -1,0 +1,67 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Finding } from '../findings.ts';
+import type { InspectResult, Inspector } from '../inspect/types.ts';
+import { decodeUtf8 } from '../yaml/decode.ts';
+import { checkPythonWith } from './checks.ts';
+import { maskIpython, notebookCodeCells } from './notebook.ts';
+import { loadPythonParser } from './treeSitter.ts';
+
+/** Python files larger than this are generated code or data, not something a person edits. */
+export const MAX_PYTHON_BYTES = 4 * 1024 * 1024;
+/** Notebooks carry outputs (images, tables), so they may be larger than the code in them. */
+export const MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024;
+
+export type PythonFileKind = 'python' | 'notebook';
+
+export function pythonFileKind(file: string): PythonFileKind | undefined {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.py' || ext === '.pyw') return 'python';
+  if (ext === '.ipynb') return 'notebook';
+  return undefined;
+}
+
+/**
+ * Checks a .py file, or every Python cell of an .ipynb (findings carry `member: "cell N"`, 1-based
+ * as Jupyter shows it, and ranges within that cell; imports of earlier cells count in later ones).
+ */
+export async function checkPythonFile(file: string): Promise<Finding[]> {
+  const kind = pythonFileKind(file);
+  if (!kind) return [];
+  const st = await fs.stat(file);
+  const limit = kind === 'notebook' ? MAX_NOTEBOOK_BYTES : MAX_PYTHON_BYTES;
+  if (st.size > limit) {
+    return [{ ruleId: 'python/not-checked', severity: 'info', file, message: `${st.size} bytes is over the ${limit}-byte limit for a ${kind === 'notebook' ? 'notebook' : 'Python file'}; not checked` }];
+  }
+  const decoded = decodeUtf8(await fs.readFile(file));
+  const parser = await loadPythonParser();
+  if (kind === 'python') return checkPythonWith(parser, decoded.text, { file });
+  const nb = notebookCodeCells(decoded.text);
+  if ('error' in nb) return [{ ruleId: 'python/not-checked', severity: 'info', file, message: `notebook not checked: ${nb.error}` }];
+  const findings: Finding[] = [];
+  const earlier: string[] = [];
+  for (const cell of nb.cells) {
+    const source = maskIpython(cell.source);
+    if (source === undefined) continue;
+    for (const f of checkPythonWith(parser, source, { file, context: earlier })) findings.push({ ...f, member: `cell ${cell.index + 1}` });
+    earlier.push(source);
+  }
+  return findings;
+}
+
+export const pythonInspector: Inspector = {
+  id: 'python',
+  title: 'Python code that loads or saves models',
+  async inspect(ctx): Promise<InspectResult> {
+    const result: InspectResult = { findings: [], files: [] };
+    for (const f of ctx.files) {
+      if (ctx.signal?.aborted) break;
+      const kind = pythonFileKind(f.path);
+      if (!kind) continue;
+      const findings = await checkPythonFile(f.path);
+      result.findings.push(...findings);
+      result.files.push({ path: f.path, kind: kind === 'notebook' ? 'Jupyter notebook' : 'Python source', summary: `${findings.length} finding${findings.length === 1 ? '' : 's'}` });
+    }
+    return result;
+  },
+};

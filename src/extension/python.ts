@@ -1,0 +1,41 @@
+import * as vscode from 'vscode';
+import { checkPythonSource } from '../core/python/checks.ts';
+import { MAX_PYTHON_BYTES } from '../core/python/files.ts';
+import { maskIpython } from '../core/python/notebook.ts';
+import type { Services } from './services.ts';
+
+const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-notebook-cell']);
+
+/**
+ * Python files and notebook cells: diagnostics with quick fixes for pickle-based loading and
+ * saving (torch.load without weights_only, torch.save, pickle/joblib/dill, np.load allow_pickle,
+ * save_pretrained safe_serialization=False). The parser (WASM) loads on the first Python document.
+ */
+export function registerPython(s: Services): void {
+  s.context.subscriptions.push(s.live.add({
+    id: 'python',
+    matches: (doc) => doc.languageId === 'python' && SCHEMES.has(doc.uri.scheme),
+    validate: async (doc) => {
+      const text = doc.getText();
+      if (text.length > MAX_PYTHON_BYTES) return [];
+      if (doc.uri.scheme !== 'vscode-notebook-cell') return checkPythonSource(text, { file: doc.uri.fsPath });
+      const source = maskIpython(text);
+      if (source === undefined) return [];
+      return checkPythonSource(source, { file: doc.uri.fsPath, context: earlierCells(doc) });
+    },
+  }));
+}
+
+/** The Python cells above this one in its notebook: their imports are in scope when it runs. */
+function earlierCells(doc: vscode.TextDocument): string[] {
+  for (const nb of vscode.workspace.notebookDocuments) {
+    const cells = nb.getCells();
+    const at = cells.findIndex((c) => c.document.uri.toString() === doc.uri.toString());
+    if (at < 0) continue;
+    return cells.slice(0, at)
+      .filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python')
+      .map((c) => maskIpython(c.document.getText()))
+      .filter((t): t is string => t !== undefined);
+  }
+  return [];
+}
