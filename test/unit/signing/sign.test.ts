@@ -27,7 +27,7 @@ test('generated key pair: encrypted private key round-trips, never contains the 
   const key = decryptCosignKey(pair.privateKeyPem, 's3cret');
   assert.ok(crypto.createPublicKey(key).equals(crypto.createPublicKey(pair.publicKeyPem)));
   assert.throws(() => decryptCosignKey(pair.privateKeyPem, 's3creT'), /wrong password/);
-  const tampered = pair.privateKeyPem.replace(/\n(.)/, (m, c: string) => `\n${c === 'A' ? 'B' : 'A'}`);
+  const tampered = pair.privateKeyPem.replace(/\n(.)/, (_m, c: string) => `\n${c === 'A' ? 'B' : 'A'}`);
   assert.throws(() => decryptCosignKey(tampered, 's3cret'));
 });
 

@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../args.ts';
+import type { CliIO, Command } from '../command.ts';
+import { displayPath } from '../../core/output/paths.ts';
+import { generateCosignKeyPair, isEncryptedCosignKey, loadPrivateKey, signPath } from '../../core/signing/index.ts';
+
+/** The key password: COSIGN_PASSWORD (as cosign reads it), else a prompt on the terminal. */
+async function password(io: CliIO, question: string): Promise<string> {
+  if (io.env.COSIGN_PASSWORD !== undefined) return io.env.COSIGN_PASSWORD;
+  if (!io.prompt) throw new Error('the key is encrypted: set COSIGN_PASSWORD or run in a terminal');
+  return io.prompt(question, true);
+}
+
+export const signCommand: Command = {
+  name: 'sign',
+  summary: 'sign a file (Sigstore bundle, cosign-compatible) or a model folder (OpenSSF model.sig) with a local key, offline',
+  usage: 'sign ARTIFACT|DIR --key KEY [--bundle OUT] [--ignore-paths P]…',
+  flags: {
+    key: { value: true, metavar: 'KEY', description: 'private key: cosign.key (password from COSIGN_PASSWORD or a prompt) or a PEM private key' },
+    bundle: { value: true, metavar: 'OUT', description: 'where to write the signature (default FILE.sigstore.json, or DIR/model.sig)' },
+    'ignore-paths': { value: true, repeat: true, metavar: 'P', description: 'model folders: a path (relative to the folder) to leave out of the signed manifest' },
+  },
+  positionals: { min: 1, max: 1, metavar: 'ARTIFACT|DIR' },
+  async run(args, io) {
+    const target = path.resolve(io.cwd, args.positionals[0]);
+    if (!fs.existsSync(target)) throw new Error(`no such file or folder: ${args.positionals[0]}`);
+    const keyFile = args.get('key');
+    if (!keyFile) throw new UsageError('--key KEY is required (keyless signing runs in the editor, or `model-inspect sign` with SIGSTORE_ID_TOKEN in CI)');
+    const keyText = fs.readFileSync(path.resolve(io.cwd, keyFile), 'utf8');
+    const key = await loadPrivateKey(keyText, () => password(io, `Enter password for private key ${keyFile}: `));
+    const out = args.get('bundle');
+    const res = await signPath(target, key, { output: out ? path.resolve(io.cwd, out) : undefined, ignorePaths: args.all('ignore-paths') });
+    const text = [
+      `Signed ${displayPath(res.path, io.cwd)} (${res.format === 'model-signing' ? `OpenSSF model signature over ${res.files} file(s)` : 'Sigstore bundle, key signature, no transparency log'})`,
+      `  signature ${displayPath(res.signatureFile, io.cwd)}`,
+      `  digest    ${res.digest}`,
+      isEncryptedCosignKey(keyText) ? '' : '  note      the private key file is not encrypted; prefer `model-inspect generate-key-pair` (encrypted cosign.key)',
+    ].filter(Boolean).join('\n');
+    return { findings: [], text, json: { signed: { ...res, path: displayPath(res.path, io.cwd), signatureFile: displayPath(res.signatureFile, io.cwd) } } };
+  },
+};
+
+export const generateKeyPairCommand: Command = {
+  name: 'generate-key-pair',
+  summary: 'write cosign.key (encrypted, password from COSIGN_PASSWORD or a prompt) and cosign.pub',
+  usage: 'generate-key-pair [--output-key-prefix PREFIX]',
+  flags: {
+    'output-key-prefix': { value: true, metavar: 'PREFIX', description: 'file name prefix (default cosign → cosign.key, cosign.pub)' },
+  },
+  positionals: { min: 0, max: 0, metavar: '' },
+  async run(args, io) {
+    const prefix = path.resolve(io.cwd, args.get('output-key-prefix') ?? 'cosign');
+    const keyFile = `${prefix}.key`;
+    const pubFile = `${prefix}.pub`;
+    for (const f of [keyFile, pubFile]) if (fs.existsSync(f)) throw new Error(`${displayPath(f, io.cwd)} exists; not overwriting a key`);
+    let pw: string;
+    if (io.env.COSIGN_PASSWORD !== undefined) pw = io.env.COSIGN_PASSWORD;
+    else {
+      pw = await password(io, 'Enter password for private key: ');
+      if ((await password(io, 'Enter password for private key again: ')) !== pw) throw new Error('the passwords do not match');
+    }
+    const pair = generateCosignKeyPair(pw);
+    fs.writeFileSync(keyFile, pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
+    fs.writeFileSync(pubFile, pair.publicKeyPem, { mode: 0o644, flag: 'wx' });
+    return { findings: [], text: `Private key written to ${displayPath(keyFile, io.cwd)} (encrypted)\nPublic key written to ${displayPath(pubFile, io.cwd)}`, json: { privateKey: displayPath(keyFile, io.cwd), publicKey: displayPath(pubFile, io.cwd) } };
+  },
+};
