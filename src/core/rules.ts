@@ -1,6 +1,7 @@
 import type { RuleInfo, Severity } from './findings.ts';
 import { YAML_RULES } from './yaml/rules.ts';
 import { GATE_RULES } from './gate/rules.ts';
+import { CARD_RULES } from './modelcard/rules.ts';
 import { SBOM_RULES } from './sbom/rules.ts';
 import { PYTHON_RULES } from './python/rules.ts';
 import { CONVERT_RULES } from './convert/rules.ts';
@@ -13,6 +14,7 @@ import { SIGNING_RULES } from './signing/rules.ts';
 const ALL: readonly RuleInfo[] = [
   ...YAML_RULES,
   ...GATE_RULES,
+  ...CARD_RULES,
   ...SBOM_RULES,
   ...PYTHON_RULES,
   ...CONVERT_RULES,

@@ -2,13 +2,23 @@ import fs from 'node:fs/promises';
 import type { Finding } from '../findings.ts';
 import type { InspectResult, Inspector } from '../inspect/types.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
-import { checkModelCardText } from './check.ts';
+import { analyzeModelCard, type CardCheckOptions } from './check.ts';
+import { FileDigestCache, filesToCheck, localFileFindings, type FileDigestOptions } from './fileDigests.ts';
 import { frontMatter, modelCardKind } from './files.ts';
 
 const MAX_CARD_BYTES = 5 * 1024 * 1024;
 
-/** Read and check one model card file; I/O and encoding problems become findings. */
-export async function checkModelCardFile(file: string, now = new Date()): Promise<{ findings: Finding[]; isCard: boolean }> {
+export interface CardFileOptions extends CardCheckOptions, FileDigestOptions {
+  /** Check digests of local files the card names against the files (default true). */
+  verifyLocalDigests?: boolean;
+  /** Local paths may not climb above this folder. */
+  root?: string;
+  cache?: FileDigestCache;
+}
+
+/** Read and check one model card file, including its local files' digests; I/O and encoding problems become findings. */
+export async function checkModelCardFile(file: string, options: CardFileOptions | Date = {}): Promise<{ findings: Finding[]; isCard: boolean }> {
+  const opts: CardFileOptions = options instanceof Date ? { now: options } : options;
   let bytes: Buffer;
   try {
     const st = await fs.stat(file);
@@ -23,7 +33,13 @@ export async function checkModelCardFile(file: string, now = new Date()): Promis
   const findings: Finding[] = [];
   if (decoded.problem) findings.push({ ruleId: 'yaml/encoding', severity: 'error', message: decoded.problem.message, file, offset: decoded.problem.offset });
   if (modelCardKind(file) === 'hf-readme' && !frontMatter(decoded.text)) return { findings, isCard: false };
-  findings.push(...checkModelCardText(decoded.text, file, { now }));
+  const analysis = analyzeModelCard(decoded.text, file, opts);
+  findings.push(...analysis.findings);
+  if (opts.verifyLocalDigests !== false && analysis.doc && (analysis.claims.length || analysis.paths.length)) {
+    const cache = opts.cache ?? new FileDigestCache();
+    await cache.refresh(filesToCheck(file, analysis, opts.root), opts);
+    findings.push(...localFileFindings(analysis.doc, file, analysis, (p) => cache.peek(p), opts.root));
+  }
   return { findings, isCard: true };
 }
 
@@ -32,9 +48,18 @@ export const modelCardInspector: Inspector = {
   title: 'Model card',
   async inspect(ctx): Promise<InspectResult> {
     const result: InspectResult = { findings: [], files: [] };
+    const maxAge = ctx.options['card.reviewMaxAgeDays'];
+    const cache = new FileDigestCache();
     for (const f of ctx.files) {
       if (!modelCardKind(f.path)) continue;
-      const { findings, isCard } = await checkModelCardFile(f.path, ctx.now);
+      ctx.signal?.throwIfAborted();
+      const { findings, isCard } = await checkModelCardFile(f.path, {
+        now: ctx.now,
+        reviewMaxAgeDays: typeof maxAge === 'number' ? maxAge : undefined,
+        root: ctx.root,
+        cache,
+        signal: ctx.signal,
+      });
       if (!isCard) continue;
       result.findings.push(...findings);
       result.files.push({ path: f.path, kind: modelCardKind(f.path) === 'hf-readme' ? 'model card (Hugging Face README)' : 'model card' });
