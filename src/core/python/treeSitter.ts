@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Tree } from 'web-tree-sitter';
 // `require` form on purpose: esbuild then bundles the package's CommonJS build, whose locating of
 // files works in a CJS bundle; its ESM build relies on import.meta.url, which a CJS bundle lacks.
-import TreeSitter = require('web-tree-sitter');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const TreeSitter = require('web-tree-sitter') as typeof import('web-tree-sitter');
 
 const { Language, Parser } = TreeSitter;
 
