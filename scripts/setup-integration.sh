@@ -30,11 +30,23 @@ seed_rg() {
 seed_rg 1.15.11 v13.0.0-10
 
 # The postinstall of code-server builds native modules; as root it needs unsafe-perm, and node-pty's
-# `npx node-gyp` needs npm_config_yes because ~/.npmrc may say yes=false.
-if [ ! -d "$CODE_SERVER_DIR/node_modules/code-server/lib/vscode/extensions/node_modules" ]; then
+# `npx node-gyp` needs npm_config_yes because ~/.npmrc may say yes=false. The postinstall is done
+# when lib/vscode/extensions/node_modules exists; a different installed version is replaced.
+installed_version() {
+  node -p "require('$CODE_SERVER_DIR/node_modules/code-server/package.json').version" 2>/dev/null || true
+}
+if [ ! -d "$CODE_SERVER_DIR/node_modules/code-server/lib/vscode/extensions/node_modules" ] \
+   || [ "$(installed_version)" != "$CODE_SERVER_VERSION" ]; then
+  echo "setup-integration: installing code-server $CODE_SERVER_VERSION into $CODE_SERVER_DIR (about 100 s with a cold npm cache)"
   mkdir -p "$CODE_SERVER_DIR"
   [ -f "$CODE_SERVER_DIR/package.json" ] || echo '{"private":true}' > "$CODE_SERVER_DIR/package.json"
   ( cd "$CODE_SERVER_DIR" && npm_config_unsafe_perm=true npm_config_yes=true \
       npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" )
+  # Smoke check; code-server writes config and logs under $HOME even for --version, so give it a temp one.
+  tmp_home="$(mktemp -d)"
+  HOME="$tmp_home" XDG_CONFIG_HOME="$tmp_home/.config" XDG_DATA_HOME="$tmp_home/.local/share" \
+    node "$CODE_SERVER_DIR/node_modules/code-server/out/node/entry.js" --version \
+    --user-data-dir "$tmp_home/ud" --config /dev/null >/dev/null
+  rm -rf "$tmp_home"
 fi
-echo "setup-integration: chromium $(chromium --version 2>/dev/null | awk '{print $2}'), code-server $CODE_SERVER_VERSION in $CODE_SERVER_DIR"
+echo "setup-integration: chromium $(chromium --version 2>/dev/null | awk '{print $2}'), code-server $(installed_version) in $CODE_SERVER_DIR"

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry of the integration layers (scripts/test.mjs calls it; so can you):
 //   node test/integration/run.mjs --layer extension|ui|electron [--result FILE] [--grep TEXT] [--no-build]
+//   node test/integration/run.mjs --compile-only     (what the "Extension Tests" launch configuration runs first)
 // Compiles the TypeScript harness, the mocha suite and the UI tests with esbuild into
 // out/test/integration/ (git-ignored), builds the extension unless --no-build, then runs the layer.
 // Env: CODE_SERVER_DIR, CHROMIUM_PATH, KEEP_CS_RUN=1 (keep the temp run folder with all logs),
@@ -63,5 +64,6 @@ try {
 } catch (e) {
   fail(`integration: compiling the tests failed: ${e?.message ?? e}`);
 }
+if (argv.includes('--compile-only')) process.exit(0);
 const { main } = require(path.join(out, 'harness', 'main.js'));
 process.exitCode = await main(argv);
