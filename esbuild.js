@@ -27,6 +27,10 @@ const problemMatcher = {
   },
 };
 
+// Optional plug-ins of @cyclonedx/cyclonedx-library (XML output) that we never use: its loader
+// requires them inside try/catch at run time, so they stay outside the bundle.
+const optionalPlugins = ['xmlbuilder2'];
+
 const common = {
   bundle: true,
   minify: production,
@@ -45,7 +49,7 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['vscode'],
+    external: ['vscode', ...optionalPlugins],
   },
   {
     ...common,
@@ -55,6 +59,7 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
+    external: optionalPlugins,
   },
 ];
 if (fs.existsSync(path.join(__dirname, 'webview', 'main.ts'))) {

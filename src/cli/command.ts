@@ -21,6 +21,11 @@ export interface CommandResult {
    * Overrides the exit code derived from --fail-on (e.g. `verify`: 0 verified, 1 not verified).
    */
   exitCode?: number;
+  /**
+   * A generated document (e.g. the `sbom` command's CycloneDX JSON). In text format it is the whole
+   * output (stdout or --output) as is, and findings go to stderr; json/sarif render the findings.
+   */
+  document?: string;
 }
 
 export interface Command {

@@ -49,6 +49,10 @@ function exitCodeFor(result: CommandResult, failOn: FailOn): number {
 export function render(result: CommandResult, format: OutputFormat, io: CliIO, color: boolean): string {
   if (format === 'json') return JSON.stringify(toJsonReport(result.findings, io.cwd, result.json ?? {}), null, 2) + '\n';
   if (format === 'sarif') return JSON.stringify(toSarif(result.findings, io.cwd, { toolVersion: VERSION }), null, 2) + '\n';
+  if (result.document !== undefined) {
+    if (result.findings.length) io.stderr(formatFindings(result.findings, io.cwd, { color: false }) + '\n');
+    return result.document;
+  }
   const parts: string[] = [];
   if (result.text) parts.push(result.text.trimEnd());
   if (result.findings.length) parts.push(formatFindings(result.findings, io.cwd, { color }));

@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { runGate } from '../../core/gate/index.ts';
+import { formatGateTable } from '../../core/gate/table.ts';
+import { displayPath } from '../../core/output/paths.ts';
+import { UsageError } from '../args.ts';
+import type { Command } from '../command.ts';
+
+export const gateCommand: Command = {
+  name: 'gate',
+  summary: 'promotion gate: signatures, provenance, pickle scan, SBOM, vulnerabilities and model card against .model-inspect.yaml (exit 1 when blocked)',
+  usage: 'gate DIR [--policy FILE] [--run-tools] [--tool-timeout SECONDS] [--now DATE] [--format text|json|sarif]',
+  flags: {
+    policy: { value: true, metavar: 'FILE', description: 'policy file to use (default: the nearest .model-inspect.yaml up to the repository root)' },
+    'run-tools': { description: 'run grype or trivy when installed (they may download their vulnerability database)' },
+    'tool-timeout': { value: true, metavar: 'SECONDS', description: 'time limit for each external tool run (default 600)' },
+    now: { value: true, metavar: 'DATE', description: 'judge freshness as of DATE (ISO 8601) instead of today' },
+  },
+  positionals: { min: 1, max: 1, metavar: 'DIR' },
+  async run(args, io) {
+    const dir = path.resolve(io.cwd, args.positionals[0]);
+    if (!fs.existsSync(dir)) throw new Error(`no such file or folder: ${args.positionals[0]}`);
+    const nowArg = args.get('now');
+    const now = nowArg ? new Date(nowArg) : new Date();
+    if (Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO 8601 date, not '${nowArg}'`);
+    const timeoutArg = args.get('tool-timeout');
+    const timeout = timeoutArg === undefined ? undefined : Number(timeoutArg);
+    if (timeout !== undefined && !(timeout > 0)) throw new UsageError('--tool-timeout must be a number of seconds above 0');
+    const policyArg = args.get('policy');
+    const policyFile = policyArg ? path.resolve(io.cwd, policyArg) : undefined;
+    if (policyFile && !fs.existsSync(policyFile)) throw new Error(`no such policy file: ${policyArg}`);
+    const run = await runGate(dir, {
+      now, signal: io.signal, policyFile,
+      runTools: args.has('run-tools'),
+      toolTimeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
+      tools: { pathEnv: io.env.PATH },
+    });
+    const { verdict, evidence, policy } = run;
+    const findings = [...verdict.findings, ...policy.findings.filter((f) => f.severity !== 'error'), ...evidence.sbom.findings, ...evidence.vulnerabilities.findings];
+    return {
+      findings,
+      exitCode: verdict.passed ? 0 : 1,
+      text: formatGateTable(verdict, displayPath(evidence.root, io.cwd) || '.', policy.file ? `policy ${displayPath(policy.file, io.cwd)}` : 'default policy: no .model-inspect.yaml'),
+      json: {
+        model: displayPath(evidence.root, io.cwd) || '.',
+        policy: policy.file ? displayPath(policy.file, io.cwd) : null,
+        verdict: verdict.passed ? 'approved' : 'blocked',
+        checks: verdict.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, reasons: c.reasons })),
+      },
+    };
+  },
+};

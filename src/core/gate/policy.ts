@@ -1,0 +1,157 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Finding } from '../findings.ts';
+import { isVulnSeverity, VULN_SEVERITIES, type VulnSeverity } from '../tools/vulnerabilities.ts';
+import { decodeUtf8 } from '../yaml/decode.ts';
+import { parseYaml, type YamlDocument, type YamlNode } from '../yaml/document.ts';
+import { yamlProblemFindings } from '../yaml/findings.ts';
+
+/**
+ * The promotion policy: the `gate:` section of `.model-inspect.yaml` in the repository. Every
+ * check can be switched off with `enabled: false`; without a policy file the defaults apply
+ * (every check on, any signer accepted, provenance not checked).
+ */
+export interface GatePolicy {
+  signatures: { enabled: boolean; identities: string[]; issuers: string[]; keys: string[] };
+  provenance: { enabled: boolean; sourceRepository?: string; requireVerified: boolean };
+  scan: { enabled: boolean; blockAt: 'error' | 'warning' };
+  sbom: { enabled: boolean };
+  vulnerabilities: { enabled: boolean; blockAt: VulnSeverity; requireReport: boolean; ignore: string[] };
+  modelCard: { enabled: boolean; maxAgeDays: number };
+}
+
+export const POLICY_FILE_NAMES = ['.model-inspect.yaml', '.model-inspect.yml'];
+
+export function defaultPolicy(): GatePolicy {
+  return {
+    signatures: { enabled: true, identities: [], issuers: [], keys: [] },
+    provenance: { enabled: true, requireVerified: false },
+    scan: { enabled: true, blockAt: 'error' },
+    sbom: { enabled: true },
+    vulnerabilities: { enabled: true, blockAt: 'critical', requireReport: true, ignore: [] },
+    modelCard: { enabled: true, maxAgeDays: 365 },
+  };
+}
+
+export interface LoadedPolicy {
+  policy: GatePolicy;
+  /** The policy file, when one was found. */
+  file?: string;
+  findings: Finding[];
+}
+
+type FieldKind = 'boolean' | 'string' | 'string[]' | 'positive-integer' | { enum: readonly string[] };
+
+/** The schema of `gate:`: section → key → (kind, how to store it). */
+const SCHEMA: Record<string, Record<string, { kind: FieldKind; set: (p: GatePolicy, v: unknown) => void }>> = {
+  signatures: {
+    enabled: { kind: 'boolean', set: (p, v) => { p.signatures.enabled = v as boolean; } },
+    identities: { kind: 'string[]', set: (p, v) => { p.signatures.identities = v as string[]; } },
+    issuers: { kind: 'string[]', set: (p, v) => { p.signatures.issuers = v as string[]; } },
+    keys: { kind: 'string[]', set: (p, v) => { p.signatures.keys = v as string[]; } },
+  },
+  provenance: {
+    enabled: { kind: 'boolean', set: (p, v) => { p.provenance.enabled = v as boolean; } },
+    source_repository: { kind: 'string', set: (p, v) => { p.provenance.sourceRepository = v as string; } },
+    require_verified: { kind: 'boolean', set: (p, v) => { p.provenance.requireVerified = v as boolean; } },
+  },
+  scan: {
+    enabled: { kind: 'boolean', set: (p, v) => { p.scan.enabled = v as boolean; } },
+    block_at: { kind: { enum: ['error', 'warning'] }, set: (p, v) => { p.scan.blockAt = v as 'error' | 'warning'; } },
+  },
+  sbom: {
+    enabled: { kind: 'boolean', set: (p, v) => { p.sbom.enabled = v as boolean; } },
+  },
+  vulnerabilities: {
+    enabled: { kind: 'boolean', set: (p, v) => { p.vulnerabilities.enabled = v as boolean; } },
+    block_at: { kind: { enum: VULN_SEVERITIES }, set: (p, v) => { if (isVulnSeverity(v)) p.vulnerabilities.blockAt = v; } },
+    require_report: { kind: 'boolean', set: (p, v) => { p.vulnerabilities.requireReport = v as boolean; } },
+    ignore: { kind: 'string[]', set: (p, v) => { p.vulnerabilities.ignore = v as string[]; } },
+  },
+  model_card: {
+    enabled: { kind: 'boolean', set: (p, v) => { p.modelCard.enabled = v as boolean; } },
+    max_age_days: { kind: 'positive-integer', set: (p, v) => { p.modelCard.maxAgeDays = v as number; } },
+  },
+};
+
+/** Parse a policy file's text. Problems are `gate/policy-invalid` findings placed on the offending node. */
+export function parsePolicy(text: string, file: string): LoadedPolicy {
+  const policy = defaultPolicy();
+  const doc = parseYaml(text);
+  const findings: Finding[] = yamlProblemFindings(doc, file).map((f) => ({ ...f, ruleId: 'gate/policy-invalid' }));
+  const bad = (node: { start: number; end: number }, message: string) => findings.push({ ruleId: 'gate/policy-invalid', severity: 'error', message, file, range: doc.range(node) });
+  const root = doc.resolveAlias(doc.root);
+  if (!root || (root.kind === 'scalar' && root.value === null)) return { policy, file, findings };
+  if (root.kind !== 'mapping') { bad(root, 'the policy file must be a mapping with a `gate:` section'); return { policy, file, findings }; }
+  const gate = doc.pair(root, 'gate');
+  if (!gate) return { policy, file, findings }; // the file may configure other areas only
+  const gateNode = doc.resolveAlias(gate.value);
+  if (!gateNode || gateNode.kind !== 'mapping') { bad(gateNode ?? gate.key, '`gate` must be a mapping of checks (signatures, provenance, scan, sbom, vulnerabilities, model_card)'); return { policy, file, findings }; }
+  for (const section of gateNode.pairs ?? []) {
+    const fields = SCHEMA[section.keyText];
+    if (!fields) { bad(section.key, `unknown gate check '${section.keyText}'; known: ${Object.keys(SCHEMA).join(', ')}`); continue; }
+    const secNode = doc.resolveAlias(section.value);
+    if (!secNode || secNode.kind !== 'mapping') { bad(secNode ?? section.key, `gate.${section.keyText} must be a mapping`); continue; }
+    for (const pair of secNode.pairs ?? []) {
+      const field = fields[pair.keyText];
+      if (!field) { bad(pair.key, `unknown key '${pair.keyText}' in gate.${section.keyText}; known: ${Object.keys(fields).join(', ')}`); continue; }
+      const value = readField(doc, pair.value, field.kind);
+      if ('error' in value) { bad(pair.value ?? pair.key, `gate.${section.keyText}.${pair.keyText}: ${value.error}`); continue; }
+      field.set(policy, value.value);
+    }
+  }
+  return { policy, file, findings };
+}
+
+function readField(doc: YamlDocument, raw: YamlNode | null, kind: FieldKind): { value: unknown } | { error: string } {
+  const node = doc.resolveAlias(raw);
+  const scalar = node?.kind === 'scalar' ? node.value : undefined;
+  if (kind === 'boolean') return typeof scalar === 'boolean' ? { value: scalar } : { error: 'expected true or false' };
+  if (kind === 'string') return typeof scalar === 'string' && scalar.trim() ? { value: scalar.trim() } : { error: 'expected a non-empty string' };
+  if (kind === 'positive-integer') return typeof scalar === 'number' && Number.isInteger(scalar) && scalar > 0 ? { value: scalar } : { error: 'expected a whole number of days above 0' };
+  if (kind === 'string[]') {
+    if (!node || node.kind !== 'sequence') return { error: 'expected a list of strings' };
+    const out: string[] = [];
+    for (const item of node.items ?? []) {
+      const it = doc.resolveAlias(item);
+      if (!it || it.kind !== 'scalar' || typeof it.value !== 'string' || !it.value.trim()) return { error: 'every item must be a non-empty string' };
+      out.push(it.value.trim());
+    }
+    return { value: out };
+  }
+  return typeof scalar === 'string' && kind.enum.includes(scalar) ? { value: scalar } : { error: `expected one of ${kind.enum.join(', ')}` };
+}
+
+/**
+ * The policy for a model folder: `.model-inspect.yaml` in the folder or the nearest parent, up to
+ * the repository root (a folder with `.git`) or `stopAt`. No file: the defaults.
+ */
+export async function findPolicyFile(modelDir: string, stopAt?: string): Promise<string | undefined> {
+  let dir = path.resolve(modelDir);
+  const stop = stopAt ? path.resolve(stopAt) : undefined;
+  for (;;) {
+    for (const name of POLICY_FILE_NAMES) {
+      const p = path.join(dir, name);
+      try { if ((await fs.stat(p)).isFile()) return p; } catch { /* not here */ }
+    }
+    let isRepoRoot = false;
+    try { await fs.stat(path.join(dir, '.git')); isRepoRoot = true; } catch { /* keep climbing */ }
+    const parent = path.dirname(dir);
+    if (isRepoRoot || dir === stop || parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export async function loadPolicy(modelDir: string, options: { file?: string; stopAt?: string } = {}): Promise<LoadedPolicy> {
+  const file = options.file ?? await findPolicyFile(modelDir, options.stopAt);
+  if (!file) return { policy: defaultPolicy(), findings: [] };
+  let text: string;
+  try {
+    const bytes = await fs.readFile(file);
+    if (bytes.length > 1024 * 1024) return { policy: defaultPolicy(), file, findings: [{ ruleId: 'gate/policy-invalid', severity: 'error', message: 'policy file is over 1 MiB; not read', file }] };
+    text = decodeUtf8(bytes).text;
+  } catch (e) {
+    return { policy: defaultPolicy(), file, findings: [{ ruleId: 'gate/policy-invalid', severity: 'error', message: `cannot read the policy: ${(e as Error).message}`, file }] };
+  }
+  return parsePolicy(text, file);
+}

@@ -1,0 +1,106 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { walk, type WalkEntry } from '../fsutil/walk.ts';
+import { modelCardKind } from '../modelcard/files.ts';
+
+/**
+ * What "a model" is to the gate and the report: a folder with weight files and/or a model card
+ * (or a single weight file, whose folder is then the model). Files are classified by name and by
+ * their first bytes, never by executing or parsing their content.
+ */
+export interface ModelTarget {
+  /** The model folder (absolute). */
+  root: string;
+  /** A short name for titles (folder name, or the card's model_details.name when known). */
+  name: string;
+  weightFiles: WalkEntry[];
+  /** Our model-card.yaml (preferred) or a Hugging Face README.md. */
+  cardFile?: string;
+  files: WalkEntry[];
+  /** Why the file list may be partial (walk limits). */
+  truncated?: string;
+}
+
+/** Extensions of files that hold model weights or serialized models. */
+const WEIGHT_EXTENSIONS = new Set([
+  'safetensors', 'gguf', 'ggml', 'onnx', 'pt', 'pth', 'ckpt', 'pkl', 'pickle', 'joblib', 'dill',
+  'h5', 'hdf5', 'keras', 'npy', 'npz', 'tflite', 'pb', 'mlmodel', 'msgpack', 'bin', 'mar', 'nemo', 'llamafile',
+]);
+
+/** `.bin` is only a weight file when its name says so (pytorch_model.bin, model-00001-of-00002.bin…). */
+export function isWeightFile(file: string): boolean {
+  const base = path.basename(file).toLowerCase();
+  const ext = base.includes('.') ? base.slice(base.lastIndexOf('.') + 1) : '';
+  if (!WEIGHT_EXTENSIONS.has(ext)) return false;
+  if (ext === 'bin' || ext === 'pb' || ext === 'msgpack') return /model|weights?|ckpt|checkpoint|adapter|pytorch|tf_|flax|saved/.test(base);
+  return true;
+}
+
+export type WeightFormat = 'safetensors' | 'gguf' | 'pickle' | 'pytorch-zip' | 'zip' | 'hdf5' | 'numpy' | 'onnx' | 'tflite' | 'unknown';
+
+/** The format of a weight file from its first 16 bytes (and its extension where bytes can't tell). */
+export async function sniffWeightFormat(file: string): Promise<WeightFormat> {
+  let head: Buffer;
+  try {
+    const fh = await fs.open(file, 'r');
+    try {
+      head = Buffer.alloc(16);
+      const { bytesRead } = await fh.read(head, 0, 16, 0);
+      head = head.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return 'unknown';
+  }
+  const ext = path.extname(file).toLowerCase();
+  if (head.subarray(0, 4).toString('latin1') === 'GGUF') return 'gguf';
+  if (head.subarray(0, 4).toString('latin1') === 'PK\x03\x04') return ext === '.pt' || ext === '.pth' || ext === '.bin' || ext === '.ckpt' ? 'pytorch-zip' : 'zip';
+  if (head.subarray(0, 8).toString('latin1') === '\x89HDF\r\n\x1a\n') return 'hdf5';
+  if (head.subarray(0, 6).toString('latin1') === '\x93NUMPY') return 'numpy';
+  if (head.length >= 9 && head[0] !== undefined && head.readBigUInt64LE(0) < 100_000_000n && head[8] === 0x7b) return 'safetensors';
+  if (head[0] === 0x80 && head[1] !== undefined && head[1] <= 5) return 'pickle';
+  if (head.subarray(4, 8).toString('latin1') === 'TFL3') return 'tflite';
+  if (ext === '.onnx') return 'onnx';
+  return 'unknown';
+}
+
+/** Model folders under `root`: every folder that directly holds weight files or a model card. */
+export async function discoverModels(root: string, options: { maxFiles?: number } = {}): Promise<ModelTarget[]> {
+  const walked = await walk(root, { maxFiles: options.maxFiles ?? 20_000 });
+  const byDir = new Map<string, WalkEntry[]>();
+  for (const f of walked.files) {
+    const dir = path.dirname(f.path);
+    const list = byDir.get(dir) ?? [];
+    list.push(f);
+    byDir.set(dir, list);
+  }
+  const out: ModelTarget[] = [];
+  for (const [dir, entries] of byDir) {
+    if (!entries.some((e) => isWeightFile(e.path) || modelCardKind(e.path) === 'card-yaml')) continue;
+    out.push(await modelTarget(dir));
+  }
+  return out.sort((a, b) => a.root.localeCompare(b.root));
+}
+
+/** The model a path belongs to: a folder is the model; a file's model is its folder. */
+export async function modelTarget(p: string): Promise<ModelTarget> {
+  const abs = path.resolve(p);
+  const st = await fs.stat(abs);
+  const root = st.isDirectory() ? abs : path.dirname(abs);
+  const walked = await walk(root, { maxFiles: 20_000 });
+  const files = walked.files;
+  const weightFiles = files.filter((f) => isWeightFile(f.path));
+  const cards = files.filter((f) => modelCardKind(f.path) === 'card-yaml');
+  // The card nearest the model's root wins; a README.md only counts when there is no YAML card.
+  cards.sort((a, b) => a.rel.split('/').length - b.rel.split('/').length || a.rel.localeCompare(b.rel));
+  const readme = files.find((f) => f.rel.toLowerCase() === 'readme.md');
+  return {
+    root,
+    name: path.basename(root),
+    weightFiles,
+    cardFile: cards[0]?.path ?? readme?.path,
+    files,
+    truncated: walked.truncated,
+  };
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { defaultPolicy, findPolicyFile, loadPolicy, parsePolicy } from '../../../src/core/gate/policy.ts';
+
+test('a full policy is read into typed settings', () => {
+  const { policy, findings } = parsePolicy([
+    'gate:',
+    '  signatures:',
+    '    identities: ["ml-team@acme.com", "/.*@acme\\\\.com/"]',
+    '    issuers: [https://accounts.google.com]',
+    '    keys: [keys/model.pub]',
+    '  provenance:',
+    '    source_repository: github.com/acme/ml-models',
+    '    require_verified: true',
+    '  scan: { block_at: warning }',
+    '  sbom: { enabled: false }',
+    '  vulnerabilities:',
+    '    block_at: high',
+    '    require_report: false',
+    '    ignore: [CVE-2024-1]',
+    '  model_card: { max_age_days: 90 }',
+  ].join('\n'), '/r/.model-inspect.yaml');
+  assert.deepEqual(findings, []);
+  assert.deepEqual(policy.signatures, { enabled: true, identities: ['ml-team@acme.com', '/.*@acme\\.com/'], issuers: ['https://accounts.google.com'], keys: ['keys/model.pub'] });
+  assert.deepEqual(policy.provenance, { enabled: true, sourceRepository: 'github.com/acme/ml-models', requireVerified: true });
+  assert.equal(policy.scan.blockAt, 'warning');
+  assert.equal(policy.sbom.enabled, false);
+  assert.deepEqual(policy.vulnerabilities, { enabled: true, blockAt: 'high', requireReport: false, ignore: ['CVE-2024-1'] });
+  assert.equal(policy.modelCard.maxAgeDays, 90);
+});
+
+test('policy errors are gate/policy-invalid findings on the offending node; bad values keep the default', () => {
+  const text = [
+    'gate:',
+    '  signature:',           // typo: unknown check
+    '    required: true',
+    '  vulnerabilities:',
+    '    block_at: severe',   // not a severity
+    '    colour: red',        // unknown key
+    '  model_card:',
+    '    max_age_days: -3',
+  ].join('\n');
+  const { policy, findings } = parsePolicy(text, 'p.yaml');
+  assert.ok(findings.every((f) => f.ruleId === 'gate/policy-invalid' && f.severity === 'error'));
+  const at = findings.map((f) => [f.range?.start.line, f.range?.start.character, f.message.split(';')[0]]);
+  assert.deepEqual(at, [
+    [1, 2, "unknown gate check 'signature'"],
+    [4, 14, 'gate.vulnerabilities.block_at: expected one of critical, high, medium, low, negligible, unknown'],
+    [5, 4, "unknown key 'colour' in gate.vulnerabilities"],
+    [7, 18, 'gate.model_card.max_age_days: expected a whole number of days above 0'],
+  ]);
+  assert.equal(policy.vulnerabilities.blockAt, defaultPolicy().vulnerabilities.blockAt);
+  const syntax = parsePolicy('gate: [unclosed', 'p.yaml');
+  assert.equal(syntax.findings[0].ruleId, 'gate/policy-invalid');
+  assert.ok(syntax.findings[0].range);
+  assert.deepEqual(parsePolicy('other_area: {}\n', 'p.yaml').findings, []);
+});
+
+test('the nearest .model-inspect.yaml up to the repository root is the policy', async () => {
+  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-pol-'));
+  fs.mkdirSync(path.join(repo, '.git'));
+  fs.mkdirSync(path.join(repo, 'models', 'a'), { recursive: true });
+  assert.equal(await findPolicyFile(path.join(repo, 'models', 'a')), undefined);
+  fs.writeFileSync(path.join(repo, '.model-inspect.yaml'), 'gate:\n  sbom: { enabled: false }\n');
+  assert.equal(await findPolicyFile(path.join(repo, 'models', 'a')), path.join(repo, '.model-inspect.yaml'));
+  fs.writeFileSync(path.join(repo, 'models', '.model-inspect.yml'), 'gate: {}\n');
+  assert.equal(await findPolicyFile(path.join(repo, 'models', 'a')), path.join(repo, 'models', '.model-inspect.yml'));
+  const loaded = await loadPolicy(path.join(repo, 'models', 'a'), { file: path.join(repo, '.model-inspect.yaml') });
+  assert.equal(loaded.policy.sbom.enabled, false);
+});
