@@ -7,6 +7,7 @@ import { registerPython } from './python.ts';
 import { registerCardWeightReferences } from './convertCards.ts';
 import { registerRuleHelp } from './ruleHelp.ts';
 import type { Services } from './services.ts';
+import { registerSigning } from './signing.ts';
 
 /**
  * Activation registers listeners and providers only; each engine does its work on the first
@@ -29,6 +30,8 @@ export function activate(context: vscode.ExtensionContext): Services {
   registerModelCard(services);
   registerPython(services);
   registerCardWeightReferences(services);
+
+  registerSigning(services);
 
   log.info(`activated (VS Code ${vscode.version}, ${vscode.env.appName})`);
   return services;

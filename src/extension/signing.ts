@@ -1,0 +1,233 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { generateCosignKeyPair, isEncryptedCosignKey, KeyError, loadPrivateKey, signPath, verifyPath, type SignatureResult, type VerifyOptions } from '../core/signing/index.ts';
+import { cardExpectations } from '../core/signing/cardExpectations.ts';
+import { refreshTrustedRoot } from '../core/signing/tuf.ts';
+import type { Services } from './services.ts';
+import { setting } from './settings.ts';
+
+/**
+ * Sign… and Verify… on weight files and model folders (explorer menu and command palette),
+ * Generate Key Pair, and the opt-in trusted-root refresh. Key passwords live in SecretStorage
+ * only; results are a notification with "Show Details" (the output channel).
+ */
+
+const WEIGHT_FILTER = { 'Model files': ['safetensors', 'gguf', 'onnx', 'pt', 'pth', 'ckpt', 'bin', 'pkl', 'pickle', 'joblib', 'h5', 'keras', 'npy', 'npz', 'tflite', 'msgpack'], 'All files': ['*'] };
+
+/** Paths from settings name files that decide trust: ignored in untrusted workspaces. */
+function trustedPath(key: string, scope?: vscode.Uri): string | undefined {
+  if (!vscode.workspace.isTrusted) return undefined;
+  const v = setting<string>(key, '', scope).trim();
+  if (!v) return undefined;
+  if (path.isAbsolute(v)) return v;
+  const folder = scope ? vscode.workspace.getWorkspaceFolder(scope) : vscode.workspace.workspaceFolders?.[0];
+  return folder ? path.join(folder.uri.fsPath, v) : v;
+}
+
+function secretKeyFor(keyFile: string): string {
+  return `modelInspect.signing.password:${crypto.createHash('sha256').update(path.resolve(keyFile)).digest('hex')}`;
+}
+
+async function pickTarget(uri: vscode.Uri | undefined, verb: string): Promise<vscode.Uri | undefined> {
+  if (uri instanceof vscode.Uri) return uri;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const picked = await vscode.window.showOpenDialog({
+    title: `${verb}: choose a weight file or a model folder`,
+    canSelectFiles: true, canSelectFolders: true, canSelectMany: false,
+    defaultUri: active?.scheme === 'file' ? vscode.Uri.file(path.dirname(active.fsPath)) : vscode.workspace.workspaceFolders?.[0]?.uri,
+    filters: WEIGHT_FILTER,
+  });
+  return picked?.[0];
+}
+
+async function verifyOptions(target: vscode.Uri): Promise<{ options: VerifyOptions; sources: string[] }> {
+  const s = <T>(k: string, d: T) => setting<T>(k, d, target);
+  const str = (k: string) => s<string>(k, '').trim() || undefined;
+  const options: VerifyOptions = {
+    certificateIdentity: str('signing.certificateIdentity'),
+    certificateIdentityRegexp: str('signing.certificateIdentityRegexp'),
+    certificateOidcIssuer: str('signing.certificateOidcIssuer'),
+    certificateOidcIssuerRegexp: str('signing.certificateOidcIssuerRegexp'),
+    key: trustedPath('signing.publicKey', target),
+    trustedRoot: trustedPath('signing.trustedRoot', target),
+    certificateChain: trustedPath('signing.certificateChain', target),
+    provenance: { builderId: str('signing.builderId'), sourceRepository: str('signing.sourceRepository') },
+  };
+  const sources: string[] = [];
+  if (!options.certificateIdentity && !options.certificateIdentityRegexp) {
+    const card = await cardExpectations(target.fsPath);
+    if (card?.certificateIdentity) {
+      options.certificateIdentity = card.certificateIdentity;
+      options.certificateOidcIssuer ??= options.certificateOidcIssuerRegexp ? undefined : card.certificateOidcIssuer;
+      sources.push(`expected signer ${card.certificateIdentity} from ${card.card}`);
+    }
+    if (card?.sourceRepository && !options.provenance!.sourceRepository) {
+      options.provenance!.sourceRepository = card.sourceRepository;
+      sources.push(`expected source ${card.sourceRepository} from ${card.card}`);
+    }
+  }
+  // A refreshed root (opt-in TUF refresh) replaces the shipped one unless a root is configured.
+  if (!options.trustedRoot) {
+    const refreshed = path.join(refreshedRootDir.fsPath, 'trusted_root.json');
+    if (fs.existsSync(refreshed)) options.trustedRoot = refreshed;
+  }
+  return { options, sources };
+}
+
+let refreshedRootDir: vscode.Uri;
+
+function logResult(log: vscode.LogOutputChannel, s: SignatureResult): void {
+  const line = (k: string, v: string | undefined) => { if (v) log.info(`  ${k}: ${v}`); };
+  (s.verified ? log.info : log.error).call(log, `${s.verified ? 'VERIFIED' : 'NOT VERIFIED'} ${s.signatureFile} (${s.format}) for ${s.file}`);
+  line('signer', s.identity);
+  line('issuer', s.issuer);
+  line('key', s.key);
+  line('time', s.time);
+  for (const t of s.tlog ?? []) line('tlog', `index ${t.logIndex}${t.integratedTime ? `, integrated ${t.integratedTime}` : ''}`);
+  line('predicate', s.predicateType);
+  for (const f of s.failures) log.error(`  FAILED: ${f}`);
+  for (const n of s.notes) line('note', n);
+}
+
+async function runVerify(svc: Services, uri: vscode.Uri | undefined): Promise<void> {
+  const target = await pickTarget(uri, 'Verify');
+  if (!target) return;
+  const { options, sources } = await verifyOptions(target);
+  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Verifying ${path.basename(target.fsPath)}`, cancellable: true }, (_p, token) => {
+    const ac = new AbortController();
+    token.onCancellationRequested(() => ac.abort());
+    return verifyPath(target.fsPath, { ...options, signal: ac.signal });
+  });
+  svc.log.info(`verify ${target.fsPath}${vscode.workspace.isTrusted ? '' : ' (untrusted workspace: key, trusted root and CA settings ignored)'}`);
+  for (const s of sources) svc.log.info(`  ${s}`);
+  for (const s of report.signatures) logResult(svc.log, s);
+  let message: string;
+  if (report.signatures.length === 0) message = `No signature found for ${path.basename(target.fsPath)}.`;
+  else if (report.verified) {
+    const s = report.signatures[0];
+    message = `Verified ${path.basename(target.fsPath)}: ${s.identity ? `signed by ${s.identity}` : s.key ? `signed with ${s.key}` : 'signed'}${s.time ? ` at ${s.time}` : ''}${report.signatures.length > 1 ? ` (${report.signatures.length} signatures)` : ''}.`;
+  } else {
+    const bad = report.signatures.find((s) => !s.verified)!;
+    message = `NOT verified ${path.basename(target.fsPath)}: ${bad.failures[0] ?? 'see details'}`;
+  }
+  const show = report.verified ? vscode.window.showInformationMessage : report.signatures.length ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+  if ((await show(message, 'Show Details')) === 'Show Details') svc.log.show(true);
+}
+
+async function askPassword(svc: Services, keyFile: string, confirm = false): Promise<string | undefined> {
+  const stored = await svc.context.secrets.get(secretKeyFor(keyFile));
+  if (stored !== undefined) return stored;
+  const pw = await vscode.window.showInputBox({ title: `Password for ${path.basename(keyFile)}`, password: true, ignoreFocusOut: true, prompt: 'The key password (kept in VS Code\'s secret storage only if you choose so)' });
+  if (pw === undefined) return undefined;
+  if (confirm) {
+    const again = await vscode.window.showInputBox({ title: 'Repeat the password', password: true, ignoreFocusOut: true });
+    if (again !== pw) { void vscode.window.showErrorMessage('The passwords do not match.'); return undefined; }
+  }
+  return pw;
+}
+
+async function offerToRemember(svc: Services, keyFile: string, pw: string): Promise<void> {
+  if ((await svc.context.secrets.get(secretKeyFor(keyFile))) !== undefined) return;
+  const choice = await vscode.window.showInformationMessage(`Remember the password for ${path.basename(keyFile)} in VS Code's secret storage?`, 'Remember', 'Not now');
+  if (choice === 'Remember') await svc.context.secrets.store(secretKeyFor(keyFile), pw);
+}
+
+async function runSign(svc: Services, uri: vscode.Uri | undefined): Promise<void> {
+  const target = await pickTarget(uri, 'Sign');
+  if (!target) return;
+  let keyFile = trustedPath('signing.privateKey', target);
+  if (!keyFile) {
+    const picked = await vscode.window.showOpenDialog({ title: 'Sign: choose the private key (cosign.key or PEM)', canSelectMany: false, filters: { 'Private keys': ['key', 'pem'], 'All files': ['*'] } });
+    if (!picked?.[0]) return;
+    keyFile = picked[0].fsPath;
+  }
+  const keyText = fs.readFileSync(keyFile, 'utf8');
+  let password: string | undefined;
+  let key;
+  try {
+    key = await loadPrivateKey(keyText, async () => {
+      password = await askPassword(svc, keyFile!);
+      if (password === undefined) throw new KeyError('cancelled');
+      return password;
+    });
+  } catch (e) {
+    if ((e as Error).message === 'cancelled') return;
+    // A stored password that no longer works is dropped, so the next attempt asks again.
+    await svc.context.secrets.delete(secretKeyFor(keyFile));
+    void vscode.window.showErrorMessage(`Cannot use ${path.basename(keyFile)}: ${(e as Error).message}`);
+    return;
+  }
+  const isDir = fs.statSync(target.fsPath).isDirectory();
+  const res = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Signing ${path.basename(target.fsPath)}`, cancellable: true }, (_p, token) => {
+    const ac = new AbortController();
+    token.onCancellationRequested(() => ac.abort());
+    return signPath(target.fsPath, key, { signal: ac.signal });
+  });
+  svc.log.info(`signed ${res.path} → ${res.signatureFile} (${res.format}, ${res.digest}${res.files !== undefined ? `, ${res.files} files` : ''}) with ${keyFile}`);
+  if (password !== undefined && isEncryptedCosignKey(keyText)) await offerToRemember(svc, keyFile, password);
+  const choice = await vscode.window.showInformationMessage(`Signed ${path.basename(target.fsPath)}: ${isDir ? 'model.sig (OpenSSF model signing)' : path.basename(res.signatureFile)} written.`, 'Verify', 'Show Details');
+  if (choice === 'Verify') await runVerify(svc, target);
+  else if (choice === 'Show Details') svc.log.show(true);
+}
+
+async function runGenerateKeyPair(svc: Services): Promise<void> {
+  const folder = await vscode.window.showOpenDialog({ title: 'Generate Key Pair: folder for cosign.key and cosign.pub', canSelectFiles: false, canSelectFolders: true, defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
+  if (!folder?.[0]) return;
+  const keyFile = path.join(folder[0].fsPath, 'cosign.key');
+  const pubFile = path.join(folder[0].fsPath, 'cosign.pub');
+  if (fs.existsSync(keyFile) || fs.existsSync(pubFile)) { void vscode.window.showErrorMessage(`${folder[0].fsPath} already has cosign.key or cosign.pub; not overwriting a key.`); return; }
+  const pw = await vscode.window.showInputBox({ title: 'Password for the new private key', password: true, ignoreFocusOut: true, prompt: 'cosign.key is written encrypted with this password (scrypt + secretbox, as cosign does)' });
+  if (pw === undefined) return;
+  const again = await vscode.window.showInputBox({ title: 'Repeat the password', password: true, ignoreFocusOut: true });
+  if (again !== pw) { void vscode.window.showErrorMessage('The passwords do not match.'); return; }
+  const pair = generateCosignKeyPair(pw);
+  fs.writeFileSync(keyFile, pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
+  fs.writeFileSync(pubFile, pair.publicKeyPem, { mode: 0o644, flag: 'wx' });
+  svc.log.info(`generated ${keyFile} (encrypted) and ${pubFile}`);
+  await offerToRemember(svc, keyFile, pw);
+  void vscode.window.showInformationMessage(`Wrote ${keyFile} (encrypted) and ${pubFile}. Share cosign.pub; keep cosign.key private.`);
+}
+
+async function runRefreshTrustedRoot(svc: Services): Promise<void> {
+  if (!setting<boolean>('signing.allowOnlineTrustedRootRefresh', false) || !vscode.workspace.isTrusted) {
+    const open = await vscode.window.showWarningMessage('Refreshing the Sigstore trusted root goes online (tuf-repo-cdn.sigstore.dev). Allow it with the setting "modelInspect.signing.allowOnlineTrustedRootRefresh" (trusted workspaces only).', 'Open Setting');
+    if (open) await vscode.commands.executeCommand('workbench.action.openSettings', 'modelInspect.signing.allowOnlineTrustedRootRefresh');
+    return;
+  }
+  try {
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Refreshing the Sigstore trusted root (TUF)' }, () => refreshTrustedRoot(refreshedRootDir.fsPath));
+    svc.log.info(`trusted root refreshed through TUF: ${r.file} (${r.tlogs} transparency logs, ${r.certificateAuthorities} CAs)`);
+    void vscode.window.showInformationMessage(`Sigstore trusted root refreshed (${r.tlogs} logs, ${r.certificateAuthorities} CAs).`);
+  } catch (e) {
+    svc.log.error(`trusted root refresh failed: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(`Trusted root refresh failed: ${(e as Error).message}`);
+  }
+}
+
+async function runForgetPasswords(svc: Services): Promise<void> {
+  const keyFile = trustedPath('signing.privateKey');
+  const picked = keyFile ? [vscode.Uri.file(keyFile)] : await vscode.window.showOpenDialog({ title: 'Forget the stored password of which key?', canSelectMany: false });
+  if (!picked?.[0]) return;
+  await svc.context.secrets.delete(secretKeyFor(picked[0].fsPath));
+  void vscode.window.showInformationMessage(`Forgot the stored password for ${path.basename(picked[0].fsPath)}.`);
+}
+
+function guarded(svc: Services, name: string, fn: () => Promise<void>): Promise<void> {
+  return fn().catch((e: unknown) => {
+    svc.log.error(`${name} failed: ${(e as Error)?.message ?? String(e)}`);
+    void vscode.window.showErrorMessage(`${name} failed: ${(e as Error)?.message ?? String(e)}`, 'Show Details').then((c) => { if (c) svc.log.show(true); });
+  });
+}
+
+export function registerSigning(svc: Services): void {
+  refreshedRootDir = vscode.Uri.joinPath(svc.context.globalStorageUri, 'sigstore');
+  svc.context.subscriptions.push(
+    vscode.commands.registerCommand('modelInspect.signing.verify', (uri?: vscode.Uri) => guarded(svc, 'Verify', () => runVerify(svc, uri))),
+    vscode.commands.registerCommand('modelInspect.signing.sign', (uri?: vscode.Uri) => guarded(svc, 'Sign', () => runSign(svc, uri))),
+    vscode.commands.registerCommand('modelInspect.signing.generateKeyPair', () => guarded(svc, 'Generate Key Pair', () => runGenerateKeyPair(svc))),
+    vscode.commands.registerCommand('modelInspect.signing.refreshTrustedRoot', () => guarded(svc, 'Refresh Trusted Root', () => runRefreshTrustedRoot(svc))),
+    vscode.commands.registerCommand('modelInspect.signing.forgetPassword', () => guarded(svc, 'Forget Key Password', () => runForgetPasswords(svc))),
+  );
+}
