@@ -6,6 +6,7 @@ import { SBOM_RULES } from './sbom/rules.ts';
 import { PYTHON_RULES } from './python/rules.ts';
 import { CONVERT_RULES } from './convert/rules.ts';
 import { SIGNING_RULES } from './signing/rules.ts';
+import { SCAN_RULES } from './scan/rules.ts';
 
 /**
  * The rule catalogue: every rule id any engine can emit, with its help. Each area owns a
@@ -19,6 +20,7 @@ const ALL: readonly RuleInfo[] = [
   ...PYTHON_RULES,
   ...CONVERT_RULES,
   ...SIGNING_RULES,
+  ...SCAN_RULES,
 ];
 
 const BY_ID = new Map<string, RuleInfo>();

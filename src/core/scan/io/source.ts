@@ -1,0 +1,148 @@
+import fs from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+
+/**
+ * Byte access for the scanner. Weight files reach hundreds of GB, so nothing here reads a whole
+ * file: a `RandomAccess` serves positional reads (files, stored zip members, bounded buffers) and
+ * a `ByteStream` serves sequential chunks (decompressed members, pickles).
+ */
+export interface RandomAccess {
+  readonly size: number;
+  /** Up to `length` bytes at `position` (fewer at the end). */
+  read(position: number, length: number): Promise<Buffer>;
+}
+
+export interface ByteStream {
+  /** The next chunk (at most `max` bytes if given), or null at the end. */
+  next(max?: number): Promise<Buffer | null>;
+  /** Skips `n` bytes without keeping them; returns how many were skipped (fewer at the end). */
+  skip(n: number): Promise<number>;
+}
+
+export class BufferAccess implements RandomAccess {
+  constructor(private readonly buf: Buffer) {}
+  get size(): number { return this.buf.length; }
+  async read(position: number, length: number): Promise<Buffer> {
+    if (position >= this.buf.length || length <= 0) return Buffer.alloc(0);
+    return this.buf.subarray(position, Math.min(this.buf.length, position + length));
+  }
+}
+
+/** A file opened for positional reads. Close it when done. */
+export class FileAccess implements RandomAccess {
+  private constructor(private readonly fh: fs.FileHandle, readonly size: number) {}
+  static async open(file: string): Promise<FileAccess> {
+    const fh = await fs.open(file, 'r');
+    try {
+      const st = await fh.stat();
+      return new FileAccess(fh, st.size);
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+  }
+  async read(position: number, length: number): Promise<Buffer> {
+    const n = Math.max(0, Math.min(length, this.size - position));
+    if (n === 0) return Buffer.alloc(0);
+    const buf = Buffer.allocUnsafe(n);
+    let got = 0;
+    while (got < n) {
+      const { bytesRead } = await this.fh.read(buf, got, n - got, position + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got === n ? buf : buf.subarray(0, got);
+  }
+  close(): Promise<void> { return this.fh.close(); }
+}
+
+/** A window [start, start+size) of another source (a stored zip member, a tar entry). */
+export class SliceAccess implements RandomAccess {
+  readonly size: number;
+  constructor(private readonly inner: RandomAccess, private readonly start: number, size: number) {
+    this.size = Math.max(0, Math.min(size, inner.size - start));
+  }
+  read(position: number, length: number): Promise<Buffer> {
+    if (position >= this.size) return Promise.resolve(Buffer.alloc(0));
+    return this.inner.read(this.start + position, Math.min(length, this.size - position));
+  }
+}
+
+const CHUNK = 1 << 20;
+
+/** Sequential reading of a random-access source; skipping just moves the position. */
+export function streamOf(src: RandomAccess, start = 0, chunk = CHUNK): ByteStream {
+  let pos = start;
+  return {
+    async next(max?: number) {
+      if (pos >= src.size) return null;
+      const b = await src.read(pos, Math.min(max ?? chunk, chunk));
+      if (b.length === 0) return null;
+      pos += b.length;
+      return b;
+    },
+    async skip(n: number) {
+      const k = Math.max(0, Math.min(n, src.size - pos));
+      pos += k;
+      return k;
+    },
+  };
+}
+
+export class OutputLimitError extends Error {
+  constructor(readonly limit: number) {
+    super(`decompressed data exceeds ${limit} bytes`);
+  }
+}
+
+/**
+ * Sequential reading of a Node stream (zlib, bz2, xz output) with a cap on the bytes it may
+ * produce: a decompression bomb ends in an OutputLimitError, which callers report as incomplete.
+ */
+export function streamOfReadable(readable: Readable, maxOutput: number): ByteStream & { produced(): number; destroy(): void } {
+  const it = readable[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let produced = 0;
+  let pending: Buffer | null = null;
+  const pull = async (): Promise<Buffer | null> => {
+    if (pending) { const p = pending; pending = null; return p; }
+    const r = await it.next();
+    if (r.done) return null;
+    const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
+    produced += b.length;
+    if (produced > maxOutput) { readable.destroy(); throw new OutputLimitError(maxOutput); }
+    return b;
+  };
+  return {
+    async next(max?: number) {
+      const b = await pull();
+      if (!b || max === undefined || b.length <= max) return b;
+      pending = b.subarray(max);
+      return b.subarray(0, max);
+    },
+    async skip(n: number) {
+      let left = n;
+      while (left > 0) {
+        const b = await pull();
+        if (!b) break;
+        if (b.length > left) { pending = b.subarray(left); left = 0; } else left -= b.length;
+      }
+      return n - left;
+    },
+    produced: () => produced,
+    destroy: () => { readable.destroy(); },
+  };
+}
+
+/** Reads a stream fully into memory, refusing more than `max` bytes (used only for bounded members). */
+export async function readAllBounded(stream: ByteStream, max: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const b = await stream.next();
+    if (!b) break;
+    total += b.length;
+    if (total > max) throw new OutputLimitError(max);
+    parts.push(b);
+  }
+  return Buffer.concat(parts, total);
+}

@@ -1,0 +1,494 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough, Readable, Transform } from 'node:stream';
+import zlib from 'node:zlib';
+import unbzip2Stream from 'unbzip2-stream';
+import { XzReadableStream } from 'xz-decompress';
+import { walk } from '../fsutil/walk.ts';
+import { ScanContext, where } from './context.ts';
+import { checkKerasConfig, findH5ModelConfig } from './formats/keras.ts';
+import { parseNpyHeader } from './formats/npy.ts';
+import { validateGguf } from './formats/gguf.ts';
+import { validateSafetensors, type FormatProblem } from './formats/safetensors.ts';
+import { listTar } from './formats/tar.ts';
+import { listZip, type ZipEntry } from './formats/zip.ts';
+import {
+  BufferAccess, FileAccess, OutputLimitError, SliceAccess, readAllBounded, streamOf, streamOfReadable,
+  type ByteStream, type RandomAccess,
+} from './io/source.ts';
+import { readPickle } from './pickle/index.ts';
+import { reportPickle } from './pickle/report.ts';
+import { SNIFF_BYTES, sniff } from './sniff.ts';
+import type { FileScanResult, ScanFormat, ScanOptions, ScanProgress } from './types.ts';
+
+/** Extensions that promise model weights: an unrecognised content under one of these is a warning. */
+export const WEIGHT_EXTENSIONS: readonly string[] = ['.safetensors', '.gguf', '.onnx', '.pt', '.pth', '.bin', '.ckpt', '.pkl', '.pickle', '.joblib', '.h5', '.hdf5', '.keras', '.npy', '.npz', '.dill', '.pb', '.tflite', '.mar', '.nemo', '.msgpack', '.model', '.sav', '.dat'];
+
+const EXECUTABLE_MEMBER = /\.(py|pyc|sh|bash|exe|dll|so|dylib|bat|cmd|ps1|jar)$/i;
+const TORCH_LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
+
+interface Unit {
+  member: string | undefined;
+  depth: number;
+  /** Raw tensor storage (torch `data/<key>`): only strong magic counts. */
+  storage?: boolean;
+  /** Format already known to the parent (e.g. a .npy inside an .npz). */
+  parent?: ScanFormat;
+}
+
+function childName(parent: string | undefined, child: string): string {
+  return parent ? `${parent}!/${child}` : child;
+}
+
+/** Scan content that allows random access (a file, a stored zip member, a bounded buffer). */
+async function scanAccess(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<ScanFormat> {
+  ctx.signal?.throwIfAborted();
+  const head = await src.read(0, SNIFF_BYTES);
+  const format = await sniff(head, src.size, u.storage);
+  if (u.member !== undefined || u.depth > 0) ctx.member(u.member ?? '', format, src.size);
+  if (u.storage && format === 'unknown') return format;
+  switch (format) {
+    case 'pickle': await scanPickle(ctx, streamOf(src), u, 'pickle', src.size); break;
+    case 'pytorch-legacy': await scanTorchLegacy(ctx, src, u); break;
+    case 'zip': return scanZip(ctx, src, u);
+    case 'tar': return scanTar(ctx, src, u);
+    case 'gzip': case 'bzip2': case 'xz': case 'zlib':
+      await scanCompressed(ctx, format, streamOf(src), u, src.size);
+      break;
+    case 'lzma': case '7z': case 'lz4':
+      ctx.incomplete(`${format} compressed data${where(u.member)} is not supported by this scanner; its content was not scanned`, u.member, 0);
+      break;
+    case 'numpy': await scanNpy(ctx, src, u); break;
+    case 'safetensors': await checkSafetensors(ctx, src, u); break;
+    case 'gguf': await checkGguf(ctx, src, u); break;
+    case 'hdf5': await scanHdf5(ctx, src, u); break;
+    default: break;
+  }
+  return format;
+}
+
+/** Scan content that only streams (decompressed data): pickles stream, other formats are buffered within limits. */
+async function scanStreamed(ctx: ScanContext, stream: ByteStream, u: Unit, declaredSize?: number): Promise<ScanFormat> {
+  const parts: Buffer[] = [];
+  let have = 0;
+  while (have < SNIFF_BYTES) {
+    const b = await stream.next(SNIFF_BYTES - have);
+    if (!b) break;
+    parts.push(b);
+    have += b.length;
+  }
+  const head = Buffer.concat(parts, have);
+  const full = have < SNIFF_BYTES;
+  const format = await sniff(head, full ? have : Math.max(have + 1, declaredSize ?? 0), u.storage);
+  if (format === 'pickle' || format === 'pytorch-legacy' || format === 'gzip' || format === 'bzip2' || format === 'xz' || format === 'zlib') {
+    ctx.member(u.member ?? '', format, declaredSize ?? have);
+    const replay = prepend(head, full ? emptyStream() : stream);
+    if (format === 'pickle' || format === 'pytorch-legacy') await scanPickle(ctx, replay, u, format, declaredSize, format === 'pytorch-legacy' ? 5 : undefined);
+    else await scanCompressed(ctx, format, replay, u, declaredSize ?? have);
+    return format;
+  }
+  if (u.storage && format === 'unknown') return format;
+  let buf = head;
+  if (!full) {
+    try {
+      const rest = await readAllBounded(stream, ctx.limits.maxBufferedBytes - have);
+      buf = Buffer.concat([head, rest]);
+    } catch (e) {
+      if (!(e instanceof OutputLimitError)) throw e;
+      ctx.member(u.member ?? '', format, declaredSize ?? have);
+      if (format !== 'unknown' && format !== 'text' && format !== 'json') {
+        ctx.incomplete(`${format} data${where(u.member)} is larger than ${ctx.limits.maxBufferedBytes} bytes inside a compressed stream; not scanned (raise modelInspect.scan.maxBufferedBytes)`, u.member, 0);
+      }
+      return format;
+    }
+  }
+  return scanAccess(ctx, new BufferAccess(buf), u);
+}
+
+function emptyStream(): ByteStream {
+  return { next: async () => null, skip: async () => 0 };
+}
+
+function prepend(head: Buffer, rest: ByteStream): ByteStream {
+  let first: Buffer | null = head.length ? head : null;
+  return {
+    async next(max?: number) {
+      if (first) {
+        const b = max !== undefined && first.length > max ? first.subarray(0, max) : first;
+        first = b.length < first.length ? first.subarray(b.length) : null;
+        return b;
+      }
+      return rest.next(max);
+    },
+    async skip(n: number) {
+      let done = 0;
+      if (first) {
+        const k = Math.min(n, first.length);
+        first = k < first.length ? first.subarray(k) : null;
+        done = k;
+      }
+      return done + (n > done ? await rest.skip(n - done) : 0);
+    },
+  };
+}
+
+// ---- pickles ----
+
+async function scanPickle(ctx: ScanContext, stream: ByteStream, u: Unit, label: ScanFormat, size?: number, pickleCount?: number): Promise<void> {
+  const since = ctx.findings.length;
+  const r = await readPickle(stream, { limits: ctx.limits.pickle, pickleCount, signal: ctx.signal });
+  ctx.stats.opcodes += r.opcodes;
+  ctx.stats.pickles += r.pickles.length;
+  reportPickle(ctx, r, u.member);
+  const joblib = r.imports.some((i) => i.name === 'NumpyArrayWrapper' || i.name === 'NDArrayWrapper' || i.name === 'ZNDArrayWrapper');
+  if (joblib) {
+    ctx.sawJoblib = true;
+    label = 'joblib';
+    const m = ctx.members[ctx.members.length - 1];
+    if (u.member !== undefined && m?.path === u.member && m.format === 'pickle') m.format = 'joblib';
+  }
+  if (pickleCount === 5) {
+    // Legacy torch: magic, protocol, sys_info, object, storage keys; then raw storages.
+    const magic = r.pickles[0]?.value;
+    if (magic !== TORCH_LEGACY_MAGIC) ctx.add('scan/pickle-suspicious-structure', 'warning', `the legacy PyTorch magic-number pickle does not hold the literal magic number${where(u.member)}; it is computed at load time`, { member: u.member, offset: 0 });
+    if (r.pickles.length < 5 && r.complete) ctx.add('scan/pickle-malformed', 'warning', `legacy PyTorch stream has ${r.pickles.length} of its 5 pickles${where(u.member)}`, { member: u.member, offset: r.end });
+  } else if (size !== undefined && r.end < size && r.complete && !r.anomalies.some((a) => a.kind === 'junk' || a.kind === 'truncated')) {
+    ctx.add('scan/trailing-data', 'warning', `${size - r.end} bytes after the last pickle (byte ${r.end}) are not a pickle; pickle.load ignores them, other readers may not`, { member: u.member, offset: r.end });
+  }
+  for (const e of r.embedded) {
+    const nestedMember = `${u.member ?? ''}#nested@${e.offset}`;
+    ctx.add('scan/nested-pickle', 'warning', `${e.encoding === 'raw' ? 'bytes' : `${e.encoding} text`} at byte ${e.offset} hold another pickle (${e.data.length} bytes); it was scanned as ${nestedMember}`, { member: u.member, offset: e.offset });
+    if (u.depth + 1 > ctx.limits.maxDepth) { ctx.incomplete(`nested pickle at byte ${e.offset} is deeper than ${ctx.limits.maxDepth} levels; not scanned`, u.member, e.offset); continue; }
+    await scanAccess(ctx, new BufferAccess(e.data), { member: nestedMember, depth: u.depth + 1 });
+  }
+  if (ctx.issuesFor(u.member, since) === 0) {
+    ctx.add('scan/scanned', 'info', `${label}${where(u.member)}: ${r.pickles.length} pickle(s), ${r.opcodes} opcodes, ${r.imports.length} import(s), all allowlisted`, { member: u.member });
+  }
+}
+
+async function scanTorchLegacy(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<void> {
+  await scanPickle(ctx, streamOf(src), u, 'pytorch-legacy', src.size, 5);
+}
+
+// ---- archives ----
+
+function checkMemberPath(ctx: ScanContext, name: string, u: Unit, offset: number, kind = ''): void {
+  if (name.startsWith('/') || /^[A-Za-z]:[\\/]/.test(name) || name.split(/[\\/]/).includes('..')) {
+    ctx.add('scan/archive-unsafe', 'warning', `member ${JSON.stringify(name)}${where(u.member)} has an absolute or parent-relative path: extracting it writes outside the target folder`, { member: u.member, offset });
+  }
+  if (kind) ctx.add('scan/archive-unsafe', 'warning', `member ${JSON.stringify(name)}${where(u.member)} is a ${kind}`, { member: u.member, offset });
+}
+
+async function scanZip(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<ScanFormat> {
+  const listing = await listZip(src, ctx.limits.maxMembers);
+  for (const p of listing.problems) ctx.add('scan/archive-malformed', 'warning', `${p.message}${where(u.member)}`, { member: u.member, offset: p.offset });
+  if (listing.truncated) ctx.incomplete(`archive${where(u.member)} has more than ${ctx.limits.maxMembers} members; the rest were not scanned`, u.member);
+  const names = listing.entries.map((e) => e.name);
+  const torchRoot = names.map((n) => /^(.*?)(?:^|\/)data\.pkl$/.exec(n)).find(Boolean);
+  const isTorchScript = names.some((n) => /(^|\/)constants\.pkl$/.test(n)) && names.some((n) => /(^|\/)code\//.test(n));
+  const isKeras = names.includes('config.json') && names.includes('metadata.json');
+  const isNpz = listing.entries.length > 0 && listing.entries.every((e) => e.name.endsWith('.npy'));
+  const format: ScanFormat = isTorchScript ? 'torchscript' : torchRoot || names.some((n) => /(^|\/)byteorder$/.test(n)) ? 'pytorch-zip' : isKeras ? 'keras' : isNpz ? 'npz' : 'zip';
+  if (u.member !== undefined) { const m = ctx.members[ctx.members.length - 1]; if (m && m.path === u.member) m.format = format; }
+  if (isTorchScript) ctx.add('scan/torchscript', 'warning', `TorchScript archive${where(u.member)}: torch.jit.load compiles and runs the serialized code under ${names.find((n) => /(^|\/)code\//.test(n))?.replace(/\/code\/.*$/, '/code/') ?? 'code/'}`, { member: u.member });
+  if (u.depth + 1 > ctx.limits.maxDepth) {
+    ctx.incomplete(`archive${where(u.member)} is nested deeper than ${ctx.limits.maxDepth} levels; its members were not scanned`, u.member);
+    return format;
+  }
+  for (const e of listing.entries) {
+    ctx.signal?.throwIfAborted();
+    if (e.isDirectory) continue;
+    const member = childName(u.member, e.name);
+    checkMemberPath(ctx, e.name, u, e.headerOffset);
+    if (e.localName !== undefined) ctx.add('scan/archive-malformed', 'warning', `member ${JSON.stringify(e.name)} is called ${JSON.stringify(e.localName)} in its local header (readers disagree on its name); scanned by content`, { member: u.member, offset: e.headerOffset });
+    if (e.flags & 0x1) ctx.add('scan/archive-malformed', 'warning', `member ${JSON.stringify(e.name)} has the "encrypted" flag set; PyTorch ignores it and reads the bytes as they are, and so did this scan`, { member: u.member, offset: e.headerOffset });
+    const unixType = (e.externalAttrs >>> 16) & 0o170000;
+    if (unixType === 0o120000) ctx.add('scan/archive-unsafe', 'warning', `member ${JSON.stringify(e.name)}${where(u.member)} is a symbolic link`, { member: u.member, offset: e.headerOffset });
+    if (EXECUTABLE_MEMBER.test(e.name) && !(isTorchScript && /(^|\/)code\//.test(e.name))) ctx.add('scan/archive-unsafe', 'warning', `member ${JSON.stringify(e.name)}${where(u.member)} is a script or executable shipped with the weights`, { member: u.member, offset: e.headerOffset });
+    const storage = format === 'pytorch-zip' || format === 'torchscript' ? /(^|\/)data\/[^/]+$/.test(e.name) || /(^|\/)\.data\//.test(e.name) : false;
+    if (/(^|\/)byteorder$/.test(e.name) && e.method === 0 && e.compressedSize <= 16) {
+      const v = (await src.read(e.dataOffset, e.compressedSize)).toString('latin1');
+      if (v !== 'little' && v !== 'big') ctx.add('scan/archive-malformed', 'warning', `byteorder record is ${JSON.stringify(v)}; PyTorch accepts only "little" or "big"`, { member, offset: e.dataOffset });
+    }
+    await scanZipMember(ctx, src, e, { member, depth: u.depth + 1, storage, parent: format });
+    if (format === 'keras' && e.name === 'config.json') await keraZipConfig(ctx, src, e, member);
+  }
+  return format;
+}
+
+async function scanZipMember(ctx: ScanContext, src: RandomAccess, e: ZipEntry, u: Unit): Promise<void> {
+  try {
+    if (e.method === 0) {
+      await scanAccess(ctx, new SliceAccess(src, e.dataOffset, e.compressedSize), u);
+      return;
+    }
+    if (e.method === 8) {
+      const cap = Math.min(ctx.limits.maxMemberBytes, Math.max(64 << 20, e.compressedSize * ctx.limits.maxRatio));
+      const inflate = zlib.createInflateRaw();
+      const input = Readable.from(chunks(src, e.dataOffset, e.compressedSize));
+      input.on('error', (err) => inflate.destroy(err));
+      input.pipe(inflate);
+      const out = streamOfReadable(inflate, cap);
+      try {
+        await scanStreamed(ctx, out, u, e.size);
+      } finally {
+        out.destroy();
+        input.destroy();
+      }
+      return;
+    }
+    ctx.member(u.member ?? '', 'unknown', e.size);
+    ctx.incomplete(`member${where(u.member)} uses zip compression method ${e.method}, which this scanner does not decompress; not scanned`, u.member, e.dataOffset);
+  } catch (err) {
+    if (err instanceof OutputLimitError) ctx.incomplete(`member${where(u.member)} decompresses to more than ${err.limit} bytes (compression ratio over ${ctx.limits.maxRatio}:1 or size limit); the rest was not scanned`, u.member, e.dataOffset);
+    else if ((err as Error).name === 'AbortError') throw err;
+    else ctx.incomplete(`member${where(u.member)} could not be decompressed (${(err as Error).message}); not fully scanned`, u.member, e.dataOffset);
+  }
+}
+
+async function* chunks(src: RandomAccess, start: number, length: number): AsyncGenerator<Buffer> {
+  const step = 1 << 20;
+  for (let p = 0; p < length; p += step) {
+    const b = await src.read(start + p, Math.min(step, length - p));
+    if (!b.length) return;
+    yield b;
+  }
+}
+
+async function keraZipConfig(ctx: ScanContext, src: RandomAccess, e: ZipEntry, member: string): Promise<void> {
+  let json: Buffer;
+  try {
+    if (e.method === 0) json = await src.read(e.dataOffset, Math.min(e.compressedSize, ctx.limits.maxBufferedBytes));
+    else if (e.method === 8) {
+      const inflate = zlib.createInflateRaw();
+      Readable.from(chunks(src, e.dataOffset, e.compressedSize)).pipe(inflate);
+      json = await readAllBounded(streamOfReadable(inflate, ctx.limits.maxBufferedBytes), ctx.limits.maxBufferedBytes);
+    } else return;
+  } catch {
+    ctx.incomplete('Keras config.json could not be read; not checked', member);
+    return;
+  }
+  addProblems(ctx, checkKerasConfig(json.toString('utf8'), 0), member, 'scan/keras-foreign-module');
+}
+
+async function scanTar(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<ScanFormat> {
+  const t = await listTar(src, ctx.limits.maxMembers);
+  for (const p of t.problems) ctx.add('scan/archive-malformed', 'warning', `${p.message}${where(u.member)}`, { member: u.member, offset: p.offset });
+  if (t.truncated) ctx.incomplete(`tar archive${where(u.member)} has more than ${ctx.limits.maxMembers} members; the rest were not scanned`, u.member);
+  const names = t.entries.map((e) => e.name.replace(/^\.\//, ''));
+  const format: ScanFormat = names.includes('pickle') && names.includes('storages') ? 'pytorch-tar' : 'tar';
+  if (u.member !== undefined) { const m = ctx.members[ctx.members.length - 1]; if (m && m.path === u.member) m.format = format; }
+  if (u.depth + 1 > ctx.limits.maxDepth) { ctx.incomplete(`archive${where(u.member)} nested deeper than ${ctx.limits.maxDepth} levels; not scanned`, u.member); return format; }
+  for (const e of t.entries) {
+    const member = childName(u.member, e.name);
+    const kind = e.type === '2' ? 'symbolic link' : e.type === '1' ? 'hard link' : e.type === '3' || e.type === '4' ? 'device node' : '';
+    checkMemberPath(ctx, e.name, u, e.headerOffset, kind);
+    if (e.type !== '0' && e.type !== '\0' && e.type !== '7') continue;
+    // PyTorch tar: `storages` is raw tensor data with pickled headers; `tensors`/`pickle` are pickles.
+    const storage = format === 'pytorch-tar' && e.name.replace(/^\.\//, '') === 'storages';
+    if (storage) {
+      await scanPickle(ctx, streamOf(new SliceAccess(src, e.dataOffset, e.size)), { member, depth: u.depth + 1 }, 'pickle', undefined, 1);
+      continue;
+    }
+    await scanAccess(ctx, new SliceAccess(src, e.dataOffset, e.size), { member, depth: u.depth + 1 });
+  }
+  return format;
+}
+
+async function scanCompressed(ctx: ScanContext, format: 'gzip' | 'bzip2' | 'xz' | 'zlib', input: ByteStream, u: Unit, compressedSize: number): Promise<void> {
+  const member = childName(u.member, `(${format})`);
+  if (u.depth + 1 > ctx.limits.maxDepth) { ctx.incomplete(`${format} data${where(u.member)} nested deeper than ${ctx.limits.maxDepth} levels; not scanned`, u.member, 0); return; }
+  const cap = Math.min(ctx.limits.maxMemberBytes, Math.max(64 << 20, compressedSize * ctx.limits.maxRatio));
+  const source = Readable.from(byteStreamChunks(input));
+  let out: ReturnType<typeof streamOfReadable>;
+  try {
+    out = streamOfReadable(await decompressor(format, source), cap);
+  } catch (e) {
+    ctx.incomplete(`${format} data${where(u.member)} could not be decompressed (${(e as Error).message}); not scanned`, u.member, 0);
+    return;
+  }
+  try {
+    await scanStreamed(ctx, out, { member, depth: u.depth + 1 });
+  } catch (err) {
+    if (err instanceof OutputLimitError) ctx.incomplete(`${format} data${where(u.member)} decompresses to more than ${err.limit} bytes (ratio over ${ctx.limits.maxRatio}:1 or size limit); the rest was not scanned`, u.member, 0);
+    else if ((err as Error).name === 'AbortError') throw err;
+    else ctx.incomplete(`${format} data${where(u.member)} is corrupt or truncated (${(err as Error).message}); scanned up to the error`, u.member, 0);
+  } finally {
+    out.destroy();
+    source.destroy();
+  }
+}
+
+async function* byteStreamChunks(s: ByteStream): AsyncGenerator<Buffer> {
+  for (;;) {
+    const b = await s.next();
+    if (!b) return;
+    yield b;
+  }
+}
+
+async function decompressor(format: 'gzip' | 'bzip2' | 'xz' | 'zlib', source: Readable): Promise<Readable> {
+  if (format === 'gzip') { const z = zlib.createGunzip(); source.on('error', (e) => z.destroy(e)); return source.pipe(z); }
+  if (format === 'zlib') {
+    // joblib's legacy "ZF" files: a hex length, then a zlib stream.
+    const z = zlib.createInflate();
+    let skipped = false;
+    const strip = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        if (!skipped) {
+          skipped = true;
+          if (chunk[0] === 0x5a && chunk[1] === 0x46) { const i = chunk.indexOf(0x78, 2); cb(null, chunk.subarray(i)); return; }
+        }
+        cb(null, chunk);
+      },
+    });
+    source.on('error', (e) => z.destroy(e));
+    return source.pipe(strip).pipe(z);
+  }
+  if (format === 'bzip2') {
+    // unbzip2-stream is a classic `through` stream: bridge it into a modern Readable.
+    const t = unbzip2Stream();
+    const out = new PassThrough();
+    source.on('error', (e) => out.destroy(e));
+    t.on('error', (e: Error) => out.destroy(e));
+    source.pipe(t).pipe(out);
+    return out;
+  }
+  const web = Readable.toWeb(source) as unknown as ReadableStream<Uint8Array>;
+  return Readable.fromWeb(new XzReadableStream(web) as unknown as import('node:stream/web').ReadableStream<Uint8Array>);
+}
+
+// ---- validators ----
+
+function addProblems(ctx: ScanContext, problems: FormatProblem[], member: string | undefined, rule: string, base = 0): void {
+  let n = 0;
+  for (const p of problems) {
+    if (++n > 50) { ctx.add(rule, 'warning', `${problems.length - 50} more problems not listed${where(member)}`, { member }); break; }
+    const r = p.rule ?? rule;
+    if (r === 'scan/incomplete') { ctx.incomplete(p.message, member, base + p.offset); continue; }
+    ctx.add(r, p.severity ?? (r === 'scan/keras-lambda' || r === 'scan/gguf-chat-template' ? 'error' : 'warning'), `${p.message} (byte ${base + p.offset})`, { member, offset: base + p.offset });
+  }
+}
+
+async function checkSafetensors(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<void> {
+  const info = await validateSafetensors(src, ctx.limits.maxHeaderBytes);
+  addProblems(ctx, info.problems, u.member, 'scan/safetensors-invalid');
+  if (info.problems.length === 0) ctx.add('scan/scanned', 'info', `safetensors${where(u.member)}: ${info.tensors.length} tensor(s), header ${info.headerLength} bytes, valid; safetensors holds no code`, { member: u.member });
+}
+
+async function checkGguf(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<void> {
+  const info = await validateGguf(src, ctx.limits.maxHeaderBytes);
+  addProblems(ctx, info.problems, u.member, 'scan/gguf-invalid');
+  if (info.problems.length === 0) ctx.add('scan/scanned', 'info', `GGUF v${info.version}${where(u.member)}: ${info.tensorCount} tensor(s), ${info.kvCount} metadata keys, valid`, { member: u.member });
+}
+
+async function scanNpy(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<void> {
+  const head = await src.read(0, 65_536 + 16);
+  const h = parseNpyHeader(head);
+  addProblems(ctx, h.problems, u.member, 'scan/npy-invalid');
+  if (!h.dataOffset) return;
+  if (h.hasObject) {
+    ctx.add('scan/npy-object-array', 'warning', `NumPy array${where(u.member)} has dtype ${h.descr ?? 'with object fields'}: its data is a pickle that np.load(allow_pickle=True) runs; scanned below`, { member: u.member, offset: h.dataOffset });
+    await scanPickle(ctx, streamOf(src, h.dataOffset), { ...u }, 'pickle', undefined);
+    return;
+  }
+  if (h.shape && h.itemsize) {
+    const expected = h.shape.reduce((a, b) => a * b, 1) * h.itemsize;
+    if (h.dataOffset + expected !== src.size) ctx.add('scan/npy-invalid', 'warning', `array data is ${src.size - h.dataOffset} bytes but shape (${h.shape.join(', ')}) × ${h.itemsize} needs ${expected}${src.size - h.dataOffset > expected ? ': extra bytes after the array' : ''}`, { member: u.member, offset: h.dataOffset });
+  }
+  if (ctx.issuesFor(u.member, 0) === 0) ctx.add('scan/scanned', 'info', `NumPy array${where(u.member)} (${h.descr}, shape (${h.shape?.join(', ') ?? '?'})): numeric data, no pickle`, { member: u.member });
+}
+
+async function scanHdf5(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<void> {
+  // Keras H5 keeps `model_config` (JSON) as a root attribute, in the first blocks of the file.
+  const window = Math.min(src.size, 64 << 20);
+  const bytes = await src.read(0, window);
+  const configs = findH5ModelConfig(bytes);
+  for (const c of configs) addProblems(ctx, checkKerasConfig(c.json, c.offset), u.member, 'scan/keras-foreign-module');
+  if (configs.length === 0 && /model_config|keras_version/.test(bytes.toString('latin1', 0, Math.min(bytes.length, 1 << 20)))) {
+    ctx.incomplete(`HDF5 file${where(u.member)} names a Keras model_config that could not be located as plain JSON (compressed or chunked attribute); Lambda layers were not checked`, u.member);
+  }
+  if (window < src.size && configs.length === 0) ctx.add('scan/scanned', 'info', `HDF5${where(u.member)}: the first ${window} bytes were searched for a Keras model_config; none found`, { member: u.member });
+}
+
+// ---- public API ----
+
+/** Scan one file by content. Never throws for bad content; I/O errors on the file itself do throw. */
+export async function scanFile(file: string, options: ScanOptions = {}): Promise<FileScanResult> {
+  const started = Date.now();
+  const ctx = new ScanContext(file, options.limits, options.signal);
+  const src = await FileAccess.open(file);
+  let format: ScanFormat = 'unknown';
+  try {
+    format = await scanAccess(ctx, src, { member: undefined, depth: 0 });
+    const ext = path.extname(file).toLowerCase();
+    if ((format === 'unknown' || format === 'text' || format === 'json') && WEIGHT_EXTENSIONS.includes(ext) && !(format === 'json' && ext === '.bin')) {
+      ctx.add('scan/unknown-format', 'warning', `content of this ${ext} file matches no known model format (${format}); it was not checked`, { offset: 0 });
+      ctx.complete = false;
+    }
+    if (format === 'onnx') ctx.add('scan/scanned', 'info', 'ONNX model: protobuf graph, no pickle; custom operators and external data are not checked by this scan', {});
+  } catch (e) {
+    if (options.signal?.aborted) throw e;
+    ctx.incomplete(`scan stopped by an internal error: ${(e as Error).message}`);
+  } finally {
+    await src.close();
+  }
+  if (format === 'pickle' && ctx.sawJoblib) format = 'joblib';
+  ctx.stats.bytes = src.size;
+  ctx.stats.ms = Date.now() - started;
+  return { path: file, format, size: src.size, members: ctx.members, findings: ctx.findings, complete: ctx.complete, stats: ctx.stats };
+}
+
+/** Is this file worth scanning in a folder walk? Content decides; this only skips obvious text. */
+export async function looksScannable(file: string, size: number): Promise<boolean> {
+  if (size === 0) return false;
+  if (WEIGHT_EXTENSIONS.includes(path.extname(file).toLowerCase())) return true;
+  const fh = await fs.open(file, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
+    await fh.read(head, 0, head.length, 0);
+    const f = await sniff(head, size);
+    return f !== 'text' && f !== 'json' && f !== 'unknown' && f !== 'empty';
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Scan files and folders (recursively, by content: every file whose content is a model format,
+ * whatever its name). Returns one result per scanned file, in path order.
+ */
+export async function scanPaths(paths: readonly string[], options: ScanOptions = {}, onProgress?: ScanProgress, signal?: AbortSignal): Promise<{ results: FileScanResult[]; errors: { path: string; message: string }[]; skipped: number }> {
+  const sig = signal ?? options.signal;
+  const files: string[] = [];
+  const errors: { path: string; message: string }[] = [];
+  let skipped = 0;
+  for (const p of paths) {
+    let st;
+    try { st = await fs.stat(p); } catch (e) { errors.push({ path: p, message: (e as Error).message }); continue; }
+    if (st.isDirectory()) {
+      const w = await walk(p);
+      if (w.truncated) errors.push({ path: p, message: w.truncated });
+      errors.push(...w.errors);
+      for (const f of w.files) {
+        sig?.throwIfAborted();
+        try {
+          if (await looksScannable(f.path, f.size)) files.push(f.path); else skipped++;
+        } catch (e) { errors.push({ path: f.path, message: (e as Error).message }); }
+      }
+    } else files.push(p);
+  }
+  const results: FileScanResult[] = [];
+  for (let i = 0; i < files.length; i++) {
+    sig?.throwIfAborted();
+    onProgress?.(i, files.length, files[i]);
+    try {
+      results.push(await scanFile(files[i], { ...options, signal: sig }));
+    } catch (e) {
+      if (sig?.aborted) throw e;
+      errors.push({ path: files[i], message: (e as Error).message });
+    }
+  }
+  onProgress?.(files.length, files.length, '');
+  return { results, errors, skipped };
+}
