@@ -118,7 +118,8 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServerRun
     killGroup(child, 'SIGKILL');
     live.delete(child);
     await new Promise<void>((resolve) => log.end(resolve));
-    if (!process.env.KEEP_CS_RUN) fs.rmSync(root, { recursive: true, force: true });
+    if (process.env.KEEP_CS_RUN) console.log(`code-server run folder kept: ${root}`);
+    else fs.rmSync(root, { recursive: true, force: true });
   };
 
   const timeoutMs = opts.timeoutMs ?? 60_000;

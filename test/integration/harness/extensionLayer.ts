@@ -61,7 +61,7 @@ export async function runExtensionLayer(timeoutMs: number): Promise<LayerResult>
     if (result.failed) {
       const logs = keepFailureLogs(cs, 'extension');
       fs.writeFileSync(path.join(logs, 'console.log'), transcript.join('\n'));
-      console.log(`extension: FAILED; logs in ${logs} (console.log, code-server.log, vscode/*/exthost*/); set KEEP_CS_RUN=1 to keep the whole run folder ${cs.root}`);
+      console.log(`extension: FAILED; logs in ${logs} (console.log, code-server.log, vscode/*/exthost*/); rerun with KEEP_CS_RUN=1 to keep the whole temp run folder (${cs.root})`);
     }
     await cs.stop();
   }

@@ -73,7 +73,7 @@ export async function runUiLayer(opts: { grep?: string; testTimeoutMs: number })
   } finally {
     if (result.failed) {
       const logs = keepFailureLogs(cs, 'ui');
-      console.log(`ui: FAILED; logs in ${logs} (code-server.log, vscode/*/exthost*/); set KEEP_CS_RUN=1 to keep the whole run folder ${cs.root}`);
+      console.log(`ui: FAILED; logs in ${logs} (code-server.log, vscode/*/exthost*/); rerun with KEEP_CS_RUN=1 to keep the whole temp run folder (${cs.root})`);
     }
     await cs.stop();
   }

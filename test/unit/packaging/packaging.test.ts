@@ -1,0 +1,77 @@
+/**
+ * The .vsix contents and manifest polish, checked without running vsce (which takes seconds to
+ * load): .vscodeignore is an allow-list, so every file the manifest points at must be let back
+ * in by a "!" line, and nothing else (sources, tests, maps) may be.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { REPO } from '../helpers.ts';
+
+interface Manifest {
+  main: string;
+  icon: string;
+  repository?: { url?: string };
+  scripts: Record<string, string>;
+  contributes?: { yamlValidation?: { url: string }[]; jsonValidation?: { url: string }[] };
+}
+
+const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as Manifest;
+const ignoreLines = fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8')
+  .split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+
+/** The two glob forms .vscodeignore uses: `**` (any depth) and `*` (within one segment). */
+function globToRegExp(glob: string): RegExp {
+  const body = glob.split(/(\*\*|\*)/).map((part) => {
+    if (part === '**') return '.*';
+    if (part === '*') return '[^/]*';
+    return part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  }).join('');
+  return new RegExp(`^${body}$`);
+}
+
+/** vsce semantics: excluded when an exclude pattern matches and no "!" pattern re-includes it. */
+function shipped(rel: string): boolean {
+  const p = rel.replace(/^\.\//, '');
+  const excluded = ignoreLines.filter((l) => !l.startsWith('!')).some((g) => globToRegExp(g).test(p));
+  const included = ignoreLines.filter((l) => l.startsWith('!')).some((g) => globToRegExp(g.slice(1)).test(p));
+  return !excluded || included;
+}
+
+test('.vscodeignore is an allow-list that ships what the manifest names', () => {
+  assert.equal(ignoreLines[0], '**', 'the first pattern excludes everything');
+  const needed = [
+    manifest.main, manifest.icon, 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE',
+    ...(manifest.contributes?.yamlValidation ?? []).map((v) => v.url),
+    ...(manifest.contributes?.jsonValidation ?? []).map((v) => v.url),
+  ];
+  for (const file of needed) assert.ok(shipped(file), `${file} is in the .vsix`);
+  if (fs.existsSync(path.join(REPO, 'webview', 'main.ts'))) assert.ok(shipped('dist/webview.js'), 'the webview bundle is in the .vsix');
+});
+
+test('.vscodeignore keeps sources, tests, maps and dev files out of the .vsix', () => {
+  for (const file of ['src/extension/extension.ts', 'test/unit/helpers.ts', 'dist/extension.js.map', 'dist/cli.js',
+    'node_modules/js-yaml/package.json', 'esbuild.js', 'tsconfig.json', '.code-server/package.json',
+    'out/test/integration/suite/index.js', 'test/output/ui-problems-panel.png', 'examples/sentiment-classifier/model-card.yaml',
+    'media/icon.svg', '.ci/run', 'scripts/test.mjs']) {
+    assert.equal(shipped(file), false, `${file} stays out of the .vsix`);
+  }
+});
+
+test('the icon is a PNG of at least 128 × 128 px', () => {
+  const png = fs.readFileSync(path.join(REPO, manifest.icon));
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+  assert.equal(png.toString('latin1', 12, 16), 'IHDR');
+  const width = png.readUInt32BE(16);
+  const height = png.readUInt32BE(20);
+  assert.ok(width >= 128 && height >= 128 && width === height, `icon is ${width}×${height}`);
+});
+
+test('packaging and integration scripts are wired', () => {
+  assert.match(manifest.scripts.package, /^vsce package --no-dependencies\b/);
+  assert.match(manifest.scripts['vscode:prepublish'], /esbuild\.js --production/);
+  assert.equal(manifest.scripts['test:electron'], 'node test/integration/run.mjs --layer electron');
+  assert.match(manifest.repository?.url ?? '', /^https:\/\//, 'a repository url keeps vsce from prompting');
+  assert.ok(fs.existsSync(path.join(REPO, 'test', 'integration', 'run.mjs')));
+});
