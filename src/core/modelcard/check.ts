@@ -55,7 +55,7 @@ export function analyzeModelCard(text: string, file: string, options: CardCheckO
   const result: CardAnalysis = { dialect, findings, doc, claims: [], paths: [] };
   // A syntax error leaves no tree worth checking (js-yaml stops at the first one).
   if (doc.problems.some((p) => p.code === 'syntax' || p.code === 'too-deep')) return result;
-  if (doc.root && doc.root.kind !== 'mapping') {
+  if (doc.root && doc.root.kind !== 'mapping' && !(doc.root.kind === 'scalar' && doc.root.value === null)) {
     findings.push({ ruleId: 'card/wrong-type', severity: 'error', message: 'a model card is a YAML mapping of sections (`model_details:`, `provenance:`, …), not a list or a single value', file, range: doc.range(doc.root) });
     return result;
   }
@@ -96,7 +96,9 @@ function findFirstAlias(doc: YamlDocument): { start: number; end: number } | und
 function dedupe(findings: Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
-    const k = `${f.ruleId}|${f.range?.start.line}:${f.range?.start.character}|${f.message}`;
+    // one finding per rule and range: a value reached through several aliases is reported once, at its anchor
+    const r = f.range;
+    const k = `${f.ruleId}|${r?.start.line}:${r?.start.character}-${r?.end.line}:${r?.end.character}|${f.data?.field ?? ''}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;

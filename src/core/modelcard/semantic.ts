@@ -271,7 +271,7 @@ function checkScanClaim(ctx: CardContext, hit: RoleHit, build: RoleHit | undefin
 
 /** The version a name embeds: `-v2.1.0`, `_2.1`, `@1.0.0`, `:v3` at the end, or `-v2-` inside. */
 export function versionInName(name: string): string | undefined {
-  const end = /(?:^|[-_.@:/ ])v?(\d+(?:\.\d+){1,3}(?:[-+][0-9A-Za-z.]+)?)$/i.exec(name) ?? /[-_.@:/ ]v(\d+(?:\.\d+)*)$/i.exec(name);
+  const end = /(?:^|[-_.@:/ ])v?(\d+(?:\.\d+){1,3}(?:-(?:alpha|beta|rc|dev|pre|post)[0-9.]*|\+[0-9A-Za-z.]+)?)$/i.exec(name) ?? /[-_.@:/ ]v(\d+(?:\.\d+)*)$/i.exec(name);
   if (end) return end[1];
   const mid = /[-_]v(\d+(?:\.\d+)*)(?=[-_])/i.exec(name);
   return mid?.[1];

@@ -5,9 +5,10 @@ export function editDistance(a: string, b: string, max = Infinity): number {
   if (a === b) return 0;
   if (Math.abs(a.length - b.length) > max) return max + 1;
   const n = b.length;
-  let prev2 = new Array<number>(n + 1).fill(0);
-  let prev = Array.from({ length: n + 1 }, (_, j) => j);
-  let cur = new Array<number>(n + 1).fill(0);
+  // three reused rows: this runs for every unknown key on every keystroke
+  if (ROWS[0].length < n + 1) ROWS = [new Int32Array(n + 1), new Int32Array(n + 1), new Int32Array(n + 1)];
+  let [prev2, prev, cur] = ROWS;
+  for (let j = 0; j <= n; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
     cur[0] = i;
     let rowMin = cur[0];
@@ -24,6 +25,8 @@ export function editDistance(a: string, b: string, max = Infinity): number {
   return prev[n];
 }
 
+let ROWS: [Int32Array, Int32Array, Int32Array] = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
+
 /** Case, `-`/`_`/space and camelCase differences do not count: `f1-Score` and `f1_score` are the same name. */
 export function normalizeName(s: string): string {
   return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[\s_-]+/g, '_');
@@ -36,13 +39,18 @@ function allowance(len: number): number {
   return 3;
 }
 
+/** Candidates are the same few hundred schema names and enum values: normalise each once. */
+const NORMALIZED = new Map<string, string>();
+
 /** The closest candidate to `word`, or undefined when none is close enough to be a likely typo. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const w = normalizeName(word);
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
-    const n = normalizeName(c);
+    let n = NORMALIZED.get(c);
+    if (n === undefined) NORMALIZED.set(c, (n = normalizeName(c)));
+    if (Math.abs(n.length - w.length) > 3) continue;
     if (n === w) return c;
     const max = allowance(Math.min(w.length, n.length));
     const d = editDistance(w, n, max);

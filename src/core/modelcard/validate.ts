@@ -32,19 +32,22 @@ const YAML11_BOOL = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 
 const MAX_DEPTH = 64;
 
+/** Roles whose checks compare fields with each other: still useful on a value reported as a YAML trap. */
+const CROSS_FIELD_ROLES: ReadonlySet<string> = new Set(['model-name', 'model-version', 'build-time', 'review-date', 'past-date']);
+
 /**
  * Validates a YAML document against one of our schemas, placing every problem on the exact key
  * or value. Aliases are validated once at their anchor (a finding there is the alias's finding
  * too), which bounds the work by the document's size whatever the aliases would expand to.
  */
 export class SchemaValidator {
-  private readonly visited = new Set<string>();
+  private readonly visited = new Map<YamlNode, Set<SchemaNode>>();
 
   constructor(private readonly ctx: CardContext, private readonly root: SchemaNode) {}
 
   validateDocument(): void {
     const rootNode = this.ctx.doc.root;
-    if (!rootNode) {
+    if (!rootNode || (rootNode.kind === 'scalar' && rootNode.value === null)) {
       this.missingAtTop(this.root);
       return;
     }
@@ -68,34 +71,42 @@ export class SchemaValidator {
     const at: YamlNode | null = node && node.end > node.start ? node : (pair?.key ?? node);
     if (!node || !at) return;
     // Once per (node, schema): an alias bomb cannot multiply the work, whatever it expands to.
-    const key = `${node.start}:${node.end}:${schemaId(schema)}`;
-    if (this.visited.has(key)) return;
-    this.visited.add(key);
+    let seen = this.visited.get(node);
+    if (!seen) this.visited.set(node, (seen = new Set()));
+    if (seen.has(schema)) return;
+    seen.add(schema);
 
     const types = typesOf(schema);
-    const label = `\`${pathLabel(path)}\``;
+    const label = new Label(path);
     let actual = yamlType(node);
     let text: string | undefined = typeof node.value === 'string' ? node.value : undefined;
+    let coerced = false;
 
     if (!accepts(types, actual)) {
-      const coerced = this.typeProblem(node, at, actual, types, label, schema);
-      if (coerced === undefined) return;
+      const asText = this.typeProblem(node, at, actual, types, label, schema);
+      if (asText === undefined) return;
       actual = 'string';
-      text = coerced;
+      text = asText;
+      coerced = true;
     } else if (actual === 'string' && node.kind === 'scalar' && node.style === 'plain' && YAML11_BOOL.test(text ?? '') && types.includes('string') && !types.includes('boolean')) {
       this.ctx.report('card/ambiguous-boolean', at, `${label}: unquoted \`${text}\` is a string here but the boolean ${/^(y|yes|on)$/i.test(text!) ? 'true' : 'false'} to YAML 1.1 readers such as PyYAML; quote it`, {
         fixes: [this.ctx.replace(`Quote ${JSON.stringify(text)}`, node, JSON.stringify(text))],
       });
     }
 
-    if (schema.enum && !this.checkEnum(node, at, actual === 'string' ? text : node.value, schema, label)) return;
+    if (actual === 'string' && text === '' && (schema.enum || schema.minLength || schema.pattern || schema.format || schema['x-role'])) {
+      this.ctx.report('card/empty-value', at, `${label} is empty`);
+      return;
+    }
+    if (schema.enum && !coerced && !this.checkEnum(node, at, actual === 'string' ? text : node.value, schema, label)) return;
     if (schema.const !== undefined && node.value !== schema.const && actual !== 'object' && actual !== 'array') {
       this.ctx.report('card/invalid-value', at, `${label} must be ${JSON.stringify(schema.const)}`);
     }
 
     switch (actual) {
       case 'string':
-        this.checkString(node, at, text ?? '', schema, label);
+        // a value already reported as a YAML trap is not reported again for its form
+        if (!coerced) this.checkString(node, at, text ?? '', schema, label);
         break;
       case 'integer':
       case 'number':
@@ -111,14 +122,14 @@ export class SchemaValidator {
         break;
     }
     const role = schema['x-role'];
-    if (role && actual === 'string') this.ctx.roles.push({ role, node, text: text ?? '', path, parent, schema });
+    if (role && actual === 'string' && (!coerced || CROSS_FIELD_ROLES.has(role))) this.ctx.roles.push({ role, node, text: text ?? '', path, parent, schema });
   }
 
   /**
    * Reports a value whose YAML type is not the schema's. Returns the text to go on checking as a
    * string when the value is a YAML trap for a string (a number, boolean or date written unquoted).
    */
-  private typeProblem(node: YamlNode, at: YamlNode, actual: YamlType, types: JsonType[], label: string, schema: SchemaNode): string | undefined {
+  private typeProblem(node: YamlNode, at: YamlNode, actual: YamlType, types: JsonType[], label: Label, schema: SchemaNode): string | undefined {
     const src = this.ctx.doc.source(node);
     const wantsString = types.includes('string');
     if (actual === 'null') {
@@ -140,7 +151,7 @@ export class SchemaValidator {
       }
       if (actual === 'boolean') {
         this.ctx.report('card/wrong-type', at, `${label} must be a string, not the boolean ${String(node.value)}; quote it if the text is meant`, { fixes: [quote] });
-        return src;
+        return undefined;
       }
     }
     const fixes: Fix[] = [];
@@ -165,7 +176,7 @@ export class SchemaValidator {
     return undefined;
   }
 
-  private checkEnum(node: YamlNode, at: YamlNode, value: unknown, schema: SchemaNode, label: string): boolean {
+  private checkEnum(node: YamlNode, at: YamlNode, value: unknown, schema: SchemaNode, label: Label): boolean {
     const allowed = schema.enum!;
     if (allowed.some((a) => a === value)) return true;
     const role = schema['x-role'];
@@ -178,7 +189,7 @@ export class SchemaValidator {
     return false;
   }
 
-  private checkString(node: YamlNode, at: YamlNode, text: string, schema: SchemaNode, label: string): void {
+  private checkString(node: YamlNode, at: YamlNode, text: string, schema: SchemaNode, label: Label): void {
     if (schema.minLength !== undefined && text.length < schema.minLength) {
       this.ctx.report('card/empty-value', at, `${label} is empty`);
       return;
@@ -206,7 +217,7 @@ export class SchemaValidator {
     }
   }
 
-  private checkNumber(_node: YamlNode, at: YamlNode, v: number, schema: SchemaNode, label: string): void {
+  private checkNumber(_node: YamlNode, at: YamlNode, v: number, schema: SchemaNode, label: Label): void {
     const bounds: string[] = [];
     if (schema.minimum !== undefined && v < schema.minimum) bounds.push(`at least ${schema.minimum}`);
     if (schema.exclusiveMinimum !== undefined && v <= schema.exclusiveMinimum) bounds.push(`greater than ${schema.exclusiveMinimum}`);
@@ -292,13 +303,13 @@ export class SchemaValidator {
   }
 }
 
-const SCHEMA_IDS = new WeakMap<SchemaNode, number>();
-function schemaId(s: SchemaNode): number {
-  let id = SCHEMA_IDS.get(s);
-  if (id === undefined) SCHEMA_IDS.set(s, (id = SCHEMA_IDS_NEXT++));
-  return id;
+/** A field's name for messages, built only when a message is (most values have nothing to report). */
+class Label {
+  constructor(private readonly path: readonly (string | number)[]) {}
+  toString(): string {
+    return `\`${pathLabel(this.path)}\``;
+  }
 }
-let SCHEMA_IDS_NEXT = 1;
 
 const REGEX_CACHE = new Map<string, RegExp>();
 function safeRegExp(src: string): RegExp {
