@@ -7,6 +7,7 @@ import { PYTHON_RULES } from './python/rules.ts';
 import { CONVERT_RULES } from './convert/rules.ts';
 import { SIGNING_RULES } from './signing/rules.ts';
 import { SCAN_RULES } from './scan/rules.ts';
+import { WORKFLOW_RULES } from './workflow/rules.ts';
 
 /**
  * The rule catalogue: every rule id any engine can emit, with its help. Each area owns a
@@ -15,6 +16,7 @@ import { SCAN_RULES } from './scan/rules.ts';
 const ALL: readonly RuleInfo[] = [
   ...YAML_RULES,
   ...GATE_RULES,
+  ...WORKFLOW_RULES,
   ...CARD_RULES,
   ...SBOM_RULES,
   ...PYTHON_RULES,

@@ -4,13 +4,17 @@ import { gateCommand } from './gate.ts';
 import { inspectCommand } from './inspect.ts';
 import { pythonCommand } from './python.ts';
 import { sbomCommand } from './sbom.ts';
+import { scanCommand } from './scan.ts';
 import { generateKeyPairCommand, signCommand } from './sign.ts';
 import { verifyCommand } from './verify.ts';
+import { workflowCommand } from './workflow.ts';
 
 /** Every CLI command, in the order `--help` lists them. Each area adds one line. */
 export const COMMANDS: readonly Command[] = [
   inspectCommand,
+  scanCommand,
   cardCommand,
+  workflowCommand,
   pythonCommand,
   gateCommand,
   sbomCommand,

@@ -2,10 +2,14 @@ import type { Inspector } from './types.ts';
 import { modelCardInspector } from '../modelcard/inspector.ts';
 import { pythonInspector } from '../python/files.ts';
 import { cardWeightReferencesInspector } from '../convert/inspector.ts';
+import { scanInspector } from '../scan/inspector.ts';
+import { workflowInspector } from '../workflow/inspector.ts';
 
 /** Every engine that `inspect` runs over a folder, in report order. Each area adds one line. */
 export const INSPECTORS: readonly Inspector[] = [
   modelCardInspector,
+  workflowInspector,
   pythonInspector,
   cardWeightReferencesInspector,
+  scanInspector,
 ];

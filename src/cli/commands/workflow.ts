@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Finding } from '../../core/findings.ts';
+import { walk } from '../../core/fsutil/walk.ts';
+import { displayPath } from '../../core/output/paths.ts';
+import { isWorkflowPath } from '../../core/workflow/files.ts';
+import { checkWorkflowFile } from '../../core/workflow/inspector.ts';
+import type { Command } from '../command.ts';
+
+/** Files named on the command line, and the `.github/workflows/*.{yml,yaml}` under named folders. */
+async function workflowFiles(args: readonly string[], cwd: string): Promise<{ files: string[]; incomplete: Finding[] }> {
+  const files: string[] = [];
+  const incomplete: Finding[] = [];
+  for (const p of args) {
+    const abs = path.resolve(cwd, p);
+    if (!fs.existsSync(abs)) throw new Error(`no such file or folder: ${p}`);
+    if (!fs.statSync(abs).isDirectory()) { files.push(abs); continue; }
+    const walked = await walk(abs);
+    if (walked.truncated) incomplete.push({ ruleId: 'gate/incomplete', severity: 'warning', message: `search incomplete: ${walked.truncated}`, file: abs });
+    const inWorkflowsDir = /(^|[\\/])\.github[\\/]workflows[\\/]?$/.test(abs);
+    for (const f of walked.files) {
+      if (isWorkflowPath(f.path) || (inWorkflowsDir && /^[^/]+\.ya?ml$/i.test(f.rel))) files.push(f.path);
+    }
+  }
+  return { files: [...new Set(files)], incomplete };
+}
+
+export const workflowCommand: Command = {
+  name: 'workflow',
+  summary: 'check GitHub Actions workflows for signing, SBOM, provenance and supply-chain mistakes',
+  usage: 'workflow FILE|DIR… [--format text|json|sarif] [--fail-on error|warning|info]',
+  flags: {},
+  positionals: { min: 1, metavar: 'FILE|DIR' },
+  async run(args, io) {
+    const { files, incomplete } = await workflowFiles(args.positionals, io.cwd);
+    const findings: Finding[] = [...incomplete];
+    const checked: { file: string; findings: number }[] = [];
+    for (const file of files) {
+      io.signal?.throwIfAborted();
+      const f = await checkWorkflowFile(file);
+      findings.push(...f);
+      checked.push({ file: displayPath(file, io.cwd), findings: f.length });
+    }
+    const text = files.length
+      ? `Checked ${files.length} workflow file${files.length === 1 ? '' : 's'}`
+      : 'No workflow files found (looked for .github/workflows/*.yml and *.yaml)';
+    return { findings, text, json: { files: checked } };
+  },
+};

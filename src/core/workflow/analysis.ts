@@ -1,0 +1,207 @@
+import { actionName, ATTEST_ACTIONS, isSlsaGenerator, matchesAction, NON_OIDC_ACTIONS, OIDC_ACTIONS, parseUses } from './actions.ts';
+import type { CheckContext } from './context.ts';
+import type { Job, MapEntry, Step } from './model.ts';
+import { flagValue, hasFlag, type Command, type Word } from './shell.ts';
+
+/**
+ * What a job visibly does with signing, registries and OIDC, read from its steps' actions and
+ * shell commands. Shared by the permission, tool, login and signing rules.
+ */
+
+export interface Site {
+  /** The step, or undefined for a job-level reusable-workflow call. */
+  step?: Step;
+  /** Document offsets. */
+  start: number;
+  end: number;
+  what: string;
+}
+
+export interface CosignCall {
+  step: Step;
+  cmd: Command;
+  sub: string;
+  subWord: Word;
+  /** Arguments after the subcommand. */
+  args: Word[];
+}
+
+const COSIGN_BOOLEAN = new Set([
+  '-y', '--yes', '-r', '--recursive', '--upload', '--tlog-upload', '--allow-insecure-registry', '--allow-http-registry',
+  '--insecure-ignore-tlog', '--insecure-ignore-sct', '--insecure-skip-verify', '--record-creation-timestamp', '--replace',
+  '--new-bundle-format', '--use-signing-config', '--check-claims', '--offline', '--local-image', '--verbose', '-d',
+  '--debug', '--private-infrastructure', '--skip-confirmation', '--experimental-oci11', '--use-signed-timestamps',
+]);
+
+export function looksLikeImage(text: string): boolean {
+  if (/^(https?|file|env|k8s|gcpkms|awskms|azurekms|hashivault|pkcs11):/.test(text)) return false;
+  if (text.includes('${{') || text.startsWith('$')) return true;
+  return /^[a-z0-9][\w.-]*(?::\d+)?\/[\w./-]+(?::[\w.${}-]+)?(?:@sha256:[0-9a-f]+)?$/i.test(text) || /^[a-z0-9][\w.-]*:[\w.-]+$/.test(text);
+}
+
+/** Positional arguments of a cosign (or similar) invocation, skipping flags and their values. */
+export function positionals(args: readonly Word[], booleans: ReadonlySet<string> = COSIGN_BOOLEAN): Word[] {
+  const out: Word[] = [];
+  for (let k = 0; k < args.length; k++) {
+    const t = args[k].text;
+    if (t === '--') { out.push(...args.slice(k + 1)); break; }
+    if (t.startsWith('-') && t.length > 1) {
+      if (t.includes('=') || booleans.has(t)) continue;
+      const next = args[k + 1];
+      if (next && !next.text.startsWith('-') && !(looksLikeImage(next.text) && k + 2 >= args.length)) k++;
+      continue;
+    }
+    out.push(args[k]);
+  }
+  return out;
+}
+
+export function cosignCalls(ctx: CheckContext, step: Step): CosignCall[] {
+  const out: CosignCall[] = [];
+  for (const cmd of ctx.commands(step)) {
+    if (cmd.name !== 'cosign') continue;
+    const k = cmd.args.findIndex((a) => !a.text.startsWith('-'));
+    if (k < 0) continue;
+    out.push({ step, cmd, sub: cmd.args[k].text, subWord: cmd.args[k], args: cmd.args.slice(k + 1) });
+  }
+  return out;
+}
+
+export function isKeyless(call: CosignCall): boolean {
+  return !hasFlag(call.args, ['--key', '--sk', '--identity-token', '--certificate']) && !call.cmd.assignments.some((a) => a.text.startsWith('COSIGN_KEY='));
+}
+
+export function span(ctx: CheckContext, step: Step, w: { start: number; end: number }): { start: number; end: number } {
+  return ctx.scriptSpan(step, w.start, w.end);
+}
+
+/** Steps, actions and reusable-workflow calls that need the OIDC token. */
+export function oidcUses(ctx: CheckContext, job: Job): Site[] {
+  const sites: Site[] = [];
+  if (job.uses && isSlsaGenerator(job.uses.text)) sites.push({ start: job.uses.node.start, end: job.uses.node.end, what: 'the SLSA generator' });
+  for (const step of job.steps) {
+    if (step.uses) {
+      const name = actionName(step.uses.text);
+      if (matchesAction(name, OIDC_ACTIONS) || isSlsaGenerator(step.uses.text)) sites.push({ step, start: step.uses.node.start, end: step.uses.node.end, what: name });
+    }
+    for (const call of cosignCalls(ctx, step)) {
+      if (['sign', 'attest', 'sign-blob', 'attest-blob'].includes(call.sub) && isKeyless(call)) {
+        sites.push({ step, ...span(ctx, step, { start: call.cmd.program!.start, end: call.subWord.end }), what: `keyless cosign ${call.sub}` });
+      }
+    }
+    for (const cmd of ctx.commands(step)) {
+      if ((cmd.name === 'npm' || cmd.name === 'pnpm' || cmd.name === 'yarn') && hasFlag(cmd.args, ['--provenance'])) {
+        sites.push({ step, ...span(ctx, step, cmd.program!), what: `${cmd.name} publish --provenance` });
+      }
+    }
+    if (step.run && /ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(step.run.script.text)) sites.push({ step, start: step.run.node.start, end: step.run.node.start, what: 'a request for the OIDC token' });
+  }
+  return sites;
+}
+
+/** True when nothing in the job could use the OIDC token (only known non-OIDC actions, no signing). */
+export function certainlyNoOidc(ctx: CheckContext, job: Job): boolean {
+  if (job.uses) return false;
+  if (oidcUses(ctx, job).length) return false;
+  for (const step of job.steps) {
+    if (step.uses) {
+      const u = parseUses(step.uses.text);
+      if (u.kind !== 'remote' || !matchesAction(actionName(step.uses.text), NON_OIDC_ACTIONS)) return false;
+    }
+    const text = step.run?.script.text ?? '';
+    if (/\b(cosign|sigstore|gh\s+attestation|gcloud|aws|az|vault|twine|slsa|id-token|oidc)\b/i.test(text)) return false;
+    for (const cmd of ctx.commands(step)) {
+      // scripts we cannot see could request the token themselves
+      if (/^(\.\/|\/)/.test(cmd.program?.text ?? '') || /\.(sh|py|js|ts|rb|pl)$/.test(cmd.args[0]?.text ?? '')) return false;
+    }
+  }
+  return true;
+}
+
+export function attestActionUses(job: Job): Site[] {
+  const out: Site[] = [];
+  for (const step of job.steps) {
+    if (step.uses && matchesAction(actionName(step.uses.text), ATTEST_ACTIONS)) out.push({ step, start: step.uses.node.start, end: step.uses.node.end, what: actionName(step.uses.text) });
+  }
+  return out;
+}
+
+export interface Push extends Site {
+  /** The image or artifact reference pushed to, when visible. */
+  target?: string;
+}
+
+const ORAS_PUSHING = new Set(['push', 'attach', 'cp', 'copy', 'tag']);
+const CRANE_PUSHING = new Set(['push', 'copy', 'cp', 'tag', 'append', 'mutate', 'delete', 'rebase', 'flatten', 'index']);
+const COSIGN_PUSHING = new Set(['sign', 'attest', 'attach', 'copy', 'upload', 'clean']);
+
+/** Commands and actions that write to a container registry. */
+export function registryPushes(ctx: CheckContext, job: Job): Push[] {
+  const out: Push[] = [];
+  for (const step of job.steps) {
+    if (step.uses && actionName(step.uses.text) === 'docker/build-push-action') {
+      const push = step.with.get('push');
+      if (push && push.text !== undefined && push.text !== 'false' && push.text !== '') {
+        const tags = step.with.get('tags')?.text?.split(/[\s,]+/).find(Boolean);
+        out.push({ step, start: step.uses.node.start, end: step.uses.node.end, what: 'docker/build-push-action with push: true', target: tags });
+      }
+    }
+    for (const cmd of ctx.commands(step)) {
+      const name = cmd.name;
+      const pos = positionals(cmd.args);
+      const sub = pos[0]?.text;
+      let target: string | undefined;
+      let what = '';
+      if ((name === 'docker' || name === 'podman') && sub === 'push') { what = `${name} push`; target = pos[1]?.text; }
+      else if ((name === 'docker' || name === 'podman' || name === 'buildah') && (sub === 'build' || sub === 'buildx') && hasFlag(cmd.args, ['--push'])) {
+        what = `${name} ${sub} --push`;
+        target = flagValue(cmd.args, ['-t', '--tag'])?.text;
+      } else if (name === 'oras' && sub && ORAS_PUSHING.has(sub)) { what = `oras ${sub}`; target = (sub === 'cp' || sub === 'copy' ? pos[2] : pos[1])?.text; }
+      else if (name === 'crane' && sub && CRANE_PUSHING.has(sub)) { what = `crane ${sub}`; target = (sub === 'push' || sub === 'copy' || sub === 'cp' ? pos[2] : pos[1])?.text; }
+      else if (name === 'cosign' && sub && COSIGN_PUSHING.has(sub)) {
+        if (sub === 'sign' && cmd.args.some((a) => a.text === '--upload=false')) continue; // signs without pushing
+        what = `cosign ${sub}`;
+        target = pos[pos.length - 1]?.text;
+      } else if (name === 'skopeo' && sub === 'copy') { what = 'skopeo copy'; target = pos[2]?.text?.replace(/^docker:\/\//, ''); }
+      else continue;
+      if (target && /^(localhost|127\.0\.0\.1)(:\d+)?\//.test(target)) continue;
+      const at = span(ctx, step, { start: cmd.program!.start, end: (pos[0] ?? cmd.program!).end });
+      out.push({ step, ...at, what, target });
+    }
+  }
+  return out;
+}
+
+export function registryHost(ref: string | undefined): string | undefined {
+  if (!ref || ref.startsWith('$')) return undefined;
+  const first = ref.split('/')[0];
+  if (!ref.includes('/')) return 'docker.io';
+  return /[.:]/.test(first) || first === 'localhost' ? first.toLowerCase() : 'docker.io';
+}
+
+const LOGIN_PROGRAMS = new Set(['docker', 'podman', 'buildah', 'oras', 'cosign', 'skopeo', 'notation', 'regctl']);
+
+/** The first step (by index) that logs in to a registry, or -1. */
+export function loginStepIndex(ctx: CheckContext, job: Job, loginActions: readonly string[]): number {
+  for (const step of job.steps) {
+    if (step.uses && matchesAction(actionName(step.uses.text), loginActions)) return step.index;
+    for (const cmd of ctx.commands(step)) {
+      const words = cmd.args.map((a) => a.text);
+      if (LOGIN_PROGRAMS.has(cmd.name) && words.includes('login')) return step.index;
+      if (cmd.name === 'crane' && words[0] === 'auth' && words[1] === 'login') return step.index;
+      if (cmd.name === 'helm' && words[0] === 'registry' && words[1] === 'login') return step.index;
+      if (cmd.name === 'gcloud' && words.includes('configure-docker')) return step.index;
+      if (cmd.name === 'az' && words[0] === 'acr' && words[1] === 'login') return step.index;
+      if (cmd.redirects.some((r) => r.target && /\.docker\/config\.json|auth\.json/.test(r.target.text))) return step.index;
+    }
+  }
+  return -1;
+}
+
+/** Environment visible to a step: workflow, job and step `env:` (later levels win). */
+export function envFor(ctx: CheckContext, job: Job, step?: Step): Map<string, MapEntry> {
+  const env = new Map<string, MapEntry>(ctx.wf.env);
+  for (const [k, v] of job.env) env.set(k, v);
+  if (step) for (const [k, v] of step.env) env.set(k, v);
+  return env;
+}

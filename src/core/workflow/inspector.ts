@@ -1,0 +1,41 @@
+import fs from 'node:fs/promises';
+import type { Finding } from '../findings.ts';
+import type { InspectResult, Inspector } from '../inspect/types.ts';
+import { applySuppressions } from '../ruleSettings.ts';
+import { decodeUtf8 } from '../yaml/decode.ts';
+import { checkWorkflowText } from './check.ts';
+import { isWorkflowPath } from './files.ts';
+
+const MAX_WORKFLOW_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Read and check one workflow file; encoding problems become findings. Inline suppressions
+ * (`# model-inspect-disable-line RULE`) are applied here, so the CLI and `inspect` honour them.
+ */
+export async function checkWorkflowFile(file: string): Promise<Finding[]> {
+  const st = await fs.stat(file);
+  if (st.size > MAX_WORKFLOW_BYTES) {
+    return [{ ruleId: 'yaml/too-large', severity: 'warning', message: `${st.size} bytes is over the ${MAX_WORKFLOW_BYTES}-byte limit for a workflow; not checked`, file }];
+  }
+  const decoded = decodeUtf8(await fs.readFile(file));
+  const findings: Finding[] = [];
+  if (decoded.problem) findings.push({ ruleId: 'yaml/encoding', severity: 'error', message: decoded.problem.message, file, offset: decoded.problem.offset });
+  findings.push(...await checkWorkflowText(decoded.text, file));
+  return applySuppressions(findings, decoded.text);
+}
+
+export const workflowInspector: Inspector = {
+  id: 'workflow',
+  title: 'GitHub Actions workflows',
+  async inspect(ctx): Promise<InspectResult> {
+    const result: InspectResult = { findings: [], files: [] };
+    for (const f of ctx.files) {
+      if (!isWorkflowPath(f.rel)) continue;
+      ctx.signal?.throwIfAborted();
+      const findings = await checkWorkflowFile(f.path);
+      result.findings.push(...findings);
+      result.files.push({ path: f.path, kind: 'workflow', summary: findings.length ? `${findings.length} finding${findings.length === 1 ? '' : 's'}` : 'no findings' });
+    }
+    return result;
+  },
+};
