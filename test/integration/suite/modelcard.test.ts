@@ -1,0 +1,119 @@
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as vscode from 'vscode';
+import {
+  activateExtension, applyCodeAction, describe, hoverTexts, ourDiagnostics, quickFixes, resetEditors, ruleIdOf,
+  waitFor, waitForDiagnostics, waitForRule, workspaceRoot,
+} from './util.ts';
+
+/** Model cards inside a real VS Code: diagnostics, quick fixes, hovers, completion, the background digest check. */
+
+const WEIGHTS = new TextEncoder().encode('tiny weights for the model card suite\n');
+const REAL = createHash('sha256').update(WEIGHTS).digest('hex');
+
+const CARD = `model_details:
+  name: "suite-model-v1.0.0"
+  version: "1.0.0"
+  framework: "pytorch"
+  license: "Apache-2.0"
+provenance:
+  training_data:
+    source: "s3://bucket/data/"
+    hash: "sha256:${'a1'.repeat(32)}"
+  training_config:
+    source: "git+https://github.com/acme/m@${'0123456789'.repeat(4)}"
+  build_environment:
+    builder: "github-actions"
+    python: 3.10
+    comit_sha: "${'ab'.repeat(20)}"
+    build_timestamp: "2025-01-15T10:30:00Z"
+artifacts:
+  - path: "weights.bin"
+    hash: "sha256:abc123..."
+`;
+
+async function writeCard(folder: string, text: string): Promise<vscode.Uri> {
+  const dir = vscode.Uri.joinPath(workspaceRoot(), folder);
+  await vscode.workspace.fs.createDirectory(dir);
+  await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, 'weights.bin'), WEIGHTS);
+  const uri = vscode.Uri.joinPath(dir, 'model-card.yaml');
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+  return uri;
+}
+
+async function open(uri: vscode.Uri): Promise<vscode.TextDocument> {
+  await vscode.commands.executeCommand('vscode.open', uri);
+  return waitFor(`an editor for ${uri.path}`, () => vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString())?.document);
+}
+
+async function fix(doc: vscode.TextDocument, ruleId: string, title: RegExp): Promise<void> {
+  const d = await waitForRule(doc.uri, ruleId);
+  const actions = await quickFixes(doc.uri, d.range);
+  const action = actions.find((a) => title.test(a.title));
+  assert.ok(action, `a quick fix ${title} on ${ruleId} (got: ${actions.map((a) => a.title).join(' | ') || 'none'})`);
+  await applyCodeAction(action);
+}
+
+suite('model cards', () => {
+  suiteSetup(activateExtension);
+  teardown(resetEditors);
+
+  test('schema and supply-chain findings on the exact value; the digest of a local file is checked in the background', async () => {
+    const doc = await open(await writeCard('mc-findings', CARD));
+    const python = await waitForRule(doc.uri, 'card/wrong-type');
+    assert.equal(doc.getText(python.range), '3.10');
+    assert.match(python.message, /3\.1\b/);
+    assert.equal(doc.getText((await waitForRule(doc.uri, 'card/unknown-key')).range), 'comit_sha');
+    const missing = ourDiagnostics(doc.uri).filter((d) => ruleIdOf(d) === 'card/missing-field');
+    assert.ok(missing.some((d) => doc.getText(d.range) === 'model_details' && /security/.test(d.message)), describe(ourDiagnostics(doc.uri)));
+    assert.equal(doc.getText((await waitForRule(doc.uri, 'card/placeholder-digest')).range), '"sha256:abc123..."');
+    const mismatch = await waitForRule(doc.uri, 'card/digest-mismatch', 20_000);
+    assert.match(mismatch.message, new RegExp(REAL.slice(0, 12)));
+  });
+
+  test('quick fixes: quote a version, rename a typo key, write the real digest, add a missing section', async () => {
+    const doc = await open(await writeCard('mc-fixes', CARD));
+    await fix(doc, 'card/wrong-type', /^Quote "3\.10"$/);
+    assert.match(doc.getText(), /python: "3\.10"/);
+    await fix(doc, 'card/unknown-key', /^Rename to 'commit_sha'$/);
+    assert.match(doc.getText(), /\n {4}commit_sha: "/);
+    await waitForRule(doc.uri, 'card/digest-mismatch', 20_000);
+    await fix(doc, 'card/digest-mismatch', /^Replace with the SHA-256 of weights\.bin$/);
+    assert.match(doc.getText(), new RegExp(`hash: "sha256:${REAL}"`));
+    await fix(doc, 'card/missing-field', /^Add 'security' from the template$/);
+    assert.match(doc.getText(), /\nsecurity:\n {2}vulnerability_scan: "not-scanned"\n/);
+    const after = await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => ['card/wrong-type', 'card/unknown-key', 'card/digest-mismatch', 'card/missing-field'].includes(ruleIdOf(d) ?? '')));
+    assert.ok(!after.some((d) => ruleIdOf(d) === 'card/placeholder-digest'), describe(after));
+  });
+
+  test('hover shows the field documentation from the schema; completion offers missing keys and enum values', async () => {
+    const doc = await open(await writeCard('mc-editing', CARD));
+    await waitForRule(doc.uri, 'card/wrong-type');
+    const line = doc.getText().split('\n').findIndex((l) => l.includes('build_timestamp'));
+    const texts = await hoverTexts(doc.uri, new vscode.Position(line, 6));
+    assert.ok(texts.some((t) => t.includes('RFC 3339')), JSON.stringify(texts).slice(0, 400));
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(doc.uri, new vscode.Position(line + 1, 0), '    \n');
+    await vscode.workspace.applyEdit(edit);
+    const keys = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(line + 1, 4));
+    const labels = keys.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    assert.ok(labels.includes('signed_by') && labels.includes('runner'), labels.join(','));
+    assert.ok(!labels.includes('builder'), 'keys already present are not offered');
+    const fw = doc.getText().split('\n').findIndex((l) => l.includes('framework:'));
+    const values = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(fw, doc.lineAt(fw).text.indexOf('"') + 1));
+    assert.ok(values.items.some((i) => i.label === 'onnx'), 'framework values are offered');
+  });
+
+  test('modelInspect.modelCard.reviewMaxAgeDays decides when a security review is stale', async () => {
+    const text = CARD.replace('artifacts:', 'security:\n  vulnerability_scan: "not-scanned"\n  sbom_ref: "sbom.json"\n  last_security_review: "2025-01-20"\nartifacts:');
+    const doc = await open(await writeCard('mc-settings', text));
+    await waitForRule(doc.uri, 'card/stale-security-review');
+    const cfg = vscode.workspace.getConfiguration('modelInspect', doc.uri);
+    await cfg.update('modelCard.reviewMaxAgeDays', 100_000, vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitForDiagnostics(doc.uri, (ds) => ds.length > 0 && !ds.some((d) => ruleIdOf(d) === 'card/stale-security-review'));
+    } finally {
+      await cfg.update('modelCard.reviewMaxAgeDays', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+});
