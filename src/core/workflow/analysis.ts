@@ -129,6 +129,8 @@ export function attestActionUses(job: Job): Site[] {
 export interface Push extends Site {
   /** The image or artifact reference pushed to, when visible. */
   target?: string;
+  /** The shell command that pushes (absent for actions). */
+  cmd?: Command;
 }
 
 const ORAS_PUSHING = new Set(['push', 'attach', 'cp', 'copy', 'tag']);
@@ -166,7 +168,7 @@ export function registryPushes(ctx: CheckContext, job: Job): Push[] {
       else continue;
       if (target && /^(localhost|127\.0\.0\.1)(:\d+)?\//.test(target)) continue;
       const at = span(ctx, step, { start: cmd.program!.start, end: (pos[0] ?? cmd.program!).end });
-      out.push({ step, ...at, what, target });
+      out.push({ step, ...at, what, target, cmd });
     }
   }
   return out;

@@ -62,7 +62,7 @@ export function permissions(ctx: CheckContext): Finding[] {
     const col = columnOf(ctx.doc, p.key);
     if (job && col !== undefined) {
       const lines = neededScopes(ctx, job).map((l) => ' '.repeat(col + 2) + l);
-      fixes = [editFix(`Replace with the scopes job '${job.id}' needs`, [replace(ctx.doc, p.node.start, p.node.end, '\n' + lines.join('\n'))])];
+      fixes = [editFix(`Replace with the scopes job '${job.id}' needs`, [replace(ctx.doc, p.key.end, p.node.end, ':\n' + lines.join('\n'))])];
     }
     out.push(ctx.finding('workflow/write-all', p.node, `permissions: write-all grants every scope${job ? ` to job '${job.id}'` : ' to every job'}, including id-token and contents write`, { fixes }));
   }

@@ -64,6 +64,8 @@ function neverWritesOutput(ctx: CheckContext, step: Step, name: string): boolean
   if (writes.length) {
     const names = new Set<string>();
     for (const line of writes) {
+      // a redirected group or loop (`{ …; } >> "$GITHUB_OUTPUT"`) writes from other lines too
+      if (/(^|[;\s])(\}|done|fi|esac|\))\s*\d?>>?/.test(line)) return false;
       const m = /([A-Za-z_$][\w${}-]*)\s*(=|<<)/.exec(line.replace(/\$\{\{[^}]*\}\}/g, 'X'));
       if (!m || m[1].includes('$')) return false; // a group, a file or a computed name: cannot tell
       names.add(m[1].toLowerCase());

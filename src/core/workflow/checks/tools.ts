@@ -76,8 +76,7 @@ export function logins(ctx: CheckContext): Finding[] {
       if (!p.step || (login >= 0 && p.step.index > login)) return false;
       if (p.step.env.has('DOCKER_CONFIG')) return false;
       // credentials given on the command itself
-      const cmd = ctx.commands(p.step).find((c) => { const s = span(ctx, p.step!, { start: c.start, end: c.end }); return s.start <= p.start && p.end <= s.end; });
-      return !(cmd && hasFlag(cmd.args, INLINE_CREDENTIALS));
+      return !(p.cmd && hasFlag(p.cmd.args, INLINE_CREDENTIALS));
     });
     if (!pushes.length) continue;
     const first = pushes[0];
