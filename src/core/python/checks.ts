@@ -1,4 +1,5 @@
 import type { Node, Tree } from 'web-tree-sitter';
+import { safetensorsName } from '../convert/names.ts';
 import type { Finding, Fix, TextEdit } from '../findings.ts';
 import { ImportTable } from './imports.ts';
 import { argument, callArguments, descendants, literal, position, rangeOf, type CallArguments } from './syntax.ts';
@@ -258,12 +259,6 @@ function isTensorDictCandidate(obj: Node): boolean {
   const attr = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
   const args = callArguments(obj);
   return attr === 'state_dict' && (args?.positional.length ?? 0) === 0 && !/optim|sched|scaler/i.test(obj.text);
-}
-
-/** `model.pt` → `model.safetensors`; a name with no known weight extension gets the suffix added. */
-export function safetensorsName(file: string): string {
-  const stripped = file.replace(/\.(?:pth\.tar|pt|pth|bin|ckpt|pkl|pickle|tar)$/i, '');
-  return `${stripped}.safetensors`;
 }
 
 /**
