@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import { generateCosignKeyPair, isEncryptedCosignKey, KeyError, loadPrivateKey, signPath, verifyPath, type SignatureResult, type VerifyOptions } from '../core/signing/index.ts';
 import { cardExpectations } from '../core/signing/cardExpectations.ts';
 import { refreshTrustedRoot } from '../core/signing/tuf.ts';
+import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR, signPathKeyless } from '../core/signing/keyless.ts';
+import { browserIdentityToken, SIGSTORE_OAUTH_ISSUER, tokenIdentity } from '../core/signing/oidc.ts';
 import type { Services } from './services.ts';
 import { setting } from './settings.ts';
 
@@ -134,10 +136,49 @@ async function offerToRemember(svc: Services, keyFile: string, pw: string): Prom
   if (choice === 'Remember') await svc.context.secrets.store(secretKeyFor(keyFile), pw);
 }
 
+/** Endpoints for keyless signing: settings only in trusted workspaces (they decide where the identity goes). */
+function endpoint(key: string, fallback: string): string {
+  return (vscode.workspace.isTrusted && setting<string>(key, '').trim()) || fallback;
+}
+
+async function runKeylessSign(svc: Services, target: vscode.Uri): Promise<void> {
+  const issuer = endpoint('signing.oidcIssuer', SIGSTORE_OAUTH_ISSUER);
+  const fulcioURL = endpoint('signing.fulcioUrl', PUBLIC_GOOD_FULCIO);
+  const rekorURL = endpoint('signing.rekorUrl', PUBLIC_GOOD_REKOR);
+  const ok = await vscode.window.showWarningMessage(
+    `Keyless signing goes online: you sign in at ${new URL(issuer).host} in your browser, ${new URL(fulcioURL).host} issues a short-lived certificate for your identity, and the signature is recorded publicly in ${new URL(rekorURL).host} (your e-mail or workload identity becomes public).`,
+    { modal: true }, 'Sign In and Sign');
+  if (ok !== 'Sign In and Sign') return;
+  const res = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Keyless signing ${path.basename(target.fsPath)}: waiting for the browser sign-in`, cancellable: true }, (_p, token) => {
+    const ac = new AbortController();
+    token.onCancellationRequested(() => ac.abort());
+    const identity = {
+      getToken: async () => {
+        const t = await browserIdentityToken({ issuer, openBrowser: (url) => vscode.env.openExternal(vscode.Uri.parse(url, true)), signal: ac.signal });
+        const who = tokenIdentity(t);
+        svc.log.info(`signed in as ${who.subject ?? '(unknown)'} (${who.issuer ?? 'unknown issuer'})`);
+        return t;
+      },
+    };
+    return signPathKeyless(target.fsPath, { identity, fulcioURL, rekorURL, signal: ac.signal });
+  });
+  svc.log.info(`signed ${res.path} keylessly as ${res.identity ?? '(unknown)'} → ${res.signatureFile} (${res.format}, ${res.digest}${res.logIndex !== undefined ? `, Rekor index ${res.logIndex}` : ''})`);
+  const choice = await vscode.window.showInformationMessage(`Signed ${path.basename(target.fsPath)} as ${res.identity ?? 'you'}: ${path.basename(res.signatureFile)} written${res.logIndex !== undefined ? `, transparency log index ${res.logIndex}` : ''}.`, 'Show Details');
+  if (choice) svc.log.show(true);
+}
+
 async function runSign(svc: Services, uri: vscode.Uri | undefined): Promise<void> {
   const target = await pickTarget(uri, 'Sign');
   if (!target) return;
   let keyFile = trustedPath('signing.privateKey', target);
+  if (!keyFile) {
+    const how = await vscode.window.showQuickPick([
+      { label: 'With a key…', description: 'cosign.key or a PEM private key; offline', value: 'key' },
+      { label: 'Keyless (Sigstore)…', description: 'browser sign-in, Fulcio certificate, Rekor entry; online', value: 'keyless' },
+    ], { title: `Sign ${path.basename(target.fsPath)}` });
+    if (!how) return;
+    if (how.value === 'keyless') { await runKeylessSign(svc, target); return; }
+  }
   if (!keyFile) {
     const picked = await vscode.window.showOpenDialog({ title: 'Sign: choose the private key (cosign.key or PEM)', canSelectMany: false, filters: { 'Private keys': ['key', 'pem'], 'All files': ['*'] } });
     if (!picked?.[0]) return;

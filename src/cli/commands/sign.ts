@@ -3,7 +3,9 @@ import path from 'node:path';
 import { UsageError } from '../args.ts';
 import type { CliIO, Command } from '../command.ts';
 import { displayPath } from '../../core/output/paths.ts';
+import { CIContextProvider } from '@sigstore/sign';
 import { generateCosignKeyPair, isEncryptedCosignKey, loadPrivateKey, signPath } from '../../core/signing/index.ts';
+import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR, signPathKeyless } from '../../core/signing/keyless.ts';
 
 /** The key password: COSIGN_PASSWORD (as cosign reads it), else a prompt on the terminal. */
 async function password(io: CliIO, question: string): Promise<string> {
@@ -15,9 +17,12 @@ async function password(io: CliIO, question: string): Promise<string> {
 export const signCommand: Command = {
   name: 'sign',
   summary: 'sign a file (Sigstore bundle, cosign-compatible) or a model folder (OpenSSF model.sig) with a local key, offline',
-  usage: 'sign ARTIFACT|DIR --key KEY [--bundle OUT] [--ignore-paths P]…',
+  usage: 'sign ARTIFACT|DIR --key KEY [--bundle OUT] [--ignore-paths P]…  |  sign ARTIFACT|DIR [--identity-token T] [--fulcio-url U] [--rekor-url U] (keyless, online)',
   flags: {
-    key: { value: true, metavar: 'KEY', description: 'private key: cosign.key (password from COSIGN_PASSWORD or a prompt) or a PEM private key' },
+    key: { value: true, metavar: 'KEY', description: 'private key: cosign.key (password from COSIGN_PASSWORD or a prompt) or a PEM private key; without it, signing is keyless (online)' },
+    'identity-token': { value: true, metavar: 'T', description: 'keyless: the OIDC identity token (default SIGSTORE_ID_TOKEN, or the CI\'s ambient token, e.g. GitHub Actions id-token)' },
+    'fulcio-url': { value: true, metavar: 'URL', description: `keyless: Fulcio (default ${PUBLIC_GOOD_FULCIO})` },
+    'rekor-url': { value: true, metavar: 'URL', description: `keyless: Rekor (default ${PUBLIC_GOOD_REKOR})` },
     bundle: { value: true, metavar: 'OUT', description: 'where to write the signature (default FILE.sigstore.json, or DIR/model.sig)' },
     'ignore-paths': { value: true, repeat: true, metavar: 'P', description: 'model folders: a path (relative to the folder) to leave out of the signed manifest' },
   },
@@ -26,10 +31,23 @@ export const signCommand: Command = {
     const target = path.resolve(io.cwd, args.positionals[0]);
     if (!fs.existsSync(target)) throw new Error(`no such file or folder: ${args.positionals[0]}`);
     const keyFile = args.get('key');
-    if (!keyFile) throw new UsageError('--key KEY is required (keyless signing runs in the editor, or `model-inspect sign` with SIGSTORE_ID_TOKEN in CI)');
+    const out = args.get('bundle');
+    if (!keyFile) {
+      // Keyless: an online action the user asked for by giving no key; the token comes from the flag, SIGSTORE_ID_TOKEN or the CI.
+      const explicit = args.get('identity-token') ?? io.env.SIGSTORE_ID_TOKEN;
+      const identity = explicit ? { getToken: async () => explicit } : new CIContextProvider('sigstore');
+      if (!explicit && !io.env.ACTIONS_ID_TOKEN_REQUEST_URL) throw new UsageError('no --key and no OIDC identity token: give --key KEY, or --identity-token / SIGSTORE_ID_TOKEN for keyless signing (in the editor, Sign… offers a browser sign-in)');
+      const res = await signPathKeyless(target, { identity, fulcioURL: args.get('fulcio-url'), rekorURL: args.get('rekor-url'), output: out ? path.resolve(io.cwd, out) : undefined, ignorePaths: args.all('ignore-paths'), signal: io.signal });
+      const text = [
+        `Signed ${displayPath(res.path, io.cwd)} keylessly as ${res.identity ?? '(unknown identity)'} (${res.format === 'model-signing' ? `OpenSSF model signature over ${res.files} file(s)` : 'Sigstore bundle'})`,
+        `  signature ${displayPath(res.signatureFile, io.cwd)}`,
+        `  digest    ${res.digest}`,
+        res.logIndex !== undefined ? `  tlog      index ${res.logIndex}` : '',
+      ].filter(Boolean).join('\n');
+      return { findings: [], text, json: { signed: { ...res, path: displayPath(res.path, io.cwd), signatureFile: displayPath(res.signatureFile, io.cwd) } } };
+    }
     const keyText = fs.readFileSync(path.resolve(io.cwd, keyFile), 'utf8');
     const key = await loadPrivateKey(keyText, () => password(io, `Enter password for private key ${keyFile}: `));
-    const out = args.get('bundle');
     const res = await signPath(target, key, { output: out ? path.resolve(io.cwd, out) : undefined, ignorePaths: args.all('ignore-paths') });
     const text = [
       `Signed ${displayPath(res.path, io.cwd)} (${res.format === 'model-signing' ? `OpenSSF model signature over ${res.files} file(s)` : 'Sigstore bundle, key signature, no transparency log'})`,

@@ -160,3 +160,20 @@ test('signing errors never carry the identity token', async () => {
     return true;
   });
 });
+
+test('CLI: model-inspect sign without a key signs keylessly with SIGSTORE_ID_TOKEN', async () => {
+  const { execFile } = await import('node:child_process');
+  const { REPO } = await import('../helpers.ts');
+  const file = path.join(dir, 'ci.safetensors');
+  fs.writeFileSync(file, crypto.randomBytes(2048));
+  const token = unsignedJwt({ iss: ISSUER_CLAIM, sub: SUBJECT, email: SUBJECT, email_verified: true });
+  const r = await new Promise<{ code: number; out: string }>((resolve) => {
+    execFile(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'sign', file, '--fulcio-url', `${base}/fulcio`, '--rekor-url', `${base}/rekor`], { env: { ...process.env, SIGSTORE_ID_TOKEN: token, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 2) : 0, out: stdout + stderr });
+    });
+  });
+  assert.equal(r.code, 0, r.out);
+  assert.ok(!r.out.includes(token.split('.')[1]), 'the token is never printed');
+  const v = await verifyPath(file, { trustedRoot, certificateIdentity: SUBJECT, certificateOidcIssuer: ISSUER_CLAIM });
+  assert.equal(v.verified, true, v.signatures[0]?.failures.join(' | '));
+});
