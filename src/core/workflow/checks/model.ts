@@ -137,7 +137,7 @@ function scans(ctx: CheckContext): Finding[] {
         if (hasFlag(cmd.args, ['-c', '--config', '--download-db-only', '--download-java-db-only', '--version', '-h', '--help'])) return;
         let problem: string | undefined;
         let fix: Fix | undefined;
-        const where = span(ctx, step, { start: cmd.program!.start, end: (pos[0] ?? cmd.program!).end });
+        const where = span(ctx, step, { start: cmd.program!.start, end: (cmd.name === 'trivy' && pos[0] ? pos[0] : cmd.program!).end });
         if (cmd.name === 'trivy') {
           if (!sub || !TRIVY_SCANS.has(sub)) return;
           const exit = flagValue(cmd.args, ['--exit-code'])?.text ?? env.get('TRIVY_EXIT_CODE')?.text;
