@@ -1,5 +1,11 @@
+import path from 'node:path';
 import { checkModelCardFile } from '../modelcard/inspector.ts';
-import type { GateEngines } from './collect.ts';
+import { verifyPath, type SignatureResult as SigningResult, type VerifyOptions } from '../signing/index.ts';
+import type { EngineContext, GateEngines } from './collect.ts';
+import type { SignatureEvidence, SignatureResult } from './evidence.ts';
+import { normaliseRepository } from './evaluate.ts';
+import type { GatePolicy } from './policy.ts';
+import type { ModelTarget } from './target.ts';
 
 /**
  * The real engines behind the gate's interfaces. This is the only file that knows their APIs;
@@ -9,4 +15,68 @@ export const DEFAULT_ENGINES: GateEngines = {
   async checkCard(file, ctx) {
     return (await checkModelCardFile(file, ctx.now)).findings;
   },
+  verify: verifyModelSignatures,
 };
+
+const SLSA_PREDICATE = /^https:\/\/slsa\.dev\/provenance\//;
+
+/**
+ * Every signature of the model: the folder's model.sig, then each weight file's own signatures.
+ * Identities and issuers are judged by the gate (lists and /regex/); the signing engine is asked
+ * only to verify, once per policy key (a signature that verifies with a listed key is trusted).
+ */
+export async function verifyModelSignatures(target: ModelTarget, policy: GatePolicy, ctx: EngineContext): Promise<SignatureEvidence> {
+  const keys = policy.signatures.keys.map((k) => path.resolve(ctx.policyDir ?? target.root, k));
+  const base: VerifyOptions = {
+    requireIdentity: false,
+    signal: ctx.signal,
+    provenance: policy.provenance.sourceRepository ? { sourceRepository: policy.provenance.sourceRepository } : undefined,
+  };
+  const attempts: (string | undefined)[] = keys.length ? keys : [undefined];
+  const byKey = new Map<string, SignatureResult>();
+  const findings: SignatureEvidence['findings'] = [];
+  const record = (r: SigningResult, key: string | undefined) => {
+    // model.sig is found from the folder and again from each file in it: one manifest, one result.
+    const id = r.format === 'model-signing' ? r.signatureFile : `${r.signatureFile}\u0000${r.file}`;
+    const prev = byKey.get(id);
+    if (prev?.verified) return; // the first key that verifies it wins
+    byKey.set(id, toEvidence(r, target, policy, key !== undefined && r.verified));
+  };
+  for (const subject of [target.root, ...target.weightFiles.map((w) => w.path)]) {
+    for (const key of attempts) {
+      ctx.signal?.throwIfAborted();
+      const report = await verifyPath(subject, { ...base, key });
+      for (const s of report.signatures) record(s, key);
+      if (key === attempts[attempts.length - 1]) findings.push(...report.findings.filter((f) => f.ruleId !== 'signing/no-signature'));
+    }
+  }
+  return { available: true, results: [...byKey.values()], findings };
+}
+
+function toEvidence(r: SigningResult, target: ModelTarget, policy: GatePolicy, trustedKey: boolean): SignatureResult {
+  // A verified model manifest vouches for every file of the folder it matched.
+  const isFolder = path.resolve(r.file) === target.root;
+  const covers = r.verified && isFolder ? target.files.map((f) => f.path) : [];
+  let sourceRepository: string | undefined;
+  // A GitHub Actions keyless identity is the workflow URI: its repository is the source.
+  if (r.identity && /^https:\/\/github\.com\/[^/]+\/[^/]+\//.test(r.identity)) sourceRepository = normaliseRepository(r.identity);
+  // A verified SLSA attestation has been checked against the policy's repository by the signing
+  // engine (VerifyOptions.provenance): verified means it names that repository.
+  if (r.verified && r.predicateType && SLSA_PREDICATE.test(r.predicateType) && policy.provenance.sourceRepository) sourceRepository = policy.provenance.sourceRepository;
+  const tlog = r.tlog?.[0];
+  return {
+    file: r.file,
+    signatureFile: r.signatureFile,
+    format: r.format,
+    verified: r.verified,
+    identity: r.identity,
+    issuer: r.issuer,
+    time: r.time,
+    tlogEntry: tlog ? `log index ${tlog.logIndex}${tlog.kind ? ` (${tlog.kind})` : ''}${tlog.integratedTime ? `, integrated ${tlog.integratedTime}` : ''}` : undefined,
+    key: r.key,
+    trustedKey,
+    covers,
+    sourceRepository,
+    failures: r.failures,
+  };
+}

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { walk, type WalkEntry } from '../fsutil/walk.ts';
-import { modelCardKind } from '../modelcard/files.ts';
+import { frontMatter, modelCardKind } from '../modelcard/files.ts';
 
 /**
  * What "a model" is to the gate and the report: a folder with weight files and/or a model card
@@ -99,8 +99,24 @@ export async function modelTarget(p: string): Promise<ModelTarget> {
     root,
     name: path.basename(root),
     weightFiles,
-    cardFile: cards[0]?.path ?? readme?.path,
+    cardFile: cards[0]?.path ?? (readme && await hasFrontMatter(readme.path) ? readme.path : undefined),
     files,
     truncated: walked.truncated,
   };
+}
+
+/** A README.md is a model card only when it starts with YAML front matter (Hugging Face). */
+async function hasFrontMatter(file: string): Promise<boolean> {
+  try {
+    const fh = await fs.open(file, 'r');
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      return frontMatter(buf.subarray(0, bytesRead).toString('utf8')) !== undefined;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,3 @@
-import { isObject } from '../sbom/read.ts';
-
 /**
  * Vulnerabilities as the gate and the report see them, whichever scanner reported them.
  * Parsers for grype (`grype … -o json`) and trivy (`trivy fs|image|sbom … --format json`).
@@ -40,6 +38,8 @@ export function normaliseSeverity(s: unknown): VulnSeverity {
   return isVulnSeverity(v) ? v : 'unknown';
 }
 
+// No imports: the report panel's browser bundle uses vulnRank.
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
 /** grype JSON: `{"matches":[{"vulnerability":{id,severity,fix:{versions,state}},"artifact":{name,version,purl}}]}`. */

@@ -1,0 +1,16 @@
+import type { Finding } from '../findings.ts';
+import type { GateVerdict } from '../gate/evaluate.ts';
+import type { Evidence } from '../gate/evidence.ts';
+
+/**
+ * What the report panel shows for one model: the evidence and the gate's verdict over it. Plain
+ * JSON (it crosses postMessage and is kept in the webview's state); built by `buildModelReport`.
+ */
+export interface ModelReport {
+  generatedAt: string;
+  evidence: Evidence;
+  verdict: GateVerdict;
+  policyFile?: string;
+  /** Problems in the policy file (also in the Verdict's Policy check when they are errors). */
+  policyFindings: Finding[];
+}
