@@ -3,6 +3,7 @@ import { cardCommand } from './card.ts';
 import { gateCommand } from './gate.ts';
 import { inspectCommand } from './inspect.ts';
 import { pythonCommand } from './python.ts';
+import { convertCommand } from './convert.ts';
 import { sbomCommand } from './sbom.ts';
 import { scanCommand } from './scan.ts';
 import { generateKeyPairCommand, signCommand } from './sign.ts';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   cardCommand,
   workflowCommand,
   pythonCommand,
+  convertCommand,
   gateCommand,
   sbomCommand,
   verifyCommand,

@@ -94,7 +94,8 @@ async function scanStreamed(ctx: ScanContext, stream: ByteStream, u: Unit, decla
       const rest = await readAllBounded(stream, ctx.limits.maxBufferedBytes - have);
       buf = Buffer.concat([head, rest]);
     } catch (e) {
-      if (!(e instanceof OutputLimitError)) throw e;
+      // Only our own buffering cap is handled here; the decompressor's cap (a bomb) propagates.
+      if (!(e instanceof OutputLimitError) || e.limit !== ctx.limits.maxBufferedBytes - have) throw e;
       ctx.member(u.member ?? '', format, declaredSize ?? have);
       if (format !== 'unknown' && format !== 'text' && format !== 'json') {
         ctx.incomplete(`${format} data${where(u.member)} is larger than ${ctx.limits.maxBufferedBytes} bytes inside a compressed stream; not scanned (raise modelInspect.scan.maxBufferedBytes)`, u.member, 0);
@@ -415,9 +416,22 @@ async function scanHdf5(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<v
 
 /** Scan one file by content. Never throws for bad content; I/O errors on the file itself do throw. */
 export async function scanFile(file: string, options: ScanOptions = {}): Promise<FileScanResult> {
+  const src = await FileAccess.open(file);
+  try {
+    return await scanSource(file, src, options);
+  } finally {
+    await src.close();
+  }
+}
+
+/** Scan bytes already in memory (editor buffers, tests, fuzzing); `name` labels the findings. */
+export function scanBytes(data: Buffer, name: string, options: ScanOptions = {}): Promise<FileScanResult> {
+  return scanSource(name, new BufferAccess(data), options);
+}
+
+async function scanSource(file: string, src: RandomAccess, options: ScanOptions): Promise<FileScanResult> {
   const started = Date.now();
   const ctx = new ScanContext(file, options.limits, options.signal);
-  const src = await FileAccess.open(file);
   let format: ScanFormat = 'unknown';
   try {
     format = await scanAccess(ctx, src, { member: undefined, depth: 0 });
@@ -430,8 +444,6 @@ export async function scanFile(file: string, options: ScanOptions = {}): Promise
   } catch (e) {
     if (options.signal?.aborted) throw e;
     ctx.incomplete(`scan stopped by an internal error: ${(e as Error).message}`);
-  } finally {
-    await src.close();
   }
   if (format === 'pickle' && ctx.sawJoblib) format = 'joblib';
   ctx.stats.bytes = src.size;

@@ -42,12 +42,12 @@ export function reportPickle(ctx: ScanContext, r: PickleReadResult, member: stri
     if (v.kind === 'allowed') continue;
     const raw = imp.raw ? ` (written as ${imp.raw})` : '';
     const at = `${imp.opcode} at byte ${imp.offset}${imp.count > 1 ? `, ${imp.count} times` : ''}`;
-    const called = imp.calledBy.length ? ` and called by ${imp.calledBy.join('/')} at byte ${imp.firstCallOffset}` : ' (imported, not called)';
+    const called = imp.calledBy.length ? `, called by ${imp.calledBy.join('/')} at byte ${imp.firstCallOffset}` : ', imported but not called';
     const data = { module: imp.module, name: imp.name, opcode: imp.opcode, calledBy: imp.calledBy.join(',') || null };
     if (v.kind === 'denied') {
-      ctx.add('scan/pickle-dangerous-import', 'error', `imports ${full}${raw} (${at})${called}: ${v.why}`, { member, offset: imp.offset, data });
+      ctx.add('scan/pickle-dangerous-import', 'error', `imports ${full}${raw} (${at}${called}): ${v.why}`, { member, offset: imp.offset, data });
     } else if (imp.calledBy.some((o) => FUNCTION_CALL_OPCODES.has(o)) && !looksLikeClass(imp.name)) {
-      ctx.add('scan/pickle-unsafe-call', 'error', `calls ${full}${raw} (${at})${called}; it is not on the allowlist, and any function called while loading can run code`, { member, offset: imp.firstCallOffset ?? imp.offset, data });
+      ctx.add('scan/pickle-unsafe-call', 'error', `calls ${full}${raw} (${at}${called}); it is not on the allowlist, and any function called while loading can run code`, { member, offset: imp.firstCallOffset ?? imp.offset, data });
     } else {
       const what = imp.calledBy.length ? `instantiates ${full}${raw} (${at}, ${imp.calledBy.join('/')})` : `imports ${full}${raw} (${at})`;
       ctx.add('scan/pickle-unknown-import', 'warning', `${what}: not on the allowlist; loading runs its constructor/__setstate__, which this scan cannot vouch for`, { member, offset: imp.offset, data });
