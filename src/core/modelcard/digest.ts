@@ -30,6 +30,7 @@ export function classifyDigest(raw: string): DigestVerdict {
     if (/^[0-9a-f]{40}$/i.test(text)) return { kind: 'weak', algorithm: 'sha1' };
     if (/^[0-9a-f]{32}$/i.test(text)) return { kind: 'weak', algorithm: 'md5' };
     if (PLACEHOLDER_WORDS.test(text) || /\.\.\.|…/.test(text)) return { kind: 'placeholder', reason: 'it is not a digest at all' };
+    if (/^[0-9a-f]{1,31}$/i.test(text)) return { kind: 'placeholder', reason: `it is ${text.length} hex digits with no algorithm` };
     return { kind: 'malformed', algorithm: '', reason: 'it has no `sha256:` prefix and is not 64 hex characters' };
   }
   const algorithm = m[1].toLowerCase();

@@ -156,6 +156,10 @@ function checkReference(ctx: CardContext, hit: RoleHit, result: SemanticResult):
   const text = hit.text.trim();
   const label = `\`${pathLabel(hit.path)}\``;
   if (!text) return;
+  if (looksLikeDigest(text) && !text.includes('/')) {
+    checkDigest(ctx, hit.node, text, label); // a bare digest: the reference itself is missing
+    return;
+  }
   if (/^https?:\/\//i.test(text)) {
     if (/^http:/i.test(text)) ctx.report('card/insecure-transport', hit.node, `${label}: \`http://\` is unauthenticated; use \`https://\``);
     return;

@@ -105,8 +105,9 @@ export class SchemaValidator {
 
     switch (actual) {
       case 'string':
-        // a value already reported as a YAML trap is not reported again for its form
-        if (!coerced) this.checkString(node, at, text ?? '', schema, label);
+        // a number or boolean already reported as a YAML trap is not reported again for its form;
+        // an unquoted date still is (`2025-01-15` where a timestamp is expected)
+        if (!coerced || yamlType(node) === 'timestamp') this.checkString(node, at, text ?? '', schema, label);
         break;
       case 'integer':
       case 'number':
@@ -204,6 +205,9 @@ export class SchemaValidator {
         this.ctx.report('card/bad-format', at, `${label}: ${JSON.stringify(text)} is not valid: ${problem}`);
         return;
       }
+    }
+    if (schema.format === 'uri' && /^http:\/\//i.test(text) && !/^http:\/\/(localhost|127\.0\.0\.1)([:/]|$)/i.test(text)) {
+      this.ctx.report('card/insecure-transport', at, `${label}: \`http://\` is unauthenticated; use \`https://\``, { severity: 'warning' });
     }
     if (schema.pattern && !safeRegExp(schema.pattern).test(text)) {
       this.ctx.report('card/bad-format', at, `${label}: ${JSON.stringify(text)} does not have the expected form. ${firstSentence(schema.description)}`.trim());

@@ -156,3 +156,13 @@ test('vulnerability_scan: clean needs evidence from a scan after the build', () 
   assert.deepEqual(ids(before), ['card/unsupported-scan-claim']);
   assert.match(before[0].message, /before the build/);
 });
+
+test('more shapes held-out cards use: bare short hex digests, unquoted timestamps without a zone, http links', () => {
+  const good = `sha256:${'a1'.repeat(32)}`;
+  assert.deepEqual(ids(check(mutate(`"${good}"`, 'abc123'))), ['card/placeholder-digest']);
+  assert.deepEqual(ids(check(mutate('"2025-01-15T10:30:00Z"', '2025-01-15'))), ['card/bad-format', 'card/unquoted-date']);
+  const http = check(mutate('"https://internal.acme.com/data-cards/sentiment-v3"', '"http://internal.acme.com/data-cards/sentiment-v3"'));
+  assert.deepEqual(ids(http), ['card/insecure-transport']);
+  assert.equal(http[0].severity, 'warning');
+  assert.deepEqual(ids(check(mutate('"Apache-2.0"', '"Apache-2.0"\n  repository: "http://localhost:8080/models"'))), []);
+});
