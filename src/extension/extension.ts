@@ -5,9 +5,12 @@ import { LiveValidation } from './liveValidation.ts';
 import { registerModelCard } from './modelCard.ts';
 import { registerPython } from './python.ts';
 import { registerCardWeightReferences } from './convertCards.ts';
+import { registerConvert } from './convert.ts';
 import { registerRuleHelp } from './ruleHelp.ts';
+import { registerScan } from './scan.ts';
 import type { Services } from './services.ts';
 import { registerSigning } from './signing.ts';
+import { registerWorkflow } from './workflow.ts';
 
 /**
  * Activation registers listeners and providers only; each engine does its work on the first
@@ -28,8 +31,11 @@ export function activate(context: vscode.ExtensionContext): Services {
   );
 
   registerModelCard(services);
+  registerWorkflow(services);
   registerPython(services);
   registerCardWeightReferences(services);
+  registerConvert(services);
+  registerScan(services);
 
   registerSigning(services);
 

@@ -1,0 +1,52 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import {
+  activateExtension, applyCodeAction, describe, hoverTexts, openFixture, ourDiagnostics, quickFixes, resetEditors, ruleIdOf,
+  waitForDiagnostics, waitForRule,
+} from './util.ts';
+
+/** GitHub Actions workflows inside a real VS Code: diagnostics on the exact word, rule help on hover, quick fixes. */
+
+const FILE = '.github/workflows/release.yml';
+
+async function fix(doc: vscode.TextDocument, ruleId: string, title: RegExp): Promise<void> {
+  const d = await waitForRule(doc.uri, ruleId);
+  const actions = await quickFixes(doc.uri, d.range);
+  const action = actions.find((a) => title.test(a.title));
+  assert.ok(action, `a quick fix ${title} on ${ruleId} (got: ${actions.map((a) => a.title).join(' | ') || 'none'})`);
+  await applyCodeAction(action);
+}
+
+suite('workflows', () => {
+  suiteSetup(activateExtension);
+  teardown(resetEditors);
+
+  test('diagnostics on the tool and the injected expression, with the rule help on hover', async () => {
+    const { doc } = await openFixture(FILE);
+    const tool = await waitForRule(doc.uri, 'workflow/tool-not-installed');
+    assert.equal(doc.getText(tool.range), 'cosign');
+    assert.match(tool.message, /sigstore\/cosign-installer/);
+    const injection = await waitForRule(doc.uri, 'workflow/expression-injection');
+    assert.equal(doc.getText(injection.range), 'github.event.head_commit.message');
+    const hover = (await hoverTexts(doc.uri, tool.range.start.translate(0, 1))).join('\n');
+    assert.match(hover, /Tool used but never installed/);
+    assert.ok(!ourDiagnostics(doc.uri).some((d) => ruleIdOf(d) === 'workflow/id-token-missing'), describe(ourDiagnostics(doc.uri)));
+  });
+
+  test('quick fixes: add the installer step, move the untrusted value to env', async () => {
+    const { doc } = await openFixture(FILE);
+    await fix(doc, 'workflow/tool-not-installed', /sigstore\/cosign-installer/);
+    assert.match(doc.getText(), / {6}- name: Install cosign\n {8}uses: sigstore\/cosign-installer@v3\n {6}- name: Sign the model/);
+    await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => ruleIdOf(d) === 'workflow/tool-not-installed'));
+    await fix(doc, 'workflow/expression-injection', /^Pass it through env HEAD_COMMIT_MESSAGE$/);
+    assert.match(doc.getText(), /env:\n {10}HEAD_COMMIT_MESSAGE: \$\{\{ github\.event\.head_commit\.message \}\}/);
+    assert.match(doc.getText(), /echo "Released \$\{HEAD_COMMIT_MESSAGE\}"/);
+    await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => ruleIdOf(d) === 'workflow/expression-injection'));
+  });
+
+  test('a suppression comment silences one rule on one line', async () => {
+    const { doc } = await openFixture(FILE);
+    await fix(doc, 'workflow/tool-not-installed', /^Suppress workflow\/tool-not-installed on this line$/);
+    await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => ruleIdOf(d) === 'workflow/tool-not-installed') && ds.some((d) => ruleIdOf(d) === 'workflow/expression-injection'));
+  });
+});
