@@ -1,0 +1,191 @@
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { Finding } from '../core/findings.ts';
+import { applyRuleSettings } from '../core/ruleSettings.ts';
+import { WEIGHT_EXTENSIONS, scanFile, scanPaths } from '../core/scan/scanner.ts';
+import type { FileScanResult, ScanLimits, ScanOptions } from '../core/scan/types.ts';
+import { toDiagnostic } from './diagnostics.ts';
+import type { Services } from './services.ts';
+import { ruleSettings, setting } from './settings.ts';
+
+export const SCAN_COMMAND = 'modelInspect.scan';
+export const SCAN_WORKSPACE_COMMAND = 'modelInspect.scanWorkspace';
+
+/** Extensions the explorer menu and the file watcher use (the scan itself routes by content). */
+const WATCH_GLOB = '**/*.{safetensors,gguf,onnx,pt,pth,bin,ckpt,pkl,pickle,joblib,h5,keras,npy,npz}';
+const MiB = 1024 * 1024;
+
+const results = new Map<string, FileScanResult>();
+const didScan = new vscode.EventEmitter<readonly FileScanResult[]>();
+
+/** Latest scan result per file path (for the report panel and other features). */
+export function lastScanResults(): ReadonlyMap<string, FileScanResult> {
+  return results;
+}
+
+/** Fires after every scan with the files just scanned. */
+export const onDidScan: vscode.Event<readonly FileScanResult[]> = didScan.event;
+
+function scanOptions(scope?: vscode.Uri): ScanOptions {
+  const limits: Partial<ScanLimits> = {
+    maxMemberBytes: setting('scan.maxMemberMiB', 8192, scope) * MiB,
+    maxBufferedBytes: setting('scan.maxBufferedMiB', 256, scope) * MiB,
+    maxDepth: setting('scan.maxDepth', 6, scope),
+    maxRatio: setting('scan.maxRatio', 200, scope),
+  };
+  return { limits };
+}
+
+/** A binary file has no text positions: the byte offset goes into the message; range stays 0,0. */
+export function scanDiagnostic(f: Finding): vscode.Diagnostic {
+  const withOffset = f.offset !== undefined && !f.message.includes(`byte ${f.offset}`) ? { ...f, message: `${f.message} [byte ${f.offset}]` } : f;
+  return toDiagnostic(withOffset);
+}
+
+class ScanUi implements vscode.Disposable {
+  readonly diagnostics = vscode.languages.createDiagnosticCollection('model-inspect-scan');
+  readonly status = vscode.window.createStatusBarItem('modelInspect.scanStatus', vscode.StatusBarAlignment.Left, 50);
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly s: Services) {
+    this.status.name = 'Model Inspect: scan';
+    this.status.command = 'workbench.actions.view.problems';
+  }
+
+  publish(batch: readonly FileScanResult[]): void {
+    for (const r of batch) {
+      results.set(r.path, r);
+      const uri = vscode.Uri.file(r.path);
+      const findings = applyRuleSettings(r.findings, ruleSettings(uri)).filter((f) => f.severity !== 'info' || batch.length === 1);
+      this.diagnostics.set(uri, findings.map(scanDiagnostic));
+    }
+    this.updateStatus();
+    didScan.fire(batch);
+  }
+
+  forget(file: string): void {
+    results.delete(file);
+    this.diagnostics.delete(vscode.Uri.file(file));
+    this.updateStatus();
+  }
+
+  private updateStatus(): void {
+    let dangerous = 0;
+    let review = 0;
+    let clean = 0;
+    for (const r of results.values()) {
+      if (r.findings.some((f) => f.severity === 'error')) dangerous++;
+      else if (!r.complete || r.findings.some((f) => f.severity === 'warning')) review++;
+      else clean++;
+    }
+    if (results.size === 0) { this.status.hide(); return; }
+    this.status.text = dangerous ? `$(error) ${dangerous} unsafe model file(s)` : review ? `$(warning) ${review} model file(s) to review` : `$(shield) ${clean} model file(s) clean`;
+    this.status.tooltip = `Model file scan: ${dangerous} dangerous, ${review} to review or incompletely scanned, ${clean} clean. Click for the Problems panel.`;
+    this.status.backgroundColor = dangerous ? new vscode.ThemeColor('statusBarItem.errorBackground') : review ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.status.show();
+  }
+
+  /** Debounced re-scan of a changed weight file (FileSystemWatcher events come in bursts while a file is written). */
+  scheduleRescan(uri: vscode.Uri): void {
+    if (!setting('scan.rescanOnChange', true, uri)) return;
+    const key = uri.fsPath;
+    clearTimeout(this.pending.get(key));
+    this.pending.set(key, setTimeout(() => {
+      this.pending.delete(key);
+      void this.rescan(uri);
+    }, setting('scan.rescanDelayMs', 1000, uri)));
+  }
+
+  private async rescan(uri: vscode.Uri): Promise<void> {
+    try {
+      const st = await vscode.workspace.fs.stat(uri);
+      if (st.size > setting('scan.autoScanMaxMiB', 4096, uri) * MiB) return;
+      const r = await scanFile(uri.fsPath, scanOptions(uri));
+      this.publish([r]);
+      this.s.log.info(`re-scanned ${uri.fsPath}: ${r.format}, ${r.findings.length} finding(s)`);
+    } catch (e) {
+      this.s.log.warn(`re-scan of ${uri.fsPath} failed: ${(e as Error).message}`);
+    }
+  }
+
+  dispose(): void {
+    for (const t of this.pending.values()) clearTimeout(t);
+    this.diagnostics.dispose();
+    this.status.dispose();
+  }
+}
+
+/** Runs a scan with a cancellable progress notification and publishes the results. */
+async function runScan(s: Services, ui: ScanUi, targets: vscode.Uri[], title: string): Promise<void> {
+  const paths = targets.map((u) => u.fsPath);
+  const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const abort = new AbortController();
+    const sub = token.onCancellationRequested(() => abort.abort());
+    let last = 0;
+    try {
+      return await scanPaths(paths, scanOptions(targets[0]), (done, total, file) => {
+        const pct = total ? (done / total) * 100 : 100;
+        progress.report({ increment: pct - last, message: file ? `${done + 1}/${total} ${path.basename(file)}` : `${total} file(s)` });
+        last = pct;
+      }, abort.signal);
+    } catch (e) {
+      if (abort.signal.aborted) return undefined;
+      throw e;
+    } finally {
+      sub.dispose();
+    }
+  });
+  if (!outcome) { void vscode.window.showInformationMessage('Model scan cancelled.'); return; }
+  ui.publish(outcome.results);
+  for (const e of outcome.errors) s.log.warn(`scan: ${e.path}: ${e.message}`);
+  const dangerous = outcome.results.filter((r) => r.findings.some((f) => f.severity === 'error'));
+  const incomplete = outcome.results.filter((r) => !r.complete).length;
+  const summary = `Scanned ${outcome.results.length} model file(s): ${dangerous.length} with code that runs on load, ${incomplete} not fully scanned.`;
+  s.log.info(summary);
+  if (dangerous.length) {
+    const pick = await vscode.window.showWarningMessage(`${summary} ${dangerous.map((r) => path.basename(r.path)).slice(0, 3).join(', ')}`, 'Show Problems');
+    if (pick) await vscode.commands.executeCommand('workbench.actions.view.problems');
+  } else void vscode.window.showInformationMessage(summary);
+}
+
+/** Explorer (single or multi-select), editor title, or palette (then: active file, else a picker). */
+async function scanTargets(uri?: vscode.Uri, uris?: vscode.Uri[]): Promise<vscode.Uri[] | undefined> {
+  if (uris?.length) return uris;
+  if (uri instanceof vscode.Uri) return [uri];
+  const active = vscode.window.activeTextEditor?.document.uri ?? (vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: vscode.Uri } | undefined)?.uri;
+  if (active?.scheme === 'file' && WEIGHT_EXTENSIONS.includes(path.extname(active.fsPath).toLowerCase())) return [active];
+  return vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, canSelectMany: true, openLabel: 'Scan for Unsafe Code' });
+}
+
+export function registerScan(s: Services): void {
+  const ui = new ScanUi(s);
+  const watcher = vscode.workspace.createFileSystemWatcher(WATCH_GLOB);
+  s.context.subscriptions.push(
+    ui,
+    didScan,
+    watcher,
+    watcher.onDidChange((u) => ui.scheduleRescan(u)),
+    watcher.onDidCreate((u) => ui.scheduleRescan(u)),
+    watcher.onDidDelete((u) => ui.forget(u.fsPath)),
+    vscode.commands.registerCommand(SCAN_COMMAND, async (uri?: vscode.Uri, uris?: vscode.Uri[]) => {
+      const targets = await scanTargets(uri, uris);
+      if (!targets?.length) return;
+      try {
+        await runScan(s, ui, targets, targets.length === 1 ? `Scanning ${path.basename(targets[0].fsPath)} for unsafe code` : `Scanning ${targets.length} items for unsafe code`);
+      } catch (e) {
+        s.log.error(`scan failed: ${(e as Error).message}`);
+        void vscode.window.showErrorMessage(`Model scan failed: ${(e as Error).message}`);
+      }
+    }),
+    vscode.commands.registerCommand(SCAN_WORKSPACE_COMMAND, async () => {
+      const folders = vscode.workspace.workspaceFolders?.map((f) => f.uri) ?? [];
+      if (!folders.length) { void vscode.window.showInformationMessage('Open a folder to scan its model files.'); return; }
+      try {
+        await runScan(s, ui, folders, 'Scanning the workspace for unsafe model files');
+      } catch (e) {
+        s.log.error(`workspace scan failed: ${(e as Error).message}`);
+        void vscode.window.showErrorMessage(`Workspace scan failed: ${(e as Error).message}`);
+      }
+    }),
+  );
+}
