@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { generateCosignKeyPair, isEncryptedCosignKey, KeyError, loadPrivateKey, signPath, verifyPath, type SignatureResult, type VerifyOptions } from '../core/signing/index.ts';
+import { generateCosignKeyPair, isEncryptedCosignKey, KeyError, loadPrivateKey, signPath, verifyPath, type SignatureResult, type VerificationReport, type VerifyOptions } from '../core/signing/index.ts';
 import { cardExpectations } from '../core/signing/cardExpectations.ts';
 import { refreshTrustedRoot } from '../core/signing/tuf.ts';
 import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR, signPathKeyless } from '../core/signing/keyless.ts';
@@ -93,9 +93,10 @@ function logResult(log: vscode.LogOutputChannel, s: SignatureResult): void {
   for (const n of s.notes) line('note', n);
 }
 
-async function runVerify(svc: Services, uri: vscode.Uri | undefined): Promise<void> {
+/** Verifies and notifies; resolves with the report (the notification is not awaited, so callers and tests get the result at once). */
+async function runVerify(svc: Services, uri: vscode.Uri | undefined): Promise<VerificationReport | undefined> {
   const target = await pickTarget(uri, 'Verify');
-  if (!target) return;
+  if (!target) return undefined;
   const { options, sources } = await verifyOptions(target);
   const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Verifying ${path.basename(target.fsPath)}`, cancellable: true }, (_p, token) => {
     const ac = new AbortController();
@@ -115,7 +116,8 @@ async function runVerify(svc: Services, uri: vscode.Uri | undefined): Promise<vo
     message = `NOT verified ${path.basename(target.fsPath)}: ${bad.failures[0] ?? 'see details'}`;
   }
   const show = report.verified ? vscode.window.showInformationMessage : report.signatures.length ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
-  if ((await show(message, 'Show Details')) === 'Show Details') svc.log.show(true);
+  void show(message, 'Show Details').then((c) => { if (c === 'Show Details') svc.log.show(true); });
+  return report;
 }
 
 async function askPassword(svc: Services, keyFile: string, confirm = false): Promise<string | undefined> {
@@ -255,10 +257,11 @@ async function runForgetPasswords(svc: Services): Promise<void> {
   void vscode.window.showInformationMessage(`Forgot the stored password for ${path.basename(picked[0].fsPath)}.`);
 }
 
-function guarded(svc: Services, name: string, fn: () => Promise<void>): Promise<void> {
+function guarded<T>(svc: Services, name: string, fn: () => Promise<T>): Promise<T | undefined> {
   return fn().catch((e: unknown) => {
     svc.log.error(`${name} failed: ${(e as Error)?.message ?? String(e)}`);
     void vscode.window.showErrorMessage(`${name} failed: ${(e as Error)?.message ?? String(e)}`, 'Show Details').then((c) => { if (c) svc.log.show(true); });
+    return undefined;
   });
 }
 
