@@ -4,7 +4,8 @@
 //   2. extension    the mocha suite inside a real VS Code's extension host (code-server + Chromium)
 //   3. ui           what a person sees in that VS Code (Problems panel, hovers, report panel)
 // Layers 2-3 need Debian's chromium and code-server in ./.code-server (scripts/setup-integration.sh);
-// without them they are skipped with a message saying so. `--unit` runs layer 1 only.
+// without them they are skipped with a message saying so (and the run fails when CI is set).
+// `--unit` runs layer 1 only.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -96,6 +97,11 @@ if (only !== 'unit') {
     skippedLayers.push('To run them: `bash scripts/setup-integration.sh` (apt: chromium, libkrb5-dev, ripgrep; needs root;'
       + ' then code-server 4.100.3 into ./.code-server), or point CODE_SERVER_DIR / CHROMIUM_PATH at existing installs.'
       + ' Each skipped layer counts as 1 skipped below.');
+    // In CI a skipped layer is a broken set-up, not a pass: .ci/run installs everything first.
+    if (process.env.CI && process.env.CI !== 'false') {
+      skippedLayers.push('CI is set, so skipped integration layers fail this run.');
+      failedLayers++;
+    }
   }
 }
 
