@@ -40,7 +40,9 @@ export async function runElectronLayer(): Promise<number> {
       ...(executable ? { vscodeExecutablePath: executable } : { cachePath: CACHE }),
       extensionDevelopmentPath: REPO,
       extensionTestsPath: SUITE_OUT,
-      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes',
+      // test-electron adds --skip-welcome, --disable-workspace-trust and friends itself; a fresh
+      // profile and extensions folder keep the user's own VS Code state out of the run.
+      launchArgs: [workspace, '--disable-extensions',
         '--user-data-dir', path.join(tmp, 'user-data'), '--extensions-dir', path.join(tmp, 'extensions')],
     });
   } catch (e) {
