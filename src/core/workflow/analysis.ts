@@ -26,6 +26,40 @@ export interface CosignCall {
   args: Word[];
 }
 
+/**
+ * Programs whose behaviour is known: they neither write step outputs nor request OIDC tokens
+ * nor run code from the repository. Anything else (make, a script, `python train.py`) might.
+ */
+export const SIMPLE_PROGRAMS: ReadonlySet<string> = new Set([
+  'echo', 'printf', 'cat', 'cd', 'ls', 'cp', 'mv', 'rm', 'mkdir', 'touch', 'chmod', 'chown', 'ln', 'tar', 'gzip', 'gunzip', 'zip', 'unzip',
+  'sha256sum', 'sha512sum', 'shasum', 'md5sum', 'jq', 'yq', 'grep', 'sed', 'awk', 'tr', 'cut', 'head', 'tail', 'sort', 'uniq', 'wc',
+  'test', '[', '[[', 'true', 'false', 'set', 'export', 'curl', 'wget', 'git', 'docker', 'podman', 'buildah', 'oras', 'cosign', 'syft',
+  'grype', 'trivy', 'crane', 'skopeo', 'slsa-verifier', 'sleep', 'date', 'env', 'pwd', 'find', 'du', 'df', 'stat', 'basename', 'dirname',
+  'readlink', 'realpath', 'base64', 'xxd', 'openssl', 'gpg', 'exit', 'return', 'unset', 'local', 'declare', 'readonly', 'shift',
+]);
+
+/** Programs that run code from the checked-out repository (build files, scripts, package hooks). */
+const BUILD_TOOLS = new Set([
+  'make', 'cmake', 'ninja', 'npm', 'npx', 'yarn', 'pnpm', 'bun', 'deno', 'pip', 'pip3', 'uv', 'poetry', 'pdm', 'hatch', 'pytest', 'tox', 'nox',
+  'go', 'cargo', 'mvn', 'gradle', 'gradlew', 'bazel', 'bazelisk', 'dotnet', 'bundle', 'rake', 'composer', 'just', 'task', 'goreleaser', 'ko',
+  'python', 'python3', 'node', 'ruby', 'perl', 'bash', 'sh', 'zsh', 'pwsh', 'source', '.', 'conda', 'mamba', 'jupyter', 'papermill', 'accelerate', 'torchrun',
+]);
+
+/** Does a step run code that lives in the checked-out repository? */
+export function runsRepositoryCode(ctx: CheckContext, step: Step): boolean {
+  if (step.uses) return step.uses.text.trim().startsWith('./');
+  if (step.shell && /^python/.test(step.shell)) return true;
+  return ctx.commands(step).some((c) => {
+    const prog = c.program?.text ?? '';
+    if (/^\.{0,2}\//.test(prog) && !prog.startsWith('/usr/') && !prog.startsWith('/bin/')) return true;
+    if (c.name === 'docker' || c.name === 'podman') return ['build', 'buildx', 'compose'].includes(c.args[0]?.text ?? '');
+    if (!BUILD_TOOLS.has(c.name)) return false;
+    // an interpreter runs repository code only with a file or module argument (`python -c` is inline)
+    if (/^(python3?|node|ruby|perl|bash|sh|zsh|pwsh)$/.test(c.name)) return c.args.length > 0 && !/^-[ce]$/.test(c.args[0].text) && !c.args.some((a) => a.text === '--version');
+    return true;
+  });
+}
+
 const COSIGN_BOOLEAN = new Set([
   '-y', '--yes', '-r', '--recursive', '--upload', '--tlog-upload', '--allow-insecure-registry', '--allow-http-registry',
   '--insecure-ignore-tlog', '--insecure-ignore-sct', '--insecure-skip-verify', '--record-creation-timestamp', '--replace',
@@ -100,6 +134,9 @@ export function oidcUses(ctx: CheckContext, job: Job): Site[] {
 }
 
 /** True when nothing in the job could use the OIDC token (only known non-OIDC actions, no signing). */
+/** Test and lint runners: they do not mint OIDC tokens. */
+const NO_OIDC_TOOLS = new Set(['pytest', 'ruff', 'mypy', 'black', 'flake8', 'pylint', 'isort', 'eslint', 'prettier', 'tsc', 'jest', 'vitest', 'shellcheck', 'actionlint', 'yamllint', 'hadolint', 'zizmor', 'pre-commit']);
+
 export function certainlyNoOidc(ctx: CheckContext, job: Job): boolean {
   if (job.uses) return false;
   if (oidcUses(ctx, job).length) return false;
@@ -111,9 +148,10 @@ export function certainlyNoOidc(ctx: CheckContext, job: Job): boolean {
     const text = step.run?.script.text ?? '';
     if (/\b(cosign|sigstore|gh\s+attestation|gcloud|aws|az|vault|twine|slsa|id-token|oidc)\b/i.test(text)) return false;
     for (const cmd of ctx.commands(step)) {
-      // scripts we cannot see could request the token themselves
-      if (/^(\.\/|\/)/.test(cmd.program?.text ?? '') || /\.(sh|py|js|ts|rb|pl)$/.test(cmd.args[0]?.text ?? '')) return false;
+      // scripts and build tools we cannot see into could request the token themselves
+      if (cmd.program && !SIMPLE_PROGRAMS.has(cmd.name) && !NO_OIDC_TOOLS.has(cmd.name)) return false;
     }
+    if (step.run && step.shell && !/^(bash|sh)\b/.test(step.shell)) return false;
   }
   return true;
 }

@@ -1,6 +1,6 @@
 import type { Finding, Fix } from '../../findings.ts';
 import { actionName, TOOLS } from '../actions.ts';
-import { envFor, span } from '../analysis.ts';
+import { envFor, runsRepositoryCode, span } from '../analysis.ts';
 import { stepLabel, type CheckContext } from '../context.ts';
 import { appendToMapping, editFix, prependToMapping, replace } from '../edits.ts';
 import type { ContextRef, Expression } from '../expressions.ts';
@@ -117,9 +117,6 @@ function untrustedCheckout(ctx: CheckContext, job: Job): { step: Step; at: { sta
   return undefined;
 }
 
-function runsCode(step: Step): boolean {
-  return !!step.run || (!!step.uses && step.uses.text.startsWith('./'));
-}
 
 function triggers(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
@@ -132,7 +129,7 @@ function triggers(ctx: CheckContext): Finding[] {
   for (const job of ctx.wf.jobs) {
     const co = untrustedCheckout(ctx, job);
     if (!co) continue;
-    const runner = job.steps.slice(co.step.index + (co.step.run ? 0 : 1)).find((s) => runsCode(s) && s !== co.step);
+    const runner = job.steps.slice(co.step.index + (co.step.run ? 0 : 1)).find((s) => s !== co.step && runsRepositoryCode(ctx, s));
     if (!runner) continue;
     out.push(ctx.finding('workflow/untrusted-checkout', co.at,
       `on ${privileged.join('/')}, job '${job.id}' checks out the pull request's code and then runs step ${stepLabel(runner)} with the repository's secrets and token`,
@@ -202,7 +199,7 @@ function persistCredentials(ctx: CheckContext): Finding[] {
         }
         if (pipedInstallers(ctx, s).length) { reason = `step ${stepLabel(s)} runs a downloaded script`; break; }
         if (text && unsafeLoads(text).length) { reason = `step ${stepLabel(s)} loads a pickle-based model, which can run arbitrary code`; break; }
-        if (prTriggered && runsCode(s)) { reason = `step ${stepLabel(s)} runs code from the pull request`; break; }
+        if (prTriggered && runsRepositoryCode(ctx, s)) { reason = `step ${stepLabel(s)} runs code from the pull request`; break; }
       }
       if (!reason) continue;
       const e = step.withNode

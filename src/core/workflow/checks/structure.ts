@@ -1,6 +1,7 @@
 import type { Finding, Fix } from '../../findings.ts';
 import type { YamlNode } from '../../yaml/document.ts';
 import { isReusableWorkflow, KNOWN_OUTPUTS, actionName } from '../actions.ts';
+import { SIMPLE_PROGRAMS } from '../analysis.ts';
 import { stepLabel, type CheckContext } from '../context.ts';
 import { editFix, insert, prependToMapping, columnOf, replace } from '../edits.ts';
 import type { ContextRef } from '../expressions.ts';
@@ -47,13 +48,6 @@ function jobRefs(ctx: CheckContext, job: Job): RefSite[] {
   return sites;
 }
 
-const SAFE_PROGRAMS = new Set([
-  'echo', 'printf', 'cat', 'cd', 'ls', 'cp', 'mv', 'rm', 'mkdir', 'touch', 'chmod', 'chown', 'ln', 'tar', 'gzip', 'gunzip', 'zip', 'unzip',
-  'sha256sum', 'sha512sum', 'shasum', 'md5sum', 'jq', 'yq', 'grep', 'sed', 'awk', 'tr', 'cut', 'head', 'tail', 'sort', 'uniq', 'wc',
-  'test', '[', '[[', 'true', 'false', 'set', 'export', 'curl', 'wget', 'git', 'docker', 'podman', 'buildah', 'oras', 'cosign', 'syft',
-  'grype', 'trivy', 'crane', 'skopeo', 'slsa-verifier', 'sleep', 'date', 'env', 'pwd', 'find', 'du', 'df', 'stat', 'basename', 'dirname',
-  'readlink', 'realpath', 'base64', 'xxd', 'openssl', 'gpg', 'exit', 'return', 'unset', 'local', 'declare', 'readonly', 'shift',
-]);
 
 /** True when the script certainly never writes output `name` (see the rule's help). */
 function neverWritesOutput(ctx: CheckContext, step: Step, name: string): boolean {
@@ -75,7 +69,7 @@ function neverWritesOutput(ctx: CheckContext, step: Step, name: string): boolean
   for (const cmd of ctx.commands(step)) {
     if (!cmd.program) continue;
     const prog = cmd.name;
-    if (SAFE_PROGRAMS.has(prog)) continue;
+    if (SIMPLE_PROGRAMS.has(prog)) continue;
     // inline code is part of the script text we already searched
     if (/^(python[\d.]*|node|ruby|perl)$/.test(prog) && cmd.args[0] && /^-[ce]$/.test(cmd.args[0].text)) continue;
     return false;
