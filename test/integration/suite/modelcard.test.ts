@@ -47,10 +47,18 @@ async function open(uri: vscode.Uri): Promise<vscode.TextDocument> {
 }
 
 async function fix(doc: vscode.TextDocument, ruleId: string, title: RegExp): Promise<void> {
-  const d = await waitForRule(doc.uri, ruleId);
-  const actions = await quickFixes(doc.uri, d.range);
-  const action = actions.find((a) => title.test(a.title));
-  assert.ok(action, `a quick fix ${title} on ${ruleId} (got: ${actions.map((a) => a.title).join(' | ') || 'none'})`);
+  // Poll: after an earlier fix the diagnostics are re-published after the debounce, and until then
+  // the old ones (with their old fixes) are still there.
+  let seen = '';
+  const action = await waitFor(`a quick fix ${title} on ${ruleId}`, async () => {
+    for (const d of ourDiagnostics(doc.uri).filter((x) => ruleIdOf(x) === ruleId)) {
+      const actions = await quickFixes(doc.uri, d.range);
+      seen = actions.map((a) => a.title).join(' | ');
+      const hit = actions.find((a) => title.test(a.title));
+      if (hit) return hit;
+    }
+    return undefined;
+  }, 20_000).catch((e: Error) => { throw new Error(`${e.message} (last seen: ${seen || 'none'}; diagnostics: ${describe(ourDiagnostics(doc.uri))})`); });
   await applyCodeAction(action);
 }
 
