@@ -3,6 +3,7 @@ import { checkPythonSource } from '../core/python/checks.ts';
 import { MAX_PYTHON_BYTES } from '../core/python/files.ts';
 import { maskIpython } from '../core/python/notebook.ts';
 import type { Services } from './services.ts';
+import { setting } from './settings.ts';
 
 const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-notebook-cell']);
 
@@ -14,7 +15,7 @@ const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-notebook-c
 export function registerPython(s: Services): void {
   s.context.subscriptions.push(s.live.add({
     id: 'python',
-    matches: (doc) => doc.languageId === 'python' && SCHEMES.has(doc.uri.scheme),
+    matches: (doc) => doc.languageId === 'python' && SCHEMES.has(doc.uri.scheme) && setting<boolean>('python.enable', true, doc.uri),
     validate: async (doc) => {
       const text = doc.getText();
       if (text.length > MAX_PYTHON_BYTES) return [];

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Finding, Fix } from '../findings.ts';
+import type { Finding } from '../findings.ts';
 import { LineIndex } from '../yaml/lines.ts';
+import { convertFix } from './fix.ts';
 
 /**
  * Model cards (README.md, model-card.yaml) that point readers at pickle weights (`pytorch_model.bin`,
@@ -11,8 +12,6 @@ import { LineIndex } from '../yaml/lines.ts';
 
 /** A weight-file name in prose or code: a relative path ending in a pickle weight extension. */
 const REFERENCE = /(?<![\w./\\:-])((?:[\w.-]+\/)*[\w.-]+?)(\.(?:bin|pt|pth|ckpt|pkl|pickle))(\.index\.json)?(?![\w-]|\.\w)/g;
-
-export const CONVERT_COMMAND = 'modelInspect.convertToSafetensors';
 
 export interface CardReferenceOptions {
   /** Whether a file exists (injectable for tests and for editors with unsaved state). */
@@ -52,7 +51,7 @@ export function checkCardWeightReferences(text: string, cardFile: string, option
     }
     const target = path.join(dir, stem + ext);
     if (!index && ext !== '.pkl' && ext !== '.pickle' && exists(target)) {
-      const fix: Fix = { kind: 'command', title: `Convert ${path.basename(target)} to safetensors`, command: CONVERT_COMMAND, args: [target] };
+      const fix = convertFix(target);
       findings.push({
         ruleId: 'convert/card-pickle-reference', severity: 'info', file: cardFile, range,
         message: `'${whole}' is a pickle and has no safetensors copy next to it; convert it and point readers at the result.`,

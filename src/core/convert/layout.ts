@@ -34,7 +34,16 @@ function innerRun(shape: readonly number[], stride: readonly number[]): { run: n
   return { run, outer: d + 1 };
 }
 
-export async function* tensorChunks(t: TensorRef, src: StorageBytes, chunk = OUTPUT_CHUNK): AsyncGenerator<Buffer> {
+export interface ChunkOptions {
+  /** Largest chunk yielded, in bytes. */
+  chunk?: number;
+  /** Strided views spanning at most this many bytes are gathered from one read. */
+  maxSpanInMemory?: number;
+}
+
+export async function* tensorChunks(t: TensorRef, src: StorageBytes, options: ChunkOptions = {}): AsyncGenerator<Buffer> {
+  const chunk = options.chunk ?? OUTPUT_CHUNK;
+  const maxSpan = options.maxSpanInMemory ?? MAX_SPAN_IN_MEMORY;
   const es = t.dtype.size;
   const numel = numelOf(t.shape);
   if (numel === 0) return;
@@ -56,10 +65,8 @@ export async function* tensorChunks(t: TensorRef, src: StorageBytes, chunk = OUT
   let last = t.offset;
   for (let d = 0; d < t.shape.length; d++) if (t.shape[d] > 0) last += (t.shape[d] - 1) * t.stride[d];
   const spanBytes = (last - first + 1) * es;
-  const reader = spanBytes <= MAX_SPAN_IN_MEMORY
-    ? await inMemory(src.access, first * es, spanBytes)
-    : blockCache(src.access);
-  const base = spanBytes <= MAX_SPAN_IN_MEMORY ? first * es : 0;
+  const reader = spanBytes <= maxSpan ? await inMemory(src.access, first * es, spanBytes) : blockCache(src.access);
+  const base = spanBytes <= maxSpan ? first * es : 0;
   const runBytes = run * es;
   const index = new Array<number>(outer).fill(0);
   let out = Buffer.allocUnsafe(Math.min(chunk < runBytes ? runBytes : chunk - (chunk % runBytes), numel * es));

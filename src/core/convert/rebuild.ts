@@ -139,6 +139,8 @@ class Planner {
   private readonly dropped: { name: string; why: string }[] = [];
   private readonly storages = new Map<string, { dtype: DType; numel: number }>();
   private metadataBytes = 0;
+  /** BUILD states already reported (a dict is looked at more than once). */
+  private readonly statesSeen = new WeakSet<object>();
 
   plan(root: PValue): ConversionPlan {
     if (this.tensorOf(root)) this.visit(root, 'tensor', 0);
@@ -224,7 +226,8 @@ class Planner {
    * weights), which is left out quietly; anything else is reported as dropped.
    */
   private dictState(state: PValue): void {
-    if (state === null) return;
+    if (state === null || (isTagged(state) && this.statesSeen.has(state))) return;
+    if (isTagged(state)) this.statesSeen.add(state);
     const entries = isTagged(state) && state.k === 'dict' ? state.entries : undefined;
     if (!entries) { this.drop('(dict state)', `${describe(state)} set on a dict has no place in safetensors`); return; }
     for (const [k] of entries) if (k !== '_metadata') this.drop(`attribute ${describe(k)}`, 'an attribute set on a dict has no place in safetensors');

@@ -8,6 +8,7 @@ import { convertCheckpoint, ConvertError } from '../../../src/core/convert/conve
 import { validateSafetensors } from '../../../src/core/scan/formats/safetensors.ts';
 import { FileAccess } from '../../../src/core/scan/io/source.ts';
 import { REPO } from '../helpers.ts';
+import { pythonWithTorch } from '../python/pythonHelpers.ts';
 
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'convert');
 interface Expected {
@@ -123,4 +124,62 @@ test('not a checkpoint, truncated, or tampered archives: clear findings, no cras
     assert.match(r.findings[0].message, why, `${file}: ${r.findings[0].message}`);
     assert.equal(fs.existsSync(`${p}.safetensors`), false);
   }
+});
+
+// ---- independent check: PyTorch itself compares its own load with the converted file ----
+const py = pythonWithTorch();
+
+test('PyTorch loads each checkpoint and each converted file (parsed by hand, no safetensors package) and finds them equal', { skip: py.python ? false : py.reason }, async () => {
+  // bigendian.pt is left out: torch before 2.1 ignores the byteorder record (its digests are checked above).
+  const names = Object.keys(expected.files).filter((n) => n !== 'bigendian.pt');
+  const pairs: [string, string][] = [];
+  for (const name of names) {
+    const out = path.join(tmp, `torch-check-${name}.safetensors`);
+    const r = await convertCheckpoint(path.join(FIXTURES, name), { output: out });
+    assert.equal(r.ok, true);
+    pairs.push([path.join(FIXTURES, name), out]);
+  }
+  const program = `
+import json, struct, sys, torch
+DT = {'F32': torch.float32, 'F16': torch.float16, 'BF16': torch.bfloat16, 'F64': torch.float64, 'I64': torch.int64,
+      'I32': torch.int32, 'I16': torch.int16, 'I8': torch.int8, 'U8': torch.uint8, 'BOOL': torch.bool}
+def read_safetensors(path):
+    raw = open(path, 'rb').read()
+    n = struct.unpack('<Q', raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    meta = header.pop('__metadata__', {})
+    data = raw[8 + n:]
+    out = {}
+    for name, e in header.items():
+        begin, end = e['data_offsets']
+        dtype = DT[e['dtype']]
+        flat = torch.frombuffer(bytearray(data[begin:end]), dtype=dtype) if end > begin else torch.empty(0, dtype=dtype)
+        out[name] = flat.reshape(e['shape'])
+    return out, meta
+def flatten(value, prefix, out):
+    if isinstance(value, torch.Tensor):
+        out[prefix] = value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            flatten(v, f'{prefix}.{k}' if prefix else str(k), out)
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            flatten(v, f'{prefix}.{i}' if prefix else str(i), out)
+checked = 0
+for pt, st in json.loads(sys.argv[1]):
+    want = {}
+    flatten(torch.load(pt, map_location='cpu'), '', want)
+    got, meta = read_safetensors(st)
+    assert meta.get('format') == 'pt', meta
+    for name, t in want.items():
+        g = got[name] if name in got else got[meta[name]]
+        assert g.dtype == t.dtype and tuple(g.shape) == tuple(t.shape), (pt, name, g.dtype, t.dtype, g.shape, t.shape)
+        assert torch.equal(g, t.detach().contiguous()), (pt, name)
+        checked += 1
+print(checked)
+`;
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync(py.python!, ['-c', program, JSON.stringify(pairs)], { encoding: 'utf8', timeout: 120_000 });
+  const total = names.reduce((n, name) => n + Object.keys(expected.files[name].tensors).length, 0);
+  assert.equal(Number(out.trim()), total);
 });
