@@ -4,7 +4,7 @@ import util from 'node:util';
 import { launchChromium, recordConsole } from './browser.ts';
 import { startCodeServer, workbenchUrl } from './codeServer.ts';
 import { OUTPUT_DIR, REPO, SUITE_OUT, WORKSPACE_FIXTURE } from './paths.ts';
-import { keepFailureLogs, parseCounts, type LayerResult } from './results.ts';
+import { clearLayerOutput, keepFailureLogs, parseCounts, type LayerResult } from './results.ts';
 
 /**
  * The workbench's own console also arrives through codeAutomationLog: connection chatter and
@@ -21,6 +21,7 @@ const WORKBENCH_NOISE = /\/static\/out\/vs\/|^(Resolving|Resolved) connection to
  */
 export async function runExtensionLayer(timeoutMs: number): Promise<LayerResult> {
   const started = Date.now();
+  clearLayerOutput('extension');
   const cs = await startCodeServer({ workspaceFixture: WORKSPACE_FIXTURE });
   const transcript: string[] = [];
   let result: LayerResult = { passed: 0, failed: 1, skipped: 0 };

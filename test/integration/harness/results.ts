@@ -29,3 +29,12 @@ export function keepFailureLogs(run: CodeServerRun, layer: string): string {
   if (fs.existsSync(run.vscodeLogs)) fs.cpSync(run.vscodeLogs, path.join(dest, 'vscode'), { recursive: true });
   return dest;
 }
+
+/** Removes the previous run's evidence of a layer, so test/output/ only shows the latest run. */
+export function clearLayerOutput(layer: string, screenshotPrefix?: string): void {
+  fs.rmSync(path.join(OUTPUT_DIR, 'logs', layer), { recursive: true, force: true });
+  if (!screenshotPrefix || !fs.existsSync(OUTPUT_DIR)) return;
+  for (const f of fs.readdirSync(OUTPUT_DIR)) {
+    if (f.startsWith(screenshotPrefix) && f.endsWith('.png')) fs.rmSync(path.join(OUTPUT_DIR, f), { force: true });
+  }
+}

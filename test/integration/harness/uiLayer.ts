@@ -4,7 +4,7 @@ import type { UiTest } from '../ui/types.ts';
 import { launchChromium, recordConsole } from './browser.ts';
 import { startCodeServer, workbenchUrl } from './codeServer.ts';
 import { OUTPUT_DIR, REPO, UI_OUT, WORKSPACE_FIXTURE } from './paths.ts';
-import { keepFailureLogs, type LayerResult } from './results.ts';
+import { clearLayerOutput, keepFailureLogs, type LayerResult } from './results.ts';
 
 /** Every compiled test/integration/ui/*.ui.ts, in file order. */
 function loadUiTests(): { file: string; test: UiTest }[] {
@@ -27,6 +27,7 @@ export async function runUiLayer(opts: { grep?: string; testTimeoutMs: number })
   const t = (): string => `${((Date.now() - started) / 1000).toFixed(1)}s`;
   const tests = loadUiTests().filter(({ test }) => !opts.grep || test.name.includes(opts.grep));
   const result: LayerResult = { passed: 0, failed: 0, skipped: 0 };
+  clearLayerOutput('ui', 'ui-');
   fs.mkdirSync(OUTPUT_DIR, { recursive: true });
   const cs = await startCodeServer({ workspaceFixture: WORKSPACE_FIXTURE });
   try {
