@@ -90,6 +90,8 @@ export function stepLabel(step: Step): string {
   if (step.name?.text) return `'${step.name.text}'`;
   if (step.id?.text) return `'${step.id.text}'`;
   if (step.uses?.text) return step.uses.text;
+  const first = step.run?.script.text.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
+  if (first) return `\`${first.length > 40 ? first.slice(0, 39) + '…' : first}\``;
   return `#${step.index + 1}`;
 }
 

@@ -37,6 +37,12 @@ test('seed model-build-slsa.yml: the known defects, on the exact words', async (
   assert.equal(got('workflow/unpinned-action').length, 1);
   assert.equal(covered(text, got('workflow/unpinned-action')[0]), 'v4');
   assert.equal(got('workflow/push-without-login').length, 1);
+  // the quick fix moves the generator into a job of its own, wired through job outputs
+  const moved = applyFix(text, step[0].fixes?.[0]);
+  assert.match(moved, /\n {2}provenance:\n {4}name: Generate provenance\n {4}needs: train-and-package\n {4}permissions:\n {6}actions: read\n {6}id-token: write\n {6}packages: write\n {4}uses: slsa-framework\/slsa-github-generator\/\.github\/workflows\/generator_container_slsa3\.yml@v2\.0\.0\n {4}with:\n {6}image: ghcr\.io\/acme\/ml-models\/sentiment\n {6}digest: \$\{\{ needs\.train-and-package\.outputs\.digest \}\}\n$/);
+  assert.match(moved, /train-and-package:\n {4}outputs:\n {6}digest: \$\{\{ steps\.push\.outputs\.digest \}\}\n/);
+  const afterMove = await check(moved);
+  assert.ok(!afterMove.some((x) => x.ruleId === 'workflow/reusable-workflow-as-step' || x.ruleId === 'workflow/unknown-job-reference'));
   // the SLSA generator is referenced by tag, as it must be: never told to pin it to a SHA
   assert.ok(!f.some((x) => (x.ruleId === 'workflow/unpinned-action' || x.ruleId === 'workflow/slsa-generator-ref') && covered(text, x).includes('slsa')));
   // id-token: write is granted and used (keyless cosign): no permission complaint

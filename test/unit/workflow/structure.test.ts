@@ -80,3 +80,31 @@ jobs:
   const ok = y.replace('needs: other', 'needs: [other, build]').replace(' ${{ needs.ghost.result }} ${{ needs.other.outputs.nope }}', '').replace('needs: [nobody]', 'needs: [sign]');
   assert.deepEqual(await rule(ok, 'workflow/unknown-job-reference'), []);
 });
+
+test('reusable-workflow-as-step fix: a step in the middle becomes a job at the end of jobs:', async () => {
+  const y = `on: push
+permissions: {}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - id: b
+        run: echo "sha=1" >> "$GITHUB_OUTPUT"
+      - uses: org/repo/.github/workflows/publish.yml@v1
+        with:
+          sha: \${{ steps.b.outputs.sha }}
+          flag: true
+      - run: echo done
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo test
+`;
+  const [f] = await rule(y, 'workflow/reusable-workflow-as-step');
+  const fixed = applyFix(y, f.fixes?.[0]);
+  assert.match(fixed, /- id: b\n {8}run: echo "sha=1" >> "\$GITHUB_OUTPUT"\n {6}- run: echo done\n/);
+  assert.match(fixed, /\n {2}publish:\n {4}needs: build\n {4}uses: org\/repo\/\.github\/workflows\/publish\.yml@v1\n {4}with:\n {6}sha: \$\{\{ needs\.build\.outputs\.sha \}\}\n {6}flag: true\n?$/);
+  assert.match(fixed, /build:\n {4}outputs:\n {6}sha: \$\{\{ steps\.b\.outputs\.sha \}\}\n {4}runs-on/);
+  const after = await check(fixed);
+  assert.deepEqual(after.filter((x) => /reusable|unknown|output/.test(x.ruleId)).map((x) => x.ruleId), []);
+});

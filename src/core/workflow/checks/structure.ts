@@ -1,9 +1,9 @@
 import type { Finding, Fix } from '../../findings.ts';
 import type { YamlNode } from '../../yaml/document.ts';
-import { isReusableWorkflow, KNOWN_OUTPUTS, actionName } from '../actions.ts';
+import { isReusableWorkflow, isSlsaGenerator, KNOWN_OUTPUTS, actionName } from '../actions.ts';
 import { SIMPLE_PROGRAMS } from '../analysis.ts';
 import { stepLabel, type CheckContext } from '../context.ts';
-import { editFix, insert, prependToMapping, columnOf, replace } from '../edits.ts';
+import { appendToMapping, columnOf, editFix, endOfLine, insert, prependToMapping, replace } from '../edits.ts';
 import type { ContextRef } from '../expressions.ts';
 import type { Job, Step } from '../model.ts';
 
@@ -13,11 +13,84 @@ export function reusableWorkflowAsStep(ctx: CheckContext): Finding[] {
   for (const job of ctx.wf.jobs) {
     for (const step of job.steps) {
       if (!step.uses || !isReusableWorkflow(step.uses.text)) continue;
+      const fix = moveToJobFix(ctx, job, step);
       out.push(ctx.finding('workflow/reusable-workflow-as-step', step.uses.node,
-        `${step.uses.text} is a reusable workflow: it must be called by a job (jobs.<id>.uses) with needs: ${job.id}, not as a step of job '${job.id}'; GitHub rejects this workflow`));
+        `${step.uses.text} is a reusable workflow: it must be called by a job (jobs.<id>.uses) with needs: ${job.id}, not as a step of job '${job.id}'; GitHub rejects this workflow`,
+        { fixes: fix ? [fix] : [] }));
     }
   }
   return out;
+}
+
+/** What the SLSA generators document as the caller's permissions. */
+function generatorPermissions(uses: string): string[] {
+  if (!isSlsaGenerator(uses)) return [];
+  if (/container/i.test(uses)) return ['actions: read', 'id-token: write', 'packages: write'];
+  return ['actions: read', 'id-token: write', 'contents: write'];
+}
+
+/**
+ * Moves a reusable-workflow step into a job of its own: the step is removed, a job with
+ * `needs: <job>` calls the workflow, and every `steps.<id>.outputs.<name>` its inputs read becomes
+ * `needs.<job>.outputs.<name>`, declared in the original job's `outputs:`.
+ */
+function moveToJobFix(ctx: CheckContext, job: Job, step: Step): Fix | undefined {
+  const doc = ctx.doc;
+  const jobsNode = ctx.wf.jobsNode;
+  if (!jobsNode?.pairs?.length) return undefined;
+  const jobCol = columnOf(doc, jobsNode.pairs[0].key);
+  if (jobCol === undefined) return undefined;
+  const ids = new Set(ctx.wf.jobs.map((j) => j.id));
+  let id = isSlsaGenerator(step.uses!.text) ? 'provenance' : (step.id?.text ?? (/\/([\w-]+)\.ya?ml@?/.exec(step.uses!.text)?.[1] ?? 'call'));
+  for (let k = 2; ids.has(id); k++) id = `${id.replace(/-\d+$/, '')}-${k}`;
+
+  const withLines: string[] = [];
+  const outputs = new Map<string, string>();
+  for (const e of step.with.values()) {
+    if (!e.value || e.value.kind !== 'scalar' || doc.source(e.value).includes('\n')) return undefined;
+    let text = doc.source(e.value);
+    const base = e.value.start;
+    const edits: { start: number; end: number; text: string }[] = [];
+    for (const x of ctx.expressions(e.value)) {
+      for (const r of x.refs) {
+        if (r.lower[0] !== 'steps' || r.lower[2] !== 'outputs' || !r.path[3] || r.path[3] === '*') continue;
+        outputs.set(r.path[3], `\${{ steps.${r.path[1]}.outputs.${r.path[3]} }}`);
+        edits.push({ start: r.start - base, end: r.end - base, text: `needs.${job.id}.outputs.${r.path[3]}` });
+      }
+    }
+    for (const ed of edits.sort((a, b) => b.start - a.start)) text = text.slice(0, ed.start) + ed.text + text.slice(ed.end);
+    withLines.push(`    ${e.name}: ${text}`);
+  }
+  const perms = generatorPermissions(step.uses!.text);
+  const jobLines = [
+    `${id}:`,
+    ...(step.name ? [`  name: ${doc.source(step.name.node)}`] : []),
+    `  needs: ${job.id}`,
+    ...(perms.length ? ['  permissions:', ...perms.map((p) => `    ${p}`)] : []),
+    `  uses: ${doc.source(step.uses!.node)}`,
+    ...(withLines.length ? ['  with:', ...withLines] : []),
+  ].map((l) => ' '.repeat(jobCol) + l);
+
+  const text = doc.text;
+  const stepStart = text.lastIndexOf('\n', step.node.start - 1) + 1;
+  const stepEnd = endOfLine(doc, step.node.end);
+  if (!/^[ ]*-[ ]+$/.test(text.slice(stepStart, step.node.start))) return undefined;
+  const last = jobsNode.pairs[jobsNode.pairs.length - 1];
+  const jobsEnd = endOfLine(doc, Math.max(last.key.end, last.value?.end ?? 0));
+  const edits = [];
+  if (jobsEnd === stepEnd) {
+    edits.push(replace(doc, stepStart, stepEnd, jobLines.join('\n')));
+  } else {
+    edits.push(replace(doc, stepStart, Math.min(text.length, stepEnd + 1), ''));
+    edits.push(insert(doc, jobsEnd, '\n' + jobLines.join('\n')));
+  }
+  if (outputs.size) {
+    const lines = [...outputs].map(([k, v]) => `${k}: ${v}`);
+    const e = job.outputsNode ? appendToMapping(doc, job.outputsNode, lines) : prependToMapping(doc, job.node, ['outputs:', ...lines.map((l) => '  ' + l)]);
+    if (!e) return undefined;
+    edits.push(e);
+  }
+  return editFix(`Move it to a job '${id}' that needs '${job.id}'`, edits);
 }
 
 interface RefSite {
@@ -118,7 +191,7 @@ export function references(ctx: CheckContext): Finding[] {
         const target = ids.get(id.toLowerCase());
         const here = site.step;
         if (!target) {
-          const cand = here ? idCandidate(ctx, job, here.index, id) : undefined;
+          const cand = idCandidate(ctx, job, here ? here.index : job.steps.length, id);
           const fixes: Fix[] = [];
           if (cand) {
             const e = prependToMapping(ctx.doc, cand.node, [`id: ${id}`]);
