@@ -43,7 +43,9 @@ function childName(parent: string | undefined, child: string): string {
 /** Scan content that allows random access (a file, a stored zip member, a bounded buffer). */
 async function scanAccess(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<ScanFormat> {
   ctx.signal?.throwIfAborted();
-  const head = await src.read(0, SNIFF_BYTES);
+  // Raw tensor storages (hundreds per checkpoint) get a small head; more only if it may be a pickle.
+  let head = await src.read(0, u.storage ? 512 : SNIFF_BYTES);
+  if (u.storage && head[0] === 0x80) head = await src.read(0, SNIFF_BYTES);
   const format = await sniff(head, src.size, u.storage);
   if (u.member !== undefined || u.depth > 0) ctx.member(u.member ?? '', format, src.size);
   if (u.storage && format === 'unknown') return format;

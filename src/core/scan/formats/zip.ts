@@ -111,13 +111,15 @@ export async function listZip(src: RandomAccess, maxEntries: number): Promise<Zi
     const headerOffset = cdStart + p;
     p += 46 + nameLen + extraLen + commentLen;
     const localAbs = local + delta;
-    const lh = await src.read(localAbs, 30);
+    // One read covers the local header and (almost always) its name.
+    const lh = await src.read(localAbs, 30 + 256);
     let dataOffset = -1;
     let localName: string | undefined;
-    if (lh.length === 30 && lh.readUInt32LE(0) === LOCAL) {
+    if (lh.length >= 30 && lh.readUInt32LE(0) === LOCAL) {
       const ln = lh.readUInt16LE(26);
       const le = lh.readUInt16LE(28);
-      const nm = (await src.read(localAbs + 30, ln)).toString(flags & 0x800 ? 'utf8' : 'latin1');
+      const nameBytes = 30 + ln <= lh.length ? lh.subarray(30, 30 + ln) : await src.read(localAbs + 30, ln);
+      const nm = nameBytes.toString(flags & 0x800 ? 'utf8' : 'latin1');
       if (nm !== name) localName = nm;
       dataOffset = localAbs + 30 + ln + le;
     } else {

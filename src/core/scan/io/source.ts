@@ -1,4 +1,7 @@
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
+
+const SMALL_READ = 128 * 1024;
 import type { Readable } from 'node:stream';
 
 /**
@@ -46,6 +49,17 @@ export class FileAccess implements RandomAccess {
     if (n === 0) return Buffer.alloc(0);
     const buf = Buffer.allocUnsafe(n);
     let got = 0;
+    if (n <= SMALL_READ) {
+      // Header reads (zip records, member sniffing) are tiny and served from the page cache; a
+      // synchronous read avoids a thread-pool round trip each, which dominates archives with
+      // hundreds of members. Large reads stay asynchronous.
+      while (got < n) {
+        const k = fsSync.readSync(this.fh.fd, buf, got, n - got, position + got);
+        if (k === 0) break;
+        got += k;
+      }
+      return got === n ? buf : buf.subarray(0, got);
+    }
     while (got < n) {
       const { bytesRead } = await this.fh.read(buf, got, n - got, position + got);
       if (bytesRead === 0) break;

@@ -36,8 +36,8 @@ export const DEFAULT_PICKLE_LIMITS: PickleLimits = {
   maxOpcodes: 200_000_000,
   maxStack: 1_000_000,
   maxMarks: 100_000,
-  maxMemo: 2_000_000,
-  maxValueItems: 2_000_000,
+  maxMemo: 1_000_000,
+  maxValueItems: 250_000,
   maxKeptPayload: 1 << 20,
   maxKeptTotal: 64 << 20,
   maxLine: 1 << 16,
@@ -136,6 +136,16 @@ const JOBLIB_WRAPPERS = new Set([
 const RECONSTRUCTORS = new Set(['copyreg._reconstructor', 'copyreg.__newobj__', 'copyreg.__newobj_ex__']);
 
 class StopWalk extends Error {}
+
+/** Opcodes the synchronous fast loop may run (see `fastLoop`). */
+const FAST: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (const c of [0x28, 0x4e, 0x88, 0x89, 0x4b, 0x4d, 0x4a, 0x47, 0x8a, 0x29, 0x5d, 0x7d, 0x85, 0x86, 0x87, 0x74, 0x61, 0x65, 0x73, 0x75, 0x71, 0x72, 0x94, 0x68, 0x6a, 0x32, 0x52, 0x51, 0x8c, 0x58, 0x43, 0x42]) t[c] = 1;
+  return t;
+})();
+
+/** Floats pushed after the value budget is spent: not kept, so not allocated. */
+const DROPPED_FLOAT: PValue = Object.freeze({ k: 'float', v: Number.NaN }) as PValue;
 
 interface Frame { stack: PValue[]; meta: PValue[][]; memo: Map<number, PValue>; proto: number; start: number; opcodes: number }
 
@@ -443,10 +453,134 @@ class Machine {
   }
 
   /** One pickle, from its first opcode to STOP. Returns false when the input cannot continue. */
+  /**
+   * The hot path: a synchronous loop over opcodes whose arguments are already in the buffer and
+   * that never need I/O. It stops, without consuming it, at the first opcode it does not handle
+   * (or that is not fully buffered); the async switch in `one()` then runs that single opcode.
+   * Keeping this loop free of `await` lets V8 optimise it fully (≥ 20 M opcodes/s).
+   */
+  private fastLoop(signal?: AbortSignal): void {
+    const L = this.L;
+    const keepMax = Math.min(L.maxKeptPayload, 4096);
+    for (;;) {
+      const buf = this.buf;
+      let pos = this.pos;
+      if (buf.length - pos < 9) return;
+      const op = buf[pos];
+      if (FAST[op] === 0) return;
+      let n = 0;
+      if (op === 0x8c || op === 0x43) { n = buf[pos + 1]; if (pos + 2 + n > buf.length || n > keepMax) return; }
+      else if (op === 0x58 || op === 0x42) { n = buf.readUInt32LE(pos + 1); if (pos + 5 + n > buf.length || n > keepMax) return; }
+      else if (op === 0x8a) { n = buf[pos + 1]; if (n > 7) return; }
+      if (this.frameEnd >= 0) {
+        const at = this.base + pos;
+        if (at === this.frameEnd) this.frameEnd = -1;
+        else if (at > this.frameEnd) return; // the slow path reports it
+      }
+      const ops = ++this.opcodes;
+      this.pickleOps++;
+      if (ops > L.maxOpcodes) this.limit('opcodes', L.maxOpcodes);
+      if ((ops & 0xffff) === 0) {
+        if (signal?.aborted) { this.limitReached = true; this.anomaly('limit', 'scan cancelled'); throw new StopWalk(); }
+        if (Date.now() > this.deadline) this.limit('milliseconds', L.timeBudgetMs);
+      }
+      this.opOffset = this.base + pos;
+      pos++;
+      switch (op) {
+        case 0x28: // MARK
+          this.pos = pos;
+          if (this.meta.length >= L.maxMarks) this.limit('nested MARKs', L.maxMarks);
+          this.meta.push(this.stack);
+          this.stack = this.spare ?? [];
+          this.spare = null;
+          break;
+        case 0x4e: this.pos = pos; this.push(null); break;
+        case 0x88: this.pos = pos; this.push(true); break;
+        case 0x89: this.pos = pos; this.push(false); break;
+        case 0x4b: this.pos = pos + 1; this.push(buf[pos]); break;
+        case 0x4d: this.pos = pos + 2; this.push(buf.readUInt16LE(pos)); break;
+        case 0x4a: this.pos = pos + 4; this.push(buf.readInt32LE(pos)); break;
+        case 0x47: { // BINFLOAT, the commonest opcode of big raw pickles
+          this.pos = pos + 8;
+          const st = this.stack;
+          if (st.length >= L.maxStack) this.limit('stack entries', L.maxStack);
+          st.push(this.itemBudget > 0 ? { k: 'float', v: buf.readDoubleBE(pos) } : DROPPED_FLOAT);
+          break;
+        }
+        case 0x8a: this.pos = pos + 1 + n; this.push(decodeLong(buf, pos + 1, n)); break;
+        case 0x29: this.pos = pos; this.push({ k: 'tuple', items: [] }); break;
+        case 0x5d: this.pos = pos; this.push({ k: 'list', items: [] }); break;
+        case 0x7d: this.pos = pos; this.push({ k: 'dict', entries: [] }); break;
+        case 0x85: { this.pos = pos; const a = this.pop(); this.push({ k: 'tuple', items: [a] }); break; }
+        case 0x86: { this.pos = pos; const b = this.pop(); const a = this.pop(); this.push({ k: 'tuple', items: [a, b] }); break; }
+        case 0x87: { this.pos = pos; const c = this.pop(); const b = this.pop(); const a = this.pop(); this.push({ k: 'tuple', items: [a, b, c] }); break; }
+        case 0x74: { this.pos = pos; const items = this.popMark(); const t: PTuple = { k: 'tuple', items: [] }; this.keep(t.items, items, {}); this.push(t); break; }
+        case 0x61: { this.pos = pos; const v = this.pop(); this.appendTo(this.top(), [v], 'APPEND'); break; }
+        case 0x65: { this.pos = pos; const items = this.popMark(); this.appendTo(this.top(), items, 'APPENDS'); this.recycle(items); break; }
+        case 0x73: { this.pos = pos; const v = this.pop(); const k = this.pop(); this.setItems(this.top(), [[k, v]], 'SETITEM'); break; }
+        case 0x75: { this.pos = pos; const items = this.popMark(); this.setItems(this.top(), pairs(items), 'SETITEMS'); this.recycle(items); break; }
+        case 0x71: this.pos = pos + 1; this.memoPut(buf[pos], this.top()); break;
+        case 0x72: this.pos = pos + 4; this.memoPut(buf.readUInt32LE(pos), this.top()); break;
+        case 0x94: this.pos = pos; this.memoPut(this.memo.size, this.top()); break;
+        case 0x68: this.pos = pos + 1; this.push(this.memoGet(buf[pos])); break;
+        case 0x6a: this.pos = pos + 4; this.push(this.memoGet(buf.readUInt32LE(pos))); break;
+        case 0x32: this.pos = pos; this.push(this.top()); break;
+        case 0x52: { // REDUCE
+          this.pos = pos;
+          const args = this.pop();
+          const fn = this.pop();
+          this.recordCall(fn, 'REDUCE', this.opOffset);
+          this.reconstructorTarget(fn, args);
+          this.push(this.call(fn, args, 'REDUCE'));
+          break;
+        }
+        case 0x51: { this.pos = pos; const pid = this.pop(); this.persistentIds++; this.push({ k: 'persid', pid, offset: this.opOffset }); break; }
+        case 0x8c: case 0x58: { // SHORT_BINUNICODE, BINUNICODE (fully buffered, small)
+          const start = pos + (op === 0x8c ? 1 : 4);
+          const str = buf.toString('utf8', start, start + n);
+          this.pos = start + n;
+          this.keptBudget -= n;
+          if (n >= 4) this.embeddedCheck(str, this.opOffset);
+          this.push(str);
+          break;
+        }
+        case 0x43: case 0x42: { // SHORT_BINBYTES, BINBYTES (fully buffered, small)
+          const start = pos + (op === 0x43 ? 1 : 4);
+          if (n > this.keptBudget) return this.rewind(pos - 1);
+          const p: PBytes = { k: 'bytes', offset: this.base + start, length: n, data: Buffer.from(buf.subarray(start, start + n)), kind: 'bytes' };
+          this.pos = start + n;
+          this.keptBudget -= n;
+          this.embeddedCheck(p, this.opOffset);
+          this.push(p);
+          break;
+        }
+        default:
+          return this.rewind(pos - 1);
+      }
+    }
+  }
+
+  /** A MARK segment whose items were copied out is reused by the next MARK (less garbage in big pickles). */
+  private spare: PValue[] | null = null;
+
+  private recycle(items: PValue[]): void {
+    if (items === this.stack) return;
+    items.length = 0;
+    this.spare = items;
+  }
+
+  /** Undo the bookkeeping of an opcode the fast loop decided not to run after all. */
+  private rewind(pos: number): void {
+    this.pos = pos;
+    this.opcodes--;
+    this.pickleOps--;
+  }
+
   private async one(signal?: AbortSignal): Promise<boolean> {
     this.beginPickle();
     const L = this.L;
     for (;;) {
+      this.fastLoop(signal);
       if (this.buf.length - this.pos < 9 && !(await this.fill(9)) && this.pos >= this.buf.length) {
         this.anomaly('truncated', 'the pickle ends without a STOP opcode (truncated)', this.offset);
         this.finishPickle(false);
@@ -509,7 +643,7 @@ class Machine {
         case 0x4b: this.push(buf[this.pos++]); break; // BININT1
         case 0x4d: this.push(buf.readUInt16LE(this.pos)); this.pos += 2; break; // BININT2
         case 0x4a: this.push(buf.readInt32LE(this.pos)); this.pos += 4; break; // BININT
-        case 0x47: this.push({ k: 'float', v: buf.readDoubleBE(this.pos) }); this.pos += 8; break; // BINFLOAT
+        case 0x47: this.push(this.itemBudget > 0 ? { k: 'float', v: buf.readDoubleBE(this.pos) } : DROPPED_FLOAT); this.pos += 8; break; // BINFLOAT
         case 0x8a: { // LONG1
           const n = buf[this.pos++];
           if (!(await this.fill(n))) return this.truncated();
