@@ -3,6 +3,7 @@ import { FindingCodeActions } from './codeActions.ts';
 import { RuleHelpHover } from './hovers.ts';
 import { LiveValidation } from './liveValidation.ts';
 import { registerModelCard } from './modelCard.ts';
+import { registerReport } from './reportCommands.ts';
 import { registerPython } from './python.ts';
 import { registerCardWeightReferences } from './convertCards.ts';
 import { registerConvert } from './convert.ts';
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): Services {
   registerScan(services);
 
   registerSigning(services);
+  registerReport(services);
 
   log.info(`activated (VS Code ${vscode.version}, ${vscode.env.appName})`);
   return services;

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
 import { discoverSboms, jsonCandidates, peekJsonKind, type JsonFileKind } from '../sbom/discover.ts';
@@ -135,7 +136,9 @@ async function vulnerabilityEvidence(target: ModelTarget, kinds: Map<string, Jso
 
 async function runScanners(target: ModelTarget, out: VulnerabilityEvidence, options: CollectOptions): Promise<void> {
   const find = (id: ToolStatus['id']) => out.tools.find((t) => t.id === id && t.path);
-  const runOptions = { signal: options.signal, timeoutMs: options.toolTimeoutMs, cwd: target.root };
+  // Run from a neutral folder: grype and trivy read config files (.grype.yaml, trivy.yaml) from their
+  // working directory, and a model folder must not be able to configure its own scanner.
+  const runOptions = { signal: options.signal, timeoutMs: options.toolTimeoutMs, cwd: os.tmpdir() };
   const grype = find('grype');
   const trivy = find('trivy');
   const record = (tool: string, vulns: Vulnerability[]) => {
@@ -151,7 +154,7 @@ async function runScanners(target: ModelTarget, out: VulnerabilityEvidence, opti
       out.findings.push({ ruleId: 'gate/incomplete', severity: 'warning', message: `${tool} did not produce a report: ${(e as Error).message}`, file: target.root });
     }
   };
-  if (grype?.path) await attempt('grype', () => runGrype(grype.path!, { dir: target.root }, runOptions));
-  else if (trivy?.path) await attempt('trivy', () => runTrivy(trivy.path!, target.root, runOptions));
+  if (grype?.path) await attempt('grype', async () => (await runGrype(grype.path!, { dir: target.root }, runOptions)).vulnerabilities);
+  else if (trivy?.path) await attempt('trivy', async () => (await runTrivy(trivy.path!, target.root, runOptions)).vulnerabilities);
   else out.runs.push({ tool: 'grype/trivy', ok: false, message: 'neither grype nor trivy is installed' });
 }

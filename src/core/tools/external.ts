@@ -64,22 +64,36 @@ export async function locateTools(where: ToolLocations = {}): Promise<ToolStatus
  */
 export async function runSyft(exe: string, dir: string, options: RunOptions = {}): Promise<{ sbom?: SbomDocument; raw: string }> {
   const r = await runTool(exe, ['scan', `dir:${dir}`, '-o', 'cyclonedx-json', '-q'], options);
-  const json = JSON.parse(r.stdout) as unknown;
+  const json = parseJsonOutput('syft', r.stdout);
   const parsed = parseSbomJson(json, `${dir} (syft)`);
   return { sbom: parsed.sbom, raw: r.stdout };
 }
 
+export interface ScannerRun {
+  vulnerabilities: Vulnerability[];
+  /** The tool's JSON report as it printed it (to keep next to the model). */
+  raw: string;
+}
+
 /** `grype dir:DIR -o json` (or `sbom:FILE` to match an existing SBOM). */
-export async function runGrype(exe: string, target: { dir: string } | { sbom: string }, options: RunOptions = {}): Promise<Vulnerability[]> {
+export async function runGrype(exe: string, target: { dir: string } | { sbom: string }, options: RunOptions = {}): Promise<ScannerRun> {
   const source = 'dir' in target ? `dir:${target.dir}` : `sbom:${target.sbom}`;
   const r = await runTool(exe, [source, '-o', 'json', '-q'], options);
-  return parseGrypeJson(JSON.parse(r.stdout), `grype ${source}`);
+  return { vulnerabilities: parseGrypeJson(parseJsonOutput('grype', r.stdout), `grype ${source}`), raw: r.stdout };
 }
 
 /** `trivy fs --format json --scanners vuln DIR`. */
-export async function runTrivy(exe: string, dir: string, options: RunOptions = {}): Promise<Vulnerability[]> {
+export async function runTrivy(exe: string, dir: string, options: RunOptions = {}): Promise<ScannerRun> {
   const r = await runTool(exe, ['fs', '--format', 'json', '--scanners', 'vuln', '--quiet', dir], options);
-  return parseTrivyJson(JSON.parse(r.stdout), `trivy fs ${dir}`);
+  return { vulnerabilities: parseTrivyJson(parseJsonOutput('trivy', r.stdout), `trivy fs ${dir}`), raw: r.stdout };
+}
+
+function parseJsonOutput(tool: string, stdout: string): unknown {
+  try {
+    return JSON.parse(stdout);
+  } catch (e) {
+    throw new Error(`${tool} printed no JSON report (${(e as Error).message}): ${stdout.slice(0, 200)}`);
+  }
 }
 
 /** Vulnerabilities from any report JSON we recognise (grype, trivy, CycloneDX with vulnerabilities). */

@@ -73,8 +73,9 @@ test('the runner finds a tool on PATH, passes arguments without a shell and pars
   const exe = await findExecutable('grype', { pathEnv: `relative-dir${path.delimiter}${dir}` });
   assert.equal(exe, path.join(dir, 'grype'));
   const hostile = path.join(dir, 'model dir; rm -rf $HOME `id`');
-  const vulns = await runGrype(exe!, { dir: hostile }, { env: { ...process.env, ARGS_OUT: argsOut } });
-  assert.equal(vulns.length, 2);
+  const run = await runGrype(exe!, { dir: hostile }, { env: { ...process.env, ARGS_OUT: argsOut } });
+  assert.equal(run.vulnerabilities.length, 2);
+  assert.equal(run.raw, report);
   // the folder name arrives as one argument, uninterpreted
   assert.deepEqual(JSON.parse(fs.readFileSync(argsOut, 'utf8')), [`dir:${hostile}`, '-o', 'json', '-q']);
   const status = await locateTools({ pathEnv: dir });

@@ -1,0 +1,233 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { TextRange } from '../core/findings.ts';
+import { DEFAULT_ENGINES } from '../core/gate/engines.ts';
+import { buildModelReport } from '../core/report/build.ts';
+import { makeNonce, panelHtml } from '../core/report/html.ts';
+import type { ModelReport } from '../core/report/model.ts';
+import {
+  isPanelMessage, isPersistedPanelState, REPORT_VIEW_TYPE, type ActionId, type HostMessage, type PanelAction, type PanelMessage, type PanelState,
+} from '../core/report/protocol.ts';
+import { Disposable } from './lifecycle.ts';
+import type { ModelStore } from './modelTreeStore.ts';
+import type { Services } from './services.ts';
+import { setting } from './settings.ts';
+
+/** Panel actions and the commands behind them; an action is offered only when its command exists. */
+const ACTIONS: readonly { id: ActionId; title: string; command?: string }[] = [
+  { id: 'refresh', title: 'Run Gate Again' },
+  { id: 'verify', title: 'Verify Signatures', command: 'modelInspect.signing.verify' },
+  { id: 'sign', title: 'Sign…', command: 'modelInspect.signing.sign' },
+  { id: 'scan', title: 'Scan Weights', command: 'modelInspect.scan.scanPath' },
+  { id: 'generateSbom', title: 'Generate ML-BOM', command: 'modelInspect.report.generateSbom' },
+  { id: 'runVulnerabilityScan', title: 'Run Vulnerability Scan', command: 'modelInspect.report.runVulnerabilityScan' },
+  { id: 'exportReport', title: 'Export Report…', command: 'modelInspect.report.exportReport' },
+];
+
+/** Commands this extension contributes (package.json), read once: the panel's actions are those. */
+function contributedCommands(context: vscode.ExtensionContext): Set<string> {
+  const pkg = context.extension.packageJSON as { contributes?: { commands?: { command: string }[] } };
+  return new Set((pkg.contributes?.commands ?? []).map((c) => c.command));
+}
+
+export function panelActions(context: vscode.ExtensionContext): PanelAction[] {
+  const have = contributedCommands(context);
+  return ACTIONS.filter((a) => !a.command || have.has(a.command)).map(({ id, title }) => ({ id, title }));
+}
+
+/**
+ * One report panel for one model folder. Sends the whole state after the panel's `ready`, and
+ * again on every change; re-runs the gate when the model's files change (debounced), with
+ * progress and cancellation; opens locations the panel asks for, inside the model only.
+ */
+export class ReportPanel extends Disposable {
+  private seq = 0;
+  private ready = false;
+  private state: PanelState;
+  private run: AbortController | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly panel: vscode.WebviewPanel, readonly root: string, private readonly svc: Services, private readonly store: ModelStore, onDispose: () => void) {
+    super();
+    this.state = { status: 'loading', target: { root, name: path.basename(root) }, actions: panelActions(svc.context) };
+    const media = vscode.Uri.joinPath(svc.context.extensionUri, 'media');
+    const dist = vscode.Uri.joinPath(svc.context.extensionUri, 'dist');
+    panel.webview.options = { enableScripts: true, localResourceRoots: [media, dist] };
+    panel.iconPath = vscode.Uri.joinPath(media, 'icon.png');
+    panel.title = `Model Report: ${path.basename(root)}`;
+    panel.webview.html = panelHtml({
+      cspSource: panel.webview.cspSource,
+      nonce: makeNonce((n) => crypto.randomBytes(n)),
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'report.css')).toString(),
+      title: panel.title,
+    });
+    this.register(panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)));
+    this.register(panel.onDidDispose(() => { this.dispose(); onDispose(); }));
+    const watcher = this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '**/*')));
+    const changed = (uri: vscode.Uri) => { if (!/[\\/]\.git[\\/]/.test(uri.fsPath)) this.scheduleRefresh(); };
+    this.register(watcher.onDidChange(changed));
+    this.register(watcher.onDidCreate(changed));
+    this.register(watcher.onDidDelete(changed));
+    this.register({ dispose: () => { this.run?.abort(); clearTimeout(this.refreshTimer); } });
+    void this.refresh();
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  private scheduleRefresh(): void {
+    if (!setting('report.autoRefresh', true, vscode.Uri.file(this.root))) return;
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => void this.refresh(), 800);
+  }
+
+  /** Rebuild the report; a newer refresh cancels an older one. */
+  async refresh(options: { runTools?: boolean } = {}): Promise<ModelReport | undefined> {
+    this.run?.abort();
+    const ac = new AbortController();
+    this.run = ac;
+    this.setState({ ...this.state, status: this.state.report ? 'ready' : 'loading', error: undefined, progress: { message: 'Running the promotion gate…', cancellable: true } });
+    try {
+      const report = await buildModelReport(this.root, {
+        engines: DEFAULT_ENGINES,
+        signal: ac.signal,
+        stopAt: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(this.root))?.uri.fsPath,
+        runTools: options.runTools,
+        tools: toolLocations(this.root),
+        toolTimeoutMs: setting('tools.timeoutSeconds', 600, vscode.Uri.file(this.root)) * 1000,
+        onProgress: (message) => { if (this.run === ac) this.setState({ ...this.state, progress: { message, cancellable: true } }); },
+      });
+      if (this.run !== ac) return undefined;
+      this.store.publish(this.root, report);
+      this.setState({ status: 'ready', target: { root: this.root, name: report.evidence.name }, report, actions: panelActions(this.svc.context) });
+      return report;
+    } catch (e) {
+      if (this.run !== ac) return undefined;
+      const cancelled = ac.signal.aborted;
+      this.setState({ ...this.state, status: this.state.report ? 'ready' : 'error', progress: undefined, error: cancelled ? 'cancelled' : (e as Error).message });
+      if (!cancelled) this.svc.log.error(`report for ${this.root}: ${(e as Error).stack ?? e}`);
+      return undefined;
+    } finally {
+      if (this.run === ac) this.run = undefined;
+    }
+  }
+
+  private setState(state: PanelState): void {
+    this.state = state;
+    this.post({ type: 'state', seq: ++this.seq, state });
+  }
+
+  private post(message: HostMessage): void {
+    // Nothing is sent before the panel's `ready`: it would be lost. The ready handler sends the state.
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    if (!isPanelMessage(raw)) { this.svc.log.warn('report panel: ignored a malformed message'); return; }
+    const m: PanelMessage = raw;
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.post({ type: 'state', seq: ++this.seq, state: this.state });
+        return;
+      case 'cancel':
+        this.run?.abort();
+        return;
+      case 'open':
+        await this.open(m.file, m.range, m.offset);
+        return;
+      case 'action': {
+        let ok = true;
+        let message = '';
+        try {
+          message = await this.runAction(m.action);
+        } catch (e) {
+          ok = false;
+          message = (e as Error).message;
+        }
+        this.post({ type: 'actionResult', seq: ++this.seq, requestId: m.requestId, ok, message });
+      }
+    }
+  }
+
+  private async runAction(id: ActionId): Promise<string> {
+    const action = ACTIONS.find((a) => a.id === id);
+    if (!action || !this.state.actions.some((a) => a.id === id)) throw new Error(`the action '${id}' is not available`);
+    if (id === 'refresh') {
+      const r = await this.refresh();
+      return r ? `Gate run again: ${r.verdict.passed ? 'APPROVED' : 'BLOCKED'}.` : 'Gate run cancelled.';
+    }
+    await vscode.commands.executeCommand(action.command!, vscode.Uri.file(this.root));
+    await this.refresh();
+    return `${action.title.replace(/…$/, '')}: done.`;
+  }
+
+  /** Opens a location from the report; only files inside the model folder (or its policy file). */
+  private async open(file: string, range?: TextRange, offset?: number): Promise<void> {
+    const abs = path.resolve(file);
+    const allowed = abs === this.root || abs.startsWith(this.root + path.sep) || abs === this.state.report?.policyFile;
+    if (!allowed || !fs.existsSync(abs)) { this.svc.log.warn(`report panel: refused to open ${file}`); return; }
+    const uri = vscode.Uri.file(abs);
+    if (fs.statSync(abs).isDirectory()) { await vscode.commands.executeCommand('revealInExplorer', uri); return; }
+    if (offset !== undefined) {
+      // A byte offset in a binary file: the Hex Editor shows it when installed; otherwise say where.
+      if (vscode.extensions.getExtension('ms-vscode.hexeditor')) await vscode.commands.executeCommand('vscode.openWith', uri, 'hexEditor.hexedit');
+      else await vscode.commands.executeCommand('revealInExplorer', uri);
+      void vscode.window.showInformationMessage(`${path.basename(abs)}: the finding is at byte offset ${offset} (0x${offset.toString(16)}).`);
+      return;
+    }
+    const selection = range ? new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character) : undefined;
+    await vscode.window.showTextDocument(uri, { selection, viewColumn: vscode.ViewColumn.One, preview: true });
+  }
+
+  /** Runs the vulnerability scanners for this panel (an explicit user action). */
+  async refreshWithTools(): Promise<ModelReport | undefined> {
+    return this.refresh({ runTools: true });
+  }
+}
+
+/** External tool paths from settings, honoured only in a trusted workspace. */
+export function toolLocations(root: string): { configured: Partial<Record<'syft' | 'grype' | 'trivy', string>> } {
+  if (!vscode.workspace.isTrusted) return { configured: {} };
+  const scope = vscode.Uri.file(root);
+  const pick = (k: string) => setting<string>(`tools.${k}Path`, '', scope).trim() || undefined;
+  return { configured: { syft: pick('syft'), grype: pick('grype'), trivy: pick('trivy') } };
+}
+
+/** Every open report panel, by model folder; restores panels after a reload. */
+export class ReportPanels extends Disposable implements vscode.WebviewPanelSerializer {
+  private readonly panels = new Map<string, ReportPanel>();
+
+  constructor(private readonly svc: Services, private readonly store: ModelStore) {
+    super();
+    this.register(vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, this));
+    this.register({ dispose: () => { for (const p of [...this.panels.values()]) p.panel.dispose(); } });
+  }
+
+  get(root: string): ReportPanel | undefined {
+    return this.panels.get(root);
+  }
+
+  show(root: string): ReportPanel {
+    const existing = this.panels.get(root);
+    if (existing) { existing.reveal(); return existing; }
+    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, `Model Report: ${path.basename(root)}`, vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: false });
+    return this.adopt(panel, root);
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const root = isPersistedPanelState(state) ? state.state.target.root : undefined;
+    if (!root || !fs.existsSync(root) || this.panels.has(root)) { panel.dispose(); return; }
+    this.adopt(panel, root);
+  }
+
+  private adopt(panel: vscode.WebviewPanel, root: string): ReportPanel {
+    const p = new ReportPanel(panel, root, this.svc, this.store, () => this.panels.delete(root));
+    this.panels.set(root, p);
+    return p;
+  }
+}
