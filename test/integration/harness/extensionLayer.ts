@@ -3,7 +3,7 @@ import path from 'node:path';
 import util from 'node:util';
 import { launchChromium, recordConsole } from './browser.ts';
 import { startCodeServer, workbenchUrl } from './codeServer.ts';
-import { OUTPUT_DIR, REPO, SUITE_OUT, WORKSPACE_FIXTURE } from './paths.ts';
+import { EXTENSION_PATH, OUTPUT_DIR, SUITE_OUT, WORKSPACE_FIXTURE } from './paths.ts';
 import { clearLayerOutput, keepFailureLogs, parseCounts, type LayerResult } from './results.ts';
 
 /**
@@ -39,7 +39,7 @@ export async function runExtensionLayer(timeoutMs: number): Promise<LayerResult>
         });
         void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
       });
-      await page.goto(workbenchUrl(cs, { extensionDevelopmentPath: REPO, extensionTestsPath: SUITE_OUT }));
+      await page.goto(workbenchUrl(cs, { extensionDevelopmentPath: EXTENSION_PATH, extensionTestsPath: SUITE_OUT }));
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
       const code = await Promise.race([exitCode, timedOut]);

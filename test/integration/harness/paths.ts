@@ -10,6 +10,12 @@ export const OUT = path.join(REPO, 'out', 'test', 'integration');
 export const SUITE_OUT = path.join(OUT, 'suite');
 /** Compiled UI tests (*.ui.js), each exporting `uiTests`. */
 export const UI_OUT = path.join(OUT, 'ui');
+/**
+ * The extension under test: this repository (unpackaged, dist/ built), or the `extension/`
+ * folder of an unzipped .vsix named by MODEL_INSPECT_EXTENSION_PATH, to prove the package holds
+ * everything the extension loads.
+ */
+export const EXTENSION_PATH = process.env.MODEL_INSPECT_EXTENSION_PATH ? path.resolve(process.env.MODEL_INSPECT_EXTENSION_PATH) : REPO;
 export const WORKSPACE_FIXTURE = path.join(REPO, 'test', 'integration', 'workspace');
 /** Screenshots and the logs of failed runs (git-ignored). */
 export const OUTPUT_DIR = path.join(REPO, 'test', 'output');

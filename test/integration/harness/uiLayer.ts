@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { UiTest } from '../ui/types.ts';
 import { launchChromium, recordConsole } from './browser.ts';
 import { startCodeServer, workbenchUrl } from './codeServer.ts';
-import { OUTPUT_DIR, REPO, UI_OUT, WORKSPACE_FIXTURE } from './paths.ts';
+import { EXTENSION_PATH, OUTPUT_DIR, UI_OUT, WORKSPACE_FIXTURE } from './paths.ts';
 import { clearLayerOutput, keepFailureLogs, type LayerResult } from './results.ts';
 
 /** Every compiled test/integration/ui/*.ui.ts, in file order. */
@@ -37,7 +37,7 @@ export async function runUiLayer(opts: { grep?: string; testTimeoutMs: number })
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       page.setDefaultTimeout(20_000);
       recordConsole(page, path.join(OUTPUT_DIR, 'logs', 'ui-browser.log'));
-      await page.goto(workbenchUrl(cs, { extensionDevelopmentPath: REPO }));
+      await page.goto(workbenchUrl(cs, { extensionDevelopmentPath: EXTENSION_PATH }));
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       // The status bar appears once the workbench has restored; typing before that is lost.
       await page.locator('.statusbar').waitFor({ timeout: 60_000 });

@@ -46,6 +46,9 @@ test('.vscodeignore is an allow-list that ships what the manifest names', () => 
     ...(manifest.contributes?.yamlValidation ?? []).map((v) => v.url),
     ...(manifest.contributes?.jsonValidation ?? []).map((v) => v.url),
   ];
+  // Files the bundles load at run time from beside themselves (WASM grammars, trusted roots, …).
+  const assets = JSON.parse(fs.readFileSync(path.join(REPO, 'scripts', 'assets.json'), 'utf8')) as { to: string }[];
+  needed.push(...assets.map((a) => `dist/${a.to}`));
   for (const file of needed) assert.ok(shipped(file), `${file} is in the .vsix`);
   if (fs.existsSync(path.join(REPO, 'webview', 'main.ts'))) assert.ok(shipped('dist/webview.js'), 'the webview bundle is in the .vsix');
 });
