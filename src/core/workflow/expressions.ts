@@ -148,6 +148,8 @@ function analyse(mt: MappedText, outerStart: number, outerEnd: number, innerStar
     k = j - 1;
   }
 
+  if (!tokens.length) refs.push(...fallbackRefs(mt, source, innerStart));
+
   let invalid = false;
   try {
     const expr = new lib.expressions.Parser(tokens, CONTEXTS, STATUS_FUNCTIONS).parse();
@@ -158,6 +160,21 @@ function analyse(mt: MappedText, outerStart: number, outerEnd: number, innerStar
     invalid = true; // keep every reference as flowing: the conservative reading
   }
   return { ...mt.span(outerStart, outerEnd), textStart: outerStart, textEnd: outerEnd, source, refs, invalid };
+}
+
+/**
+ * When GitHub's lexer rejects the text (a stray character), context references are still read
+ * with a conservative pattern so that a broken expression cannot hide an injection.
+ */
+function fallbackRefs(mt: MappedText, source: string, innerStart: number): ContextRef[] {
+  const out: ContextRef[] = [];
+  const re = /(?<![\w.'"-])([A-Za-z_][\w-]*)((?:\s*\.\s*(?:[A-Za-z_][\w-]*|\*)|\s*\[\s*(?:'[^']*'|\d+|\*)\s*\])+)/g;
+  for (let m = re.exec(source); m; m = re.exec(source)) {
+    if (!CONTEXTS.includes(m[1].toLowerCase())) continue;
+    const path = [m[1], ...[...m[2].matchAll(/\.\s*([A-Za-z_][\w-]*|\*)|\[\s*(?:'([^']*)'|(\d+|\*))\s*\]/g)].map((x) => x[1] ?? x[2] ?? '*')];
+    out.push({ path, lower: path.map((p) => p.toLowerCase()), ...mt.span(innerStart + m.index, innerStart + m.index + m[0].length), flows: true });
+  }
+  return out;
 }
 
 /** The mapped-text index whose document offset is `offset` (references start on a token). */
