@@ -183,7 +183,7 @@ export function registryPushes(ctx: CheckContext, job: Job): Push[] {
       const push = step.with.get('push');
       if (push && push.text !== undefined && push.text !== 'false' && push.text !== '') {
         const tags = step.with.get('tags')?.text?.split(/[\s,]+/).find(Boolean);
-        out.push({ step, start: step.uses.node.start, end: step.uses.node.end, what: 'docker/build-push-action with push: true', target: tags });
+        out.push({ step, start: step.uses.node.start, end: step.uses.node.end, what: 'docker/build-push-action with push: true', target: tags && expandEnv(tags, envFor(ctx, job, step)) });
       }
     }
     for (const cmd of ctx.commands(step)) {
@@ -206,7 +206,7 @@ export function registryPushes(ctx: CheckContext, job: Job): Push[] {
       else continue;
       if (target && /^(localhost|127\.0\.0\.1)(:\d+)?\//.test(target)) continue;
       const at = span(ctx, step, { start: cmd.program!.start, end: (pos[0] ?? cmd.program!).end });
-      out.push({ step, ...at, what, target, cmd });
+      out.push({ step, ...at, what, target: target && expandEnv(target, envFor(ctx, job, step)), cmd });
     }
   }
   return out;
@@ -236,6 +236,22 @@ export function loginStepIndex(ctx: CheckContext, job: Job, loginActions: readon
     }
   }
   return -1;
+}
+
+/**
+ * Substitutes `$X`, `${X}` and `${{ env.X }}` with literal values from `env:` maps, so that
+ * `"$IMAGE:$TAG"` or `${{ env.REGISTRY }}/${{ env.IMAGE_NAME }}` can be judged. Unknown variables
+ * stay as written; values that are themselves expressions are not expanded.
+ */
+export function expandEnv(text: string, env: ReadonlyMap<string, MapEntry>, depth = 0): string {
+  if (depth > 3 || !text.includes('$')) return text;
+  const value = (name: string, whole: string) => {
+    const v = env.get(name)?.text;
+    return v !== undefined && v !== '' && !v.includes('${{') ? expandEnv(v, env, depth + 1) : whole;
+  };
+  return text
+    .replace(/\$\{\{\s*env\.([\w-]+)\s*\}\}/g, (whole, n: string) => value(n, whole))
+    .replace(/\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)/g, (whole, a: string | undefined, b: string | undefined) => value(a ?? b ?? '', whole));
 }
 
 /** Environment visible to a step: workflow, job and step `env:` (later levels win). */

@@ -94,3 +94,10 @@ test('inline-secret: PEM keys, literal passwords in env, inputs and login flags;
   const f = await rule(y, 'workflow/inline-secret');
   assert.deepEqual(f.map((x) => covered(y, x)), ['-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----', 'hunter2', 'literal-pass', 's3cret']);
 });
+
+test('env values are expanded before judging a reference: registry and tag from env:', async () => {
+  const y = job(`${pre}- run: |\n    docker push "$IMAGE:$TAG"\n    cosign sign --yes "\${{ env.REGISTRY }}/\${{ env.NAME }}:v1"\n    cosign sign --yes "$IMAGE@$D"`,
+    'on: push\nenv:\n  REGISTRY: ghcr.io\n  NAME: acme/m\n  IMAGE: ghcr.io/acme/m\n  TAG: v1\n', '    permissions:\n      contents: read\n      id-token: write\n');
+  assert.deepEqual((await rule(y, 'workflow/sign-by-tag')).map((x) => covered(y, x)), ['"${{ env.REGISTRY }}/${{ env.NAME }}:v1"']);
+  assert.equal((await rule(y, 'workflow/packages-permission-missing')).length, 1, '$IMAGE is on ghcr.io');
+});

@@ -1,7 +1,7 @@
 import type { Finding, Fix } from '../../findings.ts';
 import type { YamlNode } from '../../yaml/document.ts';
 import { actionName } from '../actions.ts';
-import { cosignCalls, envFor, positionals, span, type CosignCall } from '../analysis.ts';
+import { cosignCalls, envFor, expandEnv, positionals, span, type CosignCall } from '../analysis.ts';
 import type { CheckContext } from '../context.ts';
 import { editFix, replace } from '../edits.ts';
 import { scalarText, type Job, type MapEntry, type Step } from '../model.ts';
@@ -10,7 +10,8 @@ import { flagValue, hasFlag, type Word } from '../shell.ts';
 type RefKind = 'digest' | 'tag' | 'unknown';
 
 /** Is an image reference pinned by digest? Resolves `$VAR`, `${{ env.X }}` and `${{ matrix.X }}` where literal. */
-function classify(ctx: CheckContext, job: Job, step: Step, text: string, depth = 0): RefKind {
+function classify(ctx: CheckContext, job: Job, step: Step, raw: string, depth = 0): RefKind {
+  const text = expandEnv(raw, envFor(ctx, job, step));
   if (text.includes('@')) return 'digest';
   const only = /^\$\{?([A-Za-z_]\w*)\}?$/.exec(text) ?? /^\$\{\{\s*env\.([\w-]+)\s*\}\}$/.exec(text);
   if (only && depth < 3) {
