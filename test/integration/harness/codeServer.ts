@@ -108,7 +108,8 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServerRun
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    if (child.exitCode === null && child.signalCode === null) {
+    // (No pid: the spawn itself failed and there is nothing to wait for.)
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       killGroup(child, 'SIGTERM');
       const hard = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
       await exited;
@@ -125,13 +126,15 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServerRun
   const timeoutMs = opts.timeoutMs ?? 60_000;
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      let seen = '';
+      let seen: string | undefined = '';
       const timer = setTimeout(() => reject(new Error(`code-server did not start within ${timeoutMs} ms; log: ${logFile}`)), timeoutMs);
       const onData = (chunk: Buffer): void => {
-        log.write(chunk);
+        // Output can still arrive after stop() closed the log (the pipes drain after 'exit').
+        if (!log.writableEnded) log.write(chunk);
+        if (seen === undefined) return;
         seen += chunk.toString();
         const m = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(seen);
-        if (m) { clearTimeout(timer); resolve(m[1]); }
+        if (m) { seen = undefined; clearTimeout(timer); resolve(m[1]); }
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', onData);

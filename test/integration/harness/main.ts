@@ -27,13 +27,18 @@ export async function main(argv: string[]): Promise<number> {
   // outside mocha's per-test timeout (e.g. the extension host never loads the suite).
   const budget = Number(process.env.MODEL_INSPECT_IT_TIMEOUT_MS) || 180_000;
 
-  let result: LayerResult;
   if (layer === 'electron') return runElectronLayer();
-  else if (layer === 'extension') result = await runExtensionLayer(budget);
-  else if (layer === 'ui') result = await runUiLayer({ grep, testTimeoutMs: 60_000 });
-  else {
+  if (layer !== 'extension' && layer !== 'ui') {
     console.error(`unknown layer '${layer}' (extension | ui | electron)`);
     return 2;
+  }
+  let result: LayerResult;
+  try {
+    result = layer === 'extension' ? await runExtensionLayer(budget) : await runUiLayer({ grep, testTimeoutMs: 60_000 });
+  } catch (e) {
+    // The set-up failed (code-server or Chromium would not start): one failure, with the reason.
+    console.error(`${layer}: could not run: ${(e as Error)?.message ?? e}`);
+    result = { passed: 0, failed: 1, skipped: 0 };
   }
   if (resultFile) {
     fs.mkdirSync(path.dirname(path.resolve(resultFile)), { recursive: true });
