@@ -8,7 +8,8 @@ import { location, note, rel, section, type RenderContext } from './context.ts';
 /** The imported name a pickle finding is about, whatever the scanner called the field. */
 function importOf(f: Finding): string {
   const d = f.data ?? {};
-  for (const k of ['global', 'import', 'callable', 'module', 'name']) if (typeof d[k] === 'string') return d[k] as string;
+  if (typeof d.module === 'string' && typeof d.name === 'string') return `${d.module}.${d.name}`;
+  for (const k of ['global', 'import', 'callable']) if (typeof d[k] === 'string') return d[k] as string;
   return '';
 }
 

@@ -1,8 +1,10 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { checkModelCardFile } from '../modelcard/inspector.ts';
+import { scanFile, scanPaths } from '../scan/scanner.ts';
 import { verifyPath, type SignatureResult as SigningResult, type VerifyOptions } from '../signing/index.ts';
 import type { EngineContext, GateEngines } from './collect.ts';
-import type { SignatureEvidence, SignatureResult } from './evidence.ts';
+import type { ScanEvidence, ScannedFile, SignatureEvidence, SignatureResult } from './evidence.ts';
 import { normaliseRepository } from './evaluate.ts';
 import type { GatePolicy } from './policy.ts';
 import type { ModelTarget } from './target.ts';
@@ -16,7 +18,30 @@ export const DEFAULT_ENGINES: GateEngines = {
     return (await checkModelCardFile(file, ctx.now)).findings;
   },
   verify: verifyModelSignatures,
+  scan: scanModel,
 };
+
+/**
+ * Every file of the model folder whose content is a model format (a pickle named `.txt` too), plus
+ * every weight file by name even when its content looks like nothing: the scanner reports those
+ * as unknown and incomplete, and the gate fails closed on them.
+ */
+export async function scanModel(target: ModelTarget, ctx: EngineContext): Promise<ScanEvidence> {
+  const { results, errors } = await scanPaths([target.root], { signal: ctx.signal }, (done, total, file) => ctx.onProgress?.(`scanning ${path.relative(target.root, file)} (${done + 1}/${total})`));
+  const files: ScannedFile[] = results.map((r) => ({ path: r.path, format: r.format, complete: r.complete, findings: r.findings }));
+  const seen = new Set(files.map((f) => path.resolve(f.path)));
+  for (const w of target.weightFiles) {
+    if (seen.has(path.resolve(w.path))) continue;
+    ctx.signal?.throwIfAborted();
+    const r = await scanFile(w.path, { signal: ctx.signal });
+    files.push({ path: r.path, format: r.format, complete: r.complete, findings: r.findings });
+  }
+  for (const e of errors) {
+    // A file that could not be read was not scanned: it shows as an incomplete entry.
+    files.push({ path: e.path, format: 'unknown', complete: false, findings: [{ ruleId: 'gate/incomplete', severity: 'warning', message: `not scanned: ${e.message}`, file: e.path }] });
+  }
+  return { available: true, files: files.sort((a, b) => a.path.localeCompare(b.path)) };
+}
 
 const SLSA_PREDICATE = /^https:\/\/slsa\.dev\/provenance\//;
 
@@ -27,6 +52,10 @@ const SLSA_PREDICATE = /^https:\/\/slsa\.dev\/provenance\//;
  */
 export async function verifyModelSignatures(target: ModelTarget, policy: GatePolicy, ctx: EngineContext): Promise<SignatureEvidence> {
   const keys = policy.signatures.keys.map((k) => path.resolve(ctx.policyDir ?? target.root, k));
+  for (const k of keys) {
+    // A key the policy names but that is not there is a broken policy, not an unsigned model.
+    if (!fs.existsSync(k)) throw new Error(`gate.signatures.keys names ${k}, which does not exist`);
+  }
   const base: VerifyOptions = {
     requireIdentity: false,
     signal: ctx.signal,
