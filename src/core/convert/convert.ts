@@ -5,7 +5,7 @@ import type { Finding } from '../findings.ts';
 import { validateSafetensors } from '../scan/formats/safetensors.ts';
 import { FileAccess } from '../scan/io/source.ts';
 import { openCheckpoint, type OpenCheckpoint } from './checkpoint.ts';
-import { byteLength, OUTPUT_CHUNK, tensorChunks } from './layout.ts';
+import { byteLength, tensorChunks } from './layout.ts';
 import { defaultOutputPath } from './names.ts';
 import type { ConversionPlan } from './rebuild.ts';
 
@@ -127,9 +127,9 @@ async function writeVerified(cp: OpenCheckpoint, output: string, options: Conver
   const plan = cp.plan;
   const { header, offsets, dataBytes } = safetensorsHeader(plan);
   const tmp = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.partial`);
-  const digests = new Map<string, string>();
   const total = dataBytes * 2;
   let done = 0;
+  const progress = (n: number): void => { done += n; options.onProgress?.(done, total); };
   let fh: fs.FileHandle | undefined;
   try {
     try {
@@ -139,25 +139,21 @@ async function writeVerified(cp: OpenCheckpoint, output: string, options: Conver
     }
     await writeAll(fh, header);
     for (const t of plan.tensors) {
-      const hash = crypto.createHash('sha256');
-      let n = 0;
       const storage = cp.storage(t.storage.key);
       if (!storage) return { ok: false, reason: `storage ${t.storage.key} of ${t.name} is missing` };
+      let n = 0;
       for await (const chunk of tensorChunks(t, storage)) {
         options.signal?.throwIfAborted();
-        hash.update(chunk);
         await writeAll(fh, chunk);
         n += chunk.length;
-        done += chunk.length;
-        options.onProgress?.(done, total);
+        progress(chunk.length);
       }
       if (n !== byteLength(t)) return { ok: false, reason: `${t.name}: produced ${n} bytes, expected ${byteLength(t)}` };
-      digests.set(t.name, hash.digest('hex'));
     }
     await fh.sync();
     await fh.close();
     fh = undefined;
-    const problem = await verify(tmp, plan, offsets, digests, header.length, (n) => { done += n; options.onProgress?.(done, total); }, options.signal);
+    const problem = await verify(tmp, cp, offsets, header.length, progress, options.signal);
     if (problem) return { ok: false, reason: `the written file did not verify, so it was deleted: ${problem}` };
     await publish(tmp, output);
     return { ok: true, bytes: dataBytes };
@@ -167,8 +163,13 @@ async function writeVerified(cp: OpenCheckpoint, output: string, options: Conver
   }
 }
 
-/** Re-open with the safetensors validator; compare the header with the plan and every tensor's bytes with the source's. */
-async function verify(file: string, plan: ConversionPlan, offsets: Map<string, [number, number]>, digests: Map<string, string>, dataStart: number, progress: (n: number) => void, signal?: AbortSignal): Promise<string | undefined> {
+/**
+ * Re-open the written file with the safetensors validator, check its header against the plan,
+ * then read every tensor back and compare it byte for byte with the tensor rebuilt again from
+ * the source checkpoint (a second, independent read of the source, not a remembered digest).
+ */
+async function verify(file: string, cp: OpenCheckpoint, offsets: Map<string, [number, number]>, dataStart: number, progress: (n: number) => void, signal?: AbortSignal): Promise<string | undefined> {
+  const plan = cp.plan;
   const fa = await FileAccess.open(file);
   try {
     const info = await validateSafetensors(fa);
@@ -182,16 +183,15 @@ async function verify(file: string, plan: ConversionPlan, offsets: Map<string, [
       const got = byName.get(t.name);
       const [begin, end] = offsets.get(t.name)!;
       if (!got || got.dtype !== t.dtype.safetensors || got.begin !== begin || got.end !== end || JSON.stringify(got.shape) !== JSON.stringify(t.shape)) return `${t.name}: header entry differs from the plan`;
-      const hash = crypto.createHash('sha256');
-      for (let at = begin; at < end; at += OUTPUT_CHUNK) {
+      let at = dataStart + begin;
+      for await (const expected of tensorChunks(t, cp.storage(t.storage.key)!)) {
         signal?.throwIfAborted();
-        const n = Math.min(OUTPUT_CHUNK, end - at);
-        const b = await fa.read(dataStart + at, n);
-        if (b.length !== n) return `${t.name}: file ends early`;
-        hash.update(b);
-        progress(n);
+        const written = await fa.read(at, expected.length);
+        if (!written.equals(expected)) return `${t.name}: bytes at file offset ${at}… differ from the source tensor`;
+        at += expected.length;
+        progress(expected.length);
       }
-      if (hash.digest('hex') !== digests.get(t.name)) return `${t.name}: bytes in the file differ from the source tensor`;
+      if (at !== dataStart + end) return `${t.name}: ${at - dataStart - begin} bytes compared, ${end - begin} expected`;
     }
     return undefined;
   } finally {
