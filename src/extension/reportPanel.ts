@@ -20,7 +20,7 @@ const ACTIONS: readonly { id: ActionId; title: string; command?: string }[] = [
   { id: 'refresh', title: 'Run Gate Again' },
   { id: 'verify', title: 'Verify Signatures', command: 'modelInspect.signing.verify' },
   { id: 'sign', title: 'Sign…', command: 'modelInspect.signing.sign' },
-  { id: 'scan', title: 'Scan Weights', command: 'modelInspect.scan.scanPath' },
+  { id: 'scan', title: 'Scan Weights', command: 'modelInspect.scan' },
   { id: 'generateSbom', title: 'Generate ML-BOM', command: 'modelInspect.report.generateSbom' },
   { id: 'runVulnerabilityScan', title: 'Run Vulnerability Scan', command: 'modelInspect.report.runVulnerabilityScan' },
   { id: 'exportReport', title: 'Export Report…', command: 'modelInspect.report.exportReport' },

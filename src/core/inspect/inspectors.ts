@@ -4,6 +4,8 @@ import { pythonInspector } from '../python/files.ts';
 import { cardWeightReferencesInspector } from '../convert/inspector.ts';
 import { scanInspector } from '../scan/inspector.ts';
 import { workflowInspector } from '../workflow/inspector.ts';
+import { signingInspector } from '../signing/inspector.ts';
+import { sbomInspector } from '../sbom/inspector.ts';
 
 /** Every engine that `inspect` runs over a folder, in report order. Each area adds one line. */
 export const INSPECTORS: readonly Inspector[] = [
@@ -12,4 +14,6 @@ export const INSPECTORS: readonly Inspector[] = [
   pythonInspector,
   cardWeightReferencesInspector,
   scanInspector,
+  signingInspector,
+  sbomInspector,
 ];
