@@ -37,6 +37,8 @@ export async function readSignatureFile(file: string): Promise<Buffer> {
 export async function sniffSignature(file: string, forFolder = false): Promise<DiscoveredFormat> {
   let head: Buffer;
   try {
+    // Never open a FIFO or a device: opening a FIFO blocks until someone writes to it.
+    if (!(await fs.stat(file)).isFile()) return 'unknown';
     const fh = await fs.open(file, 'r');
     try {
       const buf = Buffer.alloc(4096);

@@ -10,7 +10,7 @@ const RULE_BY_PREFIX: readonly [RegExp, string][] = [
   [/^subject digest/, 'signing/subject-mismatch'],
   [/^(builder id|source repository|signer:)/, 'signing/provenance-mismatch'],
   [/^trusted root/, 'signing/trusted-root-invalid'],
-  [/^public key: .*(none was given|no public key was given)/, 'signing/key-required'],
+  [/^(public key|certificate chain): .*(none was given|no public key was given|no CA certificate was given)/, 'signing/key-required'],
   [/^(model signature: legacy|hash type)/, 'signing/unsupported-format'],
 ];
 

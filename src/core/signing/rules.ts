@@ -52,10 +52,10 @@ export const SIGNING_RULES: readonly RuleInfo[] = [
   },
   {
     id: 'signing/key-required',
-    title: 'Public key needed',
+    title: 'Public key or CA certificate needed',
     category: 'signing',
     defaultSeverity: 'error',
-    help: 'The signature was made with a key (cosign `--key`, `model_signing sign key`) and can only be verified with the matching public key, which was not given. Pass it with `--key cosign.pub` or set `modelInspect.signing.publicKey`. A key hint in the bundle only helps to find the key; it is never trusted by itself.',
+    help: 'The signature was made with a key (cosign `--key`, `model_signing sign key`) or with a certificate from your own PKI (`model_signing sign certificate`), and can only be verified with the matching public key or CA certificate, which was not given. Pass `--key cosign.pub` or `--certificate-chain ca.pem`, or set `modelInspect.signing.publicKey` / `modelInspect.signing.certificateChain`. A key hint or an embedded certificate chain only helps to find the trust anchor; it is never trusted by itself.',
   },
   {
     id: 'signing/trusted-root-invalid',

@@ -286,8 +286,11 @@ async function verifyModelSignature(r: SignatureResult, json: unknown, target: s
     const sig = Buffer.from(envJson.signatures?.[0]?.sig ?? '', 'base64');
     if (!verifyDsseSignature(envJson.payloadType ?? '', payload, sig, certs[0].publicKey)) r.failures.push('signature: the DSSE signature does not verify with the signing certificate\'s key');
     r.notes.push('certificate-chain signature: no transparency log; the chain was checked at the current time');
+  } else if (chain && chain.length > 1 && !ctx.caRoots) {
+    // A v0.3 bundle with a whole chain is model_signing's "certificate" mode (own PKI), not Sigstore.
+    r.failures.push('certificate chain: the model was signed with a certificate chain (model_signing "certificate" mode), and no CA certificate was given to verify it with (--certificate-chain, or the modelInspect.signing.certificateChain setting)');
+    return;
   } else {
-    if (chain && !ctx.caRoots && !ctx.options.trustedRoot) r.notes.push('signed with a certificate chain: if it is your own PKI (model_signing "certificate" mode), give its CA with --certificate-chain');
     const bv = await runBundle(json, r.file, ctx, r, false);
     if (!bv) return;
     applyBundle(r, bv, ctx, false);
