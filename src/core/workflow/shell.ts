@@ -266,6 +266,8 @@ function finish(words: Word[], redirects: Redirect[], heredocs: Command['heredoc
       const wrapper = basename(words[k].text);
       k++;
       while (k < words.length && words[k].text.startsWith('-')) {
+        // `command -v tool` only asks whether the tool exists
+        if (wrapper === 'command' && /^-[vV]$/.test(words[k].text)) return { words, assignments, name: '', args: words.slice(k), redirects, next, prev, heredocs, start, end };
         // sudo -u USER, timeout -s SIG: options with values
         const opt = words[k].text;
         k++;

@@ -26,6 +26,7 @@ test('shell: here-documents are bodies, not commands; --flag=value is split', ()
   const c = cmds(`python - <<'PY'\nimport os\nrm -rf /\nPY\ncosign verify --certificate-identity=a@b.c img`);
   assert.deepEqual(c.map((x) => x.name), ['python', 'cosign']);
   assert.equal(c[0].heredocs[0].body, 'import os\nrm -rf /\n');
+  assert.equal(cmds('command -v cosign || exit 1')[0].name, '', 'command -v only looks the tool up');
   const v = flagValue(c[1].args, ['--certificate-identity'])!;
   assert.equal(v.text, 'a@b.c');
 });

@@ -48,9 +48,12 @@ test('unanchored-identity-regexp: unanchored and match-all patterns; anchored on
   const y = job(`${pre}- run: |
     cosign verify --certificate-identity-regexp 'github.com/acme/' --certificate-oidc-issuer https://token.actions.githubusercontent.com i@sha256:1
     cosign verify --certificate-identity-regexp=.* --certificate-oidc-issuer-regexp '^https://token\\.actions\\.githubusercontent\\.com$' i@sha256:1
-    cosign verify --certificate-identity-regexp '^https://github\\.com/acme/m/\\.github/workflows/r\\.yml@refs/tags/v.*$' --certificate-oidc-issuer x i@sha256:1`);
+    cosign verify --certificate-identity-regexp '^https://github\\.com/acme/m/\\.github/workflows/r\\.yml@refs/tags/v.*$' --certificate-oidc-issuer x i@sha256:1
+    cosign verify --certificate-identity-regexp "https://github.com/\${{ github.repository }}/.*" --certificate-oidc-issuer x i@sha256:1
+    cosign verify --certificate-identity-regexp "^https://github.com/\${{ github.repository }}/.*$" --certificate-oidc-issuer x i@sha256:1
+    cosign verify --certificate-identity-regexp "$IDENTITY_RE" --certificate-oidc-issuer x i@sha256:1`);
   const f = await rule(y, 'workflow/unanchored-identity-regexp');
-  assert.equal(f.length, 2);
+  assert.equal(f.length, 3);
   assert.match(f[1].message, /accepts any signer/);
   assert.match(applyFix(y, f[0].fixes?.[0]), /--certificate-identity-regexp '\^github\.com\/acme\/\$'/);
 });

@@ -87,9 +87,13 @@ export function signing(ctx: CheckContext): Finding[] {
         }
         for (const flag of ['--certificate-identity-regexp', '--certificate-oidc-issuer-regexp']) {
           const v = flagValue(call.args, [flag]);
-          if (!v || v.text.includes('$')) continue;
-          const broad = BROAD.has(v.text);
-          const anchored = v.text.startsWith('^') && v.text.endsWith('$');
+          if (!v) continue;
+          // `${{ … }}` is substituted before the shell runs, so the anchors can still be judged;
+          // a shell variable could hold anything
+          const judged = v.text.replace(/\$\{\{[^}]*\}\}/g, 'X');
+          if (/\$[A-Za-z_{(]/.test(judged)) continue;
+          const broad = BROAD.has(judged);
+          const anchored = judged.startsWith('^') && judged.endsWith('$');
           if (!broad && anchored) continue;
           const inner = v.text === call.args.find((a) => a.start === v.start)?.text ? innerRange(step, v) : { start: v.start, end: v.end };
           const fixes: Fix[] = [];
