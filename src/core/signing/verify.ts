@@ -21,6 +21,8 @@ import { resultFindings } from './findings.ts';
  * the trusted root on disk, the user's key or CA file, and the expected identity.
  */
 
+const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
+
 interface Context {
   options: VerifyOptions;
   policy: CompiledPolicy;
@@ -236,7 +238,13 @@ async function verifyBundle(r: SignatureResult, json: unknown, target: string, c
   r.predicateType = bv.statement?.predicateType;
   const slsaBuilder = bv.statement && isSlsaProvenance(bv.statement) ? ctx.options.provenance?.builderId : undefined;
   // For SLSA provenance an expected builder stands in for the expected identity (slsa-verifier's rule).
-  applyBundle(r, bv, ctx, Boolean(slsaBuilder) && !ctx.policy.identity);
+  const builderStandsIn = Boolean(slsaBuilder) && !ctx.policy.identity;
+  applyBundle(r, bv, ctx, builderStandsIn);
+  if (builderStandsIn && bv.ok && bv.keyless) {
+    // The issuer still matters: a GitHub workflow identity is only meaningful from GitHub's issuer.
+    const want = ctx.policy.issuer ?? (slsaBuilder!.startsWith('https://github.com/') ? { describe: JSON.stringify(GITHUB_ACTIONS_ISSUER), test: (v: string | undefined) => v === GITHUB_ACTIONS_ISSUER } : undefined);
+    if (want && !want.test(bv.issuer)) r.failures.push(`OIDC issuer: expected ${want.describe}, found ${JSON.stringify(bv.issuer ?? '(none)')}`);
+  }
   if (bv.kind === 'dsse' && bv.statement) await checkStatement(r, bv.statement, target, ctx, { identity: bv.identity, certificate: bv.certificate });
 }
 
