@@ -78,7 +78,7 @@ export function checkSemantics(ctx: CardContext, options: SemanticOptions): Sema
   for (const hit of byRole('scan-status')) checkScanClaim(ctx, hit, build, buildTime?.time);
   checkNameVersion(ctx, byRole('model-name')[0], byRole('model-version')[0]);
 
-  scanValues(ctx, covered, result);
+  scanValues(ctx, covered, result, options.now);
   return result;
 }
 
@@ -160,8 +160,11 @@ function checkReference(ctx: CardContext, hit: RoleHit, result: SemanticResult):
     checkDigest(ctx, hit.node, text, label); // a bare digest: the reference itself is missing
     return;
   }
-  if (/^https?:\/\//i.test(text)) {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && !/^(oci|docker|registry):/i.test(text)) {
     if (/^http:/i.test(text)) ctx.report('card/insecure-transport', hit.node, `${label}: \`http://\` is unauthenticated; use \`https://\``);
+    // a URL is not pinned to content either, unless a digest of what it serves sits beside it
+    const digested = hit.parent?.pairs?.some((p) => /(^|_)(digest|hash|sha256)$/i.test(p.keyText));
+    if (!digested) ctx.report('card/unpinned-reference', hit.node, `${label} is a URL with no digest beside it, so what it serves can change unnoticed; add its digest (e.g. \`sbom_digest: sha256:…\`) or use an OCI reference pinned by digest`, { severity: 'info' });
     return;
   }
   const oci = parseOciRef(text);
@@ -319,7 +322,7 @@ function siblingDigest(ctx: CardContext, mapping: YamlNode | null): { node: Yaml
  * Walk every node once (aliases are not followed; their anchors are in the tree) for digests and
  * git URLs in fields the schema does not know, and for digests that name local files.
  */
-function scanValues(ctx: CardContext, covered: Set<YamlNode>, result: SemanticResult): void {
+function scanValues(ctx: CardContext, covered: Set<YamlNode>, result: SemanticResult, now: Date): void {
   const root = ctx.doc.root;
   if (!root) return;
   const claimed = new Set(result.claims.map((c) => c.node));
@@ -329,7 +332,7 @@ function scanValues(ctx: CardContext, covered: Set<YamlNode>, result: SemanticRe
     const { node, path } = stack.pop()!;
     if (node.kind === 'sequence') node.items?.forEach((it, i) => stack.push({ node: it, path: [...path, i] }));
     if (node.kind !== 'mapping' || !node.pairs) {
-      if (node.kind === 'scalar' && typeof node.value === 'string' && !covered.has(node)) scanScalar(ctx, node, node.value, path);
+      if (node.kind === 'scalar' && typeof node.value === 'string' && !covered.has(node)) scanScalar(ctx, node, node.value, path, now);
       continue;
     }
     // `path:` next to `hash:` in one mapping: the digest of that file
@@ -351,15 +354,42 @@ function scanValues(ctx: CardContext, covered: Set<YamlNode>, result: SemanticRe
   }
 }
 
-function scanScalar(ctx: CardContext, node: YamlNode, text: string, path: (string | number)[]): void {
+/** Keys that name a commit, a container/SBOM reference, or a past event, in fields the schema does not know. */
+const COMMIT_KEY = /(^|[_-])(commit|commit[_-]?sha|git[_-]?sha|sha|revision|rev)$/i;
+const REFERENCE_KEY = /(^|[_-])(image|images|sbom|sbom[_-]?ref|attestation|signature|container|oci[_-]?ref|provenance[_-]?ref)$/i;
+const EVENT_KEY = /(^|[_-])(date|at|time|timestamp|on)$/i;
+const NOT_PAST_KEY = /expir|until|valid|next|due|deadline|eol|end[_-]?of|sunset|retire/i;
+
+function scanScalar(ctx: CardContext, node: YamlNode, text: string, path: (string | number)[], now: Date): void {
   const label = `\`${pathLabel(path)}\``;
+  const t = text.trim();
   if (looksLikeDigest(text) && /^\s*[A-Za-z][\w-]*\s*:/.test(text) && !/^\s*[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     checkDigest(ctx, node, text, label);
     return;
   }
   const key = String(path[path.length - 1] ?? '');
-  if (/^(git|git\+[a-z]+|ssh):\/\//i.test(text.trim()) || /(^|_)(source|repo|repository|code|commit|revision)(_|$)/i.test(key) && parseSourceRef(text).isGit) {
-    checkGitLike(ctx, node, text.trim(), label, false);
+  if (/^(git|git\+[a-z]+|ssh):\/\//i.test(t) || /(^|_)(source|repo|repository|code|commit|revision)(_|$)/i.test(key) && parseSourceRef(text).isGit) {
+    checkGitLike(ctx, node, t, label, false);
+    return;
+  }
+  if (COMMIT_KEY.test(key) && /^[0-9a-f]{7,39}$/i.test(t) && /\d/.test(t)) {
+    ctx.report('card/invalid-commit-sha', node, `${label}: \`${t}\` is a short SHA (${t.length} hex digits); short SHAs are ambiguous and collidable; write the full 40-hex commit`);
+    return;
+  }
+  if (REFERENCE_KEY.test(key)) {
+    const oci = parseOciRef(t);
+    if (oci && !oci.digest) {
+      ctx.report('card/unpinned-reference', node, `${label} refers to \`${oci.name}\` ${oci.tag ? `by the tag \`${oci.tag}\`` : 'without a tag or digest'}, which can be re-pointed; pin it by digest: \`${oci.name}@sha256:<64 hex>\``);
+      return;
+    }
+    if (oci?.digest) checkDigest(ctx, node, oci.digest, label);
+  }
+  if (EVENT_KEY.test(key) && !NOT_PAST_KEY.test(key)) {
+    const when = parseTime(t);
+    if (when) {
+      const limit = when.dateOnly ? Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) : now.getTime() + CLOCK_SKEW;
+      if (when.time > limit) ctx.report('card/future-timestamp', node, `${label} is ${t}, in the future (now is ${now.toISOString().slice(0, when.dateOnly ? 10 : 19)}${when.dateOnly ? '' : 'Z'})`);
+    }
   }
 }
 

@@ -115,8 +115,8 @@ test('references pinned by digest, not tag', () => {
   assert.deepEqual(ids(check(mutate(ref, 'ghcr.io/acme/ml-models/sentiment'))), ['card/unpinned-reference']);
   assert.deepEqual(check(mutate(ref, `ghcr.io/acme/ml-models/sentiment:v2.1.0@sha256:${HEX64}`)), []);
   assert.deepEqual(ids(check(mutate(ref, 'ghcr.io/acme/ml-models/sentiment@sha256:abc123...'))), ['card/placeholder-digest']);
-  assert.deepEqual(check(mutate(ref, 'https://sbom.acme.com/sentiment/2.1.0.spdx.json')), []);
-  assert.deepEqual(ids(check(mutate(ref, 'http://sbom.acme.com/sentiment.json'))), ['card/insecure-transport']);
+  assert.deepEqual(ids(check(mutate(ref, 'https://sbom.acme.com/sentiment/2.1.0.spdx.json'))), ['card/unpinned-reference']);
+  assert.deepEqual(ids(check(mutate(ref, 'http://sbom.acme.com/sentiment.json'))), ['card/insecure-transport', 'card/unpinned-reference']);
   assert.equal(parseOciRef('sbom/model.cdx.json'), undefined);
   assert.deepEqual(parseOciRef('localhost:5000/m:1'), { name: 'localhost:5000/m', tag: '1', digest: undefined, digestOffset: undefined });
 });
@@ -165,4 +165,24 @@ test('more shapes held-out cards use: bare short hex digests, unquoted timestamp
   assert.deepEqual(ids(http), ['card/insecure-transport']);
   assert.equal(http[0].severity, 'warning');
   assert.deepEqual(ids(check(mutate('"Apache-2.0"', '"Apache-2.0"\n  repository: "http://localhost:8080/models"'))), []);
+});
+
+test('fields the schema does not know are still checked by key and value: commits, image references, event dates', () => {
+  const extra = (lines: string) => mutate('known_limitations:', `${lines}\nknown_limitations:`);
+  // unknown top-level keys are also reported as unknown; what matters here is the semantic rule
+  const semantic = (t: string) => ids(check(t)).filter((r) => r !== 'card/unknown-key');
+  assert.deepEqual(semantic(extra('deployment:\n  git_commit: "abc1234"')), ['card/invalid-commit-sha']);
+  assert.deepEqual(semantic(extra('deployment:\n  git_commit: "0123456789abcdef0123456789abcdef01234567"')), []);
+  assert.deepEqual(semantic(extra('deployment:\n  serving_image: "ghcr.io/acme/serving:latest"')), ['card/unpinned-reference']);
+  assert.deepEqual(semantic(extra(`deployment:\n  serving_image: "ghcr.io/acme/serving@sha256:${HEX64}"`)), []);
+  assert.deepEqual(semantic(extra('deployment:\n  approved_at: "2030-01-01T00:00:00Z"')), ['card/future-timestamp']);
+  assert.deepEqual(semantic(extra('deployment:\n  expires_at: "2030-01-01T00:00:00Z"')), []);
+});
+
+test('an SBOM given as a URL needs a digest beside it (info)', () => {
+  const ref = `ghcr.io/acme/ml-models/sentiment@sha256:${'d4'.repeat(32)}`;
+  const url = check(mutate(ref, 'https://sbom.acme.com/sentiment/2.1.0.spdx.json'));
+  assert.deepEqual(ids(url), ['card/unpinned-reference']);
+  assert.equal(url[0].severity, 'info');
+  assert.deepEqual(check(mutate(ref, 'https://sbom.acme.com/sentiment/2.1.0.spdx.json').replace('  last_security_review', `  sbom_digest: "sha256:${HEX64}"\n  last_security_review`)), []);
 });
