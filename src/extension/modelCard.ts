@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Finding } from '../core/findings.ts';
 import { analyzeModelCard, DEFAULT_REVIEW_MAX_AGE_DAYS } from '../core/modelcard/check.ts';
 import { DEFAULT_MAX_HASH_BYTES, FileDigestCache, filesToCheck, localFileFindings } from '../core/modelcard/fileDigests.ts';
-import { frontMatter, modelCardKind } from '../core/modelcard/files.ts';
+import { frontMatter, looksLikeHfMetadata, modelCardKind } from '../core/modelcard/files.ts';
 import { registerModelCardEditing } from './modelCardEditing.ts';
 import type { Services } from './services.ts';
 import { setting } from './settings.ts';
@@ -72,5 +72,7 @@ export function isModelCardDocument(doc: vscode.TextDocument): boolean {
   if (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled' && doc.uri.scheme !== 'vscode-remote') return false;
   const kind = modelCardKind(doc.uri.path);
   if (kind === 'card-yaml') return true;
-  return kind === 'hf-readme' && frontMatter(doc.getText(new vscode.Range(0, 0, 200, 0))) !== undefined;
+  if (kind !== 'hf-readme') return false;
+  const fm = frontMatter(doc.getText(new vscode.Range(0, 0, 200, 0)));
+  return fm !== undefined && looksLikeHfMetadata(fm.text);
 }

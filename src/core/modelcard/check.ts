@@ -3,7 +3,7 @@ import { parseYaml, type YamlDocument } from '../yaml/document.ts';
 import { yamlProblemFindings } from '../yaml/findings.ts';
 import { LineIndex } from '../yaml/lines.ts';
 import { CardContext } from './context.ts';
-import { frontMatter, modelCardKind } from './files.ts';
+import { frontMatter, looksLikeHfMetadata, modelCardKind } from './files.ts';
 import { schemaFor, type CardDialect } from './schema.ts';
 import { checkSemantics, type DigestClaim, type PathRef } from './semantic.ts';
 import { SchemaValidator } from './validate.ts';
@@ -46,7 +46,7 @@ export function analyzeModelCard(text: string, file: string, options: CardCheckO
   let doc: YamlDocument;
   if (dialect === 'hf-readme') {
     const fm = frontMatter(text);
-    if (!fm) return empty;
+    if (!fm || !looksLikeHfMetadata(fm.text)) return empty;
     doc = parseYaml(fm.text, { baseOffset: fm.offset }, new LineIndex(text));
   } else {
     doc = parseYaml(text);

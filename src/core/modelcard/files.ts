@@ -25,3 +25,11 @@ export function frontMatter(markdown: string): { text: string; offset: number } 
   if (!end) return undefined;
   return { text: rest.slice(0, end.index), offset: start };
 }
+
+/**
+ * Whether a README's front matter is model metadata (Hugging Face keys), not a static-site page's
+ * (`title:`, `layout:`): only then is the README treated as a model card.
+ */
+export function looksLikeHfMetadata(frontMatterText: string): boolean {
+  return /^(license|licence|license_name|license_link|language|pipeline_tag|library_name|tags|datasets|base_model|model-index|model_index|metrics|widget|inference|co2_eq_emissions|new_version|thumbnail)\s*:/m.test(frontMatterText);
+}

@@ -4,7 +4,7 @@ import type { InspectResult, Inspector } from '../inspect/types.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import { analyzeModelCard, type CardCheckOptions } from './check.ts';
 import { FileDigestCache, filesToCheck, localFileFindings, type FileDigestOptions } from './fileDigests.ts';
-import { frontMatter, modelCardKind } from './files.ts';
+import { frontMatter, looksLikeHfMetadata, modelCardKind } from './files.ts';
 
 const MAX_CARD_BYTES = 5 * 1024 * 1024;
 
@@ -32,7 +32,10 @@ export async function checkModelCardFile(file: string, options: CardFileOptions 
   const decoded = decodeUtf8(bytes);
   const findings: Finding[] = [];
   if (decoded.problem) findings.push({ ruleId: 'yaml/encoding', severity: 'error', message: decoded.problem.message, file, offset: decoded.problem.offset });
-  if (modelCardKind(file) === 'hf-readme' && !frontMatter(decoded.text)) return { findings, isCard: false };
+  if (modelCardKind(file) === 'hf-readme') {
+    const fm = frontMatter(decoded.text);
+    if (!fm || !looksLikeHfMetadata(fm.text)) return { findings, isCard: false };
+  }
   const analysis = analyzeModelCard(decoded.text, file, opts);
   findings.push(...analysis.findings);
   if (opts.verifyLocalDigests !== false && analysis.doc && (analysis.claims.length || analysis.paths.length)) {

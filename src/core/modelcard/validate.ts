@@ -247,6 +247,13 @@ export class SchemaValidator {
   private checkObject(node: YamlNode, schema: SchemaNode, path: (string | number)[], pair: YamlPair | null, depth: number): void {
     const pairs = node.pairs ?? [];
     const present = new Set(pairs.map((p) => p.keyText));
+    // keys merged in with `<<: *anchor` are present too (their values are checked at the anchor's own place)
+    for (const p of pairs) {
+      if (p.keyText !== '<<') continue;
+      const merged = this.ctx.doc.resolveAlias(p.value);
+      const sources = merged?.kind === 'sequence' ? (merged.items ?? []).map((i) => this.ctx.doc.resolveAlias(i)) : [merged];
+      for (const src of sources) for (const mp of src?.pairs ?? []) present.add(mp.keyText);
+    }
     const props = schema.properties ?? {};
     const known = Object.keys(props);
     const absent = known.filter((k) => !present.has(k));

@@ -99,3 +99,7 @@ test('typos of known top-level keys are flagged although the Hub accepts extra k
 test('the same semantic rules run on HF cards (a git:// URL in any field)', () => {
   assert.deepEqual(ids(hf(GOOD + 'training_code_repo: git://example.org/acme/train\n')), ['card/insecure-transport']);
 });
+
+test('a README whose front matter is a static-site page (title, layout) is not a model card', () => {
+  assert.deepEqual(check('---\ntitle: Docs\nlayout: page\n---\n# Docs\n', 'README.md'), []);
+});

@@ -135,3 +135,10 @@ test('empty values: `key:` with nothing, "" and empty sections', () => {
   assert.deepEqual(ids(check(mutate('name: "sentiment-classifier-v2.1.0"', 'name: ""'))), ['card/empty-value']);
   assert.deepEqual(ids(check(mutate('hash: "sha256:' + 'a1'.repeat(32) + '"', 'hash: ""'))), ['card/empty-value']);
 });
+
+test('keys merged with `<<: *anchor` count as present', () => {
+  const text = VALID_CARD
+    .replace('provenance:\n', 'provenance:\n  x-defaults: &env\n    builder: "github-actions"\n')
+    .replace('    builder: "github-actions"\n    runner:', '    <<: *env\n    runner:');
+  assert.ok(!ids(check(text)).includes('card/missing-field'), JSON.stringify(check(text).map((f) => f.message)));
+});
