@@ -27,6 +27,40 @@ export function verifyDsseSignature(payloadType: string, payload: Buffer, signat
   }
 }
 
+/**
+ * model_signing 0.2 signed a non-standard encoding: the UTF-8 text
+ * `DSSEV1 <len type> <type> <len payload> <Python repr of the payload bytes>`, always with SHA-256.
+ * Only used for its legacy `https://model_signing/Digests/v0.1` statements; the distinct "DSSEV1"
+ * prefix keeps it from ever matching a standard PAE.
+ */
+export function legacyModelSigningPae(payloadType: string, payload: Buffer): Buffer {
+  return Buffer.from(`DSSEV1 ${Buffer.byteLength(payloadType)} ${payloadType} ${payload.length} ${pythonBytesRepr(payload)}`, 'utf8');
+}
+
+/** Python's repr() of a bytes object. */
+export function pythonBytesRepr(b: Buffer): string {
+  const quote = b.includes(0x27) && !b.includes(0x22) ? '"' : "'";
+  let out = '';
+  for (const c of b) {
+    const ch = String.fromCharCode(c);
+    if (ch === quote || ch === '\\') out += `\\${ch}`;
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c < 0x20 || c >= 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `b${quote}${out}${quote}`;
+}
+
+export function verifyLegacyModelSigningDsse(payloadType: string, payload: Buffer, signature: Buffer, key: crypto.KeyObject): boolean {
+  try {
+    return crypto.verify('sha256', legacyModelSigningPae(payloadType, payload), key, signature);
+  } catch {
+    return false;
+  }
+}
+
 export function signDsse(payloadType: string, payload: Buffer, key: crypto.KeyObject): Buffer {
   return crypto.sign(hashForKey(key), preAuthEncoding(payloadType, payload), key);
 }

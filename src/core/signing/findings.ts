@@ -11,7 +11,7 @@ const RULE_BY_PREFIX: readonly [RegExp, string][] = [
   [/^(builder id|source repository|signer:)/, 'signing/provenance-mismatch'],
   [/^trusted root/, 'signing/trusted-root-invalid'],
   [/^(public key|certificate chain): .*(none was given|no public key was given|no CA certificate was given)/, 'signing/key-required'],
-  [/^(model signature: legacy|hash type)/, 'signing/unsupported-format'],
+  [/^(model signature: predicate type|hash type)/, 'signing/unsupported-format'],
 ];
 
 export function ruleForFailure(message: string): string {

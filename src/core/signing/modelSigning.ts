@@ -33,6 +33,8 @@ export interface Serialization {
 }
 
 export interface OmsPayload {
+  /** model_signing 0.2 (Digests/v0.1): one subject per file, no root digest, no recorded ignore paths. */
+  legacy?: boolean;
   subjectName: string;
   subjectDigest: string;
   resources: Resource[];
@@ -64,9 +66,20 @@ export function rootDigest(resources: readonly Resource[]): string {
   return h.digest('hex');
 }
 
+/** model_signing 0.2 statements list each file as a subject (annotation actual_hash_algorithm file-sha256). */
+function parseLegacyStatement(st: Statement): OmsPayload | string {
+  const resources: Resource[] = [];
+  for (const s of st.subjects) {
+    if (!s.name || !s.digest.sha256) return 'legacy model_signing v0.2 statement: a subject lacks a name or sha256 digest';
+    resources.push({ name: s.name, algorithm: 'sha256', digest: s.digest.sha256 });
+  }
+  resources.sort((a, b) => comparePosixPaths(a.name, b.name));
+  return { legacy: true, subjectName: '', subjectDigest: '', resources, serialization: { method: 'files', hash_type: 'sha256', allow_symlinks: false, ignore_paths: [...GIT_PATHS] } };
+}
+
 /** Reads an OMS v1.0 statement; a string says why it is not one. */
 export function parseOmsStatement(st: Statement): OmsPayload | string {
-  if (st.predicateType === OMS_PREDICATE_V01) return 'legacy model_signing v0.2 signature (predicate https://model_signing/Digests/v0.1, signed over a non-standard PAE): not supported; re-sign the model with model_signing 1.x or this tool';
+  if (st.predicateType === OMS_PREDICATE_V01) return parseLegacyStatement(st);
   if (st.predicateType !== OMS_PREDICATE_V1) return `predicate type is ${JSON.stringify(st.predicateType)}, expected ${OMS_PREDICATE_V1}`;
   if (st.subjects.length !== 1) return `the statement has ${st.subjects.length} subjects, expected 1`;
   const p = st.predicate as { resources?: unknown; serialization?: unknown } | undefined;
@@ -228,6 +241,7 @@ export async function compareManifest(modelPath: string, payload: OmsPayload, ex
 }
 
 export function checkRootDigest(payload: OmsPayload): string[] {
+  if (payload.legacy) return [];
   const computed = rootDigest(payload.resources);
   return computed === payload.subjectDigest ? [] : [`manifest: the subject digest is ${payload.subjectDigest || '(none)'}, but the listed resources hash to ${computed} (the statement is inconsistent)`];
 }

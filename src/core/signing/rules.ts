@@ -69,6 +69,6 @@ export const SIGNING_RULES: readonly RuleInfo[] = [
     title: 'Signature format not supported',
     category: 'signing',
     defaultSeverity: 'warning',
-    help: 'The signature uses a format or algorithm this tool cannot check offline, such as the legacy model_signing v0.2 format (signed over a non-standard encoding) or the blake3 hash. Nothing was verified. Re-sign with a current `model_signing` or with this tool, or verify with the tool that produced it.',
+    help: 'The signature uses a format or algorithm this tool cannot check offline, such as a model manifest hashed with blake3 (Node has sha256 and blake2 only) or an unknown model-signing predicate. Nothing was verified, which is not the same as a valid signature. Re-sign with sha256 (model_signing\'s default, and this tool\'s), or verify with the tool that produced it.',
   },
 ];

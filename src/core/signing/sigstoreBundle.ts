@@ -3,7 +3,7 @@ import { bundleFromJSON, type Bundle, type TransparencyLogEntry } from '@sigstor
 import { RFC3161Timestamp, X509Certificate } from '@sigstore/core';
 import { toSignedEntity, Verifier, VerificationError, PolicyError, type SignedEntity, type Signer } from '@sigstore/verify';
 import { HashAlgorithm } from '@sigstore/protobuf-specs';
-import { preAuthEncoding, verifyDsseSignature, parseStatement, type Statement } from './dsse.ts';
+import { preAuthEncoding, verifyDsseSignature, verifyLegacyModelSigningDsse, parseStatement, type Statement } from './dsse.ts';
 import { digestFileOnWorker, streamFile, timingSafeEqualBuf } from './hashing.ts';
 import { describeKey, hintMatches } from './keys.ts';
 import { trustMaterial, type LoadedTrustedRoot } from './trustedRoot.ts';
@@ -46,6 +46,8 @@ export interface BundleVerifyInput {
   root?: LoadedTrustedRoot;
   /** The user's public key (key-signed bundles). */
   publicKey?: crypto.KeyObject;
+  /** Also accept model_signing 0.2's non-standard DSSE encoding (its Digests/v0.1 statements only). */
+  legacyModelSigning?: boolean;
   signal?: AbortSignal;
 }
 
@@ -107,7 +109,8 @@ export async function verifySigstoreBundle(input: BundleVerifyInput): Promise<Bu
         // (rekor-v2 spec §6.1.4). Both bind this exact envelope, so either matches.
         compareDigest: (d) => timingSafeEqualBuf(d, crypto.createHash('sha256').update(env.payload).digest())
           || timingSafeEqualBuf(d, crypto.createHash('sha256').update(preAuthEncoding(env.payloadType, env.payload)).digest()),
-        verifySignature: (key) => verifyDsseSignature(env.payloadType, env.payload, sig, key),
+        verifySignature: (key) => verifyDsseSignature(env.payloadType, env.payload, sig, key)
+          || (input.legacyModelSigning === true && verifyLegacyModelSigningDsse(env.payloadType, env.payload, sig, key)),
       },
     };
     if (env.signatures.length === 0) out.failures.push('DSSE envelope: it has no signature');

@@ -4,9 +4,9 @@ import path from 'node:path';
 import type { Finding } from '../findings.ts';
 import { convertLegacyBundle, isLegacyBundle, parseRawSignature, verifyRawSignature } from './cosign.ts';
 import { discoverSignatures, readSignatureFile, sniffSignature, type DiscoveredSignature } from './discover.ts';
-import { parseStatement, verifyDsseSignature, type Statement } from './dsse.ts';
+import { parseStatement, verifyDsseSignature, verifyLegacyModelSigningDsse, type Statement } from './dsse.ts';
 import { describeKey, parsePublicKey } from './keys.ts';
-import { checkRootDigest, compareManifest, isOmsPayload, parseOmsStatement, type OmsPayload } from './modelSigning.ts';
+import { checkRootDigest, compareManifest, isOmsPayload, OMS_PREDICATE_V01, parseOmsStatement, type OmsPayload } from './modelSigning.ts';
 import { checkIdentity, compilePolicy, type CompiledPolicy } from './policy.ts';
 import { describeCertificate, readCertificates, verifyChain } from './pki.ts';
 import { checkProvenance, checkSubjectDigest, isSlsaProvenance } from './provenance.ts';
@@ -184,7 +184,7 @@ async function verifyBareEnvelope(r: SignatureResult, env: BareEnvelope, target:
   await checkStatement(r, st, target, ctx, {});
 }
 
-async function runBundle(json: unknown, file: string, ctx: Context, r: SignatureResult, artifactIsFile = true): Promise<BundleVerification | undefined> {
+async function runBundle(json: unknown, file: string, ctx: Context, r: SignatureResult, artifactIsFile = true, legacyModelSigning = false): Promise<BundleVerification | undefined> {
   const needsRoot = needsTrustedRoot(json);
   let root: LoadedTrustedRoot | undefined;
   if (needsRoot) {
@@ -195,7 +195,7 @@ async function runBundle(json: unknown, file: string, ctx: Context, r: Signature
       return undefined;
     }
   }
-  return verifySigstoreBundle({ json, artifact: artifactIsFile ? file : undefined, root, publicKey: ctx.publicKey, signal: ctx.options.signal });
+  return verifySigstoreBundle({ json, artifact: artifactIsFile ? file : undefined, root, publicKey: ctx.publicKey, legacyModelSigning, signal: ctx.options.signal });
 }
 
 /** Keyless bundles and bundles with log entries or timestamps need the trusted root. */
@@ -276,6 +276,9 @@ async function verifyModelSignature(r: SignatureResult, json: unknown, target: s
   const envJson = (json as { dsseEnvelope?: { payload?: string; payloadType?: string; signatures?: { sig?: string }[] } }).dsseEnvelope;
   if (!envJson?.payload) { r.failures.push('model signature: the bundle has no DSSE envelope'); return; }
   const payload = Buffer.from(envJson.payload, 'base64');
+  const early = parseStatement(payload);
+  const legacy = typeof early !== 'string' && early.predicateType === OMS_PREDICATE_V01;
+  if (legacy) r.notes.push('legacy model_signing 0.2 signature: checked over its non-standard signing encoding (DSSEV1 + Python bytes repr, SHA-256); re-sign with model_signing 1.x or this tool');
 
   // 1. The signature, by mode.
   const chain = (vm.x509CertificateChain as { certificates?: { rawBytes?: string }[] } | undefined)?.certificates;
@@ -292,14 +295,15 @@ async function verifyModelSignature(r: SignatureResult, json: unknown, target: s
     r.identity = certs[0].subject.replace(/\n/g, ', ');
     r.failures.push(...verifyChain(certs, ctx.caRoots));
     const sig = Buffer.from(envJson.signatures?.[0]?.sig ?? '', 'base64');
-    if (!verifyDsseSignature(envJson.payloadType ?? '', payload, sig, certs[0].publicKey)) r.failures.push('signature: the DSSE signature does not verify with the signing certificate\'s key');
+    const type = envJson.payloadType ?? '';
+    if (!verifyDsseSignature(type, payload, sig, certs[0].publicKey) && !(legacy && verifyLegacyModelSigningDsse(type, payload, sig, certs[0].publicKey))) r.failures.push('signature: the DSSE signature does not verify with the signing certificate\'s key');
     r.notes.push('certificate-chain signature: no transparency log; the chain was checked at the current time');
   } else if (chain && chain.length > 1 && !ctx.caRoots) {
     // A v0.3 bundle with a whole chain is model_signing's "certificate" mode (own PKI), not Sigstore.
     r.failures.push('certificate chain: the model was signed with a certificate chain (model_signing "certificate" mode), and no CA certificate was given to verify it with (--certificate-chain, or the modelInspect.signing.certificateChain setting)');
     return;
   } else {
-    const bv = await runBundle(json, r.file, ctx, r, false);
+    const bv = await runBundle(json, r.file, ctx, r, false, legacy);
     if (!bv) return;
     applyBundle(r, bv, ctx, false);
   }

@@ -76,10 +76,35 @@ test('model_signing certificate chain verifies against the CA, fails against ano
   assert.match(bad.signatures[0].failures.join('\n'), /does not chain/);
 });
 
-test('model_signing legacy v0.2 is reported as unsupported, not as verified', { skip: F.skip }, async () => {
-  const r = await verifyPath(fx('model-transparency/v0.2.0-certificate'), { certificateChain: fx('model-transparency/keys/ca-cert.pem') });
-  assert.equal(r.verified, false);
-  assert.ok(r.findings.some((f) => f.ruleId === 'signing/unsupported-format' || f.ruleId === 'signing/invalid-signature'));
+test('model_signing legacy v0.2 (certificate, non-standard PAE) verifies through the compat path; tampering fails', { skip: F.skip }, async () => {
+  const ca = fx('model-transparency/keys/ca-cert.pem');
+  const r = await verifyPath(fx('model-transparency/v0.2.0-certificate'), { certificateChain: ca });
+  assert.equal(r.verified, true, r.signatures[0]?.failures.join(' | '));
+  assert.ok(r.signatures[0].notes.some((n) => n.includes('legacy model_signing 0.2')));
+  assert.equal(r.signatures[0].manifest?.matched, 2);
+  const dir = copyDir(fx('model-transparency/v0.2.0-certificate'));
+  try {
+    fs.appendFileSync(path.join(dir, 'signme-1'), '!');
+    const bad = await verifyPath(dir, { certificateChain: ca });
+    assert.deepEqual(bad.signatures[0].manifest?.changed, ['signme-1']);
+    // The compat encoding is accepted only for legacy statements: a v1 statement signed that way is not.
+    const sig = JSON.parse(fs.readFileSync(path.join(dir, 'model.sig'), 'utf8'));
+    const st = JSON.parse(Buffer.from(sig.dsseEnvelope.payload, 'base64').toString('utf8'));
+    st.predicateType = 'https://model_signing/signature/v1.0';
+    sig.dsseEnvelope.payload = Buffer.from(JSON.stringify(st)).toString('base64');
+    fs.writeFileSync(path.join(dir, 'model.sig'), JSON.stringify(sig));
+    const forged = await verifyPath(dir, { certificateChain: ca });
+    assert.equal(forged.verified, false);
+    assert.match(forged.signatures[0].failures.join('\n'), /signature/);
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('Python bytes repr (model_signing 0.2 encoding) matches Python for quotes, escapes and bytes', async () => {
+  const { pythonBytesRepr } = await import('../../../src/core/signing/dsse.ts');
+  assert.equal(pythonBytesRepr(Buffer.from('{"a": 1}\n')), `b'{"a": 1}\\n'`);
+  assert.equal(pythonBytesRepr(Buffer.from("it's")), `b"it's"`);
+  assert.equal(pythonBytesRepr(Buffer.from(`it's "q"`)), `b'it\\'s "q"'`);
+  assert.equal(pythonBytesRepr(Buffer.from([0, 0x7f, 0xff, 0x5c, 0x09, 0x0d])), `b'\\x00\\x7f\\xff\\\\\\t\\r'`);
 });
 
 test('model_signing tamper: changed, added, removed files are named; ignored files do not matter', { skip: F.skip }, async () => {
