@@ -28,12 +28,14 @@ export const uiTests: UiTest[] = [
       // The key token "name" on the duplicate's line; hovering it shows the diagnostic and our help.
       const key = editorLine(editor, 'fixture-classifier-2').locator('span > span', { hasText: /^name$/ });
       await key.hover();
-      const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'yaml/duplicate-key' });
+      // The hover fills in part by part (the diagnostic first, then each provider's content):
+      // wait for the rule help itself, not just for the widget.
+      const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'YAML forbids it' });
       await hover.first().waitFor({ timeout: 15_000 });
       const text = await hover.first().innerText();
       log('hover:', text.replace(/\s+/g, ' ').slice(0, 160));
       assert.match(text, /Duplicate key/, 'the hover shows the rule title');
-      assert.match(text, /YAML forbids it/, 'the hover shows the rule help');
+      assert.match(text, /yaml\/duplicate-key/, 'the hover names the rule');
       await page.waitForTimeout(300); // let the hover finish fading in, for a readable screenshot
       await screenshot('hover-rule-help');
       await resetWindow(page);
