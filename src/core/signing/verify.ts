@@ -3,10 +3,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
 import { convertLegacyBundle, isLegacyBundle, parseRawSignature, verifyRawSignature } from './cosign.ts';
-import { discoverSignatures, readSignatureFile, sniffSignature, type DiscoveredSignature } from './discover.ts';
+import { discoverSignatures, readSignatureFile, SIGNATURE_SUFFIXES, sniffSignature, type DiscoveredSignature } from './discover.ts';
 import { parseStatement, verifyDsseSignature, verifyLegacyModelSigningDsse, type Statement } from './dsse.ts';
 import { describeKey, parsePublicKey } from './keys.ts';
-import { checkRootDigest, compareManifest, isOmsPayload, OMS_PREDICATE_V01, parseOmsStatement, type OmsPayload } from './modelSigning.ts';
+import { checkRootDigest, compareManifest, isOmsPayload, MODEL_SIG, OMS_PREDICATE_V01, parseOmsStatement, type OmsPayload } from './modelSigning.ts';
 import { checkIdentity, compilePolicy, type CompiledPolicy } from './policy.ts';
 import { describeCertificate, readCertificates, verifyChain } from './pki.ts';
 import { checkProvenance, checkSubjectDigest, isSlsaProvenance } from './provenance.ts';
@@ -58,7 +58,12 @@ async function makeContext(options: VerifyOptions): Promise<Context> {
 
 /** Verifies every signature of `target` (a file or a model folder). */
 export async function verifyPath(target: string, options: VerifyOptions = {}): Promise<VerificationReport> {
-  const abs = path.resolve(target);
+  let abs = path.resolve(target);
+  // Given the signature itself (model.sig, X.sig, X.sigstore.json…): verify what it signs.
+  if (!options.signature) {
+    const signed = await signedBy(abs);
+    if (signed) { options = { ...options, signature: abs }; abs = signed; }
+  }
   const st = await fs.stat(abs);
   const ctx = await makeContext(options);
   let found: DiscoveredSignature[];
@@ -85,6 +90,17 @@ export async function verifyPath(target: string, options: VerifyOptions = {}): P
   }
   for (const s of signatures) findings.push(...resultFindings(s));
   return { path: abs, verified, signatures, findings };
+}
+
+/** The file or folder a signature file signs, when `file` is one and it is there. */
+async function signedBy(file: string): Promise<string | undefined> {
+  const base = path.basename(file);
+  const exists = async (p: string) => { try { await fs.stat(p); return true; } catch { return false; } };
+  if (base === MODEL_SIG) return (await fs.stat(file)).isFile() ? path.dirname(file) : undefined;
+  const suffix = SIGNATURE_SUFFIXES.find((x) => base.endsWith(x) && base.length > x.length);
+  if (!suffix) return undefined;
+  const artifact = file.slice(0, -suffix.length);
+  return (await exists(artifact)) ? artifact : undefined;
 }
 
 function emptyResult(d: DiscoveredSignature, format: SignatureFormat): SignatureResult {

@@ -237,3 +237,12 @@ test('SLSA subject: a changed artifact fails the subject check', { skip: F.skip 
     assert.ok(r.findings.some((x) => x.ruleId === 'signing/subject-mismatch'));
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('verifying a signature file verifies what it signs', { skip: F.skip }, async () => {
+  const r = await verifyPath(fx('cosign/a.txt.sig'), { key: fx('cosign/cosign.pub') });
+  assert.equal(r.path, fx('cosign/a.txt'));
+  assert.equal(r.verified, true);
+  const m = await verifyPath(fx('generated/oms-p256-model/model.sig'), { key: fx('generated/p256.pub.pem') });
+  assert.equal(m.path, fx('generated/oms-p256-model'));
+  assert.equal(m.verified, true, m.signatures[0]?.failures.join(' | '));
+});
