@@ -133,9 +133,15 @@ export async function benchScan(log: (s: string) => void = console.log): Promise
   return lines;
 }
 
+/** Entry point used by scripts/bench.ts (`npm run bench` or `npm run bench -- scan`). */
+export async function runFromBench(json: boolean): Promise<void> {
+  const lines = await benchScan(json ? () => undefined : console.log);
+  if (json) console.log(JSON.stringify({ scan: lines }, null, 2));
+  else for (const l of lines) console.log(`${l.ok ? 'met' : 'MISSED'} ${l.name}: ${l.value.toFixed(2)} ${l.unit} (goal ${l.goal})`);
+  if (lines.some((l) => !l.ok)) process.exitCode = 1;
+}
+
 const invokedDirectly = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename ?? '');
 if (invokedDirectly) {
-  benchScan().then((lines) => {
-    for (const l of lines) console.log(`${l.ok ? 'PASS' : 'MISS'} ${l.name}: ${l.value.toFixed(2)} ${l.unit} (goal ${l.goal})`);
-  }).catch((e) => { console.error(e); process.exit(1); });
+  runFromBench(process.argv.includes('--json')).catch((e) => { console.error(e); process.exit(1); });
 }

@@ -29,7 +29,7 @@ export const onDidScan: vscode.Event<readonly FileScanResult[]> = didScan.event;
 function scanOptions(scope?: vscode.Uri): ScanOptions {
   const limits: Partial<ScanLimits> = {
     maxMemberBytes: setting('scan.maxMemberMiB', 8192, scope) * MiB,
-    maxBufferedBytes: setting('scan.maxBufferedMiB', 256, scope) * MiB,
+    maxBufferedBytes: setting('scan.maxBufferedMiB', 128, scope) * MiB,
     maxDepth: setting('scan.maxDepth', 6, scope),
     maxRatio: setting('scan.maxRatio', 200, scope),
   };

@@ -1,8 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough, Readable, Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import unbzip2Stream from 'unbzip2-stream';
 import { XzReadableStream } from 'xz-decompress';
 import { walk } from '../fsutil/walk.ts';
 import { ScanContext, where } from './context.ts';
@@ -16,6 +15,7 @@ import {
   BufferAccess, FileAccess, OutputLimitError, SliceAccess, readAllBounded, streamOf, streamOfReadable,
   type ByteStream, type RandomAccess,
 } from './io/source.ts';
+import { createBunzip2 } from './io/bzip2.ts';
 import { readPickle } from './pickle/index.ts';
 import { reportPickle } from './pickle/report.ts';
 import { SNIFF_BYTES, sniff } from './sniff.ts';
@@ -89,7 +89,11 @@ async function scanStreamed(ctx: ScanContext, stream: ByteStream, u: Unit, decla
     else await scanCompressed(ctx, format, replay, u, declaredSize ?? have);
     return format;
   }
-  if (u.storage && format === 'unknown') return format;
+  // Content that is no model format needs no random access: nothing more to read.
+  if (format === 'unknown' || format === 'text' || format === 'json' || format === 'empty' || format === 'onnx') {
+    ctx.member(u.member ?? '', format, declaredSize ?? have);
+    return format;
+  }
   let buf = head;
   if (!full) {
     try {
@@ -99,9 +103,7 @@ async function scanStreamed(ctx: ScanContext, stream: ByteStream, u: Unit, decla
       // Only our own buffering cap is handled here; the decompressor's cap (a bomb) propagates.
       if (!(e instanceof OutputLimitError) || e.limit !== ctx.limits.maxBufferedBytes - have) throw e;
       ctx.member(u.member ?? '', format, declaredSize ?? have);
-      if (format !== 'unknown' && format !== 'text' && format !== 'json') {
-        ctx.incomplete(`${format} data${where(u.member)} is larger than ${ctx.limits.maxBufferedBytes} bytes inside a compressed stream; not scanned (raise modelInspect.scan.maxBufferedBytes)`, u.member, 0);
-      }
+      ctx.incomplete(`${format} data${where(u.member)} is larger than ${ctx.limits.maxBufferedBytes} bytes inside a compressed stream; not scanned (raise modelInspect.scan.maxBufferedMiB)`, u.member, 0);
       return format;
     }
   }
@@ -213,6 +215,9 @@ async function scanZip(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<Sc
       const v = (await src.read(e.dataOffset, e.compressedSize)).toString('latin1');
       if (v !== 'little' && v !== 'big') ctx.add('scan/archive-malformed', 'warning', `byteorder record is ${JSON.stringify(v)}; PyTorch accepts only "little" or "big"`, { member, offset: e.dataOffset });
     }
+    if (e.method !== 0 && e.size > Math.max(16 << 20, e.compressedSize * ctx.limits.maxRatio)) {
+      ctx.incomplete(`member${where(member)} declares ${e.size} bytes from ${e.compressedSize} compressed (ratio over ${ctx.limits.maxRatio}:1): a decompression bomb; read only up to the limit`, member, e.headerOffset);
+    }
     await scanZipMember(ctx, src, e, { member, depth: u.depth + 1, storage, parent: format });
     if (format === 'keras' && e.name === 'config.json') await keraZipConfig(ctx, src, e, member);
   }
@@ -226,7 +231,7 @@ async function scanZipMember(ctx: ScanContext, src: RandomAccess, e: ZipEntry, u
       return;
     }
     if (e.method === 8) {
-      const cap = Math.min(ctx.limits.maxMemberBytes, Math.max(64 << 20, e.compressedSize * ctx.limits.maxRatio));
+      const cap = outputCap(ctx, 'deflate', e.compressedSize);
       const inflate = zlib.createInflateRaw();
       const input = Readable.from(chunks(src, e.dataOffset, e.compressedSize));
       input.on('error', (err) => inflate.destroy(err));
@@ -243,7 +248,7 @@ async function scanZipMember(ctx: ScanContext, src: RandomAccess, e: ZipEntry, u
     ctx.member(u.member ?? '', 'unknown', e.size);
     ctx.incomplete(`member${where(u.member)} uses zip compression method ${e.method}, which this scanner does not decompress; not scanned`, u.member, e.dataOffset);
   } catch (err) {
-    if (err instanceof OutputLimitError) ctx.incomplete(`member${where(u.member)} decompresses to more than ${err.limit} bytes (compression ratio over ${ctx.limits.maxRatio}:1 or size limit); the rest was not scanned`, u.member, e.dataOffset);
+    if (err instanceof OutputLimitError) ctx.incomplete(`member${where(u.member)} decompresses to more than ${err.limit} bytes (compression ratio over ${ctx.limits.maxRatio}:1 beyond the first MiBs, or the size limit); the rest was not scanned`, u.member, e.dataOffset);
     else if ((err as Error).name === 'AbortError') throw err;
     else ctx.incomplete(`member${where(u.member)} could not be decompressed (${(err as Error).message}); not fully scanned`, u.member, e.dataOffset);
   }
@@ -301,11 +306,11 @@ async function scanTar(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<Sc
 async function scanCompressed(ctx: ScanContext, format: 'gzip' | 'bzip2' | 'xz' | 'zlib', input: ByteStream, u: Unit, compressedSize: number): Promise<void> {
   const member = childName(u.member, `(${format})`);
   if (u.depth + 1 > ctx.limits.maxDepth) { ctx.incomplete(`${format} data${where(u.member)} nested deeper than ${ctx.limits.maxDepth} levels; not scanned`, u.member, 0); return; }
-  const cap = Math.min(ctx.limits.maxMemberBytes, Math.max(64 << 20, compressedSize * ctx.limits.maxRatio));
+  const cap = outputCap(ctx, format, compressedSize);
   const source = Readable.from(byteStreamChunks(input));
   let out: ReturnType<typeof streamOfReadable>;
   try {
-    out = streamOfReadable(await decompressor(format, source), cap);
+    out = streamOfReadable(await decompressor(format, source, cap), cap);
   } catch (e) {
     ctx.incomplete(`${format} data${where(u.member)} could not be decompressed (${(e as Error).message}); not scanned`, u.member, 0);
     return;
@@ -313,13 +318,23 @@ async function scanCompressed(ctx: ScanContext, format: 'gzip' | 'bzip2' | 'xz' 
   try {
     await scanStreamed(ctx, out, { member, depth: u.depth + 1 });
   } catch (err) {
-    if (err instanceof OutputLimitError) ctx.incomplete(`${format} data${where(u.member)} decompresses to more than ${err.limit} bytes (ratio over ${ctx.limits.maxRatio}:1 or size limit); the rest was not scanned`, u.member, 0);
+    if (err instanceof OutputLimitError) ctx.incomplete(`${format} data${where(u.member)} decompresses to more than ${err.limit} bytes (ratio over ${ctx.limits.maxRatio}:1 beyond the first MiBs, or the size limit); the rest was not scanned`, u.member, 0);
     else if ((err as Error).name === 'AbortError') throw err;
     else ctx.incomplete(`${format} data${where(u.member)} is corrupt or truncated (${(err as Error).message}); scanned up to the error`, u.member, 0);
   } finally {
     out.destroy();
     source.destroy();
   }
+}
+
+/**
+ * Most decompressed bytes accepted: the ratio limit, but never below a floor (small files of
+ * zeros are legitimate) and never above the member size limit. bzip2 is decoded in JavaScript,
+ * so its floor is lower to keep hostile inputs fast.
+ */
+function outputCap(ctx: ScanContext, format: string, compressedSize: number): number {
+  const floor = format === 'bzip2' ? 1 << 20 : 16 << 20;
+  return Math.min(ctx.limits.maxMemberBytes, Math.max(floor, compressedSize * ctx.limits.maxRatio));
 }
 
 async function* byteStreamChunks(s: ByteStream): AsyncGenerator<Buffer> {
@@ -330,7 +345,7 @@ async function* byteStreamChunks(s: ByteStream): AsyncGenerator<Buffer> {
   }
 }
 
-async function decompressor(format: 'gzip' | 'bzip2' | 'xz' | 'zlib', source: Readable): Promise<Readable> {
+async function decompressor(format: 'gzip' | 'bzip2' | 'xz' | 'zlib', source: Readable, cap: number): Promise<Readable> {
   if (format === 'gzip') { const z = zlib.createGunzip(); source.on('error', (e) => z.destroy(e)); return source.pipe(z); }
   if (format === 'zlib') {
     // joblib's legacy "ZF" files: a hex length, then a zlib stream.
@@ -349,13 +364,9 @@ async function decompressor(format: 'gzip' | 'bzip2' | 'xz' | 'zlib', source: Re
     return source.pipe(strip).pipe(z);
   }
   if (format === 'bzip2') {
-    // unbzip2-stream is a classic `through` stream: bridge it into a modern Readable.
-    const t = unbzip2Stream();
-    const out = new PassThrough();
-    source.on('error', (e) => out.destroy(e));
-    t.on('error', (e: Error) => out.destroy(e));
-    source.pipe(t).pipe(out);
-    return out;
+    const t = createBunzip2(cap);
+    source.on('error', (e) => t.destroy(e));
+    return source.pipe(t);
   }
   const web = Readable.toWeb(source) as unknown as ReadableStream<Uint8Array>;
   return Readable.fromWeb(new XzReadableStream(web) as unknown as import('node:stream/web').ReadableStream<Uint8Array>);

@@ -22,7 +22,7 @@ export const DEFAULT_SCAN_LIMITS: ScanLimits = {
   maxMembers: 20_000,
   maxMemberBytes: 8 * 1024 ** 3,
   maxRatio: 200,
-  maxBufferedBytes: 256 * 1024 ** 2,
+  maxBufferedBytes: 128 * 1024 ** 2,
   maxHeaderBytes: 100_000_000,
   pickle: {},
 };

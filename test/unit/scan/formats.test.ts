@@ -107,9 +107,14 @@ describe('zip containers (tolerant like torch.load)', () => {
   test('decompression bomb ends as incomplete, never as clean or malicious', async () => {
     const zeros = Buffer.alloc(100 << 20);
     const r = await scanBytes(makeZip([{ name: 'bomb.bin', data: zeros, deflate: true }]), 'bomb.zip', { limits: { maxRatio: 10 } });
-    assert.ok(rules(r).includes('scan/incomplete'));
+    assert.ok(rules(r).includes('scan/incomplete'), 'declared size vs compressed size');
     assert.equal(r.complete, false);
     assert.ok(!dangerous(r));
+    // A gzip wrapper around an endless valid pickle (NONE, POP, …): the output cap stops it.
+    const endless = zlib.gzipSync(Buffer.concat([Buffer.from([0x80, 2]), Buffer.alloc(60 << 20, 'N0')]));
+    const g = await scanBytes(endless, 'bomb.pkl.gz', { limits: { maxRatio: 10 } });
+    assert.ok(g.findings.some((f) => f.ruleId === 'scan/incomplete' && /decompresses to more than/.test(f.message)));
+    assert.ok(!dangerous(g));
   });
 
   test('deeply nested archives stop at the depth limit with a finding', async () => {
@@ -245,5 +250,16 @@ describe('scanPaths and the CLI', () => {
     const sarif = cli(['scan', path.join(REAL, 'payload.pkl.gz'), '--format', 'sarif']);
     assert.equal(sarif.status, 1);
     assert.match(sarif.stdout, /scan\/pickle-dangerous-import/);
+  });
+});
+
+describe('fuzz regressions', () => {
+  test('a hostile bzip2 block stops at the output cap and is reported as not scanned', async () => {
+    const b = fs.readFileSync(path.join(REPO, 'test', 'fixtures', 'scan', 'fuzz', 'compressed-e1882f1d1d14edf7.bin'));
+    const t = Date.now();
+    const r = await scanBytes(b, 'x.pkl.bz2');
+    assert.ok(Date.now() - t < 5000);
+    assert.equal(r.complete, false);
+    assert.ok(rules(r).includes('scan/incomplete'));
   });
 });

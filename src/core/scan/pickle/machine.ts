@@ -144,6 +144,17 @@ const FAST: Uint8Array = (() => {
   return t;
 })();
 
+/** Fixed-size argument bytes per opcode (length prefixes included). */
+const ARG_BYTES: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  const set = (n: number, ops: number[]) => { for (const o of ops) t[o] = n; };
+  set(1, [0x80, 0x4b, 0x8a, 0x55, 0x8c, 0x43, 0x71, 0x68, 0x82]);
+  set(2, [0x4d, 0x83]);
+  set(4, [0x4a, 0x8b, 0x54, 0x58, 0x42, 0x72, 0x6a, 0x84]);
+  set(8, [0x95, 0x47, 0x8d, 0x8e, 0x96]);
+  return t;
+})();
+
 /** Floats pushed after the value budget is spent: not kept, so not allocated. */
 const DROPPED_FLOAT: PValue = Object.freeze({ k: 'float', v: Number.NaN }) as PValue;
 
@@ -604,6 +615,11 @@ class Machine {
       const buf = this.buf;
       this.opOffset = this.base + this.pos;
       const op = buf[this.pos++];
+      if (ARG_BYTES[op] > buf.length - this.pos) {
+        // Only possible at the end of the input: the fixed-size argument is cut off.
+        this.pos = buf.length;
+        return this.truncated();
+      }
       switch (op) {
         case 0x80: { // PROTO
           const p = buf[this.pos++];

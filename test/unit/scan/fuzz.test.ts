@@ -1,0 +1,14 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PARSERS, fuzzParser } from '../../../scripts/fuzz.ts';
+
+// A smoke subset of `npm run fuzz` (which runs ≥ 100,000 cases per parser): every parser meets
+// mutated fixtures and random bytes without throwing, hanging or growing the heap; the fixtures
+// of earlier failures in test/fixtures/scan/fuzz/ are replayed first.
+for (const p of PARSERS) {
+  test(`fuzz smoke: ${p.name}`, async () => {
+    const r = await fuzzParser(p, Math.ceil(2000 / (p.weight ?? 1)), 12345, false);
+    assert.deepEqual(r.failures, []);
+    assert.ok(r.slowestMs < 1000, `slowest case ${r.slowestMs} ms`);
+  });
+}
