@@ -81,7 +81,12 @@ export const verifyCommand: Command = {
       json: {
         path: displayPath(report.path, io.cwd),
         verified: report.verified,
-        signatures: report.signatures.map((s) => ({ ...s, file: displayPath(s.file, io.cwd), signatureFile: displayPath(s.signatureFile, io.cwd) })),
+        signatures: report.signatures.map((s) => ({
+          ...s,
+          file: displayPath(s.file, io.cwd),
+          signatureFile: displayPath(s.signatureFile, io.cwd),
+          manifest: s.manifest ? { ...s.manifest, root: displayPath(s.manifest.root, io.cwd) } : undefined,
+        })),
       },
       exitCode: report.verified ? 0 : 1,
     };
