@@ -57,8 +57,21 @@ export function suggestLicenseId(token: string): string | undefined {
 
 const OPERATORS = new Set(['AND', 'OR', 'WITH']);
 
+/** Verdicts by text: the license line rarely changes between keystrokes, and parsing it is the costly part. */
+const VERDICTS = new Map<string, LicenseVerdict>();
+
 /** Check an SPDX license expression (`MIT`, `Apache-2.0 OR MIT`, `GPL-2.0-only WITH Classpath-exception-2.0`, `LicenseRef-x`). */
 export function checkSpdxExpression(text: string): LicenseVerdict {
+  let v = VERDICTS.get(text);
+  if (!v) {
+    v = checkUncached(text);
+    if (VERDICTS.size >= 512) VERDICTS.clear();
+    VERDICTS.set(text, v);
+  }
+  return v;
+}
+
+function checkUncached(text: string): LicenseVerdict {
   const expr = text.trim();
   if (!expr) return { kind: 'invalid', reason: 'it is empty' };
   let parsed = false;

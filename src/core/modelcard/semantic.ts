@@ -84,7 +84,7 @@ export function checkSemantics(ctx: CardContext, options: SemanticOptions): Sema
 
 // ---- digests ----
 
-export function checkDigest(ctx: CardContext, node: YamlNode, text: string, label: string): void {
+export function checkDigest(ctx: CardContext, node: YamlNode, text: string, label: string | { toString(): string }): void {
   const v = classifyDigest(text);
   const shown = JSON.stringify(text.length > 80 ? text.slice(0, 77) + '...' : text);
   switch (v.kind) {
@@ -135,7 +135,7 @@ function checkSource(ctx: CardContext, hit: RoleHit, result: SemanticResult): vo
 }
 
 /** `git://`/`http://` transports and unpinned git revisions. `requirePin`: the field is a source of record. */
-function checkGitLike(ctx: CardContext, node: YamlNode, text: string, label: string, requirePin: boolean): void {
+function checkGitLike(ctx: CardContext, node: YamlNode, text: string, label: string | { toString(): string }, requirePin: boolean): void {
   const ref = parseSourceRef(text);
   if (ref.scheme === 'git' || ref.scheme === 'http' || ref.scheme === 'git+http') {
     const better = ref.scheme === 'http' ? 'https://' : 'git+https://';
@@ -361,7 +361,7 @@ const EVENT_KEY = /(^|[_-])(date|at|time|timestamp|on)$/i;
 const NOT_PAST_KEY = /expir|until|valid|next|due|deadline|eol|end[_-]?of|sunset|retire/i;
 
 function scanScalar(ctx: CardContext, node: YamlNode, text: string, path: (string | number)[], now: Date): void {
-  const label = `\`${pathLabel(path)}\``;
+  const label = { toString: () => `\`${pathLabel(path)}\`` }; // built only for a message
   const t = text.trim();
   if (looksLikeDigest(text) && /^\s*[A-Za-z][\w-]*\s*:/.test(text) && !/^\s*[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     checkDigest(ctx, node, text, label);
