@@ -93,7 +93,8 @@ function screen(facts: PickleFacts): void {
     const storage = storageDType(imp.module, imp.name);
     if (storage && 'unsupported' in storage) unsupported(`${storage.unsupported}`, imp.offset);
     if (storage) continue;
-    refuse(`the pickle imports ${full}, which is not needed to rebuild tensors (only tensor-rebuilding globals and plain containers are accepted)`, imp.offset);
+    const hint = imp.module.startsWith('torch.nn.') || imp.module.startsWith('torch.optim') ? '; this looks like a whole pickled model or optimizer (torch.save(model)): save model.state_dict() instead' : '';
+    refuse(`the pickle imports ${full}, which is not needed to rebuild tensors (only tensor-rebuilding globals and plain containers are accepted)${hint}`, imp.offset);
   }
   for (const c of facts.calls) refuse(`the pickle calls the result of ${describe(c.callable)} (${c.opcode}), not a plain import`, c.offset);
   const bad = facts.anomalies[0];

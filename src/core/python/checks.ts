@@ -30,6 +30,8 @@ export function checkPythonWith(parser: PythonParser, source: string, options: P
 }
 
 const TORCH_LOAD = new Set(['torch.load', 'torch.serialization.load']);
+/** Download-and-load helpers that call torch.load and take the same `weights_only` keyword (PyTorch ≥ 1.13). */
+const TORCH_LOAD_URL = new Set(['torch.hub.load_state_dict_from_url', 'torch.utils.model_zoo.load_url']);
 const TORCH_SAVE = new Set(['torch.save', 'torch.serialization.save']);
 const NUMPY_LOAD = new Set(['numpy.load', 'numpy.lib.npyio.load']);
 
@@ -48,7 +50,7 @@ const UNPICKLERS = new Map<string, string>([
 const PICKLED_MODEL_FILE = /\.(?:pt|pth|bin|ckpt|pkl|pickle|joblib|dill|sav|model|tar)$/i;
 
 /** The keyword the user writes to opt out of safetensors, by API (transformers, accelerate, diffusers, peft). */
-const SAFE_SERIALIZATION_KEYWORDS = new Set(['safe_serialization', 'save_safetensors']);
+const SAFE_SERIALIZATION_KEYWORDS = new Set(['safe_serialization', 'save_safetensors', 'use_safetensors']);
 
 class PythonChecker {
   private readonly findings: Finding[] = [];
@@ -64,7 +66,7 @@ class PythonChecker {
       const args = callArguments(call);
       if (!fn || !args) continue;
       const name = this.imports.qualify(fn);
-      if (name && TORCH_LOAD.has(name)) this.torchLoad(call, fn, args, name);
+      if (name && (TORCH_LOAD.has(name) || TORCH_LOAD_URL.has(name))) this.torchLoad(call, fn, args, name);
       else if (name && TORCH_SAVE.has(name)) this.torchSave(call, fn, args, name);
       else if (name && NUMPY_LOAD.has(name)) this.numpyLoad(fn, args);
       else if (name && UNPICKLERS.has(name)) this.unpickle(fn, args, UNPICKLERS.get(name)!);
@@ -84,7 +86,7 @@ class PythonChecker {
     const message = `${what} unpickles arbitrary objects${target ? ` from ${target}` : ''}: a crafted checkpoint runs code as it loads. ` +
       'PyTorch 2.6 made weights_only=True the default, but older versions (and TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1) still load everything, so say it explicitly.';
     const fixes: Fix[] = [];
-    const pickleModule = argument(args, 2, 'pickle_module');
+    const pickleModule = TORCH_LOAD.has(name) ? argument(args, 2, 'pickle_module') : undefined;
     const note = pickleModule ? ' (no automatic fix: torch refuses weights_only=True together with pickle_module)' : '';
     if (!pickleModule && !call.hasError) {
       if (given) {
@@ -145,8 +147,10 @@ class PythonChecker {
       const v = literal(value);
       if (v?.kind !== 'bool' || v.value) continue;
       const callee = fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text ?? fn.text : fn.text;
-      this.report('python/safe-serialization-off', 'warning', value,
-        `${callee}(…, ${keyword}=False) saves weights as a pickle (pytorch_model.bin) instead of safetensors; anyone who loads them runs whatever the pickle contains.`,
+      const what = keyword === 'use_safetensors'
+        ? 'loads pickle weights (pytorch_model.bin) even where model.safetensors exists; unpickling runs whatever the file contains.'
+        : 'saves weights as a pickle (pytorch_model.bin) instead of safetensors; anyone who loads them runs whatever the pickle contains.';
+      this.report('python/safe-serialization-off', 'warning', value, `${callee}(…, ${keyword}=False) ${what}`,
         [{ kind: 'edit', title: `Set ${keyword}=True`, isPreferred: true, edits: [{ range: rangeOf(value), newText: 'True' }] }],
         { call: callee, keyword });
     }

@@ -8,7 +8,7 @@ export const PYTHON_RULES: readonly RuleInfo[] = [
     category: 'python',
     defaultSeverity: 'warning',
     help: [
-      '`torch.load` unpickles the checkpoint. Without `weights_only=True` the unpickler imports and calls whatever the file names, so a crafted `.pt`/`.bin`/`.ckpt` runs code the moment it is loaded.',
+      '`torch.load` (and `torch.hub.load_state_dict_from_url`, which calls it) unpickles the checkpoint. Without `weights_only=True` the unpickler imports and calls whatever the file names, so a crafted `.pt`/`.bin`/`.ckpt` runs code the moment it is loaded.',
       '',
       'PyTorch 2.6 changed the default to `weights_only=True`, but PyTorch 1.13–2.5 still default to `False`, `TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1` turns the old behaviour back on, and an explicit `weights_only=False` always loads everything. Writing `weights_only=True` keeps the call safe on every version that has the argument (1.13 and later).',
       '',
@@ -34,7 +34,7 @@ export const PYTHON_RULES: readonly RuleInfo[] = [
     category: 'python',
     defaultSeverity: 'warning',
     help: [
-      '`save_pretrained(…, safe_serialization=False)` (transformers, diffusers, peft, accelerate) and `TrainingArguments(save_safetensors=False)` write `pytorch_model.bin`, a pickle, instead of `model.safetensors`. Anyone who downloads the model then has to unpickle it.',
+      '`save_pretrained(…, safe_serialization=False)` (transformers, diffusers, peft, accelerate) and `TrainingArguments(save_safetensors=False)` write `pytorch_model.bin`, a pickle, instead of `model.safetensors`. Anyone who downloads the model then has to unpickle it. `from_pretrained(…, use_safetensors=False)` does the reverse: it loads the pickle even when a safetensors file is there.',
       '',
       '**Fix:** set the argument to `True` (the default in current versions) or drop it. safetensors holds tensors and a string metadata map only, so loading it cannot run code.',
     ].join('\n'),

@@ -41,6 +41,9 @@ test('torch.load: recognised through aliases and from-imports, not by spelling',
   assert.deepEqual(rules('from torch import load\nload("m.pt")\n'), ['python/torch-load-unsafe']);
   assert.deepEqual(rules('from torch import load as L\nL("m.pt")\n'), ['python/torch-load-unsafe']);
   assert.deepEqual(rules('import torch.serialization\ntorch.serialization.load("m.pt")\n'), ['python/torch-load-unsafe']);
+  // torch.hub's loader calls torch.load; its third positional is map_location, not pickle_module.
+  const hub = only('import torch\nsd = torch.hub.load_state_dict_from_url(url, None, "cpu")\n', 'python/torch-load-unsafe');
+  assert.equal(applyFix('import torch\nsd = torch.hub.load_state_dict_from_url(url, None, "cpu")\n', hub.fixes![0]), 'import torch\nsd = torch.hub.load_state_dict_from_url(url, None, "cpu", weights_only=True)\n');
   // Not torch: a local `load`, an unrelated module's load, json.load.
   assert.deepEqual(rules('def load(p): pass\nload("m.pt")\n'), []);
   assert.deepEqual(rules('import json\njson.load(open("c.json"))\n'), []);
@@ -107,6 +110,8 @@ test('save_pretrained / TrainingArguments with safetensors turned off → True',
   assert.equal(fixed('from transformers import TrainingArguments\nargs = TrainingArguments("o", save_safetensors=False)\n', 'python/safe-serialization-off'),
     'from transformers import TrainingArguments\nargs = TrainingArguments("o", save_safetensors=True)\n');
   assert.deepEqual(rules('model.save_pretrained("out", safe_serialization=True)\nmodel.save_pretrained("out")\n'), []);
+  const load = only('from transformers import AutoModel\nm = AutoModel.from_pretrained("x", use_safetensors=False)\n', 'python/safe-serialization-off');
+  assert.match(load.message, /loads pickle weights/);
 });
 
 test('pickle, joblib, dill, cloudpickle, pandas: warnings naming the risk and the file when known', () => {
