@@ -39,7 +39,7 @@ export const cardCommand: Command = {
         signal: io.signal,
       });
       files.push({ file: p, isCard: r.isCard });
-      if (!r.isCard) findings.push({ ruleId: 'yaml/syntax', severity: 'info', message: 'no YAML front matter: not a Hugging Face model card', file: abs });
+      if (!r.isCard) findings.push({ ruleId: 'yaml/syntax', severity: 'info', message: 'no Hugging Face model metadata (YAML front matter with license, language, pipeline_tag, …): not a model card', file: abs });
       findings.push(...r.findings);
     }
     return { findings, json: { files } };

@@ -183,10 +183,11 @@ export class SchemaValidator {
     const role = schema['x-role'];
     if (role === 'hf-license') return true; // the license rule explains this one (semantic.ts)
     const strings = allowed.filter((a): a is string => typeof a === 'string');
-    const guess = typeof value === 'string' ? (strings.find((s) => s.toLowerCase() === value.toLowerCase()) ?? closest(value, strings)) : undefined;
+    const prefixed = (v: string) => { const hits = strings.filter((s) => s.startsWith(`${v.toLowerCase()}-`)); return hits.length === 1 ? hits[0] : undefined; };
+    const guess = typeof value === 'string' ? (strings.find((s) => s.toLowerCase() === value.toLowerCase()) ?? closest(value, strings) ?? prefixed(value)) : undefined;
     const list = strings.length > 12 ? `${strings.slice(0, 12).map((s) => `\`${s}\``).join(', ')}, …` : strings.map((s) => `\`${s}\``).join(', ');
     const fixes = guess && node.kind === 'scalar' ? [this.ctx.replace(`Change to '${guess}'`, node, this.ctx.styled(node, guess))] : [];
-    this.ctx.report('card/invalid-value', at, `${label}: ${JSON.stringify(value)} is not an allowed value${guess ? `; did you mean \`${guess}\`?` : ''} Allowed: ${list}`, { fixes });
+    this.ctx.report('card/invalid-value', at, `${label}: ${JSON.stringify(value)} is not an allowed value${guess ? `; did you mean \`${guess}\`?` : '.'} Allowed: ${list}`, { fixes });
     return false;
   }
 
@@ -334,6 +335,7 @@ function safeRegExp(src: string): RegExp {
 
 export function firstSentence(s: string | undefined): string {
   if (!s) return '';
-  const m = /^(.*?[.!?])(\s|$)/s.exec(s);
+  // "e.g." and "i.e." do not end a sentence
+  const m = /^(.*?(?<!\b[ei]\.[gei])[.!?])(\s|$)/s.exec(s);
   return (m ? m[1] : s).trim();
 }

@@ -142,3 +142,25 @@ test('keys merged with `<<: *anchor` count as present', () => {
     .replace('    builder: "github-actions"\n    runner:', '    <<: *env\n    runner:');
   assert.ok(!ids(check(text)).includes('card/missing-field'), JSON.stringify(check(text).map((f) => f.message)));
 });
+
+test('a different, valid card (CRLF, flow mappings, unquoted strings, comments, other tools) has no findings', () => {
+  const text = [
+    'model_details:', '  name: fraud-detector', '  version: "3.0.1"', '  type: tabular-classification', '  framework: xgboost', '  license: MIT',
+    '  description: Detects fraud   # comment', 'provenance:', '  training_data:',
+    '    source: hf://datasets/acme/fraud@0123456789abcdef0123456789abcdef01234567',
+    '    hash: sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', '  training_config:',
+    '    source: git+ssh://git@github.com/acme/fraud.git@0123456789abcdef0123456789abcdef01234567',
+    '    hyperparameters: {max_depth: 6, eta: 0.3, n_estimators: 200}', '  build_environment:', '    builder: gitlab-ci',
+    '    python: "3.10"', '    commit_sha: 0123456789abcdef0123456789abcdef01234567', '    build_timestamp: "2025-01-01T08:00:00+01:00"',
+    '    signed_by: https://gitlab.com/acme/fraud//.gitlab-ci.yml@refs/heads/main', '    xgboost: "2.0.3"', 'performance:',
+    '  precision: 0.91', '  recall: 0.88', '  auc: 0.97', 'security:', '  vulnerability_scan: findings',
+    '  sbom_ref: registry.gitlab.com/acme/fraud@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    "  last_security_review: '2025-01-02'", 'known_limitations: [ "Trained on EU transactions only" ]', '',
+  ].join('\r\n');
+  assert.deepEqual(check(text), []);
+  const broken = text.replace('builder: gitlab-ci', 'builder: gitlab');
+  const f = check(broken);
+  assert.deepEqual(ids(f), ['card/invalid-value']);
+  assert.match(f[0].message, /did you mean `gitlab-ci`/);
+  assert.equal(applyFix(broken, f[0]).includes('builder: gitlab-ci\r\n'), true);
+});
