@@ -54,7 +54,7 @@ function allowance(len: number): number {
 const NORMALIZED = new Map<string, string>();
 
 /** The closest candidate to `word`, or undefined when none is close enough to be a likely typo. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
+export function closest(word: string, candidates: Iterable<string>, options: { strict?: boolean } = {}): string | undefined {
   const w = normalizeName(word);
   let best: string | undefined;
   let bestD = Infinity;
@@ -63,7 +63,8 @@ export function closest(word: string, candidates: Iterable<string>): string | un
     if (n === undefined) NORMALIZED.set(c, (n = normalizeName(c)));
     if (Math.abs(n.length - w.length) > 3) continue;
     if (n === w) return c;
-    const max = allowance(Math.min(w.length, n.length));
+    // strict: where unknown keys are allowed, only near-certain typos count (`model_type` is not `model_name`)
+    const max = options.strict ? Math.max(1, allowance(Math.min(w.length, n.length)) - 1) : allowance(Math.min(w.length, n.length));
     const d = editDistance(w, n, max);
     if (d <= max && d < bestD) {
       best = c;

@@ -265,7 +265,7 @@ export class SchemaValidator {
         this.validate(p.value, sub, [...path, p.keyText], p, node, depth + 1);
         continue;
       }
-      const guess = closest(p.keyText, absent);
+      const guess = closest(p.keyText, absent, { strict: schema.additionalProperties !== false });
       const where = path.length ? ` in \`${pathLabel(path)}\`` : ' at the top level';
       if (schema.additionalProperties === false) {
         const fixes = guess ? [this.ctx.replace(`Rename to '${guess}'`, p.key, guess)] : [];

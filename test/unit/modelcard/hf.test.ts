@@ -103,3 +103,53 @@ test('the same semantic rules run on HF cards (a git:// URL in any field)', () =
 test('a README whose front matter is a static-site page (title, layout) is not a model card', () => {
   assert.deepEqual(check('---\ntitle: Docs\nlayout: page\n---\n# Docs\n', 'README.md'), []);
 });
+
+test('a realistic Hub README (gated Llama fine-tune) has no findings; extra Hub keys are not typos', () => {
+  const front = `base_model: meta-llama/Llama-3.1-8B-Instruct
+base_model_relation: finetune
+library_name: peft
+license: llama3.1
+language: [en, de]
+pipeline_tag: text-generation
+tags: [llama, lora, trl]
+datasets:
+- HuggingFaceFW/fineweb
+metrics: [accuracy]
+model_type: llama
+quantized_by: acme
+inference:
+  parameters:
+    temperature: 0.7
+extra_gated_fields:
+  Company: text
+  I agree to the license: checkbox
+widget:
+- text: "Hello"
+co2_eq_emissions:
+  emissions: 120.5
+  hardware_used: 8xH100
+model-index:
+- name: acme/llama-ft
+  results:
+  - task:
+      type: text-generation
+      name: Text Generation
+    dataset:
+      type: cais/mmlu
+      name: MMLU
+      config: all
+      split: test
+      revision: 0123456789abcdef0123456789abcdef01234567
+    metrics:
+    - type: acc
+      value: 68.4
+      name: accuracy
+      verified: false
+    source:
+      name: Open LLM Leaderboard
+      url: https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboard
+`;
+  assert.deepEqual(hf(front), []);
+  assert.deepEqual(ids(hf(front.replace('revision: 0123456789abcdef0123456789abcdef01234567', 'revision: main'))), ['card/invalid-commit-sha']);
+  assert.deepEqual(ids(hf(front.replace('verified: false', 'verified: "no"'))), ['card/wrong-type']);
+});
