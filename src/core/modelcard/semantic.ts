@@ -261,16 +261,16 @@ function checkReviewAge(ctx: CardContext, hit: RoleHit, options: SemanticOptions
 }
 
 function checkScanClaim(ctx: CardContext, hit: RoleHit, build: RoleHit | undefined, buildTime: number | undefined): void {
-  if (hit.text !== 'clean' || !hit.parent) return;
+  if ((hit.text !== 'clean' && hit.text !== 'passed') || !hit.parent) return;
   const evidence = ['scanner', 'scan_date', 'scan_report', 'scanned_at', 'report'].filter((k) => ctx.doc.pair(hit.parent, k));
   if (!evidence.length) {
-    ctx.report('card/unsupported-scan-claim', hit.node, `\`${pathLabel(hit.path)}: clean\` is a bare claim: no \`scanner\`, \`scan_date\` or \`scan_report\` records what was scanned, when and by what, so nobody can check it`);
+    ctx.report('card/unsupported-scan-claim', hit.node, `\`${pathLabel(hit.path)}: ${hit.text}\` is a bare claim: no \`scanner\`, \`scan_date\` or \`scan_report\` records what was scanned, when and by what, so nobody can check it`);
     return;
   }
   const dateNode = ctx.doc.pair(hit.parent, 'scan_date')?.value;
   const d = dateNode && typeof dateNode.value === 'string' ? parseTime(dateNode.value) : undefined;
   if (d && buildTime !== undefined && d.time < (d.dateOnly ? Math.floor(buildTime / DAY) * DAY : buildTime)) {
-    ctx.report('card/unsupported-scan-claim', hit.node, `\`${pathLabel(hit.path)}: clean\` comes from a scan on ${String(dateNode!.value)}, before the build (${build!.text.trim()}): it did not scan these artifacts`, { related: [ctx.related('build timestamp', build!.node)] });
+    ctx.report('card/unsupported-scan-claim', hit.node, `\`${pathLabel(hit.path)}: ${hit.text}\` comes from a scan on ${String(dateNode!.value)}, before the build (${build!.text.trim()}): it did not scan these artifacts`, { related: [ctx.related('build timestamp', build!.node)] });
   }
 }
 

@@ -152,6 +152,7 @@ test('vulnerability_scan: clean needs evidence from a scan after the build', () 
   const bare = mutate('  scanner: "trivy 0.50.1"\n  scan_date: "2025-01-16"\n  scan_report: "ghcr.io/acme/ml-models/sentiment@sha256:' + 'c3'.repeat(32) + '"\n', '');
   assert.deepEqual(ids(check(bare)), ['card/unsupported-scan-claim']);
   assert.deepEqual(check(bare.replace('"clean"', '"findings"')), []);
+  assert.deepEqual(ids(check(bare.replace('"clean"', '"passed"'))), ['card/unsupported-scan-claim']);
   const before = check(mutate('scan_date: "2025-01-16"', 'scan_date: "2025-01-10"'));
   assert.deepEqual(ids(before), ['card/unsupported-scan-claim']);
   assert.match(before[0].message, /before the build/);
