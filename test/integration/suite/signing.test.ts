@@ -46,6 +46,13 @@ suite('signing', () => {
       const bad = await vscode.commands.executeCommand<VerificationReport>('modelInspect.signing.verify', vscode.Uri.file(model));
       assert.equal(bad.verified, false);
       assert.deepEqual(bad.signatures[0].manifest?.changed, ['config.json']);
+      // A single weight file: the streamed two-thread path (worker thread inside the extension host).
+      const weights = path.join(dir, 'w.gguf');
+      fs.writeFileSync(weights, crypto.randomBytes(3 * 1024 * 1024));
+      await signPath(weights, privateKey);
+      const file = await vscode.commands.executeCommand<VerificationReport>('modelInspect.signing.verify', vscode.Uri.file(weights));
+      assert.equal(file.verified, true, file.signatures[0]?.failures.join(' | '));
+      assert.equal(file.signatures[0].format, 'sigstore-bundle');
     } else {
       // Untrusted workspace: the key setting is ignored, so the key signature cannot be checked.
       assert.equal(ok.verified, false);
