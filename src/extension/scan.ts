@@ -142,9 +142,10 @@ async function runScan(s: Services, ui: ScanUi, targets: vscode.Uri[], title: st
   const incomplete = outcome.results.filter((r) => !r.complete).length;
   const summary = `Scanned ${outcome.results.length} model file(s): ${dangerous.length} with code that runs on load, ${incomplete} not fully scanned.`;
   s.log.info(summary);
+  // Not awaited: the command completes when the scan does, not when the user dismisses the message.
   if (dangerous.length) {
-    const pick = await vscode.window.showWarningMessage(`${summary} ${dangerous.map((r) => path.basename(r.path)).slice(0, 3).join(', ')}`, 'Show Problems');
-    if (pick) await vscode.commands.executeCommand('workbench.actions.view.problems');
+    void vscode.window.showWarningMessage(`${summary} ${dangerous.map((r) => path.basename(r.path)).slice(0, 3).join(', ')}`, 'Show Problems')
+      .then((pick) => (pick ? vscode.commands.executeCommand('workbench.actions.view.problems') : undefined));
   } else void vscode.window.showInformationMessage(summary);
 }
 

@@ -139,9 +139,9 @@ function prepend(head: Buffer, rest: ByteStream): ByteStream {
 
 // ---- pickles ----
 
-async function scanPickle(ctx: ScanContext, stream: ByteStream, u: Unit, label: ScanFormat, size?: number, pickleCount?: number): Promise<void> {
+async function scanPickle(ctx: ScanContext, stream: ByteStream, u: Unit, label: ScanFormat, size?: number, pickleCount?: number, baseOffset = 0): Promise<void> {
   const since = ctx.findings.length;
-  const r = await readPickle(stream, { limits: ctx.limits.pickle, pickleCount, signal: ctx.signal });
+  const r = await readPickle(stream, { limits: ctx.limits.pickle, pickleCount, signal: ctx.signal, baseOffset });
   ctx.stats.opcodes += r.opcodes;
   ctx.stats.pickles += r.pickles.length;
   reportPickle(ctx, r, u.member);
@@ -403,7 +403,7 @@ async function scanNpy(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<vo
   if (!h.dataOffset) return;
   if (h.hasObject) {
     ctx.add('scan/npy-object-array', 'warning', `NumPy array${where(u.member)} has dtype ${h.descr ?? 'with object fields'}: its data is a pickle that np.load(allow_pickle=True) runs; scanned below`, { member: u.member, offset: h.dataOffset });
-    await scanPickle(ctx, streamOf(src, h.dataOffset), { ...u }, 'pickle', undefined);
+    await scanPickle(ctx, streamOf(src, h.dataOffset), { ...u }, 'pickle', undefined, undefined, h.dataOffset);
     return;
   }
   if (h.shape && h.itemsize) {
@@ -415,7 +415,7 @@ async function scanNpy(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<vo
 
 async function scanHdf5(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<void> {
   // Keras H5 keeps `model_config` (JSON) as a root attribute, in the first blocks of the file.
-  const window = Math.min(src.size, 64 << 20);
+  const window = Math.min(src.size, 16 << 20);
   const bytes = await src.read(0, window);
   const configs = findH5ModelConfig(bytes);
   for (const c of configs) addProblems(ctx, checkKerasConfig(c.json, c.offset), u.member, 'scan/keras-foreign-module');
