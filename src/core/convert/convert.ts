@@ -67,6 +67,15 @@ export async function convertCheckpoint(input: string, options: ConvertOptions =
     report.metadata = Object.fromEntries(plan.metadata);
     report.dropped = plan.dropped;
     report.findings.push(...planFindings(plan, input));
+    const inputBytes = (await fs.stat(input)).size;
+    const planned = safetensorsHeader(plan).dataBytes;
+    if (planned > maxOutputBytes(inputBytes)) {
+      report.findings.push({
+        ruleId: 'convert/unsupported', severity: 'error', file: input,
+        message: `Cannot convert: the tensors would take ${planned} bytes once contiguous, ${(planned / Math.max(1, inputBytes)).toFixed(0)}× the ${inputBytes}-byte checkpoint (views that expand or repeat a small storage); refused so a small file cannot fill the disk`,
+      });
+      return report;
+    }
     const written = await writeVerified(cp, output, options);
     if (!written.ok) {
       report.findings.push({ ruleId: 'convert/verify-failed', severity: 'error', file: input, message: written.reason });
@@ -80,6 +89,15 @@ export async function convertCheckpoint(input: string, options: ConvertOptions =
   } finally {
     await cp.close();
   }
+}
+
+/**
+ * Contiguous copies of views can be larger than their storages (a slice and its base are both
+ * written), but only by a small factor in real checkpoints; an `expand` to billions of elements
+ * is a disk-filling bomb. Allow 4× the checkpoint plus 64 MiB.
+ */
+export function maxOutputBytes(inputBytes: number): number {
+  return inputBytes * 4 + 64 * 1024 * 1024;
 }
 
 function planFindings(plan: ConversionPlan, file: string): Finding[] {

@@ -15,6 +15,7 @@ interface Expected {
   torch: string;
   files: Record<string, { tensors: Record<string, { dtype: string; shape: number[]; sha256: string }>; others: Record<string, string> }>;
   refused: Record<string, string>;
+  unsupported: Record<string, string>;
 }
 const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Expected;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-convert-'));
@@ -90,6 +91,18 @@ for (const [name, global] of Object.entries(expected.refused)) {
     assert.equal(fs.existsSync(out), false);
     assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.endsWith('.partial')), []);
     assert.equal(fs.existsSync('/tmp/model-inspect-pwned'), false);
+  });
+}
+
+for (const [name, why] of Object.entries(expected.unsupported)) {
+  test(`${name}: not converted (${why}): a small checkpoint may not expand into gigabytes`, async () => {
+    const out = path.join(tmp, `${name}.safetensors`);
+    const r = await convertCheckpoint(path.join(FIXTURES, name), { output: out });
+    assert.equal(r.ok, false);
+    const f = r.findings.find((x) => x.severity === 'error')!;
+    assert.equal(f.ruleId, 'convert/unsupported');
+    assert.match(f.message, /would take 4294967308 bytes once contiguous/);
+    assert.equal(fs.existsSync(out), false);
   });
 }
 
