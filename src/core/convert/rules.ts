@@ -30,7 +30,7 @@ export const CONVERT_RULES: readonly RuleInfo[] = [
     category: 'convert',
     defaultSeverity: 'error',
     help: [
-      'The file is not a PyTorch checkpoint the converter can rebuild: not a zip (`torch.save` since 1.6) or legacy (pre-1.6) stream, a TorchScript archive (`constants.pkl`), the pre-1.0 tar format, a truncated or malformed archive, a storage missing from the archive, or a tensor kind safetensors cannot hold (sparse, quantized, complex, a dtype without a safetensors equivalent).',
+      'The file is not a PyTorch checkpoint the converter can rebuild: not a zip (`torch.save` since 1.6) or legacy (pre-1.6) stream, a TorchScript archive (`constants.pkl`), the pre-1.0 tar format, a truncated or malformed archive, a storage missing from the archive, or a tensor kind safetensors cannot hold (sparse, quantized, complex, a dtype without a safetensors equivalent), or views that would expand to more than 4× the checkpoint plus 64 MiB once written contiguously (an `expand` bomb that would fill the disk).',
       '',
       'Nothing is written. For TorchScript or quantized models, export weights from Python (`safetensors.torch.save_file(model.state_dict(), …)`).',
     ].join('\n'),
