@@ -15,12 +15,15 @@ test('unpinned-action: tags and short SHAs flagged on the ref; full SHAs, local 
 test('unpinned-action fix: SHA placeholder keeping the tag as a comment, not preferred; an existing comment is kept', async () => {
   const y = job('- uses: actions/checkout@v4');
   const [f] = await rule(y, 'workflow/unpinned-action');
-  const fix = f.fixes?.[0];
+  const fix = f.fixes?.find((x) => x.kind === 'edit');
   assert.equal(fix?.kind === 'edit' && fix.isPreferred, false);
+  const online = f.fixes?.find((x) => x.kind === 'command');
+  assert.ok(online?.kind === 'command' && online.command === 'modelInspect.workflow.resolveActionRef');
+  assert.deepEqual(online.args?.[0], { file: 'wf.yml', range: f.range, lineEnd: { line: 7, character: 33 }, hasComment: false, owner: 'actions', repo: 'checkout', ref: 'v4' });
   assert.match(applyFix(y, fix), /- uses: actions\/checkout@<full-commit-sha> # v4\n/);
   const quoted = job("- uses: 'actions/checkout@v4' # keep");
   const [g] = await rule(quoted, 'workflow/unpinned-action');
-  assert.match(applyFix(quoted, g.fixes?.[0]), /- uses: 'actions\/checkout@<full-commit-sha>' # keep\n/);
+  assert.match(applyFix(quoted, g.fixes?.find((x) => x.kind === 'edit')), /- uses: 'actions\/checkout@<full-commit-sha>' # keep\n/);
 });
 
 test('branch-ref: @main/@master are errors of their own', async () => {

@@ -1,4 +1,4 @@
-import type { Finding, Fix } from '../../findings.ts';
+import type { Finding, Fix, TextRange } from '../../findings.ts';
 import type { YamlNode } from '../../yaml/document.ts';
 import { BRANCH_REFS, isSlsaGenerator, parseUses, SHA_RE } from '../actions.ts';
 import type { CheckContext } from '../context.ts';
@@ -26,12 +26,34 @@ function refOffsets(ctx: CheckContext, uses: ScalarField): { start: number; end:
   return { start: uses.node.start + at + 1, end: uses.node.end - quote };
 }
 
-function pinFix(ctx: CheckContext, uses: ScalarField, ref: string): Fix | undefined {
+/** Arguments of the online "resolve the tag to its commit" command (see RESOLVE_REF_COMMAND). */
+export interface ResolveRefArgs {
+  file?: string;
+  /** Range of the ref after '@'. */
+  range: TextRange;
+  /** End of the line, where the `# tag` comment goes when the line has none. */
+  lineEnd: TextRange['start'];
+  hasComment: boolean;
+  owner: string;
+  repo: string;
+  ref: string;
+}
+
+/** The faces run this command (with the user's consent for network access) to resolve a tag. */
+export const RESOLVE_REF_COMMAND = 'modelInspect.workflow.resolveActionRef';
+
+function pinFixes(ctx: CheckContext, uses: ScalarField, owner: string, repo: string, ref: string): Fix[] {
   const r = refOffsets(ctx, uses);
-  if (!r) return undefined;
+  if (!r) return [];
+  const hasComment = trailingComment(ctx.doc, uses.node.end) !== undefined;
+  const eol = endOfLine(ctx.doc, uses.node.end);
   const edits = [replace(ctx.doc, r.start, r.end, '<full-commit-sha>')];
-  if (trailingComment(ctx.doc, uses.node.end) === undefined) edits.push(insert(ctx.doc, endOfLine(ctx.doc, uses.node.end), ` # ${ref}`));
-  return editFix(`Pin to a commit SHA (placeholder; keep '${ref}' as a comment)`, edits, false);
+  if (!hasComment) edits.push(insert(ctx.doc, eol, ` # ${ref}`));
+  const args: ResolveRefArgs = { file: ctx.file, range: ctx.doc.range(r), lineEnd: ctx.doc.position(eol), hasComment, owner, repo, ref };
+  return [
+    { kind: 'command', title: `Resolve '${ref}' to its commit SHA (online, api.github.com)`, command: RESOLVE_REF_COMMAND, args: [args] },
+    editFix(`Pin to a commit SHA (placeholder; keep '${ref}' as a comment)`, edits, false),
+  ];
 }
 
 export function pinning(ctx: CheckContext): Finding[] {
@@ -56,14 +78,14 @@ export function pinning(ctx: CheckContext): Finding[] {
     }
     if (SHA_RE.test(u.ref)) continue;
     const range = refOffsets(ctx, uses) ?? uses.node;
-    const fix = pinFix(ctx, uses, u.ref);
+    const fixes = pinFixes(ctx, uses, u.owner, u.repo, u.ref);
     const name = `${u.owner}/${u.repo}${u.path ? '/' + u.path : ''}`;
     if (BRANCH_REFS.has(u.ref.toLowerCase())) {
-      out.push(ctx.finding('workflow/branch-ref', range, `${name}@${u.ref} follows a branch: every run may execute different code; pin a full commit SHA`, { fixes: fix ? [fix] : [] }));
+      out.push(ctx.finding('workflow/branch-ref', range, `${name}@${u.ref} follows a branch: every run may execute different code; pin a full commit SHA`, { fixes }));
     } else if (/^[0-9a-f]{7,39}$/i.test(u.ref)) {
-      out.push(ctx.finding('workflow/unpinned-action', range, `${name}@${u.ref} is an abbreviated SHA; only a full 40-character SHA is immutable`, { fixes: fix ? [fix] : [] }));
+      out.push(ctx.finding('workflow/unpinned-action', range, `${name}@${u.ref} is an abbreviated SHA; only a full 40-character SHA is immutable`, { fixes }));
     } else {
-      out.push(ctx.finding('workflow/unpinned-action', range, `${name}@${u.ref} is not pinned to a full commit SHA; the tag can be moved`, { fixes: fix ? [fix] : [] }));
+      out.push(ctx.finding('workflow/unpinned-action', range, `${name}@${u.ref} is not pinned to a full commit SHA; the tag can be moved`, { fixes }));
     }
   }
   // job containers and service containers
