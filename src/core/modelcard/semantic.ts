@@ -7,7 +7,6 @@ import { classifyRevision, parseSourceRef } from './gitref.ts';
 import { checkLanguageCode } from './iso639.ts';
 import { checkSpdxExpression } from './license.ts';
 import { parseOciRef } from './ociref.ts';
-import type { SchemaNode } from './schema.ts';
 import { closest } from './suggest.ts';
 
 export interface SemanticOptions {
@@ -393,4 +392,3 @@ function scanScalar(ctx: CardContext, node: YamlNode, text: string, path: (strin
   }
 }
 
-export type { SchemaNode };
