@@ -133,7 +133,7 @@ export const CARD_RULES: readonly RuleInfo[] = [
     title: 'Name and version disagree',
     category: 'card',
     defaultSeverity: 'warning',
-    help: 'The model name embeds a version (`sentiment-classifier-v2.1.0`) that differs from `version`. One of them was not updated for this release, so the card may describe a different model than the one it ships with. Make them agree, or drop the version from the name.',
+    help: 'The model name embeds a version (`sentiment-classifier-v2.1.0`), or an SBOM or image reference is tagged with one (`…:v2.0.0.sbom`), that differs from `version`. One of them was not updated for this release, so the card may describe a different model than the one it ships with. Make them agree, or drop the version from the name.',
   },
   {
     id: 'card/invalid-license',

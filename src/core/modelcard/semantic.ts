@@ -76,6 +76,7 @@ export function checkSemantics(ctx: CardContext, options: SemanticOptions): Sema
   for (const hit of byRole('review-date')) checkReviewAge(ctx, hit, options, build, buildTime?.time);
   for (const hit of byRole('scan-status')) checkScanClaim(ctx, hit, build, buildTime?.time);
   checkNameVersion(ctx, byRole('model-name')[0], byRole('model-version')[0]);
+  for (const ref of byRole('oci-ref')) checkTagVersion(ctx, ref, byRole('model-version')[0]);
 
   scanValues(ctx, covered, result, options.now);
   return result;
@@ -294,6 +295,19 @@ function checkNameVersion(ctx: CardContext, name: RoleHit | undefined, version: 
   const agree = a.every((part, i) => Number(part) === Number(b[i]) || part === b[i]);
   if (agree) return;
   ctx.report('card/name-version-mismatch', name.node, `\`${pathLabel(name.path)}\` says version ${inName} but \`${pathLabel(version.path)}\` is ${version.text.trim()}`, { related: [ctx.related('version', version.node)] });
+}
+
+/** `ghcr.io/acme/model:v2.0.0.sbom` next to `version: 2.1.0`: the reference is to another release. */
+function checkTagVersion(ctx: CardContext, ref: RoleHit, version: RoleHit | undefined): void {
+  if (!version) return;
+  const tag = parseOciRef(ref.text)?.tag;
+  const m = tag ? /(?:^|[^\d.])v?(\d+\.\d+(?:\.\d+)?)(?![\d])/.exec(tag) : null;
+  const v = version.text.trim().replace(/^v/i, '');
+  if (!m || !v) return;
+  const a = m[1].split('.');
+  const b = v.split(/[.+-]/);
+  if (a.every((part, i) => Number(part) === Number(b[i]))) return;
+  ctx.report('card/name-version-mismatch', ref.node, `\`${pathLabel(ref.path)}\` is tagged ${m[1]} but \`${pathLabel(version.path)}\` is ${version.text.trim()}: it may describe another release`, { related: [ctx.related('version', version.node)] });
 }
 
 // ---- values anywhere in the card ----

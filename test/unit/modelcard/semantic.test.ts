@@ -187,3 +187,11 @@ test('an SBOM given as a URL needs a digest beside it (info)', () => {
   assert.equal(url[0].severity, 'info');
   assert.deepEqual(check(mutate(ref, 'https://sbom.acme.com/sentiment/2.1.0.spdx.json').replace('  last_security_review', `  sbom_digest: "sha256:${HEX64}"\n  last_security_review`)), []);
 });
+
+test('an SBOM or image tag that names another release than `version`', () => {
+  const ref = `ghcr.io/acme/ml-models/sentiment@sha256:${'d4'.repeat(32)}`;
+  assert.deepEqual(ids(check(mutate(ref, 'ghcr.io/acme/ml-models/sentiment:v2.0.0.sbom'))), ['card/name-version-mismatch', 'card/unpinned-reference']);
+  assert.deepEqual(ids(check(mutate(ref, 'ghcr.io/acme/ml-models/sentiment:v2.1.0.sbom'))), ['card/unpinned-reference']);
+  assert.deepEqual(check(mutate(ref, `ghcr.io/acme/ml-models/sentiment:2.1.0@sha256:${HEX64}`)), []);
+  assert.deepEqual(ids(check(mutate(ref, `ghcr.io/acme/ml-models/sentiment:1.9@sha256:${HEX64}`))), ['card/name-version-mismatch']);
+});
