@@ -213,6 +213,13 @@ export const WORKFLOW_RULES: readonly RuleInfo[] = [
     help: '`trust_remote_code=True` makes Hugging Face `transformers` download and execute Python files from the model repository. Whoever can push to that repository runs code in this job. Pin the model to a commit (`revision="<sha>"`) and review the code, or use a model that needs no custom code.',
   },
   {
+    id: 'workflow/unpinned-model',
+    title: 'Model downloaded from the Hub without a pinned revision',
+    category: 'workflow',
+    defaultSeverity: 'warning',
+    help: '`from_pretrained("org/model")`, `hf_hub_download`, `snapshot_download` and `huggingface-cli download` without `revision=` fetch whatever the repository\'s default branch holds when the job runs. Anyone who can push to that repository (or hijack it) changes what this workflow evaluates, converts, signs or promotes, and the provenance names no fixed input.\n\nPin the commit: `from_pretrained("org/model", revision="<40-hex commit>")`, `huggingface-cli download org/model --revision <commit>` (the commit is on the model page under "Files and versions", or `HfApi().model_info("org/model").sha`).',
+  },
+  {
     id: 'workflow/scan-cannot-fail',
     title: 'Vulnerability scan that cannot fail the job',
     category: 'workflow',

@@ -73,3 +73,24 @@ test('scan-cannot-fail: SARIF uploaded to code scanning is the gate; explicit ba
     sarif_file: t.sarif`);
   assert.deepEqual(await rule(y, 'workflow/scan-cannot-fail'), []);
 });
+
+test('unpinned-model: Hub downloads without a commit revision; commits, variables and local paths pass', async () => {
+  const sha = 'a'.repeat(40);
+  const y = job(`- run: |
+    huggingface-cli download acme/sentiment --local-dir m
+    hf download acme/sentiment --revision main
+    huggingface-cli download acme/sentiment --revision ${sha}
+    python - <<'PY'
+    from transformers import AutoModel
+    a = AutoModel.from_pretrained("acme/sentiment")
+    b = AutoModel.from_pretrained("acme/sentiment", revision="v1.0")
+    c = AutoModel.from_pretrained("acme/sentiment", revision="${sha}")
+    d = AutoModel.from_pretrained("./local-dir")
+    e = hf_hub_download(repo_id="acme/sentiment", filename="model.safetensors")
+    f = AutoModel.from_pretrained(MODEL, revision=REV)
+    PY`);
+  const f = await rule(y, 'workflow/unpinned-model');
+  assert.deepEqual(f.map((x) => covered(y, x).split('(')[0].split(' --')[0]), [
+    'huggingface-cli download acme/sentiment', 'hf download acme/sentiment', 'AutoModel.from_pretrained'.slice(10), 'AutoModel.from_pretrained'.slice(10), 'hf_hub_download',
+  ]);
+});

@@ -198,7 +198,7 @@ function persistCredentials(ctx: CheckContext): Finding[] {
           if (path.split(/\n/).map((l) => l.trim()).some((l) => l === '.' || l === './' || l === '*' || l.includes('github.workspace') || /(^|\/)\.git(\/|$)/.test(l))) { reason = `step ${stepLabel(s)} uploads the workspace, .git/config included`; break; }
         }
         if (pipedInstallers(ctx, s).length) { reason = `step ${stepLabel(s)} runs a downloaded script`; break; }
-        if (text && unsafeLoads(text).length) { reason = `step ${stepLabel(s)} loads a pickle-based model, which can run arbitrary code`; break; }
+        if (text && unsafeLoads(text).some((u) => u.rule !== 'workflow/unpinned-model')) { reason = `step ${stepLabel(s)} loads a model in a way that can run arbitrary code`; break; }
         if (prTriggered && runsRepositoryCode(ctx, s)) { reason = `step ${stepLabel(s)} runs code from the pull request`; break; }
       }
       if (!reason) continue;

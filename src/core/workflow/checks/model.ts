@@ -7,7 +7,7 @@ import type { Job, Step } from '../model.ts';
 import { flagValue, hasFlag, type Command } from '../shell.ts';
 
 export interface UnsafeLoad {
-  rule: 'workflow/unsafe-deserialization' | 'workflow/trust-remote-code';
+  rule: 'workflow/unsafe-deserialization' | 'workflow/trust-remote-code' | 'workflow/unpinned-model';
   /** Index range in the script text. */
   start: number;
   end: number;
@@ -69,9 +69,36 @@ export function unsafeLoads(text: string): UnsafeLoad[] {
     const call = callArgs(text, m.index + m[0].length - 1);
     if (call && /safe_mode\s*=\s*False/.test(call.args)) out.push({ rule: 'workflow/unsafe-deserialization', start: m.index, end: call.close + 1, message: 'load_model(safe_mode=False) lets a Keras file run Lambda-layer code' });
   }
+  // Hub downloads by repository id without a commit: from_pretrained, hf_hub_download, snapshot_download
+  const hub = /\b(from_pretrained|hf_hub_download|snapshot_download|load_dataset)\s*\(/g;
+  for (let m = hub.exec(text); m; m = hub.exec(text)) {
+    const call = callArgs(text, m.index + m[0].length - 1);
+    if (!call || m[1] === 'load_dataset') continue;
+    const repo = /^\s*(?:repo_id\s*=\s*)?(["'])([A-Za-z0-9][\w.-]*\/[\w.-]+)\1/.exec(call.args)?.[2] ?? /repo_id\s*=\s*(["'])([A-Za-z0-9][\w.-]*\/[\w.-]+)\1/.exec(call.args)?.[2];
+    if (!repo) continue;
+    const rev = /revision\s*=\s*(["'])([^"']*)\1/.exec(call.args)?.[2];
+    if (rev && /^[0-9a-f]{40}$/.test(rev)) continue;
+    if (/revision\s*=\s*[A-Za-z_]/.test(call.args)) continue; // a variable: cannot tell
+    out.push({ rule: 'workflow/unpinned-model', start: m.index, end: call.close + 1, message: `${m[1]}("${repo}") ${rev ? `uses revision "${rev}", a branch or tag,` : 'has no revision='} so it loads whatever the repository holds when the job runs; pin a 40-hex commit` });
+  }
   const trc = /\btrust_remote_code\s*=\s*True\b|--trust[-_]remote[-_]code\b/g;
   for (let m = trc.exec(text); m; m = trc.exec(text)) {
     out.push({ rule: 'workflow/trust-remote-code', start: m.index, end: m.index + m[0].length, message: `${m[0]} downloads and runs Python code from the model repository` });
+  }
+  return out;
+}
+
+/** `huggingface-cli download REPO` / `hf download REPO` without `--revision <commit>`. */
+function cliDownloads(ctx: CheckContext, step: Step): Finding[] {
+  const out: Finding[] = [];
+  for (const cmd of ctx.commands(step)) {
+    if (cmd.name !== 'huggingface-cli' && cmd.name !== 'hf') continue;
+    const pos = positionals(cmd.args, new Set(['--quiet', '--resume-download', '--force-download', '--local-dir-use-symlinks']));
+    if (pos[0]?.text !== 'download' || !pos[1] || !/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(pos[1].text)) continue;
+    const rev = flagValue(cmd.args, ['--revision'])?.text;
+    if (rev && (/^[0-9a-f]{40}$/.test(rev) || rev.includes('$'))) continue;
+    out.push(ctx.finding('workflow/unpinned-model', span(ctx, step, { start: cmd.program!.start, end: pos[1].end }),
+      `${cmd.name} download ${pos[1].text} ${rev ? `uses --revision ${rev}, a branch or tag` : 'has no --revision'}; pin a 40-hex commit`));
   }
   return out;
 }
@@ -80,6 +107,7 @@ function deserialization(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
   for (const job of ctx.wf.jobs) for (const step of job.steps) {
     if (!step.run) continue;
+    out.push(...cliDownloads(ctx, step));
     for (const u of unsafeLoads(step.run.script.text)) {
       const fixes: Fix[] = [];
       if (u.edit) {
