@@ -17,7 +17,14 @@ export interface CardFileOptions extends CardCheckOptions, FileDigestOptions {
 }
 
 /** Read and check one model card file, including its local files' digests; I/O and encoding problems become findings. */
-export async function checkModelCardFile(file: string, options: CardFileOptions | Date = {}): Promise<{ findings: Finding[]; isCard: boolean }> {
+export interface CardFileResult {
+  findings: Finding[];
+  isCard: boolean;
+  /** Local files whose digest was compared with the card's. */
+  digestsChecked?: number;
+}
+
+export async function checkModelCardFile(file: string, options: CardFileOptions | Date = {}): Promise<CardFileResult> {
   const opts: CardFileOptions = options instanceof Date ? { now: options } : options;
   let bytes: Buffer;
   try {
@@ -40,10 +47,13 @@ export async function checkModelCardFile(file: string, options: CardFileOptions 
   findings.push(...analysis.findings);
   if (opts.verifyLocalDigests !== false && analysis.doc && (analysis.claims.length || analysis.paths.length)) {
     const cache = opts.cache ?? new FileDigestCache();
-    await cache.refresh(filesToCheck(file, analysis, opts.root), opts);
+    const files = filesToCheck(file, analysis, opts.root);
+    await cache.refresh(files, opts);
     findings.push(...localFileFindings(analysis.doc, file, analysis, (p) => cache.peek(p), opts.root));
+    const hashed = files.filter((f) => { const st = f.hash ? cache.peek(f.abs) : undefined; return st?.kind === 'file' && st.sha256; }).length;
+    return { findings, isCard: true, digestsChecked: hashed };
   }
-  return { findings, isCard: true };
+  return { findings, isCard: true, digestsChecked: 0 };
 }
 
 export const modelCardInspector: Inspector = {
@@ -56,7 +66,7 @@ export const modelCardInspector: Inspector = {
     for (const f of ctx.files) {
       if (!modelCardKind(f.path)) continue;
       ctx.signal?.throwIfAborted();
-      const { findings, isCard } = await checkModelCardFile(f.path, {
+      const { findings, isCard, digestsChecked } = await checkModelCardFile(f.path, {
         now: ctx.now,
         reviewMaxAgeDays: typeof maxAge === 'number' ? maxAge : undefined,
         root: ctx.root,
@@ -65,7 +75,9 @@ export const modelCardInspector: Inspector = {
       });
       if (!isCard) continue;
       result.findings.push(...findings);
-      result.files.push({ path: f.path, kind: modelCardKind(f.path) === 'hf-readme' ? 'model card (Hugging Face README)' : 'model card' });
+      const n = findings.length;
+      const summary = `${n === 0 ? 'valid' : `${n} finding${n === 1 ? '' : 's'}`}${digestsChecked ? `, ${digestsChecked} local file digest${digestsChecked === 1 ? '' : 's'} checked` : ''}`;
+      result.files.push({ path: f.path, kind: modelCardKind(f.path) === 'hf-readme' ? 'model card (Hugging Face README)' : 'model card', summary });
     }
     return result;
   },
