@@ -26,7 +26,11 @@ export class ModelTreeProvider extends Disposable implements vscode.TreeDataProv
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    if (!node) return (await this.store.models()).map((entry) => ({ kind: 'model', entry }));
+    if (!node) {
+      const models = await this.store.models();
+      for (const m of models) this.store.ensure(m.root);
+      return models.map((entry) => ({ kind: 'model', entry }));
+    }
     if (node.kind === 'model') return (node.entry.report?.verdict.checks ?? []).map((check) => ({ kind: 'check', entry: node.entry, check }));
     return [];
   }
@@ -85,6 +89,7 @@ export class ModelStatusBar extends Disposable {
     await this.store.models();
     const entry = this.store.modelFor(uri.fsPath);
     if (!entry) { this.item.hide(); return; }
+    this.store.ensure(entry.root);
     const badge = verdictBadge(entry);
     this.item.text = `${badge.codicon} ${entry.name}: ${badge.text}`;
     this.item.tooltip = `Promotion gate for ${entry.root}: ${badge.text}. Click to open the model report.`;

@@ -19,8 +19,8 @@ export interface ModelEntry {
 /**
  * The models of the workspace and their last verdicts, shared by the tree view, the status bar
  * and the report panels (a panel's fresh report updates the tree at once). Verdicts are computed
- * one model at a time in the background, never running external tools, and recomputed when a
- * model's files change.
+ * on demand (`ensure`), one model at a time in the background, never running external tools, and
+ * recomputed when the files of a model that has one change.
  */
 export class ModelStore extends Disposable {
   private readonly entries = new Map<string, ModelEntry>();
@@ -93,11 +93,17 @@ export class ModelStore extends Disposable {
     }
     for (const root of [...this.entries.keys()]) if (!roots.has(root)) this.entries.delete(root);
     this.discovered = true;
-    for (const root of roots) this.enqueue(root);
+    // Verdicts that were shown before are recomputed; others wait until something shows them.
+    for (const root of roots) if (this.entries.get(root)?.report) this.enqueue(root);
   }
 
-  refresh(root: string): void {
-    this.enqueue(root);
+  /**
+   * Compute the model's verdict if it has none yet. Called by what shows it (the visible tree,
+   * the status bar): hashing and scanning large weights only happen for models someone looks at.
+   */
+  ensure(root: string): void {
+    const e = this.entries.get(root);
+    if (e && !e.report && !e.pending && !e.error) this.enqueue(root);
   }
 
   private enqueue(root: string): void {
@@ -136,6 +142,7 @@ export class ModelStore extends Disposable {
   private fileChanged(file: string): void {
     if (/[\\/](\.git|node_modules)[\\/]/.test(file)) return;
     const entry = this.modelFor(file);
+    if (entry && !entry.report && !entry.pending) return; // never shown: nothing to refresh
     if (!entry) {
       // A new weight file or model card may be a new model.
       if (/\.(safetensors|gguf|onnx|pt|pth|ckpt|pkl|pickle|joblib|h5|keras|npy|npz|bin)$|model[-_]?card\.ya?ml$/i.test(file)) this.rediscover();

@@ -103,6 +103,7 @@ export class ReportPanel extends Disposable {
       });
       if (this.run !== ac) return undefined;
       this.store.publish(this.root, report);
+      this.panel.title = `Model Report: ${report.evidence.name}`;
       this.setState({ status: 'ready', target: { root: this.root, name: report.evidence.name }, report, actions: panelActions(this.svc.context) });
       return report;
     } catch (e) {

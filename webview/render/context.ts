@@ -16,7 +16,8 @@ export interface RenderContext {
 export function rel(ctx: RenderContext, file: string | undefined): string {
   if (!file) return '';
   const root = ctx.root.endsWith('/') || ctx.root.endsWith('\\') ? ctx.root : ctx.root + (ctx.root.includes('\\') && !ctx.root.includes('/') ? '\\' : '/');
-  return file.startsWith(root) ? file.slice(root.length) : file === ctx.root ? '.' : file;
+  if (file === ctx.root) return `${ctx.root.split(/[\\/]/).filter(Boolean).pop() ?? ctx.root}/`;
+  return file.startsWith(root) ? file.slice(root.length) : file;
 }
 
 /** "file:12:3", "file@1024", "file!member@64": where a finding is, as a button that opens it. */
