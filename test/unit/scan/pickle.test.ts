@@ -263,3 +263,28 @@ describe('bypass classes (SCANNER-NOTES §5)', () => {
     assert.equal(s.complete, false);
   });
 });
+
+describe('joblib inline arrays', () => {
+  test('a huge list before a NumpyArrayWrapper does not starve its state: the payload after the array bytes is found', async () => {
+    const p = new P().proto(4).op(']').mark();
+    for (let i = 0; i < 200_000; i++) p.int(i & 0xff);
+    p.op('e').pop();
+    p.global('joblib.numpy_pickle', 'NumpyArrayWrapper').emptyTuple().raw([0x81]).op('}').mark()
+      .sbu('subclass').global('numpy', 'ndarray')
+      .sbu('shape').int(3).tuple1()
+      .sbu('order').sbu('C')
+      .sbu('dtype').global('numpy', 'dtype').mark().sbu('f8').raw([0x89, 0x88]).tuple().reduce()
+      .mark().int(3).sbu('<').none().none().none().raw('J').raw([0xff, 0xff, 0xff, 0xff]).raw('J').raw([0xff, 0xff, 0xff, 0xff]).int(0).tuple().build()
+      .sbu('allow_mmap').raw([0x89])
+      .sbu('numpy_array_alignment_bytes').int(16)
+      .op('u').build()
+      // joblib: one padding-length byte, 0xFF padding, then 3 × 8 bytes of float64 data (here: opcode-like bytes).
+      .raw([2, 0xff, 0xff]).raw(Buffer.from('cos\nsystem\n(Vx\ntR.'.padEnd(24, '.')))
+      .pop().global('posix', 'system').mark().unicode('id').tuple().reduce().stop();
+    const s = await scan(p.bytes(), 'model.joblib');
+    assert.equal(s.format, 'joblib');
+    const hits = s.findings.filter((f) => f.severity === 'error');
+    assert.equal(hits.length, 1, JSON.stringify(s.findings.map((f) => f.message)));
+    assert.match(hits[0].message, /posix\.system/, 'the array bytes (which look like os.system) were skipped, the real payload found');
+  });
+});

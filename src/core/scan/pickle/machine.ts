@@ -37,7 +37,7 @@ export const DEFAULT_PICKLE_LIMITS: PickleLimits = {
   maxStack: 1_000_000,
   maxMarks: 100_000,
   maxMemo: 1_000_000,
-  maxValueItems: 250_000,
+  maxValueItems: 100_000,
   maxKeptPayload: 1 << 20,
   maxKeptTotal: 64 << 20,
   maxLine: 1 << 16,
@@ -182,6 +182,7 @@ class Machine {
   persistentIds = 0;
   limitReached = false;
   private itemBudget: number;
+  private smallBudget: number;
   private keptBudget: number;
   private deadline: number;
   private stack: PValue[] = [];
@@ -199,6 +200,7 @@ class Machine {
     this.L = { ...DEFAULT_PICKLE_LIMITS, ...opts.limits };
     this.base = opts.baseOffset ?? 0;
     this.itemBudget = this.L.maxValueItems;
+    this.smallBudget = this.L.maxValueItems * 4;
     this.keptBudget = this.L.maxKeptTotal;
     this.deadline = this.L.timeBudgetMs > 0 ? Date.now() + this.L.timeBudgetMs : Infinity;
   }
@@ -349,8 +351,16 @@ class Machine {
     return this.stack[this.stack.length - 1];
   }
 
+  /**
+   * Adds items to a container of the value model within the budget. Small containers (argument
+   * tuples, joblib/dtype state dicts) draw on a separate, larger budget, so one huge list cannot
+   * starve the structures the scan and the converter need later in the file.
+   */
   private keep<T>(target: T[], items: readonly T[], owner: { truncated?: boolean }): void {
-    if (items.length <= this.itemBudget) {
+    if (items.length <= 16 && this.smallBudget >= items.length) {
+      for (const it of items) target.push(it);
+      this.smallBudget -= items.length;
+    } else if (items.length <= this.itemBudget) {
       for (const it of items) target.push(it);
       this.itemBudget -= items.length;
     } else owner.truncated = true;

@@ -135,6 +135,9 @@ export const ALLOW: ReadonlySet<string> = new Set([
   'numpy.core.multiarray._reconstruct', 'numpy._core.multiarray._reconstruct', 'numpy.ndarray', 'numpy.dtype',
   'numpy.core.multiarray.scalar', 'numpy._core.multiarray.scalar', 'numpy.core.numeric._frombuffer',
   'numpy._core.numeric._frombuffer', 'numpy.ma.core._mareconstruct', 'numpy.ma.core.MaskedArray',
+  // NumPy random state objects (scikit-learn estimators keep them): constructors only.
+  'numpy.random._pickle.__randomstate_ctor', 'numpy.random._pickle.__generator_ctor', 'numpy.random._pickle.__bit_generator_ctor',
+  'numpy.random.mtrand.RandomState', 'numpy.random._mt19937.MT19937', 'numpy.random._pcg64.PCG64',
   'joblib.numpy_pickle.NumpyArrayWrapper', 'sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper',
   'joblib.numpy_pickle_compat.NDArrayWrapper', 'joblib.numpy_pickle_compat.ZNDArrayWrapper',
   // TorchScript archives: list/type helpers of the TorchScript unpickler.
