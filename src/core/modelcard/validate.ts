@@ -157,7 +157,7 @@ export class SchemaValidator {
     }
     const fixes: Fix[] = [];
     let hint = '';
-    if (actual === 'string' && node.kind === 'scalar' && typeof node.value === 'string') {
+    if (actual === 'string' && node.kind === 'scalar' && typeof node.value === 'string' && node.style !== 'plain') {
       const s = node.value.trim();
       if ((types.includes('number') || types.includes('integer')) && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) && (!types.includes('integer') || types.includes('number') || Number.isInteger(Number(s)))) {
         hint = ` (it is written in quotes; write ${s} without them)`;
