@@ -157,9 +157,9 @@ export class SchemaValidator {
     }
     const fixes: Fix[] = [];
     let hint = '';
-    if (actual === 'string' && node.kind === 'scalar' && typeof node.value === 'string' && node.style !== 'plain') {
+    if (actual === 'string' && node.kind === 'scalar' && typeof node.value === 'string') {
       const s = node.value.trim();
-      if ((types.includes('number') || types.includes('integer')) && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) && (!types.includes('integer') || types.includes('number') || Number.isInteger(Number(s)))) {
+      if (node.style !== 'plain' && (types.includes('number') || types.includes('integer')) && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) && (!types.includes('integer') || types.includes('number') || Number.isInteger(Number(s)))) {
         hint = ` (it is written in quotes; write ${s} without them)`;
         fixes.push(this.ctx.replace(`Write the number ${s}`, node, s));
       } else if (types.includes('boolean') && /^(true|false|yes|no|on|off)$/i.test(s)) {

@@ -153,3 +153,10 @@ model-index:
   assert.deepEqual(ids(hf(front.replace('revision: 0123456789abcdef0123456789abcdef01234567', 'revision: main'))), ['card/invalid-commit-sha']);
   assert.deepEqual(ids(hf(front.replace('verified: false', 'verified: "no"'))), ['card/wrong-type']);
 });
+
+test('a YAML 1.1 boolean word where a boolean is expected gets a certain fix to true/false', () => {
+  const text = README(GOOD.replace('      value: 0.94\n', '      value: 0.94\n      verified: yes\n'));
+  const f = check(text, 'README.md');
+  assert.deepEqual(ids(f), ['card/wrong-type']);
+  assert.match(applyFix(text, f[0]), /verified: true\n/);
+});
