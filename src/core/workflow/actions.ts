@@ -15,17 +15,17 @@ export function parseUses(uses: string): UsesRef {
   const [owner, repo, ...rest] = u.slice(0, at).split('/');
   if (!owner || !repo) return { kind: 'invalid' };
   const path = rest.join('/');
-  return { kind: 'remote', owner, repo, path, ref: u.slice(at + 1), refStart: uses.indexOf(u) + at + 1, reusable: isWorkflowPath(path) };
+  return { kind: 'remote', owner, repo, path, ref: u.slice(at + 1), refStart: uses.indexOf(u) + at + 1, reusable: isReusableWorkflowPath(path) };
 }
 
-export function isWorkflowPath(path: string): boolean {
+export function isReusableWorkflowPath(path: string): boolean {
   return /^\.github\/workflows\/[^/]+\.ya?ml$/i.test(path);
 }
 
 /** A reusable workflow reference, local or remote (`./.github/workflows/x.yml`). */
 export function isReusableWorkflow(uses: string): boolean {
   const r = parseUses(uses);
-  if (r.kind === 'local') return isWorkflowPath(r.path.replace(/^\.\//, ''));
+  if (r.kind === 'local') return isReusableWorkflowPath(r.path.replace(/^\.\//, ''));
   return r.kind === 'remote' && r.reusable;
 }
 

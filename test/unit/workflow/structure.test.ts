@@ -38,6 +38,8 @@ test('output-not-written: run steps that never write the output; not when the sc
   assert.equal((await rule(bad, 'workflow/output-not-written')).length, 1);
   const other = job(`- id: push\n  run: echo "sha=1" >> "$GITHUB_OUTPUT"\n- run: echo \${{ steps.push.outputs.digest }}`);
   assert.equal((await rule(other, 'workflow/output-not-written')).length, 1, 'writes another name');
+  const legacy = job(`- id: push\n  run: echo "::set-output name=sha::1"\n- run: echo \${{ steps.push.outputs.digest }} \${{ steps.push.outputs.sha }}`);
+  assert.deepEqual((await rule(legacy, 'workflow/output-not-written')).map((x) => covered(legacy, x)), ['steps.push.outputs.digest']);
   for (const script of ['echo "digest=1" >> "$GITHUB_OUTPUT"', './push.sh', 'python build.py', '{ echo a=1; } >> "$GITHUB_OUTPUT"', 'echo "$K=$V" >> $GITHUB_OUTPUT', 'echo "digest<<EOF" >> $GITHUB_OUTPUT']) {
     const y = job(`- id: push\n  run: ${JSON.stringify(script)}\n- run: echo \${{ steps.push.outputs.digest }}`);
     assert.deepEqual(await rule(y, 'workflow/output-not-written'), [], script);

@@ -126,7 +126,8 @@ function jobRefs(ctx: CheckContext, job: Job): RefSite[] {
 function neverWritesOutput(ctx: CheckContext, step: Step, name: string): boolean {
   const text = step.run!.script.text;
   const lower = name.toLowerCase();
-  if (/::set-output/.test(text)) return text.toLowerCase().includes(lower) ? false : !/\$/.test(text.split('\n').filter((l) => l.includes('::set-output')).join('\n').replace(/\$\{\{[^}]*\}\}/g, ''));
+  // the deprecated workflow command: echo "::set-output name=digest::$value"
+  if (text.includes('::set-output')) return !text.toLowerCase().includes(`name=${lower}`) && !/::set-output name=\$/.test(text);
   const writes = text.split('\n').filter((l) => l.includes('GITHUB_OUTPUT'));
   if (writes.length) {
     const names = new Set<string>();
