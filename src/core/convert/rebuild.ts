@@ -272,7 +272,7 @@ class Planner {
     }
     let numel = int(pid[4], 'storage size');
     if (!dtype && clsName && UNTYPED_STORAGE.has(clsName)) {
-      const d = isTagged(v3dtype ?? null) && (v3dtype as { k: string }).k === 'global' ? torchDType((v3dtype as { module: string }).module, (v3dtype as { name: string }).name) : undefined;
+      const d = v3dtype !== undefined && isTagged(v3dtype) && v3dtype.k === 'global' ? torchDType(v3dtype.module, v3dtype.name) : undefined;
       if (!d) return unsupported(`an untyped storage without a dtype PyTorch would give it (${describe(v3dtype ?? null)})`, v.offset);
       dtype = d;
       if (numel % d.size !== 0) unsupported(`untyped storage of ${numel} bytes is not a whole number of ${d.torch} elements`, v.offset);
