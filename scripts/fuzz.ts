@@ -121,7 +121,14 @@ async function check(p: Parser, input: Buffer, failures: FuzzReport['failures'],
   } catch (e) {
     why = `threw: ${(e as Error)?.stack ?? String(e)}`;
   }
-  const ms = performance.now() - t;
+  let ms = performance.now() - t;
+  if (!why && ms > CASE_MS) {
+    // A slow case is timed once more: a GC pause or a busy machine should not count, an input
+    // that is really slow is slow twice.
+    const t2 = performance.now();
+    try { await p.run(input); } catch { /* reported by the first run if it threw */ }
+    ms = Math.min(ms, performance.now() - t2);
+  }
   stats.slowest = Math.max(stats.slowest, ms);
   if (!why && ms > CASE_MS) why = `took ${ms.toFixed(0)} ms (limit ${CASE_MS} ms)`;
   if (why) {
