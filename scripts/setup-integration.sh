@@ -13,9 +13,15 @@ command -v chromium >/dev/null 2>&1 || need_apt=1
 command -v rg >/dev/null 2>&1 || need_apt=1
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt=1
 if [ "$need_apt" = 1 ]; then
-  if [ "$(id -u)" != 0 ]; then echo "setup-integration: need root for apt-get (chromium libkrb5-dev ripgrep)" >&2; exit 1; fi
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium libkrb5-dev ripgrep python3 make g++ pkg-config
+  as_root=()
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then as_root=(sudo); else
+      echo "setup-integration: apt-get needs root (chromium libkrb5-dev ripgrep python3 make g++ pkg-config)" >&2; exit 1
+    fi
+  fi
+  echo "setup-integration: installing chromium libkrb5-dev ripgrep … with apt-get (about 90 s)"
+  "${as_root[@]}" apt-get update -q
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium libkrb5-dev ripgrep python3 make g++ pkg-config
 fi
 
 # @vscode/ripgrep's postinstall downloads rg from GitHub, which is unreachable here. It first looks in
