@@ -21,8 +21,8 @@ export interface GateEngines {
   verify?(target: ModelTarget, policy: GatePolicy, ctx: EngineContext): Promise<SignatureEvidence>;
   /** Scan the weight files for code (pickle imports and calls, format problems). */
   scan?(target: ModelTarget, ctx: EngineContext): Promise<ScanEvidence>;
-  /** Validate the model card file: its findings. */
-  checkCard?(file: string, ctx: EngineContext): Promise<Finding[]>;
+  /** Validate the model card file (local paths it names stay inside the model folder): its findings. */
+  checkCard?(file: string, target: ModelTarget, ctx: EngineContext): Promise<Finding[]>;
 }
 
 export interface EngineContext {
@@ -101,7 +101,7 @@ async function cardEvidence(target: ModelTarget, ctx: EngineContext, engines: Ga
   const facts = await readCardFacts(target.cardFile);
   let findings: Finding[] = [];
   try {
-    findings = engines.checkCard ? await engines.checkCard(target.cardFile, ctx) : [];
+    findings = engines.checkCard ? await engines.checkCard(target.cardFile, target, ctx) : [];
   } catch (e) {
     if (ctx.signal?.aborted) throw e;
     incomplete.push({ ruleId: 'gate/incomplete', severity: 'error', message: `model card check failed: ${(e as Error).message}`, file: target.cardFile });

@@ -14,8 +14,8 @@ import type { ModelTarget } from './target.ts';
  * the gate, the CLI and the panel take `GateEngines`.
  */
 export const DEFAULT_ENGINES: GateEngines = {
-  async checkCard(file, ctx) {
-    return (await checkModelCardFile(file, ctx.now)).findings;
+  async checkCard(file, target, ctx) {
+    return (await checkModelCardFile(file, { now: ctx.now, root: target.root })).findings;
   },
   verify: verifyModelSignatures,
   scan: scanModel,
