@@ -269,8 +269,10 @@ export class SchemaValidator {
       const where = path.length ? ` in \`${pathLabel(path)}\`` : ' at the top level';
       if (schema.additionalProperties === false) {
         const fixes = guess ? [this.ctx.replace(`Rename to '${guess}'`, p.key, guess)] : [];
+        const home = guess ? undefined : this.homeOf(p.keyText, schema, path, pairs.slice(0, pairs.indexOf(p)).map((x) => x.keyText));
         const expected = known.length <= 8 ? ` Known keys: ${known.map((k) => `\`${k}\``).join(', ')}.` : '';
-        this.ctx.report('card/unknown-key', p.key, `unknown key \`${p.keyText}\`${where}${guess ? `; did you mean \`${guess}\`?` : '.'}${guess ? '' : expected}`, { fixes });
+        const tail = guess ? `; did you mean \`${guess}\`?` : home ? `; it is a field of \`${home}\` (is it indented under it?)` : `.${expected}`;
+        this.ctx.report('card/unknown-key', p.key, `unknown key \`${p.keyText}\`${where}${tail}`, { fixes });
         continue;
       }
       if (guess) {
@@ -285,6 +287,28 @@ export class SchemaValidator {
       const then = schema.then && resolveRef(this.root, schema.then);
       if (then?.required) this.checkRequired(node, then.required, present, schema, path, pair, schema.if);
     }
+  }
+
+  /**
+   * Where in the schema a key that is unknown here belongs (a section nested below this level),
+   * for keys that lost their indentation. Of several homes, the one named by the nearest key
+   * before it wins (`hash` after `training_data:` belongs to `provenance.training_data`).
+   */
+  private homeOf(key: string, schema: SchemaNode, path: (string | number)[], before: readonly string[]): string | undefined {
+    const homes: string[][] = [];
+    const queue: { s: SchemaNode; at: string[] }[] = Object.entries(schema.properties ?? {}).map(([k, v]) => ({ s: resolveRef(this.root, v), at: [k] }));
+    for (let i = 0; i < queue.length && i < 300; i++) {
+      const { s, at } = queue[i];
+      const inner = s.items ? resolveRef(this.root, s.items) : s;
+      if (inner.properties && Object.prototype.hasOwnProperty.call(inner.properties, key)) homes.push(at);
+      if (at.length < 3) for (const [k, v] of Object.entries(inner.properties ?? {})) queue.push({ s: resolveRef(this.root, v), at: [...at, k] });
+    }
+    if (!homes.length) return undefined;
+    for (let i = before.length - 1; i >= 0; i--) {
+      const hit = homes.find((h) => h[h.length - 1] === before[i]);
+      if (hit) return pathLabel([...path, ...hit]);
+    }
+    return pathLabel([...path, ...homes[0]]);
   }
 
   private checkRequired(node: YamlNode, required: readonly string[], present: Set<string>, schema: SchemaNode, path: (string | number)[], pair: YamlPair | null, because?: SchemaNode): void {

@@ -164,3 +164,14 @@ test('a different, valid card (CRLF, flow mappings, unquoted strings, comments, 
   assert.match(f[0].message, /did you mean `gitlab-ci`/);
   assert.equal(applyFix(broken, f[0]).includes('builder: gitlab-ci\r\n'), true);
 });
+
+test('a card that lost its indentation (as the document prints it): each stray key names the section it belongs to', () => {
+  const flat = VALID_CARD.split('\n').map((l) => l.trimStart()).join('\n');
+  const f = check(flat);
+  const msg = (key: string) => f.find((x) => x.ruleId === 'card/unknown-key' && covered(flat, x) === key)?.message ?? '';
+  assert.match(msg('name'), /field of `model_details`/);
+  assert.match(msg('hash'), /field of `provenance\.training_data`/);
+  assert.match(msg('builder'), /field of `provenance\.build_environment`/);
+  assert.match(msg('sbom_ref'), /field of `security`/);
+  assert.ok(f.some((x) => x.ruleId === 'card/empty-value' && covered(flat, x) === 'model_details'));
+});
