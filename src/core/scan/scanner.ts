@@ -230,9 +230,9 @@ async function scanZipMember(ctx: ScanContext, src: RandomAccess, e: ZipEntry, u
       await scanAccess(ctx, new SliceAccess(src, e.dataOffset, e.compressedSize), u);
       return;
     }
-    if (e.method === 8) {
-      const cap = outputCap(ctx, 'deflate', e.compressedSize);
-      const inflate = zlib.createInflateRaw();
+    if (e.method === 8 || e.method === 12) {
+      const cap = outputCap(ctx, e.method === 12 ? 'bzip2' : 'deflate', e.compressedSize);
+      const inflate = e.method === 12 ? createBunzip2(cap) : zlib.createInflateRaw();
       const input = Readable.from(chunks(src, e.dataOffset, e.compressedSize));
       input.on('error', (err) => inflate.destroy(err));
       input.pipe(inflate);

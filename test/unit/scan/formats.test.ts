@@ -97,6 +97,13 @@ describe('zip containers (tolerant like torch.load)', () => {
     assert.ok(dangerous(r));
   });
 
+  test('bzip2-compressed zip members (method 12) are decompressed and scanned', async () => {
+    const z = makeZip([{ name: 'a/data.pkl', data: fs.readFileSync(path.join(REAL, 'payload.pkl.bz2')) }]);
+    z.writeUInt16LE(12, 8);
+    z.writeUInt16LE(12, z.lastIndexOf(Buffer.from('PK\x01\x02', 'latin1')) + 10);
+    assert.ok(dangerous(await scanBytes(z, 'm.zip')));
+  });
+
   test('nested zip in zip, gzip in zip', async () => {
     const inner = makeZip([{ name: 'inner/data.pkl', data: payload4 }]);
     const r = await scanBytes(makeZip([{ name: 'outer.zip', data: inner, deflate: true }, { name: 'p.pkl.gz', data: zlib.gzipSync(payload) }]), 'm.zip');
