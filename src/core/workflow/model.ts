@@ -155,6 +155,15 @@ function step(doc: YamlDocument, node: YamlNode, index: number): Step {
   };
 }
 
+/**
+ * The house YAML reader returns a flow mapping written as a block-sequence item (`- {uses: x}`)
+ * as a mapping whose only key is that flow mapping; unwrap it so such steps are read too.
+ */
+function flowItem(node: YamlNode | null): YamlNode | null {
+  const only = node?.kind === 'mapping' && node.pairs?.length === 1 ? node.pairs[0] : undefined;
+  return only && only.value === null && only.key.kind === 'mapping' ? only.key : node;
+}
+
 function job(doc: YamlDocument, pair: YamlPair): Job | undefined {
   const node = doc.resolveAlias(pair.value);
   if (!node || node.kind !== 'mapping') return undefined;
@@ -174,7 +183,7 @@ function job(doc: YamlDocument, pair: YamlPair): Job | undefined {
   const steps: Step[] = [];
   if (stepsNode?.kind === 'sequence') {
     (stepsNode.items ?? []).forEach((item) => {
-      const s = doc.resolveAlias(item);
+      const s = flowItem(doc.resolveAlias(item));
       if (s?.kind === 'mapping') steps.push(step(doc, s, steps.length));
     });
   }

@@ -27,8 +27,8 @@ test('unpinned-action fix: SHA placeholder keeping the tag as a comment, not pre
 });
 
 test('branch-ref: @main/@master are errors of their own', async () => {
-  const y = job('- uses: owner/a@main\n- uses: owner/b@master\n- uses: owner/c@v1');
-  assert.deepEqual((await rule(y, 'workflow/branch-ref')).map((x) => covered(y, x)), ['main', 'master']);
+  const y = job('- uses: owner/a@main\n- uses: owner/b@master\n- uses: owner/c@v1\n- uses: pypa/gh-action-pypi-publish@release/v1');
+  assert.deepEqual((await rule(y, 'workflow/branch-ref')).map((x) => covered(y, x)), ['main', 'master', 'release/v1']);
   assert.equal((await rule(y, 'workflow/branch-ref'))[0].severity, 'error');
 });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { REPO } from '../helpers.ts';
-import { check } from './util.ts';
+import { check, covered } from './util.ts';
 
 const FIX = path.join(REPO, 'test', 'fixtures', 'workflow');
 const sources = ['seed-model-build-slsa.yml', 'seed-registry-scan.yml', 'clean-release.yml'].map((f) => fs.readFileSync(path.join(FIX, f), 'utf8'));
@@ -58,5 +58,6 @@ jobs:
 `;
   const f = await check(y);
   assert.deepEqual(f.filter((x) => x.ruleId === 'gate/incomplete'), []);
-  assert.ok(f.some((x) => x.ruleId === 'workflow/unpinned-action'));
+  assert.ok(f.some((x) => x.ruleId === 'workflow/unpinned-action' && covered(y, x) === 'v1'), 'flow-style step read');
+  assert.ok(f.some((x) => x.ruleId === 'workflow/unpinned-action' && covered(y, x) === 'v4'));
 });

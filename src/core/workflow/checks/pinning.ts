@@ -80,7 +80,8 @@ export function pinning(ctx: CheckContext): Finding[] {
     const range = refOffsets(ctx, uses) ?? uses.node;
     const fixes = pinFixes(ctx, uses, u.owner, u.repo, u.ref);
     const name = `${u.owner}/${u.repo}${u.path ? '/' + u.path : ''}`;
-    if (BRANCH_REFS.has(u.ref.toLowerCase())) {
+    // refs with a slash (`release/v1`) are branch names; tags almost never contain one
+    if (BRANCH_REFS.has(u.ref.toLowerCase()) || u.ref.includes('/')) {
       out.push(ctx.finding('workflow/branch-ref', range, `${name}@${u.ref} follows a branch: every run may execute different code; pin a full commit SHA`, { fixes }));
     } else if (/^[0-9a-f]{7,39}$/i.test(u.ref)) {
       out.push(ctx.finding('workflow/unpinned-action', range, `${name}@${u.ref} is an abbreviated SHA; only a full 40-character SHA is immutable`, { fixes }));
