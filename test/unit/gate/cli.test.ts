@@ -87,3 +87,21 @@ test('sbom: writes a CycloneDX 1.6 ML-BOM to stdout or --output', () => {
   assert.equal(JSON.parse(fs.readFileSync(out, 'utf8')).metadata.component.name, 'sentiment-classifier-v2.1.0');
   assert.equal(cli(['sbom', 'examples/sentiment-classifier/model-card.yaml']).status, 2, 'a file is not a model folder');
 });
+
+test('gate --run-tools: runs grype found on PATH (no shell) and blocks on what it reports', { skip: process.platform === 'win32' && 'POSIX shebang scripts' }, () => {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-gate-bin-'));
+  const report = fs.readFileSync(path.join(REPO, 'test/unit/gate/fixtures/grype.json'), 'utf8');
+  fs.writeFileSync(path.join(bin, 'grype'), `#!${process.execPath}\nprocess.stdout.write(${JSON.stringify(report)});\n`);
+  fs.chmodSync(path.join(bin, 'grype'), 0o755);
+  const env = { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` };
+  const without = JSON.parse(cli(['gate', SIGNED, ...NOW, '--format', 'json'], { env }).stdout);
+  assert.equal(without.verdict, 'approved', 'tools are not run unless asked');
+  assert.equal(without.tools.find((t: { id: string }) => t.id === 'grype').path, path.join(bin, 'grype'));
+  const r = cli(['gate', SIGNED, ...NOW, '--run-tools', '--format', 'json'], { env });
+  assert.equal(r.status, 1);
+  const out = JSON.parse(r.stdout);
+  assert.ok(out.findings.some((f: { ruleId: string; message: string }) => f.ruleId === 'gate/vulnerable-dependency' && /GHSA-pg7h-5qx3-wjr3 \(critical\) in torch 2\.1\.2/.test(f.message)));
+  assert.ok(out.vulnerabilities.some((v: { id: string; scanner: string }) => v.id === 'GHSA-pg7h-5qx3-wjr3' && v.scanner === 'grype'));
+  assert.equal(out.signatures[0].verified, true);
+  assert.equal(out.sboms[0].format, 'cyclonedx');
+});
