@@ -13,6 +13,18 @@ const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-notebook-c
  * save_pretrained safe_serialization=False). The parser (WASM) loads on the first Python document.
  */
 export function registerPython(s: Services): void {
+  // A cell's imports are in scope in the cells below it: when a cell changes, re-check those too.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  s.context.subscriptions.push(vscode.workspace.onDidChangeNotebookDocument((e) => {
+    const first = Math.min(...e.cellChanges.filter((c) => c.document).map((c) => c.cell.index), ...e.contentChanges.map((c) => c.range.start));
+    if (!Number.isFinite(first)) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      for (const cell of e.notebook.getCells().slice(first + 1)) {
+        if (cell.kind === vscode.NotebookCellKind.Code && cell.document.languageId === 'python') void s.live.validateNow(cell.document);
+      }
+    }, setting<number>('validation.debounceMs', 150, e.notebook.uri) + 50);
+  }), { dispose: () => { if (timer) clearTimeout(timer); } });
   s.context.subscriptions.push(s.live.add({
     id: 'python',
     matches: (doc) => doc.languageId === 'python' && SCHEMES.has(doc.uri.scheme) && setting<boolean>('python.enable', true, doc.uri),

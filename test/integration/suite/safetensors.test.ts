@@ -82,6 +82,14 @@ suite('toward safetensors', () => {
     const np = await waitForRule(cell.uri, 'python/numpy-allow-pickle', 20_000);
     assert.equal(cell.getText(np.range), 'np.load');
     assert.deepEqual(ourDiagnostics(nb.cellAt(0).document.uri).map(ruleIdOf), [], '%pip is not a syntax problem');
+    // Editing the first cell so `torch` is no longer imported re-checks the cell below it.
+    const edit = new vscode.WorkspaceEdit();
+    const first = nb.cellAt(0).document;
+    edit.replace(first.uri, new vscode.Range(0, 0, first.lineCount, 0), 'import numpy as np\n');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await waitFor('torch.load in the later cell to be unrecognised once torch is not imported', () =>
+      !ourDiagnostics(cell.uri).some((d) => ruleIdOf(d) === 'python/torch-load-unsafe'), 20_000);
+    assert.ok(ourDiagnostics(cell.uri).some((d) => ruleIdOf(d) === 'python/numpy-allow-pickle'));
   });
 
   test('Convert to safetensors: a real PyTorch checkpoint converts next to itself, verified; a hostile one is refused and nothing is written', async () => {
