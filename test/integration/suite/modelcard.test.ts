@@ -112,6 +112,20 @@ suite('model cards', () => {
     assert.ok(values.items.some((i) => i.label === 'onnx'), 'framework values are offered');
   });
 
+  test('a Hugging Face README: front matter checked in a Markdown document, with the license fix', async () => {
+    const dir = vscode.Uri.joinPath(workspaceRoot(), 'mc-hf');
+    await vscode.workspace.fs.createDirectory(dir);
+    const uri = vscode.Uri.joinPath(dir, 'README.md');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('---\nlicense: Apache-2.0\npipeline_tag: text-clasification\nlanguage: [en]\n---\n\n# A model\n'));
+    const doc = await open(uri);
+    assert.equal(doc.languageId, 'markdown');
+    const tag = await waitForRule(doc.uri, 'card/invalid-value');
+    assert.equal(doc.getText(tag.range), 'text-clasification');
+    await fix(doc, 'card/invalid-license', /^Change to 'apache-2\.0'$/);
+    assert.match(doc.getText(), /^---\nlicense: apache-2\.0\n/);
+    await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => ruleIdOf(d) === 'card/invalid-license'));
+  });
+
   test('modelInspect.modelCard.reviewMaxAgeDays decides when a security review is stale', async () => {
     const text = CARD.replace('artifacts:', 'security:\n  vulnerability_scan: "not-scanned"\n  sbom_ref: "sbom.json"\n  last_security_review: "2025-01-20"\nartifacts:');
     const doc = await open(await writeCard('mc-settings', text));
