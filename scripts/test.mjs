@@ -19,6 +19,7 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 const skippedLayers = [];
 let failedLayers = 0;
 const summary = [];
+const since = (t0) => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
 
 function findTests(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -48,6 +49,7 @@ if (run(process.execPath, ['esbuild.js']) !== 0) {
 {
   const files = findTests(path.join(root, 'test', 'unit'));
   const tap = path.join(os.tmpdir(), `model-inspect-unit-${process.pid}.tap`);
+  const t0 = Date.now();
   const status = run(process.execPath, [
     '--import', 'tsx', '--test', '--test-concurrency=2',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
@@ -61,7 +63,7 @@ if (run(process.execPath, ['esbuild.js']) !== 0) {
   totals.failed += num('fail') + num('cancelled');
   totals.skipped += num('skipped') + num('todo');
   if (status !== 0) { failedLayers++; if (num('fail') === 0) totals.failed++; }
-  summary.push(`unit: ${num('pass')} passed, ${num('fail')} failed, ${num('skipped')} skipped`);
+  summary.push(`unit: ${num('pass')} passed, ${num('fail')} failed, ${num('skipped')} skipped (${since(t0)})`);
 }
 
 // ---- layers 2 and 3: a real VS Code ----
@@ -83,6 +85,7 @@ if (only !== 'unit') {
     }
     const result = path.join(os.tmpdir(), `model-inspect-${layer}-${process.pid}.json`);
     // --no-build: the bundles were built above.
+    const t0 = Date.now();
     const status = run(process.execPath, [runner, '--layer', layer, '--result', result, '--no-build']);
     let counts = { passed: 0, failed: status === 0 ? 0 : 1, skipped: 0 };
     try { counts = JSON.parse(fs.readFileSync(result, 'utf8')); } catch { /* the runner died before writing: counted as one failure */ }
@@ -91,7 +94,7 @@ if (only !== 'unit') {
     totals.failed += counts.failed;
     totals.skipped += counts.skipped;
     if (status !== 0) failedLayers++;
-    summary.push(`${layer}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${status !== 0 ? ` (exit code ${status})` : ''}`);
+    summary.push(`${layer}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${since(t0)}${status !== 0 ? `, exit code ${status}` : ''})`);
   }
   if (skippedLayers.length) {
     skippedLayers.push('To run them: `bash scripts/setup-integration.sh` (apt: chromium, libkrb5-dev, ripgrep; needs root;'
