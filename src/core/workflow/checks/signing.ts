@@ -70,7 +70,7 @@ export function signing(ctx: CheckContext): Finding[] {
         const cmdRange = span(ctx, step, { start: call.cmd.program!.start, end: call.subWord.end });
         if (['sign', 'attest', 'attach'].includes(call.sub)) {
           const pos = positionals(call.args);
-          const image = call.sub === 'attach' ? pos[pos.length - 1] : pos[pos.length - 1];
+          const image = pos[pos.length - 1];
           if (image && !image.text.endsWith('.json') && classify(ctx, job, step, image.text) === 'tag') {
             const fix = digestFix(ctx, job, call, image);
             out.push(ctx.finding('workflow/sign-by-tag', span(ctx, step, image),
