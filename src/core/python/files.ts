@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
+import { applySuppressions } from '../ruleSettings.ts';
 import type { InspectResult, Inspector } from '../inspect/types.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import { checkPythonWith } from './checks.ts';
@@ -24,6 +25,7 @@ export function pythonFileKind(file: string): PythonFileKind | undefined {
 /**
  * Checks a .py file, or every Python cell of an .ipynb (findings carry `member: "cell N"`, 1-based
  * as Jupyter shows it, and ranges within that cell; imports of earlier cells count in later ones).
+ * Inline suppression comments are honoured.
  */
 export async function checkPythonFile(file: string): Promise<Finding[]> {
   const kind = pythonFileKind(file);
@@ -35,7 +37,8 @@ export async function checkPythonFile(file: string): Promise<Finding[]> {
   }
   const decoded = decodeUtf8(await fs.readFile(file));
   const parser = await loadPythonParser();
-  if (kind === 'python') return checkPythonWith(parser, decoded.text, { file });
+  // Inline `# model-inspect-disable-…` comments apply here as in the editor.
+  if (kind === 'python') return applySuppressions(checkPythonWith(parser, decoded.text, { file }), decoded.text);
   const nb = notebookCodeCells(decoded.text);
   if ('error' in nb) return [{ ruleId: 'python/not-checked', severity: 'info', file, message: `notebook not checked: ${nb.error}` }];
   const findings: Finding[] = [];
@@ -43,7 +46,7 @@ export async function checkPythonFile(file: string): Promise<Finding[]> {
   for (const cell of nb.cells) {
     const source = maskIpython(cell.source);
     if (source === undefined) continue;
-    for (const f of checkPythonWith(parser, source, { file, context: earlier })) findings.push({ ...f, member: `cell ${cell.index + 1}` });
+    for (const f of applySuppressions(checkPythonWith(parser, source, { file, context: earlier }), source)) findings.push({ ...f, member: `cell ${cell.index + 1}` });
     earlier.push(source);
   }
   return findings;

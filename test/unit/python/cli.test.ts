@@ -8,7 +8,7 @@ import { cli } from '../helpers.ts';
 test('model-inspect python: .py files and notebook cells (imports carry across cells), JSON with cell members', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-pycli-'));
   try {
-    fs.writeFileSync(path.join(dir, 'load.py'), 'import torch as t\nsd = t.load("m.pt")\n');
+    fs.writeFileSync(path.join(dir, 'load.py'), 'import torch as t\nsd = t.load("m.pt")\nok = t.load("mine.pt")  # model-inspect-disable-line python/torch-load-unsafe\n');
     fs.writeFileSync(path.join(dir, 'nb.ipynb'), JSON.stringify({
       nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { language: 'python', name: 'python3' } },
       cells: [
