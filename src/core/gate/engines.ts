@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkModelCardFile } from '../modelcard/inspector.ts';
-import { scanFile, scanPaths } from '../scan/scanner.ts';
+import { looksScannable, scanFile } from '../scan/scanner.ts';
 import { verifyPath, type SignatureResult as SigningResult, type VerifyOptions } from '../signing/index.ts';
 import type { EngineContext, GateEngines } from './collect.ts';
 import type { ScanEvidence, ScannedFile, SignatureEvidence, SignatureResult } from './evidence.ts';
@@ -22,25 +22,39 @@ export const DEFAULT_ENGINES: GateEngines = {
 };
 
 /**
- * Every file of the model folder whose content is a model format (a pickle named `.txt` too), plus
- * every weight file by name even when its content looks like nothing: the scanner reports those
- * as unknown and incomplete, and the gate fails closed on them.
+ * Every file of the model whose content is a model format (a pickle named `.txt` too), plus every
+ * weight file by name even when its content looks like nothing: the scanner reports those as
+ * unknown and incomplete, and the gate fails closed on them.
  */
 export async function scanModel(target: ModelTarget, ctx: EngineContext): Promise<ScanEvidence> {
-  const { results, errors } = await scanPaths([target.root], { signal: ctx.signal }, (done, total, file) => ctx.onProgress?.(`scanning ${path.relative(target.root, file)} (${done + 1}/${total})`));
-  const files: ScannedFile[] = results.map((r) => ({ path: r.path, format: r.format, complete: r.complete, findings: r.findings }));
-  const seen = new Set(files.map((f) => path.resolve(f.path)));
-  for (const w of target.weightFiles) {
-    if (seen.has(path.resolve(w.path))) continue;
+  const weights = new Set(target.weightFiles.map((w) => w.path));
+  const files: ScannedFile[] = [];
+  const todo: string[] = [];
+  for (const f of target.files) {
     ctx.signal?.throwIfAborted();
-    const r = await scanFile(w.path, { signal: ctx.signal });
-    files.push({ path: r.path, format: r.format, complete: r.complete, findings: r.findings });
+    try {
+      if (weights.has(f.path) || await looksScannable(f.path, f.size)) todo.push(f.path);
+    } catch (e) {
+      files.push(unreadable(f.path, e));
+    }
   }
-  for (const e of errors) {
-    // A file that could not be read was not scanned: it shows as an incomplete entry.
-    files.push({ path: e.path, format: 'unknown', complete: false, findings: [{ ruleId: 'gate/incomplete', severity: 'warning', message: `not scanned: ${e.message}`, file: e.path }] });
+  for (let i = 0; i < todo.length; i++) {
+    ctx.signal?.throwIfAborted();
+    ctx.onProgress?.(`scanning ${path.relative(target.root, todo[i])} (${i + 1}/${todo.length})`);
+    try {
+      const r = await scanFile(todo[i], { signal: ctx.signal });
+      files.push({ path: r.path, format: r.format, complete: r.complete, findings: r.findings });
+    } catch (e) {
+      if (ctx.signal?.aborted) throw e;
+      files.push(unreadable(todo[i], e));
+    }
   }
   return { available: true, files: files.sort((a, b) => a.path.localeCompare(b.path)) };
+}
+
+/** A file that could not be read was not scanned: an incomplete entry, never a clean one. */
+function unreadable(file: string, e: unknown): ScannedFile {
+  return { path: file, format: 'unknown', complete: false, findings: [{ ruleId: 'gate/incomplete', severity: 'warning', message: `not scanned: ${(e as Error).message}`, file }] };
 }
 
 const SLSA_PREDICATE = /^https:\/\/slsa\.dev\/provenance\//;

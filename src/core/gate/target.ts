@@ -89,7 +89,10 @@ export async function modelTarget(p: string): Promise<ModelTarget> {
   const st = await fs.stat(abs);
   const root = st.isDirectory() ? abs : path.dirname(abs);
   const walked = await walk(root, { maxFiles: 20_000 });
-  const files = walked.files;
+  // A subfolder with its own model card is another model (examples/a inside examples/): its files
+  // are not this model's. Subfolders without a card (onnx/, shards/) belong to this model.
+  const nested = new Set(walked.files.filter((f) => f.rel.includes('/') && modelCardKind(f.path) === 'card-yaml').map((f) => f.rel.slice(0, f.rel.lastIndexOf('/') + 1)));
+  const files = walked.files.filter((f) => ![...nested].some((dir) => f.rel.startsWith(dir)));
   const weightFiles = files.filter((f) => isWeightFile(f.path));
   const cards = files.filter((f) => modelCardKind(f.path) === 'card-yaml');
   // The card nearest the model's root wins; a README.md only counts when there is no YAML card.

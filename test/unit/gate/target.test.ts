@@ -72,3 +72,19 @@ test('card facts: values with their ranges, datasets, metrics, limitations, clai
   assert.equal(facts.reviewed?.date, '2025-03-01T00:00:00.000Z');
   assert.equal(cardFactsFromText('# no front matter', '/m/README.md'), undefined);
 });
+
+test('a subfolder with its own model card is another model; other subfolders belong to the model', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-nested-'));
+  fs.writeFileSync(path.join(root, 'model-card.yaml'), 'model_details: {name: parent}\n');
+  fs.writeFileSync(path.join(root, 'model.safetensors'), 'x');
+  fs.mkdirSync(path.join(root, 'onnx'));
+  fs.writeFileSync(path.join(root, 'onnx', 'model.onnx'), 'x');
+  fs.mkdirSync(path.join(root, 'child'));
+  fs.writeFileSync(path.join(root, 'child', 'model-card.yaml'), 'model_details: {name: child}\n');
+  fs.writeFileSync(path.join(root, 'child', 'weights.gguf'), 'x');
+  const parent = await modelTarget(root);
+  assert.deepEqual(parent.weightFiles.map((w) => w.rel), ['model.safetensors', 'onnx/model.onnx']);
+  assert.equal(parent.cardFile, path.join(root, 'model-card.yaml'));
+  const child = await modelTarget(path.join(root, 'child'));
+  assert.deepEqual(child.weightFiles.map((w) => w.rel), ['weights.gguf']);
+});
