@@ -288,3 +288,13 @@ describe('joblib inline arrays', () => {
     assert.match(hits[0].message, /posix\.system/, 'the array bytes (which look like os.system) were skipped, the real payload found');
   });
 });
+
+describe('budgets never turn into false verdicts', () => {
+  test('after the kept-bytes budget is spent, names still resolve (no false computed import)', async () => {
+    const p = new P().proto(4).op(']').mark();
+    for (let i = 0; i < 80; i++) p.binunicode('x'.repeat(1 << 20));
+    p.op('e').pop().sbu('collections').sbu('OrderedDict').stackGlobal().emptyTuple().reduce().stop();
+    const s = await scan(p.bytes());
+    assert.deepEqual(rules(s, 'error'), [], JSON.stringify(s.findings.map((f) => f.message)));
+  });
+});

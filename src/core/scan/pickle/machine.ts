@@ -155,6 +155,9 @@ const ARG_BYTES: Uint8Array = (() => {
   return t;
 })();
 
+/** str/bytes payloads up to this size are always kept (names, keys); see `payload`. */
+const SHORT_PAYLOAD = 128;
+
 /** Floats pushed after the value budget is spent: not kept, so not allocated. */
 const DROPPED_FLOAT: PValue = Object.freeze({ k: 'float', v: Number.NaN }) as PValue;
 
@@ -260,11 +263,14 @@ class Machine {
   /** Reads a length-prefixed payload: kept when small, otherwise skipped by length. */
   private async payload(len: number, kind: PBytes['kind']): Promise<PBytes | null> {
     const offset = this.offset;
-    if (len <= this.L.maxKeptPayload && len <= this.keptBudget) {
+    // Short payloads (module and attribute names, dict keys) are always kept: once the byte budget
+    // is spent, names must still resolve, or every later STACK_GLOBAL would look computed.
+    const short = len <= SHORT_PAYLOAD;
+    if (len <= this.L.maxKeptPayload && (short || len <= this.keptBudget)) {
       if (!(await this.fill(len))) return null;
       const data = Buffer.from(this.buf.subarray(this.pos, this.pos + len));
       this.pos += len;
-      this.keptBudget -= len;
+      if (!short) this.keptBudget -= len;
       return { k: 'bytes', offset, length: len, data, kind };
     }
     if (!(await this.skip(len))) return null;
@@ -490,8 +496,8 @@ class Machine {
       const op = buf[pos];
       if (FAST[op] === 0) return;
       let n = 0;
-      if (op === 0x8c || op === 0x43) { n = buf[pos + 1]; if (pos + 2 + n > buf.length || n > keepMax) return; }
-      else if (op === 0x58 || op === 0x42) { n = buf.readUInt32LE(pos + 1); if (pos + 5 + n > buf.length || n > keepMax) return; }
+      if (op === 0x8c || op === 0x43) { n = buf[pos + 1]; if (pos + 2 + n > buf.length || (n > SHORT_PAYLOAD && n > this.keptBudget)) return; }
+      else if (op === 0x58 || op === 0x42) { n = buf.readUInt32LE(pos + 1); if (pos + 5 + n > buf.length || n > keepMax || (n > SHORT_PAYLOAD && n > this.keptBudget)) return; }
       else if (op === 0x8a) { n = buf[pos + 1]; if (n > 7) return; }
       if (this.frameEnd >= 0) {
         const at = this.base + pos;
@@ -560,17 +566,17 @@ class Machine {
           const start = pos + (op === 0x8c ? 1 : 4);
           const str = buf.toString('utf8', start, start + n);
           this.pos = start + n;
-          this.keptBudget -= n;
+          if (n > SHORT_PAYLOAD) this.keptBudget -= n;
           if (n >= 4) this.embeddedCheck(str, this.opOffset);
           this.push(str);
           break;
         }
         case 0x43: case 0x42: { // SHORT_BINBYTES, BINBYTES (fully buffered, small)
           const start = pos + (op === 0x43 ? 1 : 4);
-          if (n > this.keptBudget) return this.rewind(pos - 1);
+          if (n > SHORT_PAYLOAD && n > this.keptBudget) return this.rewind(pos - 1);
           const p: PBytes = { k: 'bytes', offset: this.base + start, length: n, data: Buffer.from(buf.subarray(start, start + n)), kind: 'bytes' };
           this.pos = start + n;
-          this.keptBudget -= n;
+          if (n > SHORT_PAYLOAD) this.keptBudget -= n;
           this.embeddedCheck(p, this.opOffset);
           this.push(p);
           break;
