@@ -30,6 +30,7 @@ test('tool-not-installed: setup actions, package managers and downloads count as
     curl -sSfLo oras.tgz https://github.com/oras-project/oras/releases/download/v1.2.0/oras_1.2.0_linux_amd64.tar.gz
 - run: syft . && trivy fs --exit-code 1 . && crane ls a/b && cosign version && oras version && ./grype-local/grype version`);
   assert.deepEqual(await rule(installed, 'workflow/tool-not-installed'), []);
+  assert.deepEqual(await rule(job('- uses: ./.github/actions/setup-tools\n- run: cosign version && trivy --version'), 'workflow/tool-not-installed'), [], 'a local action may install them');
   const container = job('- run: cosign version', undefined, '    container: cgr.dev/chainguard/cosign@sha256:' + 'a'.repeat(64) + '\n');
   assert.deepEqual(await rule(container, 'workflow/tool-not-installed'), []);
   const selfHosted = job('- run: cosign version').replace('runs-on: ubuntu-latest', 'runs-on: [self-hosted, gpu]');
