@@ -2,7 +2,7 @@ import type { TextPosition, TextRange } from '../findings.ts';
 import { parseYaml, type YamlDocument, type YamlNode } from '../yaml/document.ts';
 import { LineIndex } from '../yaml/lines.ts';
 import { frontMatter, modelCardKind } from './files.ts';
-import { describeTypes, resolveRef, schemaAtPath, schemaFor, typesOf, type CardDialect, type SchemaNode } from './schema.ts';
+import { branchFor, describeTypes, resolveRef, schemaAtPath, schemaFor, typesOf, type CardDialect, type SchemaNode } from './schema.ts';
 
 /**
  * Editor help for model cards, from the same schemas the validator uses: field documentation for
@@ -202,7 +202,8 @@ export function completionsAt(text: string, file: string, pos: TextPosition): Ca
     const dashCol = keyTyping[2] ? keyTyping[1].length : undefined;
     const col = keyTyping[1].length + (keyTyping[2] ? 1 + keyTyping[3].length : 0);
     const path = contextPath(lines, pos.line, col, first, dashCol);
-    const s = schemaAtPath(root, path);
+    const found = schemaAtPath(root, path);
+    const s = found && branchFor(root, found, 'object');
     if (!s?.properties) return [];
     const have = siblingKeys(lines, pos.line, col, first, last);
     const typedKey = shape(line).key;
@@ -229,7 +230,8 @@ export function completionsAt(text: string, file: string, pos: TextPosition): Ca
     const dashCol = valueTyping[2] ? valueTyping[1].length : undefined;
     const col = valueTyping[1].length + (valueTyping[2] ? 1 + valueTyping[3].length : 0);
     const key = valueTyping[4].replace(/^["']|["']$/g, '');
-    const s = schemaAtPath(root, [...contextPath(lines, pos.line, col, first, dashCol), key]);
+    const found = schemaAtPath(root, [...contextPath(lines, pos.line, col, first, dashCol), key]);
+    const s = found && (found.anyOf ? found.anyOf.map((b) => resolveRef(root, b)).find((b) => b.enum || typesOf(b).includes('boolean')) ?? found : found);
     if (!s) return [];
     const values = s.enum?.filter((v): v is string | number | boolean => v !== null && typeof v !== 'object').map(String)
       ?? (typesOf(s).includes('boolean') ? ['true', 'false'] : s['x-known'] ?? []);

@@ -6,7 +6,8 @@ import hfSchemaJson from '../../../schemas/hf-model-card.schema.json';
  * through `yamlValidation`) are the one source of truth: this engine interprets them directly.
  * It understands the draft-07 subset they use: type (incl. type lists), properties, required,
  * additionalProperties, items, enum, const, pattern, format, minimum/maximum (exclusive too),
- * minLength, minItems, if/then/else, $ref to #/definitions, description, default; plus two
+ * minLength, minItems, if/then/else, anyOf (branches told apart by type), $ref to #/definitions,
+ * description, default; plus two
  * annotations of ours, `x-role` (which semantic rule checks the field) and `x-known` (values to
  * suggest for an open-ended string).
  */
@@ -40,6 +41,8 @@ export interface SchemaNode {
   minItems?: number;
   default?: unknown;
   examples?: unknown[];
+  /** The node must match one of these; our engine picks the branch by the value's YAML type. */
+  anyOf?: SchemaNode[];
   if?: SchemaNode;
   then?: SchemaNode;
   else?: SchemaNode;
@@ -76,9 +79,25 @@ export function typesOf(s: SchemaNode): JsonType[] {
   return Array.isArray(s.type) ? s.type : [s.type];
 }
 
+/** The branch of an `anyOf` for a value of this type (the node itself when it has no anyOf). */
+export function branchFor(root: SchemaNode, s: SchemaNode, type: JsonType): SchemaNode | undefined {
+  const r = resolveRef(root, s);
+  if (!r.anyOf) return r;
+  for (const b of r.anyOf) {
+    const br = resolveRef(root, b);
+    const ts = typesOf(br);
+    if (!ts.length || ts.includes(type) || (type === 'integer' && ts.includes('number'))) {
+      // the branch inherits the outer annotations (description, default) it does not override
+      const { anyOf: _omit, ...outer } = r;
+      return { ...outer, ...br };
+    }
+  }
+  return undefined;
+}
+
 /** The schema of a property of an object schema: a declared property, or the additionalProperties schema. */
 export function propertySchema(root: SchemaNode, s: SchemaNode, key: string): SchemaNode | undefined {
-  const r = resolveRef(root, s);
+  const r = branchFor(root, s, 'object') ?? resolveRef(root, s);
   const p = r.properties && Object.prototype.hasOwnProperty.call(r.properties, key) ? r.properties[key] : undefined;
   if (p) return resolveRef(root, p);
   if (r.additionalProperties && typeof r.additionalProperties === 'object') return resolveRef(root, r.additionalProperties);
@@ -91,7 +110,10 @@ export function schemaAtPath(root: SchemaNode, path: readonly (string | number)[
   for (const step of path) {
     if (!s) return undefined;
     s = resolveRef(root, s);
-    if (typeof step === 'number' || step === '*') s = s.items ? resolveRef(root, s.items) : undefined;
+    if (typeof step === 'number' || step === '*') {
+      const arr = branchFor(root, s, 'array') ?? s;
+      s = arr.items ? resolveRef(root, arr.items) : undefined;
+    }
     else s = propertySchema(root, s, step);
   }
   return s ? resolveRef(root, s) : undefined;

@@ -2,7 +2,7 @@ import type { Fix } from '../findings.ts';
 import type { YamlNode, YamlPair } from '../yaml/document.ts';
 import { CardContext, pathLabel } from './context.ts';
 import { formatProblem } from './formats.ts';
-import { describeTypes, resolveRef, typesOf, type JsonType, type SchemaNode } from './schema.ts';
+import { branchFor, describeTypes, resolveRef, typesOf, type JsonType, type SchemaNode } from './schema.ts';
 import { closest } from './suggest.ts';
 import { templateInsertion } from './template.ts';
 
@@ -62,7 +62,7 @@ export class SchemaValidator {
 
   private validate(raw: YamlNode | null, schemaIn: SchemaNode, path: (string | number)[], pair: YamlPair | null, parent: YamlNode | null, depth: number): void {
     if (depth > MAX_DEPTH) return;
-    const schema = resolveRef(this.root, schemaIn);
+    let schema = resolveRef(this.root, schemaIn);
     let node = raw;
     if (node && node.kind === 'alias') {
       node = this.ctx.doc.resolveAlias(node);
@@ -76,9 +76,19 @@ export class SchemaValidator {
     if (seen.has(schema)) return;
     seen.add(schema);
 
-    const types = typesOf(schema);
     const label = new Label(path);
     let actual = yamlType(node);
+    if (schema.anyOf) {
+      const branch = actual === 'timestamp' ? branchFor(this.root, schema, 'string') : branchFor(this.root, schema, actual);
+      if (!branch) {
+        const all = schema.anyOf.flatMap((b) => typesOf(resolveRef(this.root, b)));
+        if (actual === 'null') this.ctx.report('card/empty-value', at, `${label} is empty; ${describeTypes(all)} is expected`);
+        else this.ctx.report('card/wrong-type', at, `${label} must be ${describeTypes(all)}, not ${describeTypes([actual])}`);
+        return;
+      }
+      schema = branch;
+    }
+    const types = typesOf(schema);
     let text: string | undefined = typeof node.value === 'string' ? node.value : undefined;
     let coerced = false;
 

@@ -56,3 +56,10 @@ test('value completion offers enum values (framework, builder, pipeline_tag, lic
   const lic = completionsAt('---\nlicense: ll\n---\n', 'README.md', { line: 1, character: 11 });
   assert.ok(lic.some((i) => i.label === 'llama3.1'));
 });
+
+test('completion inside an anyOf field: keys of its mapping form, values of its string form', () => {
+  const keys = completionsAt('security:\n  vulnerability_scan:\n    status: clean\n    \n', 'model-card.yaml', { line: 3, character: 4 }).map((i) => i.label);
+  assert.ok(keys.includes('scanner') && keys.includes('scan_report') && !keys.includes('status'), keys.join(','));
+  const values = completionsAt('security:\n  vulnerability_scan: ', 'model-card.yaml', { line: 1, character: 22 }).map((i) => i.label);
+  assert.ok(values.includes('not-scanned'), values.join(','));
+});

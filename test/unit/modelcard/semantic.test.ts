@@ -195,3 +195,14 @@ test('an SBOM or image tag that names another release than `version`', () => {
   assert.deepEqual(check(mutate(ref, `ghcr.io/acme/ml-models/sentiment:2.1.0@sha256:${HEX64}`)), []);
   assert.deepEqual(ids(check(mutate(ref, `ghcr.io/acme/ml-models/sentiment:1.9@sha256:${HEX64}`))), ['card/name-version-mismatch']);
 });
+
+test('vulnerability_scan may be a mapping with the status and its evidence', () => {
+  const evidence = '  scanner: "trivy 0.50.1"\n  scan_date: "2025-01-16"\n  scan_report: "ghcr.io/acme/ml-models/sentiment@sha256:' + 'c3'.repeat(32) + '"\n';
+  const asMapping = (body: string) => mutate('  vulnerability_scan: "clean"\n' + evidence, `  vulnerability_scan:\n${body}`);
+  assert.deepEqual(check(asMapping('    status: clean\n    scanner: trivy 0.50.1\n    scan_date: "2025-01-16"\n    critical: 0\n')), []);
+  assert.deepEqual(ids(check(asMapping('    status: clean\n'))), ['card/unsupported-scan-claim']);
+  assert.deepEqual(ids(check(asMapping('    status: clen\n    scanner: trivy\n'))), ['card/invalid-value']);
+  assert.deepEqual(ids(check(asMapping('    scanner: trivy\n'))), ['card/missing-field']);
+  assert.deepEqual(ids(check(asMapping('    status: clean\n    scanner: trivy\n    critical: -1\n'))), ['card/out-of-range']);
+  assert.deepEqual(ids(check(mutate('  vulnerability_scan: "clean"\n', '  vulnerability_scan: [clean]\n'))), ['card/wrong-type']);
+});
