@@ -4,7 +4,7 @@ import { CardContext, pathLabel } from './context.ts';
 import { formatProblem } from './formats.ts';
 import { branchFor, describeTypes, resolveRef, typesOf, type JsonType, type SchemaNode } from './schema.ts';
 import { closest } from './suggest.ts';
-import { templateInsertion } from './template.ts';
+import { templateInsertion, templateLines } from './template.ts';
 
 /** What YAML made of a node, in JSON Schema terms (plus `timestamp`, which JSON has no word for). */
 type YamlType = JsonType | 'timestamp';
@@ -56,8 +56,16 @@ export class SchemaValidator {
 
   /** An empty document: every required top-level field is missing; report once at the top. */
   private missingAtTop(schema: SchemaNode): void {
-    const req = resolveRef(this.root, schema).required ?? [];
-    if (req.length) this.ctx.report('card/missing-field', { start: 0, end: 0 }, `the card is empty: ${req.map((r) => `\`${r}\``).join(', ')} ${req.length === 1 ? 'is' : 'are'} required`);
+    const r = resolveRef(this.root, schema);
+    const req = r.required ?? [];
+    if (!req.length) return;
+    // the fix writes every required section from its template after whatever (comments) is there
+    const text = this.ctx.doc.text;
+    const lines = req.flatMap((k) => templateLines(k, r.properties?.[k] ?? {}, this.root));
+    const end = text.length;
+    const lead = end > 0 && !text.endsWith('\n') ? '\n' : '';
+    const fix = this.ctx.replace('Fill in the card from the template', { start: end, end }, `${lead}${lines.join('\n')}\n`);
+    this.ctx.report('card/missing-field', { start: 0, end: 0 }, `the card is empty: ${req.map((k) => `\`${k}\``).join(', ')} ${req.length === 1 ? 'is' : 'are'} required`, { fixes: [fix] });
   }
 
   private validate(raw: YamlNode | null, schemaIn: SchemaNode, path: (string | number)[], pair: YamlPair | null, parent: YamlNode | null, depth: number): void {

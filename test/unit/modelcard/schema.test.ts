@@ -175,3 +175,12 @@ test('a card that lost its indentation (as the document prints it): each stray k
   assert.match(msg('sbom_ref'), /field of `security`/);
   assert.ok(f.some((x) => x.ruleId === 'card/empty-value' && covered(flat, x) === 'model_details'));
 });
+
+test('an empty card: the fix writes every required section from the template, as valid YAML', () => {
+  const text = '# model card for the new model\n';
+  const f = check(text);
+  const filled = applyFix(text, f[0]);
+  assert.match(filled, /^# model card for the new model\nmodel_details:\n  name: ""\n/);
+  const after = ids(check(filled));
+  assert.ok(!after.includes('card/missing-field') && !after.includes('yaml/syntax'), after.join(','));
+});
