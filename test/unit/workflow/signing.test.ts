@@ -37,9 +37,11 @@ test('verify-without-identity: keyless verify needs identity and issuer; keyed v
     cosign verify-blob --bundle b.json --certificate-identity x@y.z f
     cosign verify --key cosign.pub ghcr.io/a/b:1
     cosign verify-attestation --type slsaprovenance --certificate-identity-regexp '^https://github\\.com/a/' --certificate-oidc-issuer https://token.actions.githubusercontent.com ghcr.io/a/b:1
-    slsa-verifier verify-artifact m.bin --provenance-path p.intoto.jsonl`);
+    slsa-verifier verify-artifact m.bin --provenance-path p.intoto.jsonl
+    gh attestation verify model.safetensors
+    gh attestation verify model.safetensors --repo acme/models --signer-workflow acme/models/.github/workflows/release.yml`);
   const f = await rule(y, 'workflow/verify-without-identity');
-  assert.deepEqual(f.map((x) => covered(y, x)), ['cosign verify', 'cosign verify-blob', 'slsa-verifier verify-artifact']);
+  assert.deepEqual(f.map((x) => covered(y, x)), ['cosign verify', 'cosign verify-blob', 'slsa-verifier verify-artifact', 'gh attestation verify']);
   assert.match(f[0].message, /--certificate-identity and --certificate-oidc-issuer/);
   assert.match(f[1].message, /without --certificate-oidc-issuer/);
 });

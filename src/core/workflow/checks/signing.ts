@@ -113,6 +113,10 @@ export function signing(ctx: CheckContext): Finding[] {
         }
       }
       for (const cmd of ctx.commands(step)) {
+        if (cmd.name === 'gh' && cmd.args[0]?.text === 'attestation' && cmd.args[1]?.text === 'verify' && !hasFlag(cmd.args, ['--owner', '-o', '--repo', '-R', '--bundle-from-oci'])) {
+          out.push(ctx.finding('workflow/verify-without-identity', span(ctx, step, { start: cmd.program!.start, end: cmd.args[1].end }), 'gh attestation verify without --repo or --owner does not say whose attestation to accept (gh refuses to run)'));
+          continue;
+        }
         if (cmd.name !== 'oras' && cmd.name !== 'crane' && cmd.name !== 'slsa-verifier') continue;
         if (cmd.name === 'slsa-verifier') {
           const sub = cmd.args.find((a) => !a.text.startsWith('-'));
