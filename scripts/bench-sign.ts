@@ -25,7 +25,7 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
 }
 
-interface Measure { seconds: number; peakMiB: number; note?: string }
+interface Measure { seconds: number; peakMiB: number; cpu?: number; note?: string }
 
 function runChild(op: string, args: string[]): Measure {
   const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', op, ...args], { encoding: 'utf8' });
@@ -35,13 +35,26 @@ function runChild(op: string, args: string[]): Measure {
 
 function timeSha256sum(file: string): Measure {
   const t = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', 'sha256sum', file], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', 'sha256sum', file], { encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  if (r.status === 0) return { seconds, peakMiB: Number(r.stderr.trim().split('\n').pop()) / 1024 };
+  if (r.status === 0) return { seconds, ...timeOutput(r.stderr) };
   // No GNU time: time sha256sum alone.
   const t2 = process.hrtime.bigint();
   execFileSync('sha256sum', [file]);
   return { seconds: Number(process.hrtime.bigint() - t2) / 1e9, peakMiB: NaN };
+}
+
+function timeCommand(cmd: string, args: string[]): Measure | undefined {
+  const t = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  return { seconds: Number(process.hrtime.bigint() - t) / 1e9, ...timeOutput(r.stderr) };
+}
+
+/** GNU time's "%M %U %S": peak KiB, user and system CPU seconds. */
+function timeOutput(stderr: string): { peakMiB: number; cpu: number } {
+  const [kib, user, sys] = stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { peakMiB: kib / 1024, cpu: user + sys };
 }
 
 async function main(): Promise<void> {
@@ -71,14 +84,21 @@ async function main(): Promise<void> {
     rows.push(['verify folder (model.sig)', runChild('verify', [model, pubFile])]);
     const base2 = timeSha256sum(file);
     rows.push(['sha256sum (again)', base2]);
+    // A second reference: coreutils' sha256sum may lack the SHA extensions OpenSSL (and Node) use,
+    // which would flatter the ratios; openssl's own digest is the like-for-like single pass.
+    const ossl = timeCommand('openssl', ['dgst', '-sha256', file]);
+    if (ossl) rows.push(['openssl dgst -sha256', ossl]);
     const ref = Math.min(base.seconds, base2.seconds);
     console.log(`file: ${(size / 2 ** 30).toFixed(2)} GiB (${size} bytes), ${os.cpus().length} CPUs, node ${process.version}`);
-    console.log('operation                        seconds   ratio   peak RSS');
+    // Wall time is what the goal is about; CPU time is also shown because a loaded machine makes wall times noisy.
+    console.log('operation                        seconds   ratio   cpu s   peak RSS');
     for (const [name, m] of rows) {
-      console.log(`${name.padEnd(32)} ${m.seconds.toFixed(2).padStart(7)}  ${(m.seconds / ref).toFixed(2).padStart(5)}×  ${Number.isNaN(m.peakMiB) ? '   n/a' : `${m.peakMiB.toFixed(0).padStart(5)} MiB`}${m.note ? `  ${m.note}` : ''}`);
+      console.log(`${name.padEnd(32)} ${m.seconds.toFixed(2).padStart(7)}  ${(m.seconds / ref).toFixed(2).padStart(5)}×  ${m.cpu === undefined ? '   n/a' : m.cpu.toFixed(2).padStart(6)}  ${Number.isNaN(m.peakMiB) ? '   n/a' : `${m.peakMiB.toFixed(0).padStart(5)} MiB`}${m.note ? `  ${m.note}` : ''}`);
     }
-    const worst = Math.max(...rows.slice(1, -1).map(([, m]) => m.seconds / ref));
-    console.log(`worst ratio ${worst.toFixed(2)}× (goal ≤ 1.20×): ${worst <= 1.2 ? 'met' : 'NOT met'}`);
+    const ours = rows.filter(([n]) => n.startsWith('sign') || n.startsWith('verify'));
+    const worst = Math.max(...ours.map(([, m]) => m.seconds / ref));
+    console.log(`worst ratio to sha256sum ${worst.toFixed(2)}× (goal ≤ 1.20×): ${worst <= 1.2 ? 'met' : 'NOT met'}`);
+    if (ossl) console.log(`worst ratio to openssl dgst -sha256 ${Math.max(...ours.map(([, m]) => m.seconds / ossl.seconds)).toFixed(2)}×`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -99,5 +119,6 @@ async function child(op: string, args: string[]): Promise<void> {
   }
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
   // maxRSS covers the whole process, worker threads included (KiB on Linux).
-  console.log(JSON.stringify({ seconds, peakMiB: process.resourceUsage().maxRSS / 1024, note }));
+  const u = process.resourceUsage();
+  console.log(JSON.stringify({ seconds, peakMiB: u.maxRSS / 1024, cpu: (u.userCPUTime + u.systemCPUTime) / 1e6, note }));
 }
