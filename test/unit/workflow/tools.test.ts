@@ -56,6 +56,7 @@ test('push-without-login: pushes and signatures need credentials; login before, 
   for (const ok of [
     `- ${LOGIN}\n- run: docker push ghcr.io/a/b:1`,
     '- run: echo "$T" | oras login ghcr.io -u me --password-stdin\n- run: oras push ghcr.io/a/b:1 f',
+    '- run: |\n    echo "$T" | cosign login ghcr.io -u me --password-stdin\n    cosign sign --yes ghcr.io/a/b@sha256:1',
     '- run: docker push localhost:5000/a:1',
     '- run: oras push -u me -p "$PW" registry.example/a:1 f',
     '- run: cosign sign --yes --upload=false i@sha256:1',

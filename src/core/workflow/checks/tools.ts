@@ -75,7 +75,7 @@ export function logins(ctx: CheckContext): Finding[] {
     if (env.has('DOCKER_CONFIG') || env.has('REGISTRY_AUTH_FILE')) continue;
     const login = loginStepIndex(ctx, job, LOGIN_ACTIONS);
     const pushes = registryPushes(ctx, job).filter((p) => {
-      if (!p.step || (login >= 0 && p.step.index > login)) return false;
+      if (!p.step || (login >= 0 && p.step.index >= login)) return false; // a login earlier in the same script counts
       if (p.step.env.has('DOCKER_CONFIG')) return false;
       // credentials given on the command itself
       return !(p.cmd && hasFlag(p.cmd.args, INLINE_CREDENTIALS));
