@@ -44,10 +44,16 @@ export async function openCheckpoint(file: string, signal?: AbortSignal): Promis
   try {
     const head = await fa.read(0, 64);
     let r: OpenResult;
-    if (head.subarray(0, 4).toString('latin1') === 'PK\x03\x04') r = await openZip(fa, signal);
-    else if (head.subarray(0, LEGACY_HEAD.length).equals(LEGACY_HEAD)) r = await openLegacy(fa, signal);
-    else if (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar') r = fail('convert/unsupported', 'the tar checkpoint format of PyTorch before 0.4 is not supported');
-    else r = fail('convert/unsupported', 'not a PyTorch checkpoint: neither the zip format (torch.save since 1.6) nor the legacy format');
+    try {
+      if (head.subarray(0, 4).toString('latin1') === 'PK\x03\x04') r = await openZip(fa, signal);
+      else if (head.subarray(0, LEGACY_HEAD.length).equals(LEGACY_HEAD)) r = await openLegacy(fa, signal);
+      else if (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar') r = fail('convert/unsupported', 'the tar checkpoint format of PyTorch before 0.4 is not supported');
+      else r = fail('convert/unsupported', 'not a PyTorch checkpoint: neither the zip format (torch.save since 1.6) nor the legacy format');
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      // Hostile structure that a reader did not anticipate (e.g. offsets outside the file): a finding, not a crash.
+      r = fail('convert/unsupported', `the checkpoint could not be read: ${(e as Error).message}`);
+    }
     keep = r.ok;
     return r;
   } finally {

@@ -76,7 +76,13 @@ export async function convertCheckpoint(input: string, options: ConvertOptions =
       });
       return report;
     }
-    const written = await writeVerified(cp, output, options);
+    let written: Awaited<ReturnType<typeof writeVerified>>;
+    try {
+      written = await writeVerified(cp, output, options);
+    } catch (e) {
+      if (e instanceof ConvertError || (e as Error).name === 'AbortError') throw e;
+      written = { ok: false, reason: `the checkpoint could not be converted: ${(e as Error).message}` };
+    }
     if (!written.ok) {
       report.findings.push({ ruleId: 'convert/verify-failed', severity: 'error', file: input, message: written.reason });
       return report;

@@ -142,6 +142,18 @@ test('hostile and broken input: a syntax error elsewhere does not stop the check
   assert.deepEqual(rules(deep), []);
 });
 
+test('any text, including mangled Python around the calls it knows, gives findings or nothing, never an exception', async () => {
+  const fc = (await import('fast-check')).default;
+  const pieces = ['import torch as t\n', 'from torch import load\n', 't.load(', 'load(', 'weights_only=', 'True', 'False', ')', '(', '"m.pt"', ',', '\n', '    ', 'torch.save(sd, ', 'np.load(', 'allow_pickle=True', '%pip', '#', '"""', 'é😀'];
+  fc.assert(fc.property(fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string()), { maxLength: 40 }), (parts) => {
+    const src = parts.join('');
+    for (const f of check(src)) {
+      assert.ok(f.range && f.range.start.line <= f.range.end.line);
+      for (const fix of f.fixes ?? []) if (fix.kind === 'edit') applyFix(src, fix);
+    }
+  }), { numRuns: 300, seed: 11 });
+});
+
 // ---- the rewritten code really runs (real PyTorch), not just parses ----
 const py = pythonWithTorch();
 
