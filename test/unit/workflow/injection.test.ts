@@ -49,6 +49,10 @@ test('untrusted-checkout: pull_request_target / workflow_run checking out the PR
   assert.equal((await rule(y, 'workflow/dangerous-trigger')).length, 1);
   const gh = job('- run: gh pr checkout ${{ github.event.issue.number }}\n- run: make', 'on: issue_comment\npermissions: {}\n');
   assert.equal((await rule(gh, 'workflow/untrusted-checkout')).length, 1);
+  const same = job('- run: gh pr checkout ${{ github.event.issue.number }} && make test', 'on: issue_comment\npermissions: {}\n');
+  assert.equal((await rule(same, 'workflow/untrusted-checkout')).length, 1);
+  const fetchOnly = job('- run: gh pr checkout ${{ github.event.issue.number }} && git log -1', 'on: issue_comment\npermissions: {}\n');
+  assert.deepEqual(await rule(fetchOnly, 'workflow/untrusted-checkout'), []);
   const noRun = job(`- ${CHECKOUT}\n  with:\n    ref: \${{ github.event.pull_request.head.sha }}\n    persist-credentials: false\n- uses: actions/labeler@0123456789abcdef0123456789abcdef01234567`, head);
   assert.deepEqual(await rule(noRun, 'workflow/untrusted-checkout'), []);
   const base = job(`- ${CHECKOUT}\n  with:\n    persist-credentials: false\n- run: npm test`, head);

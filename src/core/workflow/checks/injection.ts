@@ -129,7 +129,8 @@ function triggers(ctx: CheckContext): Finding[] {
   for (const job of ctx.wf.jobs) {
     const co = untrustedCheckout(ctx, job);
     if (!co) continue;
-    const runner = job.steps.slice(co.step.index + (co.step.run ? 0 : 1)).find((s) => s !== co.step && runsRepositoryCode(ctx, s));
+    // the checkout step itself counts when its own script goes on to build (`gh pr checkout 1 && make`)
+    const runner = job.steps.slice(co.step.index).find((s) => runsRepositoryCode(ctx, s));
     if (!runner) continue;
     out.push(ctx.finding('workflow/untrusted-checkout', co.at,
       `on ${privileged.join('/')}, job '${job.id}' checks out the pull request's code and then runs step ${stepLabel(runner)} with the repository's secrets and token`,
