@@ -4,6 +4,7 @@ import { gateCommand } from './gate.ts';
 import { inspectCommand } from './inspect.ts';
 import { pythonCommand } from './python.ts';
 import { convertCommand } from './convert.ts';
+import { rulesCommand } from './rules.ts';
 import { sbomCommand } from './sbom.ts';
 import { scanCommand } from './scan.ts';
 import { generateKeyPairCommand, signCommand } from './sign.ts';
@@ -23,4 +24,5 @@ export const COMMANDS: readonly Command[] = [
   verifyCommand,
   signCommand,
   generateKeyPairCommand,
+  rulesCommand,
 ];
