@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { runGate } from '../core/gate/index.ts';
 import { DEFAULT_ENGINES } from '../core/gate/engines.ts';
+import { parsePolicy, POLICY_FILE_NAMES } from '../core/gate/policy.ts';
 import { modelTarget } from '../core/gate/target.ts';
 import { toJsonReport } from '../core/output/json.ts';
 import { toSarif } from '../core/output/sarif.ts';
@@ -21,6 +22,12 @@ export function registerReport(svc: Services): void {
   const panels = new ReportPanels(svc, store);
   const version = String((svc.context.extension.packageJSON as { version?: string }).version ?? '0.0.0');
   svc.context.subscriptions.push(store, panels, ...registerModelTree(store));
+  // The promotion policy is validated as it is typed: a broken policy blocks every gate.
+  svc.context.subscriptions.push(svc.live.add({
+    id: 'promotion policy',
+    matches: (doc) => doc.uri.scheme !== 'output' && POLICY_FILE_NAMES.includes(path.basename(doc.uri.path)),
+    validate: (doc) => parsePolicy(doc.getText(), doc.uri.fsPath).findings,
+  }));
 
   const command = (id: string, fn: (uri?: vscode.Uri) => Promise<unknown>) => vscode.commands.registerCommand(id, async (uri?: unknown) => {
     try {

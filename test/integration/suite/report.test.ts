@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { activateExtension, EXTENSION_ID, waitFor, workspaceRoot } from './util.ts';
+import { activateExtension, EXTENSION_ID, waitFor, waitForRule, workspaceRoot } from './util.ts';
 
 /** The report panel, the Model Supply Chain view and the report commands inside a real VS Code. */
 suite('report panel, SBOM and gate', () => {
@@ -50,6 +50,17 @@ suite('report panel, SBOM and gate', () => {
     assert.equal(bom.metadata.component.name, 'report-model');
     assert.ok(bom.components.some((c: { name: string; hashes?: unknown[] }) => c.name === 'model.safetensors' && c.hashes?.length === 1));
     assert.ok(bom.components.some((c: { purl?: string }) => c.purl === 'pkg:pypi/torch@2.1.2'));
+  });
+
+  test('a .model-inspect.yaml policy is validated as it is edited: an unknown key is flagged where it is', async () => {
+    const file = path.join(model, '.model-inspect.yaml');
+    fs.writeFileSync(file, 'gate:\n  vulnerabilities:\n    block_at: severe\n');
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    await vscode.window.showTextDocument(doc);
+    const d = await waitForRule(doc.uri, 'gate/policy-invalid');
+    assert.equal(d.range.start.line, 2);
+    assert.match(d.message, /expected one of critical, high/);
+    fs.rmSync(file);
   });
 
   test('Refresh Models runs', async () => {
