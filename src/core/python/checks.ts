@@ -114,6 +114,16 @@ class PythonChecker {
         title: 'Save with safetensors.torch.save_file (a flat dict of tensors only)',
         edits: mergeTouching([...saveFile.edits, { range: rangeOf(call), newText: `${saveFile.expression}(${obj.text}, ${newPath})` }]),
       });
+      // `torch.save(model.state_dict(), …)`: save_model takes the module and copes with tied weights.
+      const module = stateDictReceiver(obj);
+      if (module) {
+        const saveModel = this.importedName('safetensors.torch', 'save_model', call);
+        fixes.push({
+          kind: 'edit',
+          title: 'Save with safetensors.torch.save_model (the module; handles tied weights)',
+          edits: mergeTouching([...saveModel.edits, { range: rangeOf(call), newText: `${saveModel.expression}(${module.text}, ${newPath})` }]),
+        });
+      }
     }
     const why = fixes.length ? ' save_file raises on nested dicts, non-tensor values and tensors that share memory (tied weights); load the result with safetensors.torch.load_file.'
       : path?.kind === 'string' ? '' : ' (no automatic fix: the path is not a literal)';
@@ -249,6 +259,14 @@ function openedFileNames(root: Node, imports: ImportTable): Map<string, string |
     if (target?.type === 'identifier') bind(target.text, p.namedChild(0));
   }
   return out;
+}
+
+/** `X` of `X.state_dict()` (no arguments), else undefined. */
+function stateDictReceiver(obj: Node): Node | undefined {
+  if (obj.type !== 'call' || (callArguments(obj)?.node.namedChildCount ?? 1) !== 0) return undefined;
+  const fn = obj.childForFieldName('function');
+  if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'state_dict') return undefined;
+  return fn.childForFieldName('object') ?? undefined;
 }
 
 /**

@@ -25,7 +25,7 @@ export const PYTHON_RULES: readonly RuleInfo[] = [
       '',
       '**Fix:** save a state dict with `safetensors.torch.save_file(state_dict, "model.safetensors")` and load it with `safetensors.torch.load_file`. The quick fix is offered when the path is a literal and the object can be a state dict; it adds `from safetensors.torch import save_file` and renames the file to `.safetensors`.',
       '',
-      '`save_file` accepts only a flat `dict[str, torch.Tensor]`: nested dicts, non-tensor values (epochs, optimizer state) and tensors that share memory (tied weights) raise. For a module with tied weights use `safetensors.torch.save_model(model, path)`; keep training state (optimizer, scheduler) in a separate file.',
+      '`save_file` accepts only a flat `dict[str, torch.Tensor]`: nested dicts, non-tensor values (epochs, optimizer state) and tensors that share memory (tied weights) raise. For a module with tied weights use `safetensors.torch.save_model(model, path)` (offered as a second fix for `torch.save(model.state_dict(), …)`); keep training state (optimizer, scheduler) in a separate file.',
     ].join('\n'),
   },
   {

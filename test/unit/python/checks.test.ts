@@ -193,15 +193,25 @@ test('rewritten torch.save runs: real safetensors when installed, else a stub th
         '    assert isinstance(tensors, dict) and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in tensors.items()), tensors',
         '    assert str(filename).endswith(".safetensors"), filename',
         '    open(filename, "wb").write(b"stub")',
+        'def save_model(model, filename, metadata=None, force_contiguous=False):',
+        '    assert isinstance(model, torch.nn.Module), model',
+        '    save_file(dict(model.state_dict()), filename)',
         '',
       ].join('\n'));
       env.PYTHONPATH = path.join(dir, 'stub');
     }
     const src = 'import torch\nmodel = torch.nn.Linear(2, 3)\ntorch.save(model.state_dict(), "lin.pt")\nprint("saved")\n';
-    const out = fixed(src, 'python/torch-save-pickle');
-    assert.equal(runPython(python, out, dir, env).trim(), 'saved');
-    assert.ok(fs.existsSync(path.join(dir, 'lin.safetensors')));
-    assert.ok(!fs.existsSync(path.join(dir, 'lin.pt')));
+    const f = only(src, 'python/torch-save-pickle');
+    assert.deepEqual(f.fixes!.map((x) => x.title.split(' (')[0]), ['Save with safetensors.torch.save_file', 'Save with safetensors.torch.save_model']);
+    const rewritten = f.fixes!.map((fix) => applyFix(src, fix));
+    assert.match(rewritten[1], /from safetensors\.torch import save_model\n[\s\S]*save_model\(model, "lin\.safetensors"\)/);
+    for (const out of rewritten) {
+      assert.equal(parsesCleanly(out), true, out);
+      fs.rmSync(path.join(dir, 'lin.safetensors'), { force: true });
+      assert.equal(runPython(python, out, dir, env).trim(), 'saved');
+      assert.ok(fs.existsSync(path.join(dir, 'lin.safetensors')));
+      assert.ok(!fs.existsSync(path.join(dir, 'lin.pt')));
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
