@@ -68,14 +68,29 @@ function policyCheck(loaded: LoadedPolicy): GateCheck {
   return check('policy', 'Policy', errors, [where]);
 }
 
-/** `/regex/` entries match as regular expressions; others must be equal. */
+/**
+ * `/regex/` entries match as regular expressions (anchored); others must be equal. Identities come
+ * from certificates and policies from repositories: both are bounded (see `unsafeRegex`) so a
+ * crafted pair cannot hang the gate.
+ */
 export function matchesAllowed(value: string | undefined, allowed: readonly string[]): boolean {
-  if (value === undefined) return false;
+  if (value === undefined || value.length > MAX_IDENTITY_LENGTH) return false;
   return allowed.some((a) => {
     const re = /^\/(.+)\/([imsu]*)$/.exec(a);
     if (!re) return a === value;
+    if (unsafeRegex(re[1])) return false;
     try { return new RegExp(`^(?:${re[1]})$`, re[2]).test(value); } catch { return false; }
   });
+}
+
+const MAX_IDENTITY_LENGTH = 2048;
+
+/** Why a policy regex is refused: a quantified group that itself holds a quantifier (catastrophic backtracking), or a backreference. */
+export function unsafeRegex(source: string): string | undefined {
+  if (/\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)\s*[*+{]/.test(source)) return 'a quantified group that contains a quantifier can take exponential time';
+  if (/\\[1-9]/.test(source)) return 'backreferences are not allowed';
+  try { new RegExp(source); } catch (e) { return (e as Error).message; }
+  return undefined;
 }
 
 function signerAllowed(s: SignatureResult, p: GatePolicy): string | undefined {

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
 import { isVulnSeverity, VULN_SEVERITIES, type VulnSeverity } from '../tools/vulnerabilities.ts';
+import { unsafeRegex } from './evaluate.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import { parseYaml, type YamlDocument, type YamlNode } from '../yaml/document.ts';
 import { yamlProblemFindings } from '../yaml/findings.ts';
@@ -97,6 +98,10 @@ export function parsePolicy(text: string, file: string): LoadedPolicy {
       if (!field) { bad(pair.key, `unknown key '${pair.keyText}' in gate.${section.keyText}; known: ${Object.keys(fields).join(', ')}`); continue; }
       const value = readField(doc, pair.value, field.kind);
       if ('error' in value) { bad(pair.value ?? pair.key, `gate.${section.keyText}.${pair.keyText}: ${value.error}`); continue; }
+      if (section.keyText === 'signatures' && (pair.keyText === 'identities' || pair.keyText === 'issuers')) {
+        const problem = (value.value as string[]).map((v) => { const m = /^\/(.+)\/[imsu]*$/.exec(v); return m ? unsafeRegex(m[1]) : undefined; }).find(Boolean);
+        if (problem) { bad(pair.value ?? pair.key, `gate.signatures.${pair.keyText}: ${problem}`); continue; }
+      }
       field.set(policy, value.value);
     }
   }

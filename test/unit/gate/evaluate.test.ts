@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { evaluateGate, matchesAllowed, normaliseRepository } from '../../../src/core/gate/evaluate.ts';
+import { evaluateGate, matchesAllowed, normaliseRepository, unsafeRegex } from '../../../src/core/gate/evaluate.ts';
 import type { Evidence, SignatureResult } from '../../../src/core/gate/evidence.ts';
 import { defaultPolicy, type GatePolicy, type LoadedPolicy } from '../../../src/core/gate/policy.ts';
 
@@ -137,4 +137,16 @@ test('allowed identities: exact strings or /regex/ anchored to the whole value',
   assert.equal(matchesAllowed('a@acme.com.evil.io', ['/.*@acme\\.com/']), false);
   assert.equal(matchesAllowed('a@acme.com', ['A@acme.com']), false);
   assert.equal(matchesAllowed(undefined, ['x']), false);
+});
+
+test('policy regexes that could backtrack forever are refused, and never run', () => {
+  assert.ok(unsafeRegex('(a+)+$'));
+  assert.ok(unsafeRegex('(.*@x)*'));
+  assert.ok(unsafeRegex('(a)\\1'));
+  assert.ok(unsafeRegex('(unclosed'));
+  assert.equal(unsafeRegex('.*@acme\\.com'), undefined);
+  assert.equal(unsafeRegex('https://github\\.com/acme/[^/]+/\\.github/workflows/release\\.yml@refs/tags/v.*'), undefined);
+  const t0 = Date.now();
+  assert.equal(matchesAllowed('a'.repeat(40) + '!', ['/(a+)+$/']), false);
+  assert.ok(Date.now() - t0 < 100);
 });

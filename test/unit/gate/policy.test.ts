@@ -57,6 +57,10 @@ test('policy errors are gate/policy-invalid findings on the offending node; bad 
   assert.equal(syntax.findings[0].ruleId, 'gate/policy-invalid');
   assert.ok(syntax.findings[0].range);
   assert.deepEqual(parsePolicy('other_area: {}\n', 'p.yaml').findings, []);
+  const redos = parsePolicy('gate:\n  signatures:\n    identities: ["/(a+)+@x/"]\n', 'p.yaml');
+  assert.match(redos.findings[0].message, /exponential time/);
+  assert.equal(redos.findings[0].range?.start.line, 2);
+  assert.deepEqual(redos.policy.signatures.identities, []);
 });
 
 test('the nearest .model-inspect.yaml up to the repository root is the policy', async () => {
