@@ -298,3 +298,41 @@ describe('budgets never turn into false verdicts', () => {
     assert.deepEqual(rules(s, 'error'), [], JSON.stringify(s.findings.map((f) => f.message)));
   });
 });
+
+describe('streaming', () => {
+  /** The same bytes delivered in chunks of odd sizes, as decompressors and file reads do. */
+  function chunked(b: Buffer, sizes: number[]): import('../../../src/core/scan/io/source.ts').ByteStream {
+    let pos = 0;
+    let i = 0;
+    return {
+      async next(max?: number) {
+        if (pos >= b.length) return null;
+        const n = Math.min(sizes[i++ % sizes.length], max ?? Infinity, b.length - pos);
+        const c = b.subarray(pos, pos + n);
+        pos += n;
+        return c;
+      },
+      async skip(n: number) { const k = Math.min(n, b.length - pos); pos += k; return k; },
+    };
+  }
+  const summary = (r: Awaited<ReturnType<typeof readPickle>>) => JSON.stringify({
+    imports: r.imports.map((x) => [x.module, x.name, x.offset, x.calledBy]), anomalies: r.anomalies.map((a) => [a.kind, a.offset]),
+    opcodes: r.opcodes, end: r.end, pickles: r.pickles.map((p) => [p.offset, p.end, p.complete]), embedded: r.embedded.map((e) => e.offset),
+  });
+
+  test('any chunking of the input gives the same result as one buffer', async () => {
+    const inputs = [
+      p4Call('os', 'system'), p0Call('builtins', 'eval'),
+      Buffer.concat([new P().proto(2).op('}').stop().bytes(), Buffer.from([0xff]), p4Call('os', 'system')]),
+      new P().proto(4).frame(3).sbu('os').memoize().sbu('system').stackGlobal().emptyTuple().reduce().stop().bytes(),
+      new P().proto(3).global('pickle', 'loads').binbytes(p4Call('os', 'system')).tuple1().reduce().stop().bytes(),
+      new P().proto(2).binunicode('x'.repeat(300)).binbytes(Buffer.alloc(5000, 1)).global('a.b', 'C').raw([0x86]).stop().bytes(),
+    ];
+    for (const input of inputs) {
+      const whole = summary(await readPickle(input));
+      for (const sizes of [[1], [2, 3], [7], [9, 1, 64], [100]]) {
+        assert.equal(summary(await readPickle(chunked(input, sizes))), whole, `chunks ${sizes.join(',')}`);
+      }
+    }
+  });
+});
