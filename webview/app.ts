@@ -101,7 +101,9 @@ export class ReportApp {
         state.progress ? h('div', { className: 'progress', attrs: { role: 'status', id: 'progress' } }, progressRing(state.progress.message), h('span', null, state.progress.message),
           state.progress.cancellable ? button('Cancel', { onClick: () => this.api.postMessage({ type: 'cancel' }), id: 'cancel' }) : null) : null,
         this.lastResult ? note(this.lastResult.message, this.lastResult.ok ? 'info' : 'warn') : null,
-        state.status === 'error' ? h('div', { className: 'note note-warn', attrs: { role: 'alert', id: 'error' } }, `The report could not be built: ${state.error ?? 'unknown error'}`) : null,
+        state.status === 'error' || (state.error && state.error !== 'cancelled')
+          ? h('div', { className: 'note note-warn', attrs: { role: 'alert', id: 'error' } }, `The report could not be ${report ? 'refreshed' : 'built'}: ${state.error ?? 'unknown error'}`)
+          : state.error === 'cancelled' ? note(report ? 'Refresh cancelled: showing the previous report.' : 'Cancelled.') : null,
         report ? h('p', { className: 'muted' }, `Generated ${new Date(report.generatedAt).toLocaleString()}`) : null,
         report ? h('nav', { attrs: { 'aria-label': 'Sections' } }, ...[['verdict', 'Verdict'], ['signatures', 'Signatures'], ['sbom', 'SBOM'], ['vulnerabilities', 'Vulnerabilities'], ['scan', 'Scan'], ['card', 'Model card']]
           .map(([id, title]) => h('a', { attrs: { href: `#${id}` } }, title))) : null),
