@@ -5,6 +5,8 @@ import { textField } from './toolkit.ts';
  * A filterable, sortable table. Headers are buttons (keyboard: Tab, Enter/Space) with aria-sort;
  * the filter matches any column's text. Cells render through `h`, so their text is never markup.
  */
+export const MAX_RENDERED_ROWS = 1000;
+
 export interface Column<T> {
   key: string;
   title: string;
@@ -61,7 +63,10 @@ export function dataTable<T>(o: TableOptions<T>): HTMLElement {
         return desc ? -d : d;
       });
     }
-    replaceChildren(tbody, ...rows.map((r) => h('tr', { attrs: o.rowAttrs?.(r) }, ...o.columns.map((c) => h('td', { className: c.className }, c.cell ? c.cell(r) : c.text(r))))));
+    // An SBOM can list tens of thousands of components: render a bounded number, say how many.
+    const shown = rows.slice(0, MAX_RENDERED_ROWS);
+    replaceChildren(tbody, ...shown.map((r) => h('tr', { attrs: o.rowAttrs?.(r) }, ...o.columns.map((c) => h('td', { className: c.className }, c.cell ? c.cell(r) : c.text(r))))));
+    if (rows.length > shown.length) tbody.appendChild(h('tr', null, h('td', { className: 'empty', attrs: { colspan: String(o.columns.length) } }, `Showing the first ${shown.length} of ${rows.length} rows${o.filter ? '; filter to narrow them down' : ''}.`)));
     if (!rows.length) tbody.appendChild(h('tr', null, h('td', { className: 'empty', attrs: { colspan: String(o.columns.length) } }, o.rows.length ? 'Nothing matches the filter.' : o.empty)));
     replaceChildren(count, needle ? `${rows.length} of ${o.rows.length}` : `${o.rows.length}`);
   };

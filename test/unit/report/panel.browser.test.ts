@@ -238,6 +238,21 @@ describe('report panel in Chromium', { skip: SKIP }, () => {
     await again.page.close();
   });
 
+  test('a huge SBOM renders a bounded number of rows and says so; the filter still searches all', async () => {
+    const { page } = await openPanel('dark');
+    const big = JSON.parse(JSON.stringify(report)) as ModelReport;
+    big.evidence.sbom.sboms[0].components = Array.from({ length: 20_000 }, (_, i) => ({ name: `pkg-${i}`, version: '1.0', type: 'library', licenses: [], hashes: [] }));
+    const t0 = Date.now();
+    await send(page, { type: 'state', seq: 1, state: state({ report: big }) });
+    await page.waitForSelector('#sbom-table');
+    assert.equal(await page.$$eval('#sbom-table tbody tr', (r) => r.length), 1001);
+    assert.match(await page.textContent('#sbom-table') ?? '', /Showing the first 1000 of 20000 rows/);
+    await page.locator('#sbom-table-filter input').fill('pkg-19999');
+    assert.deepEqual(await page.$$eval('#sbom-table tbody tr td:first-child', (c) => c.map((x) => x.textContent)), ['pkg-19999']);
+    assert.ok(Date.now() - t0 < 15_000);
+    await page.close();
+  });
+
   test('garbage from the host is ignored', async () => {
     const { page, errors } = await openPanel('dark');
     await send(page, { type: 'state', seq: 1, state: state() });
