@@ -186,7 +186,10 @@ function checkMemberPath(ctx: ScanContext, name: string, u: Unit, offset: number
 
 async function scanZip(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<ScanFormat> {
   const listing = await listZip(src, ctx.limits.maxMembers);
-  for (const p of listing.problems) ctx.add('scan/archive-malformed', 'warning', `${p.message}${where(u.member)}`, { member: u.member, offset: p.offset });
+  for (const p of listing.problems) {
+    if (p.rule === 'scan/incomplete') ctx.incomplete(`${p.message}${where(u.member)}`, u.member, p.offset);
+    else ctx.add('scan/archive-malformed', 'warning', `${p.message}${where(u.member)}`, { member: u.member, offset: p.offset });
+  }
   if (listing.truncated) ctx.incomplete(`archive${where(u.member)} has more than ${ctx.limits.maxMembers} members; the rest were not scanned`, u.member);
   const names = listing.entries.map((e) => e.name);
   const torchRoot = names.map((n) => /^(.*?)(?:^|\/)data\.pkl$/.exec(n)).find(Boolean);

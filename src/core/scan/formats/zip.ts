@@ -26,7 +26,8 @@ export interface ZipEntry {
 
 export interface ZipListing {
   entries: ZipEntry[];
-  problems: { offset: number; message: string }[];
+  /** `rule: 'scan/incomplete'` marks content that was not read: the scan cannot be called complete. */
+  problems: { offset: number; message: string; rule?: 'scan/incomplete' }[];
   truncated: boolean;
 }
 
@@ -80,7 +81,7 @@ export async function listZip(src: RandomAccess, maxEntries: number): Promise<Zi
   while (p + 46 <= cd.length) {
     if (entries.length >= maxEntries) { truncated = true; break; }
     if (cd.readUInt32LE(p) !== CENTRAL) {
-      problems.push({ offset: cdStart + p, message: 'bad central-directory signature; the rest of the directory was not read' });
+      problems.push({ offset: cdStart + p, message: 'bad central-directory signature; the rest of the directory was not read', rule: 'scan/incomplete' });
       break;
     }
     const flags = cd.readUInt16LE(p + 8);
@@ -123,7 +124,7 @@ export async function listZip(src: RandomAccess, maxEntries: number): Promise<Zi
       if (nm !== name) localName = nm;
       dataOffset = localAbs + 30 + ln + le;
     } else {
-      problems.push({ offset: localAbs, message: `member ${JSON.stringify(name)}: no local header at its recorded offset; not read` });
+      problems.push({ offset: Math.max(0, localAbs), message: `member ${JSON.stringify(name)}: no local header at its recorded offset; not read`, rule: 'scan/incomplete' });
     }
     if (dataOffset >= 0 && dataOffset + compressedSize > src.size) {
       problems.push({ offset: dataOffset, message: `member ${JSON.stringify(name)}: data runs past the end of the file (truncated archive)` });

@@ -26,7 +26,8 @@ export class BufferAccess implements RandomAccess {
   constructor(private readonly buf: Buffer) {}
   get size(): number { return this.buf.length; }
   async read(position: number, length: number): Promise<Buffer> {
-    if (position >= this.buf.length || length <= 0) return Buffer.alloc(0);
+    // Offsets come from attacker-controlled headers: anything outside the buffer reads as nothing.
+    if (!(position >= 0) || position >= this.buf.length || !(length > 0)) return Buffer.alloc(0);
     return this.buf.subarray(position, Math.min(this.buf.length, position + length));
   }
 }
@@ -45,8 +46,10 @@ export class FileAccess implements RandomAccess {
     }
   }
   async read(position: number, length: number): Promise<Buffer> {
+    // Offsets come from attacker-controlled headers: anything outside the file reads as nothing.
+    if (!(position >= 0) || !Number.isSafeInteger(position)) return Buffer.alloc(0);
     const n = Math.max(0, Math.min(length, this.size - position));
-    if (n === 0) return Buffer.alloc(0);
+    if (!(n > 0)) return Buffer.alloc(0);
     const buf = Buffer.allocUnsafe(n);
     let got = 0;
     if (n <= SMALL_READ) {
@@ -77,7 +80,7 @@ export class SliceAccess implements RandomAccess {
     this.size = Math.max(0, Math.min(size, inner.size - start));
   }
   read(position: number, length: number): Promise<Buffer> {
-    if (position >= this.size) return Promise.resolve(Buffer.alloc(0));
+    if (!(position >= 0) || position >= this.size) return Promise.resolve(Buffer.alloc(0));
     return this.inner.read(this.start + position, Math.min(length, this.size - position));
   }
 }
