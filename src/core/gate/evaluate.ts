@@ -164,7 +164,11 @@ function scanCheck(ev: Evidence, p: GatePolicy): GateCheck {
     return check('scan', title, findings, ['no weight files to scan']);
   }
   for (const f of ev.scan.files) {
-    if (!f.complete) findings.push(fail('gate/scan-unavailable', `${path.basename(f.path)} was only partly scanned (a limit or an error): not known to be safe`, { file: f.path }));
+    if (!f.complete) {
+      // Say why, in the scanner's words, when it said (a limit, an unknown format, a read error).
+      const why = f.findings.find((x) => /incomplete|unknown-format|not scanned/.test(`${x.ruleId} ${x.message}`));
+      findings.push(fail('gate/scan-unavailable', `${path.basename(f.path)} was only partly scanned${why ? ` (${why.message})` : ' (a limit or an error)'}: not known to be safe`, { file: f.path }));
+    }
     for (const x of f.findings) {
       if (!atLeast(x.severity, p.scan.blockAt) || x.ruleId === 'gate/incomplete') continue;
       findings.push({ ...fail('gate/dangerous-content', `${path.basename(f.path)}${x.member ? `!${x.member}` : ''}: ${x.message} (${x.ruleId})`, { file: x.file ?? f.path }), offset: x.offset, member: x.member });
