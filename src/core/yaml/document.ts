@@ -342,7 +342,9 @@ function unwrap(f: Frame): Frame {
   let cur = f;
   while (cur.children.length === 1) {
     const only = cur.children[0];
-    if (only.kind === cur.kind && only.result === cur.result && (cur.kind === 'scalar' || cur.kind === null || only.kind !== 'mapping')) {
+    // Same kind and the very same result: the outer frame only kept the inner one's (a flow
+    // collection or scalar read where a block mapping was tried, e.g. the item of `- {a: 1}`).
+    if (only.kind === cur.kind && only.result === cur.result) {
       // Keep anchors/tags written on the outer frame: they come before the inner content.
       only.open = Math.min(only.open, cur.open);
       cur = only;

@@ -88,3 +88,10 @@ test('the seed model card parses without problems', { skip: fs.existsSync(path.j
   assert.deepEqual(d.problems, []);
   assert.equal(d.at(['provenance', 'build_environment', 'signed_by'])!.value, 'ml-team@acme.com');
 });
+
+test('a flow mapping as a sequence item is a mapping, with its ranges', () => {
+  const d = parseYaml('steps:\n  - {uses: x@v1, with: {a: 1}}\n  - run: echo\n');
+  assert.deepEqual(d.toValue(d.root).value, { steps: [{ uses: 'x@v1', with: { a: 1 } }, { run: 'echo' }] });
+  assert.equal(d.source(d.at(['steps', 0])!), '{uses: x@v1, with: {a: 1}}');
+  assert.equal(d.source(d.at(['steps', 0, 'uses'])!), 'x@v1');
+});
