@@ -7,6 +7,7 @@ import type { FileScanResult, ScanLimits, ScanOptions } from '../core/scan/types
 import { toDiagnostic } from './diagnostics.ts';
 import type { Services } from './services.ts';
 import { ruleSettings, setting } from './settings.ts';
+import { convertFix } from '../core/convert/fix.ts';
 
 export const SCAN_COMMAND = 'modelInspect.scan';
 export const SCAN_WORKSPACE_COMMAND = 'modelInspect.scanWorkspace';
@@ -146,7 +147,15 @@ async function runScan(s: Services, ui: ScanUi, targets: vscode.Uri[], title: st
   if (dangerous.length) {
     void vscode.window.showWarningMessage(`${summary} ${dangerous.map((r) => path.basename(r.path)).slice(0, 3).join(', ')}`, 'Show Problems')
       .then((pick) => (pick ? vscode.commands.executeCommand('workbench.actions.view.problems') : undefined));
-  } else void vscode.window.showInformationMessage(summary);
+  } else {
+    // A clean pickle checkpoint is the moment to move it off pickle: offer the converter.
+    const convertible = outcome.results.filter((r) => r.format === 'pytorch-zip' || r.format === 'pytorch-legacy');
+    const fix = convertible.length === 1 ? convertFix(convertible[0].path) : undefined;
+    if (fix?.kind === 'command') {
+      void vscode.window.showInformationMessage(summary, fix.title)
+        .then((pick) => (pick ? vscode.commands.executeCommand(fix.command, ...(fix.args ?? [])) : undefined));
+    } else void vscode.window.showInformationMessage(summary);
+  }
 }
 
 /** Explorer (single or multi-select), editor title, or palette (then: active file, else a picker). */
