@@ -25,7 +25,10 @@ const NONCE = 'TestNonce0123456789abcdefABCDEF0';
 
 /** Hostile strings as a model file could carry them: markup, script, event handlers. */
 const XSS_CARD = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
-const XSS_GLOBAL = '<script>window.__pwned=3</script>os.system';
+/** The module and name a real pickle imports: the scanner reports them, the panel shows them. */
+const XSS_MODULE = '<img src=x onerror="window.__pwned=3">';
+const XSS_NAME = '<script>window.__pwned=5</script>';
+const XSS_GLOBAL = `${XSS_MODULE}.${XSS_NAME}`;
 
 const THEMES: Record<string, Record<string, string>> = {
   dark: { '--vscode-foreground': '#cccccc', '--vscode-editor-background': '#1e1e1e', '--vscode-font-family': 'sans-serif', '--vscode-font-size': '13px', '--vscode-descriptionForeground': '#9d9d9d', '--vscode-textLink-foreground': '#3794ff', '--vscode-focusBorder': '#007fd4', '--vscode-button-background': '#0e639c', '--vscode-button-foreground': '#ffffff', '--vscode-panel-border': '#444', '--vscode-editor-font-family': 'monospace', '--vscode-textBlockQuote-background': '#2a2a2a', '--vscode-input-background': '#3c3c3c', '--vscode-input-foreground': '#cccccc', '--vscode-badge-background': '#4d4d4d', '--vscode-badge-foreground': '#ffffff' },
@@ -109,7 +112,8 @@ describe('report panel in Chromium', { skip: SKIP }, () => {
       'known_limitations:',
       `  - '${XSS_CARD}'`,
     ].join('\n'));
-    fs.writeFileSync(path.join(model, 'model.pt'), Buffer.from([0x80, 0x04, 0x95]));
+    // A protocol-2 pickle: GLOBAL <module> <name>, an empty tuple, REDUCE: a call on load.
+    fs.writeFileSync(path.join(model, 'model.pt'), Buffer.concat([Buffer.from([0x80, 0x02]), Buffer.from(`c${XSS_MODULE}\n${XSS_NAME}\n)R.`, 'latin1')]));
     fs.writeFileSync(path.join(model, 'sbom.cdx.json'), JSON.stringify({
       bomFormat: 'CycloneDX', specVersion: '1.6', version: 1,
       components: [
@@ -125,14 +129,13 @@ describe('report panel in Chromium', { skip: SKIP }, () => {
     report = await buildModelReport(model, {
       now: new Date('2025-06-01T00:00:00Z'),
       tools: { pathEnv: '' },
-      engines: {
-        ...DEFAULT_ENGINES,
-        // The scanner's output for a pickle whose global is hostile text.
-        scan: async (target) => ({ available: true, files: target.weightFiles.map((w) => ({ path: w.path, format: 'pickle', complete: true, findings: [
-          { ruleId: 'scan/dangerous-global', severity: 'error' as const, message: `imports ${XSS_GLOBAL}`, file: w.path, offset: 2, member: '<b>data.pkl</b>', data: { global: XSS_GLOBAL } },
-        ] })) }),
-      },
+      // The real engines: the model card engine and the pickle scanner read the hostile files.
+      engines: DEFAULT_ENGINES,
     });
+    // An archive member name is attacker-chosen too (zip entry names): add one to a scan finding.
+    const pickleFinding = report.evidence.scan.files.flatMap((f) => f.findings).find((f) => f.ruleId === 'scan/pickle-unsafe-call');
+    assert.ok(pickleFinding, 'the scanner reports the call');
+    pickleFinding.member = '<b>data.pkl</b>';
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     fs.mkdirSync(OUT, { recursive: true });
@@ -173,6 +176,7 @@ describe('report panel in Chromium', { skip: SKIP }, () => {
     assert.equal(probe.injected, 0);
     assert.ok(probe.text!.includes(XSS_CARD), 'the card value is shown literally');
     assert.ok(probe.text!.includes(XSS_GLOBAL), 'the pickle global is shown literally');
+    assert.ok(await page.$eval('#scan', (el) => el.textContent!.includes('<img src=x onerror="window.__pwned=3">.<script>window.__pwned=5</script>')), 'in the Scan section\'s Import column');
     assert.ok(probe.text!.includes('<b>data.pkl</b>'), 'the archive member is shown literally');
     assert.ok(probe.text!.includes('<svg onload="window.__pwned=4">torch'), 'the SBOM name is shown literally');
     await page.screenshot({ path: path.join(OUT, 'report-panel-escaping.png'), fullPage: true });
@@ -200,9 +204,9 @@ describe('report panel in Chromium', { skip: SKIP }, () => {
     const open = (await posted(page)).find((m) => m.type === 'open') as { file: string; range?: unknown };
     assert.ok(open && open.file.endsWith('model-card.yaml') && open.range, JSON.stringify(open));
     // The pickle finding's offset opens the weight file at that byte.
-    await page.click('#scan button.link >> text=/model\\.pt@2/');
+    await page.click('#scan button.link >> text=/model\\.pt@\\d+/');
     const openOffset = (await posted(page)).filter((m) => m.type === 'open').pop() as { file: string; offset?: number };
-    assert.equal(openOffset.offset, 2);
+    assert.ok(openOffset.file.endsWith('model.pt') && typeof openOffset.offset === 'number', JSON.stringify(openOffset));
     await page.click('#action-refresh');
     const action = (await posted(page)).find((m) => m.type === 'action') as { requestId: number; action: string };
     assert.equal(action.action, 'refresh');
