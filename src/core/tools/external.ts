@@ -18,13 +18,14 @@ export const TOOLS: Readonly<Record<ToolId, ToolInfo>> = {
   syft: {
     id: 'syft',
     purpose: 'SBOM of the Python environment and other packages in the folder',
-    install: 'brew install syft, or: curl -sSfL https://raw.githubusercontent.com/anchore/syft/main/install.sh | sh -s -- -b /usr/local/bin',
+    // A supply-chain tool should not recommend piping a script into a shell: point at checksummed releases.
+    install: 'brew install syft, or a checksummed release binary from https://github.com/anchore/syft/releases (verify it with cosign)',
     homepage: 'https://github.com/anchore/syft',
   },
   grype: {
     id: 'grype',
     purpose: 'vulnerabilities of the packages in the folder or in its SBOM',
-    install: 'brew install grype, or: curl -sSfL https://raw.githubusercontent.com/anchore/grype/main/install.sh | sh -s -- -b /usr/local/bin',
+    install: 'brew install grype, or a checksummed release binary from https://github.com/anchore/grype/releases (verify it with cosign)',
     homepage: 'https://github.com/anchore/grype',
   },
   trivy: {
