@@ -2,8 +2,7 @@ import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
-  activateExtension, applyCodeAction, describe, hoverTexts, ourDiagnostics, quickFixes, resetEditors, ruleIdOf,
-  waitFor, waitForDiagnostics, waitForRule, workspaceRoot,
+  activateExtension, applyQuickFix, describe, hoverTexts, openInEditor, ourDiagnostics, resetEditors, ruleIdOf, waitForDiagnostics, waitForRule, workspaceRoot,
 } from './util.ts';
 
 /** Model cards inside a real VS Code: diagnostics, quick fixes, hovers, completion, the background digest check. */
@@ -41,33 +40,14 @@ async function writeCard(folder: string, text: string): Promise<vscode.Uri> {
   return uri;
 }
 
-async function open(uri: vscode.Uri): Promise<vscode.TextDocument> {
-  await vscode.commands.executeCommand('vscode.open', uri);
-  return waitFor(`an editor for ${uri.path}`, () => vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString())?.document);
-}
 
-async function fix(doc: vscode.TextDocument, ruleId: string, title: RegExp): Promise<void> {
-  // Poll: after an earlier fix the diagnostics are re-published after the debounce, and until then
-  // the old ones (with their old fixes) are still there.
-  let seen = '';
-  const action = await waitFor(`a quick fix ${title} on ${ruleId}`, async () => {
-    for (const d of ourDiagnostics(doc.uri).filter((x) => ruleIdOf(x) === ruleId)) {
-      const actions = await quickFixes(doc.uri, d.range);
-      seen = actions.map((a) => a.title).join(' | ');
-      const hit = actions.find((a) => title.test(a.title));
-      if (hit) return hit;
-    }
-    return undefined;
-  }, 20_000).catch((e: Error) => { throw new Error(`${e.message} (last seen: ${seen || 'none'}; diagnostics: ${describe(ourDiagnostics(doc.uri))})`); });
-  await applyCodeAction(action);
-}
 
 suite('model cards', () => {
   suiteSetup(activateExtension);
   teardown(resetEditors);
 
   test('schema and supply-chain findings on the exact value; the digest of a local file is checked in the background', async () => {
-    const doc = await open(await writeCard('mc-findings', CARD));
+    const doc = await openInEditor(await writeCard('mc-findings', CARD));
     const python = await waitForRule(doc.uri, 'card/wrong-type');
     assert.equal(doc.getText(python.range), '3.10');
     assert.match(python.message, /3\.1\b/);
@@ -80,22 +60,22 @@ suite('model cards', () => {
   });
 
   test('quick fixes: quote a version, rename a typo key, write the real digest, add a missing section', async () => {
-    const doc = await open(await writeCard('mc-fixes', CARD));
-    await fix(doc, 'card/wrong-type', /^Quote "3\.10"$/);
+    const doc = await openInEditor(await writeCard('mc-fixes', CARD));
+    await applyQuickFix(doc, 'card/wrong-type', /^Quote "3\.10"$/);
     assert.match(doc.getText(), /python: "3\.10"/);
-    await fix(doc, 'card/unknown-key', /^Rename to 'commit_sha'$/);
+    await applyQuickFix(doc, 'card/unknown-key', /^Rename to 'commit_sha'$/);
     assert.match(doc.getText(), /\n {4}commit_sha: "/);
     await waitForRule(doc.uri, 'card/digest-mismatch', 20_000);
-    await fix(doc, 'card/digest-mismatch', /^Replace with the SHA-256 of weights\.bin$/);
+    await applyQuickFix(doc, 'card/digest-mismatch', /^Replace with the SHA-256 of weights\.bin$/);
     assert.match(doc.getText(), new RegExp(`hash: "sha256:${REAL}"`));
-    await fix(doc, 'card/missing-field', /^Add 'security' from the template$/);
+    await applyQuickFix(doc, 'card/missing-field', /^Add 'security' from the template$/);
     assert.match(doc.getText(), /\nsecurity:\n {2}vulnerability_scan: "not-scanned"\n/);
     const after = await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => ['card/wrong-type', 'card/unknown-key', 'card/digest-mismatch', 'card/missing-field'].includes(ruleIdOf(d) ?? '')));
     assert.ok(!after.some((d) => ruleIdOf(d) === 'card/placeholder-digest'), describe(after));
   });
 
   test('hover shows the field documentation from the schema; completion offers missing keys and enum values', async () => {
-    const doc = await open(await writeCard('mc-editing', CARD));
+    const doc = await openInEditor(await writeCard('mc-editing', CARD));
     await waitForRule(doc.uri, 'card/wrong-type');
     const line = doc.getText().split('\n').findIndex((l) => l.includes('build_timestamp'));
     const texts = await hoverTexts(doc.uri, new vscode.Position(line, 6));
@@ -117,18 +97,18 @@ suite('model cards', () => {
     await vscode.workspace.fs.createDirectory(dir);
     const uri = vscode.Uri.joinPath(dir, 'README.md');
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('---\nlicense: Apache-2.0\npipeline_tag: text-clasification\nlanguage: [en]\n---\n\n# A model\n'));
-    const doc = await open(uri);
+    const doc = await openInEditor(uri);
     assert.equal(doc.languageId, 'markdown');
     const tag = await waitForRule(doc.uri, 'card/invalid-value');
     assert.equal(doc.getText(tag.range), 'text-clasification');
-    await fix(doc, 'card/invalid-license', /^Change to 'apache-2\.0'$/);
+    await applyQuickFix(doc, 'card/invalid-license', /^Change to 'apache-2\.0'$/);
     assert.match(doc.getText(), /^---\nlicense: apache-2\.0\n/);
     await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => ruleIdOf(d) === 'card/invalid-license'));
   });
 
   test('modelInspect.modelCard.reviewMaxAgeDays decides when a security review is stale', async () => {
     const text = CARD.replace('artifacts:', 'security:\n  vulnerability_scan: "not-scanned"\n  sbom_ref: "sbom.json"\n  last_security_review: "2025-01-20"\nartifacts:');
-    const doc = await open(await writeCard('mc-settings', text));
+    const doc = await openInEditor(await writeCard('mc-settings', text));
     await waitForRule(doc.uri, 'card/stale-security-review');
     const cfg = vscode.workspace.getConfiguration('modelInspect', doc.uri);
     await cfg.update('modelCard.reviewMaxAgeDays', 100_000, vscode.ConfigurationTarget.Workspace);

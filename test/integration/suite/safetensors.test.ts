@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  activateExtension, applyCodeAction, describe, ourDiagnostics, quickFixes, resetEditors, ruleIdOf, waitFor, waitForRule, workspaceRoot,
+  activateExtension, applyQuickFix, describe, openInEditor, ourDiagnostics, quickFixes, resetEditors, ruleIdOf, waitFor, waitForRule, workspaceRoot,
 } from './util.ts';
 
 /** Toward safetensors inside a real VS Code: Python and notebook quick fixes, model-card references, Convert to safetensors. */
@@ -16,24 +16,7 @@ async function write(rel: string, content: string | Uint8Array): Promise<vscode.
   return uri;
 }
 
-async function open(uri: vscode.Uri): Promise<vscode.TextDocument> {
-  await vscode.commands.executeCommand('vscode.open', uri);
-  return waitFor(`an editor for ${uri.path}`, () => vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString())?.document);
-}
 
-async function applyFix(doc: vscode.TextDocument, ruleId: string, title: RegExp): Promise<void> {
-  let seen = '';
-  const action = await waitFor(`a quick fix ${title} on ${ruleId}`, async () => {
-    for (const d of ourDiagnostics(doc.uri).filter((x) => ruleIdOf(x) === ruleId)) {
-      const actions = await quickFixes(doc.uri, d.range);
-      seen = actions.map((a) => a.title).join(' | ');
-      const hit = actions.find((a) => title.test(a.title));
-      if (hit) return hit;
-    }
-    return undefined;
-  }, 20_000).catch((e: Error) => { throw new Error(`${e.message} (seen: ${seen || 'none'}; diagnostics: ${describe(ourDiagnostics(doc.uri))})`); });
-  await applyCodeAction(action);
-}
 
 /** A checkpoint from the repo's fixtures (made by real PyTorch), copied into the workspace. */
 async function checkpoint(fixture: string, rel: string): Promise<vscode.Uri> {
@@ -53,14 +36,14 @@ suite('toward safetensors', () => {
   teardown(resetEditors);
 
   test('Python: torch.load through an alias gets weights_only=True from the quick fix; torch.save becomes save_file with its import', async () => {
-    const doc = await open(await write('st-python/train.py', 'import torch as t\n\nsd = t.load("model.pt", map_location="cpu")\nt.save(sd, "out.pt")\n'));
+    const doc = await openInEditor(await write('st-python/train.py', 'import torch as t\n\nsd = t.load("model.pt", map_location="cpu")\nt.save(sd, "out.pt")\n'));
     const d = await waitForRule(doc.uri, 'python/torch-load-unsafe', 20_000);
     assert.equal(doc.getText(d.range), 't.load');
     assert.match(d.message, /PyTorch 2\.6/);
-    await applyFix(doc, 'python/torch-load-unsafe', /Add weights_only=True/);
+    await applyQuickFix(doc, 'python/torch-load-unsafe', /Add weights_only=True/);
     assert.equal(doc.lineAt(2).text, 'sd = t.load("model.pt", map_location="cpu", weights_only=True)');
     await waitFor('the torch.load diagnostic to go away', () => !ourDiagnostics(doc.uri).some((x) => ruleIdOf(x) === 'python/torch-load-unsafe'), 20_000);
-    await applyFix(doc, 'python/torch-save-pickle', /save_file/);
+    await applyQuickFix(doc, 'python/torch-save-pickle', /save_file/);
     assert.equal(doc.getText(), 'import torch as t\nfrom safetensors.torch import save_file\n\nsd = t.load("model.pt", map_location="cpu", weights_only=True)\nsave_file(sd, "out.safetensors")\n');
   });
 
@@ -120,9 +103,9 @@ suite('toward safetensors', () => {
     await checkpoint('module_state.pt', 'st-card/weights.pt');
     await vscode.commands.executeCommand('modelInspect.convertToSafetensors', vscode.Uri.joinPath(workspaceRoot(), 'st-card', 'pytorch_model.bin'));
     const card = await write('st-card/README.md', '---\nlicense: mit\n---\n# Tiny\n\nLoad `pytorch_model.bin` with torch.\nOr weights.pt.\n');
-    const doc = await open(card);
+    const doc = await openInEditor(card);
     await waitFor('two card references', () => ourDiagnostics(doc.uri).filter((d) => ruleIdOf(d) === 'convert/card-pickle-reference').length === 2 || undefined, 20_000);
-    await applyFix(doc, 'convert/card-pickle-reference', /Refer to model\.safetensors/);
+    await applyQuickFix(doc, 'convert/card-pickle-reference', /Refer to model\.safetensors/);
     assert.equal(doc.lineAt(5).text, 'Load `model.safetensors` with torch.');
     // weights.pt has no safetensors beside it: the fix offered is the conversion itself. Poll: after
     // the edit above the diagnostics are re-published after the debounce.

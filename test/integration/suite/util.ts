@@ -118,3 +118,28 @@ export async function resetEditors(): Promise<void> {
   }
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
+
+/** Opens a file in an editor and waits until the editor shows it. */
+export async function openInEditor(uri: vscode.Uri): Promise<vscode.TextDocument> {
+  await vscode.commands.executeCommand('vscode.open', uri);
+  return waitFor(`an editor for ${uri.path}`, () => vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString())?.document);
+}
+
+/**
+ * Applies the quick fix whose title matches on a diagnostic of `ruleId`. Polls: after an earlier
+ * fix the diagnostics are re-published after the debounce, and until then the old ones (with their
+ * old fixes) are still there.
+ */
+export async function applyQuickFix(doc: vscode.TextDocument, ruleId: string, title: RegExp): Promise<void> {
+  let seen = '';
+  const action = await waitFor(`a quick fix ${title} on ${ruleId}`, async () => {
+    for (const d of ourDiagnostics(doc.uri).filter((x) => ruleIdOf(x) === ruleId)) {
+      const actions = await quickFixes(doc.uri, d.range);
+      seen = actions.map((a) => a.title).join(' | ');
+      const hit = actions.find((a) => title.test(a.title));
+      if (hit) return hit;
+    }
+    return undefined;
+  }, 20_000).catch((e: Error) => { throw new Error(`${e.message} (last seen: ${seen || 'none'}; diagnostics: ${describe(ourDiagnostics(doc.uri))})`); });
+  await applyCodeAction(action);
+}
