@@ -73,14 +73,20 @@ function policyCheck(loaded: LoadedPolicy): GateCheck {
  * from certificates and policies from repositories: both are bounded (see `unsafeRegex`) so a
  * crafted pair cannot hang the gate.
  */
-export function matchesAllowed(value: string | undefined, allowed: readonly string[]): boolean {
+export function matchesAllowed(value: string | undefined, allowed: readonly string[], stats?: RegexStats): boolean {
   if (value === undefined || value.length > MAX_IDENTITY_LENGTH) return false;
   return allowed.some((a) => {
     const re = /^\/(.+)\/([imsu]*)$/.exec(a);
     if (!re) return a === value;
     if (unsafeRegex(re[1])) return false;
+    if (stats) stats.executed++;
     try { return new RegExp(`^(?:${re[1]})$`, re[2]).test(value); } catch { return false; }
   });
+}
+
+/** Counts policy regexes actually run against a value, so a test can prove a refused one never ran. */
+export interface RegexStats {
+  executed: number;
 }
 
 const MAX_IDENTITY_LENGTH = 2048;

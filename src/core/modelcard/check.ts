@@ -1,5 +1,5 @@
 import type { Finding } from '../findings.ts';
-import { parseYaml, type YamlDocument } from '../yaml/document.ts';
+import { parseYaml, type YamlDocument, type YamlParseStats } from '../yaml/document.ts';
 import { yamlProblemFindings } from '../yaml/findings.ts';
 import { LineIndex } from '../yaml/lines.ts';
 import { CardContext } from './context.ts';
@@ -13,6 +13,19 @@ export interface CardCheckOptions {
   now?: Date;
   /** A security review older than this many days is stale (default 90). */
   reviewMaxAgeDays?: number;
+  /** Counters of the work done, added to (tests bound the work instead of timing it). */
+  stats?: CardCheckStats;
+}
+
+export interface CardCheckStats extends YamlParseStats {
+  /** Nodes looked at while expanding anchors and aliases (bounded by the alias budget). */
+  aliasVisits: number;
+  /** Schema checks of a node (at most one per node and schema, however many aliases reach it). */
+  schemaChecks: number;
+}
+
+export function newCardCheckStats(): CardCheckStats {
+  return { parses: 0, nodes: 0, aliasVisits: 0, schemaChecks: 0 };
 }
 
 export const DEFAULT_REVIEW_MAX_AGE_DAYS = 90;
@@ -47,9 +60,9 @@ export function analyzeModelCard(text: string, file: string, options: CardCheckO
   if (dialect === 'hf-readme') {
     const fm = frontMatter(text);
     if (!fm || !looksLikeHfMetadata(fm.text)) return empty;
-    doc = parseYaml(fm.text, { baseOffset: fm.offset }, new LineIndex(text));
+    doc = parseYaml(fm.text, { baseOffset: fm.offset, stats: options.stats }, new LineIndex(text));
   } else {
-    doc = parseYaml(text);
+    doc = parseYaml(text, { stats: options.stats });
   }
   const findings = yamlProblemFindings(doc, file);
   const result: CardAnalysis = { dialect, findings, doc, claims: [], paths: [] };
@@ -61,6 +74,7 @@ export function analyzeModelCard(text: string, file: string, options: CardCheckO
   }
   if (doc.anchors.size > 0) {
     const expanded = doc.toValue(doc.root, ALIAS_EXPANSION_BUDGET);
+    if (options.stats) options.stats.aliasVisits += expanded.visits;
     if (!expanded.complete) {
       const firstAlias = findFirstAlias(doc);
       findings.push({ ruleId: 'yaml/alias-limit', severity: 'error', message: `anchors and aliases expand to more than ${ALIAS_EXPANSION_BUDGET} nodes (an alias bomb); aliased values were checked once at their anchors`, file, range: doc.range(firstAlias ?? { start: 0, end: 0 }) });
@@ -68,7 +82,7 @@ export function analyzeModelCard(text: string, file: string, options: CardCheckO
   }
   const ctx = new CardContext(doc, file);
   const schema = schemaFor(dialect);
-  new SchemaValidator(ctx, schema).validateDocument();
+  new SchemaValidator(ctx, schema, options.stats).validateDocument();
   const refs = checkSemantics(ctx, { now: options.now ?? new Date(), reviewMaxAgeDays: options.reviewMaxAgeDays ?? DEFAULT_REVIEW_MAX_AGE_DAYS });
   findings.push(...dedupe(ctx.findings));
   result.claims = refs.claims;

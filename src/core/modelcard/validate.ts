@@ -43,7 +43,7 @@ const CROSS_FIELD_ROLES: ReadonlySet<string> = new Set(['model-name', 'model-ver
 export class SchemaValidator {
   private readonly visited = new Map<YamlNode, Set<SchemaNode>>();
 
-  constructor(private readonly ctx: CardContext, private readonly root: SchemaNode) {}
+  constructor(private readonly ctx: CardContext, private readonly root: SchemaNode, private readonly stats?: { schemaChecks: number }) {}
 
   validateDocument(): void {
     const rootNode = this.ctx.doc.root;
@@ -83,6 +83,7 @@ export class SchemaValidator {
     if (!seen) this.visited.set(node, (seen = new Set()));
     if (seen.has(schema)) return;
     seen.add(schema);
+    if (this.stats) this.stats.schemaChecks++;
 
     const label = new Label(path);
     let actual = yamlType(node);

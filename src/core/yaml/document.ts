@@ -50,6 +50,15 @@ export interface YamlProblem {
 export interface ParseOptions {
   /** Offset of `text` inside a larger file (front matter), added to every reported offset. */
   baseOffset?: number;
+  /** Counters of the work done, added to (tests bound the work instead of timing it). */
+  stats?: YamlParseStats;
+}
+
+export interface YamlParseStats {
+  /** Texts handed to js-yaml (a document with a duplicate key is parsed twice). */
+  parses: number;
+  /** Nodes js-yaml composed, over every parse. */
+  nodes: number;
 }
 
 export class YamlDocument {
@@ -120,12 +129,16 @@ export class YamlDocument {
   /**
    * The plain JavaScript value of a node, following aliases, with a budget on the number of nodes
    * produced. Returns `{ value, complete: false }` when the budget ran out (an alias bomb).
+   * `visits` counts every node looked at, including those refused once the budget was spent: the
+   * work done, which tests bound instead of timing it.
    */
-  toValue(node: YamlNode | null, budget = 100_000): { value: unknown; complete: boolean } {
+  toValue(node: YamlNode | null, budget = 100_000): { value: unknown; complete: boolean; visits: number } {
     let left = budget;
+    let visits = 0;
     const active = new Set<YamlNode>();
     const build = (n: YamlNode | null): unknown => {
       if (!n) return null;
+      visits++;
       if (--left < 0) return undefined;
       if (n.kind === 'alias') {
         const target = this.resolveAlias(n);
@@ -151,7 +164,7 @@ export class YamlDocument {
       }
     };
     const value = build(node);
-    return { value, complete: left >= 0 };
+    return { value, complete: left >= 0, visits };
   }
 }
 
@@ -211,11 +224,14 @@ export function parseYaml(text: string, options: ParseOptions = {}, lines?: Line
   }
 
   let root: YamlNode | null = null;
+  const stats = options.stats;
   const attempt = (json: boolean): boolean => {
     const top: Frame = { open: 0, children: [] };
     const stack: Frame[] = [top];
+    if (stats) stats.parses++;
     const listener = (event: 'open' | 'close', state: ListenerState) => {
       if (event === 'open') {
+        if (stats) stats.nodes++;
         const f: Frame = { open: state.position, children: [] };
         stack[stack.length - 1].children.push(f);
         stack.push(f);
