@@ -7,9 +7,11 @@
  *   npm run bench -- --json       machine-readable results
  *
  * To add benchmarks: write `scripts/bench/<area>.ts` exporting a function that returns
- * `Benchmark[]`, and add it to SUITES below. Dependency-free on purpose (performance.now only).
+ * `Benchmark[]` (or a promise of them), and add it to SUITES below. Dependency-free on purpose
+ * (performance.now only). Timings live here, never in tests: see README › Tests.
  */
 import { modelCardBenchmarks } from './bench/modelcard.ts';
+import { workflowBenchmarks } from './bench/workflow.ts';
 
 export interface Benchmark {
   name: string;
@@ -33,8 +35,9 @@ export interface BenchResult {
 }
 
 /** Every area's benchmarks, in report order. One line per area. */
-const SUITES: (() => Benchmark[])[] = [
+const SUITES: (() => Benchmark[] | Promise<Benchmark[]>)[] = [
   modelCardBenchmarks,
+  workflowBenchmarks,
 ];
 
 /** Median time of `fn` over as many runs as fit in `timeMs` (at least `minRuns`), after warming up. */
@@ -71,11 +74,11 @@ function fmt(ms: number): string {
   return ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(1)} µs`;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const filters = args.filter((a) => !a.startsWith('--'));
-  const all = SUITES.flatMap((s) => s());
+  const all = (await Promise.all(SUITES.map((s) => s()))).flat();
   const chosen = all.filter((b) => !filters.length || filters.some((f) => b.name.includes(f)));
   if (!chosen.length) {
     console.error(`no benchmark matches ${filters.join(' ')}; available:\n${all.map((b) => `  ${b.name}`).join('\n')}`);
@@ -100,8 +103,8 @@ if (process.argv[1] && /bench\.ts$/.test(process.argv[1])) {
   const wantsConvert = !filters.length || filters.some((f) => 'convert'.includes(f));
   // The scanner's benchmarks (scripts/bench-scan.ts) generate GB-sized inputs too: run after convert.
   const wantsScan = !filters.length || filters.some((f) => 'scan'.includes(f));
-  if (!filters.length || filters.some((f) => !'convert'.includes(f) && !'scan'.includes(f))) main();
+  const timed = !filters.length || filters.some((f) => !'convert'.includes(f) && !'scan'.includes(f)) ? main() : Promise.resolve();
   const json = process.argv.includes('--json');
-  const convert = wantsConvert ? import('./bench-convert.ts').then((m) => m.runFromBench(json)) : Promise.resolve();
+  const convert = wantsConvert ? timed.then(() => import('./bench-convert.ts')).then((m) => m.runFromBench(json)) : timed;
   if (wantsScan) void convert.then(() => import('./bench-scan.ts')).then((m) => m.runFromBench(json));
 }

@@ -246,14 +246,13 @@ describe('report panel in Chromium', { skip: SKIP }, () => {
     const { page } = await openPanel('dark');
     const big = JSON.parse(JSON.stringify(report)) as ModelReport;
     big.evidence.sbom.sboms[0].components = Array.from({ length: 20_000 }, (_, i) => ({ name: `pkg-${i}`, version: '1.0', type: 'library', licenses: [], hashes: [] }));
-    const t0 = Date.now();
     await send(page, { type: 'state', seq: 1, state: state({ report: big }) });
     await page.waitForSelector('#sbom-table');
     assert.equal(await page.$$eval('#sbom-table tbody tr', (r) => r.length), 1001);
     assert.match(await page.textContent('#sbom-table') ?? '', /Showing the first 1000 of 20000 rows/);
     await page.locator('#sbom-table-filter input').fill('pkg-19999');
     assert.deepEqual(await page.$$eval('#sbom-table tbody tr td:first-child', (c) => c.map((x) => x.textContent)), ['pkg-19999']);
-    assert.ok(Date.now() - t0 < 15_000);
+    // Bounded by the rows in the DOM (counted above), not by a wall clock, which flakes under load.
     await page.close();
   });
 

@@ -76,10 +76,11 @@ test('hostile input: not a mapping, syntax errors, deep nesting, huge scripts en
   assert.equal((await check('jobs: [\n')).filter((x) => x.ruleId === 'yaml/syntax').length, 1);
   assert.ok(Array.isArray(await check('jobs:\n  a:\n    steps: 7\n    needs: {x: 1}\n    permissions: [1]\n')));
   const big = 'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n' + '          echo "${{ github.sha }}" | tee -a x ; cosign sign "$I" \\\n'.repeat(3000) + '          true\n';
-  const t0 = performance.now();
-  await check(big);
-  // about 0.3 s on one idle core; the bound only catches quadratic blow-ups on a loaded machine
-  assert.ok(performance.now() - t0 < 20_000, 'a 3000-line script is checked in seconds');
+  // Read to its end: every one of the 3000 `cosign sign` commands is counted. How long it takes is
+  // `npm run bench -- workflow` (a ratio to parsing the YAML), never a wall-clock bound here.
+  const login = (await check(big)).filter((x) => x.ruleId === 'workflow/push-without-login');
+  assert.equal(login.length, 1);
+  assert.match(login[0].message, /\(3000 pushes in this job\)/);
 });
 
 test('inspect DIR runs the workflow engine on .github/workflows; suppressions are honoured', async () => {
