@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the integration layers need on a fresh Debian machine, idempotently:
 #   - Debian's chromium (driven by playwright-core), and the headers/tools code-server's native modules build with
+#   - Debian's python3 with numpy and joblib: the scanner's tests run the real loaders on hand-made files
+#     (torch is not installed: python3-torch pulls in 173 packages, Qt and OpenCV among them)
 #   - code-server 4.100.3 (= VS Code 1.100.3, the newest whose engines accept Node 20) into ./.code-server (git-ignored)
 # Nothing here downloads a browser or a VS Code build: both come from apt and the npm registry.
 set -euo pipefail
@@ -12,16 +14,18 @@ need_apt=0
 command -v chromium >/dev/null 2>&1 || need_apt=1
 command -v rg >/dev/null 2>&1 || need_apt=1
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt=1
+dpkg -s python3-numpy python3-joblib >/dev/null 2>&1 || need_apt=1
 if [ "$need_apt" = 1 ]; then
   as_root=()
   if [ "$(id -u)" != 0 ]; then
     if command -v sudo >/dev/null 2>&1; then as_root=(sudo); else
-      echo "setup-integration: apt-get needs root (chromium libkrb5-dev ripgrep python3 make g++ pkg-config)" >&2; exit 1
+      echo "setup-integration: apt-get needs root (chromium libkrb5-dev ripgrep python3 python3-numpy python3-joblib make g++ pkg-config)" >&2; exit 1
     fi
   fi
   echo "setup-integration: installing chromium libkrb5-dev ripgrep … with apt-get (about 90 s)"
   "${as_root[@]}" apt-get update -q
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium libkrb5-dev ripgrep python3 make g++ pkg-config
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-numpy python3-joblib
 fi
 
 # @vscode/ripgrep's postinstall downloads rg from GitHub, which is unreachable here. It first looks in

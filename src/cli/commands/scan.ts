@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { displayPath } from '../../core/output/paths.ts';
+import { regularFileStat } from '../../core/fsutil/walk.ts';
 import { scanPaths } from '../../core/scan/scanner.ts';
 import type { ScanLimits } from '../../core/scan/types.ts';
 import { UsageError } from '../args.ts';
@@ -36,8 +37,13 @@ export const scanCommand: Command = {
       limits[key] = Number(v);
     }
     const paths = args.positionals.map((p) => path.resolve(io.cwd, p));
-    for (const [i, p] of paths.entries()) if (!fs.existsSync(p)) throw new Error(`no such file or folder: ${args.positionals[i]}`);
-    const { results, errors, skipped } = await scanPaths(paths, { limits, signal: io.signal });
+    for (const [i, p] of paths.entries()) {
+      if (!fs.existsSync(p)) throw new Error(`no such file or folder: ${args.positionals[i]}`);
+      // FIFOs and devices are refused before anything opens them (a FIFO blocks, /dev/urandom never ends).
+      const st = await regularFileStat(p);
+      if (!st.ok && st.message !== 'is a folder') throw new Error(`${args.positionals[i]} ${st.message}`);
+    }
+    const { results, errors, skipped, notAnalysed } = await scanPaths(paths, { limits, signal: io.signal });
     const findings = results.flatMap((r) => r.findings);
     for (const e of errors) findings.push({ ruleId: 'scan/incomplete', severity: 'warning', message: `could not scan: ${e.message}`, file: e.path });
     const files = results.map((r) => {
@@ -51,11 +57,13 @@ export const scanCommand: Command = {
         stats: r.stats,
       };
     });
+    const unanalysed = notAnalysed.map((n) => ({ file: displayPath(n.path, io.cwd), size: n.size, kind: n.kind, detail: n.detail }));
     const text = [
-      `Scanned ${results.length} file(s)${skipped ? `, skipped ${skipped} that are not model files` : ''}`,
+      `Scanned ${results.length} file(s)${skipped ? `; ${skipped} text, JSON or empty file(s) need no scan` : ''}${unanalysed.length ? `; ${unanalysed.length} not analysed (listed below)` : ''}`,
       '',
       table(['file', 'format', 'verdict', 'errors', 'warnings', 'members'], files.map((f) => [f.file, f.format, f.verdict, String(f.error), String(f.warning), String(f.members.length)])),
+      ...(unanalysed.length ? ['', 'Not analysed:', table(['file', 'size', 'what'], unanalysed.map((n) => [n.file, String(n.size), n.detail]))] : []),
     ].join('\n');
-    return { findings, text, json: { files, skipped } };
+    return { findings, text, json: { files, skipped, notAnalysed: unanalysed } };
   },
 };

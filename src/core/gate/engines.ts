@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkModelCardFile } from '../modelcard/inspector.ts';
-import { looksScannable, scanFile } from '../scan/scanner.ts';
+import type { WalkResult } from '../fsutil/walk.ts';
+import { planFolder } from '../scan/folder.ts';
+import { scanFile } from '../scan/scanner.ts';
 import { verifyPath, type SignatureResult as SigningResult, type VerifyOptions } from '../signing/index.ts';
 import type { EngineContext, GateEngines } from './collect.ts';
 import type { ScanEvidence, ScannedFile, SignatureEvidence, SignatureResult } from './evidence.ts';
@@ -30,14 +32,13 @@ export async function scanModel(target: ModelTarget, ctx: EngineContext): Promis
   const weights = new Set(target.weightFiles.map((w) => w.path));
   const files: ScannedFile[] = [];
   const todo: string[] = [];
-  for (const f of target.files) {
-    ctx.signal?.throwIfAborted();
-    try {
-      if (weights.has(f.path) || await looksScannable(f.path, f.size)) todo.push(f.path);
-    } catch (e) {
-      files.push(unreadable(f.path, e));
-    }
-  }
+  // The model's own files, classified by content (scan/folder.ts); the plan also walks folders the
+  // target walk skipped and lists links, special files and unknown content as not analysed.
+  const plan = await planFolder(target.root, { signal: ctx.signal, walked: modelWalk(target) });
+  for (const f of plan.files) todo.push(f.path);
+  for (const w of weights) if (!todo.includes(w) && !plan.unscannable.some((u) => u.path === w)) todo.push(w);
+  for (const u of plan.unscannable) files.push(unreadable(u.path, new Error(`${u.rel} ${u.reason}`)));
+  const notAnalysed = plan.notAnalysed.map((n) => ({ path: n.path, rel: n.rel, size: n.size, kind: n.kind, detail: n.detail }));
   for (let i = 0; i < todo.length; i++) {
     ctx.signal?.throwIfAborted();
     ctx.onProgress?.(`scanning ${path.relative(target.root, todo[i])} (${i + 1}/${todo.length})`);
@@ -49,7 +50,13 @@ export async function scanModel(target: ModelTarget, ctx: EngineContext): Promis
       files.push(unreadable(todo[i], e));
     }
   }
-  return { available: true, files: files.sort((a, b) => a.path.localeCompare(b.path)) };
+  return { available: true, files: files.sort((a, b) => a.path.localeCompare(b.path)), notAnalysed };
+}
+
+/** The target's walk as scan/folder.ts takes it: its files, plus what the walk reported besides them. */
+function modelWalk(target: ModelTarget): WalkResult {
+  const t = target as ModelTarget & Partial<Pick<WalkResult, 'links' | 'special' | 'skipped'>>;
+  return { files: [...target.files], errors: [], special: t.special ?? [], links: t.links ?? [], skipped: t.skipped ?? [], ...(target.truncated ? { truncated: target.truncated } : {}) };
 }
 
 /** A file that could not be read was not scanned: an incomplete entry, never a clean one. */

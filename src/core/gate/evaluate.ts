@@ -182,7 +182,12 @@ function scanCheck(ev: Evidence, p: GatePolicy): GateCheck {
   }
   const scanned = new Set(ev.scan.files.map((f) => path.resolve(f.path)));
   for (const w of ev.weightFiles) if (!scanned.has(path.resolve(w.path))) findings.push(fail('gate/scan-unavailable', `${w.rel} was not scanned`, { file: w.path }));
-  return check('scan', title, findings, [`${ev.scan.files.length} file${ev.scan.files.length === 1 ? '' : 's'} scanned, nothing at or above ${p.scan.blockAt}`]);
+  const unanalysed = ev.scan.notAnalysed ?? [];
+  if (p.scan.notAnalysed === 'block') for (const n of unanalysed) findings.push(fail('gate/not-analysed', `${n.rel} (${n.size} bytes) ${n.detail}; the policy blocks files that are not analysed (scan.not_analysed: block)`, { file: n.path }));
+  const listed = p.scan.notAnalysed === 'warn' && unanalysed.length
+    ? [`${unanalysed.length} file${unanalysed.length === 1 ? '' : 's'} not analysed (scan.not_analysed: warn): ${unanalysed.slice(0, 5).map((n) => `${n.rel} (${n.size} bytes)`).join(', ')}${unanalysed.length > 5 ? ', …' : ''}`]
+    : [];
+  return check('scan', title, findings, [`${ev.scan.files.length} file${ev.scan.files.length === 1 ? '' : 's'} scanned, nothing at or above ${p.scan.blockAt}`, ...listed]);
 }
 
 function sbomCheck(ev: Evidence): GateCheck {

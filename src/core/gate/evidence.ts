@@ -66,6 +66,8 @@ export interface ScanEvidence {
   available: boolean;
   note?: string;
   files: ScannedFile[];
+  /** Files of the model no engine analyses (unknown binary content, links out of the folder, FIFOs…): `gate.scan.not_analysed` decides. */
+  notAnalysed?: { path: string; rel: string; size: number; kind: string; detail: string }[];
 }
 
 export interface CardEvidence {

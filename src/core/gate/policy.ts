@@ -15,7 +15,8 @@ import { yamlProblemFindings } from '../yaml/findings.ts';
 export interface GatePolicy {
   signatures: { enabled: boolean; identities: string[]; issuers: string[]; keys: string[] };
   provenance: { enabled: boolean; sourceRepository?: string; requireVerified: boolean };
-  scan: { enabled: boolean; blockAt: 'error' | 'warning' };
+  /** notAnalysed: files in the folder no engine analyses (unknown binary content, links out, FIFOs…): block, warn (listed) or allow. */
+  scan: { enabled: boolean; blockAt: 'error' | 'warning'; notAnalysed: 'block' | 'warn' | 'allow' };
   sbom: { enabled: boolean };
   vulnerabilities: { enabled: boolean; blockAt: VulnSeverity; requireReport: boolean; ignore: string[] };
   modelCard: { enabled: boolean; maxAgeDays: number };
@@ -27,7 +28,7 @@ export function defaultPolicy(): GatePolicy {
   return {
     signatures: { enabled: true, identities: [], issuers: [], keys: [] },
     provenance: { enabled: true, requireVerified: false },
-    scan: { enabled: true, blockAt: 'error' },
+    scan: { enabled: true, blockAt: 'error', notAnalysed: 'warn' },
     sbom: { enabled: true },
     vulnerabilities: { enabled: true, blockAt: 'critical', requireReport: true, ignore: [] },
     modelCard: { enabled: true, maxAgeDays: 365 },
@@ -59,6 +60,7 @@ const SCHEMA: Record<string, Record<string, { kind: FieldKind; set: (p: GatePoli
   scan: {
     enabled: { kind: 'boolean', set: (p, v) => { p.scan.enabled = v as boolean; } },
     block_at: { kind: { enum: ['error', 'warning'] }, set: (p, v) => { p.scan.blockAt = v as 'error' | 'warning'; } },
+    not_analysed: { kind: { enum: ['block', 'warn', 'allow'] }, set: (p, v) => { p.scan.notAnalysed = v as 'block' | 'warn' | 'allow'; } },
   },
   sbom: {
     enabled: { kind: 'boolean', set: (p, v) => { p.sbom.enabled = v as boolean; } },

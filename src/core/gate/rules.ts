@@ -9,6 +9,13 @@ export const GATE_RULES: readonly RuleInfo[] = [
     help: 'Part of the folder could not be inspected (a file could not be read, a limit was reached, or an engine failed). What was not inspected is not known to be safe: read the message for what was skipped.',
   },
   {
+    id: 'gate/not-analysed',
+    title: 'File not analysed by any engine',
+    category: 'gate',
+    defaultSeverity: 'error',
+    help: 'The policy sets `gate.scan.not_analysed: block`, and the model folder holds a file no engine analyses: binary content of no known format (a native library, an unknown blob), a link leaving the folder, a FIFO or device, or an unreadable entry. With the default `warn` such files are listed in the scan check without blocking; `allow` leaves them out.\n\n**Fix:** remove what the model does not need, or set `not_analysed: warn` if you have reviewed them.',
+  },
+  {
     id: 'gate/policy-invalid',
     title: 'Promotion policy is invalid',
     category: 'gate',

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { openRegularFile } from '../fsutil/read.ts';
 import type { Finding } from '../findings.ts';
 import type { YamlDocument } from '../yaml/document.ts';
 import { CardContext } from './context.ts';
@@ -89,7 +89,9 @@ function sameState(a: FileState | undefined, b: FileState): boolean {
 
 export async function sha256File(abs: string, signal?: AbortSignal): Promise<string> {
   const h = createHash('sha256');
-  const stream = createReadStream(abs, { highWaterMark: 1 << 20, signal });
+  // Opened only as a regular file (a path swapped for a FIFO after the stat above is refused).
+  const { fh } = await openRegularFile(abs);
+  const stream = fh.createReadStream({ highWaterMark: 1 << 20, signal });
   for await (const chunk of stream) h.update(chunk as Buffer);
   return h.digest('hex');
 }

@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import { FileTooLargeError, NotRegularFileError, readRegularFile } from '../fsutil/read.ts';
 import type { Finding } from '../findings.ts';
 import type { InspectResult, Inspector } from '../inspect/types.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
@@ -28,12 +28,12 @@ export async function checkModelCardFile(file: string, options: CardFileOptions 
   const opts: CardFileOptions = options instanceof Date ? { now: options } : options;
   let bytes: Buffer;
   try {
-    const st = await fs.stat(file);
-    if (st.size > MAX_CARD_BYTES) {
-      return { isCard: true, findings: [{ ruleId: 'yaml/too-large', severity: 'warning', message: `${st.size} bytes is over the ${MAX_CARD_BYTES}-byte limit for a model card; not validated`, file }] };
-    }
-    bytes = await fs.readFile(file);
+    bytes = await readRegularFile(file, MAX_CARD_BYTES);
   } catch (e) {
+    if (e instanceof FileTooLargeError) {
+      return { isCard: true, findings: [{ ruleId: 'yaml/too-large', severity: 'warning', message: `${e.size} bytes is over the ${MAX_CARD_BYTES}-byte limit for a model card; not validated`, file }] };
+    }
+    if (e instanceof NotRegularFileError) throw e;
     throw new Error(`cannot read ${file}: ${(e as Error).message}`);
   }
   const decoded = decodeUtf8(bytes);

@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import { FileTooLargeError, readRegularFile } from '../fsutil/read.ts';
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
 import { applySuppressions } from '../ruleSettings.ts';
@@ -30,12 +30,15 @@ export function pythonFileKind(file: string): PythonFileKind | undefined {
 export async function checkPythonFile(file: string): Promise<Finding[]> {
   const kind = pythonFileKind(file);
   if (!kind) return [];
-  const st = await fs.stat(file);
   const limit = kind === 'notebook' ? MAX_NOTEBOOK_BYTES : MAX_PYTHON_BYTES;
-  if (st.size > limit) {
-    return [{ ruleId: 'python/not-checked', severity: 'info', file, message: `${st.size} bytes is over the ${limit}-byte limit for a ${kind === 'notebook' ? 'notebook' : 'Python file'}; not checked` }];
+  let bytes: Buffer;
+  try {
+    bytes = await readRegularFile(file, limit);
+  } catch (e) {
+    if (!(e instanceof FileTooLargeError)) throw e;
+    return [{ ruleId: 'python/not-checked', severity: 'info', file, message: `${e.size} bytes is over the ${limit}-byte limit for a ${kind === 'notebook' ? 'notebook' : 'Python file'}; not checked` }];
   }
-  const decoded = decodeUtf8(await fs.readFile(file));
+  const decoded = decodeUtf8(bytes);
   const parser = await loadPythonParser();
   // Inline `# model-inspect-disable-…` comments apply here as in the editor.
   if (kind === 'python') return applySuppressions(checkPythonWith(parser, decoded.text, { file }), decoded.text);

@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import { FileTooLargeError, readRegularFile } from '../fsutil/read.ts';
 import type { Finding } from '../findings.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import type { SbomComponent, SbomDocument, SbomHash } from './types.ts';
@@ -27,12 +27,9 @@ export function sbomKind(json: unknown): 'cyclonedx' | 'spdx' | undefined {
 export async function readSbomFile(file: string): Promise<SbomReadResult> {
   let bytes: Buffer;
   try {
-    const st = await fs.stat(file);
-    if (st.size > MAX_SBOM_BYTES) {
-      return { findings: [{ ruleId: 'sbom/unreadable', severity: 'warning', message: `SBOM is ${st.size} bytes, over the ${MAX_SBOM_BYTES}-byte limit; not read`, file }] };
-    }
-    bytes = await fs.readFile(file);
+    bytes = await readRegularFile(file, MAX_SBOM_BYTES);
   } catch (e) {
+    if (e instanceof FileTooLargeError) return { findings: [{ ruleId: 'sbom/unreadable', severity: 'warning', message: `SBOM is ${e.size} bytes, over the ${MAX_SBOM_BYTES}-byte limit; not read`, file }] };
     return { findings: [{ ruleId: 'sbom/unreadable', severity: 'warning', message: `cannot read SBOM: ${(e as Error).message}`, file }] };
   }
   const decoded = decodeUtf8(bytes);

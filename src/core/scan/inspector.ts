@@ -1,5 +1,7 @@
 import type { InspectResult, Inspector } from '../inspect/types.ts';
-import { looksScannable, scanFile } from './scanner.ts';
+import type { Finding } from '../findings.ts';
+import { planFolder, type NotAnalysedEntry } from './folder.ts';
+import { scanFile } from './scanner.ts';
 import type { FileScanResult } from './types.ts';
 
 /** One line for `inspect`'s summary table. */
@@ -11,15 +13,25 @@ export function scanSummary(r: FileScanResult): string {
   return `${verdict}${members}, ${r.stats.opcodes} opcodes`;
 }
 
-/** `model-inspect inspect DIR`: every file whose content is a model format gets scanned. */
+/**
+ * `model-inspect inspect DIR`: the folder's scan plan (folder.ts): every file whose content is a
+ * model format or whose name says weights is scanned, including inside `node_modules`/`venv`-like
+ * folders; links out of the folder, special files and unknown binary content are reported.
+ */
 export const scanInspector: Inspector = {
   id: 'scan',
   title: 'Model file scan',
   async inspect(ctx): Promise<InspectResult> {
     const result: InspectResult = { findings: [], files: [] };
-    for (const f of ctx.files) {
+    const plan = await planFolder(ctx.root, { signal: ctx.signal });
+    if (plan.truncated) result.findings.push({ ruleId: 'scan/incomplete', severity: 'warning', message: `folder scan incomplete: ${plan.truncated}`, file: ctx.root });
+    for (const u of plan.unscannable) {
+      result.findings.push({ ruleId: 'scan/incomplete', severity: 'warning', message: `not scanned: ${u.rel} ${u.reason}`, file: u.path });
+      result.files.push({ path: u.path, kind: 'unknown', summary: 'incomplete scan: not readable' });
+    }
+    for (const n of plan.notAnalysed) result.findings.push(notAnalysedFinding(n));
+    for (const f of plan.files) {
       ctx.signal?.throwIfAborted();
-      if (!(await looksScannable(f.path, f.size))) continue;
       const r = await scanFile(f.path, { signal: ctx.signal });
       result.findings.push(...r.findings);
       result.files.push({ path: f.path, kind: r.format, summary: scanSummary(r) });
@@ -27,3 +39,8 @@ export const scanInspector: Inspector = {
     return result;
   },
 };
+
+/** A "not analysed" entry as a finding (info: the gate's `scan.not_analysed` policy decides whether it blocks). */
+export function notAnalysedFinding(n: NotAnalysedEntry): Finding {
+  return { ruleId: 'scan/not-analysed', severity: 'info', message: `${n.rel} (${n.size} bytes) ${n.detail}`, file: n.path, data: { kind: n.kind, size: n.size } };
+}

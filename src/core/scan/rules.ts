@@ -54,6 +54,10 @@ export const SCAN_RULES: readonly RuleInfo[] = [
     'The Keras config has a `Lambda`/`TFOpLambda` layer whose function is serialized Python bytecode or source. Loading it with `safe_mode=False` (or any Keras 2 H5 load) runs that code.\n\n**Fix:** rebuild the model without Lambda layers, or load only with `safe_mode=True` from a trusted source.'),
   r('keras-foreign-module', 'Keras config references modules outside Keras', 'warning',
     'A layer, function or object in the Keras config names a module outside keras/tensorflow/numpy/math (or a custom object), or a known gadget (`get_file`, `TorchModuleWrapper`, CVE-2025-1550/8747/49655). Deserializing imports it and may call it.\n\n**Fix:** check each module named; load only with `safe_mode=True`.'),
+  r('polyglot', 'Content is a pickle as well as another format', 'warning',
+    `The file is a valid container or weight format (tar, GGUF, safetensors, HDF5, NumPy…) and, read from its first byte, also a pickle. \`pickle.load\`/\`joblib.load\` on it runs that pickle, whatever the name says. Both readings were scanned.\n\n**Fix:** ${FIX}`),
+  r('not-analysed', 'File not analysed', 'info',
+    'A file in the scanned folder whose content no engine understands (binary data of no known format, a native library), a link leaving the folder, a FIFO or device, a version-control folder, or an unreadable entry. It was listed with its size, not analysed. The promotion gate decides what to do with such files through `gate.scan.not_analysed` (`warn` by default, `block` or `allow`).\n\n**Fix:** remove what the model does not need; keep weights in safetensors or GGUF.'),
   r('scanned', 'Scanned', 'info',
     'What was scanned in this file (format, pickles, opcodes, imports) and found without issues. Informational.'),
 ];

@@ -1,9 +1,9 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { XzReadableStream } from 'xz-decompress';
-import { walk } from '../fsutil/walk.ts';
+import { regularFileStat } from '../fsutil/walk.ts';
+import { classifyFile, hasWeightExtension, planFolder, WEIGHT_EXTENSIONS, type NotAnalysedEntry } from './folder.ts';
 import { ScanContext, where } from './context.ts';
 import { checkKerasConfig, findH5ModelConfig } from './formats/keras.ts';
 import { parseNpyHeader } from './formats/npy.ts';
@@ -18,11 +18,10 @@ import {
 import { createBunzip2 } from './io/bzip2.ts';
 import { readPickle } from './pickle/index.ts';
 import { reportPickle } from './pickle/report.ts';
-import { SNIFF_BYTES, sniff } from './sniff.ts';
+import { SNIFF_BYTES, sniffContent } from './sniff.ts';
 import type { FileScanResult, ScanFormat, ScanOptions, ScanProgress } from './types.ts';
 
-/** Extensions that promise model weights: an unrecognised content under one of these is a warning. */
-export const WEIGHT_EXTENSIONS: readonly string[] = ['.safetensors', '.gguf', '.onnx', '.pt', '.pth', '.bin', '.ckpt', '.pkl', '.pickle', '.joblib', '.h5', '.hdf5', '.keras', '.npy', '.npz', '.dill', '.pb', '.tflite', '.mar', '.nemo', '.msgpack', '.model', '.sav', '.dat'];
+export { WEIGHT_EXTENSIONS } from './folder.ts';
 
 const EXECUTABLE_MEMBER = /\.(py|pyc|sh|bash|exe|dll|so|dylib|bat|cmd|ps1|jar)$/i;
 const TORCH_LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -46,9 +45,14 @@ async function scanAccess(ctx: ScanContext, src: RandomAccess, u: Unit): Promise
   // Raw tensor storages (hundreds per checkpoint) get a small head; more only if it may be a pickle.
   let head = await src.read(0, u.storage ? 512 : SNIFF_BYTES);
   if (u.storage && head[0] === 0x80) head = await src.read(0, SNIFF_BYTES);
-  const format = await sniff(head, src.size, u.storage);
+  const sniffed = await sniffContent(head, src.size, { strict: u.storage, src });
+  const format = sniffed.format;
   if (u.member !== undefined || u.depth > 0) ctx.member(u.member ?? '', format, src.size);
   if (u.storage && format === 'unknown') return format;
+  if (sniffed.alsoPickle) {
+    ctx.add('scan/polyglot', 'warning', `${format} content${where(u.member)} is also a pickle from its first byte: pickle.load on it runs that pickle; it was scanned as both`, { member: u.member, offset: 0 });
+    await scanPickle(ctx, streamOf(src), { ...u, member: u.member }, 'pickle', undefined);
+  }
   switch (format) {
     case 'pickle': await scanPickle(ctx, streamOf(src), u, 'pickle', src.size); break;
     case 'pytorch-legacy': await scanTorchLegacy(ctx, src, u); break;
@@ -81,7 +85,7 @@ async function scanStreamed(ctx: ScanContext, stream: ByteStream, u: Unit, decla
   }
   const head = Buffer.concat(parts, have);
   const full = have < SNIFF_BYTES;
-  const format = await sniff(head, full ? have : Math.max(have + 1, declaredSize ?? 0), u.storage);
+  const format = (await sniffContent(head, full ? have : Math.max(have + 1, declaredSize ?? 0), { strict: u.storage })).format;
   if (format === 'pickle' || format === 'pytorch-legacy' || format === 'gzip' || format === 'bzip2' || format === 'xz' || format === 'zlib') {
     ctx.member(u.member ?? '', format, declaredSize ?? have);
     const replay = prepend(head, full ? emptyStream() : stream);
@@ -445,7 +449,11 @@ export function scanBytes(data: Buffer, name: string, options: ScanOptions = {})
   return scanSource(name, new BufferAccess(data), options);
 }
 
-async function scanSource(file: string, src: RandomAccess, options: ScanOptions): Promise<FileScanResult> {
+/**
+ * Scan content from any random-access source (a file, a buffer, a blob streamed from a registry);
+ * `file` labels the findings and its extension is used as a file name's would be.
+ */
+export async function scanSource(file: string, src: RandomAccess, options: ScanOptions = {}): Promise<FileScanResult> {
   const started = Date.now();
   const ctx = new ScanContext(file, options.limits, options.signal);
   let format: ScanFormat = 'unknown';
@@ -467,56 +475,75 @@ async function scanSource(file: string, src: RandomAccess, options: ScanOptions)
   return { path: file, format, size: src.size, members: ctx.members, findings: ctx.findings, complete: ctx.complete, stats: ctx.stats };
 }
 
-/** Is this file worth scanning in a folder walk? Content decides; this only skips obvious text. */
+/** Is this file worth scanning in a folder walk? Content decides (see folder.ts); a weight file name always is. */
 export async function looksScannable(file: string, size: number): Promise<boolean> {
+  if (hasWeightExtension(file)) return true;
   if (size === 0) return false;
-  if (WEIGHT_EXTENSIONS.includes(path.extname(file).toLowerCase())) return true;
-  const fh = await fs.open(file, 'r');
-  try {
-    const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
-    await fh.read(head, 0, head.length, 0);
-    const f = await sniff(head, size);
-    return f !== 'text' && f !== 'json' && f !== 'unknown' && f !== 'empty';
-  } finally {
-    await fh.close();
-  }
+  const { format } = await classifyFile(file);
+  return format !== 'text' && format !== 'json' && format !== 'unknown' && format !== 'empty';
+}
+
+export interface ScanPathsResult {
+  results: FileScanResult[];
+  /** Paths that could not be read at all (also listed in notAnalysed when inside a folder). */
+  errors: { path: string; message: string }[];
+  /** Text, JSON and empty files in scanned folders: no loader runs them. */
+  skipped: number;
+  /** Everything in scanned folders that was not analysed, with its size and why. */
+  notAnalysed: NotAnalysedEntry[];
+}
+
+/** A weight-named entry that cannot be scanned: an incomplete result, never a missing one. */
+function unscannableResult(file: string, reason: string): FileScanResult {
+  return {
+    path: file, format: 'unknown', size: 0, members: [], complete: false,
+    findings: [{ ruleId: 'scan/incomplete', severity: 'warning', message: `not scanned: ${path.basename(file)} ${reason}`, file }],
+    stats: { bytes: 0, opcodes: 0, pickles: 0, members: 0, ms: 0 },
+  };
 }
 
 /**
- * Scan files and folders (recursively, by content: every file whose content is a model format,
- * whatever its name). Returns one result per scanned file, in path order.
+ * Scan files and folders. A file named here is scanned whatever its content; a folder is walked
+ * and every regular file is classified by content (folder.ts): model and container content and
+ * weight-named files are scanned, the rest is counted (text) or listed as not analysed (unknown
+ * binary content, links out of the folder, special files, version-control folders). Special files
+ * named here are refused without being opened. Returns one result per scanned file, in path order.
  */
-export async function scanPaths(paths: readonly string[], options: ScanOptions = {}, onProgress?: ScanProgress, signal?: AbortSignal): Promise<{ results: FileScanResult[]; errors: { path: string; message: string }[]; skipped: number }> {
+export async function scanPaths(paths: readonly string[], options: ScanOptions = {}, onProgress?: ScanProgress, signal?: AbortSignal): Promise<ScanPathsResult> {
   const sig = signal ?? options.signal;
-  const files: string[] = [];
+  // In argument order; a folder's files in path order, unscannable weight files among them.
+  const jobs: ({ file: string } | { result: FileScanResult })[] = [];
   const errors: { path: string; message: string }[] = [];
+  const notAnalysed: NotAnalysedEntry[] = [];
+  const results: FileScanResult[] = [];
   let skipped = 0;
   for (const p of paths) {
-    let st;
-    try { st = await fs.stat(p); } catch (e) { errors.push({ path: p, message: (e as Error).message }); continue; }
-    if (st.isDirectory()) {
-      const w = await walk(p);
-      if (w.truncated) errors.push({ path: p, message: w.truncated });
-      errors.push(...w.errors);
-      for (const f of w.files) {
-        sig?.throwIfAborted();
-        try {
-          if (await looksScannable(f.path, f.size)) files.push(f.path); else skipped++;
-        } catch (e) { errors.push({ path: f.path, message: (e as Error).message }); }
-      }
-    } else files.push(p);
+    const st = await regularFileStat(p);
+    if (!st.ok && st.message !== 'is a folder') { errors.push({ path: p, message: `${p} ${st.message}` }); continue; }
+    if (!st.ok) {
+      const plan = await planFolder(p, { signal: sig });
+      if (plan.truncated) errors.push({ path: p, message: plan.truncated });
+      const mine: typeof jobs = [...plan.files.map((f) => ({ file: f.path })), ...plan.unscannable.map((u) => ({ result: unscannableResult(u.path, u.reason) }))];
+      const key = (j: (typeof jobs)[number]) => ('file' in j ? j.file : j.result.path);
+      mine.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+      jobs.push(...mine);
+      notAnalysed.push(...plan.notAnalysed);
+      skipped += plan.dataFiles;
+    } else jobs.push({ file: p });
   }
-  const results: FileScanResult[] = [];
-  for (let i = 0; i < files.length; i++) {
+  const total = jobs.filter((j) => 'file' in j).length;
+  let done = 0;
+  for (const j of jobs) {
     sig?.throwIfAborted();
-    onProgress?.(i, files.length, files[i]);
+    if (!('file' in j)) { results.push(j.result); continue; }
+    onProgress?.(done++, total, j.file);
     try {
-      results.push(await scanFile(files[i], { ...options, signal: sig }));
+      results.push(await scanFile(j.file, { ...options, signal: sig }));
     } catch (e) {
       if (sig?.aborted) throw e;
-      errors.push({ path: files[i], message: (e as Error).message });
+      errors.push({ path: j.file, message: (e as Error).message });
     }
   }
-  onProgress?.(files.length, files.length, '');
-  return { results, errors, skipped };
+  onProgress?.(total, total, '');
+  return { results, errors, skipped, notAnalysed };
 }

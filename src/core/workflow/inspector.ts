@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import { FileTooLargeError, readRegularFile } from '../fsutil/read.ts';
 import type { Finding } from '../findings.ts';
 import type { InspectResult, Inspector } from '../inspect/types.ts';
 import { applySuppressions } from '../ruleSettings.ts';
@@ -13,11 +13,14 @@ const MAX_WORKFLOW_BYTES = 2 * 1024 * 1024;
  * (`# model-inspect-disable-line RULE`) are applied here, so the CLI and `inspect` honour them.
  */
 export async function checkWorkflowFile(file: string): Promise<Finding[]> {
-  const st = await fs.stat(file);
-  if (st.size > MAX_WORKFLOW_BYTES) {
-    return [{ ruleId: 'yaml/too-large', severity: 'warning', message: `${st.size} bytes is over the ${MAX_WORKFLOW_BYTES}-byte limit for a workflow; not checked`, file }];
+  let bytes: Buffer;
+  try {
+    bytes = await readRegularFile(file, MAX_WORKFLOW_BYTES);
+  } catch (e) {
+    if (!(e instanceof FileTooLargeError)) throw e;
+    return [{ ruleId: 'yaml/too-large', severity: 'warning', message: `${e.size} bytes is over the ${MAX_WORKFLOW_BYTES}-byte limit for a workflow; not checked`, file }];
   }
-  const decoded = decodeUtf8(await fs.readFile(file));
+  const decoded = decodeUtf8(bytes);
   const findings: Finding[] = [];
   if (decoded.problem) findings.push({ ruleId: 'yaml/encoding', severity: 'error', message: decoded.problem.message, file, offset: decoded.problem.offset });
   findings.push(...await checkWorkflowText(decoded.text, file));

@@ -1,5 +1,6 @@
 import fsSync from 'node:fs';
-import fs from 'node:fs/promises';
+import type fs from 'node:fs/promises';
+import { openRegularFile } from '../../fsutil/read.ts';
 
 const SMALL_READ = 128 * 1024;
 import type { Readable } from 'node:stream';
@@ -36,14 +37,9 @@ export class BufferAccess implements RandomAccess {
 export class FileAccess implements RandomAccess {
   private constructor(private readonly fh: fs.FileHandle, readonly size: number) {}
   static async open(file: string): Promise<FileAccess> {
-    const fh = await fs.open(file, 'r');
-    try {
-      const st = await fh.stat();
-      return new FileAccess(fh, st.size);
-    } catch (e) {
-      await fh.close();
-      throw e;
-    }
+    // FIFOs and devices are refused before they are opened: /dev/urandom never ends, a FIFO blocks.
+    const { fh, stat } = await openRegularFile(file);
+    return new FileAccess(fh, stat.size);
   }
   async read(position: number, length: number): Promise<Buffer> {
     // Offsets come from attacker-controlled headers: anything outside the file reads as nothing.

@@ -10,6 +10,11 @@ import {
 export interface PickleLimits {
   /** Opcodes over all pickles in the input. */
   maxOpcodes: number;
+  /**
+   * Stack entries kept per MARK segment. Beyond it the oldest entries are dropped and only
+   * counted (a 10 M-float list after one MARK costs no memory); popping into them yields
+   * placeholders and the containers built from them are marked truncated.
+   */
   maxStack: number;
   /** Nested MARKs (CPython's metastack depth). */
   maxMarks: number;
@@ -34,7 +39,7 @@ export interface PickleLimits {
 
 export const DEFAULT_PICKLE_LIMITS: PickleLimits = {
   maxOpcodes: 200_000_000,
-  maxStack: 1_000_000,
+  maxStack: 1 << 16,
   maxMarks: 100_000,
   maxMemo: 1_000_000,
   maxValueItems: 100_000,
@@ -125,6 +130,11 @@ export interface ReadPickleOptions {
   multi?: boolean;
   /** Stop after this many pickles (legacy torch: 5) and leave the rest unread. */
   pickleCount?: number;
+  /**
+   * Content sniffing: stop at the first error the unpickler would raise (invalid opcode, stack or
+   * memo error, bad argument), without searching further for another pickle.
+   */
+  stopAtError?: boolean;
   signal?: AbortSignal;
 }
 
@@ -136,6 +146,9 @@ const JOBLIB_WRAPPERS = new Set([
 const RECONSTRUCTORS = new Set(['copyreg._reconstructor', 'copyreg.__newobj__', 'copyreg.__newobj_ex__']);
 
 class StopWalk extends Error {}
+
+/** Anomalies at which CPython's unpickler raises (as opposed to findings about valid pickles). */
+export const UNPICKLER_ERRORS: ReadonlySet<AnomalyKind> = new Set(['not-pickle', 'truncated', 'invalid-opcode', 'malformed']);
 
 /** Opcodes the synchronous fast loop may run (see `fastLoop`). */
 const FAST: Uint8Array = (() => {
@@ -160,6 +173,11 @@ const SHORT_PAYLOAD = 128;
 
 /** Floats pushed after the value budget is spent: not kept, so not allocated. */
 const DROPPED_FLOAT: PValue = Object.freeze({ k: 'float', v: Number.NaN }) as PValue;
+
+/** A stack entry that was dropped to bound memory (see PickleLimits.maxStack). */
+const COLLAPSED: PValue = Object.freeze({ k: 'unknown', why: 'dropped from a very long MARK run' }) as PValue;
+
+interface Line { text: string; length: number; truncated: boolean }
 
 interface Frame { stack: PValue[]; meta: PValue[][]; memo: Map<number, PValue>; proto: number; start: number; opcodes: number }
 
@@ -190,16 +208,25 @@ class Machine {
   private deadline: number;
   private stack: PValue[] = [];
   private meta: PValue[][] = [];
+  /** Entries dropped from the bottom of the current segment (see PickleLimits.maxStack), and of each outer one. */
+  private collapsed = 0;
+  private metaCollapsed: number[] = [];
+  /** Entries the last popMark() could not return because they had been dropped. */
+  private poppedCollapsed = 0;
   private memo = new Map<number, PValue>();
   private proto = 0;
   private frameEnd = -1;
+  private frameAt = -1;
   /** Outer unpickler states while a joblib object array's nested pickle is read. */
   private nested: Frame[] = [];
   private pickleStart = 0;
   private pickleOps = 0;
   private opOffset = 0;
 
+  private readonly stopAtError: boolean;
+
   constructor(private readonly src: ByteStream, opts: ReadPickleOptions) {
+    this.stopAtError = opts.stopAtError ?? false;
     this.L = { ...DEFAULT_PICKLE_LIMITS, ...opts.limits };
     this.base = opts.baseOffset ?? 0;
     this.itemBudget = this.L.maxValueItems;
@@ -246,17 +273,41 @@ class Machine {
     return true;
   }
 
-  private async readLine(): Promise<string | null> {
+  /**
+   * Reads one text line (the argument of GLOBAL, INST, INT, STRING, PUT…) of any length, in linear
+   * time: the unpickler reads it to its end, so does this scan. Only the first `keep` bytes are
+   * kept; the rest is read past and counted. Null at the end of the input without a newline.
+   */
+  private async readLine(keep = this.L.maxLine): Promise<Line | null> {
+    let prefix: string | null = null;
+    let dropped = 0;
+    let searchFrom = this.pos;
     for (;;) {
-      const nl = this.buf.indexOf(10, this.pos);
-      if (nl >= 0 && nl - this.pos <= this.L.maxLine) {
-        const s = this.buf.toString("latin1", this.pos, nl);
+      const nl = this.buf.indexOf(10, searchFrom);
+      if (nl >= 0) {
+        const length = dropped + nl - this.pos;
+        const text = prefix ?? this.buf.toString('latin1', this.pos, Math.min(nl, this.pos + keep));
         this.pos = nl + 1;
-        return s;
+        return { text, length, truncated: length > keep };
       }
+      if (this.eof) return null;
       const have = this.buf.length - this.pos;
-      if (have > this.L.maxLine || this.eof) return null;
-      if (!(await this.fill(have + 1)) && this.buf.length - this.pos === have) return null;
+      if (have > keep) {
+        // A long line: keep its prefix and drop what was searched, so memory stays bounded.
+        prefix ??= this.buf.toString('latin1', this.pos, this.pos + keep);
+        dropped += have;
+        this.base += this.buf.length;
+        this.buf = EMPTY;
+        this.pos = 0;
+        const chunk = await this.src.next();
+        if (!chunk) { this.eof = true; return null; }
+        this.buf = chunk;
+        searchFrom = 0;
+        continue;
+      }
+      const ok = await this.fill(have + 1);
+      if (!ok && this.buf.length - this.pos === have) return null;
+      searchFrom = this.pos + have;
     }
   }
 
@@ -281,6 +332,7 @@ class Machine {
 
   private anomaly(kind: AnomalyKind, message: string, offset = this.opOffset, opcode?: string): void {
     if (this.anomalies.length < this.L.maxRecords) this.anomalies.push({ kind, offset, message, ...(opcode ? { opcode } : {}) });
+    if (this.stopAtError && UNPICKLER_ERRORS.has(kind)) throw new StopWalk();
   }
 
   private recordImport(rawModule: string, rawName: string, opcode: string, offset: number): PGlobal {
@@ -325,6 +377,7 @@ class Machine {
   // ---- stack ----
 
   private pop(): PValue {
+    if (this.stack.length === 0 && this.collapsed > 0) { this.collapsed--; return COLLAPSED; }
     if (this.stack.length === 0) {
       this.anomaly('malformed', 'stack underflow: the unpickler would stop here with an error');
       return { k: 'unknown', why: 'stack underflow' };
@@ -334,22 +387,46 @@ class Machine {
 
   private popMark(): PValue[] {
     const items = this.stack;
+    this.poppedCollapsed = this.collapsed;
     const outer = this.meta.pop();
     if (!outer) {
       this.anomaly('malformed', 'no MARK on the stack: the unpickler would stop here with an error');
       this.stack = [];
+      this.collapsed = 0;
       return items;
     }
     this.stack = outer;
+    this.collapsed = this.metaCollapsed.pop() ?? 0;
     return items;
   }
 
+  private pushMark(): void {
+    if (this.meta.length >= this.L.maxMarks) this.limit('nested MARKs', this.L.maxMarks);
+    this.meta.push(this.stack);
+    this.metaCollapsed.push(this.collapsed);
+    this.collapsed = 0;
+    this.stack = this.spare ?? [];
+    this.spare = null;
+  }
+
   private push(v: PValue): void {
-    if (this.stack.length >= this.L.maxStack) this.limit('stack entries', this.L.maxStack);
+    if (this.stack.length >= this.L.maxStack) this.collapse();
     this.stack.push(v);
   }
 
+  /**
+   * Drops the older half of a segment that reached maxStack, keeping only their count: the
+   * unpickler needs them, this scan does not (imports and calls among them are already recorded).
+   * An even number is dropped, so SETITEMS still pairs keys with values.
+   */
+  private collapse(): void {
+    const n = Math.max(2, (this.stack.length >> 1) & ~1);
+    this.stack.splice(0, n);
+    this.collapsed += n;
+  }
+
   private top(): PValue {
+    if (this.stack.length === 0 && this.collapsed > 0) return COLLAPSED;
     if (this.stack.length === 0) {
       this.anomaly('malformed', 'stack underflow: the unpickler would stop here with an error');
       return { k: 'unknown', why: 'stack underflow' };
@@ -363,6 +440,7 @@ class Machine {
    * starve the structures the scan and the converter need later in the file.
    */
   private keep<T>(target: T[], items: readonly T[], owner: { truncated?: boolean }): void {
+    if (this.poppedCollapsed > 0) { owner.truncated = true; this.poppedCollapsed = 0; }
     if (items.length <= 16 && this.smallBudget >= items.length) {
       for (const it of items) target.push(it);
       this.smallBudget -= items.length;
@@ -472,6 +550,8 @@ class Machine {
   private beginPickle(): void {
     this.stack = [];
     this.meta = [];
+    this.collapsed = 0;
+    this.metaCollapsed = [];
     this.memo = new Map();
     this.proto = 0;
     this.frameEnd = -1;
@@ -516,10 +596,7 @@ class Machine {
       switch (op) {
         case 0x28: // MARK
           this.pos = pos;
-          if (this.meta.length >= L.maxMarks) this.limit('nested MARKs', L.maxMarks);
-          this.meta.push(this.stack);
-          this.stack = this.spare ?? [];
-          this.spare = null;
+          this.pushMark();
           break;
         case 0x4e: this.pos = pos; this.push(null); break;
         case 0x88: this.pos = pos; this.push(true); break;
@@ -529,9 +606,8 @@ class Machine {
         case 0x4a: this.pos = pos + 4; this.push(buf.readInt32LE(pos)); break;
         case 0x47: { // BINFLOAT, the commonest opcode of big raw pickles
           this.pos = pos + 8;
-          const st = this.stack;
-          if (st.length >= L.maxStack) this.limit('stack entries', L.maxStack);
-          st.push(this.itemBudget > 0 ? { k: 'float', v: buf.readDoubleBE(pos) } : DROPPED_FLOAT);
+          if (this.stack.length >= L.maxStack) this.collapse();
+          this.stack.push(this.itemBudget > 0 ? { k: 'float', v: buf.readDoubleBE(pos) } : DROPPED_FLOAT);
           break;
         }
         case 0x8a: this.pos = pos + 1 + n; this.push(decodeLong(buf, pos + 1, n)); break;
@@ -645,10 +721,18 @@ class Machine {
           break;
         }
         case 0x95: { // FRAME
-          const n = Number(buf.readBigUInt64LE(this.pos));
+          const len = buf.readBigUInt64LE(this.pos);
           this.pos += 8;
+          if (len > 0x7fffffffffffffffn) {
+            // Both CPython unpicklers refuse a frame longer than sys.maxsize before reading it.
+            this.anomaly('malformed', `FRAME of ${len} bytes is longer than Python accepts: the unpickler stops here with an error`, this.opOffset, 'FRAME');
+            break;
+          }
           if (this.frameEnd >= 0 && this.opOffset !== this.frameEnd) this.anomaly('frame', 'a FRAME starts inside another frame', this.opOffset, 'FRAME');
-          this.frameEnd = this.base + this.pos + n;
+          // Opcodes are read linearly across frames, as CPython's C unpickler reads a file; a frame
+          // longer than what follows is reported when the input ends (see frameBeyondEnd).
+          this.frameEnd = this.base + this.pos + Number(len);
+          this.frameAt = this.opOffset;
           break;
         }
         case 0x2e: { // STOP
@@ -658,12 +742,11 @@ class Machine {
           return true;
         }
         case 0x28: // MARK
-          if (this.meta.length >= L.maxMarks) this.limit('nested MARKs', L.maxMarks);
-          this.meta.push(this.stack);
-          this.stack = [];
+          this.pushMark();
           break;
         case 0x30: // POP
           if (this.stack.length) this.stack.pop();
+          else if (this.collapsed > 0) this.collapsed--;
           else if (this.meta.length) this.popMark();
           else this.pop();
           break;
@@ -700,37 +783,39 @@ class Machine {
         case 0x49: case 0x4c: { // INT, LONG
           const line = await this.readLine();
           if (line === null) return this.badLine(op);
-          const t = line.trim().replace(/L$/, '');
-          if (op === 0x49 && t === '00') this.push(false);
-          else if (op === 0x49 && t === '01') this.push(true);
-          else if (/^[+-]?\d+$/.test(t)) {
-            const n = Number(t);
-            this.push(Number.isSafeInteger(n) ? n : BigInt(t));
-          } else { this.anomaly('malformed', `invalid integer literal ${JSON.stringify(t.slice(0, 40))}`, this.opOffset, OPCODE_NAMES[op]); this.push({ k: 'unknown', why: 'bad int' }); }
+          if (line.truncated) { this.push({ k: 'unknown', why: `${line.length}-character integer literal` }); break; }
+          const t = op === 0x4c ? line.text.replace(/L$/, '') : line.text;
+          if (op === 0x49 && (t === '00' || t === '01')) { this.push(t === '01'); break; }
+          // CPython accepts what strtol(s, 0) or int(s, 0) accepts: 0x10, 010, 1_000, " 7 ".
+          const n = parsePyInt(t, 0);
+          if (n === undefined) { this.anomaly('malformed', `invalid integer literal ${JSON.stringify(t.slice(0, 40))}: the unpickler stops here with an error`, this.opOffset, OPCODE_NAMES[op]); this.push({ k: 'unknown', why: 'bad int' }); break; }
+          this.push(n);
           break;
         }
         case 0x46: { // FLOAT
           const line = await this.readLine();
           if (line === null) return this.badLine(op);
-          this.push({ k: 'float', v: Number(line.trim()) });
+          const v = line.truncated ? undefined : parsePyFloat(line.text);
+          if (v === undefined) { this.anomaly('malformed', `invalid float literal ${JSON.stringify(line.text.slice(0, 40))}: the unpickler stops here with an error`, this.opOffset, 'FLOAT'); this.push({ k: 'unknown', why: 'bad float' }); break; }
+          this.push({ k: 'float', v });
           break;
         }
         // ---- strings ----
-        case 0x53: { // STRING
-          const line = await this.readLine();
+        case 0x53: case 0x56: { // STRING, UNICODE
+          const at = this.opOffset;
+          const keep = Math.max(this.L.maxLine, Math.min(this.L.maxKeptPayload, this.keptBudget));
+          const line = await this.readLine(keep);
           if (line === null) return this.badLine(op);
-          const s = unquotePy2String(line);
-          if (s === null) { this.anomaly('malformed', 'STRING argument is not a quoted string', this.opOffset, 'STRING'); this.push({ k: 'unknown', why: 'bad STRING' }); break; }
-          this.embeddedCheck(s, this.opOffset);
-          this.push(s);
-          break;
-        }
-        case 0x56: { // UNICODE
-          const line = await this.readLine();
-          if (line === null) return this.badLine(op);
-          const s = rawUnicodeEscape(line);
-          this.embeddedCheck(s, this.opOffset);
-          this.push(s);
+          if (line.truncated) {
+            // Read to its end like the unpickler; too long to keep, so known by length only.
+            this.push({ k: 'bytes', offset: at + 1, length: line.length, kind: 'str' });
+            break;
+          }
+          if (line.length > SHORT_PAYLOAD) this.keptBudget -= line.length;
+          const str = op === 0x53 ? unquotePy2String(line.text) : rawUnicodeEscape(line.text);
+          if (str === null) { this.anomaly('malformed', 'STRING argument is not a quoted string: the unpickler stops here with an error', at, 'STRING'); this.push({ k: 'unknown', why: 'bad STRING' }); break; }
+          this.embeddedCheck(str, at);
+          this.push(str);
           break;
         }
         case 0x54: case 0x58: case 0x8c: case 0x8d: // BINSTRING, BINUNICODE, SHORT_BINUNICODE, BINUNICODE8
@@ -819,8 +904,8 @@ class Machine {
         case 0x70: { // PUT
           const line = await this.readLine();
           if (line === null) return this.badLine(op);
-          const key = Number(line.trim());
-          if (!Number.isSafeInteger(key)) { this.anomaly('malformed', 'PUT argument is not an integer', this.opOffset, 'PUT'); break; }
+          const key = line.truncated ? undefined : parsePyInt(line.text, 10);
+          if (typeof key !== 'number' || key < 0) { this.anomaly('malformed', 'PUT argument is not a memo index: the unpickler stops here with an error', this.opOffset, 'PUT'); break; }
           this.memoPut(key, this.top());
           break;
         }
@@ -830,8 +915,9 @@ class Machine {
         case 0x67: { // GET
           const line = await this.readLine();
           if (line === null) return this.badLine(op);
-          const key = Number(line.trim());
-          this.push(Number.isSafeInteger(key) ? this.memoGet(key) : { k: 'unknown', why: 'bad GET' });
+          const key = line.truncated ? undefined : parsePyInt(line.text, 10);
+          if (typeof key === 'number') this.push(this.memoGet(key));
+          else { this.anomaly('malformed', 'GET argument is not a memo index: the unpickler stops here with an error', this.opOffset, 'GET'); this.push({ k: 'unknown', why: 'bad GET' }); }
           break;
         }
         case 0x68: this.push(this.memoGet(buf[this.pos++])); break; // BINGET
@@ -841,8 +927,16 @@ class Machine {
           const m = await this.readLine();
           const n = m === null ? null : await this.readLine();
           if (m === null || n === null) return this.badLine(op);
-          const module = op === 0x63 ? utf8Line(m) : m;
-          const g = this.recordImport(module, utf8Line(n), op === 0x63 ? 'GLOBAL' : 'INST', this.opOffset);
+          const module = lineName(m, op === 0x63);
+          const name = lineName(n, op === 0x63);
+          if (!MODULE_PATH.test(module)) {
+            // __import__ fails on such a name: the unpickler stops here, importing nothing.
+            this.anomaly('malformed', `${OPCODE_NAMES[op]} names ${JSON.stringify(module.slice(0, 60))}, which is not a module path: the unpickler stops here with an error`, this.opOffset, OPCODE_NAMES[op]);
+            this.push({ k: 'unknown', why: 'bad module name' });
+            if (op === 0x69) this.popMark();
+            break;
+          }
+          const g = this.recordImport(module, name, op === 0x63 ? 'GLOBAL' : 'INST', this.opOffset);
           if (op === 0x63) this.push(g);
           else {
             const args = this.popMark();
@@ -928,7 +1022,7 @@ class Machine {
           const line = await this.readLine();
           if (line === null) return this.badLine(op);
           this.persistentIds++;
-          this.push({ k: 'persid', pid: line, offset: this.opOffset });
+          this.push({ k: 'persid', pid: line.text, offset: this.opOffset });
           break;
         }
         case 0x51: { // BINPERSID
@@ -969,12 +1063,16 @@ class Machine {
   }
 
   private badLine(op: number): false {
-    this.anomaly('truncated', `${OPCODE_NAMES[op]} has no end-of-line within ${this.L.maxLine} bytes (truncated or malformed)`, this.opOffset, OPCODE_NAMES[op]);
+    this.anomaly('truncated', `${OPCODE_NAMES[op]}'s text argument runs to the end of the input without an end-of-line (truncated)`, this.opOffset, OPCODE_NAMES[op]);
     this.finishPickle(false);
     return false;
   }
 
   private finishPickle(complete: boolean, value: PValue = TRUNCATED): void {
+    if (this.frameEnd > this.offset && this.eof && this.buf.length - this.pos === 0) {
+      this.anomaly('frame', `the FRAME at byte ${this.frameAt} declares ${this.frameEnd - this.frameAt - 9} bytes but the input ends at byte ${this.offset}: CPython's C unpickler refuses it before running it, the pure-Python one (dill, pickle._loads) runs what is there`, this.frameAt, 'FRAME');
+      this.frameEnd = -1;
+    }
     while (this.nested.length) this.nested.pop();
     this.pickles.push({ offset: this.pickleStart, end: this.offset, protocol: this.proto, opcodes: this.pickleOps, complete, value });
   }
@@ -1066,6 +1164,52 @@ function decodeLong(buf: Buffer, pos: number, n: number): number | bigint {
 
 function utf8Line(latin1: string): string {
   return Buffer.from(latin1, 'latin1').toString('utf8');
+}
+
+/** A GLOBAL/INST argument line as the unpickler decodes it (UTF-8 for GLOBAL, ASCII for INST); a long one keeps its prefix. */
+function lineName(line: Line, utf8: boolean): string {
+  const t = utf8 ? utf8Line(line.text) : line.text;
+  return line.truncated ? `${t}…(${line.length} bytes)` : t;
+}
+
+/** What `__import__` can import: dotted Python identifiers (Unicode letters allowed). */
+const MODULE_PATH = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*(?:\.[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)*$/u;
+
+/**
+ * Python's int(text, base) for base 0 or 10, plus C strtol(text, 0) (CPython's INT opcode tries
+ * strtol first: `010` is octal there). Surrounding whitespace, a sign, underscores between digits
+ * and 0x/0o/0b prefixes as Python allows. Undefined when neither accepts the text.
+ */
+export function parsePyInt(text: string, base: 0 | 10): number | bigint | undefined {
+  const t = text.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, '');
+  const m = /^([+-]?)(.*)$/s.exec(t)!;
+  const sign = m[1] === '-' ? -1n : 1n;
+  let body = m[2];
+  let radix = 10;
+  if (base === 0) {
+    const p = /^0([xob])_?/i.exec(body);
+    if (p) { radix = { x: 16, o: 8, b: 2 }[p[1].toLowerCase() as 'x' | 'o' | 'b']; body = body.slice(p[0].length); }
+    // strtol(s, 0): a leading 0 means octal; int(s, 0) refuses it unless every digit is 0.
+    else if (/^0[0-7]+$/.test(body) && !/^0+$/.test(body)) radix = 8;
+  }
+  const digit = radix === 16 ? '[0-9a-fA-F]' : radix === 8 ? '[0-7]' : radix === 2 ? '[01]' : '[0-9]';
+  if (!new RegExp(`^${digit}+(?:_${digit}+)*$`).test(body)) return undefined;
+  const digits = body.replace(/_/g, '');
+  let v = 0n;
+  const R = BigInt(radix);
+  for (const c of digits) v = v * R + BigInt(parseInt(c, radix));
+  v *= sign;
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** Python's float(text): decimal or exponent forms with underscores, inf/infinity/nan; undefined when refused. */
+export function parsePyFloat(text: string): number | undefined {
+  const t = text.trim();
+  if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
+  if (/^[+-]?nan$/i.test(t)) return Number.NaN;
+  const d = '[0-9]+(?:_[0-9]+)*';
+  if (!new RegExp(`^[+-]?(?:${d}(?:\\.(?:${d})?)?|\\.${d})(?:[eE][+-]?${d})?$`).test(t)) return undefined;
+  return Number(t.replace(/_/g, ''));
 }
 
 /** The quoted repr argument of protocol-0 STRING (Python-2 str), decoded as latin-1 text. */

@@ -1,0 +1,201 @@
+/**
+ * Issue 11: the scanner fails closed. One test per class of miss, each on hand-made files built
+ * here from opcodes; where python3 is installed the real loader is run on the same bytes to prove
+ * it executes the payload (a marker file written into a temp folder).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { describe, test } from 'node:test';
+import { readPickle } from '../../../src/core/scan/pickle/index.ts';
+import { scanBytes, scanFile, scanPaths } from '../../../src/core/scan/scanner.ts';
+import type { FileScanResult } from '../../../src/core/scan/types.ts';
+import { cli } from '../helpers.ts';
+import { loaderRan, loaderSkip, markerCall, tempDir } from './python.ts';
+
+const dangerous = (r: FileScanResult) => r.findings.some((f) => f.severity === 'error');
+const rules = (r: FileScanResult) => r.findings.map((f) => f.ruleId);
+
+/** A pickle that writes `marker` when loaded, after `prefix` (opcodes that leave the stack as it was). */
+function payloadAfter(prefix: Buffer, marker: string): Buffer {
+  return Buffer.concat([prefix, markerCall(marker), Buffer.from('.')]);
+}
+
+const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
+const u64 = (n: bigint) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(n); return b; };
+
+/** First opcodes of pickles without a PROTO header, each followed by POP: what routing by the first bytes missed. */
+function headlessPrefixes(): [string, Buffer][] {
+  return [
+    ['NEWTRUE', Buffer.from([0x88, 0x30])],
+    ['BININT2', Buffer.from([0x4d, 1, 0, 0x30])],
+    ['SHORT_BINUNICODE', Buffer.concat([Buffer.from([0x8c, 5]), Buffer.from('hello'), Buffer.from('0')])],
+    ['SHORT_BINBYTES', Buffer.concat([Buffer.from([0x43, 2]), Buffer.from('hi'), Buffer.from('0')])],
+    ['INT 1_0', Buffer.from('I1_0\n0')],
+    ['INT 0x10', Buffer.from('I0x10\n0')],
+    ['BINUNICODE of 70,000 bytes', Buffer.concat([Buffer.from('X'), u32(70_000), Buffer.alloc(70_000, 0x61), Buffer.from('0')])],
+    ['UNICODE line of 70,000 bytes', Buffer.concat([Buffer.from('V'), Buffer.alloc(70_000, 0x61), Buffer.from('\n0')])],
+  ];
+}
+
+describe('routing by content, not by name', () => {
+  test('pickles without PROTO that start with any opcode, or with a first string over 64 KiB, are scanned under any name', async () => {
+    const dir = tempDir();
+    const marker = path.join(dir, 'marker');
+    const skip = loaderSkip();
+    for (const [label, prefix] of headlessPrefixes()) {
+      const bytes = payloadAfter(prefix, marker);
+      for (const name of ['weights.p', 'model.pth.tar', 'notes.txt']) {
+        const r = await scanBytes(bytes, name);
+        assert.equal(r.format, 'pickle', `${label} as ${name}: ${r.format}`);
+        assert.ok(dangerous(r), `${label} as ${name}: ${rules(r).join(', ')}`);
+        assert.equal(r.complete, true, `${label} as ${name} is read to its end`);
+      }
+      const file = path.join(dir, 'notes.txt');
+      fs.writeFileSync(file, bytes);
+      const folder = await scanPaths([dir]);
+      const hit = folder.results.find((x) => x.path === file);
+      assert.ok(hit && dangerous(hit), `${label}: a folder scan picks notes.txt by its content`);
+      if (!skip) assert.ok(loaderRan(file, marker, 'import pickle\npickle.load(open(path, "rb"))').ran, `${label}: pickle.load runs it`);
+    }
+  });
+
+  test('text, JSON, Python and YAML files are not taken for pickles', async () => {
+    for (const [name, text] of [
+      ['README.md', '# Model\n\nWeights are in model.safetensors.\n'],
+      ['config.json', '{"hidden_size": 768}\n'],
+      ['train.py', 'import torch\nimport os\n\nclass Net:\n    pass\n'],
+      ['card.yaml', 'model_details:\n  name: x\n'],
+      ['numbers.csv', '0.5,1.5\n2.5,3.5\n'],
+      ['CMakeLists.txt', 'cmake_minimum_required(VERSION 3.1)\nproject(x)\n'],
+      ['notes.txt', 'Version 1.0\nRelease notes\n'],
+    ] as const) {
+      const r = await scanBytes(Buffer.from(text), name);
+      assert.notEqual(r.format, 'pickle', name);
+      assert.equal(r.findings.filter((f) => f.severity !== 'info').length, 0, `${name}: ${rules(r).join(', ')}`);
+    }
+  });
+});
+
+describe('the pickle walk reads to the real end', () => {
+  test('a line or string over 64 KiB is read past, plain and inside gzip: the payload after it is found and the scan is complete', async () => {
+    const marker = '/nonexistent/marker';
+    for (const [label, prefix] of headlessPrefixes().slice(-2)) {
+      const bytes = payloadAfter(Buffer.concat([Buffer.from([0x80, 2]), prefix]), marker);
+      for (const [how, b] of [['plain', bytes], ['gzip', zlib.gzipSync(bytes)]] as const) {
+        const r = await scanBytes(b, 'x.pkl');
+        assert.ok(dangerous(r), `${label} ${how}`);
+        assert.equal(r.complete, true, `${label} ${how}: ${rules(r).join(', ')}`);
+      }
+    }
+  });
+
+  test('a GLOBAL whose module line is longer than 64 KiB is read to its end', async () => {
+    const b = Buffer.concat([Buffer.from('c'), Buffer.alloc(100_000, 0x61), Buffer.from('\nx\n0'), markerCall('/x'), Buffer.from('.')]);
+    const r = await readPickle(b);
+    assert.ok(r.imports.some((i) => i.module === 'builtins' && i.name === 'exec'));
+    assert.equal(r.complete, true);
+  });
+
+  test('a FRAME of 2^63-1 bytes around a payload: reported, and the payload found (the pure-Python unpickler runs it)', async () => {
+    const dir = tempDir();
+    const marker = path.join(dir, 'marker');
+    const b = Buffer.concat([Buffer.from([0x80, 4, 0x95]), u64(0x7fffffffffffffffn), payloadAfter(Buffer.alloc(0), marker)]);
+    const r = await scanBytes(b, 'x.pkl');
+    assert.ok(dangerous(r));
+    assert.ok(rules(r).includes('scan/pickle-dangerous-import'));
+    const skip = loaderSkip();
+    if (!skip) {
+      const file = path.join(dir, 'f.pkl');
+      fs.writeFileSync(file, b);
+      assert.ok(loaderRan(file, marker, 'import pickle\npickle._loads(open(path, "rb").read())').ran);
+    }
+  });
+
+  test('1.5 M scalars after one MARK cost no stack: the payload after them is found and the scan is complete', async () => {
+    const n = 1_500_000;
+    const ints = Buffer.alloc(n * 2);
+    for (let i = 0; i < n; i++) { ints[2 * i] = 0x4b; ints[2 * i + 1] = i & 0xff; }
+    const b = Buffer.concat([Buffer.from([0x80, 2, 0x5d, 0x28]), ints, Buffer.from('e0'), markerCall('/x'), Buffer.from('.')]);
+    const r = await readPickle(b);
+    assert.equal(r.limitReached, false);
+    assert.equal(r.complete, true);
+    assert.equal(r.opcodes, 3 + n + 2 + 5 + 1);
+    assert.ok(r.imports.some((i) => i.name === 'exec'));
+    const list = r.pickles[0];
+    assert.ok(list.complete);
+  });
+});
+
+describe('folder walk: links and excluded folders', () => {
+  test('weight-named links into __pycache__/node_modules are scanned, links out of the folder are incomplete, venv/ is scanned, .git/ is reported', async () => {
+    const dir = tempDir();
+    const outside = tempDir();
+    const evil = payloadAfter(Buffer.from([0x80, 2]), '/x');
+    fs.mkdirSync(path.join(dir, '__pycache__'));
+    fs.mkdirSync(path.join(dir, 'node_modules', 'pkg'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'venv', 'lib'), { recursive: true });
+    fs.mkdirSync(path.join(dir, '.git', 'objects'), { recursive: true });
+    fs.writeFileSync(path.join(dir, '__pycache__', 'cache.bin'), evil);
+    fs.writeFileSync(path.join(dir, 'node_modules', 'pkg', 'data'), evil);
+    fs.writeFileSync(path.join(dir, 'venv', 'lib', 'state.pkl'), evil);
+    fs.writeFileSync(path.join(dir, '.git', 'objects', 'x.pkl'), evil);
+    fs.writeFileSync(path.join(outside, 'real.pt'), evil);
+    fs.writeFileSync(path.join(dir, 'blob.weird'), Buffer.from([0x01, 0x02, 0xff, 0xfe, 0x00, 0x13]));
+    fs.symlinkSync(path.join(dir, '__pycache__', 'cache.bin'), path.join(dir, 'model.bin'));
+    fs.symlinkSync(path.join('node_modules', 'pkg', 'data'), path.join(dir, 'pytorch_model.pt'));
+    fs.symlinkSync(path.join(outside, 'real.pt'), path.join(dir, 'weights.pt'));
+    const r = await scanPaths([dir]);
+    const by = (rel: string) => r.results.find((x) => x.path === path.join(dir, rel));
+    for (const rel of ['model.bin', 'pytorch_model.pt', '__pycache__/cache.bin', 'node_modules/pkg/data', 'venv/lib/state.pkl']) {
+      assert.ok(by(rel) && dangerous(by(rel)!), `${rel} scanned and dangerous`);
+    }
+    const out = by('weights.pt');
+    assert.ok(out, 'a weight file linking out of the folder has a result');
+    assert.equal(out!.complete, false);
+    assert.match(out!.findings[0].message, /outside the folder/);
+    const na = new Map(r.notAnalysed.map((n) => [n.rel, n]));
+    assert.equal(na.get('.git')?.kind, 'excluded-folder');
+    assert.equal(na.get('blob.weird')?.kind, 'unknown-content');
+    assert.equal(na.get('blob.weird')?.size, 6);
+    assert.ok(!r.results.some((x) => x.path.includes(`${path.sep}.git${path.sep}`)));
+  });
+
+  test('a FIFO in a folder is listed and never opened', async () => {
+    const dir = tempDir();
+    if (spawnSync('mkfifo', [path.join(dir, 'pipe')]).status !== 0) return;
+    spawnSync('mkfifo', [path.join(dir, 'model.pkl')]);
+    const r = await scanPaths([dir]);
+    assert.equal(r.notAnalysed.find((n) => n.rel === 'pipe')?.kind, 'special-file');
+    const w = r.results.find((x) => x.path.endsWith('model.pkl'));
+    assert.ok(w && !w.complete, 'a weight-named FIFO is an incomplete scan');
+  });
+});
+
+describe('inputs that are not files', () => {
+  test('scan, card, workflow and python refuse FIFOs and devices with a clear error, without opening them', async (t) => {
+    const dir = tempDir();
+    const fifo = path.join(dir, 'fifo.py');
+    if (spawnSync('mkfifo', [fifo]).status !== 0) { t.skip('mkfifo is not available'); return; }
+    const cases: [string[], RegExp][] = [
+      [['scan', '/dev/urandom'], /character device/],
+      [['scan', fifo], /FIFO|fifo/],
+      [['card', fifo], /FIFO|fifo/],
+      [['card', '/dev/zero'], /character device/],
+      [['workflow', fifo], /FIFO|fifo/],
+      [['workflow', '/dev/urandom'], /character device/],
+      [['python', fifo], /FIFO|fifo/],
+    ];
+    for (const [args, message] of cases) {
+      const r = cli(args);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+    }
+    await assert.rejects(scanFile('/dev/zero'), /character device/);
+    const p = await scanPaths(['/dev/urandom']);
+    assert.equal(p.results.length, 0);
+    assert.match(p.errors[0].message, /character device/);
+  });
+});
