@@ -929,13 +929,9 @@ class Machine {
           if (m === null || n === null) return this.badLine(op);
           const module = lineName(m, op === 0x63);
           const name = lineName(n, op === 0x63);
-          if (!MODULE_PATH.test(module)) {
-            // __import__ fails on such a name: the unpickler stops here, importing nothing.
-            this.anomaly('malformed', `${OPCODE_NAMES[op]} names ${JSON.stringify(module.slice(0, 60))}, which is not a module path: the unpickler stops here with an error`, this.opOffset, OPCODE_NAMES[op]);
-            this.push({ k: 'unknown', why: 'bad module name' });
-            if (op === 0x69) this.popMark();
-            break;
-          }
+          // __import__ fails on such a name, so the unpickler stops here: content probes take it for
+          // "not a pickle" (the anomaly ends them); a full scan still reports what was named.
+          if (!MODULE_PATH.test(module)) this.anomaly('malformed', `${OPCODE_NAMES[op]} names ${JSON.stringify(module.slice(0, 60))}, which is not a module path: the unpickler stops here with an error`, this.opOffset, OPCODE_NAMES[op]);
           const g = this.recordImport(module, name, op === 0x63 ? 'GLOBAL' : 'INST', this.opOffset);
           if (op === 0x63) this.push(g);
           else {
