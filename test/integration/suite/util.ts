@@ -12,13 +12,20 @@ export const SOURCE = 'model-inspect';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Poll until `probe` returns a value other than undefined/false; fail with `what` after timeoutMs. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
+/**
+ * Poll until `probe` returns a value other than undefined/false. There is no time limit of its
+ * own to race with a loaded machine: the wait lasts until just before the running test's timeout
+ * (index.ts, MODEL_INSPECT_TEST_TIMEOUT), and then fails naming `what` instead of mocha's bare
+ * timeout. `timeoutMs` can only lengthen it.
+ */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 0): Promise<T> {
+  const start = Date.now();
+  const testDeadline = (globalThis as { __modelInspectTestDeadline?: number }).__modelInspectTestDeadline;
+  const end = Math.max(start + timeoutMs, testDeadline !== undefined && testDeadline > start ? testDeadline - 1_000 : start + 30_000);
   for (;;) {
     const v = await probe();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`still waiting for ${what} after ${((Date.now() - start) / 1000).toFixed(1)} s, the end of this test's time`);
     await sleep(50);
   }
 }
@@ -70,13 +77,13 @@ export function ruleIdOf(d: vscode.Diagnostic): string | undefined {
 export function waitForDiagnostics(
   uri: vscode.Uri,
   accept: (ds: vscode.Diagnostic[]) => boolean = (ds) => ds.length > 0,
-  timeoutMs = 10_000,
+  timeoutMs = 0,
 ): Promise<vscode.Diagnostic[]> {
   return waitFor(`diagnostics on ${uri.path}`, () => { const ds = ourDiagnostics(uri); return accept(ds) && ds; }, timeoutMs);
 }
 
 /** Waits for a diagnostic of `ruleId` on `uri` and returns it. */
-export async function waitForRule(uri: vscode.Uri, ruleId: string, timeoutMs = 10_000): Promise<vscode.Diagnostic> {
+export async function waitForRule(uri: vscode.Uri, ruleId: string, timeoutMs = 0): Promise<vscode.Diagnostic> {
   const ds = await waitForDiagnostics(uri, (all) => all.some((d) => ruleIdOf(d) === ruleId), timeoutMs)
     .catch((e: Error) => { throw new Error(`${e.message}; rule ${ruleId} not reported, saw: ${describe(ourDiagnostics(uri))}`); });
   return ds.find((d) => ruleIdOf(d) === ruleId)!;

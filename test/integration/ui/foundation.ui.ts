@@ -36,7 +36,8 @@ export const uiTests: UiTest[] = [
       log('hover:', text.replace(/\s+/g, ' ').slice(0, 160));
       assert.match(text, /Duplicate key/, 'the hover shows the rule title');
       assert.match(text, /yaml\/duplicate-key/, 'the hover names the rule');
-      await page.waitForTimeout(300); // let the hover finish fading in, for a readable screenshot
+      // A readable screenshot: wait for the hover's fade-in animation itself to end, not a fixed time.
+      await hover.first().evaluate(async (el) => { await Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished)); });
       await screenshot('hover-rule-help');
       await resetWindow(page);
     },

@@ -33,7 +33,9 @@ export async function resetWindow(page: Page): Promise<void> {
   await page.keyboard.press('Escape');
   await page.keyboard.press('Escape');
   await runCommand(page, 'View: Close All Editors');
-  await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
+  // Within the page's default timeout (not a shorter one of its own, which a loaded machine beats):
+  // the next test must not start while the editors are still closing.
+  await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached' }).catch(() => undefined);
 }
 
 /** A line of the visible editor by (part of) its text. */
