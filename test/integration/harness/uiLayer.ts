@@ -35,7 +35,9 @@ export async function runUiLayer(opts: { grep?: string; testTimeoutMs: number })
     const browser = await launchChromium(path.join(cs.root, 'home'));
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      page.setDefaultTimeout(20_000);
+      // A wait in a UI test lasts until just before the test's one timeout (testTimeoutMs, there only
+      // to end a hang), never a shorter limit of its own that a loaded machine can beat.
+      page.setDefaultTimeout(Math.max(10_000, opts.testTimeoutMs - 5_000));
       recordConsole(page, path.join(OUTPUT_DIR, 'logs', 'ui-browser.log'));
       await page.goto(workbenchUrl(cs, { extensionDevelopmentPath: EXTENSION_PATH }));
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });

@@ -11,7 +11,7 @@ export const uiTests: UiTest[] = [
       await page.keyboard.press('Control+Shift+M');
       // The first validation also waits for the extension to activate on the workspace's model card.
       const row = page.locator('.markers-panel .monaco-tl-row', { hasText: 'duplicate key "name"' });
-      await row.first().waitFor({ timeout: 30_000 });
+      await row.first().waitFor();
       const text = (await row.first().innerText()).replace(/\s+/g, ' ');
       log('problem row:', text);
       assert.match(text, /yaml\/duplicate-key/, 'the row shows the rule id');
@@ -24,14 +24,14 @@ export const uiTests: UiTest[] = [
     name: 'hover-rule-help',
     async run({ page, screenshot, log }) {
       const editor = await openFile(page, 'model-card.yaml');
-      await editor.locator('.squiggly-error').first().waitFor({ state: 'attached', timeout: 30_000 });
+      await editor.locator('.squiggly-error').first().waitFor({ state: 'attached' });
       // The key token "name" on the duplicate's line; hovering it shows the diagnostic and our help.
       const key = editorLine(editor, 'fixture-classifier-2').locator('span > span', { hasText: /^name$/ });
       await key.hover();
       // The hover fills in part by part (the diagnostic first, then each provider's content):
       // wait for the rule help itself, not just for the widget.
       const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'YAML forbids it' });
-      await hover.first().waitFor({ timeout: 15_000 });
+      await hover.first().waitFor();
       const text = await hover.first().innerText();
       log('hover:', text.replace(/\s+/g, ' ').slice(0, 160));
       assert.match(text, /Duplicate key/, 'the hover shows the rule title');
@@ -48,12 +48,12 @@ export const uiTests: UiTest[] = [
       await runCommand(page, 'Model Inspect: Show Rule Help');
       // The command's own quick pick (not the palette) is up once its placeholder shows.
       const input = page.locator('.quick-input-widget input[placeholder="Show help for which rule?"]');
-      await input.waitFor({ timeout: 15_000 });
+      await input.waitFor();
       await input.fill('yaml/duplicate-key');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'yaml/duplicate-key' }).first().waitFor();
       await page.keyboard.press('Enter');
       const heading = webviewContent(page).locator('h1', { hasText: 'Duplicate key' });
-      await heading.waitFor({ timeout: 20_000 });
+      await heading.waitFor();
       log('rule help preview:', await heading.innerText());
       await screenshot('palette-show-rule-help');
       await resetWindow(page);

@@ -10,13 +10,13 @@ export const uiTests: UiTest[] = [
       // With the model card active, the command reports on the model folder it belongs to.
       await openFile(page, 'model-card.yaml');
       await runCommand(page, 'Model Inspect: Open Model Report');
-      await page.locator('.tabs-container .tab.active', { hasText: 'Model Report' }).waitFor({ timeout: 20_000 });
+      await page.locator('.tabs-container .tab.active', { hasText: 'Model Report' }).waitFor();
       const panel = webviewContent(page);
       const heading = panel.locator('h1').first();
-      await heading.waitFor({ timeout: 30_000 });
-      await panel.locator('#action-refresh').waitFor({ timeout: 30_000 });
+      await heading.waitFor();
+      await panel.locator('#action-refresh').waitFor();
       // The panel shows "loading" until the gate's first run is in: wait for the result itself.
-      await panel.locator('body', { hasText: 'yaml/duplicate-key' }).waitFor({ timeout: 30_000 });
+      await panel.locator('body', { hasText: 'yaml/duplicate-key' }).waitFor();
       const text = await panel.locator('body').innerText();
       log('report heading:', await heading.innerText(), '|', text.split('\n').find((l) => /promotion/i.test(l)));
       // The fixture's card has errors (a duplicate key, missing fields): the gate must block it and say why.
