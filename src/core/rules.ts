@@ -8,6 +8,7 @@ import { CONVERT_RULES } from './convert/rules.ts';
 import { SIGNING_RULES } from './signing/rules.ts';
 import { SCAN_RULES } from './scan/rules.ts';
 import { WORKFLOW_RULES } from './workflow/rules.ts';
+import { ADMISSION_RULES, CHAIN_RULES, K8S_RULES } from './k8s/rules.ts';
 
 /**
  * The rule catalogue: every rule id any engine can emit, with its help. Each area owns a
@@ -23,6 +24,9 @@ const ALL: readonly RuleInfo[] = [
   ...CONVERT_RULES,
   ...SIGNING_RULES,
   ...SCAN_RULES,
+  ...K8S_RULES,
+  ...ADMISSION_RULES,
+  ...CHAIN_RULES,
 ];
 
 const BY_ID = new Map<string, RuleInfo>();

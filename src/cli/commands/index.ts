@@ -10,6 +10,7 @@ import { scanCommand } from './scan.ts';
 import { generateKeyPairCommand, signCommand } from './sign.ts';
 import { verifyCommand } from './verify.ts';
 import { workflowCommand } from './workflow.ts';
+import { k8sCommand } from './k8s.ts';
 
 /** Every CLI command, in the order `--help` lists them. Each area adds one line. */
 export const COMMANDS: readonly Command[] = [
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   scanCommand,
   cardCommand,
   workflowCommand,
+  k8sCommand,
   pythonCommand,
   convertCommand,
   gateCommand,
