@@ -6,6 +6,7 @@ import { scanInspector } from '../scan/inspector.ts';
 import { workflowInspector } from '../workflow/inspector.ts';
 import { signingInspector } from '../signing/inspector.ts';
 import { sbomInspector } from '../sbom/inspector.ts';
+import { k8sInspector } from '../k8s/inspector.ts';
 
 /** Every engine that `inspect` runs over a folder, in report order. Each area adds one line. */
 export const INSPECTORS: readonly Inspector[] = [
@@ -16,4 +17,5 @@ export const INSPECTORS: readonly Inspector[] = [
   scanInspector,
   signingInspector,
   sbomInspector,
+  k8sInspector,
 ];
