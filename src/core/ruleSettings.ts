@@ -44,7 +44,7 @@ export function applySuppressions(findings: readonly Finding[], text: string): F
     const m = SUPPRESS.exec(line);
     if (!m) return;
     const target = m[1] ? i + 1 : i;
-    const ids = m[2].split(/[\s,]+/).filter((s) => /^[a-z]+\/[\w*-]+$/.test(s));
+    const ids = m[2].split(/[\s,]+/).filter((s) => /^[a-z][a-z0-9]*\/[\w*-]+$/.test(s));
     const prev = byLine.get(target);
     if (ids.length === 0 || prev === 'all') byLine.set(target, 'all');
     else byLine.set(target, new Set([...(prev ?? []), ...ids]));

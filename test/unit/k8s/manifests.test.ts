@@ -130,3 +130,11 @@ test('the known-field tables match kubernetes-models', () => {
   const tables: Record<string, string> = { container: 'Container', securityContext: 'SecurityContext', podSecurityContext: 'PodSecurityContext', volumeMount: 'VolumeMount', podSpec: 'PodSpec', capabilities: 'Capabilities', seccompProfile: 'SeccompProfile', volume: 'Volume', resources: 'ResourceRequirements', persistentVolumeClaim: 'PersistentVolumeClaimVolumeSource', imageVolume: 'ImageVolumeSource' };
   for (const [table, file] of Object.entries(tables)) assert.deepEqual([...KNOWN_FIELDS[table]].sort(), declared(file), table);
 });
+
+test('inline suppressions work for k8s/ rule ids (an area name with a digit)', async () => {
+  const text = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    # model-inspect-disable-next-line k8s/image-not-pinned\n    image: r.io/a/b:1\n';
+  assert.ok(!rules(await check(text)).includes('k8s/image-not-pinned'));
+  assert.ok(rules(await check(text.replace('    # model-inspect-disable-next-line k8s/image-not-pinned\n', ''))).includes('k8s/image-not-pinned'));
+  // naming another k8s rule silences only that one, not every rule of the line
+  assert.ok(rules(await check(text.replace('k8s/image-not-pinned\n', 'k8s/image-latest\n'))).includes('k8s/image-not-pinned'));
+});
