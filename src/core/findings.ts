@@ -56,7 +56,7 @@ export interface Finding {
   data?: Record<string, string | number | boolean | null>;
 }
 
-export type RuleCategory = 'yaml' | 'card' | 'workflow' | 'scan' | 'signing' | 'sbom' | 'gate' | 'python' | 'convert' | 'k8s' | 'admission' | 'chain';
+export type RuleCategory = 'yaml' | 'card' | 'workflow' | 'scan' | 'signing' | 'sbom' | 'gate' | 'python' | 'convert' | 'k8s' | 'admission' | 'chain' | 'registry';
 
 export interface RuleInfo {
   id: string;

@@ -9,6 +9,7 @@ import { SIGNING_RULES } from './signing/rules.ts';
 import { SCAN_RULES } from './scan/rules.ts';
 import { WORKFLOW_RULES } from './workflow/rules.ts';
 import { ADMISSION_RULES, CHAIN_RULES, K8S_RULES } from './k8s/rules.ts';
+import { REGISTRY_RULES } from './registry/rules.ts';
 
 /**
  * The rule catalogue: every rule id any engine can emit, with its help. Each area owns a
@@ -27,6 +28,7 @@ const ALL: readonly RuleInfo[] = [
   ...K8S_RULES,
   ...ADMISSION_RULES,
   ...CHAIN_RULES,
+  ...REGISTRY_RULES,
 ];
 
 const BY_ID = new Map<string, RuleInfo>();

@@ -43,6 +43,8 @@ export interface BundleVerifyInput {
   json: unknown;
   /** The signed file (message signatures: required; DSSE: checked against the statement subjects). */
   artifact?: string;
+  /** The signed bytes, when they are small and already in memory (a registry manifest, a cosign payload). */
+  artifactBytes?: Buffer;
   root?: LoadedTrustedRoot;
   /** The user's public key (key-signed bundles). */
   publicKey?: crypto.KeyObject;
@@ -85,7 +87,7 @@ export async function verifySigstoreBundle(input: BundleVerifyInput): Promise<Bu
   // ----- the signature content: streamed file or DSSE envelope -----
   if (bundle.content.$case === 'messageSignature') {
     const ms = bundle.content.messageSignature;
-    if (!input.artifact) {
+    if (!input.artifact && !input.artifactBytes) {
       out.failures.push('artifact: a message-signature bundle can only be checked against the file it signs, and none was given');
       return out;
     }
@@ -94,7 +96,9 @@ export async function verifySigstoreBundle(input: BundleVerifyInput): Promise<Bu
       out.failures.push(`bundle format: unsupported message digest algorithm ${ms.messageDigest?.algorithm}`);
       return out;
     }
-    entity = { ...entity, signature: await streamedMessageSignature(input.artifact, alg, ms.signature, ms.messageDigest?.digest, input.signal, out.failures) };
+    entity = { ...entity, signature: input.artifactBytes
+      ? inMemoryMessageSignature(input.artifactBytes, alg, ms.signature, ms.messageDigest?.digest, out.failures)
+      : await streamedMessageSignature(input.artifact!, alg, ms.signature, ms.messageDigest?.digest, input.signal, out.failures) };
   } else {
     const env = bundle.content.dsseEnvelope;
     out.payloadType = env.payloadType;
@@ -181,6 +185,22 @@ async function streamedMessageSignature(file: string, alg: string, signature: Bu
         results.set(key, ok);
       }
       return results.get(key)!;
+    },
+  };
+}
+
+/** The message-signature content for bytes already in memory. */
+function inMemoryMessageSignature(data: Buffer, alg: string, signature: Buffer, bundleDigest: Buffer | undefined, failures: string[]): SignedEntity['signature'] {
+  const digest = crypto.createHash(alg).update(data).digest();
+  if (bundleDigest && !timingSafeEqualBuf(digest, bundleDigest)) {
+    failures.push(`artifact digest: the bundle signs ${alg}:${bundleDigest.toString('hex')}, the signed content has ${alg}:${digest.toString('hex')} (the bundle is for other content)`);
+  }
+  return {
+    signature,
+    compareSignature: (s) => timingSafeEqualBuf(s, signature),
+    compareDigest: (d) => timingSafeEqualBuf(d, digest) && (!bundleDigest || timingSafeEqualBuf(d, bundleDigest)),
+    verifySignature: (key) => {
+      try { return crypto.verify(alg, data, key, signature); } catch { return false; }
     },
   };
 }

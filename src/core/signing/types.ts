@@ -11,7 +11,11 @@ export type SignatureFormat =
   /** OpenSSF model signing `model.sig` over a model folder (or a single file). */
   | 'model-signing'
   /** A DSSE in-toto attestation (for example SLSA provenance) about one file. */
-  | 'in-toto';
+  | 'in-toto'
+  /** `cosign sign` of an image or artifact in a registry: a simple-signing layer of the `sha256-<hex>.sig` manifest. */
+  | 'cosign-image-signature'
+  /** `cosign attest` in a registry: a DSSE envelope layer of the `sha256-<hex>.att` manifest. */
+  | 'cosign-attestation';
 
 /** The transparency-log entry a signature was recorded in. */
 export interface TlogSummary {
