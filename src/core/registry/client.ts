@@ -443,7 +443,7 @@ export class RegistryClient {
    * registry's `Docker-Content-Digest` (callers that trust it must re-check it by GET).
    */
   async headManifest(registry: string, repository: string, reference: string): Promise<Descriptor | undefined> {
-    const res = await this.send('HEAD', registry, `/v2/${repository}/manifests/${encodeURIComponent(reference)}`, { repository, headers: { accept: MANIFEST_ACCEPT }, accept: [404] });
+    const res = await this.send('HEAD', registry, `/v2/${repository}/manifests/${reference}`, { repository, headers: { accept: MANIFEST_ACCEPT }, accept: [404] });
     res.body.resume();
     if (res.status === 404) return undefined;
     const digest = String(res.headers['docker-content-digest'] ?? '');
@@ -455,8 +455,8 @@ export class RegistryClient {
    * digest is computed here, and a `Docker-Content-Digest` that disagrees is an error.
    */
   async getManifest(registry: string, repository: string, reference: string): Promise<FetchedManifest> {
-    const res = await this.send('GET', registry, `/v2/${repository}/manifests/${encodeURIComponent(reference)}`, { repository, headers: { accept: MANIFEST_ACCEPT } });
-    const bytes = await readBounded(res.body, this.limits.maxManifestBytes, `manifest ${repository}:${reference}`);
+    const res = await this.send('GET', registry, `/v2/${repository}/manifests/${reference}`, { repository, headers: { accept: MANIFEST_ACCEPT } });
+    const bytes = await readBounded(res.body, this.limits.maxManifestBytes, `manifest ${repository}${isDigest(reference) ? '@' : ':'}${reference}`);
     const contentType = String(res.headers['content-type'] ?? '').split(';')[0].trim();
     if (isDigest(reference)) {
       if (!digestMatches(bytes, reference)) throw new RegistryError('digest', `manifest ${repository}@${reference}: the registry sent ${bytes.length} bytes whose digest is ${sha256Digest(bytes)}, not the one asked for`);
@@ -574,7 +574,7 @@ export class RegistryClient {
   /** PUT a manifest under a tag or its digest; returns the digest the bytes hash to. */
   async putManifest(registry: string, repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
     const digest = sha256Digest(bytes);
-    const res = await this.send('PUT', registry, `/v2/${repository}/manifests/${encodeURIComponent(reference)}`, { repository, push: true, body: bytes, headers: { 'content-type': mediaType } });
+    const res = await this.send('PUT', registry, `/v2/${repository}/manifests/${reference}`, { repository, push: true, body: bytes, headers: { 'content-type': mediaType } });
     await drain(res.body);
     const claimed = String(res.headers['docker-content-digest'] ?? '');
     if (claimed && claimed !== digest) throw new RegistryError('digest', `${registry}/${repository}: the registry stored the manifest as ${claimed}, but its bytes hash to ${digest}`);

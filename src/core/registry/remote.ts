@@ -108,7 +108,7 @@ function kindRule(kind: RegistryErrorKind): { ruleId: string; severity: 'error' 
   switch (kind) {
     case 'digest': return { ruleId: 'registry/digest-mismatch', severity: 'error' };
     case 'invalid': return { ruleId: 'registry/manifest-invalid', severity: 'error' };
-    case 'limit': return { ruleId: 'registry/incomplete', severity: 'warning' };
+    case 'limit': return { ruleId: 'registry/incomplete', severity: 'error' };
     case 'auth': return { ruleId: 'registry/access-denied', severity: 'error' };
     case 'not-found': return { ruleId: 'registry/not-found', severity: 'error' };
     default: return { ruleId: 'registry/unreachable', severity: 'error' };
@@ -116,7 +116,7 @@ function kindRule(kind: RegistryErrorKind): { ruleId: string; severity: 'error' 
 }
 
 function errorFinding(e: unknown, file: string | undefined): Finding {
-  if (e instanceof ManifestError) return { ruleId: e.limit ? 'registry/incomplete' : 'registry/manifest-invalid', severity: e.limit ? 'warning' : 'error', message: e.message, file };
+  if (e instanceof ManifestError) return { ruleId: e.limit ? 'registry/incomplete' : 'registry/manifest-invalid', severity: 'error', message: e.message, file };
   if (e instanceof RegistryError) {
     const { ruleId, severity } = kindRule(e.kind);
     return { ruleId, severity, message: e.message, file, data: { kind: e.kind, status: e.status ?? null } };
@@ -200,11 +200,11 @@ export async function inspectRemote(client: RegistryClient, input: string, opts:
     for (const lp of plan.layers) {
       opts.signal?.throwIfAborted();
       if (lp.descriptor.urls?.length) {
-        fail({ ruleId: 'registry/incomplete', severity: 'warning', message: `${where}: layer ${lp.index} is a foreign layer served from ${lp.descriptor.urls[0]}; not fetched`, file: where });
+        fail({ ruleId: 'registry/incomplete', severity: 'error', message: `${where}: layer ${lp.index} is a foreign layer served from ${lp.descriptor.urls[0]}; not fetched`, file: where });
         continue;
       }
       if (out.bytes + lp.descriptor.size > maxDownload) {
-        fail({ ruleId: 'registry/incomplete', severity: 'warning', message: `${where}: layer ${lp.index} (${lp.title ?? shortDigest(lp.descriptor.digest)}, ${lp.descriptor.size} bytes) would pass the download limit of ${maxDownload} bytes; not scanned`, file: where });
+        fail({ ruleId: 'registry/incomplete', severity: 'error', message: `${where}: layer ${lp.index} (${lp.title ?? shortDigest(lp.descriptor.digest)}, ${lp.descriptor.size} bytes) would pass the download limit of ${maxDownload} bytes; not scanned`, file: where });
         continue;
       }
       opts.onProgress?.(`pulling ${lp.title ?? `layer ${lp.index}`} (${lp.descriptor.size} bytes)`);
@@ -216,7 +216,7 @@ export async function inspectRemote(client: RegistryClient, input: string, opts:
         fail({ ruleId, severity, message: lr.failureKind === 'digest' ? `${lr.failure}; nothing read from it is trusted, and its scan results were discarded` : lr.failure, file: where, data: { layer: lr.plan.descriptor.digest } });
         continue;
       }
-      for (const msg of lr.incomplete) fail({ ruleId: 'registry/incomplete', severity: 'warning', message: msg, file: where });
+      for (const msg of lr.incomplete) fail({ ruleId: 'registry/incomplete', severity: 'error', message: msg, file: where });
       for (const f of lr.files) {
         if (f.scan) {
           out.findings.push(...f.scan.findings);
@@ -230,14 +230,14 @@ export async function inspectRemote(client: RegistryClient, input: string, opts:
   } else {
     const maxPlatforms = opts.maxPlatforms ?? 64;
     const children = top.manifests.filter((d) => d.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest');
-    if (children.length > maxPlatforms) fail({ ruleId: 'registry/incomplete', severity: 'warning', message: `${label}: the index lists ${children.length} manifests; only the first ${maxPlatforms} were inspected`, file: label });
+    if (children.length > maxPlatforms) fail({ ruleId: 'registry/incomplete', severity: 'error', message: `${label}: the index lists ${children.length} manifests; only the first ${maxPlatforms} were inspected`, file: label });
     for (const d of children.slice(0, maxPlatforms)) {
       opts.signal?.throwIfAborted();
       const platform = platformOf(d) ?? shortDigest(d.digest);
       try {
         const child = await client.getManifest(ref.registry, ref.repository, d.digest);
         const parsed = parseManifest(child.bytes, child.contentType || d.mediaType, limits);
-        if (parsed.kind !== 'manifest') { fail({ ruleId: 'registry/incomplete', severity: 'warning', message: `${label}: ${platform} is a nested index; not followed`, file: label }); continue; }
+        if (parsed.kind !== 'manifest') { fail({ ruleId: 'registry/incomplete', severity: 'error', message: `${label}: ${platform} is a nested index; not followed`, file: label }); continue; }
         await inspectManifest(parsed, d.digest, platform);
       } catch (e) {
         if (opts.signal?.aborted) throw e;
@@ -251,7 +251,7 @@ export async function inspectRemote(client: RegistryClient, input: string, opts:
       const att = await verifyAttachments(client, { registry: ref.registry, repository: ref.repository, digest: resolved.digest, manifestBytes: resolved.manifest }, opts.trust, { signal: opts.signal });
       out.attachments = att;
       out.findings.push(...att.findings);
-      for (const msg of att.incomplete) fail({ ruleId: 'registry/incomplete', severity: 'warning', message: msg, file: label });
+      for (const msg of att.incomplete) fail({ ruleId: 'registry/incomplete', severity: 'error', message: msg, file: label });
       if (!att.signatures.some((s) => s.verified)) {
         out.findings.push({
           ruleId: 'registry/unsigned',
