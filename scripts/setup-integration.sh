@@ -15,17 +15,23 @@ command -v chromium >/dev/null 2>&1 || need_apt=1
 command -v rg >/dev/null 2>&1 || need_apt=1
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt=1
 dpkg -s python3-numpy python3-joblib >/dev/null 2>&1 || need_apt=1
+# docker-registry (CNCF Distribution 2.8): the registry tests start their own instance on 127.0.0.1.
+[ -x /usr/bin/docker-registry ] || need_apt=1
 if [ "$need_apt" = 1 ]; then
   as_root=()
   if [ "$(id -u)" != 0 ]; then
     if command -v sudo >/dev/null 2>&1; then as_root=(sudo); else
-      echo "setup-integration: apt-get needs root (chromium libkrb5-dev ripgrep python3 python3-numpy python3-joblib make g++ pkg-config)" >&2; exit 1
+      echo "setup-integration: apt-get needs root (chromium libkrb5-dev ripgrep python3 python3-numpy python3-joblib make g++ pkg-config docker-registry)" >&2; exit 1
     fi
   fi
-  echo "setup-integration: installing chromium libkrb5-dev ripgrep … with apt-get (about 90 s)"
+  echo "setup-integration: installing chromium libkrb5-dev ripgrep docker-registry … with apt-get (about 90 s)"
   "${as_root[@]}" apt-get update -q
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium libkrb5-dev ripgrep python3 make g++ pkg-config
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium libkrb5-dev ripgrep python3 make g++ pkg-config docker-registry
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-numpy python3-joblib
+  # The package enables a system service on port 5000; the tests never use it (each starts its own).
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    "${as_root[@]}" systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  fi
 fi
 
 # @vscode/ripgrep's postinstall downloads rg from GitHub, which is unreachable here. It first looks in
@@ -59,4 +65,4 @@ if [ ! -d "$CODE_SERVER_DIR/node_modules/code-server/lib/vscode/extensions/node_
     --user-data-dir "$tmp_home/ud" --config /dev/null >/dev/null
   rm -rf "$tmp_home"
 fi
-echo "setup-integration: chromium $(chromium --version 2>/dev/null | awk '{print $2}'), code-server $(installed_version) in $CODE_SERVER_DIR"
+echo "setup-integration: chromium $(chromium --version 2>/dev/null | awk '{print $2}'), code-server $(installed_version) in $CODE_SERVER_DIR, $(/usr/bin/docker-registry --version 2>/dev/null | awk '{print $1, $3}')"

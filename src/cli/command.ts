@@ -8,6 +8,8 @@ export interface CliIO {
   stderr: (s: string) => void;
   /** Asks for a secret on the terminal (key passwords); undefined when there is no terminal. */
   prompt?: (question: string, secret: boolean) => Promise<string>;
+  /** Reads all of standard input (--registry-password-stdin); default: process.stdin. */
+  readStdin?: () => Promise<string>;
   signal?: AbortSignal;
 }
 

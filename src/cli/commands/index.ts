@@ -11,6 +11,8 @@ import { generateKeyPairCommand, signCommand } from './sign.ts';
 import { verifyCommand } from './verify.ts';
 import { workflowCommand } from './workflow.ts';
 import { k8sCommand } from './k8s.ts';
+import { attestCommand } from './attest.ts';
+import { registryCommand } from './registry.ts';
 
 /** Every CLI command, in the order `--help` lists them. Each area adds one line. */
 export const COMMANDS: readonly Command[] = [
@@ -25,6 +27,8 @@ export const COMMANDS: readonly Command[] = [
   sbomCommand,
   verifyCommand,
   signCommand,
+  attestCommand,
+  registryCommand,
   generateKeyPairCommand,
   rulesCommand,
 ];

@@ -6,6 +6,8 @@ import { displayPath } from '../../core/output/paths.ts';
 import { CIContextProvider } from '@sigstore/sign';
 import { generateCosignKeyPair, isEncryptedCosignKey, loadPrivateKey, signPath } from '../../core/signing/index.ts';
 import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR, signPathKeyless } from '../../core/signing/keyless.ts';
+import { isReferenceArgument } from '../registryFlags.ts';
+import { REF_SIGN_FLAGS, signReferenceCommand } from './attest.ts';
 
 /** The key password: COSIGN_PASSWORD (as cosign reads it), else a prompt on the terminal. */
 async function password(io: CliIO, question: string): Promise<string> {
@@ -16,8 +18,8 @@ async function password(io: CliIO, question: string): Promise<string> {
 
 export const signCommand: Command = {
   name: 'sign',
-  summary: 'sign a file (Sigstore bundle, cosign-compatible) or a model folder (OpenSSF model.sig) with a local key, offline',
-  usage: 'sign ARTIFACT|DIR --key KEY [--bundle OUT] [--ignore-paths P]…  |  sign ARTIFACT|DIR [--identity-token T] [--fulcio-url U] [--rekor-url U] (keyless, online)',
+  summary: 'sign a file (Sigstore bundle, cosign-compatible) or a model folder (OpenSSF model.sig) with a local key, offline; or an image/model in a registry by reference (cosign .sig, online)',
+  usage: 'sign ARTIFACT|DIR --key KEY [--bundle OUT] [--ignore-paths P]…  |  sign ARTIFACT|DIR [--identity-token T] [--fulcio-url U] [--rekor-url U] (keyless, online)  |  sign REGISTRY/REPO@sha256:… (--key KEY | keyless) [--allow-tag] [-a KEY=VALUE]…',
   flags: {
     key: { value: true, metavar: 'KEY', description: 'private key: cosign.key (password from COSIGN_PASSWORD or a prompt) or a PEM private key; without it, signing is keyless (online)' },
     'identity-token': { value: true, metavar: 'T', description: 'keyless: the OIDC identity token (default SIGSTORE_ID_TOKEN, or the CI\'s ambient token, e.g. GitHub Actions id-token)' },
@@ -25,9 +27,12 @@ export const signCommand: Command = {
     'rekor-url': { value: true, metavar: 'URL', description: `keyless: Rekor (default ${PUBLIC_GOOD_REKOR})` },
     bundle: { value: true, metavar: 'OUT', description: 'where to write the signature (default FILE.sigstore.json, or DIR/model.sig)' },
     'ignore-paths': { value: true, repeat: true, metavar: 'P', description: 'model folders: a path (relative to the folder) to leave out of the signed manifest' },
+    annotation: { value: true, repeat: true, short: 'a', metavar: 'KEY=VALUE', description: 'references: an annotation in the signed payload (cosign -a)' },
+    ...REF_SIGN_FLAGS,
   },
-  positionals: { min: 1, max: 1, metavar: 'ARTIFACT|DIR' },
+  positionals: { min: 1, max: 1, metavar: 'ARTIFACT|DIR|REF' },
   async run(args, io) {
+    if (isReferenceArgument(args.positionals[0], io.cwd)) return signReferenceCommand(args, io, args.positionals[0]);
     const target = path.resolve(io.cwd, args.positionals[0]);
     if (!fs.existsSync(target)) throw new Error(`no such file or folder: ${args.positionals[0]}`);
     const keyFile = args.get('key');

@@ -25,6 +25,8 @@ export const REGISTRY_RULES: readonly RuleInfo[] = [
     'The policy requires an attestation (an SBOM as CycloneDX or SPDX, the model card as cosign\'s `custom` predicate, SLSA provenance) attached to this digest and verified against what you trust, and there is none that verifies.\n\n**Fix:** attach it: `model-inspect attest REF --predicate FILE --type cyclonedx|spdx|custom|slsaprovenance --key cosign.key` (or `cosign attest`).'),
   r('attachment-ignored', 'Attached objects that are not signatures', 'info',
     'Objects attached to the digest (layers of the `.sig`/`.att` manifests, or OCI referrers) that are neither cosign signatures, DSSE attestations nor Sigstore bundles were listed and left alone. They prove nothing about the artifact.\n\n**Fix:** nothing to do, unless you expected them to be signatures.'),
+  r('tag-verified', 'Tag still signed and attested', 'info',
+    'From `registry scan`: the tag resolved to a digest that carries a signature verified against what you trust, and every attestation the policy requires. The message names the signers and the attested predicate types. Informational.'),
   r('pulled', 'Pulled and scanned', 'info',
     'What was read from the registry: the packaging (CNCF ModelPack, Docker model artifact, ORAS files, container image, index platforms), how many layers and bytes were read and checked against their digests, and how many files were scanned. Informational.'),
 ];

@@ -24,6 +24,7 @@ import { checkProvenance, isSlsaProvenance } from '../signing/provenance.ts';
 import { verifySigstoreBundle, type BundleVerification } from '../signing/sigstoreBundle.ts';
 import { loadTrustedRoot, type LoadedTrustedRoot } from '../signing/trustedRoot.ts';
 import type { IdentityPolicy, ProvenancePolicy, SignatureResult } from '../signing/types.ts';
+import { matchesAllowed } from '../gate/evaluate.ts';
 import type { Descriptor, RegistryClient } from './client.ts';
 import { RegistryError } from './errors.ts';
 import { MT, parseManifest, type ImageManifest, type ParsedManifest } from './manifest.ts';
@@ -53,6 +54,11 @@ export interface RegistryTrust {
   /** CA certificates for signatures from the user's own PKI (cosign --certificate-chain). */
   caRoots?: crypto.X509Certificate[];
   provenance?: ProvenancePolicy;
+  /**
+   * Signers a promotion policy allows (`gate.signatures.identities` / `issuers`: exact, or `/regex/`),
+   * used when no single expected identity is given.
+   */
+  allowed?: { identities: string[]; issuers: string[] };
 }
 
 export type AttachmentSource = 'sig-tag' | 'att-tag' | 'referrer';
@@ -172,6 +178,8 @@ async function verifyWithCertificate(r: AttachedResult, ctx: Ctx, ann: Record<st
     r.identity = sans[0];
     if (ctx.policy.identity) {
       if (!sans.some((v) => ctx.policy.identity!.test(v))) r.failures.push(`certificate identity: expected ${ctx.policy.identity.describe}, found ${JSON.stringify(leaf.subjectAltName ?? '(none)')}`);
+    } else if (ctx.trust.allowed?.identities.length) {
+      if (!sans.some((v) => matchesAllowed(v, ctx.trust.allowed!.identities))) r.failures.push(`certificate identity: ${JSON.stringify(leaf.subjectAltName ?? '(none)')} is not among the policy's identities`);
     } else if (ctx.trust.requireIdentity !== false) {
       r.notes.push(`certificate-chain signature: any certificate your CA issued is accepted (no expected identity given); it names ${leaf.subjectAltName ?? leaf.subject.replace(/\n/g, ', ')}`);
     }
@@ -204,7 +212,18 @@ function applyBundle(r: AttachedResult, bv: BundleVerification, ctx: Ctx): void 
   r.key = bv.key ?? r.key;
   r.failures.push(...bv.failures);
   r.notes.push(...bv.notes);
-  if (bv.ok && bv.keyless) r.failures.push(...checkIdentity(ctx.policy, bv.identity, bv.issuer, ctx.trust.requireIdentity !== false));
+  if (bv.ok && bv.keyless) r.failures.push(...identityFailures(ctx, bv.identity, bv.issuer));
+}
+
+function identityFailures(ctx: Ctx, identity: string | undefined, issuer: string | undefined): string[] {
+  const allowed = ctx.trust.allowed;
+  if (!ctx.policy.identity && !ctx.policy.issuer && allowed && (allowed.identities.length || allowed.issuers.length)) {
+    const out: string[] = [];
+    if (!allowed.identities.length || !matchesAllowed(identity, allowed.identities)) out.push(`certificate identity: ${JSON.stringify(identity ?? '(none)')} is not among the policy's identities (${allowed.identities.join(', ') || 'none listed'})`);
+    if (allowed.issuers.length && !matchesAllowed(issuer, allowed.issuers)) out.push(`OIDC issuer: ${JSON.stringify(issuer ?? '(none)')} is not among the policy's issuers (${allowed.issuers.join(', ')})`);
+    return out;
+  }
+  return checkIdentity(ctx.policy, identity, issuer, ctx.trust.requireIdentity !== false);
 }
 
 /** Verifies one simple-signing layer of a `.sig` manifest. */

@@ -19,7 +19,9 @@ function manifestOf(layers: { mediaType: string; digest: string; size: number; a
 }
 
 /** Serves `manifest` for repo `name` under tag `t` and its digest, and blobs from a map. */
-function serveRepo(stub: Stub, name: string, manifest: Buffer, blobs: Map<string, Buffer | ((res: http.ServerResponse) => void)>) {
+type BlobServe = Buffer | ((res: http.ServerResponse) => void);
+
+function serveRepo(stub: Stub, name: string, manifest: Buffer, blobs: Map<string, BlobServe>) {
   const digest = sha256Digest(manifest);
   stub.route('*', new RegExp(`^/v2/${name}/manifests/(t|${digest.replace(':', ':')})$`), (req, res) => {
     res.writeHead(200, { 'content-type': OCI, 'docker-content-digest': digest, 'content-length': String(manifest.length) });
@@ -154,7 +156,7 @@ describe('hostile registry (stub server)', () => {
     let calls = 0;
     const blob = safetensors(4);
     const m = manifestOf([{ mediaType: 'application/vnd.cncf.model.weight.v1.raw', digest: sha256Digest(blob), size: blob.length }]);
-    serveRepo(stub, 'flaky/repo', m, new Map([[sha256Digest(blob), (res) => {
+    serveRepo(stub, 'flaky/repo', m, new Map<string, BlobServe>([[sha256Digest(blob), (res) => {
       calls++;
       if (calls <= 2) { res.writeHead(calls === 1 ? 429 : 503, { 'retry-after': '0' }); res.end(); return; }
       send(res, blob);
