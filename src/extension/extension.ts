@@ -3,6 +3,7 @@ import { FindingCodeActions } from './codeActions.ts';
 import { RuleHelpHover } from './hovers.ts';
 import { LiveValidation } from './liveValidation.ts';
 import { registerModelCard } from './modelCard.ts';
+import { registerModelCardEditing } from './modelCardEditing.ts';
 import { registerReport } from './reportCommands.ts';
 import { registerPython } from './python.ts';
 import { registerCardWeightReferences } from './convertCards.ts';
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): Services {
   );
 
   registerModelCard(services);
+  registerModelCardEditing(services);
   registerWorkflow(services);
   registerPython(services);
   registerCardWeightReferences(services);

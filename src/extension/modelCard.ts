@@ -3,7 +3,6 @@ import type { Finding } from '../core/findings.ts';
 import { analyzeModelCard, DEFAULT_REVIEW_MAX_AGE_DAYS } from '../core/modelcard/check.ts';
 import { DEFAULT_MAX_HASH_BYTES, FileDigestCache, filesToCheck, localFileFindings } from '../core/modelcard/fileDigests.ts';
 import { frontMatter, looksLikeHfMetadata, modelCardKind } from '../core/modelcard/files.ts';
-import { registerModelCardEditing } from './modelCardEditing.ts';
 import type { Services } from './services.ts';
 import { setting } from './settings.ts';
 
@@ -49,7 +48,6 @@ export function registerModelCard(s: Services): void {
       refreshing.delete(doc.uri.toString());
     }),
   );
-  registerModelCardEditing(s);
 }
 
 function validateCard(doc: vscode.TextDocument, cache: FileDigestCache, refreshFiles: (doc: vscode.TextDocument, files: { abs: string; hash: boolean }[]) => void): Finding[] {

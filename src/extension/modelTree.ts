@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { GateCheck } from '../core/gate/evaluate.ts';
+import type { GateCheck } from '../core/gate/verdict.ts';
 import { Disposable } from './lifecycle.ts';
 import type { ModelEntry, ModelStore } from './modelTreeStore.ts';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_ENGINES } from '../core/gate/engines.ts';
-import { discoverModels } from '../core/gate/target.ts';
+import { discoverModels } from '../core/model/target.ts';
 import { buildModelReport } from '../core/report/build.ts';
 import type { ModelReport } from '../core/report/model.ts';
 import { Disposable } from './lifecycle.ts';

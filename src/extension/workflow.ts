@@ -40,7 +40,7 @@ function withoutOnlineFixes(findings: Finding[], uri: vscode.Uri): Finding[] {
 }
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
-const REF = /^[A-Za-z0-9_.\/-]+$/;
+const REF = /^[A-Za-z0-9_./-]+$/;
 
 /** Asks api.github.com which commit a tag or branch points at (the user chose this online action). */
 async function commitFor(owner: string, repo: string, ref: string, signal: AbortSignal): Promise<string> {

@@ -1,4 +1,4 @@
-import type { GateCheck } from '../../src/core/gate/evaluate.ts';
+import type { GateCheck } from '../../src/core/gate/verdict.ts';
 import type { ModelReport } from '../../src/core/report/model.ts';
 import { h } from '../ui/dom.ts';
 import { tag } from '../ui/toolkit.ts';

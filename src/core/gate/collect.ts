@@ -3,14 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
 import { discoverSboms, jsonCandidates, peekJsonKind, type JsonFileKind } from '../sbom/discover.ts';
-import { locateTools, runGrype, runTrivy, type ToolLocations, type ToolStatus } from '../tools/external.ts';
+import { locateTools, runGrype, runTrivy, type ToolLocations } from '../tools/external.ts';
+import type { ToolStatus } from '../tools/types.ts';
 import { vulnerabilitiesFromJson } from '../tools/external.ts';
 import type { Vulnerability } from '../tools/vulnerabilities.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
-import { readCardFacts } from './cardFacts.ts';
+import { readCardFacts } from '../modelcard/facts.ts';
 import type { CardEvidence, Evidence, ProvenanceClaim, ScanEvidence, SignatureEvidence, VulnerabilityEvidence } from './evidence.ts';
 import type { GatePolicy } from './policy.ts';
-import type { ModelTarget } from './target.ts';
+import type { ModelTarget } from '../model/target.ts';
 
 /**
  * The engines the gate asks for evidence, behind small interfaces so the gate does not depend on

@@ -9,7 +9,7 @@ import type { EngineContext, GateEngines } from './collect.ts';
 import type { ScanEvidence, ScannedFile, SignatureEvidence, SignatureResult } from './evidence.ts';
 import { normaliseRepository } from './evaluate.ts';
 import type { GatePolicy } from './policy.ts';
-import type { ModelTarget } from './target.ts';
+import type { ModelTarget } from '../model/target.ts';
 
 /**
  * The real engines behind the gate's interfaces. This is the only file that knows their APIs;

@@ -2,33 +2,14 @@ import path from 'node:path';
 import { atLeast, type Finding } from '../findings.ts';
 import { vulnRank, type Vulnerability } from '../tools/vulnerabilities.ts';
 import type { Evidence, SignatureResult } from './evidence.ts';
-import type { GatePolicy, LoadedPolicy } from './policy.ts';
+import { unsafeRegex, type GatePolicy, type LoadedPolicy } from './policy.ts';
+import type { GateCheck, GateCheckId, GateVerdict } from './verdict.ts';
 
 /**
  * The promotion gate: one verdict from the evidence and the policy. Pure: the CLI's `gate` and
  * the panel's Verdict call this same function on the same evidence. Every failing reason is also
  * a `gate/...` finding (so JSON and SARIF carry it), placed on the file that explains it.
  */
-export type GateCheckId = 'policy' | 'signatures' | 'provenance' | 'scan' | 'sbom' | 'vulnerabilities' | 'model-card';
-export type CheckStatus = 'pass' | 'fail' | 'skip';
-
-export interface GateCheck {
-  id: GateCheckId;
-  title: string;
-  status: CheckStatus;
-  /** Why it passed, failed or was skipped: one line each. */
-  reasons: string[];
-  findings: Finding[];
-}
-
-export interface GateVerdict {
-  passed: boolean;
-  checks: GateCheck[];
-  findings: Finding[];
-  policyFile?: string;
-  evaluatedAt: string;
-}
-
 export function evaluateGate(evidence: Evidence, loaded: LoadedPolicy, now = new Date()): GateVerdict {
   const p = loaded.policy;
   const checks: GateCheck[] = [
@@ -90,14 +71,6 @@ export interface RegexStats {
 }
 
 const MAX_IDENTITY_LENGTH = 2048;
-
-/** Why a policy regex is refused: a quantified group that itself holds a quantifier (catastrophic backtracking), or a backreference. */
-export function unsafeRegex(source: string): string | undefined {
-  if (/\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)\s*[*+{]/.test(source)) return 'a quantified group that contains a quantifier can take exponential time';
-  if (/\\[1-9]/.test(source)) return 'backreferences are not allowed';
-  try { new RegExp(source); } catch (e) { return (e as Error).message; }
-  return undefined;
-}
 
 function signerAllowed(s: SignatureResult, p: GatePolicy): string | undefined {
   const { identities, issuers } = p.signatures;

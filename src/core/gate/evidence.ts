@@ -1,8 +1,8 @@
 import type { Finding, TextRange } from '../findings.ts';
 import type { SbomDocument } from '../sbom/types.ts';
-import type { ToolStatus } from '../tools/external.ts';
+import type { ToolStatus } from '../tools/types.ts';
 import type { Vulnerability } from '../tools/vulnerabilities.ts';
-import type { CardFacts } from './cardFacts.ts';
+import type { CardFacts } from '../modelcard/types.ts';
 
 /**
  * Everything the gate decides on, gathered once and shown as is in the report panel. Plain data

@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { collectEvidence, type GateEngines } from './collect.ts';
 import { DEFAULT_ENGINES } from './engines.ts';
-import { evaluateGate, type GateVerdict } from './evaluate.ts';
+import { evaluateGate } from './evaluate.ts';
 import type { Evidence } from './evidence.ts';
 import { loadPolicy, type LoadedPolicy } from './policy.ts';
-import { modelTarget } from './target.ts';
+import type { GateVerdict } from './verdict.ts';
+import { modelTarget } from '../model/target.ts';
 import type { ToolLocations } from '../tools/external.ts';
 
 export interface GateRunOptions {
@@ -47,6 +48,7 @@ export async function runGate(modelPath: string, options: GateRunOptions = {}): 
   return { evidence, verdict, policy };
 }
 
-export { evaluateGate, type GateVerdict, type GateCheck, type GateCheckId, type CheckStatus } from './evaluate.ts';
+export { evaluateGate } from './evaluate.ts';
+export type { GateVerdict, GateCheck, GateCheckId, CheckStatus } from './verdict.ts';
 export type { Evidence } from './evidence.ts';
 export type { GateEngines } from './collect.ts';

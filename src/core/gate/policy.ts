@@ -2,7 +2,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
 import { isVulnSeverity, VULN_SEVERITIES, type VulnSeverity } from '../tools/vulnerabilities.ts';
-import { unsafeRegex } from './evaluate.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import { parseYaml, type YamlDocument, type YamlNode } from '../yaml/document.ts';
 import { yamlProblemFindings } from '../yaml/findings.ts';
@@ -161,4 +160,12 @@ export async function loadPolicy(modelDir: string, options: { file?: string; sto
     return { policy: defaultPolicy(), file, findings: [{ ruleId: 'gate/policy-invalid', severity: 'error', message: `cannot read the policy: ${(e as Error).message}`, file }] };
   }
   return parsePolicy(text, file);
+}
+
+/** Why a policy regex is refused: a quantified group that itself holds a quantifier (catastrophic backtracking), or a backreference. */
+export function unsafeRegex(source: string): string | undefined {
+  if (/\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)\s*[*+{]/.test(source)) return 'a quantified group that contains a quantifier can take exponential time';
+  if (/\\[1-9]/.test(source)) return 'backreferences are not allowed';
+  try { new RegExp(source); } catch (e) { return (e as Error).message; }
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import { sanitize } from '../output/text.ts';
-import type { GateVerdict } from './evaluate.ts';
+import type { GateVerdict } from './verdict.ts';
 
 const STATUS = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' } as const;
 

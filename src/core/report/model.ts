@@ -1,5 +1,5 @@
 import type { Finding } from '../findings.ts';
-import type { GateVerdict } from '../gate/evaluate.ts';
+import type { GateVerdict } from '../gate/verdict.ts';
 import type { Evidence } from '../gate/evidence.ts';
 
 /**

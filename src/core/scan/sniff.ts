@@ -102,7 +102,6 @@ function isLzmaAloneHeader(head: Buffer): boolean {
 function textOrUnknown(head: Buffer): ScanFormat {
   const text = head.toString('latin1', 0, Math.min(head.length, 512));
   if (/^\s*[[{]/.test(text)) return 'json';
-  // eslint-disable-next-line no-control-regex
   if (!/[\x00-\x08\x0e-\x1f]/.test(text)) return 'text';
   return 'unknown';
 }

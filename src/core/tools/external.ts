@@ -2,11 +2,10 @@ import { parseSbomJson } from '../sbom/read.ts';
 import type { SbomDocument } from '../sbom/types.ts';
 import { findExecutable } from './locate.ts';
 import { runTool, type RunOptions } from './run.ts';
+import type { ToolId, ToolStatus } from './types.ts';
 import { parseCycloneDxVulnerabilities, parseGrypeJson, parseTrivyJson, type Vulnerability } from './vulnerabilities.ts';
 
 /** The optional external tools: what they are for and how to install them. */
-export type ToolId = 'syft' | 'grype' | 'trivy';
-
 export interface ToolInfo {
   id: ToolId;
   purpose: string;
@@ -35,14 +34,6 @@ export const TOOLS: Readonly<Record<ToolId, ToolInfo>> = {
     homepage: 'https://github.com/aquasecurity/trivy',
   },
 };
-
-export interface ToolStatus {
-  id: ToolId;
-  /** Absolute path when found. */
-  path?: string;
-  purpose: string;
-  install: string;
-}
 
 export interface ToolLocations {
   /** Configured paths (settings); ignored by the caller in untrusted workspaces. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { evaluateGate, matchesAllowed, normaliseRepository, unsafeRegex } from '../../../src/core/gate/evaluate.ts';
+import { evaluateGate, matchesAllowed, normaliseRepository } from '../../../src/core/gate/evaluate.ts';
+import { unsafeRegex } from '../../../src/core/gate/policy.ts';
 import type { Evidence, SignatureResult } from '../../../src/core/gate/evidence.ts';
 import { defaultPolicy, type GatePolicy, type LoadedPolicy } from '../../../src/core/gate/policy.ts';
 

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cardFactsFromText } from '../../../src/core/gate/cardFacts.ts';
-import { discoverModels, isWeightFile, modelTarget, sniffWeightFormat } from '../../../src/core/gate/target.ts';
+import { discoverModels, isWeightFile, modelTarget, sniffWeightFormat } from '../../../src/core/model/target.ts';
+import { cardFactsFromText } from '../../../src/core/modelcard/facts.ts';
 import { REPO } from '../helpers.ts';
 
 test('weight files by name; .bin only when the name says weights', () => {

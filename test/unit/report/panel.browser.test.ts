@@ -84,15 +84,30 @@ async function openPanel(theme = 'dark', restored?: unknown): Promise<{ page: Pa
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(pathToFileURL(file).href);
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+  await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__posted.some((m) => m.type === 'ready'));
   return { page, errors };
 }
 
-async function send(page: Page, message: unknown): Promise<void> {
-  await page.evaluate((m) => window.postMessage(m, '*'), message);
+/**
+ * The page's globals as the callbacks passed to page.evaluate use them: this file is type-checked as
+ * Node code (no DOM lib), and those callbacks run in the browser, where these exist.
+ */
+interface PageGlobals {
+  __posted: Record<string, unknown>[];
+  __pwned?: number;
+  __saved: unknown;
+  postMessage(message: unknown, targetOrigin: string): void;
+  document: {
+    querySelectorAll(selector: string): { length: number };
+    getElementById(id: string): { textContent: string | null } | null;
+  };
 }
 
-const posted = (page: Page) => page.evaluate(() => (window as unknown as { __posted: Record<string, unknown>[] }).__posted);
+async function send(page: Page, message: unknown): Promise<void> {
+  await page.evaluate((m) => (globalThis as unknown as PageGlobals).postMessage(m, '*'), message);
+}
+
+const posted = (page: Page) => page.evaluate(() => (globalThis as unknown as PageGlobals).__posted);
 
 describe('report panel in Chromium', { skip: SKIP }, () => {
   before(async () => {
@@ -165,12 +180,15 @@ describe('report panel in Chromium', { skip: SKIP }, () => {
     const { page, errors } = await openPanel('dark');
     await send(page, { type: 'state', seq: 1, state: state() });
     await page.waitForSelector('#card');
-    const probe = await page.evaluate(() => ({
-      pwned: (window as unknown as { __pwned?: number }).__pwned,
-      scripts: document.querySelectorAll('#app script').length,
-      injected: document.querySelectorAll('#app img, #app svg, #app b').length,
-      text: document.getElementById('app')!.textContent,
-    }));
+    const probe = await page.evaluate(() => {
+      const win = globalThis as unknown as PageGlobals;
+      return {
+        pwned: win.__pwned,
+        scripts: win.document.querySelectorAll('#app script').length,
+        injected: win.document.querySelectorAll('#app img, #app svg, #app b').length,
+        text: win.document.getElementById('app')!.textContent,
+      };
+    });
     assert.equal(probe.pwned, undefined);
     assert.equal(probe.scripts, 0);
     assert.equal(probe.injected, 0);
@@ -232,7 +250,7 @@ describe('report panel in Chromium', { skip: SKIP }, () => {
     await page.waitForSelector('#verdict-banner');
     await page.locator('#sbom-table-filter input').fill('torch');
     await page.screenshot({ path: path.join(OUT, 'report-panel-high-contrast.png'), fullPage: true });
-    const saved = await page.evaluate(() => (window as unknown as { __saved: unknown }).__saved);
+    const saved = await page.evaluate(() => (globalThis as unknown as PageGlobals).__saved);
     await page.close();
     // A reloaded webview (or one restored by the serializer) gets its last state from getState().
     const again = await openPanel('dark', saved);

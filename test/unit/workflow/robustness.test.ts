@@ -14,7 +14,7 @@ test('mangled workflows (lines dropped, duplicated, truncated, re-indented) neve
     fc.constantFrom(...sources),
     fc.array(fc.tuple(fc.constantFrom('drop', 'dup', 'indent', 'dedent', 'cut', 'quote'), fc.nat(), fc.nat()), { maxLength: 6 }),
     async (src, ops) => {
-      let lines = src.split('\n');
+      const lines = src.split('\n');
       for (const [op, a, b] of ops) {
         const i = a % Math.max(1, lines.length);
         if (op === 'drop') lines.splice(i, 1);

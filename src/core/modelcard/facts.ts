@@ -1,39 +1,9 @@
 import fs from 'node:fs/promises';
-import type { TextRange } from '../findings.ts';
-import { frontMatter, modelCardKind } from '../modelcard/files.ts';
+import { frontMatter, modelCardKind } from './files.ts';
+import type { CardFacts } from './types.ts';
 import { parseYaml, type YamlDocument, type YamlNode } from '../yaml/document.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import { LineIndex } from '../yaml/lines.ts';
-
-/**
- * The key facts of a model card that the gate, the ML-BOM and the report use. This reads values
- * only; validating the card is the model card engine's job (src/core/modelcard).
- */
-export interface CardFact {
-  /** Dotted path in the card, e.g. `model_details.name`. */
-  key: string;
-  label: string;
-  value: string;
-  range?: TextRange;
-}
-
-export interface CardFacts {
-  file: string;
-  facts: CardFact[];
-  name?: string;
-  version?: string;
-  task?: string;
-  framework?: string;
-  license?: string;
-  datasets: { name: string; url?: string }[];
-  metrics: { type: string; value: string }[];
-  limitations: string[];
-  /** Source repositories the card claims the model was built from (unverified claims). */
-  sourceRepositories: CardFact[];
-  sbomRef?: CardFact;
-  /** The newest review/build date the card states (ISO 8601), for freshness. */
-  reviewed?: { date: string; fact: CardFact };
-}
 
 /** Where each fact lives, in our model-card.yaml layout and in Hugging Face front matter. */
 const FACTS: readonly [string, string][] = [
@@ -60,6 +30,10 @@ const FACTS: readonly [string, string][] = [
   ['security.last_security_review', 'Last security review'],
 ];
 
+/**
+ * Reads the key facts of a model card (`CardFacts`, types.ts) for the gate, the ML-BOM and the
+ * report: values only; validating the card is this area's checks' job.
+ */
 const MAX_CARD_BYTES = 5 * 1024 * 1024;
 
 export async function readCardFacts(file: string): Promise<CardFacts | undefined> {
