@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Runs every test layer and ends with one line: "N passed, N failed, N skipped".
+//   0. lint         ESLint over the repository (eslint.config.mjs: import fences, recommended rules);
+//                   each problem, warnings included, counts as one failure
 //   1. unit         node:test over src/core and src/cli (test/unit/**/*.test.ts, through tsx)
 //   2. extension    the mocha suite inside a real VS Code's extension host (code-server + Chromium)
 //   3. ui           what a person sees in that VS Code (Problems panel, hovers, report panel)
 // Layers 2-3 need Debian's chromium and code-server in ./.code-server (scripts/setup-integration.sh);
 // without them they are skipped with a message saying so (and the run fails when CI is set).
-// `--unit` runs layer 1 only.
+// `--unit` runs layers 0 and 1 only.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -43,6 +45,22 @@ if (run(process.execPath, ['esbuild.js']) !== 0) {
   console.error('build failed');
   console.log('0 passed, 1 failed, 0 skipped');
   process.exit(1);
+}
+
+// ---- layer 0: lint ----
+{
+  const t0 = Date.now();
+  const { ESLint } = await import('eslint');
+  const eslint = new ESLint({ cwd: root });
+  const results = await eslint.lintFiles(['.']);
+  const problems = results.reduce((n, r) => n + r.errorCount + r.warningCount, 0);
+  if (problems) {
+    const stylish = await eslint.loadFormatter('stylish');
+    console.log(await stylish.format(results));
+    totals.failed += problems;
+    failedLayers++;
+  } else totals.passed++;
+  summary.push(`lint: ${problems} problem${problems === 1 ? '' : 's'} in ${results.length} files (${since(t0)})`);
 }
 
 // ---- layer 1: unit ----

@@ -1,0 +1,81 @@
+// Lint: `npm run lint` (and the first layer of `npm test`). ESLint 9 flat config with
+// typescript-eslint, without type information (fast on a small machine), plus the import fences
+// of ARCHITECTURE.md (scripts/lint/boundaries.mjs).
+//
+// No stylistic rules on purpose: layout is left to a formatter (to be added), so nothing here can
+// fight it; the recommended sets below contain no formatting rules.
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+import boundaries from './scripts/lint/boundaries.mjs';
+
+const root = import.meta.dirname;
+
+/**
+ * The engine's layers. Foundations may be imported by any file of src/core and import only each
+ * other. Areas are listed bottom to top: an area imports the foundations and areas listed before
+ * it, never one listed after it. A new area goes in at the place where all it imports is below it.
+ */
+const FOUNDATIONS = [
+  'findings.ts',      // Finding, Severity, RuleInfo
+  'rules.ts',         // the rule catalogue, gathered from each area's rules.ts
+  '*/rules.ts',       // each area's part of the catalogue: data that imports only findings.ts
+  'ruleSettings.ts',  // per-rule severity and suppressions
+  'inspect/types.ts', // the Inspector contract every area implements
+  'yaml',             // YAML documents with source maps
+  'fsutil',           // bounded folder walks and reads
+  'output',           // text, JSON and SARIF renderings of findings
+];
+const LAYERS = [
+  'scan',       // weight files: sniffing, containers, the pickle machine
+  'modelcard',  // model cards: schema, rules, facts
+  'model',      // what a model folder is: its weight files and its card
+  'workflow',   // GitHub Actions workflows
+  'signing',    // signatures, keys, trusted roots, provenance
+  'sbom',       // SBOM reading and ML-BOM generation (from the model folder and its card facts)
+  'tools',      // external tools (syft's output is read as an SBOM)
+  'convert',    // pickle → safetensors (reads pickles with scan/, card references with modelcard/)
+  'python',     // Python sources and notebooks (suggests the name convert/ gives a converted file)
+  'gate',       // the promotion gate over all of the above
+  'registry',   // OCI registries (scans and verifies what it pulls; the gate's allow lists)
+  'k8s',        // serving manifests and admission policies (workflow edits, card and gate checks)
+  'report',     // the report panel's model, built from the gate
+  'inspect',    // every area's inspector over a folder
+];
+
+export default defineConfig(
+  { ignores: ['dist/**', 'node_modules/**', '.code-server/**', '.vscode-test/**', 'test/fixtures/**', 'out/**', '*.vsix'] },
+  {
+    files: ['**/*.{js,mjs,cjs}'],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: globals.node },
+  },
+  {
+    files: ['**/*.ts'],
+    extends: [js.configs.recommended, tseslint.configs.recommended],
+    rules: {
+      // tsc reports these already (noUnusedLocals, noUnusedParameters); twice would be noise.
+      '@typescript-eslint/no-unused-vars': 'off',
+      // Sanitizers and format sniffers match control characters on purpose.
+      'no-control-regex': 'off',
+    },
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      // Expected YAML is written with its real indentation: `/\n    builder: ""/` reads better than ` {4}`.
+      'no-regex-spaces': 'off',
+      // Digging into parsed JSON documents (CycloneDX, SARIF) in assertions.
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'webview/**/*.ts'],
+    plugins: { boundaries },
+    rules: {
+      'boundaries/imports': ['error', { root, foundations: FOUNDATIONS, layers: LAYERS }],
+      'boundaries/no-cycle': ['error', { root, dirs: ['src', 'webview'] }],
+    },
+  },
+);
