@@ -37,7 +37,7 @@ export const uiTests: UiTest[] = [
       assert.match(text, /Duplicate key/, 'the hover shows the rule title');
       assert.match(text, /yaml\/duplicate-key/, 'the hover names the rule');
       // A readable screenshot: wait for the hover's fade-in animation itself to end, not a fixed time.
-      await hover.first().evaluate(async (el) => { await Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished)); });
+      await hover.first().evaluate(async (el) => { await Promise.all(el.getAnimations({ subtree: true }).map((a: { finished: Promise<unknown> }) => a.finished)); });
       await screenshot('hover-rule-help');
       await resetWindow(page);
     },

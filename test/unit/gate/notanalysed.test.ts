@@ -7,7 +7,7 @@ import { scanModel } from '../../../src/core/gate/engines.ts';
 import { evaluateGate } from '../../../src/core/gate/evaluate.ts';
 import type { Evidence } from '../../../src/core/gate/evidence.ts';
 import { parsePolicy } from '../../../src/core/gate/policy.ts';
-import { modelTarget } from '../../../src/core/gate/target.ts';
+import { modelTarget } from '../../../src/core/model/target.ts';
 
 /** Only the scan check matters here; the rest of the evidence is empty. */
 function evidence(root: string, scan: Evidence['scan']): Evidence {
