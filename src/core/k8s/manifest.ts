@@ -49,7 +49,7 @@ const MAX_LIST_ITEMS = 5000;
  */
 export function looksLikeKubernetes(text: string): boolean {
   const head = text.length > 65536 ? text.slice(0, 65536) : text;
-  return /^(?:- |  )?apiVersion[ \t]*:/m.test(head) && /^(?:- |  )?kind[ \t]*:/m.test(head) && !isTemplate(head);
+  return /^(?:- | {2})?apiVersion[ \t]*:/m.test(head) && /^(?:- | {2})?kind[ \t]*:/m.test(head) && !isTemplate(head);
 }
 
 /**
