@@ -71,6 +71,26 @@ export default defineConfig(
     },
   },
   {
+    // Online code loads only when it is used: the extension's activation and the offline CLI
+    // commands must not load sigstore-js's signing and TUF stack with them.
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/signing/online.ts', 'src/core/signing/keyless.ts', 'src/core/signing/oidc.ts', 'src/core/signing/tuf.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: ['sigstore', '@sigstore/sign', '@sigstore/tuf'].map((name) => ({
+          name,
+          allowTypeImports: true,
+          message: `${name} is online code: load it where it is used, with \`await import()\` (keyless signing, the OIDC sign-in and TUF are in src/core/signing/online.ts), so it stays out of the extension's activation and the offline commands.`,
+        })),
+        patterns: [{
+          group: ['**/signing/online.ts', '**/signing/keyless.ts', '**/signing/oidc.ts', '**/signing/tuf.ts'],
+          allowTypeImports: true,
+          message: "Online code: reach it with `const { … } = await import('…/core/signing/online.ts')` where the user asked for the online action, never a static import (it would load with its caller; esbuild.js builds it as a chunk of its own). Constants are in signing/endpoints.ts.",
+        }],
+      }],
+    },
+  },
+  {
     files: ['src/**/*.ts', 'webview/**/*.ts'],
     plugins: { boundaries },
     rules: {

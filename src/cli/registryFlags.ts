@@ -27,6 +27,12 @@ export const REGISTRY_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'docker-config': { value: true, metavar: 'FILE', description: 'Docker config with registry credentials (default $DOCKER_CONFIG/config.json or ~/.docker/config.json)' },
 };
 
+/** `sign REF` and `attest REF`: the registry flags, and whether a tag may stand for its digest. */
+export const REF_SIGN_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  'allow-tag': { description: 'references: sign what a tag points at now (resolved to its digest once); without it a tag is refused' },
+  ...REGISTRY_FLAGS,
+};
+
 /** Flags that name what a signature must be (cosign's names), shared by verify-like commands on references. */
 export const TRUST_FLAGS: Readonly<Record<string, FlagSpec>> = {
   key: { value: true, repeat: true, metavar: 'PUB', description: 'public key (PEM, e.g. cosign.pub) a key signature must verify with (repeatable)' },

@@ -4,9 +4,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { generateCosignKeyPair, isEncryptedCosignKey, KeyError, loadPrivateKey, signPath, verifyPath, type SignatureResult, type VerificationReport, type VerifyOptions } from '../core/signing/index.ts';
 import { cardExpectations } from '../core/signing/cardExpectations.ts';
-import { refreshTrustedRoot } from '../core/signing/tuf.ts';
-import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR, signPathKeyless } from '../core/signing/keyless.ts';
-import { browserIdentityToken, SIGSTORE_OAUTH_ISSUER, tokenIdentity } from '../core/signing/oidc.ts';
+import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR, SIGSTORE_OAUTH_ISSUER } from '../core/signing/endpoints.ts';
 import type { Services } from './services.ts';
 import { setting } from './settings.ts';
 
@@ -138,6 +136,12 @@ async function offerToRemember(svc: Services, keyFile: string, pw: string): Prom
   if (choice === 'Remember') await svc.context.secrets.store(secretKeyFor(keyFile), pw);
 }
 
+/**
+ * Keyless signing, the browser sign-in and the TUF refresh: loaded on first use (a chunk of its
+ * own in the build), never at activation.
+ */
+const online = () => import('../core/signing/online.ts');
+
 /** Endpoints for keyless signing: settings only in trusted workspaces (they decide where the identity goes). */
 function endpoint(key: string, fallback: string): string {
   return (vscode.workspace.isTrusted && setting<string>(key, '').trim()) || fallback;
@@ -151,6 +155,7 @@ async function runKeylessSign(svc: Services, target: vscode.Uri): Promise<void> 
     `Keyless signing goes online: you sign in at ${new URL(issuer).host} in your browser, ${new URL(fulcioURL).host} issues a short-lived certificate for your identity, and the signature is recorded publicly in ${new URL(rekorURL).host} (your e-mail or workload identity becomes public).`,
     { modal: true }, 'Sign In and Sign');
   if (ok !== 'Sign In and Sign') return;
+  const { browserIdentityToken, signPathKeyless, tokenIdentity } = await online();
   const res = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Keyless signing ${path.basename(target.fsPath)}: waiting for the browser sign-in`, cancellable: true }, (_p, token) => {
     const ac = new AbortController();
     token.onCancellationRequested(() => ac.abort());
@@ -240,6 +245,7 @@ async function runRefreshTrustedRoot(svc: Services): Promise<void> {
     return;
   }
   try {
+    const { refreshTrustedRoot } = await online();
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Refreshing the Sigstore trusted root (TUF)' }, () => refreshTrustedRoot(refreshedRootDir.fsPath));
     svc.log.info(`trusted root refreshed through TUF: ${r.file} (${r.tlogs} transparency logs, ${r.certificateAuthorities} CAs)`);
     void vscode.window.showInformationMessage(`Sigstore trusted root refreshed (${r.tlogs} logs, ${r.certificateAuthorities} CAs).`);

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CIContextProvider } from '@sigstore/sign';
 import { UsageError, type ParsedArgs } from '../args.ts';
 import type { CliIO, Command, CommandResult } from '../command.ts';
-import { REGISTRY_FLAGS, registryClient } from '../registryFlags.ts';
+import { REF_SIGN_FLAGS, registryClient } from '../registryFlags.ts';
 import { attestReference, PREDICATE_TYPES, signReference, TagRefusedError, type ImageSigner, type SignRefResult } from '../../core/registry/sign.ts';
 import { loadPrivateKey } from '../../core/signing/keys.ts';
-import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR } from '../../core/signing/keyless.ts';
+import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR } from '../../core/signing/endpoints.ts';
 import { sanitize } from '../../core/output/text.ts';
 
 /** The key password: COSIGN_PASSWORD (as cosign reads it), else a prompt on the terminal. */
@@ -25,13 +24,10 @@ export async function imageSigner(args: ParsedArgs, io: CliIO): Promise<ImageSig
   }
   const explicit = args.get('identity-token') ?? io.env.SIGSTORE_ID_TOKEN;
   if (!explicit && !io.env.ACTIONS_ID_TOKEN_REQUEST_URL) throw new UsageError('no --key and no OIDC identity token: give --key KEY, or --identity-token / SIGSTORE_ID_TOKEN for keyless signing');
-  return { kind: 'keyless', identity: explicit ? { getToken: async () => explicit } : new CIContextProvider('sigstore'), fulcioURL: args.get('fulcio-url'), rekorURL: args.get('rekor-url') };
+  // The CI's ambient token is found by sigstore-js, which loads (online code) only when the token is asked for.
+  const ambient = { getToken: async () => (await import('../../core/signing/online.ts')).ambientIdentity().getToken() };
+  return { kind: 'keyless', identity: explicit ? { getToken: async () => explicit } : ambient, fulcioURL: args.get('fulcio-url'), rekorURL: args.get('rekor-url') };
 }
-
-export const REF_SIGN_FLAGS = {
-  'allow-tag': { description: 'references: sign what a tag points at now (resolved to its digest once); without it a tag is refused' },
-  ...REGISTRY_FLAGS,
-};
 
 function describe(kind: 'signature' | 'attestation', r: SignRefResult & { predicateType?: string }): string {
   return [

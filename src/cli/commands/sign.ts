@@ -3,11 +3,9 @@ import path from 'node:path';
 import { UsageError } from '../args.ts';
 import type { CliIO, Command } from '../command.ts';
 import { displayPath } from '../../core/output/paths.ts';
-import { CIContextProvider } from '@sigstore/sign';
+import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR } from '../../core/signing/endpoints.ts';
 import { generateCosignKeyPair, isEncryptedCosignKey, loadPrivateKey, signPath } from '../../core/signing/index.ts';
-import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR, signPathKeyless } from '../../core/signing/keyless.ts';
-import { isReferenceArgument } from '../registryFlags.ts';
-import { REF_SIGN_FLAGS, signReferenceCommand } from './attest.ts';
+import { isReferenceArgument, REF_SIGN_FLAGS } from '../registryFlags.ts';
 
 /** The key password: COSIGN_PASSWORD (as cosign reads it), else a prompt on the terminal. */
 async function password(io: CliIO, question: string): Promise<string> {
@@ -32,7 +30,8 @@ export const signCommand: Command = {
   },
   positionals: { min: 1, max: 1, metavar: 'ARTIFACT|DIR|REF' },
   async run(args, io) {
-    if (isReferenceArgument(args.positionals[0], io.cwd)) return signReferenceCommand(args, io, args.positionals[0]);
+    // A registry reference: the registry signing code loads only for it.
+    if (isReferenceArgument(args.positionals[0], io.cwd)) return (await import('./attest.ts')).signReferenceCommand(args, io, args.positionals[0]);
     const target = path.resolve(io.cwd, args.positionals[0]);
     if (!fs.existsSync(target)) throw new Error(`no such file or folder: ${args.positionals[0]}`);
     const keyFile = args.get('key');
@@ -40,8 +39,10 @@ export const signCommand: Command = {
     if (!keyFile) {
       // Keyless: an online action the user asked for by giving no key; the token comes from the flag, SIGSTORE_ID_TOKEN or the CI.
       const explicit = args.get('identity-token') ?? io.env.SIGSTORE_ID_TOKEN;
-      const identity = explicit ? { getToken: async () => explicit } : new CIContextProvider('sigstore');
       if (!explicit && !io.env.ACTIONS_ID_TOKEN_REQUEST_URL) throw new UsageError('no --key and no OIDC identity token: give --key KEY, or --identity-token / SIGSTORE_ID_TOKEN for keyless signing (in the editor, Sign… offers a browser sign-in)');
+      // The online code (sigstore-js and its HTTP stack) loads only now.
+      const { ambientIdentity, signPathKeyless } = await import('../../core/signing/online.ts');
+      const identity = explicit ? { getToken: async () => explicit } : ambientIdentity();
       const res = await signPathKeyless(target, { identity, fulcioURL: args.get('fulcio-url'), rekorURL: args.get('rekor-url'), output: out ? path.resolve(io.cwd, out) : undefined, ignorePaths: args.all('ignore-paths'), signal: io.signal });
       const text = [
         `Signed ${displayPath(res.path, io.cwd)} keylessly as ${res.identity ?? '(unknown identity)'} (${res.format === 'model-signing' ? `OpenSSF model signature over ${res.files} file(s)` : 'Sigstore bundle'})`,

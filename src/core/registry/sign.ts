@@ -7,12 +7,12 @@
  * digest is what gets signed).
  */
 import crypto from 'node:crypto';
-import { FulcioSigner, RekorWitness, type IdentityProvider, type Signer } from '@sigstore/sign';
+import type { IdentityProvider, Signer } from '@sigstore/sign';
 import { HashAlgorithm } from '@sigstore/protobuf-specs';
 import type { TransparencyLogEntry } from '@sigstore/bundle';
 import { INTOTO_PAYLOAD_TYPE, preAuthEncoding } from '../signing/dsse.ts';
 import { hashForKey, pemBlocks } from '../signing/keys.ts';
-import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR, redactTokens } from '../signing/keyless.ts';
+import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR, redactTokens } from '../signing/endpoints.ts';
 import type { Descriptor, RegistryClient } from './client.ts';
 import { sha256Digest } from './client.ts';
 import { RegistryError } from './errors.ts';
@@ -97,6 +97,8 @@ async function produce(signer: ImageSigner, data: Buffer, dsse?: { payload: Buff
     sign: async (d) => ({ signature: crypto.sign('sha256', d, ephemeral.privateKey), key: { $case: 'publicKey', publicKey: publicPem } }),
   };
   try {
+    // Online code (sigstore-js's Fulcio and Rekor clients and their HTTP stack) loads only for a keyless signature.
+    const { FulcioSigner, RekorWitness } = await import('@sigstore/sign');
     const fulcio = new FulcioSigner({ identityProvider: signer.identity, keyHolder, fulcioBaseURL: signer.fulcioURL ?? PUBLIC_GOOD_FULCIO, timeout: signer.timeout ?? 15_000 });
     const signed = await fulcio.sign(data);
     if (signed.key.$case !== 'x509Certificate') throw new Error('Fulcio did not return a certificate');

@@ -2,21 +2,26 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { bundleToJSON, toMessageSignatureBundle, type TransparencyLogEntry } from '@sigstore/bundle';
-import { DSSEBundleBuilder, FulcioSigner, RekorWitness, type IdentityProvider, type Signer } from '@sigstore/sign';
 import { HashAlgorithm } from '@sigstore/protobuf-specs';
+import { CIContextProvider, FulcioSigner, RekorWitness, type IdentityProvider, type Signer } from '@sigstore/sign';
+import { attest } from 'sigstore';
 import { INTOTO_PAYLOAD_TYPE } from './dsse.ts';
+import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR, redactTokens } from './endpoints.ts';
 import { pemBlocks } from './keys.ts';
 import { buildOmsStatement, MODEL_SIG } from './modelSigning.ts';
 import { signFileStreaming, type SignResult } from './sign.ts';
 
 /**
- * Keyless signing (online, only when the user asks): an ephemeral P-256 key, a Fulcio certificate
- * for the user's OIDC identity, and a Rekor entry. Files are signed with the streamed signature
- * (any size); folders get a model_signing `model.sig` in its "sigstore" mode (DSSE, Rekor dsse entry).
+ * Keyless signing (online, only when the user asks): an ephemeral key, a Fulcio certificate for
+ * the user's OIDC identity, and a Rekor entry. Part of the online chunk (online.ts): nothing here
+ * loads until the user signs keylessly.
+ *
+ * Folders get a model_signing `model.sig` in its "sigstore" mode through sigstore-js's `attest`
+ * (DSSE over the in-toto statement, Rekor dsse entry). Files are signed with a streamed signature
+ * (any size) on @sigstore/sign's Fulcio signer and Rekor witness, the parts sigstore-js's `sign`
+ * is made of: `sign` takes the whole artifact as one Buffer, which a weight file of hundreds of GB
+ * cannot be.
  */
-
-export const PUBLIC_GOOD_FULCIO = 'https://fulcio.sigstore.dev';
-export const PUBLIC_GOOD_REKOR = 'https://rekor.sigstore.dev';
 
 export interface KeylessOptions {
   /** Supplies the OIDC identity token (browser flow, SIGSTORE_ID_TOKEN, CI ambient token). */
@@ -78,19 +83,23 @@ export async function signModelKeyless(dir: string, opts: KeylessOptions): Promi
   const out = opts.output ?? path.join(dir, MODEL_SIG);
   const rel = path.relative(dir, out).split(path.sep).join('/');
   const { payload, resources } = await buildOmsStatement(dir, { signatureName: rel.startsWith('..') ? MODEL_SIG : rel, ignorePaths: opts.ignorePaths, signal: opts.signal });
-  const signer = new FulcioSigner({ identityProvider: opts.identity, fulcioBaseURL: opts.fulcioURL ?? PUBLIC_GOOD_FULCIO, timeout: opts.timeout ?? 15_000 });
-  const witness = new RekorWitness({ rekorBaseURL: opts.rekorURL ?? PUBLIC_GOOD_REKOR, entryType: 'dsse', timeout: opts.timeout ?? 15_000 });
-  const bundle = await new DSSEBundleBuilder({ signer, witnesses: [witness] }).create({ data: payload, type: INTOTO_PAYLOAD_TYPE });
-  const json = bundleToJSON(bundle) as { dsseEnvelope?: { signatures?: { keyid?: string }[] } };
-  for (const s of json.dsseEnvelope?.signatures ?? []) s.keyid = '';
-  await write(out, JSON.stringify(json, null, 2) + '\n');
+  opts.signal?.throwIfAborted();
+  const bundle = await attest(payload, INTOTO_PAYLOAD_TYPE, {
+    identityProvider: opts.identity,
+    fulcioURL: opts.fulcioURL ?? PUBLIC_GOOD_FULCIO,
+    rekorURL: opts.rekorURL ?? PUBLIC_GOOD_REKOR,
+    timeout: opts.timeout ?? 15_000,
+  });
+  // model_signing leaves the DSSE key id empty; verifiers match the certificate, not a key id.
+  for (const s of bundle.dsseEnvelope?.signatures ?? []) s.keyid = '';
+  await write(out, JSON.stringify(bundle, null, 2) + '\n');
   const subject = JSON.parse(payload.toString('utf8')) as { subject: { digest: { sha256: string } }[] };
-  const cert = bundle.verificationMaterial.content;
-  const der = cert.$case === 'certificate' ? cert.certificate.rawBytes : cert.$case === 'x509CertificateChain' ? cert.x509CertificateChain.certificates[0].rawBytes : undefined;
+  const material = bundle.verificationMaterial;
+  const certificate = material.certificate?.rawBytes ?? material.x509CertificateChain?.certificates[0]?.rawBytes;
   return {
     path: dir, signatureFile: out, format: 'model-signing', digest: `sha256:${subject.subject[0].digest.sha256}`, files: resources.length,
-    identity: der ? new crypto.X509Certificate(Buffer.from(der)).subjectAltName : undefined,
-    logIndex: bundle.verificationMaterial.tlogEntries[0]?.logIndex,
+    identity: certificate ? new crypto.X509Certificate(Buffer.from(certificate, 'base64')).subjectAltName : undefined,
+    logIndex: material.tlogEntries[0]?.logIndex,
   };
 }
 
@@ -103,9 +112,9 @@ export async function signPathKeyless(target: string, opts: KeylessOptions): Pro
   }
 }
 
-/** sigstore-js puts the whole identity token into some error messages; a token is a credential. */
-export function redactTokens(text: string): string {
-  return text.replace(/eyJ[\w-]*\.[\w-]*\.[\w-]*/g, '<identity token>');
+/** The CI's ambient OIDC token (GitHub Actions id-token, …), as sigstore-js finds it. */
+export function ambientIdentity(): IdentityProvider {
+  return new CIContextProvider('sigstore');
 }
 
 function describeSigningError(e: unknown): string {

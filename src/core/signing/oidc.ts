@@ -1,14 +1,13 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SIGSTORE_OAUTH_ISSUER } from './endpoints.ts';
 
 /**
  * The OIDC identity for keyless signing: Sigstore's OAuth flow in the user's browser (authorization
  * code + PKCE, redirect to a one-shot server on the loopback interface), as sigstore-python and
  * cosign do it. Nothing is stored: the token lives for the one signing operation.
  */
-
-export const SIGSTORE_OAUTH_ISSUER = 'https://oauth2.sigstore.dev/auth';
 
 export interface BrowserFlowOptions {
   issuer?: string;

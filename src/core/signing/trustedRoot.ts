@@ -20,7 +20,8 @@ const SHIPPED_REL = path.join('sigstore', 'trusted_root.json');
 export function shippedTrustedRootPath(): string {
   const here = typeof __dirname === 'string' ? __dirname : process.cwd();
   const candidates = [
-    path.join(here, SHIPPED_REL), // dist/cli.js, dist/extension.js
+    path.join(here, SHIPPED_REL), // dist/extension.js and its chunks
+    path.join(here, '..', SHIPPED_REL), // the CLI's chunks in dist/cli/
     path.resolve(here, '..', '..', '..', 'assets', SHIPPED_REL), // src/core/signing (tsx)
     path.resolve(here, '..', 'assets', SHIPPED_REL),
   ];
