@@ -1,7 +1,15 @@
-// One build script, three bundles (see ARCHITECTURE.md):
-//   dist/extension.js  node, cjs, 'vscode' external   - the extension host side
-//   dist/cli.js        node, cjs, with a shebang      - `model-inspect`
-//   dist/webview.js    browser, iife                  - the report panel's app
+// One build script (see ARCHITECTURE.md), four kinds of output in dist/:
+//   extension.js           node, cjs, 'vscode' external    - what VS Code loads to activate the extension
+//   extension-<chunk>.js   node, cjs, one per LAZY entry   - loaded on first use (require of a sibling file)
+//   cli.js, cli/*.mjs      node, esm, code splitting       - `model-inspect`: cli.js (the bin) imports
+//                                                             cli/main.mjs; each command's engines are chunks
+//   webview.js             browser, iife                    - the report panel's app
+// Why two ways of splitting: VS Code 1.100 loads an extension's main file with require(), so the
+// extension stays CommonJS and its lazy parts are separate CommonJS bundles, named below, whose
+// `import()` in the sources becomes `require('./extension-<chunk>.js')`; a chunk is a bundle of its
+// own (modules it shares with extension.js are copies: pass plain data and plain Errors across).
+// The CLI runs on Node 20, which runs ES modules, so esbuild splits it at every `import()` into
+// shared chunks: a command loads its own code and the engines it imports, nothing twice.
 // `--watch` rebuilds on change and prints the problem-matcher lines VS Code's tasks expect;
 // `--production` minifies and drops sourcesContent. Type-checking is `npm run typecheck` (tsc --noEmit).
 const esbuild = require('esbuild');
@@ -41,25 +49,82 @@ const common = {
   plugins: [problemMatcher],
 };
 
-const builds = [
-  {
-    ...common,
-    entryPoints: ['src/extension/extension.ts'],
-    outfile: 'dist/extension.js',
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['vscode', ...optionalPlugins],
+/**
+ * The extension's lazily loaded parts: a module the extension reaches only through
+ * `await import('<source>')`, built into dist/extension-<chunk>.js. A static import of one of
+ * them from the rest of the extension fails the build (it would pull the chunk back into
+ * extension.js). Keep what a chunk exports plain: functions over data.
+ */
+const LAZY = [
+  { chunk: 'signing-online', source: 'src/core/signing/online.ts' },    // keyless signing (sigstore-js), OIDC, TUF
+  { chunk: 'sbom-generate', source: 'src/core/sbom/generate.ts' },      // the ML-BOM (CycloneDX library)
+  { chunk: 'python-checks', source: 'src/core/python/checks.ts' },      // Python checks (tree-sitter WASM runtime)
+];
+
+/** Turns `import('<a LAZY source>')` into require('./extension-<chunk>.js'); refuses a static import of one. */
+function lazyChunks(self) {
+  return {
+    name: 'lazy-chunks',
+    setup(build) {
+      build.onResolve({ filter: /^\./ }, (args) => {
+        const abs = path.resolve(args.resolveDir, args.path);
+        const lazy = LAZY.find((l) => path.resolve(__dirname, l.source) === abs);
+        if (!lazy || lazy === self || args.kind === 'entry-point') return undefined;
+        if (args.kind === 'dynamic-import') return { path: `./extension-${lazy.chunk}.js`, external: true };
+        return { errors: [{ text: `${lazy.source} is loaded lazily (dist/extension-${lazy.chunk}.js): reach it with \`await import()\`, not a static import, or it is bundled into extension.js again` }] };
+      });
+    },
+  };
+}
+
+/** Hashed chunk names change with their content: clear the last build's before writing new ones. */
+const clearCliChunks = {
+  name: 'clear-cli-chunks',
+  setup(build) {
+    build.onStart(() => { fs.rmSync(path.join(__dirname, 'dist', 'cli'), { recursive: true, force: true }); });
   },
+};
+
+const extensionBuild = (entry, outfile, self) => ({
+  ...common,
+  entryPoints: [entry],
+  outfile,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['vscode', ...optionalPlugins],
+  // import() of a chunk becomes require() of the sibling file (VS Code's loader is require).
+  supported: { 'dynamic-import': false },
+  plugins: [...common.plugins, lazyChunks(self)],
+});
+
+// ES modules have no require, __filename or __dirname; the bundled CommonJS dependencies and the
+// code that finds files beside the bundle (WASM grammars, the trusted root) use them.
+const esmPrelude = [
+  "import { createRequire as __miCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __miFileURLToPath } from 'node:url';",
+  "import { dirname as __miDirname } from 'node:path';",
+  'const require = __miCreateRequire(import.meta.url);',
+  'const __filename = __miFileURLToPath(import.meta.url);',
+  'const __dirname = __miDirname(__filename);',
+].join('\n');
+
+const builds = [
+  extensionBuild('src/extension/extension.ts', 'dist/extension.js'),
+  ...LAZY.map((l) => extensionBuild(l.source, `dist/extension-${l.chunk}.js`, l)),
   {
     ...common,
-    entryPoints: ['src/cli/index.ts'],
-    outfile: 'dist/cli.js',
+    entryPoints: { main: 'src/cli/index.ts' },
+    outdir: 'dist/cli',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: '[name]-[hash]',
+    splitting: true,
     platform: 'node',
-    format: 'cjs',
+    format: 'esm',
     target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
+    banner: { js: esmPrelude },
     external: optionalPlugins,
+    plugins: [...common.plugins, clearCliChunks],
   },
 ];
 if (fs.existsSync(path.join(__dirname, 'webview', 'main.ts'))) {
@@ -84,10 +149,17 @@ async function main() {
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     copyAssets();
-    fs.chmodSync(path.join(__dirname, 'dist', 'cli.js'), 0o755);
+    writeCliLauncher();
   } finally {
     await Promise.all(contexts.map((c) => c.dispose()));
   }
+}
+
+/** dist/cli.js, the `model-inspect` bin: a CommonJS file (the package is not "type": "module") that loads the ES module CLI. */
+function writeCliLauncher() {
+  const file = path.join(__dirname, 'dist', 'cli.js');
+  fs.writeFileSync(file, "#!/usr/bin/env node\n// model-inspect: the CLI is ES modules (dist/cli/main.mjs and its chunks), see esbuild.js.\nimport('./cli/main.mjs');\n");
+  fs.chmodSync(file, 0o755);
 }
 
 /** Files the bundles load at run time from next to themselves (WASM grammars, trusted roots, …). */
@@ -102,7 +174,12 @@ function copyAssets() {
   }
 }
 
-main().catch((e) => {
-  console.error(e?.message ?? e);
-  process.exit(1);
-});
+// The packaging tests build the extension's bundles in memory with these same options.
+module.exports = { builds, LAZY };
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e?.message ?? e);
+    process.exit(1);
+  });
+}

@@ -11,6 +11,7 @@
  * (performance.now only). Timings live here, never in tests: see README › Tests.
  */
 import { modelCardBenchmarks } from './bench/modelcard.ts';
+import { startupBenchmarks } from './bench/startup.ts';
 import { workflowBenchmarks } from './bench/workflow.ts';
 
 export interface Benchmark {
@@ -38,6 +39,7 @@ export interface BenchResult {
 const SUITES: (() => Benchmark[] | Promise<Benchmark[]>)[] = [
   modelCardBenchmarks,
   workflowBenchmarks,
+  startupBenchmarks,
 ];
 
 /** Median time of `fn` over as many runs as fit in `timeMs` (at least `minRuns`), after warming up. */

@@ -3,7 +3,6 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { atLeast } from '../core/findings.ts';
 import { toJsonReport } from '../core/output/json.ts';
-import { toSarif } from '../core/output/sarif.ts';
 import { formatFindings, summaryLine } from '../core/output/text.ts';
 import { flagHelp, parseArgs, UsageError, type FlagSpec } from './args.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -18,15 +17,17 @@ export const COMMON_FLAGS: Readonly<Record<string, FlagSpec>> = {
   help: { short: 'h', description: 'show help for the command' },
 };
 
-function usage(): string {
-  const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+/** The whole help: the one place that loads every command (for its summary). */
+async function usage(): Promise<string> {
+  const commands = await Promise.all(COMMANDS.map((c) => c.load()));
+  const w = Math.max(...commands.map((c) => c.name.length)) + 2;
   return [
     `model-inspect ${VERSION}: model supply chain inspection (offline by default)`,
     '',
     'usage: model-inspect <command> [paths…] [options]',
     '',
     'commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}${c.summary}`),
+    ...commands.map((c) => `  ${c.name.padEnd(w)}${c.summary}`),
     '',
     'common options:',
     flagHelp(COMMON_FLAGS),
@@ -46,9 +47,13 @@ function exitCodeFor(result: CommandResult, failOn: FailOn): number {
   return result.findings.some((f) => atLeast(f.severity, failOn)) ? 1 : 0;
 }
 
-export function render(result: CommandResult, format: OutputFormat, io: CliIO, color: boolean): string {
+export async function render(result: CommandResult, format: OutputFormat, io: CliIO, color: boolean): Promise<string> {
   if (format === 'json') return JSON.stringify(toJsonReport(result.findings, io.cwd, result.json ?? {}), null, 2) + '\n';
-  if (format === 'sarif') return JSON.stringify(toSarif(result.findings, io.cwd, { toolVersion: VERSION }), null, 2) + '\n';
+  if (format === 'sarif') {
+    // SARIF carries every reported rule's help: the rule catalogue of all areas loads only for it.
+    const { toSarif } = await import('../core/output/sarif.ts');
+    return JSON.stringify(toSarif(result.findings, io.cwd, { toolVersion: VERSION }), null, 2) + '\n';
+  }
   if (result.document !== undefined) {
     if (result.findings.length) io.stderr(formatFindings(result.findings, io.cwd, { color: false }) + '\n');
     return result.document;
@@ -64,18 +69,20 @@ export function render(result: CommandResult, format: OutputFormat, io: CliIO, c
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(usage() + '\n');
+    io.stdout(await usage() + '\n');
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-V' || name === 'version') {
     io.stdout(VERSION + '\n');
     return 0;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
-    io.stderr(`model-inspect: unknown command '${name}'\n\n${usage()}\n`);
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
+    io.stderr(`model-inspect: unknown command '${name}'\n\n${await usage()}\n`);
     return 2;
   }
+  // Only this command's module (and the engines it imports) loads.
+  const cmd = await entry.load();
   let format: OutputFormat = 'text';
   let failOn: FailOn = 'error';
   let args;
@@ -113,7 +120,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     return 2;
   }
   const color = format === 'text' && !args.has('no-color') && !io.env.NO_COLOR && !args.has('output') && io.env.FORCE_COLOR !== '0' && Boolean(process.stdout.isTTY);
-  const out = render(result, format, io, color);
+  const out = await render(result, format, io, color);
   const file = args.get('output');
   if (file) {
     try {

@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
-import { checkPythonSource } from '../core/python/checks.ts';
-import { MAX_PYTHON_BYTES } from '../core/python/files.ts';
 import { maskIpython } from '../core/python/notebook.ts';
 import type { Services } from './services.ts';
 import { setting } from './settings.ts';
 
 const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-notebook-cell']);
+
+/** The checks and their parser runtime load with the first Python document (a chunk of their own in the build). */
+const pythonChecks = () => import('../core/python/checks.ts');
 
 /**
  * Python files and notebook cells: diagnostics with quick fixes for pickle-based loading and
@@ -29,6 +30,7 @@ export function registerPython(s: Services): void {
     id: 'python',
     matches: (doc) => doc.languageId === 'python' && SCHEMES.has(doc.uri.scheme) && setting<boolean>('python.enable', true, doc.uri),
     validate: async (doc) => {
+      const { checkPythonSource, MAX_PYTHON_BYTES } = await pythonChecks();
       const text = doc.getText();
       if (text.length > MAX_PYTHON_BYTES) return [];
       if (doc.uri.scheme !== 'vscode-notebook-cell') return checkPythonSource(text, { file: doc.uri.fsPath });

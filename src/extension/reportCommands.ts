@@ -7,7 +7,6 @@ import { parsePolicy, POLICY_FILE_NAMES } from '../core/gate/policy.ts';
 import { modelTarget } from '../core/model/target.ts';
 import { toJsonReport } from '../core/output/json.ts';
 import { toSarif } from '../core/output/sarif.ts';
-import { generateMlBom } from '../core/sbom/generate.ts';
 import { locateTools, runGrype, runSyft, runTrivy, TOOLS } from '../core/tools/external.ts';
 import type { ToolStatus } from '../core/tools/types.ts';
 import { ToolRunError } from '../core/tools/run.ts';
@@ -103,6 +102,7 @@ async function generateSbom(svc: Services, root: string, version: string): Promi
     const ac = new AbortController();
     token.onCancellationRequested(() => ac.abort());
     if (kind === 'syft') return (await runSyft(syft!.path!, root, { signal: ac.signal, cwd: path.dirname(root), timeoutMs: setting('tools.timeoutSeconds', 600, vscode.Uri.file(root)) * 1000 })).raw;
+    const { generateMlBom } = await import('../core/sbom/generate.ts'); // the CycloneDX library loads only now
     const r = await generateMlBom(root, { signal: ac.signal, toolVersion: version, onProgress: (message) => progress.report({ message }) });
     for (const f of r.findings) svc.log.info(`ML-BOM ${root}: ${f.ruleId} ${f.message}`);
     return r.text;

@@ -5,6 +5,7 @@ import { inspectFolder } from '../../core/inspect/inspectFolder.ts';
 import { displayPath } from '../../core/output/paths.ts';
 import { UsageError, type ParsedArgs } from '../args.ts';
 import type { Command } from '../command.ts';
+import { table } from '../table.ts';
 
 export const inspectCommand: Command = {
   name: 'inspect',
@@ -72,9 +73,3 @@ async function engineOptions(dir: string, args: ParsedArgs, cwd: string): Promis
   return options;
 }
 
-export function table(header: string[], rows: string[][]): string {
-  if (rows.length === 0) return '(nothing inspectable found)';
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}

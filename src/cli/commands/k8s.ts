@@ -5,7 +5,7 @@ import { walk } from '../../core/fsutil/walk.ts';
 import { candidateFiles, checkK8sFiles } from '../../core/k8s/files.ts';
 import { displayPath } from '../../core/output/paths.ts';
 import type { Command } from '../command.ts';
-import { table } from './inspect.ts';
+import { table } from '../table.ts';
 
 /** Files named on the command line, and the YAML files under named folders. */
 export async function yamlFiles(args: readonly string[], cwd: string): Promise<{ files: string[]; incomplete: Finding[] }> {

@@ -1,7 +1,7 @@
 import { allRules } from '../../core/rules.ts';
 import type { Command } from '../command.ts';
 import { UsageError } from '../args.ts';
-import { table } from './inspect.ts';
+import { table } from '../table.ts';
 
 /** The rule catalogue, for people (text), scripts (JSON) and code-scanning set-ups. */
 export const rulesCommand: Command = {

@@ -6,7 +6,7 @@ import { scanPaths } from '../../core/scan/scanner.ts';
 import type { ScanLimits } from '../../core/scan/types.ts';
 import { UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
-import { table } from './inspect.ts';
+import { table } from '../table.ts';
 
 function sizeFlag(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;

@@ -12,6 +12,9 @@ export interface PythonCheckOptions {
   context?: readonly string[];
 }
 
+/** Python files larger than this are generated code or data, not something a person edits. */
+export const MAX_PYTHON_BYTES = 4 * 1024 * 1024;
+
 /** Checks Python source for pickle-based model loading and saving; see python/rules.ts. */
 export async function checkPythonSource(source: string, options: PythonCheckOptions = {}): Promise<Finding[]> {
   return checkPythonWith(await loadPythonParser(), source, options);

@@ -4,12 +4,10 @@ import type { Finding } from '../findings.ts';
 import { applySuppressions } from '../ruleSettings.ts';
 import type { InspectResult, Inspector } from '../inspect/types.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
-import { checkPythonWith } from './checks.ts';
+import { checkPythonWith, MAX_PYTHON_BYTES } from './checks.ts';
 import { maskIpython, notebookCodeCells } from './notebook.ts';
 import { loadPythonParser } from './treeSitter.ts';
 
-/** Python files larger than this are generated code or data, not something a person edits. */
-export const MAX_PYTHON_BYTES = 4 * 1024 * 1024;
 /** Notebooks carry outputs (images, tables), so they may be larger than the code in them. */
 export const MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024;
 

@@ -29,9 +29,12 @@ export function defaultGrammarPaths(): GrammarPaths {
 }
 
 function locate(bundledName: string, packagePath: string): string {
-  // In dist/ the bundle sits beside wasm/; from source this directory has no wasm/ folder.
-  const besideBundle = path.join(__dirname, 'wasm', bundledName);
-  if (fs.existsSync(besideBundle)) return besideBundle;
+  // In dist/ the extension's bundles sit beside wasm/ and the CLI's chunks one folder below it
+  // (dist/cli/); from source neither folder has wasm/.
+  for (const dir of [__dirname, path.dirname(__dirname)]) {
+    const besideBundle = path.join(dir, 'wasm', bundledName);
+    if (fs.existsSync(besideBundle)) return besideBundle;
+  }
   return require.resolve(packagePath);
 }
 

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { ruleInfo } from '../../../src/core/rules.ts';
 import {
@@ -18,6 +20,17 @@ suite(`foundation inside a real VS Code ${vscode.version} (${vscode.env.appName}
     assert.equal(ext.isActive, true);
     const commands = await vscode.commands.getCommands(true);
     assert.ok(commands.includes('modelInspect.showRuleHelp'), 'modelInspect.showRuleHelp is registered');
+  });
+
+  test('activation loads extension.js alone: online signing, the ML-BOM and the Python parser wait for first use', async () => {
+    const ext = await activateExtension();
+    // The extension host's module cache is this process's: every file of the extension that was
+    // required so far (this suite runs first, before any test opens a Python file or signs).
+    const dist = path.join(ext.extensionPath, 'dist') + path.sep;
+    const loaded = Object.keys(require.cache).filter((f) => f.startsWith(dist)).map((f) => f.slice(dist.length)).sort();
+    const bytes = loaded.reduce((n, f) => n + fs.statSync(path.join(dist, f)).size, 0);
+    console.log(`      activation loaded ${loaded.length} file(s) of dist/ (${loaded.join(', ')}; ${bytes} bytes)`);
+    assert.deepEqual(loaded, ['extension.js']);
   });
 
   test('a model card gets diagnostics whose code is the rule id, linked to its help', async () => {

@@ -59,4 +59,24 @@ export const uiTests: UiTest[] = [
       await resetWindow(page);
     },
   },
+  {
+    name: 'activation-time',
+    async run({ page, screenshot, log }) {
+      // VS Code's own figure, as Developer: Show Running Extensions shows it: the time to load
+      // dist/extension.js plus the time activate() took (codeLoadingTime + activateCallTime).
+      // Reported, not bounded: a loaded 2-core machine decides the milliseconds. The bounds are on
+      // what loads (test/unit/packaging/bundles.test.ts, and the extension-host suite).
+      await runCommand(page, 'Developer: Show Running Extensions');
+      const row = page.locator('.runtime-extensions-editor .monaco-list-row', { hasText: /model-supply-chain-inspector|Model Supply Chain Inspector/ });
+      const time = row.first().locator('.activation-time');
+      await time.filter({ hasText: /\d+ms/ }).waitFor();
+      const text = (await time.innerText()).trim();
+      const ms = Number(/(\d+)ms/.exec(text)?.[1]);
+      log(`activation time as VS Code reports it: ${text}`);
+      console.log(`      model-supply-chain-inspector activation (VS Code's Running Extensions): ${ms} ms`);
+      assert.ok(Number.isFinite(ms), `an activation time in "${text}"`);
+      await screenshot('activation-time');
+      await resetWindow(page);
+    },
+  },
 ];

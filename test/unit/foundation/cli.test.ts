@@ -54,3 +54,9 @@ test('text output strips terminal control characters from attacker-controlled me
   const r = cli(['card', evil]);
   assert.ok(!r.stdout.includes('\u001b['), r.stdout);
 });
+
+test('each command entry loads the command of its name (a run loads only its own command module)', async () => {
+  const { COMMANDS } = await import('../../../src/cli/commands/index.ts');
+  assert.equal(new Set(COMMANDS.map((c) => c.name)).size, COMMANDS.length, 'names are unique');
+  for (const entry of COMMANDS) assert.equal((await entry.load()).name, entry.name);
+});

@@ -5,9 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
 import { REPO } from '../helpers.ts';
+
+/** The extension's lazily loaded chunks, as esbuild.js builds them. */
+const { LAZY } = createRequire(path.join(REPO, 'package.json'))('./esbuild.js') as { LAZY: { chunk: string; source: string }[] };
 
 interface Manifest {
   main: string;
@@ -49,12 +53,15 @@ test('.vscodeignore is an allow-list that ships what the manifest names', () => 
   // Files the bundles load at run time from beside themselves (WASM grammars, trusted roots, …).
   const assets = JSON.parse(fs.readFileSync(path.join(REPO, 'scripts', 'assets.json'), 'utf8')) as { to: string }[];
   needed.push(...assets.map((a) => `dist/${a.to}`));
+  // The extension's lazily loaded chunks (esbuild.js LAZY), which extension.js requires on first use.
+  for (const { chunk } of LAZY) needed.push(`dist/extension-${chunk}.js`);
   for (const file of needed) assert.ok(shipped(file), `${file} is in the .vsix`);
   if (fs.existsSync(path.join(REPO, 'webview', 'main.ts'))) assert.ok(shipped('dist/webview.js'), 'the webview bundle is in the .vsix');
 });
 
 test('.vscodeignore keeps sources, tests, maps and dev files out of the .vsix', () => {
-  for (const file of ['src/extension/extension.ts', 'test/unit/helpers.ts', 'dist/extension.js.map', 'dist/cli.js',
+  for (const file of ['src/extension/extension.ts', 'test/unit/helpers.ts', 'dist/extension.js.map', 'dist/cli.js', 'dist/cli/main.mjs',
+    'dist/extension-signing-online.js.map', 'eslint.config.mjs', 'scripts/lint/boundaries.mjs', 'webview/tsconfig.json',
     'node_modules/js-yaml/package.json', 'esbuild.js', 'tsconfig.json', '.code-server/package.json',
     'out/test/integration/suite/index.js', 'test/output/ui-problems-panel.png', 'examples/sentiment-classifier/model-card.yaml',
     'media/icon.svg', '.ci/run', 'scripts/test.mjs']) {
