@@ -54,7 +54,7 @@ async function scanAccess(ctx: ScanContext, src: RandomAccess, u: Unit): Promise
     await scanPickle(ctx, streamOf(src), { ...u, member: u.member }, 'pickle', undefined);
   }
   switch (format) {
-    case 'pickle': await scanPickle(ctx, streamOf(src), u, 'pickle', src.size); break;
+    case 'pickle': await scanPickle(ctx, streamOf(src), u, 'pickle', src.size, undefined, 0, src); break;
     case 'pytorch-legacy': await scanTorchLegacy(ctx, src, u); break;
     case 'zip': return scanZip(ctx, src, u);
     case 'tar': return scanTar(ctx, src, u);
@@ -143,12 +143,18 @@ function prepend(head: Buffer, rest: ByteStream): ByteStream {
 
 // ---- pickles ----
 
-async function scanPickle(ctx: ScanContext, stream: ByteStream, u: Unit, label: ScanFormat, size?: number, pickleCount?: number, baseOffset = 0): Promise<void> {
+/**
+ * `src`, when given, is the random-access source the stream reads (stream offsets = source
+ * offsets): embedded pickles too large to keep in memory are then read from it.
+ */
+async function scanPickle(ctx: ScanContext, stream: ByteStream, u: Unit, label: ScanFormat, size?: number, pickleCount?: number, baseOffset = 0, src?: RandomAccess): Promise<void> {
   const since = ctx.findings.length;
   const r = await readPickle(stream, { limits: ctx.limits.pickle, pickleCount, signal: ctx.signal, baseOffset });
   ctx.stats.opcodes += r.opcodes;
   ctx.stats.pickles += r.pickles.length;
-  reportPickle(ctx, r, u.member);
+  // Embedded pickles first: their verdicts decide what a literal `pickle.loads(b'…')` is worth.
+  const nestedComplete = await scanEmbedded(ctx, r, u, src);
+  reportPickle(ctx, r, u.member, nestedComplete);
   const joblib = r.imports.some((i) => i.name === 'NumpyArrayWrapper' || i.name === 'NDArrayWrapper' || i.name === 'ZNDArrayWrapper');
   if (joblib) {
     ctx.sawJoblib = true;
@@ -164,19 +170,45 @@ async function scanPickle(ctx: ScanContext, stream: ByteStream, u: Unit, label: 
   } else if (size !== undefined && r.end < size && r.complete && !r.anomalies.some((a) => a.kind === 'junk' || a.kind === 'truncated')) {
     ctx.add('scan/trailing-data', 'warning', `${size - r.end} bytes after the last pickle (byte ${r.end}) are not a pickle; pickle.load ignores them, other readers may not`, { member: u.member, offset: r.end });
   }
-  for (const e of r.embedded) {
-    const nestedMember = `${u.member ?? ''}#nested@${e.offset}`;
-    ctx.add('scan/nested-pickle', 'warning', `${e.encoding === 'raw' ? 'bytes' : `${e.encoding} text`} at byte ${e.offset} hold another pickle (${e.data.length} bytes); it was scanned as ${nestedMember}`, { member: u.member, offset: e.offset });
-    if (u.depth + 1 > ctx.limits.maxDepth) { ctx.incomplete(`nested pickle at byte ${e.offset} is deeper than ${ctx.limits.maxDepth} levels; not scanned`, u.member, e.offset); continue; }
-    await scanAccess(ctx, new BufferAccess(e.data), { member: nestedMember, depth: u.depth + 1 });
-  }
   if (ctx.issuesFor(u.member, since) === 0) {
     ctx.add('scan/scanned', 'info', `${label}${where(u.member)}: ${r.pickles.length} pickle(s), ${r.opcodes} opcodes, ${r.imports.length} import(s), all allowlisted`, { member: u.member });
   }
 }
 
 async function scanTorchLegacy(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<void> {
-  await scanPickle(ctx, streamOf(src), u, 'pytorch-legacy', src.size, 5);
+  await scanPickle(ctx, streamOf(src), u, 'pytorch-legacy', src.size, 5, 0, src);
+}
+
+/**
+ * Scans every pickle found inside a str/bytes value as its own member (`…#nested@OFFSET`). A
+ * complete nested scan speaks for itself (its findings carry its verdict), so the "nested pickle"
+ * note is information; one that could not be read completely keeps the warning. Returns which
+ * embedded streams were scanned completely.
+ */
+async function scanEmbedded(ctx: ScanContext, r: Awaited<ReturnType<typeof readPickle>>, u: Unit, src?: RandomAccess): Promise<Map<number, boolean>> {
+  const complete = new Map<number, boolean>();
+  for (const [i, e] of r.embedded.entries()) {
+    const nestedMember = `${u.member ?? ''}#nested@${e.offset}`;
+    const what = `${e.encoding === 'raw' ? 'bytes' : `${e.encoding} text`} at byte ${e.offset} hold another pickle (${e.length} bytes)`;
+    let access: RandomAccess | undefined;
+    if (e.data) access = new BufferAccess(e.data);
+    else if (src && e.dataOffset !== undefined) access = new SliceAccess(src, e.dataOffset, e.length);
+    if (!access || u.depth + 1 > ctx.limits.maxDepth) {
+      const why = access ? `it is nested deeper than ${ctx.limits.maxDepth} levels` : 'it is too large to hold in memory inside a compressed stream';
+      ctx.add('scan/nested-pickle', 'warning', `${what}; ${why}, so it was not scanned`, { member: u.member, offset: e.offset });
+      ctx.incomplete(`nested pickle at byte ${e.offset}${where(u.member)} was not scanned: ${why}`, u.member, e.offset);
+      complete.set(i, false);
+      continue;
+    }
+    const before = ctx.complete;
+    ctx.complete = true;
+    await scanAccess(ctx, access, { member: nestedMember, depth: u.depth + 1 });
+    const ok = ctx.complete;
+    ctx.complete = before && ok;
+    complete.set(i, ok);
+    ctx.add('scan/nested-pickle', ok ? 'info' : 'warning', `${what}; it was scanned as ${nestedMember}${ok ? ', and its own findings decide' : ', not completely'}`, { member: u.member, offset: e.offset });
+  }
+  return complete;
 }
 
 // ---- archives ----
@@ -410,7 +442,7 @@ async function scanNpy(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<vo
   if (!h.dataOffset) return;
   if (h.hasObject) {
     ctx.add('scan/npy-object-array', 'warning', `NumPy array${where(u.member)} has dtype ${h.descr ?? 'with object fields'}: its data is a pickle that np.load(allow_pickle=True) runs; scanned below`, { member: u.member, offset: h.dataOffset });
-    await scanPickle(ctx, streamOf(src, h.dataOffset), { ...u }, 'pickle', undefined, undefined, h.dataOffset);
+    await scanPickle(ctx, streamOf(src, h.dataOffset), { ...u }, 'pickle', undefined, undefined, h.dataOffset, src);
     return;
   }
   if (h.shape && h.itemsize) {

@@ -13,6 +13,7 @@ import { readPickle } from '../../../src/core/scan/pickle/index.ts';
 import { scanBytes, scanFile, scanPaths } from '../../../src/core/scan/scanner.ts';
 import type { FileScanResult } from '../../../src/core/scan/types.ts';
 import { cli } from '../helpers.ts';
+import { P } from './build.ts';
 import { loaderRan, loaderSkip, markerCall, tempDir } from './python.ts';
 
 const dangerous = (r: FileScanResult) => r.findings.some((f) => f.severity === 'error');
@@ -197,5 +198,85 @@ describe('inputs that are not files', () => {
     const p = await scanPaths(['/dev/urandom']);
     assert.equal(p.results.length, 0);
     assert.match(p.errors[0].message, /character device/);
+  });
+});
+
+/** A legacy `torch.save` stream of one 2-float storage (what `Tensor.__reduce_ex__` embeds for `_load_from_bytes`), with `inner` as its object pickle. */
+function legacyTorchStream(inner?: Buffer): Buffer {
+  const magic = Buffer.from('80028a0a6cfc9c46f9206aa850192e', 'hex');
+  const proto = Buffer.from([0x80, 2, 0x4d, 0xe9, 0x03, 0x2e]);
+  const sysInfo = Buffer.from([0x80, 2, 0x7d, 0x2e]);
+  const obj = inner ?? new P().proto(2).mark().binunicode('storage').global('torch', 'FloatStorage').binunicode('0').binunicode('cpu').int(2).tuple().raw('Q').stop().bytes();
+  const keys = new P().proto(2).raw(']').binunicode('0').raw('a').stop().bytes();
+  const data = Buffer.alloc(16);
+  data.writeBigUInt64LE(2n);
+  return Buffer.concat([magic, proto, sysInfo, obj, keys, data]);
+}
+
+/** `pickle.dumps(tensor)`: `_rebuild_tensor_v2(_load_from_bytes(<legacy stream>), 0, (2,), (1,), False, OrderedDict())`. */
+function pickledTensor(storageArg: (p: P) => P): Buffer {
+  return storageArg(new P().proto(2).global('torch._utils', '_rebuild_tensor_v2').mark().global('torch.storage', '_load_from_bytes'))
+    .tuple1().reduce().int(0).int(2).tuple1().int(1).tuple1().raw([0x89]).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce().stop().bytes();
+}
+
+describe('severities by effect', () => {
+  test('constructors that write or truncate files, open connections or start processes are errors, by REDUCE and by NEWOBJ', async () => {
+    const names: [string, string][] = [
+      ['gzip', 'GzipFile'], ['bz2', 'BZ2File'], ['lzma', 'LZMAFile'], ['io', 'FileIO'], ['_pyio', 'FileIO'], ['logging', 'FileHandler'],
+      ['zipfile', 'ZipFile'], ['tarfile', 'TarFile'], ['sqlite3', 'connect'], ['wave', 'open'], ['mailbox', 'mbox'], ['shelve', 'open'],
+      ['smtplib', 'SMTP'], ['ftplib', 'FTP'], ['socket', 'socket'], ['logging.handlers', 'SocketHandler'], ['multiprocessing.connection', 'Client'],
+      ['numpy', 'memmap'], ['torch', 'from_file'], ['fcntl', 'ioctl'],
+    ];
+    for (const [m, n] of names) {
+      for (const op of ['R', '\x81']) {
+        const b = new P().proto(2).global(m, n).mark().unicode('/tmp/x').unicode('wb').tuple().raw(op).stop().bytes();
+        const r = await scanBytes(b, 'x.pkl');
+        assert.ok(r.findings.some((f) => f.severity === 'error' && f.ruleId === 'scan/pickle-dangerous-import'), `${m}.${n} by ${op === 'R' ? 'REDUCE' : 'NEWOBJ'}: ${rules(r).join(', ')}`);
+      }
+    }
+    const skip = loaderSkip();
+    if (!skip) {
+      // GzipFile(path, 'wb') creates the file while loading: the "marker" is the file it writes.
+      const dir = tempDir();
+      const marker = path.join(dir, 'written.gz');
+      const file = path.join(dir, 'g.pkl');
+      fs.writeFileSync(file, new P().proto(2).global('gzip', 'GzipFile').mark().unicode(marker).unicode('wb').tuple().reduce().stop().bytes());
+      assert.ok(loaderRan(file, marker, 'import pickle\npickle.load(open(path, "rb"))').ran);
+    }
+  });
+
+  test('harmless standard-library constructors are allowed: an argparse.Namespace holding a compiled pattern, paths, numbers', async () => {
+    const b = new P().proto(2).global('argparse', 'Namespace').emptyTuple().reduce().raw('}').mark()
+      .binunicode('pattern').global('re', '_compile').binunicode('a+b').int(0).raw([0x86]).reduce()
+      .binunicode('out').global('pathlib', 'PosixPath').binunicode('runs').tuple1().reduce()
+      .binunicode('lr').global('decimal', 'Decimal').binunicode('0.1').tuple1().reduce()
+      .raw('u').build().stop().bytes();
+    const r = await scanBytes(b, 'args.pkl');
+    assert.deepEqual(r.findings.filter((f) => f.severity !== 'info').map((f) => `${f.ruleId}: ${f.message}`), []);
+    const skip = loaderSkip();
+    if (!skip) {
+      const dir = tempDir();
+      const file = path.join(dir, 'args.pkl');
+      fs.writeFileSync(file, b);
+      const out = loaderRan(file, path.join(dir, 'never'), 'import pickle\nprint(pickle.load(open(path, "rb")))');
+      assert.match(out.output, /Namespace\(/, 'the hand-made pickle is what Python writes for such a namespace');
+    }
+  });
+
+  test('pickle.dumps(tensor): the nested legacy stream is scanned and its verdict decides, not the generic loader finding', async () => {
+    const clean = await scanBytes(pickledTensor((p) => p.binbytes(legacyTorchStream())), 'tensor.pkl');
+    assert.deepEqual(clean.findings.filter((f) => f.severity !== 'info').map((f) => `${f.ruleId}: ${f.message}`), []);
+    assert.ok(clean.findings.some((f) => f.ruleId === 'scan/nested-pickle' && /scanned completely/.test(f.message)));
+    assert.equal(clean.complete, true);
+    // The same call with a payload inside the nested stream: the nested stream's error decides.
+    const evil = await scanBytes(pickledTensor((p) => p.binbytes(legacyTorchStream(payloadAfter(Buffer.from([0x80, 2]), '/x')))), 'tensor.pkl');
+    assert.ok(evil.findings.some((f) => f.severity === 'error' && f.member?.includes('#nested@')), rules(evil).join(', '));
+    // A computed argument cannot be scanned: the loader stays an error.
+    const computed = await scanBytes(pickledTensor((p) => p.global('zlib', 'decompress').binbytes(zlib.deflateSync(legacyTorchStream())).tuple1().reduce()), 'tensor.pkl');
+    assert.ok(computed.findings.some((f) => f.severity === 'error' && /_load_from_bytes/.test(f.message)), rules(computed).join(', '));
+    // A large storage (over the 1 MiB kept in memory) is read from the file.
+    const bigStream = Buffer.concat([legacyTorchStream(), Buffer.alloc(2 << 20)]);
+    const big = await scanBytes(pickledTensor((p) => p.binbytes(bigStream)), 'tensor.pkl');
+    assert.deepEqual(big.findings.filter((f) => f.severity !== 'info').map((f) => `${f.ruleId}: ${f.message}`), []);
   });
 });

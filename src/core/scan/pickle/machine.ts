@@ -64,6 +64,14 @@ export interface PickleImport {
   /** Opcodes that called or instantiated this global (REDUCE, NEWOBJ, INST, OBJ, BUILD-on-global…). */
   calledBy: string[];
   firstCallOffset?: number;
+  /** Call sites (REDUCE, NEWOBJ…) of this global. */
+  callCount: number;
+  /**
+   * For loaders of serialized data (`pickle.loads`, `torch.storage._load_from_bytes` …): the
+   * embedded pickles (indices into `embedded`) passed to them as literal arguments, one per call
+   * site that had one. When every call has one, those streams' own verdicts decide.
+   */
+  literalPayloads: number[];
 }
 
 /** A call whose callable is not a plain import: chained calls, memo tricks, extension codes. */
@@ -92,7 +100,9 @@ export interface EmbeddedPickle {
   offset: number;
   length: number;
   encoding: 'raw' | 'latin1' | 'base64' | 'hex';
-  data: Buffer;
+  /** Absent for a raw payload too large to keep: it is at `dataOffset` in the input, `length` bytes. */
+  data?: Buffer;
+  dataOffset?: number;
 }
 
 export interface PickleStreamInfo {
@@ -144,6 +154,14 @@ const JOBLIB_WRAPPERS = new Set([
   'sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper',
 ]);
 const RECONSTRUCTORS = new Set(['copyreg._reconstructor', 'copyreg.__newobj__', 'copyreg.__newobj_ex__']);
+
+/** Functions that deserialize their first argument (see PickleImport.literalPayloads). */
+const NESTED_LOADERS = new Set([
+  'pickle.loads', '_pickle.loads', 'pickle._loads', 'dill.loads', 'dill._dill.loads', 'cloudpickle.loads',
+  'torch.storage._load_from_bytes', 'torch.load', 'torch.serialization.load', 'numpy.loads', 'joblib.load',
+]);
+/** Calls that only pass their first argument on as bytes or a file: `_codecs.encode(s, 'latin1')`, `io.BytesIO(b)`. */
+const LITERAL_WRAPPERS = new Set(['_codecs.encode', 'codecs.encode', 'io.BytesIO', '_io.BytesIO']);
 
 class StopWalk extends Error {}
 
@@ -198,6 +216,8 @@ class Machine {
   readonly calls: PickleCallSite[] = [];
   readonly anomalies: PickleAnomaly[] = [];
   readonly embedded: EmbeddedPickle[] = [];
+  private readonly embeddedStrings = new Map<string, number>();
+  private readonly embeddedBytes = new Map<PBytes, number>();
   readonly pickles: PickleStreamInfo[] = [];
   opcodes = 0;
   persistentIds = 0;
@@ -324,8 +344,17 @@ class Machine {
       if (!short) this.keptBudget -= len;
       return { k: 'bytes', offset, length: len, data, kind };
     }
+    // Too large to keep: a pickle inside (a legacy torch.save in `_load_from_bytes`, a pickle for
+    // pickle.loads) is recorded by position, so the scanner can read it from the source.
+    const value: PBytes = { k: 'bytes', offset, length: len, kind };
+    if (kind !== 'str' && this.embedded.length < 100 && (await this.fill(Math.min(len, 256)))) {
+      if (looksLikePickleBytes(this.buf.subarray(this.pos, this.pos + Math.min(len, 256)))) {
+        this.embeddedBytes.set(value, this.embedded.length);
+        this.embedded.push({ offset: this.opOffset, length: len, encoding: 'raw', dataOffset: offset });
+      }
+    }
     if (!(await this.skip(len))) return null;
-    return { k: 'bytes', offset, length: len, kind };
+    return value;
   }
 
   // ---- records ----
@@ -342,17 +371,22 @@ class Machine {
     if (rec) rec.count++;
     else if (this.importMap.size < this.L.maxRecords) {
       const raw = module !== rawModule || name !== rawName ? `${rawModule}.${rawName}` : undefined;
-      this.importMap.set(key, { module, name, ...(raw ? { raw } : {}), offset, opcode, count: 1, calledBy: [] });
+      this.importMap.set(key, { module, name, ...(raw ? { raw } : {}), offset, opcode, count: 1, calledBy: [], callCount: 0, literalPayloads: [] });
     } else this.limit('distinct imports', this.L.maxRecords);
     return { k: 'global', module, name, offset };
   }
 
-  private recordCall(callable: PValue, opcode: string, offset: number): void {
+  private recordCall(callable: PValue, opcode: string, offset: number, args?: PValue): void {
     if (isTagged(callable) && callable.k === 'global') {
       const rec = this.importMap.get(`${callable.module}\u0000${callable.name}`);
       if (rec) {
         if (!rec.calledBy.includes(opcode)) rec.calledBy.push(opcode);
         rec.firstCallOffset ??= offset;
+        rec.callCount++;
+        if (NESTED_LOADERS.has(`${callable.module}.${callable.name}`) && isTagged(args ?? null) && (args as PValue & object).k === 'tuple') {
+          const lit = this.literalPayload((args as PTuple).items[0]);
+          if (lit !== undefined) rec.literalPayloads.push(lit);
+        }
       }
       return;
     }
@@ -371,7 +405,22 @@ class Machine {
   private embeddedCheck(v: PBytes | string, offset: number): void {
     if (this.embedded.length >= 100) return;
     const found = embeddedPickle(v);
-    if (found) this.embedded.push({ offset, length: typeof v === 'string' ? v.length : v.length, ...found });
+    if (!found) return;
+    if (typeof v === 'string') this.embeddedStrings.set(v, this.embedded.length);
+    else this.embeddedBytes.set(v, this.embedded.length);
+    this.embedded.push({ offset, length: v.length, ...found });
+  }
+
+  /** The embedded pickle a loader's argument is, literally or through `_codecs.encode`/`io.BytesIO`. */
+  private literalPayload(v: PValue | undefined, depth = 0): number | undefined {
+    if (v === undefined) return undefined;
+    if (typeof v === 'string') return this.embeddedStrings.get(v);
+    if (!isTagged(v)) return undefined;
+    if (v.k === 'bytes') return this.embeddedBytes.get(v);
+    if (v.k === 'call' && depth < 2 && isTagged(v.callable) && v.callable.k === 'global' && LITERAL_WRAPPERS.has(`${v.callable.module}.${v.callable.name}`) && isTagged(v.args) && v.args.k === 'tuple') {
+      return this.literalPayload(v.args.items[0], depth + 1);
+    }
+    return undefined;
   }
 
   // ---- stack ----
@@ -632,7 +681,7 @@ class Machine {
           this.pos = pos;
           const args = this.pop();
           const fn = this.pop();
-          this.recordCall(fn, 'REDUCE', this.opOffset);
+          this.recordCall(fn, 'REDUCE', this.opOffset, args);
           this.reconstructorTarget(fn, args);
           this.push(this.call(fn, args, 'REDUCE'));
           break;
@@ -965,7 +1014,7 @@ class Machine {
         case 0x52: { // REDUCE
           const args = this.pop();
           const fn = this.pop();
-          this.recordCall(fn, 'REDUCE', this.opOffset);
+          this.recordCall(fn, 'REDUCE', this.opOffset, args);
           this.reconstructorTarget(fn, args);
           this.push(this.call(fn, args, 'REDUCE'));
           break;
@@ -973,7 +1022,7 @@ class Machine {
         case 0x81: { // NEWOBJ
           const args = this.pop();
           const cls = this.pop();
-          this.recordCall(cls, 'NEWOBJ', this.opOffset);
+          this.recordCall(cls, 'NEWOBJ', this.opOffset, args);
           this.push(this.call(cls, args, 'NEWOBJ'));
           break;
         }
@@ -981,7 +1030,7 @@ class Machine {
           const kwargs = this.pop();
           const args = this.pop();
           const cls = this.pop();
-          this.recordCall(cls, 'NEWOBJ_EX', this.opOffset);
+          this.recordCall(cls, 'NEWOBJ_EX', this.opOffset, args);
           const c = this.call(cls, args, 'NEWOBJ_EX');
           c.kwargs = kwargs;
           this.push(c);

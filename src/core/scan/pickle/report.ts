@@ -34,7 +34,7 @@ function looksLikeClass(name: string): boolean {
   return /^_*[A-Z][A-Za-z0-9]*$/.test(last) && /[a-z]/.test(last);
 }
 
-export function reportPickle(ctx: ScanContext, r: PickleReadResult, member: string | undefined): number {
+export function reportPickle(ctx: ScanContext, r: PickleReadResult, member: string | undefined, nestedComplete: ReadonlyMap<number, boolean> = new Map()): number {
   let issues = 0;
   for (const imp of r.imports) {
     const full = `${imp.module}.${imp.name}`;
@@ -44,6 +44,12 @@ export function reportPickle(ctx: ScanContext, r: PickleReadResult, member: stri
     const at = `${imp.opcode} at byte ${imp.offset}${imp.count > 1 ? `, ${imp.count} times` : ''}`;
     const called = imp.calledBy.length ? `, called by ${imp.calledBy.join('/')} at byte ${imp.firstCallOffset}` : ', imported but not called';
     const data = { module: imp.module, name: imp.name, opcode: imp.opcode, calledBy: imp.calledBy.join(',') || null };
+    if (v.kind === 'denied' && v.reason === 'nested' && imp.callCount > 0 && imp.literalPayloads.length === imp.callCount && imp.literalPayloads.every((i) => nestedComplete.get(i) === true)) {
+      // pickle.loads(b'…') on a literal that was scanned completely: that stream's verdict decides.
+      const where = imp.literalPayloads.map((i) => `${member ?? ''}#nested@${r.embedded[i].offset}`).join(', ');
+      ctx.add('scan/nested-pickle', 'info', `calls ${full}${raw} (${at}) only on embedded data that was scanned completely (${where}); those findings decide`, { member, offset: imp.offset, data });
+      continue;
+    }
     if (v.kind === 'denied') {
       ctx.add('scan/pickle-dangerous-import', 'error', `imports ${full}${raw} (${at}${called}): ${v.why}`, { member, offset: imp.offset, data });
     } else if (imp.calledBy.some((o) => FUNCTION_CALL_OPCODES.has(o)) && !looksLikeClass(imp.name)) {

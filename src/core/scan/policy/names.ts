@@ -32,6 +32,7 @@ const DENY_GROUPS: Record<DenyReason, string[]> = {
     'multiprocessing', 'concurrent.futures.ProcessPoolExecutor', 'concurrent.futures.ThreadPoolExecutor',
     'platform', 'popen2', 'spawn', 'pexpect', 'pipes', 'uuid._get_command_stdout', 'uuid._popen',
     '_osx_support', '_aix_support', '_pyrepl', 'imaplib.IMAP4_stream', 'webbrowser', 'sh', 'plumbum',
+    'fcntl', 'termios', 'tty', 'curses', '_curses', 'ossaudiodev', 'resource',
   ],
   code: [
     'builtins.eval', 'builtins.exec', 'builtins.compile', 'builtins.execfile', 'builtins.input', 'builtins.raw_input',
@@ -62,11 +63,21 @@ const DENY_GROUPS: Record<DenyReason, string[]> = {
     'tarfile', 'zipfile', 'sqlite3', '_sqlite3', 'mmap', 'linecache', 'difflib', 'dbm', 'lzma.open', 'bz2.open',
     'gzip.open', 'codecs.open', 'getpass.getuser', 'resource', 'pandas.read_csv', 'pandas.io.parsers',
     'xml.dom.minidom.parse', 'xml.etree.ElementTree.parse', 'xml.sax', 'mlflow.projects', 'os.path',
+    // Classes whose constructor opens, creates or truncates a file (GzipFile(path, 'wb') …).
+    'gzip', 'bz2', 'lzma', '_compression', '_pyio', 'wave', 'aifc', 'sunau', 'mailbox', 'zipapp', 'readline',
+    'cgitb', 'faulthandler', 'shelve', 'codecs.StreamReaderWriter', 'codecs.EncodedFile', 'tracemalloc', 'pstats',
+    'sqlite3.connect', 'dbm.dumb', 'logging.handlers', 'fileinput',
+    'numpy.memmap', 'numpy.core.memmap', 'numpy._core.memmap', 'numpy.lib.format.open_memmap', 'numpy.save', 'numpy.savez',
+    'numpy.savez_compressed', 'numpy.savetxt', 'numpy.fromfile', 'numpy.tofile', 'numpy.ndarray.tofile', 'numpy.ndarray.dump',
+    'torch.from_file', 'torch.save', 'torch.UntypedStorage.from_file', 'torch.storage.UntypedStorage.from_file',
+    'torch.TypedStorage.from_file', 'torch.storage.TypedStorage.from_file',
   ],
   network: [
     'socket', '_socket', 'ssl', '_ssl', 'http', 'httplib', 'urllib', 'urllib2', 'urllib3', 'requests', 'aiohttp',
     'asyncio', 'smtplib', 'imaplib', 'ftplib', 'poplib', 'telnetlib', 'nntplib', 'xmlrpc', 'socketserver',
     'SocketServer', 'select', 'selectors', 'httpx', 'websocket', 'websockets', 'paramiko', 'boto3', 'botocore',
+    'smtpd', 'asyncore', 'asynchat', 'wsgiref', 'multiprocessing.connection', 'grpc', 'zmq', 'redis', 'pymongo',
+    'psycopg2', 'pymysql', 'sqlalchemy', 'pika', 'kombu', 'twisted', 'tornado', 'fsspec', 'gcsfs', 's3fs', 'smart_open',
   ],
   native: ['ctypes', '_ctypes', 'cffi', 'msvcrt', 'winreg', '_winreg', '_winapi', 'win32api', 'win32com'],
   torch: [
@@ -128,6 +139,15 @@ export const ALLOW: ReadonlySet<string> = new Set([
   'collections.OrderedDict', 'collections.Counter', 'collections.defaultdict', 'collections.deque',
   '_codecs.encode', 'copyreg._reconstructor', 'copyreg.__newobj__', 'copyreg.__newobj_ex__',
   'datetime.datetime', 'datetime.date', 'datetime.time', 'datetime.timedelta', 'datetime.timezone',
+  // Standard-library constructors without side effects that training runs pickle (argparse
+  // namespaces with compiled patterns, paths, numbers, UUIDs, addresses).
+  'argparse.Namespace', 're._compile', 're.compile', 're.RegexFlag', 'pathlib.Path', 'pathlib.PosixPath',
+  'pathlib.WindowsPath', 'pathlib.PurePath', 'pathlib.PurePosixPath', 'pathlib.PureWindowsPath', 'decimal.Decimal',
+  'fractions.Fraction', 'uuid.UUID', 'uuid.SafeUUID', 'ipaddress.IPv4Address', 'ipaddress.IPv6Address', 'ipaddress.IPv4Network',
+  'ipaddress.IPv6Network', 'ipaddress.IPv4Interface', 'ipaddress.IPv6Interface', 'types.SimpleNamespace',
+  'collections.ChainMap', 'collections.UserDict', 'collections.UserList', 'collections.UserString',
+  'array.array', 'array._array_reconstructor', 'io.BytesIO', '_io.BytesIO', 'io.StringIO', '_io.StringIO',
+  'random.Random', 'time.struct_time', 'builtins.reversed', 'enum.Enum', 'string.Template',
   ...TORCH_REBUILD.map((n) => `torch._utils.${n}`),
   'torch._tensor._rebuild_from_type_v2', 'torch.nn.parameter.Parameter', 'torch.serialization._get_layout',
   'torch.storage.TypedStorage', 'torch.storage.UntypedStorage', 'torch.storage._TypedStorage', 'torch._utils._rebuild_qtensor',
