@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { XzReadableStream } from 'xz-decompress';
 import { regularFileStat } from '../fsutil/walk.ts';
 import { classifyFile, hasWeightExtension, planFolder, WEIGHT_EXTENSIONS, type NotAnalysedEntry } from './folder.ts';
 import { ScanContext, where } from './context.ts';
@@ -16,6 +15,8 @@ import {
   type ByteStream, type RandomAccess,
 } from './io/source.ts';
 import { createBunzip2 } from './io/bzip2.ts';
+import { lzmaAloneChunks, xzChunks } from './io/lzma.ts';
+import { gzipChunks, zlibChunks, type MemberInfo } from './io/members.ts';
 import { readPickle } from './pickle/index.ts';
 import { reportPickle } from './pickle/report.ts';
 import { SNIFF_BYTES, sniffContent } from './sniff.ts';
@@ -58,10 +59,10 @@ async function scanAccess(ctx: ScanContext, src: RandomAccess, u: Unit): Promise
     case 'pytorch-legacy': await scanTorchLegacy(ctx, src, u); break;
     case 'zip': return scanZip(ctx, src, u);
     case 'tar': return scanTar(ctx, src, u);
-    case 'gzip': case 'bzip2': case 'xz': case 'zlib':
+    case 'gzip': case 'bzip2': case 'xz': case 'zlib': case 'lzma':
       await scanCompressed(ctx, format, streamOf(src), u, src.size);
       break;
-    case 'lzma': case '7z': case 'lz4':
+    case '7z': case 'lz4':
       ctx.incomplete(`${format} compressed data${where(u.member)} is not supported by this scanner; its content was not scanned`, u.member, 0);
       break;
     case 'numpy': await scanNpy(ctx, src, u); break;
@@ -86,7 +87,7 @@ async function scanStreamed(ctx: ScanContext, stream: ByteStream, u: Unit, decla
   const head = Buffer.concat(parts, have);
   const full = have < SNIFF_BYTES;
   const format = (await sniffContent(head, full ? have : Math.max(have + 1, declaredSize ?? 0), { strict: u.storage })).format;
-  if (format === 'pickle' || format === 'pytorch-legacy' || format === 'gzip' || format === 'bzip2' || format === 'xz' || format === 'zlib') {
+  if (format === 'pickle' || format === 'pytorch-legacy' || format === 'gzip' || format === 'bzip2' || format === 'xz' || format === 'zlib' || format === 'lzma') {
     ctx.member(u.member ?? '', format, declaredSize ?? have);
     const replay = prepend(head, full ? emptyStream() : stream);
     if (format === 'pickle' || format === 'pytorch-legacy') await scanPickle(ctx, replay, u, format, declaredSize, format === 'pytorch-legacy' ? 5 : undefined);
@@ -342,28 +343,78 @@ async function scanTar(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<Sc
   return format;
 }
 
-async function scanCompressed(ctx: ScanContext, format: 'gzip' | 'bzip2' | 'xz' | 'zlib', input: ByteStream, u: Unit, compressedSize: number): Promise<void> {
+type Compression = 'gzip' | 'bzip2' | 'xz' | 'zlib' | 'lzma';
+
+/**
+ * Decompressed content, read as Python reads it: every gzip member (zero padding between them
+ * skipped), every bzip2/xz/lzma stream that follows the previous one, joblib's zlib streams and
+ * legacy "ZF" header. Scanned as a stream; bytes after the last member are reported.
+ */
+async function scanCompressed(ctx: ScanContext, format: Compression, input: ByteStream, u: Unit, compressedSize: number): Promise<void> {
   const member = childName(u.member, `(${format})`);
   if (u.depth + 1 > ctx.limits.maxDepth) { ctx.incomplete(`${format} data${where(u.member)} nested deeper than ${ctx.limits.maxDepth} levels; not scanned`, u.member, 0); return; }
   const cap = outputCap(ctx, format, compressedSize);
-  const source = Readable.from(byteStreamChunks(input));
-  let out: ReturnType<typeof streamOfReadable>;
-  try {
-    out = streamOfReadable(await decompressor(format, source, cap), cap);
-  } catch (e) {
-    ctx.incomplete(`${format} data${where(u.member)} could not be decompressed (${(e as Error).message}); not scanned`, u.member, 0);
-    return;
-  }
+  const info: MemberInfo = { members: 0 };
+  const out = chunkStream(decompressChunks(format, input, cap, info), cap);
   try {
     await scanStreamed(ctx, out, { member, depth: u.depth + 1 });
+    if (info.trailing) ctx.add('scan/trailing-data', 'warning', `${info.trailing.bytes} bytes after the last ${format} stream (compressed byte ${info.trailing.offset}) are not ${format} data; Python stops reading there`, { member: u.member, offset: info.trailing.offset });
   } catch (err) {
     if (err instanceof OutputLimitError) ctx.incomplete(`${format} data${where(u.member)} decompresses to more than ${err.limit} bytes (ratio over ${ctx.limits.maxRatio}:1 beyond the first MiBs, or the size limit); the rest was not scanned`, u.member, 0);
     else if ((err as Error).name === 'AbortError') throw err;
-    else ctx.incomplete(`${format} data${where(u.member)} is corrupt or truncated (${(err as Error).message}); scanned up to the error`, u.member, 0);
+    else ctx.incomplete(`${format} data${where(u.member)} ${out.produced() ? 'is corrupt or truncated' : 'could not be decompressed'} (${(err as Error).message}); ${out.produced() ? 'scanned up to the error' : 'not scanned'}`, u.member, 0);
   } finally {
-    out.destroy();
+    await out.destroy();
+  }
+}
+
+async function* decompressChunks(format: Compression, input: ByteStream, cap: number, info: MemberInfo): AsyncGenerator<Buffer> {
+  if (format === 'gzip') { yield* gzipChunks(input, info); return; }
+  if (format === 'zlib') { yield* zlibChunks(input, info); return; }
+  if (format === 'xz') { yield* xzChunks(input); return; }
+  if (format === 'lzma') { yield* lzmaAloneChunks(input); return; }
+  const source = Readable.from(byteStreamChunks(input));
+  const t = createBunzip2(cap);
+  source.on('error', (e) => t.destroy(e));
+  try {
+    for await (const b of source.pipe(t)) yield b as Buffer;
+  } finally {
+    t.destroy();
     source.destroy();
   }
+}
+
+/** Decompressed chunks as a ByteStream, capped: a decompression bomb ends in an OutputLimitError. */
+function chunkStream(gen: AsyncGenerator<Buffer>, maxOutput: number): ByteStream & { produced(): number; destroy(): Promise<void> } {
+  let produced = 0;
+  let pending: Buffer | null = null;
+  const pull = async (): Promise<Buffer | null> => {
+    if (pending) { const p = pending; pending = null; return p; }
+    const r = await gen.next();
+    if (r.done) return null;
+    produced += r.value.length;
+    if (produced > maxOutput) throw new OutputLimitError(maxOutput);
+    return r.value;
+  };
+  return {
+    async next(max?: number) {
+      const b = await pull();
+      if (!b || max === undefined || b.length <= max) return b;
+      pending = b.subarray(max);
+      return b.subarray(0, max);
+    },
+    async skip(n: number) {
+      let left = n;
+      while (left > 0) {
+        const b = await pull();
+        if (!b) break;
+        if (b.length > left) { pending = b.subarray(left); left = 0; } else left -= b.length;
+      }
+      return n - left;
+    },
+    produced: () => produced,
+    destroy: async () => { await gen.return(undefined); },
+  };
 }
 
 /**
@@ -382,33 +433,6 @@ async function* byteStreamChunks(s: ByteStream): AsyncGenerator<Buffer> {
     if (!b) return;
     yield b;
   }
-}
-
-async function decompressor(format: 'gzip' | 'bzip2' | 'xz' | 'zlib', source: Readable, cap: number): Promise<Readable> {
-  if (format === 'gzip') { const z = zlib.createGunzip(); source.on('error', (e) => z.destroy(e)); return source.pipe(z); }
-  if (format === 'zlib') {
-    // joblib's legacy "ZF" files: a hex length, then a zlib stream.
-    const z = zlib.createInflate();
-    let skipped = false;
-    const strip = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        if (!skipped) {
-          skipped = true;
-          if (chunk[0] === 0x5a && chunk[1] === 0x46) { const i = chunk.indexOf(0x78, 2); cb(null, chunk.subarray(i)); return; }
-        }
-        cb(null, chunk);
-      },
-    });
-    source.on('error', (e) => z.destroy(e));
-    return source.pipe(strip).pipe(z);
-  }
-  if (format === 'bzip2') {
-    const t = createBunzip2(cap);
-    source.on('error', (e) => t.destroy(e));
-    return source.pipe(t);
-  }
-  const web = Readable.toWeb(source) as unknown as ReadableStream<Uint8Array>;
-  return Readable.fromWeb(new XzReadableStream(web) as unknown as import('node:stream/web').ReadableStream<Uint8Array>);
 }
 
 // ---- validators ----

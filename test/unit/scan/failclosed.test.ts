@@ -280,3 +280,70 @@ describe('severities by effect', () => {
     assert.deepEqual(big.findings.filter((f) => f.severity !== 'info').map((f) => `${f.ruleId}: ${f.message}`), []);
   });
 });
+
+/**
+ * The same payload pickle (`exec` writing `ran.marker` in the working folder) split in two and
+ * compressed as two back-to-back streams by Python 3.11's bz2 and lzma modules (Node has no
+ * encoders for these): `bz2.compress(a) + bz2.compress(b)`, `lzma.compress(a) + lzma.compress(b)`,
+ * the same with `format=lzma.FORMAT_ALONE`.
+ */
+const TWO_STREAMS = {
+  bzip2: 'QlpoOTFBWSZTWeKqmuEAAAXBwBAQGCUOAEAAIAAxANNNBAAeobUBqAHi7kinChIcVVNcIEJaaDkxQVkmU1kUKukeAAAN04AAEADlEQAqK9TAIAAxQNNDIyYhFPU8jNSMjYgXUwxPmzjrxBLgthaqf2I4Y4pPii26V78F3JFOFCQFCrpHgA==',
+  xz: '/Td6WFoAAATm1rRGAgAhARYAAAB0L+WjAQALgAJjYnVpbHRpbnMKAF5vU5iwTNyJAAEkDKYY2NgftvN9AQAAAAAEWVr9N3pYWgAABObWtEYCACEBFgAAAHQv5aMBAC1leGVjCihWb3BlbigncmFuLm1hcmtlcicsJ3cnKS53cml0ZSgncmFuJykKdFIuAAAAdYZCXlX4MGsAAUYuZ1BzWh+2830BAAAAAARZWg==',
+  lzma: 'XQAAgAD//////////wBAAIgC8sNpkbqYCMF2X+c5f//PgQAAXQAAgAD//////////wAyngjNq130IoMI10suW4A5UxNXusHEZGQA7DRpFOkZ3IV+5i7B9cMxjKTfWri2LwP//q+YAA==',
+} as const;
+
+describe('compression read to the end, as Python reads it', () => {
+  test('gzip members separated by zero padding: the second member is read (gzip.open reads it)', async () => {
+    const dir = tempDir();
+    const marker = path.join(dir, 'marker');
+    const pkl = payloadAfter(Buffer.from([0x80, 2]), marker);
+    const split = 12;
+    const gz = Buffer.concat([zlib.gzipSync(pkl.subarray(0, split)), Buffer.alloc(7), zlib.gzipSync(pkl.subarray(split))]);
+    const r = await scanBytes(gz, 'model.pkl.gz');
+    assert.ok(dangerous(r), rules(r).join(', '));
+    assert.equal(r.complete, true, rules(r).join(', '));
+    // Bytes after the last member that are not gzip: reported, not scanned as data.
+    const tail = await scanBytes(Buffer.concat([gz, Buffer.from('garbage')]), 'model.pkl.gz');
+    assert.ok(rules(tail).includes('scan/trailing-data'));
+    if (!loaderSkip()) {
+      const file = path.join(dir, 'model.pkl.gz');
+      fs.writeFileSync(file, gz);
+      assert.ok(loaderRan(file, marker, 'import gzip, pickle\npickle.load(gzip.open(path))').ran);
+    }
+  });
+
+  test('bzip2, xz and lzma-alone data of two streams: the second stream is read (bz2.open / lzma.open read it)', async () => {
+    const dir = tempDir();
+    const marker = path.join(dir, 'ran.marker');
+    for (const [format, b64] of Object.entries(TWO_STREAMS)) {
+      const bytes = Buffer.from(b64, 'base64');
+      const r = await scanBytes(bytes, `model.pkl.${format}`);
+      assert.equal(r.format, format);
+      assert.ok(dangerous(r), `${format}: ${rules(r).join(', ')}`);
+      assert.equal(r.complete, true, `${format}: ${r.findings.map((f) => f.message).join(' | ')}`);
+      if (!loaderSkip()) {
+        const file = path.join(dir, `m.${format}`);
+        fs.writeFileSync(file, bytes);
+        const open = format === 'bzip2' ? 'import bz2 as z' : 'import lzma as z';
+        assert.ok(loaderRan(file, marker, `${open}, pickle\npickle.load(z.open(path))`).ran, format);
+      }
+    }
+  });
+
+  test("joblib's legacy ZF zfile header: the zlib data after the padded hex length is scanned (joblib.load reads it)", async () => {
+    const dir = tempDir();
+    const marker = path.join(dir, 'marker');
+    const pkl = payloadAfter(Buffer.from([0x80, 2]), marker);
+    const zf = Buffer.concat([Buffer.from(`ZF${`0x${pkl.length.toString(16)}`.padEnd(19)}`, 'latin1'), zlib.deflateSync(pkl)]);
+    const r = await scanBytes(zf, 'model.pkl');
+    assert.equal(r.format, 'zlib');
+    assert.ok(dangerous(r), rules(r).join(', '));
+    assert.equal(r.complete, true, r.findings.map((f) => f.message).join(' | '));
+    if (!loaderSkip('joblib')) {
+      const file = path.join(dir, 'model.pkl');
+      fs.writeFileSync(file, zf);
+      assert.ok(loaderRan(file, marker, 'import joblib\njoblib.load(path)').ran);
+    }
+  });
+});

@@ -35,7 +35,7 @@ describe('real fixtures made with PyTorch, NumPy, scikit-learn and joblib', () =
     'sklearn_logreg_gzip.joblib': { format: 'gzip', verdict: 'review' },
     'sklearn_logreg_bz2.joblib': { format: 'bzip2', verdict: 'review' },
     'sklearn_logreg_xz.joblib': { format: 'xz', verdict: 'review' },
-    'sklearn_logreg_lzma.joblib': { format: 'lzma', verdict: 'incomplete' },
+    'sklearn_logreg_lzma.joblib': { format: 'lzma', verdict: 'review' },
     'joblib_array_then_payload.joblib': { format: 'joblib', verdict: 'dangerous' },
     'payload_p0.pkl': { format: 'pickle', verdict: 'dangerous' },
     'payload_p2.pkl': { format: 'pickle', verdict: 'dangerous' },

@@ -54,6 +54,7 @@ export function markerCall(marker: string): Buffer {
 export function loaderRan(file: string, marker: string, code: string): { ran: boolean; output: string } {
   fs.rmSync(marker, { force: true });
   const script = `import sys\npath = sys.argv[1]\ntry:\n${code.split('\n').map((l) => `    ${l}`).join('\n')}\nexcept BaseException as e:\n    print('raised', type(e).__name__, e)\n`;
-  const r = spawnSync(python()!, ['-c', script, file], { encoding: 'utf8', timeout: 120_000 });
+  // The working folder is the marker's, so payloads made ahead of time can write a relative marker.
+  const r = spawnSync(python()!, ['-c', script, file], { encoding: 'utf8', timeout: 120_000, cwd: path.dirname(marker) });
   return { ran: fs.existsSync(marker), output: `${r.stdout}${r.stderr}` };
 }

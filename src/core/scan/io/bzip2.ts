@@ -19,6 +19,10 @@ export function createBunzip2(maxOutput: number): Transform {
   let produced = 0;
   let out = Buffer.allocUnsafe(1 << 16);
   let used = 0;
+  /** Streams fully decoded; after one, the next begins at a byte boundary (bzip2 -c a b > c). */
+  let streams = 0;
+  /** Bytes after the last stream that do not start another: Python's BZ2File ignores them, so does this. */
+  let finished = false;
 
   const t = new Transform({
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
@@ -26,8 +30,8 @@ export function createBunzip2(maxOutput: number): Transform {
       buffered += chunk.length;
       bits ??= bitIterator(() => queue.shift());
       try {
-        while (bits && buffered - bits.bytesRead + 1 >= (blockSize ? 25_000 + 100_000 * blockSize : 4)) {
-          if (!step()) break;
+        while (bits && !finished && buffered - bits.bytesRead + 1 >= (blockSize ? 25_000 + 100_000 * blockSize : 4)) {
+          if (!step() && (finished || streamCrc !== null)) break;
         }
         cb();
       } catch (e) {
@@ -36,7 +40,7 @@ export function createBunzip2(maxOutput: number): Transform {
     },
     flush(cb: TransformCallback) {
       try {
-        while (bits && buffered > bits.bytesRead) if (!step()) break;
+        while (bits && !finished && buffered > bits.bytesRead) if (!step() && (finished || streamCrc !== null)) break;
         if (streamCrc !== null) throw new Error('bzip2 stream ended prematurely');
         flushOut();
         cb();
@@ -58,16 +62,24 @@ export function createBunzip2(maxOutput: number): Transform {
   };
   /** One header or block; false at the end of a stream. */
   const step = (): boolean => {
-    if (!bits) return false;
+    if (!bits || finished) return false;
     if (!blockSize) {
-      blockSize = bz2.header(bits);
+      if (streams > 0) {
+        // Another stream, or bytes Python's BZ2File ignores (it stops at data that is not bzip2).
+        try { blockSize = bz2.header(bits); } catch { finished = true; return false; }
+      } else blockSize = bz2.header(bits);
       streamCrc = 0;
       return true;
     }
     const size = 100_000 * blockSize;
     streamCrc = bz2.decompress(bits, emit, new Int32Array(size), size, streamCrc);
     flushOut();
-    if (streamCrc === null) { blockSize = 0; return false; }
+    if (streamCrc === null) {
+      blockSize = 0;
+      streams++;
+      bits(null); // the next stream starts at a byte boundary
+      return false;
+    }
     return true;
   };
   return t;
