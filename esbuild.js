@@ -142,6 +142,7 @@ async function main() {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));
+    writeCliLauncher();
     return;
   }
   try {

@@ -18,10 +18,14 @@ async function write(rel: string, content: string | Uint8Array): Promise<vscode.
 
 
 
-/** A checkpoint from the repo's fixtures (made by real PyTorch), copied into the workspace. */
+/**
+ * A checkpoint from the repo's fixtures (made by real PyTorch), copied into the workspace. Read
+ * from the repository (this file runs from out/test/integration/suite/), not from the extension's
+ * folder: a packaged .vsix under test has no test/ folder.
+ */
 async function checkpoint(fixture: string, rel: string): Promise<vscode.Uri> {
-  const ext = vscode.extensions.getExtension('model-inspect.model-supply-chain-inspector')!;
-  const bytes = await vscode.workspace.fs.readFile(vscode.Uri.file(path.join(ext.extensionPath, 'test', 'fixtures', 'convert', fixture)));
+  const repo = path.resolve(__dirname, '..', '..', '..', '..');
+  const bytes = await vscode.workspace.fs.readFile(vscode.Uri.file(path.join(repo, 'test', 'fixtures', 'convert', fixture)));
   return write(rel, bytes);
 }
 
