@@ -7,7 +7,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { UsageError, type FlagSpec, type ParsedArgs } from './args.ts';
+import { UsageError, type ParsedArgs } from './args.ts';
+import { REGISTRY_FLAGS, REF_SIGN_FLAGS, TRUST_FLAGS } from './registryFlagSpecs.ts';
+
+export { REGISTRY_FLAGS, REF_SIGN_FLAGS, TRUST_FLAGS };
 import type { CliIO } from './command.ts';
 import { chainCredentials, dockerCredentials, staticCredentials } from '../core/registry/auth.ts';
 import { RegistryClient } from '../core/registry/client.ts';
@@ -16,33 +19,8 @@ import type { RegistryTrust } from '../core/registry/signatures.ts';
 import { parsePublicKey } from '../core/signing/keys.ts';
 import { readCertificates } from '../core/signing/pki.ts';
 
-export const REGISTRY_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  'registry-username': { value: true, metavar: 'USER', description: 'registry user name (with --registry-password-stdin)' },
-  'registry-password-stdin': { description: 'read the registry password or token from standard input' },
-  'registry-cacert': { value: true, metavar: 'PEM', description: 'extra CA certificate(s) for the registry\'s TLS certificate' },
-  'registry-credential-helpers': { description: 'allow running the docker-credential-* helpers named in ~/.docker/config.json (credHelpers, credsStore)' },
-  'allow-insecure-registry': { description: 'allow plain HTTP to a registry that is not localhost/127.0.0.1 (when it does not speak TLS)' },
-  'registry-timeout': { value: true, metavar: 'SECONDS', description: 'give up on a registry connection idle this long (default 60)' },
-  'registry-retries': { value: true, metavar: 'N', description: 'retries on 429, 5xx and connection errors, with backoff (default 3)' },
-  'docker-config': { value: true, metavar: 'FILE', description: 'Docker config with registry credentials (default $DOCKER_CONFIG/config.json or ~/.docker/config.json)' },
-};
 
-/** `sign REF` and `attest REF`: the registry flags, and whether a tag may stand for its digest. */
-export const REF_SIGN_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  'allow-tag': { description: 'references: sign what a tag points at now (resolved to its digest once); without it a tag is refused' },
-  ...REGISTRY_FLAGS,
-};
 
-/** Flags that name what a signature must be (cosign's names), shared by verify-like commands on references. */
-export const TRUST_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  key: { value: true, repeat: true, metavar: 'PUB', description: 'public key (PEM, e.g. cosign.pub) a key signature must verify with (repeatable)' },
-  'certificate-identity': { value: true, metavar: 'ID', description: 'expected signer identity (certificate SAN), exact' },
-  'certificate-identity-regexp': { value: true, metavar: 'RE', description: 'expected signer identity, regular expression (anchored at both ends)' },
-  'certificate-oidc-issuer': { value: true, metavar: 'ISS', description: 'expected OIDC issuer, exact' },
-  'certificate-oidc-issuer-regexp': { value: true, metavar: 'RE', description: 'expected OIDC issuer, regular expression (anchored at both ends)' },
-  'trusted-root': { value: true, metavar: 'FILE', description: 'Sigstore trusted_root.json (private instances; default: the shipped public-good root)' },
-  'certificate-chain': { value: true, metavar: 'FILE', description: 'CA certificate(s) (PEM) of your own PKI that signing certificates must chain to' },
-};
 
 /** True when a command-line argument is a registry reference rather than a path. */
 export function isReferenceArgument(arg: string, cwd: string): boolean {
@@ -96,6 +74,8 @@ export async function registryClient(args: ParsedArgs, io: CliIO, reference: str
     idleTimeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
     retries: retries !== undefined ? Math.floor(retries) : undefined,
     signal: io.signal,
+    // MODEL_INSPECT_REGISTRY_LOG=1 lists every request (method, URL without credentials, status).
+    onRequest: io.env.MODEL_INSPECT_REGISTRY_LOG ? (e) => io.stderr(`registry: ${e.method} ${e.url} ${e.status ?? e.error ?? ''}\n`) : undefined,
   });
   io.stderr(`model-inspect: online: reading ${registry} for ${reference} (a reference you gave)\n`);
   return client;

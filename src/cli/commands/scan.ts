@@ -7,6 +7,7 @@ import type { ScanLimits } from '../../core/scan/types.ts';
 import { UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
 import { table } from '../table.ts';
+import { REGISTRY_FLAGS } from '../registryFlagSpecs.ts';
 
 function sizeFlag(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
@@ -19,13 +20,15 @@ function sizeFlag(v: string | undefined, name: string): number | undefined {
 export const scanCommand: Command = {
   name: 'scan',
   summary: 'scan model files (pickle, PyTorch, NumPy, joblib, safetensors, GGUF, Keras, archives) for code that runs on load',
-  usage: 'scan PATH… [--format text|json|sarif] [--fail-on error|warning|info|never] [--max-member-size SIZE] [--max-depth N]',
+  usage: 'scan PATH… | scan REF [--format text|json|sarif] [--fail-on error|warning|info|never] [--max-member-size SIZE] [--max-depth N] [--max-download-size SIZE]',
   flags: {
     'max-member-size': { value: true, metavar: 'SIZE', description: 'largest decompressed archive member or wrapper scanned (default 8GiB)' },
     'max-depth': { value: true, metavar: 'N', description: 'deepest nesting of archives, wrappers and embedded pickles (default 6)' },
     'max-ratio': { value: true, metavar: 'N', description: 'largest compression ratio accepted before a member counts as a bomb (default 200)' },
+    'max-download-size': { value: true, metavar: 'SIZE', description: 'references: most blob bytes read from the registry (default 64GiB)' },
+    ...REGISTRY_FLAGS,
   },
-  positionals: { min: 1, metavar: 'PATH' },
+  positionals: { min: 1, metavar: 'PATH|REF' },
   async run(args, io) {
     const limits: Partial<ScanLimits> = {};
     const ms = sizeFlag(args.get('max-member-size'), 'max-member-size');
@@ -35,6 +38,18 @@ export const scanCommand: Command = {
       if (v === undefined) continue;
       if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--${flag} must be a positive integer, not '${v}'`);
       limits[key] = Number(v);
+    }
+    // A positional that is no local path may be a registry reference; the registry client loads only then.
+    const missing = args.positionals.filter((p) => !fs.existsSync(path.resolve(io.cwd, p)));
+    if (missing.length) {
+      const { isReferenceArgument } = await import('../registryFlags.ts');
+      const refs = missing.filter((p) => isReferenceArgument(p, io.cwd));
+      if (refs.length) {
+        if (args.positionals.length > 1) throw new UsageError('scan takes one registry reference, or paths; not both');
+        const { inspectReferenceArg, remoteReport } = await import('../remote.ts');
+        const m = await inspectReferenceArg(args, io, refs[0], { scan: true, scanOptions: { limits, signal: io.signal }, maxDownloadBytes: sizeFlag(args.get('max-download-size'), 'max-download-size') });
+        return { findings: m.findings, ...remoteReport(m) };
+      }
     }
     const paths = args.positionals.map((p) => path.resolve(io.cwd, p));
     for (const [i, p] of paths.entries()) {

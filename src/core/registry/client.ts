@@ -14,6 +14,7 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import { parseChallenges, type Credential, type CredentialSource } from './auth.ts';
 import { RegistryError, redactSecrets } from './errors.ts';
 import { apiHost, isDigest, isLoopbackRegistry } from './reference.ts';
@@ -582,29 +583,123 @@ export class RegistryClient {
   }
 }
 
+const HASH_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const h = require('node:crypto').createHash(workerData.algorithm);
+const ring = new Uint8Array(workerData.ring);
+parentPort.on('message', (m) => {
+  if (m.end) { parentPort.postMessage({ digest: h.digest('hex') }); return; }
+  h.update(ring.subarray(m.offset, m.offset + m.length));
+  parentPort.postMessage({ slot: m.slot });
+});
+`;
+
+const SLOT = 2 * 1024 * 1024;
+const SLOTS = 4;
+/** Blobs from this size on are hashed on a worker thread, beside the thread that receives and scans them. */
+const WORKER_HASH_FROM = 32 * 1024 * 1024;
+
+/**
+ * SHA-256/512 of a stream; for large blobs on a worker thread, through a fixed ring of shared
+ * memory (4 slots of 2 MiB): chunks are copied into a free slot, the worker hashes slots in order.
+ * Memory stays at the ring whatever the blob's size.
+ */
+class StreamHash {
+  private hash?: crypto.Hash;
+  private worker?: Worker;
+  private ring?: Buffer;
+  private slot = 0;
+  private fill = 0;
+  private busy = new Set<number>();
+  private waiters: (() => void)[] = [];
+  private failed?: Error;
+
+  constructor(algorithm: 'sha256' | 'sha512', size: number) {
+    if (size >= WORKER_HASH_FROM) {
+      try {
+        const sab = new SharedArrayBuffer(SLOT * SLOTS);
+        this.ring = Buffer.from(sab);
+        this.worker = new Worker(HASH_WORKER_SOURCE, { eval: true, workerData: { algorithm, ring: sab } });
+        this.worker.unref();
+        this.worker.on('message', (m: { slot?: number }) => {
+          if (m.slot !== undefined) { this.busy.delete(m.slot); this.waiters.shift()?.(); }
+        });
+        this.worker.on('error', (e) => { this.failed = e; for (const w of this.waiters.splice(0)) w(); });
+      } catch {
+        this.worker = undefined;
+      }
+    }
+    if (!this.worker) this.hash = crypto.createHash(algorithm);
+  }
+
+  private async waitFree(slot: number): Promise<void> {
+    while (this.busy.has(slot) && !this.failed) await new Promise<void>((r) => this.waiters.push(r));
+    if (this.failed) throw this.failed;
+  }
+
+  private send(): void {
+    if (this.fill === 0) return;
+    this.busy.add(this.slot);
+    this.worker!.postMessage({ slot: this.slot, offset: this.slot * SLOT, length: this.fill });
+    this.slot = (this.slot + 1) % SLOTS;
+    this.fill = 0;
+  }
+
+  async update(chunk: Buffer): Promise<void> {
+    if (this.hash) { this.hash.update(chunk); return; }
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.fill === 0) await this.waitFree(this.slot);
+      const n = chunk.copy(this.ring!, this.slot * SLOT + this.fill, at, Math.min(chunk.length, at + SLOT - this.fill));
+      this.fill += n;
+      at += n;
+      if (this.fill === SLOT) this.send();
+    }
+  }
+
+  async digestHex(): Promise<string> {
+    if (this.hash) return this.hash.digest('hex');
+    this.send();
+    const w = this.worker!;
+    return new Promise<string>((resolve, reject) => {
+      w.on('message', (m: { digest?: string }) => { if (m.digest) { void w.terminate(); resolve(m.digest); } });
+      w.once('error', reject);
+      w.postMessage({ end: true });
+    });
+  }
+
+  dispose(): void {
+    void this.worker?.terminate();
+  }
+}
+
 /** A blob being read: hashed and counted per chunk, cut off past the declared size. */
 export class BlobStream implements AsyncIterable<Buffer> {
-  private readonly hash: crypto.Hash;
+  private readonly hash: StreamHash;
   private received = 0;
   private done = false;
 
   constructor(private readonly body: IncomingMessage, readonly descriptor: Descriptor, private readonly count: (n: number) => void) {
     const alg = descriptor.digest.split(':')[0];
-    this.hash = crypto.createHash(alg === 'sha512' ? 'sha512' : 'sha256');
+    this.hash = new StreamHash(alg === 'sha512' ? 'sha512' : 'sha256', descriptor.size);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    for await (const chunk of this.body as AsyncIterable<Buffer>) {
-      this.received += chunk.length;
-      this.count(chunk.length);
-      if (this.received > this.descriptor.size) {
-        this.body.destroy();
-        throw new RegistryError('digest', `blob ${this.descriptor.digest}: the registry sent more than the ${this.descriptor.size} bytes its descriptor declares; reading stopped there`);
+    try {
+      for await (const chunk of this.body as AsyncIterable<Buffer>) {
+        this.received += chunk.length;
+        this.count(chunk.length);
+        if (this.received > this.descriptor.size) {
+          this.body.destroy();
+          throw new RegistryError('digest', `blob ${this.descriptor.digest}: the registry sent more than the ${this.descriptor.size} bytes its descriptor declares; reading stopped there`);
+        }
+        await this.hash.update(chunk);
+        yield chunk;
       }
-      this.hash.update(chunk);
-      yield chunk;
+      this.done = true;
+    } finally {
+      if (!this.done) this.hash.dispose();
     }
-    this.done = true;
   }
 
   /** Bytes received so far. */
@@ -613,10 +708,10 @@ export class BlobStream implements AsyncIterable<Buffer> {
   }
 
   /** After the last chunk: the failure (size or digest), or undefined when the content is the descriptor's. */
-  verify(): string | undefined {
-    if (!this.done) return `blob ${this.descriptor.digest}: not read to its end`;
-    if (this.received !== this.descriptor.size) return `blob ${this.descriptor.digest}: ${this.received} bytes received, its descriptor declares ${this.descriptor.size}`;
-    const hex = this.hash.digest('hex');
+  async verify(): Promise<string | undefined> {
+    if (!this.done) { this.hash.dispose(); return `blob ${this.descriptor.digest}: not read to its end`; }
+    if (this.received !== this.descriptor.size) { this.hash.dispose(); return `blob ${this.descriptor.digest}: ${this.received} bytes received, its descriptor declares ${this.descriptor.size}`; }
+    const hex = await this.hash.digestHex();
     const want = this.descriptor.digest.split(':')[1];
     if (hex !== want) return `blob ${this.descriptor.digest}: the content's digest is ${this.descriptor.digest.split(':')[0]}:${hex}; the registry sent other bytes than the manifest names`;
     return undefined;
@@ -624,5 +719,6 @@ export class BlobStream implements AsyncIterable<Buffer> {
 
   destroy(): void {
     this.body.destroy();
+    this.hash.dispose();
   }
 }

@@ -253,7 +253,7 @@ export async function pullLayer(client: RegistryClient, registry: string, reposi
     return out;
   }
   out.bytes = blob.bytes;
-  const bad = blob.verify();
+  const bad = await blob.verify();
   if (bad) {
     out.failure = bad;
     out.failureKind = 'digest';

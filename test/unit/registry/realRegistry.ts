@@ -75,20 +75,27 @@ export async function startRegistry(opts: { basicAuth?: boolean; tls?: boolean }
     lines.push('auth:', '  htpasswd:', '    realm: model-inspect-test', `    path: ${path.join(dir, 'htpasswd')}`);
   }
   fs.writeFileSync(path.join(dir, 'config.yml'), lines.join('\n') + '\n');
-  const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const host = await new Promise<string>((resolve, reject) => {
-    let log = '';
-    const onData = (b: Buffer) => {
-      log += b.toString();
-      const m = /listening on (127\.0\.0\.1:\d+)/.exec(log);
-      if (m) resolve(m[1]);
-      if (log.length > 1 << 20) log = log.slice(-4096);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`docker-registry exited (${code}) before listening:\n${log.slice(-2000)}`)));
-    child.on('error', reject);
-  });
+  // The registry logs every request. Its output goes to a file, not a pipe: a test that blocks in
+  // spawnSync (running the CLI) would stop draining a pipe, and the registry would block on a full one.
+  const logFile = path.join(dir, 'registry.log');
+  const logFd = fs.openSync(logFile, 'a');
+  const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', logFd, logFd] });
+  fs.closeSync(logFd);
+  let exited: string | undefined;
+  child.on('exit', (code) => { exited = `docker-registry exited (${code}) before listening`; });
+  child.on('error', (e) => { exited = e.message; });
+  let host: string | undefined;
+  for (let attempt = 0; attempt < 600 && !host; attempt++) {
+    const log = fs.readFileSync(logFile, 'utf8');
+    host = /listening on (127\.0\.0\.1:\d+)/.exec(log)?.[1];
+    if (host) break;
+    if (exited) throw new Error(`${exited}:\n${log.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!host) {
+    child.kill('SIGKILL');
+    throw new Error(`docker-registry did not say where it listens:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+  }
   const scheme = opts.tls ? 'https' : 'http';
   const auth = username ? `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` : undefined;
   return {
