@@ -105,8 +105,11 @@ if (process.argv[1] && /bench\.ts$/.test(process.argv[1])) {
   const wantsConvert = !filters.length || filters.some((f) => 'convert'.includes(f));
   // The scanner's benchmarks (scripts/bench-scan.ts) generate GB-sized inputs too: run after convert.
   const wantsScan = !filters.length || filters.some((f) => 'scan'.includes(f));
-  const timed = !filters.length || filters.some((f) => !'convert'.includes(f) && !'scan'.includes(f)) ? main() : Promise.resolve();
+  // The registry's benchmarks (scripts/bench-registry.ts) start a local registry: run last.
+  const wantsRegistry = !filters.length || filters.some((f) => 'registry'.includes(f));
+  const timed = !filters.length || filters.some((f) => !'convert'.includes(f) && !'scan'.includes(f) && !'registry'.includes(f)) ? main() : Promise.resolve();
   const json = process.argv.includes('--json');
   const convert = wantsConvert ? timed.then(() => import('./bench-convert.ts')).then((m) => m.runFromBench(json)) : timed;
-  if (wantsScan) void convert.then(() => import('./bench-scan.ts')).then((m) => m.runFromBench(json));
+  const scan = wantsScan ? convert.then(() => import('./bench-scan.ts')).then((m) => m.runFromBench(json)) : convert;
+  if (wantsRegistry) void scan.then(() => import('./bench-registry.ts')).then((m) => m.runFromBench(json));
 }
