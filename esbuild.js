@@ -46,6 +46,8 @@ const common = {
   sourcesContent: false,
   logLevel: 'silent',
   define: { __MODEL_INSPECT_VERSION__: JSON.stringify(version) },
+  // kubernetes-models' validator localises messages with ajv-i18n; the k8s engine writes its own
+  alias: { 'ajv-i18n': './scripts/stubs/ajv-i18n.cjs' },
   plugins: [problemMatcher],
 };
 

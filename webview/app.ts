@@ -3,6 +3,7 @@ import {
   isHostMessage, isPersistedPanelState, PROTOCOL_VERSION, type ActionId, type HostMessage, type PanelMessage, type PanelState, type PersistedPanelState,
 } from '../src/core/report/protocol.ts';
 import { cardSection } from './render/card.ts';
+import { chainSection } from './render/chain.ts';
 import { note, type RenderContext } from './render/context.ts';
 import { sbomSection } from './render/sbom.ts';
 import { scanSection } from './render/scan.ts';
@@ -105,7 +106,7 @@ export class ReportApp {
           ? h('div', { className: 'note note-warn', attrs: { role: 'alert', id: 'error' } }, `The report could not be ${report ? 'refreshed' : 'built'}: ${state.error ?? 'unknown error'}`)
           : state.error === 'cancelled' ? note(report ? 'Refresh cancelled: showing the previous report.' : 'Cancelled.') : null,
         report ? h('p', { className: 'muted' }, `Generated ${new Date(report.generatedAt).toLocaleString()}`) : null,
-        report ? h('nav', { attrs: { 'aria-label': 'Sections' } }, ...[['verdict', 'Verdict'], ['signatures', 'Signatures'], ['sbom', 'SBOM'], ['vulnerabilities', 'Vulnerabilities'], ['scan', 'Scan'], ['card', 'Model card']]
+        report ? h('nav', { attrs: { 'aria-label': 'Sections' } }, ...[['verdict', 'Verdict'], ['signatures', 'Signatures'], ['sbom', 'SBOM'], ['vulnerabilities', 'Vulnerabilities'], ['scan', 'Scan'], ['card', 'Model card'], ['chain', 'Chain']]
           .map(([id, title]) => h('a', { attrs: { href: `#${id}` } }, title))) : null),
       report ? verdictSection(ctx, report) : null,
       report ? signaturesSection(ctx, report) : null,
@@ -113,6 +114,7 @@ export class ReportApp {
       report ? vulnerabilitiesSection(ctx, report) : null,
       report ? scanSection(ctx, report) : null,
       report ? cardSection(ctx, report) : null,
+      report ? chainSection(ctx, report) : null,
       !report && state.status === 'loading' ? h('p', { className: 'placeholder' }, 'Building the report…') : null);
     if (focusedId) document.getElementById(focusedId)?.focus();
   }

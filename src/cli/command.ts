@@ -37,6 +37,8 @@ export interface Command {
   flags: Readonly<Record<string, FlagSpec>>;
   /** Minimum and maximum number of positional arguments. */
   positionals: { min: number; max?: number; metavar: string };
+  /** Values of --format this command writes as its own document (e.g. `admission generate --format kyverno`). */
+  documentFormats?: readonly string[];
   run(args: ParsedArgs, io: CliIO): Promise<CommandResult>;
 }
 

@@ -93,8 +93,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       return 0;
     }
     const f = args.get('format') ?? 'text';
-    if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif, not '${f}'`);
-    format = f;
+    if (cmd.documentFormats?.includes(f)) format = 'text';
+    else if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif${cmd.documentFormats?.length ? ` (or ${cmd.documentFormats.join(', ')})` : ''}, not '${f}'`);
+    else format = f;
     const fo = args.get('fail-on') ?? 'error';
     if (fo !== 'error' && fo !== 'warning' && fo !== 'info' && fo !== 'never') throw new UsageError(`--fail-on must be error, warning, info or never, not '${fo}'`);
     failOn = fo;

@@ -13,6 +13,7 @@ import { registerScan } from './scan.ts';
 import type { Services } from './services.ts';
 import { registerSigning } from './signing.ts';
 import { registerWorkflow } from './workflow.ts';
+import { registerK8s } from './k8s.ts';
 
 /**
  * Activation registers listeners and providers only; each engine does its work on the first
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): Services {
   registerModelCard(services);
   registerModelCardEditing(services);
   registerWorkflow(services);
+  registerK8s(services);
   registerPython(services);
   registerCardWeightReferences(services);
   registerConvert(services);

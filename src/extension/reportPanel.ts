@@ -93,6 +93,7 @@ export class ReportPanel extends Disposable {
     this.setState({ ...this.state, status: this.state.report ? 'ready' : 'loading', error: undefined, progress: { message: 'Running the promotion gate…', cancellable: true } });
     try {
       const report = await buildModelReport(this.root, {
+        chain: true,
         engines: DEFAULT_ENGINES,
         signal: ac.signal,
         stopAt: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(this.root))?.uri.fsPath,
@@ -170,7 +171,9 @@ export class ReportPanel extends Disposable {
   /** Opens a location from the report; only files inside the model folder (or its policy file). */
   private async open(file: string, range?: TextRange, offset?: number): Promise<void> {
     const abs = path.resolve(file);
-    const allowed = abs === this.root || abs.startsWith(this.root + path.sep) || abs === this.state.report?.policyFile;
+    const chainRoot = this.state.report?.chain?.root;
+    const allowed = abs === this.root || abs.startsWith(this.root + path.sep) || abs === this.state.report?.policyFile
+      || (!!chainRoot && (abs === chainRoot || abs.startsWith(chainRoot + path.sep)));
     if (!allowed || !fs.existsSync(abs)) { this.svc.log.warn(`report panel: refused to open ${file}`); return; }
     const uri = vscode.Uri.file(abs);
     if (fs.statSync(abs).isDirectory()) { await vscode.commands.executeCommand('revealInExplorer', uri); return; }

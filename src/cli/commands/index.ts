@@ -17,6 +17,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'card', load: async () => (await import('./card.ts')).cardCommand },
   { name: 'workflow', load: async () => (await import('./workflow.ts')).workflowCommand },
   { name: 'k8s', load: async () => (await import('./k8s.ts')).k8sCommand },
+  { name: 'admission', load: async () => (await import('./admission.ts')).admissionCommand },
   { name: 'python', load: async () => (await import('./python.ts')).pythonCommand },
   { name: 'convert', load: async () => (await import('./convert.ts')).convertCommand },
   { name: 'gate', load: async () => (await import('./gate.ts')).gateCommand },

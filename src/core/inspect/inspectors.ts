@@ -6,7 +6,7 @@ import { scanInspector } from '../scan/inspector.ts';
 import { workflowInspector } from '../workflow/inspector.ts';
 import { signingInspector } from '../signing/inspector.ts';
 import { sbomInspector } from '../sbom/inspector.ts';
-import { k8sInspector } from '../k8s/inspector.ts';
+import { chainInspector, k8sInspector } from '../k8s/inspector.ts';
 
 /** Every engine that `inspect` runs over a folder, in report order. Each area adds one line. */
 export const INSPECTORS: readonly Inspector[] = [
@@ -18,4 +18,5 @@ export const INSPECTORS: readonly Inspector[] = [
   signingInspector,
   sbomInspector,
   k8sInspector,
+  chainInspector,
 ];

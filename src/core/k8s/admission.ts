@@ -119,7 +119,7 @@ export function checkAdmissionPolicy(sink: FindingSink, policy: AdmissionPolicy,
     // attestations
     for (const a of rule.attestations) {
       const pt = a.predicateType;
-      if (pt && COSIGN_SHORTHANDS[pt.value.toLowerCase()]) {
+      if (pt && COSIGN_SHORTHANDS[pt.value.toLowerCase()] && policy.engine !== 'policy-controller') {
         const full = COSIGN_SHORTHANDS[pt.value.toLowerCase()];
         sink.add('admission/attestation-mismatch', doc, pt.node, `'${pt.value}' is cosign's --type shorthand; attestations carry the predicate type ${full}, so this check never finds one`, {
           fixes: [fix(`Change to ${full}`, [replace(doc, pt.node.start, pt.node.end, full)])],

@@ -1,4 +1,5 @@
 import type { InspectResult, Inspector } from '../inspect/types.ts';
+import { checkChain } from './chain.ts';
 import { candidateFiles, checkK8sFiles } from './files.ts';
 
 /** `inspect DIR`: the folder's serving manifests and admission policies, checked against each other. */
@@ -13,5 +14,15 @@ export const k8sInspector: Inspector = {
       summary: `${f.workloads ? `${f.workloads} workload${f.workloads === 1 ? '' : 's'}` : ''}${f.workloads && f.policies ? ', ' : ''}${f.policies ? `${f.policies} polic${f.policies === 1 ? 'y' : 'ies'}` : ''}; ${f.findings ? `${f.findings} finding${f.findings === 1 ? '' : 's'}` : 'no findings'}`,
     }));
     return { findings: set.findings, files };
+  },
+};
+
+/** `inspect DIR`: the chain of each repository in the folder (workflow, card, promotion policy, manifests, admission policy). */
+export const chainInspector: Inspector = {
+  id: 'chain',
+  title: 'Chain: workflow, card, promotion policy and cluster agree',
+  async inspect(ctx): Promise<InspectResult> {
+    const { findings } = await checkChain(ctx.root, ctx.files, ctx.signal);
+    return { findings, files: [] };
   },
 };

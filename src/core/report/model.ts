@@ -1,6 +1,7 @@
 import type { Finding } from '../findings.ts';
 import type { GateVerdict } from '../gate/verdict.ts';
 import type { Evidence } from '../gate/evidence.ts';
+import type { ChainReport } from '../k8s/chainReport.ts';
 
 /**
  * What the report panel shows for one model: the evidence and the gate's verdict over it. Plain
@@ -13,4 +14,6 @@ export interface ModelReport {
   policyFile?: string;
   /** Problems in the policy file (also in the Verdict's Policy check when they are errors). */
   policyFindings: Finding[];
+  /** The chain of the repository the model belongs to (workflow, card, promotion policy, manifests, admission policy). */
+  chain?: ChainReport;
 }

@@ -146,6 +146,7 @@ describe('report panel in Chromium', { skip: SKIP }, () => {
       tools: { pathEnv: '' },
       // The real engines: the model card engine and the pickle scanner read the hostile files.
       engines: DEFAULT_ENGINES,
+      chain: true,
     });
     // An archive member name is attacker-chosen too (zip entry names): add one to a scan finding.
     const pickleFinding = report.evidence.scan.files.flatMap((f) => f.findings).find((f) => f.ruleId === 'scan/pickle-unsafe-call');
@@ -164,7 +165,7 @@ describe('report panel in Chromium', { skip: SKIP }, () => {
     await send(page, { type: 'state', seq: 1, state: state() });
     await page.waitForSelector('#verdict-banner');
     assert.match(await page.textContent('#verdict-banner') ?? '', /Promotion BLOCKED/);
-    for (const id of ['verdict', 'signatures', 'sbom', 'vulnerabilities', 'scan', 'card']) assert.ok(await page.$(`section#${id}`), `section ${id}`);
+    for (const id of ['verdict', 'signatures', 'sbom', 'vulnerabilities', 'scan', 'card', 'chain']) assert.ok(await page.$(`section#${id}`), `section ${id}`);
     const checks = await page.$$eval('tr[data-check]', (rows) => rows.map((r) => [r.getAttribute('data-check'), r.getAttribute('data-status')]));
     assert.deepEqual(Object.fromEntries(checks), { policy: 'pass', signatures: 'fail', provenance: 'skip', scan: 'fail', sbom: 'pass', vulnerabilities: 'fail', 'model-card': 'fail' });
     assert.match(await page.textContent('tr[data-check="vulnerabilities"]') ?? '', /GHSA-pg7h-5qx3-wjr3 \(critical\) in torch 2\.1\.2; fixed in 2\.6\.0/);
