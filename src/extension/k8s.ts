@@ -4,7 +4,9 @@ import { checkK8sTexts, collect, isCandidateYaml } from '../core/k8s/files.ts';
 import { looksLikeKubernetes } from '../core/k8s/manifest.ts';
 import { PIN_IMAGE_COMMAND, type PinImageArgs } from '../core/k8s/model.ts';
 import type { AdmissionPolicy } from '../core/k8s/policies.ts';
-import { pinnedReference, resolveDigest } from '../core/k8s/resolveDigest.ts';
+import { dockerCredentials } from '../core/registry/auth.ts';
+import { RegistryClient } from '../core/registry/client.ts';
+import { resolveDigest } from '../core/registry/remote.ts';
 import type { PodTemplate } from '../core/k8s/workloads.ts';
 import { modelCardKind } from '../core/modelcard/files.ts';
 import { isWorkflowPath } from '../core/workflow/files.ts';
@@ -97,14 +99,17 @@ async function pinImage(s: Services, args: PinImageArgs): Promise<void> {
         const ac = new AbortController();
         token.onCancellationRequested(() => ac.abort());
         const timer = setTimeout(() => ac.abort(), 20_000);
-        return resolveDigest(args.image, { signal: ac.signal }).finally(() => clearTimeout(timer));
+        // the registry area's client: anonymous or ~/.docker/config.json auths, never a credential helper program
+        const client = new RegistryClient({ credentials: dockerCredentials({ allowHelpers: false, env: process.env }), signal: ac.signal, retries: 1 });
+        return resolveDigest(client, args.image).then((r) => r.digest).finally(() => { clearTimeout(timer); client.close(); });
       });
     if (doc.getText(range) !== args.image) {
       void vscode.window.showWarningMessage(`The image reference changed while its digest was resolved; run the quick fix again.`);
       return;
     }
     const edit = new vscode.WorkspaceEdit();
-    edit.replace(doc.uri, range, pinnedReference(args.image, digest));
+    // the user's spelling stays, the digest is added (`repo:tag@sha256:…`: runtimes pull the digest)
+    edit.replace(doc.uri, range, `${args.image.replace(/@.*$/, '')}@${digest}`);
     await vscode.workspace.applyEdit(edit);
     s.log.info(`pinned ${args.image} to ${digest}`);
   } catch (e) {

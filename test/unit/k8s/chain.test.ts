@@ -7,7 +7,6 @@ import { walk } from '../../../src/core/fsutil/walk.ts';
 import { checkChain } from '../../../src/core/k8s/chain.ts';
 import { checkK8sTexts } from '../../../src/core/k8s/files.ts';
 import { compareWithGate, generateAdmissionPolicy, readGateExpectations } from '../../../src/core/k8s/generate.ts';
-import { parseChallenge, resolveDigest, type Fetch } from '../../../src/core/k8s/resolveDigest.ts';
 import { buildChainReport } from '../../../src/core/k8s/chainReport.ts';
 import { cli, REPO } from '../helpers.ts';
 
@@ -96,20 +95,4 @@ test('check: every difference between an existing policy and the gate', async ()
   fs.writeFileSync(path.join(dir, 'p.yaml'), cli(['admission', 'generate', '--policy', path.join(repo('consistent'), '.model-inspect.yaml')]).stdout);
   assert.equal(cli(['admission', 'check', dir, '--policy', path.join(repo('consistent'), '.model-inspect.yaml')]).status, 0);
   assert.equal(cli(['admission', 'generate']).status, 2);
-});
-
-test('resolveDigest: the anonymous bearer-token dance, and refusals', async () => {
-  const calls: string[] = [];
-  const digest = 'sha256:' + 'ab'.repeat(32);
-  const fake: Fetch = async (url, init) => {
-    calls.push(`${init.method} ${url}${init.headers.Authorization ? ' auth' : ''}`);
-    const headers = (h: Record<string, string>) => ({ get: (n: string) => h[n.toLowerCase()] ?? null });
-    if (url.startsWith('https://auth.example/token')) return { status: 200, headers: headers({}), text: async () => '{"token":"t"}' };
-    if (!init.headers.Authorization) return { status: 401, headers: headers({ 'www-authenticate': 'Bearer realm="https://auth.example/token",service="reg.example",scope="repository:a/b:pull"' }), text: async () => '' };
-    return { status: 200, headers: headers({ 'docker-content-digest': digest }), text: async () => '' };
-  };
-  assert.equal(await resolveDigest('reg.example/a/b:1', { fetch: fake }), digest);
-  assert.deepEqual(calls, ['HEAD https://reg.example/v2/a/b/manifests/1', 'GET https://auth.example/token?service=reg.example&scope=repository%3Aa%2Fb%3Apull', 'HEAD https://reg.example/v2/a/b/manifests/1 auth']);
-  assert.equal(parseChallenge('Bearer realm="http://insecure/token"'), undefined, 'a token realm over plain http is refused');
-  await assert.rejects(resolveDigest('reg.example/a/b:1', { fetch: async () => ({ status: 200, headers: { get: () => 'sha256:short' }, text: async () => '' }) }), /no usable Docker-Content-Digest/);
 });
