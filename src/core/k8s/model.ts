@@ -32,6 +32,36 @@ export function isModelVolume(doc: YamlDocument, volume: VolumeRef | undefined, 
   return MODEL_WORDS.test(volume?.name ?? '') || MODEL_WORDS.test(mountPath ?? '') || MODEL_WORDS.test(str(doc, volume?.sourceNode, 'claimName') ?? '');
 }
 
+/**
+ * Paths the container is told to load a model from: the value after a model flag in its command or
+ * args (`--model /data/model`, `--model-dir=/mnt/models`, `--checkpoint …`), and absolute paths in
+ * environment variables whose name says model/weights/checkpoint (`MODEL_PATH=/models/x`).
+ */
+export function modelPaths(doc: YamlDocument, c: ContainerRef): string[] {
+  const words: string[] = [];
+  for (const key of ['command', 'args']) {
+    for (const n of sequence(doc, child(doc, c.node, key))) words.push(...(text(doc, n) ?? '').split(/\s+/));
+  }
+  const out: string[] = [];
+  words.forEach((w, i) => {
+    const eq = /^--?[\w-]*(model|weight|checkpoint|ckpt)[\w-]*=(\/\S+)$/i.exec(w);
+    if (eq) out.push(eq[2]);
+    else if (/^--?[\w-]*(model|weight|checkpoint|ckpt)[\w-]*$/i.test(w) && words[i + 1]?.startsWith('/')) out.push(words[i + 1]);
+  });
+  for (const e of sequence(doc, child(doc, c.node, 'env'))) {
+    const name = str(doc, e, 'name') ?? '';
+    const value = str(doc, e, 'value') ?? '';
+    if (/MODEL|WEIGHT|CHECKPOINT|CKPT/i.test(name) && !/CACHE|HOME/i.test(name) && value.startsWith('/')) out.push(value);
+  }
+  return out;
+}
+
+function under(mountPath: string | undefined, paths: readonly string[]): boolean {
+  if (!mountPath) return false;
+  const m = mountPath.replace(/\/+$/, '') || '/';
+  return paths.some((p) => p === m || p.startsWith(m === '/' ? '/' : m + '/'));
+}
+
 /** Sources Kubernetes always mounts read-only, or whose own `readOnly` says so. */
 function sourceReadOnly(doc: YamlDocument, v: VolumeRef): boolean {
   if (!v.source) return false;
@@ -67,13 +97,14 @@ export function modelChecks(sink: FindingSink, t: PodTemplate, scopes: readonly 
     if (c.kind === 'ephemeralContainer') continue;
     // model volumes mounted read-only
     if (c.kind !== 'initContainer') {
+      const loads = modelPaths(doc, c);
       for (const m of sequence(doc, child(doc, c.node, 'volumeMounts'))) {
         const mm = mapping(doc, m);
         const name = str(doc, mm, 'name');
         const mountPath = str(doc, mm, 'mountPath');
         if (!mm || !name) continue;
         const v = t.volumes.get(name);
-        if (!isModelVolume(doc, v, mountPath) || v?.source === 'hostPath') continue;
+        if (!(isModelVolume(doc, v, mountPath) || under(mountPath, loads)) || v?.source === 'hostPath') continue;
         const mountRo = bool(doc, mm, 'readOnly') === true;
         const srcRo = v ? sourceReadOnly(doc, v) : false;
         if (!mountRo && !srcRo) {

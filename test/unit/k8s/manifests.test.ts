@@ -138,3 +138,12 @@ test('inline suppressions work for k8s/ rule ids (an area name with a digit)', a
   // naming another k8s rule silences only that one, not every rule of the line
   assert.ok(rules(await check(text.replace('k8s/image-not-pinned\n', 'k8s/image-latest\n'))).includes('k8s/image-not-pinned'));
 });
+
+test('a volume is the model volume when the server is told to load its model from under it', async () => {
+  const sts = (args: string, readOnly = '') => `apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: vllm}\nspec:\n  serviceName: vllm\n  selector: {matchLabels: {app: vllm}}\n  template:\n    metadata: {labels: {app: vllm}}\n    spec:\n      containers:\n        - name: vllm\n          image: vllm/vllm-openai:v0.6.3\n          args: ${args}\n          env: [{name: HF_HOME, value: /cache}]\n          volumeMounts:\n            - {name: data, mountPath: /data${readOnly}}\n            - {name: cache, mountPath: /cache}\n      volumes:\n        - {name: cache, emptyDir: {}}\n  volumeClaimTemplates:\n    - metadata: {name: data}\n      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 50Gi}}}\n`;
+  const writable = (await check(sts('["--model", "/data/model"]'))).filter((f) => f.ruleId === 'k8s/model-volume-writable');
+  assert.deepEqual(writable.map((f) => f.range!.start.line + 1), [16]);
+  assert.equal((await check(sts('["--model=/data/model"]'))).filter((f) => f.ruleId === 'k8s/model-volume-writable').length, 1);
+  assert.equal((await check(sts('["--model", "/data/model"]', ', readOnly: true'))).filter((f) => f.ruleId === 'k8s/model-volume-writable').length, 0);
+  assert.equal((await check(sts('["--port", "8000"]'))).filter((f) => f.ruleId === 'k8s/model-volume-writable').length, 0, 'no model path: the data volume is not known to hold the model');
+});
