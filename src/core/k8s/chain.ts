@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding, RelatedLocation, TextRange } from '../findings.ts';
 import type { WalkEntry } from '../fsutil/walk.ts';
-import { cardFactsFromText } from '../gate/cardFacts.ts';
+import { cardFactsFromText } from '../modelcard/facts.ts';
 import { modelCardKind } from '../modelcard/files.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import { parseYaml, type YamlDocument } from '../yaml/document.ts';
