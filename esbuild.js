@@ -61,6 +61,7 @@ const LAZY = [
   { chunk: 'signing-online', source: 'src/core/signing/online.ts' },    // keyless signing (sigstore-js), OIDC, TUF
   { chunk: 'sbom-generate', source: 'src/core/sbom/generate.ts' },      // the ML-BOM (CycloneDX library)
   { chunk: 'python-checks', source: 'src/core/python/checks.ts' },      // Python checks (tree-sitter WASM runtime)
+  { chunk: 'k8s-schemas', source: 'src/core/k8s/schemaData.ts' },       // Kubernetes validators (kubernetes-models) and admission CRD schemas
 ];
 
 /** Turns `import('<a LAZY source>')` into require('./extension-<chunk>.js'); refuses a static import of one. */

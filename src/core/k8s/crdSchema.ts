@@ -1,10 +1,9 @@
-import crdJson from '../../../schemas/k8s/admission-crds.json';
 import type { YamlDocument, YamlNode } from '../yaml/document.ts';
 import { replace } from '../workflow/edits.ts';
 import type { FindingSink } from './context.ts';
 import { fix } from './edits.ts';
 import type { K8sObject } from './manifest.ts';
-import { closest } from './schema.ts';
+import { closest, schemaData } from './schema.ts';
 import { mapping, sequence, unwrapFlowItem } from './yamlView.ts';
 
 /**
@@ -27,16 +26,22 @@ interface CrdSchema {
   'x-kubernetes-int-or-string'?: boolean;
 }
 
-const CRDS = crdJson as unknown as { kinds: Record<string, string>; schemas: Record<string, CrdSchema> };
+type Crds = { kinds: Record<string, string>; schemas: Record<string, CrdSchema> };
+const EMPTY: Crds = { kinds: {}, schemas: {} };
+
+/** The CRD schemas (loaded with the schema data; `checkK8sTexts` loads it before checking). */
+function crds(): Crds {
+  return (schemaData()?.CRDS as Crds | undefined) ?? EMPTY;
+}
 
 export function crdSchemaFor(obj: K8sObject): CrdSchema | undefined {
-  const id = CRDS.kinds[`${obj.group}/${obj.version}/${obj.kind}`];
-  return id ? CRDS.schemas[id] : undefined;
+  const id = crds().kinds[`${obj.group}/${obj.version}/${obj.kind}`];
+  return id ? crds().schemas[id] : undefined;
 }
 
 /** The CRD versions known for a kind, for "unknown version" messages. */
 export function crdVersionsOf(group: string, kind: string): string[] {
-  return Object.keys(CRDS.kinds).filter((k) => k.startsWith(`${group}/`) && k.endsWith(`/${kind}`)).map((k) => k.split('/')[1]);
+  return Object.keys(crds().kinds).filter((k) => k.startsWith(`${group}/`) && k.endsWith(`/${kind}`)).map((k) => k.split('/')[1]);
 }
 
 const MAX_NODES = 200_000;

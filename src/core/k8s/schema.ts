@@ -23,33 +23,29 @@ interface AjvError {
   message?: string;
 }
 
-interface Validatable { validate(): void }
-type ModelClass = new (data: unknown) => Validatable;
+type SchemaData = typeof import('./schemaData.ts');
+type ModelClass = SchemaData['MODELS'][string];
 
-/** kind@apiVersion → model class loader. Loaded on first use: activation stays cheap. */
-const MODELS: Record<string, () => Promise<ModelClass>> = {
-  'Pod@v1': async () => (await import('kubernetes-models/v1/Pod')).Pod as unknown as ModelClass,
-  'PodTemplate@v1': async () => (await import('kubernetes-models/v1/PodTemplate')).PodTemplate as unknown as ModelClass,
-  'ReplicationController@v1': async () => (await import('kubernetes-models/v1/ReplicationController')).ReplicationController as unknown as ModelClass,
-  'Deployment@apps/v1': async () => (await import('kubernetes-models/apps/v1/Deployment')).Deployment as unknown as ModelClass,
-  'StatefulSet@apps/v1': async () => (await import('kubernetes-models/apps/v1/StatefulSet')).StatefulSet as unknown as ModelClass,
-  'DaemonSet@apps/v1': async () => (await import('kubernetes-models/apps/v1/DaemonSet')).DaemonSet as unknown as ModelClass,
-  'ReplicaSet@apps/v1': async () => (await import('kubernetes-models/apps/v1/ReplicaSet')).ReplicaSet as unknown as ModelClass,
-  'Job@batch/v1': async () => (await import('kubernetes-models/batch/v1/Job')).Job as unknown as ModelClass,
-  'CronJob@batch/v1': async () => (await import('kubernetes-models/batch/v1/CronJob')).CronJob as unknown as ModelClass,
-  'PodSpec': async () => (await import('kubernetes-models/v1/PodSpec')).PodSpec as unknown as ModelClass,
-  'Container': async () => (await import('kubernetes-models/v1/Container')).Container as unknown as ModelClass,
-  'Volume': async () => (await import('kubernetes-models/v1/Volume')).Volume as unknown as ModelClass,
-};
+let data: SchemaData | undefined;
 
-const loaded = new Map<string, ModelClass>();
-
-/** Load the validators the objects need (async, once); `validateSchema` then runs synchronously. */
-export async function loadSchemaValidators(keys: Iterable<string> = Object.keys(MODELS)): Promise<void> {
-  for (const k of keys) {
-    if (!loaded.has(k) && MODELS[k]) loaded.set(k, await MODELS[k]());
-  }
+/** Load the schema data (async, once: the validators and CRD schemas live in a lazily loaded chunk). */
+export async function loadSchemaData(): Promise<SchemaData> {
+  data ??= await import('./schemaData.ts');
+  return data;
 }
+
+/** The data when loaded, for the synchronous checks (`checkK8sTexts` loads it first). */
+export function schemaData(): SchemaData | undefined {
+  return data;
+}
+
+/** Load the validators the objects need; `validateSchema` then runs synchronously. */
+export async function loadSchemaValidators(_keys: Iterable<string> = []): Promise<void> {
+  await loadSchemaData();
+}
+
+const MODEL_KEYS = ['Pod@v1', 'PodTemplate@v1', 'ReplicationController@v1', 'Deployment@apps/v1', 'StatefulSet@apps/v1', 'DaemonSet@apps/v1', 'ReplicaSet@apps/v1', 'Job@batch/v1', 'CronJob@batch/v1'];
+const loaded = { get: (k: string): ModelClass | undefined => data?.MODELS[k] };
 
 /** Apis removed from Kubernetes: the object is refused by any supported cluster. */
 const REMOVED: Record<string, string> = {
@@ -60,7 +56,7 @@ export function schemaKeysFor(objects: readonly K8sObject[]): string[] {
   const keys = new Set<string>();
   for (const o of objects) {
     const k = `${o.kind}@${o.apiVersion}`;
-    if (MODELS[k]) keys.add(k);
+    if (MODEL_KEYS.includes(k)) keys.add(k);
     if (o.group === 'serving.kserve.io') { keys.add('Container'); keys.add('Volume'); }
     if (o.group === 'machinelearning.seldon.io') keys.add('PodSpec');
   }
@@ -189,7 +185,7 @@ function pointerValue(value: unknown, pointer: string): unknown {
 export function validateSchema(sink: FindingSink, obj: K8sObject, templates: readonly PodTemplate[]): boolean {
   const doc = obj.doc;
   const removed = REMOVED[obj.apiVersion];
-  if (removed && MODELS[`${obj.kind}@${removed}`]) {
+  if (removed && MODEL_KEYS.includes(`${obj.kind}@${removed}`)) {
     const at = child(doc, obj.node, 'apiVersion')!;
     sink.add('k8s/schema', doc, at, `${obj.kind} ${obj.apiVersion} was removed from Kubernetes; use ${removed}`, { fixes: [fix(`Change to ${removed}`, [replace(doc, at.start, at.end, removed)])] });
     return true;
