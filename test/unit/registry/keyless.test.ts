@@ -62,7 +62,7 @@ describe('keyless sign REF / attest REF with Fulcio and Rekor stand-ins', { skip
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const tlog = await initializeTLog(`${base}/rekor`, kp());
     const rekor = rekorHandler(tlog).fn;
-    const routes = new Map<string, (body: string) => Promise<{ statusCode: number; response: string; contentType?: string }>>([
+    const routes = new Map<string, (body: string) => Promise<{ statusCode: number; response: string | ArrayBufferView; contentType?: string }>>([
       ['/fulcio/api/v2/signingCert', fulcioHandler(ca).fn],
       ['/rekor/api/v1/log/entries', (body: string) => rekor(canonicalDsse(body))],
     ]);
