@@ -4,7 +4,8 @@ import zlib from 'node:zlib';
 import { regularFileStat } from '../fsutil/walk.ts';
 import { classifyFile, hasWeightExtension, planFolder, WEIGHT_EXTENSIONS, type NotAnalysedEntry } from './folder.ts';
 import { ScanContext, where } from './context.ts';
-import { checkKerasConfig, findH5ModelConfig } from './formats/keras.ts';
+import { checkKerasConfig, findH5ModelConfig, kerasTorchModules } from './formats/keras.ts';
+import { checkTorchScriptBytecode, checkTorchScriptCode } from './formats/torchscript.ts';
 import { parseNpyHeader } from './formats/npy.ts';
 import { validateGguf } from './formats/gguf.ts';
 import { validateSafetensors, type FormatProblem } from './formats/safetensors.ts';
@@ -259,7 +260,8 @@ async function scanZip(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<Sc
       ctx.incomplete(`member${where(member)} declares ${e.size} bytes from ${e.compressedSize} compressed (ratio over ${ctx.limits.maxRatio}:1): a decompression bomb; read only up to the limit`, member, e.headerOffset);
     }
     await scanZipMember(ctx, src, e, { member, depth: u.depth + 1, storage, parent: format });
-    if (format === 'keras' && e.name === 'config.json') await keraZipConfig(ctx, src, e, member);
+    if (format === 'keras' && e.name === 'config.json') await keraZipConfig(ctx, src, e, member, u.depth + 1);
+    if (format === 'torchscript' && (/(^|\/)code\/.+\.py$/.test(e.name) || /(^|\/)bytecode\.pkl$/.test(e.name))) await torchScriptMember(ctx, src, e, member);
   }
   return format;
 }
@@ -303,20 +305,50 @@ async function* chunks(src: RandomAccess, start: number, length: number): AsyncG
   }
 }
 
-async function keraZipConfig(ctx: ScanContext, src: RandomAccess, e: ZipEntry, member: string): Promise<void> {
-  let json: Buffer;
+/** A zip member's bytes, stored or deflated, at most maxBufferedBytes; undefined (and an incomplete finding) otherwise. */
+async function readZipMember(ctx: ScanContext, src: RandomAccess, e: ZipEntry, member: string, what: string): Promise<Buffer | undefined> {
   try {
-    if (e.method === 0) json = await src.read(e.dataOffset, Math.min(e.compressedSize, ctx.limits.maxBufferedBytes));
-    else if (e.method === 8) {
+    if (e.method === 0) return await src.read(e.dataOffset, Math.min(e.compressedSize, ctx.limits.maxBufferedBytes));
+    if (e.method === 8) {
       const inflate = zlib.createInflateRaw();
       Readable.from(chunks(src, e.dataOffset, e.compressedSize)).pipe(inflate);
-      json = await readAllBounded(streamOfReadable(inflate, ctx.limits.maxBufferedBytes), ctx.limits.maxBufferedBytes);
-    } else return;
+      return await readAllBounded(streamOfReadable(inflate, ctx.limits.maxBufferedBytes), ctx.limits.maxBufferedBytes);
+    }
   } catch {
-    ctx.incomplete('Keras config.json could not be read; not checked', member);
-    return;
+    // reported below
   }
-  addProblems(ctx, checkKerasConfig(json.toString('utf8'), 0), member, 'scan/keras-foreign-module');
+  ctx.incomplete(`${what} could not be read (compression method ${e.method}, or larger than ${ctx.limits.maxBufferedBytes} bytes); not checked`, member);
+  return undefined;
+}
+
+async function keraZipConfig(ctx: ScanContext, src: RandomAccess, e: ZipEntry, member: string, depth: number): Promise<void> {
+  const json = await readZipMember(ctx, src, e, member, 'Keras config.json');
+  if (!json) return;
+  const text = json.toString('utf8');
+  addProblems(ctx, checkKerasConfig(text, 0), member, 'scan/keras-foreign-module');
+  await scanKerasTorchModules(ctx, text, 0, member, depth);
+}
+
+/** The torch.save inside each TorchModuleWrapper layer, scanned as nested content. */
+async function scanKerasTorchModules(ctx: ScanContext, json: string, base: number, member: string | undefined, depth: number): Promise<void> {
+  for (const m of kerasTorchModules(json, base)) {
+    const nested = `${member ?? ''}#TorchModuleWrapper:${m.name}`;
+    ctx.add('scan/keras-foreign-module', 'warning', `layer ${JSON.stringify(m.name)} is a TorchModuleWrapper holding a base64 torch.save (${m.data.length} bytes), which Keras 3.11.0-3.11.2 load with torch.load(weights_only=False); it was decoded and scanned as ${nested}`, { member, offset: m.offset });
+    if (depth + 1 > ctx.limits.maxDepth) { ctx.incomplete(`TorchModuleWrapper ${JSON.stringify(m.name)} is nested deeper than ${ctx.limits.maxDepth} levels; not scanned`, member, m.offset); continue; }
+    await scanAccess(ctx, new BufferAccess(m.data), { member: nested, depth: depth + 1 });
+  }
+}
+
+/** TorchScript source and mobile bytecode: load hooks and file/process/native operators. */
+async function torchScriptMember(ctx: ScanContext, src: RandomAccess, e: ZipEntry, member: string): Promise<void> {
+  const bytes = await readZipMember(ctx, src, e, member, 'TorchScript code');
+  if (!bytes) return;
+  if (/\.py$/.test(e.name)) {
+    const text = bytes.toString('utf8');
+    for (const p of checkTorchScriptCode(text)) ctx.add('scan/torchscript-code', 'error', `line ${p.line}: ${p.message}`, { member, offset: p.offset });
+  } else {
+    for (const p of checkTorchScriptBytecode(bytes)) ctx.add('scan/torchscript-code', 'error', p.message, { member, offset: p.offset });
+  }
 }
 
 async function scanTar(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<ScanFormat> {
@@ -481,7 +513,10 @@ async function scanHdf5(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<v
   const window = Math.min(src.size, 16 << 20);
   const bytes = await src.read(0, window);
   const configs = findH5ModelConfig(bytes);
-  for (const c of configs) addProblems(ctx, checkKerasConfig(c.json, c.offset), u.member, 'scan/keras-foreign-module');
+  for (const c of configs) {
+    addProblems(ctx, checkKerasConfig(c.json, c.offset), u.member, 'scan/keras-foreign-module');
+    await scanKerasTorchModules(ctx, c.json, c.offset, u.member, u.depth);
+  }
   if (configs.length === 0 && /model_config|keras_version/.test(bytes.toString('latin1', 0, Math.min(bytes.length, 1 << 20)))) {
     ctx.incomplete(`HDF5 file${where(u.member)} names a Keras model_config that could not be located as plain JSON (compressed or chunked attribute); Lambda layers were not checked`, u.member);
   }

@@ -347,3 +347,43 @@ describe('compression read to the end, as Python reads it', () => {
     }
   });
 });
+
+describe('embedded programs are decoded and read', () => {
+  test('TorchScript code: __setstate__, torch.from_file, custom torch.ops and aten::save are errors naming the operator; plain code is not', async () => {
+    const { makeZip } = await import('./build.ts');
+    const constants = new P().proto(2).emptyTuple().stop().bytes();
+    const archive = (code: string) => makeZip([
+      { name: 'm/data.pkl', data: new P().proto(2).none().stop().bytes() },
+      { name: 'm/constants.pkl', data: constants },
+      { name: 'm/code/__torch__/m.py', data: Buffer.from(code), deflate: true },
+    ]);
+    const plain = await scanBytes(archive('class M(Module):\n  __parameters__ = []\n  def forward(self: __torch__.M, x: Tensor) -> Tensor:\n    return torch.add(x, 1)  # torch.save(x) in a comment\n'), 'm.pt');
+    assert.equal(plain.format, 'torchscript');
+    assert.ok(!rules(plain).includes('scan/torchscript-code'), plain.findings.map((f) => f.message).join(' | '));
+    const hook = await scanBytes(archive('class M(Module):\n  def __setstate__(self: __torch__.M, state: Tuple[int]) -> NoneType:\n    _0 = torch.from_file("/etc/cron.d/x", True, 100)\n    return None\n  def forward(self: __torch__.M, x: Tensor) -> Tensor:\n    return ops.evil.run(x)\n'), 'm.pt');
+    const msgs = hook.findings.filter((f) => f.ruleId === 'scan/torchscript-code' && f.severity === 'error').map((f) => f.message);
+    assert.ok(msgs.some((m) => /defines __setstate__/.test(m)), msgs.join(' | '));
+    assert.ok(msgs.some((m) => /torch\.from_file in __setstate__/.test(m)), msgs.join(' | '));
+    assert.ok(msgs.some((m) => /ops\.evil\.run/.test(m)), msgs.join(' | '));
+    const aten = await scanBytes(makeZip([
+      { name: 'm/constants.pkl', data: constants },
+      { name: 'm/code/__torch__/m.py', data: Buffer.from('def forward(self, x):\n  return torch.ops.aten.save(x, "/tmp/x")\n') },
+    ]), 'm.ptl');
+    assert.ok(aten.findings.some((f) => f.ruleId === 'scan/torchscript-code' && /aten::save|aten\.save/.test(f.message)), rules(aten).join(', '));
+  });
+
+  test('Keras TorchModuleWrapper: the base64 torch.save in its config is decoded and scanned', async () => {
+    const { makeZip } = await import('./build.ts');
+    const torchSave = makeZip([{ name: 'archive/data.pkl', data: payloadAfter(Buffer.from([0x80, 2]), '/x') }, { name: 'archive/byteorder', data: Buffer.from('little') }]);
+    const config = { module: 'keras', class_name: 'Sequential', config: { layers: [{ module: 'keras.layers', class_name: 'TorchModuleWrapper', config: { name: 'torch_module_wrapper', module: torchSave.toString('base64'), output_shape: null } }] } };
+    const keras = makeZip([
+      { name: 'metadata.json', data: Buffer.from('{"keras_version": "3.11.1"}') },
+      { name: 'config.json', data: Buffer.from(JSON.stringify(config)), deflate: true },
+      { name: 'model.weights.h5', data: Buffer.from('\x89HDF\r\n\x1a\n', 'latin1') },
+    ]);
+    const r = await scanBytes(keras, 'model.keras');
+    assert.equal(r.format, 'keras');
+    const nested = r.findings.filter((f) => f.severity === 'error' && f.member?.includes('#TorchModuleWrapper:torch_module_wrapper'));
+    assert.ok(nested.some((f) => f.ruleId === 'scan/pickle-dangerous-import'), r.findings.map((f) => `${f.ruleId} ${f.member}: ${f.message}`).join('\n'));
+  });
+});

@@ -83,3 +83,32 @@ export function findH5ModelConfig(bytes: Buffer): { json: string; offset: number
   }
   return out;
 }
+
+/**
+ * `TorchModuleWrapper` layers keep their whole torch module as `config.module`: the base64 of a
+ * `torch.save`, which Keras 3.11.0–3.11.2 load with `torch.load(weights_only=False)`. Returns each
+ * decoded payload, for the scanner to scan as nested content.
+ */
+export function kerasTorchModules(json: string, baseOffset: number): { name: string; offset: number; data: Buffer }[] {
+  let cfg: unknown;
+  try { cfg = JSON.parse(json); } catch { return []; }
+  const out: { name: string; offset: number; data: Buffer }[] = [];
+  let nodes = 0;
+  const visit = (v: unknown, depth: number): void => {
+    if (depth > 200 || ++nodes > 1_000_000 || out.length >= 100) return;
+    if (Array.isArray(v)) { for (const x of v) visit(x, depth + 1); return; }
+    if (typeof v !== 'object' || v === null) return;
+    const o = v as Record<string, unknown>;
+    const config = o.config as Record<string, unknown> | undefined;
+    if ((o.class_name === 'TorchModuleWrapper' || o.registered_name === 'TorchModuleWrapper') && typeof config?.module === 'string') {
+      const b64 = config.module.replace(/\s+/g, '');
+      if (/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) {
+        const name = typeof config.name === 'string' ? config.name : 'TorchModuleWrapper';
+        out.push({ name, offset: baseOffset + Math.max(0, json.indexOf(config.module.slice(0, 32))), data: Buffer.from(b64, 'base64') });
+      }
+    }
+    for (const x of Object.values(o)) visit(x, depth + 1);
+  };
+  visit(cfg, 0);
+  return out;
+}
