@@ -4,6 +4,7 @@
  *
  *   npm run bench                 every benchmark
  *   npm run bench -- card         only benchmarks whose name contains "card"
+ *   npm run bench -- limits       linear time on doubled inputs (notebook, workflow, Python, YAML, SBOM)
  *   npm run bench -- --json       machine-readable results
  *
  * To add benchmarks: write `scripts/bench/<area>.ts` exporting a function that returns
@@ -107,9 +108,12 @@ if (process.argv[1] && /bench\.ts$/.test(process.argv[1])) {
   const wantsScan = !filters.length || filters.some((f) => 'scan'.includes(f));
   // The registry's benchmarks (scripts/bench-registry.ts) start a local registry: run last.
   const wantsRegistry = !filters.length || filters.some((f) => 'registry'.includes(f));
-  const timed = !filters.length || filters.some((f) => !'convert'.includes(f) && !'scan'.includes(f) && !'registry'.includes(f)) ? main() : Promise.resolve();
+  // Linear-time checks of every parser that reads attacker-sized text (scripts/bench-limits.ts).
+  const wantsLimits = !filters.length || filters.some((f) => 'limits'.includes(f));
+  const timed = !filters.length || filters.some((f) => !'convert'.includes(f) && !'scan'.includes(f) && !'registry'.includes(f) && !'limits'.includes(f)) ? main() : Promise.resolve();
   const json = process.argv.includes('--json');
   const convert = wantsConvert ? timed.then(() => import('./bench-convert.ts')).then((m) => m.runFromBench(json)) : timed;
   const scan = wantsScan ? convert.then(() => import('./bench-scan.ts')).then((m) => m.runFromBench(json)) : convert;
-  if (wantsRegistry) void scan.then(() => import('./bench-registry.ts')).then((m) => m.runFromBench(json));
+  const limits = wantsLimits ? scan.then(() => import('./bench-limits.ts')).then((m) => m.runFromBench(json)) : scan;
+  if (wantsRegistry) void limits.then(() => import('./bench-registry.ts')).then((m) => m.runFromBench(json));
 }

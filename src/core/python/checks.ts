@@ -10,6 +10,11 @@ export interface PythonCheckOptions {
   file?: string;
   /** Python that runs before this source (earlier notebook cells): its imports count here. */
   context?: readonly string[];
+  /**
+   * Imports of earlier cells, already gathered (a notebook checked cell by cell keeps one table
+   * growing, instead of re-parsing every earlier cell for every cell: linear, not quadratic).
+   */
+  contextImports?: ImportTable;
 }
 
 /** Python files larger than this are generated code or data, not something a person edits. */
@@ -25,7 +30,7 @@ export function checkPythonWith(parser: PythonParser, source: string, options: P
   const contextTrees = (options.context ?? []).map((s) => parser.parse(s));
   const tree = parser.parse(source);
   try {
-    return new PythonChecker(tree, ImportTable.of([...contextTrees, tree]), source, options.file).run();
+    return new PythonChecker(tree, ImportTable.of([...contextTrees, tree], options.contextImports), source, options.file).run();
   } finally {
     tree.delete();
     for (const t of contextTrees) t.delete();

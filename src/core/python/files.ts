@@ -6,7 +6,8 @@ import type { InspectResult, Inspector } from '../inspect/types.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import { checkPythonWith, MAX_PYTHON_BYTES } from './checks.ts';
 import { maskIpython, notebookCodeCells } from './notebook.ts';
-import { loadPythonParser } from './treeSitter.ts';
+import { ImportTable } from './imports.ts';
+import { loadPythonParser, type PythonParser } from './treeSitter.ts';
 
 /** Notebooks carry outputs (images, tables), so they may be larger than the code in them. */
 export const MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024;
@@ -40,15 +41,25 @@ export async function checkPythonFile(file: string): Promise<Finding[]> {
   const parser = await loadPythonParser();
   // Inline `# model-inspect-disable-…` comments apply here as in the editor.
   if (kind === 'python') return applySuppressions(checkPythonWith(parser, decoded.text, { file }), decoded.text);
-  const nb = notebookCodeCells(decoded.text);
+  return checkNotebookText(parser, decoded.text, file);
+}
+
+/**
+ * Every Python cell of a notebook's JSON, imports of earlier cells counting in later ones. The
+ * earlier cells' imports are gathered once into one growing table, so the work is linear in the
+ * number of cells (it was quadratic: each cell re-parsed all earlier ones).
+ */
+export function checkNotebookText(parser: PythonParser, text: string, file: string): Finding[] {
+  const nb = notebookCodeCells(text);
   if ('error' in nb) return [{ ruleId: 'python/not-checked', severity: 'info', file, message: `notebook not checked: ${nb.error}` }];
   const findings: Finding[] = [];
-  const earlier: string[] = [];
+  const earlier = new ImportTable();
   for (const cell of nb.cells) {
     const source = maskIpython(cell.source);
     if (source === undefined) continue;
-    for (const f of applySuppressions(checkPythonWith(parser, source, { file, context: earlier }), source)) findings.push({ ...f, member: `cell ${cell.index + 1}` });
-    earlier.push(source);
+    for (const f of applySuppressions(checkPythonWith(parser, source, { file, contextImports: earlier }), source)) findings.push({ ...f, member: `cell ${cell.index + 1}` });
+    const tree = parser.parse(source);
+    try { earlier.include(tree); } finally { tree.delete(); }
   }
   return findings;
 }

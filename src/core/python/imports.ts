@@ -12,10 +12,19 @@ export class ImportTable {
   /** Top-level import statements (for choosing where a new import goes). */
   readonly topLevelImports: Node[] = [];
 
-  static of(trees: readonly Tree[]): ImportTable {
+  static of(trees: readonly Tree[], base?: ImportTable): ImportTable {
     const table = new ImportTable();
+    if (base) {
+      for (const [k, v] of base.names) table.names.set(k, v);
+      for (const m of base.plainModuleImports) table.plainModuleImports.add(m);
+    }
     for (const t of trees) table.addTree(t, trees[trees.length - 1] === t);
     return table;
+  }
+
+  /** Adds a tree's imports without recording its top-level import statements (an earlier notebook cell). */
+  include(tree: Tree): void {
+    this.addTree(tree, false);
   }
 
   /** The module or object a local name stands for, e.g. `t` → `torch`. */

@@ -56,7 +56,7 @@ async function scanAccess(ctx: ScanContext, src: RandomAccess, u: Unit): Promise
     await scanPickle(ctx, streamOf(src), { ...u, member: u.member }, 'pickle', undefined);
   }
   switch (format) {
-    case 'pickle': await scanPickle(ctx, streamOf(src), u, 'pickle', src.size, undefined, 0, src); break;
+    case 'pickle': await scanPickle(ctx, streamOf(src, 0, undefined, true), u, 'pickle', src.size, undefined, 0, src); break;
     case 'pytorch-legacy': await scanTorchLegacy(ctx, src, u); break;
     case 'zip': return scanZip(ctx, src, u);
     case 'tar': return scanTar(ctx, src, u);

@@ -66,6 +66,17 @@ export class FileAccess implements RandomAccess {
     }
     return got === n ? buf : buf.subarray(0, got);
   }
+  /** Reads into `target` (at most its length) at `position`; returns the bytes read. */
+  async readInto(position: number, target: Buffer): Promise<number> {
+    const n = Math.max(0, Math.min(target.length, this.size - position));
+    let got = 0;
+    while (got < n) {
+      const { bytesRead } = await this.fh.read(target, got, n - got, position + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got;
+  }
   close(): Promise<void> { return this.fh.close(); }
 }
 
@@ -83,12 +94,26 @@ export class SliceAccess implements RandomAccess {
 
 const CHUNK = 1 << 20;
 
-/** Sequential reading of a random-access source; skipping just moves the position. */
-export function streamOf(src: RandomAccess, start = 0, chunk = CHUNK): ByteStream {
+/**
+ * Sequential reading of a random-access source; skipping just moves the position. With `reuse`
+ * (a file), chunks are read into two buffers taken in turn, so a long walk makes no garbage: a
+ * chunk stays valid until the second next() after it, which suits a consumer that copies what it
+ * keeps (the pickle machine).
+ */
+export function streamOf(src: RandomAccess, start = 0, chunk = CHUNK, reuse = false): ByteStream {
   let pos = start;
+  const scratch = reuse && src instanceof FileAccess ? [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)] : undefined;
+  let turn = 0;
   return {
     async next(max?: number) {
       if (pos >= src.size) return null;
+      if (scratch && src instanceof FileAccess) {
+        const target = scratch[turn ^= 1].subarray(0, Math.min(max ?? chunk, chunk));
+        const got = await src.readInto(pos, target);
+        if (got === 0) return null;
+        pos += got;
+        return target.subarray(0, got);
+      }
       const b = await src.read(pos, Math.min(max ?? chunk, chunk));
       if (b.length === 0) return null;
       pos += b.length;

@@ -653,10 +653,11 @@ class Machine {
         case 0x4b: this.pos = pos + 1; this.push(buf[pos]); break;
         case 0x4d: this.pos = pos + 2; this.push(buf.readUInt16LE(pos)); break;
         case 0x4a: this.pos = pos + 4; this.push(buf.readInt32LE(pos)); break;
-        case 0x47: { // BINFLOAT, the commonest opcode of big raw pickles
+        case 0x47: { // BINFLOAT, the commonest opcode of big raw pickles: a run of them at once
           this.pos = pos + 8;
           if (this.stack.length >= L.maxStack) this.collapse();
           this.stack.push(this.itemBudget > 0 ? { k: 'float', v: buf.readDoubleBE(pos) } : DROPPED_FLOAT);
+          if (this.itemBudget <= 0) this.floatRun(buf, signal);
           break;
         }
         case 0x8a: this.pos = pos + 1 + n; this.push(decodeLong(buf, pos + 1, n)); break;
@@ -710,6 +711,60 @@ class Machine {
           return this.rewind(pos - 1);
       }
     }
+  }
+
+  /**
+   * The BINFLOATs that follow one another in the buffer, once the value budget is spent (their
+   * values are not kept): one bounds check and one push each, no decoding, no per-opcode
+   * bookkeeping. This is most of a big raw pickle (sklearn, legacy torch, pickled lists).
+   */
+  private floatRun(buf: Buffer, signal?: AbortSignal): void {
+    let pos = this.pos;
+    let end = buf.length - 9;
+    if (this.frameEnd >= 0) end = Math.min(end, this.frameEnd - this.base - 9);
+    const maxStack = this.L.maxStack;
+    let stack = this.stack;
+    let k = 0;
+    const left = this.L.maxOpcodes - this.opcodes - 1;
+    if (stack.length === 1 && this.collapsed === 0 && this.meta.length > 0) {
+      // MARK, floats, APPENDS (how a pickler writes a list, 1000 items a batch): the floats go
+      // nowhere the scan looks, so they are counted, not pushed.
+      let p = pos;
+      while (p <= end && buf[p] === 0x47 && k < left) { p += 9; k++; }
+      if (p < buf.length && buf[p] === 0x65 && (this.frameEnd < 0 || this.base + p < this.frameEnd)) {
+        this.opcodes += k + 1;
+        this.pickleOps += k + 1;
+        this.opOffset = this.base + p;
+        this.pos = p + 1;
+        const items = this.popMark();
+        this.poppedCollapsed = items.length + k;
+        this.appendTo(this.top(), [], 'APPENDS');
+        this.recycle(items);
+        this.checkpoint(this.opcodes - k - 1, signal);
+        return;
+      }
+      k = 0;
+    }
+    while (pos <= end && buf[pos] === 0x47 && k < left) {
+      if (stack.length >= maxStack) { this.collapse(); stack = this.stack; }
+      stack.push(DROPPED_FLOAT);
+      pos += 9;
+      k++;
+    }
+    if (k === 0) return;
+    const before = this.opcodes;
+    this.opcodes += k;
+    this.pickleOps += k;
+    this.opOffset = this.base + pos - 9;
+    this.pos = pos;
+    this.checkpoint(before, signal);
+  }
+
+  /** Cancellation and the time budget, checked every 65,536 opcodes (also across a batch of them). */
+  private checkpoint(before: number, signal?: AbortSignal): void {
+    if ((before >>> 16) === (this.opcodes >>> 16)) return;
+    if (signal?.aborted) { this.limitReached = true; this.anomaly('limit', 'scan cancelled'); throw new StopWalk(); }
+    if (Date.now() > this.deadline) this.limit('milliseconds', this.L.timeBudgetMs);
   }
 
   /** A MARK segment whose items were copied out is reused by the next MARK (less garbage in big pickles). */
