@@ -13,6 +13,7 @@ import { registerScan } from './scan.ts';
 import type { Services } from './services.ts';
 import { registerSigning } from './signing.ts';
 import { registerWorkflow } from './workflow.ts';
+import { registerRegistry } from './registry.ts';
 import { registerK8s } from './k8s.ts';
 
 /**
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): Services {
 
   registerSigning(services);
   registerReport(services);
+  registerRegistry(services);
 
   log.info(`activated (VS Code ${vscode.version}, ${vscode.env.appName})`);
   return services;
