@@ -4,6 +4,7 @@ import { yamlProblemFindings } from '../yaml/findings.ts';
 import { CheckContext, type WorkflowCheck } from './context.ts';
 import { loadExpressionLib, type ExpressionLib } from './expressions.ts';
 import { buildWorkflow } from './model.ts';
+import type { WorkMeter } from './shell.ts';
 import { injectionAndTriggers } from './checks/injection.ts';
 import { modelChecks } from './checks/model.ts';
 import { permissions } from './checks/permissions.ts';
@@ -28,6 +29,8 @@ const CHECKS: readonly WorkflowCheck[] = [
 export interface WorkflowCheckOptions {
   /** Already-loaded expression parser (saves an await in hot paths). */
   lib?: ExpressionLib;
+  /** Counts the work done (characters and steps visited); tests bound it. */
+  meter?: WorkMeter;
 }
 
 /**
@@ -36,16 +39,16 @@ export interface WorkflowCheckOptions {
  */
 export async function checkWorkflowText(text: string, file: string | undefined, options: WorkflowCheckOptions = {}): Promise<Finding[]> {
   const lib = options.lib ?? await loadExpressionLib();
-  return checkWorkflowWith(text, file, lib);
+  return checkWorkflowWith(text, file, lib, options.meter);
 }
 
-export function checkWorkflowWith(text: string, file: string | undefined, lib: ExpressionLib): Finding[] {
+export function checkWorkflowWith(text: string, file: string | undefined, lib: ExpressionLib, meter?: WorkMeter): Finding[] {
   const doc = parseYaml(text);
   const findings = yamlProblemFindings(doc, file);
   if (findings.some((f) => f.ruleId === 'yaml/syntax')) return findings;
   const wf = buildWorkflow(doc);
   if (!wf) return findings;
-  const ctx = new CheckContext(wf, file, lib);
+  const ctx = new CheckContext(wf, file, lib, meter);
   for (const check of CHECKS) {
     try {
       findings.push(...check(ctx));

@@ -3,7 +3,7 @@ import type { YamlDocument, YamlNode } from '../yaml/document.ts';
 import { expressionsIn, type Expression, type ExpressionLib } from './expressions.ts';
 import type { Job, Step, Workflow } from './model.ts';
 import { WORKFLOW_RULE_SEVERITY } from './rules.ts';
-import { parseScript, type Command, type Script } from './shell.ts';
+import { parseScript, type Command, type Script, type WorkMeter } from './shell.ts';
 import { mappedScalar } from './text.ts';
 
 /** What every workflow check gets: the model, the file, and cached parses of scripts and expressions. */
@@ -15,6 +15,8 @@ export class CheckContext {
     readonly wf: Workflow,
     readonly file: string | undefined,
     readonly lib: ExpressionLib,
+    /** What the analysis visits, counted (tests bound it; see WorkMeter). */
+    readonly meter: WorkMeter = { units: 0 },
   ) {}
 
   get doc(): YamlDocument {
@@ -26,7 +28,7 @@ export class CheckContext {
     if (!step.run) return undefined;
     let s = this.scripts.get(step);
     if (s === undefined) {
-      s = parseScript(step.run.script);
+      s = parseScript(step.run.script, this.meter);
       this.scripts.set(step, s);
     }
     return s ?? undefined;
@@ -43,7 +45,7 @@ export class CheckContext {
     let e = this.exprCache.get(n);
     if (!e) {
       const mt = mappedScalar(this.doc, n);
-      e = mt ? expressionsIn(mt, this.lib, bare) : [];
+      e = mt ? expressionsIn(mt, this.lib, bare, this.meter) : [];
       this.exprCache.set(n, e);
     }
     return e;

@@ -1,6 +1,7 @@
 import type * as ExpressionsModule from '@actions/expressions' with { 'resolution-mode': 'import' };
 import type * as AstModule from '@actions/expressions/ast' with { 'resolution-mode': 'import' };
 import type * as LexerModule from '@actions/expressions/lexer' with { 'resolution-mode': 'import' };
+import type { WorkMeter } from './shell.ts';
 import type { MappedText } from './text.ts';
 
 /**
@@ -69,36 +70,49 @@ const STATUS_FUNCTIONS = [
 const PASS_THROUGH = new Set(['format', 'join', 'tojson', 'fromjson']);
 
 /** Every `${{ … }}` in a scalar. With `bare`, a scalar without `${{` is one expression (`if:`). */
-export function expressionsIn(mt: MappedText, lib: ExpressionLib, bare = false): Expression[] {
+export function expressionsIn(mt: MappedText, lib: ExpressionLib, bare = false, meter?: WorkMeter): Expression[] {
   const out: Expression[] = [];
   const t = mt.text;
   if (bare && !t.includes('${{')) {
-    if (t.trim()) out.push(analyse(mt, 0, t.length, 0, t.length, lib));
+    if (t.trim()) out.push(analyse(mt, 0, t.length, 0, t.length, lib, meter));
     return out;
   }
   let i = t.indexOf('${{');
   while (i >= 0) {
-    const close = findClose(t, i + 3);
+    // an unbalanced quote must not hide the expressions after it: fall back to the next `}}`
+    let close = findClose(t, i + 3, meter);
+    if (close < 0) {
+      close = t.indexOf('}}', i + 3);
+      if (meter) meter.units += (close < 0 ? t.length : close) - i;
+    }
     if (close < 0) break;
-    out.push(analyse(mt, i, close + 2, i + 3, close, lib));
+    out.push(analyse(mt, i, close + 2, i + 3, close, lib, meter));
     i = t.indexOf('${{', close + 2);
   }
   return out;
 }
 
+/** Expressions longer than this are read with the conservative pattern only (no lexer, no parser). */
+const MAX_PARSED_EXPRESSION = 64 * 1024;
+
 /** The `}}` that ends an expression, skipping single-quoted strings (which may contain `}}`). */
-function findClose(t: string, from: number): number {
+function findClose(t: string, from: number, meter: WorkMeter | undefined): number {
   let quoted = false;
-  for (let i = from; i < t.length - 1; i++) {
+  const stop = Math.min(t.length - 1, from + MAX_PARSED_EXPRESSION);
+  for (let i = from; i < stop; i++) {
     if (t[i] === "'") quoted = !quoted;
-    else if (!quoted && t[i] === '}' && t[i + 1] === '}') return i;
-    else if (t[i] === '\n' && i - from > 4096) return -1;
+    else if (!quoted && t[i] === '}' && t[i + 1] === '}') { if (meter) meter.units += i - from; return i; }
   }
+  if (meter) meter.units += stop - from;
   return -1;
 }
 
-function analyse(mt: MappedText, outerStart: number, outerEnd: number, innerStart: number, innerEnd: number, lib: ExpressionLib): Expression {
+function analyse(mt: MappedText, outerStart: number, outerEnd: number, innerStart: number, innerEnd: number, lib: ExpressionLib, meter: WorkMeter | undefined): Expression {
   const source = mt.text.slice(innerStart, innerEnd);
+  if (meter) meter.units += source.length;
+  if (source.length > MAX_PARSED_EXPRESSION) {
+    return { ...mt.span(outerStart, outerEnd), textStart: outerStart, textEnd: outerEnd, source, refs: fallbackRefs(mt, source, innerStart), invalid: true };
+  }
   const lineStarts = [0];
   for (let k = 0; k < source.length; k++) if (source[k] === '\n') lineStarts.push(k + 1);
   const index = (p: { line: number; column: number }) => (lineStarts[p.line] ?? 0) + p.column;
@@ -155,7 +169,7 @@ function analyse(mt: MappedText, outerStart: number, outerEnd: number, innerStar
     const expr = new lib.expressions.Parser(tokens, CONTEXTS, STATUS_FUNCTIONS).parse();
     const flowing = new Set<number>();
     markFlowing(expr, true, lib.ast, (p) => flowing.add(innerStart + index(p)), 0);
-    for (const r of refs) r.flows = flowing.has(startIndex(mt, r.start, innerStart, innerEnd));
+    for (const r of refs) r.flows = flowing.has(startIndex(mt, r.start, innerStart, innerEnd, meter));
   } catch {
     invalid = true; // keep every reference as flowing: the conservative reading
   }
@@ -177,10 +191,20 @@ function fallbackRefs(mt: MappedText, source: string, innerStart: number): Conte
   return out;
 }
 
-/** The mapped-text index whose document offset is `offset` (references start on a token). */
-function startIndex(mt: MappedText, offset: number, from: number, to: number): number {
-  for (let i = from; i < to; i++) if (mt.at(i) === offset) return i;
-  return -1;
+/**
+ * The mapped-text index whose document offset is `offset` (references start on a token). Offsets
+ * never decrease along the text, so a binary search finds it.
+ */
+function startIndex(mt: MappedText, offset: number, from: number, to: number, meter: WorkMeter | undefined): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    if (meter) meter.units++;
+    const mid = (lo + hi) >> 1;
+    if (mt.at(mid) < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < to && mt.at(lo) === offset ? lo : -1;
 }
 
 type Expr = AstModule.Expr;

@@ -4,6 +4,10 @@ import type { MappedText } from './text.ts';
  * A light reader of the shell scripts in `run:` — enough to find commands, their arguments and
  * flags, pipelines, `||`/`&&` chains, redirections and here-documents. It never evaluates
  * anything: `$VAR`, `$(…)` and `${{ … }}` stay inside words as written.
+ *
+ * Every scan moves forward: each character of the script is visited a bounded number of times
+ * (the `WorkMeter` counts them), so a megabyte of `\` continuations costs what a megabyte of
+ * anything else does.
  */
 
 export interface Word {
@@ -23,6 +27,15 @@ export interface Redirect {
   target?: Word;
 }
 
+export interface Heredoc {
+  delimiter: string;
+  /** The delimiter was quoted (`<<'EOF'`): `$VAR` and `$(…)` in the body are not expanded. */
+  quoted: boolean;
+  start: number;
+  end: number;
+  body: string;
+}
+
 export interface Command {
   /** Every word as written, assignments and wrappers included. */
   words: Word[];
@@ -39,7 +52,7 @@ export interface Command {
   next: Operator;
   /** The operator before it ('\n' for the first command). */
   prev: Operator;
-  heredocs: { delimiter: string; start: number; end: number; body: string }[];
+  heredocs: Heredoc[];
   /** Index range of the command in the script. */
   start: number;
   end: number;
@@ -48,25 +61,60 @@ export interface Command {
 export interface Script {
   text: MappedText;
   commands: Command[];
+  /** Single-quoted spans [open quote, closing quote) as flat pairs, in order. */
+  singleQuoted: number[];
+}
+
+/** Counts the characters and steps the analysis visits; tests compare it at n and 2n. */
+export interface WorkMeter {
+  units: number;
 }
 
 const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', 'for', 'in', 'case', 'esac', '!', '{', '}', 'function', 'select']);
 const WRAPPERS = new Set(['sudo', 'env', 'time', 'nohup', 'exec', 'command', 'builtin', 'nice', 'timeout', 'stdbuf', 'xargs']);
 
-export function parseScript(text: MappedText): Script {
-  return { text, commands: tokenize(text.text) };
+export function parseScript(text: MappedText, meter?: WorkMeter): Script {
+  const singleQuoted: number[] = [];
+  return { text, commands: tokenize(text.text, 0, text.text.length, singleQuoted, meter), singleQuoted };
 }
 
-function tokenize(src: string): Command[] {
+/**
+ * The commands of a piece of a script (the inside of a `$(…)`, say), with positions in the whole
+ * script. Quoted spans found there are not recorded.
+ */
+export function commandsIn(src: string, from: number, to: number, meter?: WorkMeter): Command[] {
+  return tokenize(src, from, Math.min(to, src.length), [], meter);
+}
+
+/** Is index `i` of the script inside single quotes (where `$X` and `${X}` stay literal)? */
+export function inSingleQuotes(script: Script, i: number, meter?: WorkMeter): boolean {
+  const q = script.singleQuoted;
+  let lo = 0;
+  let hi = q.length / 2 - 1;
+  while (lo <= hi) {
+    if (meter) meter.units++;
+    const mid = (lo + hi) >> 1;
+    if (i <= q[2 * mid]) hi = mid - 1;
+    else if (i >= q[2 * mid + 1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+const HEREDOC_WORD = /(['"]?)([A-Za-z0-9_.-]+)\1/y;
+const FD_TARGET = /\d+|-/y;
+
+function tokenize(src: string, from: number, n: number, singleQuoted: number[], meter: WorkMeter | undefined): Command[] {
   const commands: Command[] = [];
   let words: Word[] = [];
   let redirects: Redirect[] = [];
-  let heredocs: Command['heredocs'] = [];
-  let pendingHeredocs: { delimiter: string; strip: boolean; into: Command['heredocs'] }[] = [];
+  let heredocs: Heredoc[] = [];
+  let pendingHeredocs: { delimiter: string; strip: boolean; quoted: boolean; into: Heredoc[] }[] = [];
   let prev: Operator = '\n';
   let cmdStart = -1;
   let cur = null as { text: string; start: number; quoted: boolean } | null;
   let redirectOp = null as string | null;
+  let visited = 0;
 
   const endWord = (at: number) => {
     if (!cur) return;
@@ -93,20 +141,25 @@ function tokenize(src: string): Command[] {
     heredocs = [];
     cmdStart = -1;
   };
+  /** The index of the next `ch` at or after `at` before the end, or the end. */
+  const find = (ch: string, at: number) => {
+    const k = src.indexOf(ch, at);
+    return k < 0 || k >= n ? n : k;
+  };
 
-  let i = 0;
-  const n = src.length;
+  let i = from;
   while (i < n) {
+    visited++;
     const c = src[i];
     if (c === '\\') {
-      if (src[i + 1] === '\n') { endWordIfSpace(); i += 2; continue; }
+      if (src[i + 1] === '\n') { endWord(i); i += 2; continue; }
       if (src[i + 1] === '\r' && src[i + 2] === '\n') { i += 3; continue; }
       if (i + 1 < n) push(src[i + 1], i, true);
       i += 2;
       continue;
     }
     if (c === ' ' || c === '\t' || c === '\r') { endWord(i); i++; continue; }
-    if (c === '#' && !cur) { while (i < n && src[i] !== '\n') i++; continue; }
+    if (c === '#' && !cur) { const e = find('\n', i); visited += e - i; i = e; continue; }
     if (c === '\n') {
       endCommand('\n', i);
       i++;
@@ -116,22 +169,22 @@ function tokenize(src: string): Command[] {
           const bodyStart = i;
           let bodyEnd = n;
           while (i < n) {
-            let eol = src.indexOf('\n', i);
-            if (eol < 0) eol = n;
+            const eol = find('\n', i);
+            visited += eol - i + 1;
             const line = src.slice(i, eol);
             if ((h.strip ? line.replace(/^\t+/, '') : line).trim() === h.delimiter) { bodyEnd = i; i = Math.min(n, eol + 1); break; }
-            i = eol + 1;
-            if (i > n) { i = n; break; }
+            i = Math.min(n, eol + 1);
           }
-          h.into.push({ delimiter: h.delimiter, start: bodyStart, end: bodyEnd, body: src.slice(bodyStart, bodyEnd) });
+          h.into.push({ delimiter: h.delimiter, quoted: h.quoted, start: bodyStart, end: bodyEnd, body: src.slice(bodyStart, bodyEnd) });
         }
         pendingHeredocs = [];
       }
       continue;
     }
     if (c === "'") {
-      const close = src.indexOf("'", i + 1);
-      const end = close < 0 ? n : close;
+      const end = find("'", i + 1);
+      visited += end - i;
+      singleQuoted.push(i, end);
       if (!cur) push('', i, true);
       cur!.quoted = true;
       cur!.text += src.slice(i + 1, end);
@@ -143,13 +196,14 @@ function tokenize(src: string): Command[] {
       cur!.quoted = true;
       let j = i + 1;
       while (j < n && src[j] !== '"') {
+        visited++;
         if (src[j] === '\\' && j + 1 < n && '"\\$`\n'.includes(src[j + 1])) {
           if (src[j + 1] !== '\n') cur!.text += src[j + 1];
           j += 2;
           continue;
         }
-        if (src[j] === '$' && src[j + 1] === '{' && src[j + 2] === '{') { j = copyUntil(src, j, '}}', (s) => { cur!.text += s; }); continue; }
-        if (src[j] === '$' && src[j + 1] === '(') { j = copyBalanced(src, j + 1, (s) => { cur!.text += '$' + s; }); continue; }
+        if (src[j] === '$' && src[j + 1] === '{' && src[j + 2] === '{') { const e = copyUntil(src, j, n, '}}'); visited += e - j; cur!.text += src.slice(j, e); j = e; continue; }
+        if (src[j] === '$' && src[j + 1] === '(') { const e = balanced(src, j + 1, n, singleQuoted); visited += e - j; cur!.text += src.slice(j, e); j = e; continue; }
         cur!.text += src[j];
         j++;
       }
@@ -157,24 +211,32 @@ function tokenize(src: string): Command[] {
       continue;
     }
     if (c === '$' && src[i + 1] === '{' && src[i + 2] === '{') {
-      i = copyUntil(src, i, '}}', (s) => push(s, i));
+      const e = copyUntil(src, i, n, '}}');
+      visited += e - i;
+      push(src.slice(i, e), i);
+      i = e;
       continue;
     }
     if (c === '$' && src[i + 1] === '(') {
-      const at = i;
-      i = copyBalanced(src, i + 1, (s) => push('$' + s, at));
+      const e = balanced(src, i + 1, n, singleQuoted);
+      visited += e - i;
+      push(src.slice(i, e), i);
+      i = e;
       continue;
     }
     if (c === '`') {
-      const close = src.indexOf('`', i + 1);
-      const end = close < 0 ? n : close + 1;
+      const close = find('`', i + 1);
+      const end = close < n ? close + 1 : n;
+      visited += end - i;
       push(src.slice(i, end), i);
       i = end;
       continue;
     }
-    if (c === '<' && src[i + 1] === '(' ) {
-      const at = i;
-      i = copyBalanced(src, i + 1, (s) => push('<' + s, at));
+    if (c === '<' && src[i + 1] === '(') {
+      const e = balanced(src, i + 1, n, singleQuoted);
+      visited += e - i;
+      push(src.slice(i, e), i);
+      i = e;
       continue;
     }
     if (c === '|' || c === '&' || c === ';' || c === '(' || c === ')') {
@@ -196,11 +258,13 @@ function tokenize(src: string): Command[] {
         let j = i + 2;
         const strip = src[j] === '-';
         if (strip) j++;
-        while (src[j] === ' ' || src[j] === '\t') j++;
-        const m = /^(['"]?)([A-Za-z0-9_.-]+)\1/.exec(src.slice(j));
-        if (m) {
-          pendingHeredocs.push({ delimiter: m[2], strip, into: heredocs });
+        while (j < n && (src[j] === ' ' || src[j] === '\t')) j++;
+        HEREDOC_WORD.lastIndex = j;
+        const m = HEREDOC_WORD.exec(src);
+        if (m && m.index + m[0].length <= n) {
+          pendingHeredocs.push({ delimiter: m[2], strip, quoted: m[1] !== '', into: heredocs });
           redirects.push({ op: strip ? '<<-' : '<<' });
+          visited += j + m[0].length - i;
           i = j + m[0].length;
           continue;
         }
@@ -210,7 +274,8 @@ function tokenize(src: string): Command[] {
       if (src[j] === c || src[j] === '&' || src[j] === '|') { op += src[j]; j++; }
       if (op.endsWith('&')) {
         // >&2 : the target is a descriptor, not a word
-        const m = /^\d+|^-/.exec(src.slice(j));
+        FD_TARGET.lastIndex = j;
+        const m = FD_TARGET.exec(src);
         redirects.push({ op });
         i = j + (m ? m[0].length : 0);
         continue;
@@ -223,39 +288,41 @@ function tokenize(src: string): Command[] {
     i++;
   }
   endCommand('end', n);
+  if (meter) meter.units += visited;
   return commands;
-
-  function endWordIfSpace(): void {
-    // a line continuation separates words only when it follows a blank, but ending the
-    // word is harmless either way for the checks we run
-    endWord(i);
-  }
 }
 
-function copyUntil(src: string, i: number, close: string, sink: (s: string) => void): number {
+/** The end of a `${{ … }}` (just past its `}}`), or the end of the text. */
+function copyUntil(src: string, i: number, n: number, close: string): number {
   const end = src.indexOf(close, i);
-  const stop = end < 0 ? src.length : end + close.length;
-  sink(src.slice(i, stop));
-  return stop;
+  return end < 0 || end + close.length > n ? n : end + close.length;
 }
 
-/** From an opening '(' to its match, with quotes skipped; emits the text including both parens. */
-function copyBalanced(src: string, i: number, sink: (s: string) => void): number {
+/**
+ * From an opening '(' to just past its match, with quotes skipped (single-quoted spans recorded);
+ * the end of the text when it is never closed.
+ */
+function balanced(src: string, i: number, n: number, singleQuoted: number[]): number {
   let depth = 0;
   let j = i;
-  for (; j < src.length; j++) {
+  for (; j < n; j++) {
     const c = src[j];
-    if (c === "'") { const k = src.indexOf("'", j + 1); j = k < 0 ? src.length : k; continue; }
-    if (c === '"') { let k = j + 1; while (k < src.length && src[k] !== '"') { if (src[k] === '\\') k++; k++; } j = k; continue; }
+    if (c === "'") {
+      const k = src.indexOf("'", j + 1);
+      const e = k < 0 || k >= n ? n : k;
+      singleQuoted.push(j, e);
+      j = e;
+      continue;
+    }
+    if (c === '"') { let k = j + 1; while (k < n && src[k] !== '"') { if (src[k] === '\\') k++; k++; } j = k; continue; }
+    if (c === '\\') { j++; continue; }
     if (c === '(') depth++;
     else if (c === ')' && --depth === 0) break;
   }
-  const stop = Math.min(src.length, j + 1);
-  sink(src.slice(i, stop));
-  return stop;
+  return Math.min(n, j + 1);
 }
 
-function finish(words: Word[], redirects: Redirect[], heredocs: Command['heredocs'], prev: Operator, next: Operator, start: number, end: number): Command {
+function finish(words: Word[], redirects: Redirect[], heredocs: Heredoc[], prev: Operator, next: Operator, start: number, end: number): Command {
   let k = 0;
   const assignments: Word[] = [];
   // keywords and assignments before the program; wrappers (sudo -E, env -i A=b, time -p) skipped

@@ -5,7 +5,7 @@ import { stepLabel, type CheckContext } from '../context.ts';
 import { appendToMapping, editFix, prependToMapping, replace } from '../edits.ts';
 import type { ContextRef, Expression } from '../expressions.ts';
 import type { Job, Step } from '../model.ts';
-import { pipelineAt } from '../shell.ts';
+import { inSingleQuotes, pipelineAt } from '../shell.ts';
 import { unsafeLoads } from './model.ts';
 
 const UNTRUSTED_LEAF = new Set(['title', 'body', 'message', 'page_name', 'head_ref', 'head_branch', 'label', 'default_branch', 'display_title', 'description', 'homepage']);
@@ -29,19 +29,6 @@ function envName(r: ContextRef): string {
   return tail.replace(/^PULL_REQUEST_/, 'PR_') || 'UNTRUSTED_INPUT';
 }
 
-/** Inside single quotes at index i of a shell script? (then a variable must leave the quotes to expand) */
-function inSingleQuotes(text: string, i: number): boolean {
-  let q = '';
-  for (let k = 0; k < i; k++) {
-    const c = text[k];
-    if (q === "'") { if (c === "'") q = ''; continue; }
-    if (c === '\\') { k++; continue; }
-    if (q === '"') { if (c === '"') q = ''; continue; }
-    if (c === "'" || c === '"') q = c;
-  }
-  return q === "'";
-}
-
 function moveToEnvFix(ctx: CheckContext, job: Job, step: Step, expr: Expression, ref: ContextRef, kind: 'shell' | 'script'): Fix | undefined {
   const shell = (step.shell ?? job.defaultShell ?? 'bash').split(/\s+/)[0];
   let name = envName(ref);
@@ -51,7 +38,7 @@ function moveToEnvFix(ctx: CheckContext, job: Job, step: Step, expr: Expression,
   let use: string;
   if (kind === 'script') use = `process.env.${name}`;
   else if (/^(pwsh|powershell)$/.test(shell)) use = `$env:${name}`;
-  else if (/^(bash|sh)$/.test(shell)) use = inSingleQuotes(step.run!.script.text, expr.textStart) ? `'"\${${name}}"'` : `\${${name}}`;
+  else if (/^(bash|sh)$/.test(shell)) use = inSingleQuotes(ctx.script(step)!, expr.textStart, ctx.meter) ? `'"\${${name}}"'` : `\${${name}}`;
   else return undefined;
   const edits = [replace(ctx.doc, expr.start, expr.end, use)];
   if (!step.env.has(name)) {

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkWorkflowText } from '../../../src/core/workflow/check.ts';
+import type { WorkMeter } from '../../../src/core/workflow/shell.ts';
+
+/**
+ * Linear work on hostile `run:` scripts: the work meter (characters and search steps the tokenizer,
+ * the quote lookups and the expression reader visit) at 2n lines is at most ~2× the work at n.
+ * No clock is read: a loaded machine cannot make these fail, a quadratic scan always does.
+ */
+
+function workflow(lines: string, n: number): string {
+  return 'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n'
+    + ('          ' + lines + '\n').repeat(n) + '          true\n';
+}
+
+async function work(text: string): Promise<{ units: number; findings: number }> {
+  const meter: WorkMeter = { units: 0 };
+  const findings = await checkWorkflowText(text, 'wf.yml', { meter });
+  return { units: meter.units, findings: findings.length };
+}
+
+const FAMILIES: Record<string, string> = {
+  'backslash continuations': 'echo a b c \\',
+  'untrusted expressions in single quotes, continued': "echo 'x ${{ github.event.issue.title }} y' \\",
+  'untrusted expressions in double quotes': 'echo "${{ github.event.pull_request.body }}" | tee -a out ; cosign sign "$I" \\',
+  'here-documents that never end': 'cat <<EOF >> "$GITHUB_ENV"',
+  'unclosed command substitutions': 'echo "$(cat a \\',
+  'unbalanced quotes in expressions': "echo ${{ ' }} ${{ github.head_ref }} \\",
+  'group writes to the env file': '{ echo "A=$X"; echo "B=$(cat f)"; } >> "$GITHUB_ENV"',
+};
+
+for (const [name, line] of Object.entries(FAMILIES)) {
+  test(`linear work: ${name}`, async () => {
+    const n = 1500;
+    const small = await work(workflow(line, n));
+    const large = await work(workflow(line, 2 * n));
+    assert.ok(small.units > 0, 'the meter counts');
+    assert.ok(large.units <= 2.2 * small.units, `work grew ${(large.units / small.units).toFixed(2)}× when the script doubled (${small.units} -> ${large.units})`);
+  });
+}
+
+test('linear work: one long expression with hundreds of references', async () => {
+  const expr = (k: number) => '${{ ' + Array.from({ length: k }, () => `github.event.issue.title || '${'x'.repeat(100)}'`).join(' || ') + ' }}';
+  const y = (k: number) => workflow(`echo "${expr(k)}"`, 1);
+  const small = await work(y(75));
+  const large = await work(y(150));
+  assert.ok(large.units <= 2.2 * small.units, `work grew ${(large.units / small.units).toFixed(2)}×`);
+});
