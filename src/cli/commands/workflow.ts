@@ -28,16 +28,19 @@ async function workflowFiles(args: readonly string[], cwd: string): Promise<{ fi
 export const workflowCommand: Command = {
   name: 'workflow',
   summary: 'check GitHub Actions workflows for signing, SBOM, provenance and supply-chain mistakes',
-  usage: 'workflow FILE|DIR… [--format text|json|sarif] [--fail-on error|warning|info]',
-  flags: {},
+  usage: 'workflow FILE|DIR… [--repository-owner OWNER] [--format text|json|sarif] [--fail-on error|warning|info]',
+  flags: {
+    'repository-owner': { value: true, metavar: 'OWNER', description: 'owner of the repository the workflows belong to (default: $GITHUB_REPOSITORY_OWNER); reusable workflows of other owners get every secret only with a warning' },
+  },
   positionals: { min: 1, metavar: 'FILE|DIR' },
   async run(args, io) {
     const { files, incomplete } = await workflowFiles(args.positionals, io.cwd);
+    const repositoryOwner = args.flags.get('repository-owner')?.at(-1) || io.env.GITHUB_REPOSITORY_OWNER || undefined;
     const findings: Finding[] = [...incomplete];
     const checked: { file: string; findings: number }[] = [];
     for (const file of files) {
       io.signal?.throwIfAborted();
-      const f = await checkWorkflowFile(file);
+      const f = await checkWorkflowFile(file, { repositoryOwner });
       findings.push(...f);
       checked.push({ file: displayPath(file, io.cwd), findings: f.length });
     }

@@ -95,3 +95,33 @@ export const KNOWN_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
 export function matchesAction(name: string, list: readonly string[]): boolean {
   return list.some((a) => name === a || name.startsWith(a + '/'));
 }
+
+/** How much of a value an attacker controls: free text (newlines included) or one line (a branch name). */
+export type TaintKind = 'text' | 'line';
+
+/**
+ * Actions whose outputs repeat what the pull request's author chose: file names (which may hold
+ * `$(…)`, backticks and newlines), branch names, comment and PR text. Kept small and documented
+ * (README, "Outputs the PR author controls"); outputs not matched (counts, booleans) are trusted.
+ */
+export const PR_CONTROLLED_OUTPUTS: readonly { action: string; outputs: RegExp; kind: TaintKind; what: string }[] = [
+  { action: 'tj-actions/changed-files', outputs: /_files$|^(changed|modified)_keys$/i, kind: 'text', what: 'file names from the pull request' },
+  { action: 'step-security/changed-files', outputs: /_files$|^(changed|modified)_keys$/i, kind: 'text', what: 'file names from the pull request' },
+  { action: 'dorny/paths-filter', outputs: /_files$/i, kind: 'text', what: 'file names from the pull request' },
+  { action: 'jitterbit/get-changed-files', outputs: /^(all|added|removed|renamed|modified|added_modified)$/i, kind: 'text', what: 'file names from the pull request' },
+  { action: 'ana06/get-changed-files', outputs: /^(all|added|removed|renamed|modified|added_modified)$/i, kind: 'text', what: 'file names from the pull request' },
+  { action: 'trilom/file-changes-action', outputs: /^files/i, kind: 'text', what: 'file names from the pull request' },
+  { action: 'tj-actions/branch-names', outputs: /^(current_branch|head_ref_branch|ref_branch)$/i, kind: 'line', what: 'the pull request\'s branch name' },
+  { action: 'xt0rted/pull-request-comment-branch', outputs: /^head_ref$/i, kind: 'line', what: 'the pull request\'s branch name' },
+  { action: 'peter-evans/find-comment', outputs: /^comment-body$/i, kind: 'text', what: 'a comment\'s text' },
+  { action: '8bitjonny/gh-get-current-pr', outputs: /^(pr|pr_title|pr_body)$/i, kind: 'text', what: 'the pull request\'s title and body' },
+];
+
+export function prControlledOutput(uses: string, output: string): { kind: TaintKind; what: string; action: string } | undefined {
+  const name = actionName(uses);
+  const hit = PR_CONTROLLED_OUTPUTS.find((a) => (name === a.action || name.startsWith(a.action + '/')) && a.outputs.test(output));
+  return hit && { kind: hit.kind, what: hit.what, action: hit.action };
+}
+
+/** Actions that download artifacts (the triggering run's, with a run id or a token). */
+export const ARTIFACT_DOWNLOADERS = ['actions/download-artifact', 'dawidd6/action-download-artifact'];

@@ -1,5 +1,6 @@
 import { actionName, ATTEST_ACTIONS, isSlsaGenerator, matchesAction, NON_OIDC_ACTIONS, OIDC_ACTIONS, parseUses } from './actions.ts';
 import type { CheckContext } from './context.ts';
+import type { YamlNode } from '../yaml/document.ts';
 import type { Job, MapEntry, Step } from './model.ts';
 import { flagValue, hasFlag, type Command, type Word } from './shell.ts';
 
@@ -260,4 +261,80 @@ export function envFor(ctx: CheckContext, job: Job, step?: Step): Map<string, Ma
   for (const [k, v] of job.env) env.set(k, v);
   if (step) for (const [k, v] of step.env) env.set(k, v);
   return env;
+}
+
+/** GitHub-hosted runner images (`ubuntu-24.04`, `windows-latest`, `macos-15-xlarge`, `ubuntu-24.04-arm`…). */
+export const HOSTED_LABEL = /^(ubuntu|windows|macos)-[\w.-]+$/;
+
+export interface RunnerLabel {
+  text: string;
+  node: YamlNode;
+}
+
+/**
+ * The literal labels of a job's `runs-on` (`${{ matrix.X }}` is resolved from the matrix when its
+ * values are literal). Undefined when they cannot be known (other expressions, runner groups only).
+ */
+export function runnerLabels(ctx: CheckContext, job: Job): RunnerLabel[] | undefined {
+  const r = ctx.doc.resolveAlias(job.runsOn ?? null);
+  if (!r) return undefined;
+  const nodes: YamlNode[] = [];
+  if (r.kind === 'scalar') nodes.push(r);
+  else if (r.kind === 'sequence') for (const i of r.items ?? []) { const n = ctx.doc.resolveAlias(i); if (n) nodes.push(n); }
+  else if (r.kind === 'mapping') {
+    const labels = ctx.doc.resolveAlias(ctx.doc.pair(r, 'labels')?.value);
+    if (labels?.kind === 'scalar') nodes.push(labels);
+    else for (const i of labels?.items ?? []) { const n = ctx.doc.resolveAlias(i); if (n) nodes.push(n); }
+    if (!nodes.length) return undefined;
+  }
+  const out: RunnerLabel[] = [];
+  for (const n of nodes) {
+    const text = n.kind === 'scalar' ? String(n.value ?? '') : '';
+    const m = /^\$\{\{\s*matrix\.([\w-]+)\s*\}\}$/.exec(text.trim());
+    if (m) {
+      const list = ctx.doc.resolveAlias(ctx.doc.pair(job.matrix, m[1])?.value);
+      if (list?.kind !== 'sequence') return undefined;
+      for (const i of list.items ?? []) {
+        const v = ctx.doc.resolveAlias(i);
+        if (v?.kind !== 'scalar') return undefined;
+        out.push({ text: String(v.value ?? ''), node: n });
+      }
+      continue;
+    }
+    if (text.includes('${{')) return undefined;
+    out.push({ text, node: n });
+  }
+  return out;
+}
+
+const PUBLISH_ACTIONS = [
+  'pypa/gh-action-pypi-publish', 'softprops/action-gh-release', 'goreleaser/goreleaser-action', 'ncipollo/release-action',
+  'actions/attest-build-provenance', 'actions/attest-sbom', 'actions/attest', 'sigstore/gh-action-sigstore-python', 'jreleaser/release-action',
+  'rubygems/release-gem', 'changesets/action', 'js-devtools/npm-publish', 'svenstaro/upload-release-action', 'huggingface/hub-upload',
+];
+
+/** Does a job publish, sign, attest or push (what a release job does)? Returns what, for messages. */
+export function publishes(ctx: CheckContext, job: Job): string | undefined {
+  if (job.uses && isSlsaGenerator(job.uses.text)) return 'generates provenance';
+  const push = registryPushes(ctx, job)[0];
+  if (push) return push.what;
+  const oidc = oidcUses(ctx, job)[0];
+  if (oidc) return oidc.what;
+  for (const step of job.steps) {
+    if (step.uses && matchesAction(actionName(step.uses.text), PUBLISH_ACTIONS)) return actionName(step.uses.text);
+    for (const cmd of ctx.commands(step)) {
+      const w = cmd.args.map((a) => a.text);
+      const sub = w.find((x) => !x.startsWith('-'));
+      if ((cmd.name === 'npm' || cmd.name === 'pnpm' || cmd.name === 'cargo' || cmd.name === 'poetry' || cmd.name === 'uv' || cmd.name === 'hatch' || cmd.name === 'flit') && sub === 'publish') return `${cmd.name} publish`;
+      if (cmd.name === 'yarn' && (sub === 'publish' || (sub === 'npm' && w.includes('publish')))) return 'yarn publish';
+      if (cmd.name === 'twine' && sub === 'upload') return 'twine upload';
+      if (cmd.name === 'gh' && w[0] === 'release' && (w[1] === 'create' || w[1] === 'upload')) return `gh release ${w[1]}`;
+      if (cmd.name === 'gem' && sub === 'push') return 'gem push';
+      if (cmd.name === 'goreleaser' && !w.includes('--snapshot')) return 'goreleaser';
+      if ((cmd.name === 'dotnet' || cmd.name === 'nuget') && w.includes('push')) return `${cmd.name} nuget push`;
+      if (cmd.name === 'mvn' && w.includes('deploy')) return 'mvn deploy';
+      if ((cmd.name === 'huggingface-cli' || cmd.name === 'hf') && sub === 'upload') return `${cmd.name} upload`;
+    }
+  }
+  return undefined;
 }

@@ -5,11 +5,16 @@ import { CheckContext, type WorkflowCheck } from './context.ts';
 import { loadExpressionLib, type ExpressionLib } from './expressions.ts';
 import { buildWorkflow } from './model.ts';
 import type { WorkMeter } from './shell.ts';
+import { TaintAnalysis } from './taint.ts';
+import { artifactsAndCaches } from './checks/artifacts.ts';
+import { envFileInjection } from './checks/envfile.ts';
 import { injectionAndTriggers } from './checks/injection.ts';
 import { modelChecks } from './checks/model.ts';
 import { permissions } from './checks/permissions.ts';
 import { pinning } from './checks/pinning.ts';
 import { signing } from './checks/signing.ts';
+import { provenanceSubjects } from './checks/provenance.ts';
+import { selfHostedRunners } from './checks/runners.ts';
 import { references, reusableWorkflowAsStep } from './checks/structure.ts';
 import { logins, tools } from './checks/tools.ts';
 
@@ -20,9 +25,13 @@ const CHECKS: readonly WorkflowCheck[] = [
   pinning,
   permissions,
   signing,
+  provenanceSubjects,
   tools,
   logins,
   injectionAndTriggers,
+  envFileInjection,
+  artifactsAndCaches,
+  selfHostedRunners,
   modelChecks,
 ];
 
@@ -31,6 +40,8 @@ export interface WorkflowCheckOptions {
   lib?: ExpressionLib;
   /** Counts the work done (characters and steps visited); tests bound it. */
   meter?: WorkMeter;
+  /** The owner (user or organisation) of the repository the workflow belongs to, when known. */
+  repositoryOwner?: string;
 }
 
 /**
@@ -39,16 +50,17 @@ export interface WorkflowCheckOptions {
  */
 export async function checkWorkflowText(text: string, file: string | undefined, options: WorkflowCheckOptions = {}): Promise<Finding[]> {
   const lib = options.lib ?? await loadExpressionLib();
-  return checkWorkflowWith(text, file, lib, options.meter);
+  return checkWorkflowWith(text, file, lib, options.meter, options.repositoryOwner);
 }
 
-export function checkWorkflowWith(text: string, file: string | undefined, lib: ExpressionLib, meter?: WorkMeter): Finding[] {
+export function checkWorkflowWith(text: string, file: string | undefined, lib: ExpressionLib, meter?: WorkMeter, repositoryOwner?: string): Finding[] {
   const doc = parseYaml(text);
   const findings = yamlProblemFindings(doc, file);
   if (findings.some((f) => f.ruleId === 'yaml/syntax')) return findings;
   const wf = buildWorkflow(doc);
   if (!wf) return findings;
-  const ctx = new CheckContext(wf, file, lib, meter);
+  const ctx = new CheckContext(wf, file, lib, meter, repositoryOwner);
+  ctx.taint = new TaintAnalysis(ctx);
   for (const check of CHECKS) {
     try {
       findings.push(...check(ctx));

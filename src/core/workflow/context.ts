@@ -4,12 +4,14 @@ import { expressionsIn, type Expression, type ExpressionLib } from './expression
 import type { Job, Step, Workflow } from './model.ts';
 import { WORKFLOW_RULE_SEVERITY } from './rules.ts';
 import { parseScript, type Command, type Script, type WorkMeter } from './shell.ts';
+import type { TaintAnalysis } from './taint.ts';
 import { mappedScalar } from './text.ts';
 
 /** What every workflow check gets: the model, the file, and cached parses of scripts and expressions. */
 export class CheckContext {
   private readonly scripts = new Map<Step, Script | null>();
   private readonly exprCache = new Map<YamlNode, Expression[]>();
+  private taintAnalysis: TaintAnalysis | undefined;
 
   constructor(
     readonly wf: Workflow,
@@ -17,10 +19,22 @@ export class CheckContext {
     readonly lib: ExpressionLib,
     /** What the analysis visits, counted (tests bound it; see WorkMeter). */
     readonly meter: WorkMeter = { units: 0 },
+    /** The owner of the repository the workflow belongs to, when the caller knows it. */
+    readonly repositoryOwner?: string,
   ) {}
 
   get doc(): YamlDocument {
     return this.wf.doc;
+  }
+
+  /** Where attacker-controlled data enters and travels (set up by the checker before the checks run). */
+  get taint(): TaintAnalysis {
+    if (!this.taintAnalysis) throw new Error('taint analysis not set up');
+    return this.taintAnalysis;
+  }
+
+  set taint(t: TaintAnalysis) {
+    this.taintAnalysis = t;
   }
 
   /** The step's `run:` script, tokenized (undefined for `uses:` steps). */

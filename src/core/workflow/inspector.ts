@@ -12,7 +12,7 @@ const MAX_WORKFLOW_BYTES = 2 * 1024 * 1024;
  * Read and check one workflow file; encoding problems become findings. Inline suppressions
  * (`# model-inspect-disable-line RULE`) are applied here, so the CLI and `inspect` honour them.
  */
-export async function checkWorkflowFile(file: string): Promise<Finding[]> {
+export async function checkWorkflowFile(file: string, options: { repositoryOwner?: string } = {}): Promise<Finding[]> {
   let bytes: Buffer;
   try {
     bytes = await readRegularFile(file, MAX_WORKFLOW_BYTES);
@@ -23,7 +23,7 @@ export async function checkWorkflowFile(file: string): Promise<Finding[]> {
   const decoded = decodeUtf8(bytes);
   const findings: Finding[] = [];
   if (decoded.problem) findings.push({ ruleId: 'yaml/encoding', severity: 'error', message: decoded.problem.message, file, offset: decoded.problem.offset });
-  findings.push(...await checkWorkflowText(decoded.text, file));
+  findings.push(...await checkWorkflowText(decoded.text, file, { repositoryOwner: options.repositoryOwner }));
   return applySuppressions(findings, decoded.text);
 }
 

@@ -75,6 +75,9 @@ export interface Job {
   steps: Step[];
   stepsNode?: YamlNode;
   defaultShell?: string;
+  if?: ScalarField;
+  /** `environment:` (a deployment environment may require a reviewer's approval). */
+  environment?: YamlNode;
 }
 
 export interface Workflow {
@@ -209,6 +212,8 @@ function job(doc: YamlDocument, pair: YamlPair): Job | undefined {
     steps,
     stepsNode,
     defaultShell: scalarText(doc, doc.at(['jobs', pair.keyText, 'defaults', 'run', 'shell'])),
+    if: field(doc, node, 'if'),
+    environment: doc.resolveAlias(doc.pair(node, 'environment')?.value) ?? undefined,
   };
 }
 

@@ -271,7 +271,8 @@ function tokenize(src: string, from: number, n: number, singleQuoted: number[], 
       }
       let op = c;
       let j = i + 1;
-      if (src[j] === c || src[j] === '&' || src[j] === '|') { op += src[j]; j++; }
+      if (c === '<' && src[j] === '<' && src[j + 1] === '<') { op = '<<<'; j += 2; }
+      else if (src[j] === c || src[j] === '&' || src[j] === '|') { op += src[j]; j++; }
       if (op.endsWith('&')) {
         // >&2 : the target is a descriptor, not a word
         FD_TARGET.lastIndex = j;
@@ -299,10 +300,10 @@ function copyUntil(src: string, i: number, n: number, close: string): number {
 }
 
 /**
- * From an opening '(' to just past its match, with quotes skipped (single-quoted spans recorded);
+ * From an opening `(` to just past its match, with quotes skipped (single-quoted spans recorded);
  * the end of the text when it is never closed.
  */
-function balanced(src: string, i: number, n: number, singleQuoted: number[]): number {
+export function balanced(src: string, i: number, n: number, singleQuoted: number[]): number {
   let depth = 0;
   let j = i;
   for (; j < n; j++) {

@@ -1,27 +1,13 @@
 import type { Finding, Fix } from '../../findings.ts';
-import { actionName, TOOLS } from '../actions.ts';
+import { actionName, parseUses, SHA_RE, TOOLS } from '../actions.ts';
 import { envFor, runsRepositoryCode, span } from '../analysis.ts';
 import { stepLabel, type CheckContext } from '../context.ts';
 import { appendToMapping, editFix, prependToMapping, replace } from '../edits.ts';
 import type { ContextRef, Expression } from '../expressions.ts';
+import { PRIVILEGED, untrustedCheckout, type TaintedRef } from '../taint.ts';
 import type { Job, Step } from '../model.ts';
 import { inSingleQuotes, pipelineAt } from '../shell.ts';
 import { unsafeLoads } from './model.ts';
-
-const UNTRUSTED_LEAF = new Set(['title', 'body', 'message', 'page_name', 'head_ref', 'head_branch', 'label', 'default_branch', 'display_title', 'description', 'homepage']);
-
-/** Fields of the event payload that whoever opens an issue, PR, comment or commit controls. */
-export function isUntrusted(r: ContextRef): boolean {
-  const p = r.lower;
-  if (p[0] !== 'github') return false;
-  if (p[1] === 'head_ref') return true;
-  if (p[1] !== 'event' || p.length < 3) return false;
-  const leaf = p[p.length - 1];
-  if (p[2] === 'inputs' || p[2] === 'client_payload' || p[2] === 'release' || p[2] === 'repository' || p[2] === 'sender' || p[2] === 'organization') return false;
-  if (UNTRUSTED_LEAF.has(leaf)) return true;
-  if ((leaf === 'name' || leaf === 'email') && (p.includes('author') || p.includes('committer') || p.includes('pusher'))) return true;
-  return leaf === 'ref' && p[p.length - 2] === 'head';
-}
 
 function envName(r: ContextRef): string {
   const parts = r.path.filter((s) => s !== '*' && s.toLowerCase() !== 'github' && s.toLowerCase() !== 'event');
@@ -51,66 +37,45 @@ function moveToEnvFix(ctx: CheckContext, job: Job, step: Step, expr: Expression,
   return editFix(`Pass it through env ${name}`, edits, true);
 }
 
+/** Untrusted data pasted into a `run:` script or `actions/github-script` code by `${{ }}`, in one job. */
+export function injectionSites(ctx: CheckContext, job: Job): { step: Step; sink: 'shell' | 'script'; site: TaintedRef }[] {
+  const out: { step: Step; sink: 'shell' | 'script'; site: TaintedRef }[] = [];
+  for (const step of job.steps) {
+    const sinks: { node: Parameters<CheckContext['expressions']>[0]; kind: 'shell' | 'script' }[] = [];
+    if (step.run) sinks.push({ node: step.run.node, kind: 'shell' });
+    if (step.uses && actionName(step.uses.text) === 'actions/github-script') sinks.push({ node: step.with.get('script')?.value, kind: 'script' });
+    for (const sink of sinks) for (const site of ctx.taint.tainted(sink.node, job, step)) out.push({ step, sink: sink.kind, site });
+  }
+  return out;
+}
+
 function injection(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
   for (const job of ctx.wf.jobs) {
-    for (const step of job.steps) {
-      const sinks: { node: Parameters<CheckContext['expressions']>[0]; kind: 'shell' | 'script' }[] = [];
-      if (step.run) sinks.push({ node: step.run.node, kind: 'shell' });
-      if (step.uses && actionName(step.uses.text) === 'actions/github-script') sinks.push({ node: step.with.get('script')?.value, kind: 'script' });
-      for (const sink of sinks) {
-        for (const expr of ctx.expressions(sink.node)) {
-          for (const ref of expr.refs) {
-            if (!ref.flows) continue;
-            let why: string | undefined;
-            if (isUntrusted(ref)) why = ref.path.join('.');
-            else if (ref.lower[0] === 'env' && ref.lower[1]) {
-              const e = envFor(ctx, job, step).get(ref.path[1]);
-              const inner = e?.value ? ctx.expressions(e.value).flatMap((x) => x.refs).find((r) => r.flows && isUntrusted(r)) : undefined;
-              if (inner) why = `env.${ref.path[1]} (set from ${inner.path.join('.')})`;
-            }
-            if (!why) continue;
-            const fix = sink.kind === 'shell' || ref.lower[0] !== 'env' ? moveToEnvFix(ctx, job, step, expr, ref, sink.kind) : undefined;
-            out.push(ctx.finding('workflow/expression-injection', ref,
-              `${why} is controlled by whoever opens the issue, pull request or commit, and is pasted into the ${sink.kind === 'shell' ? 'script' : 'github-script code'} before it runs`,
-              { fixes: fix && ref.lower[0] !== 'env' ? [fix] : [] }));
-          }
-        }
-      }
+    for (const { step, sink, site } of injectionSites(ctx, job)) {
+      const { ref, expr, taint } = site;
+      const fix = ref.lower[0] !== 'env' ? moveToEnvFix(ctx, job, step, expr, ref, sink) : undefined;
+      const who = /^github\./i.test(taint.why) ? 'is controlled by whoever opens the issue, pull request or commit' : 'is controlled by the pull request\'s author';
+      out.push(ctx.finding('workflow/expression-injection', ref,
+        `${taint.why.startsWith(ref.path.join('.')) ? taint.why : `${ref.path.join('.')} (${taint.why})`} ${who}, and is pasted into the ${sink === 'shell' ? 'script' : 'github-script code'} before it runs`,
+        { fixes: fix ? [fix] : [] }));
     }
   }
   return out;
 }
 
-const PRIVILEGED = ['pull_request_target', 'workflow_run', 'issue_comment'];
-const PR_HEAD = /github\.(event\.pull_request\.head\.(sha|ref)|head_ref|event\.workflow_run\.head_(sha|branch)|event\.workflow_run\.head_commit\.id|event\.pull_request\.merge_commit_sha|event\.workflow_run\.head_repository\.full_name|event\.pull_request\.head\.repo\.full_name)|refs\/pull\//i;
-
-/** The step that brings the pull request's code into the workspace, if any. */
-function untrustedCheckout(ctx: CheckContext, job: Job): { step: Step; at: { start: number; end: number } } | undefined {
-  for (const step of job.steps) {
-    if (step.uses && actionName(step.uses.text) === 'actions/checkout') {
-      for (const key of ['ref', 'repository']) {
-        const e = step.with.get(key);
-        if (e?.value && e.text && PR_HEAD.test(e.text)) return { step, at: e.value };
-      }
-    }
-    for (const cmd of ctx.commands(step)) {
-      const words = cmd.args.map((a) => a.text);
-      const pr = (cmd.name === 'gh' && words[0] === 'pr' && words[1] === 'checkout')
-        || (cmd.name === 'git' && (words[0] === 'fetch' || words[0] === 'checkout' || words[0] === 'pull') && words.some((w) => PR_HEAD.test(w) || /^(\+?)pull\/|^pull\//.test(w)));
-      if (pr) return { step, at: span(ctx, step, { start: cmd.program!.start, end: cmd.args[Math.min(1, cmd.args.length - 1)]?.end ?? cmd.program!.end }) };
-    }
-  }
-  return undefined;
-}
-
-
 function triggers(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
   const privileged = PRIVILEGED.filter((t) => ctx.wf.triggers.has(t));
+  const landings = ctx.wf.jobs.flatMap((j) => ctx.taint.landingsIn(j).map((l) => ({ job: j, l })));
   for (const t of ['pull_request_target', 'workflow_run']) {
     const node = ctx.wf.triggers.get(t);
-    if (node) out.push(ctx.finding('workflow/dangerous-trigger', node, `${t} runs with secrets and a write token even for changes from forks; never run or read the pull request's code here`));
+    if (!node) continue;
+    const what = landings.length
+      ? `; here ${landings.slice(0, 3).map(({ job, l }) => `job '${job.id}' brings in ${l.what}`).join(', ')}${landings.length > 3 ? ', …' : ''}`
+      : '; nothing here checks out or downloads what the pull request contains';
+    out.push(ctx.finding('workflow/dangerous-trigger', node, `${t} runs with secrets and a write token even for changes from forks${what}`,
+      { related: landings.slice(0, 8).map(({ l }) => ctx.related(l.what, l.at)) }));
   }
   if (!privileged.length) return out;
   for (const job of ctx.wf.jobs) {
@@ -202,8 +167,21 @@ function persistCredentials(ctx: CheckContext): Finding[] {
 }
 
 function secretsInherit(ctx: CheckContext): Finding[] {
-  return ctx.wf.jobs.filter((j) => j.uses && j.secrets?.text === 'inherit').map((j) =>
-    ctx.finding('workflow/secrets-inherit', j.secrets!.node, `job '${j.id}' passes every secret to ${j.uses!.text}`));
+  const out: Finding[] = [];
+  const own = ctx.repositoryOwner?.toLowerCase();
+  for (const j of ctx.wf.jobs) {
+    if (!j.uses || j.secrets?.text !== 'inherit') continue;
+    const u = parseUses(j.uses.text);
+    const external = u.kind === 'remote' && u.owner.toLowerCase() !== own;
+    if (external && u.kind === 'remote' && !SHA_RE.test(u.ref)) {
+      out.push(ctx.finding('workflow/secrets-inherit-external', j.secrets!.node,
+        `job '${j.id}' passes every secret to ${u.owner}/${u.repo}, ${own ? 'another owner\'s' : 'a'} reusable workflow referenced by the movable ref '${u.ref}'; pin it to a commit SHA and pass only the secrets it needs`,
+        { related: [ctx.related('the reusable workflow', j.uses.node)] }));
+    } else {
+      out.push(ctx.finding('workflow/secrets-inherit', j.secrets!.node, `job '${j.id}' passes every secret to ${j.uses.text}`));
+    }
+  }
+  return out;
 }
 
 export function injectionAndTriggers(ctx: CheckContext): Finding[] {

@@ -106,11 +106,36 @@ export function permissions(ctx: CheckContext): Finding[] {
   if (wfToken?.text === 'write') {
     const inheriting = wf.jobs.filter((j) => !j.permissions);
     const idle = inheriting.filter((j) => certainlyNoOidc(ctx, j));
-    if (idle.length) {
-      const users = inheriting.filter((j) => !idle.includes(j));
-      out.push(ctx.finding('workflow/id-token-unused', wfToken.key,
-        `id-token: write is granted to every job, but ${idle.map((j) => `'${j.id}'`).join(', ')} ${idle.length === 1 ? 'does' : 'do'} not use it${users.length ? `; grant it only to ${users.map((j) => `'${j.id}'`).join(', ')}` : ''}`));
-    }
+    const users = inheriting.filter((j) => !idle.includes(j));
+    const parts = [
+      inheriting.length ? `every job without its own permissions (${inheriting.map((j) => `'${j.id}'`).join(', ')}) can mint OIDC tokens as this workflow` : 'every job added later can mint OIDC tokens as this workflow',
+      idle.length ? `${idle.map((j) => `'${j.id}'`).join(', ')} ${idle.length === 1 ? 'does' : 'do'} not use it` : '',
+      users.length ? `grant it only to ${users.map((j) => `'${j.id}'`).join(', ')}` : 'grant it only to the jobs that sign',
+    ].filter(Boolean);
+    const fix = moveIdTokenFix(ctx, users);
+    out.push(ctx.finding('workflow/id-token-workflow-level', wfToken.key, `id-token: write is granted at workflow level: ${parts.join('; ')}`, { fixes: fix ? [fix] : [] }));
   }
   return out;
+}
+
+/**
+ * Moves a workflow-level `id-token: write` into the jobs that use (or may use) the token: each gets
+ * the workflow's scopes as its own block, and the workflow keeps the rest.
+ */
+function moveIdTokenFix(ctx: CheckContext, users: readonly Job[]): Fix | undefined {
+  const p = ctx.wf.permissions;
+  const token = p?.kind === 'map' ? p.scopes.get('id-token') : undefined;
+  if (!p || !token || p.scopes.size < 2) return undefined;
+  const text = ctx.doc.text;
+  const start = text.lastIndexOf('\n', token.key.start - 1) + 1;
+  if (!/^[ ]*$/.test(text.slice(start, token.key.start))) return undefined;
+  const nl = text.indexOf('\n', token.value?.end ?? token.key.end);
+  const edits = [replace(ctx.doc, start, nl < 0 ? text.length : nl + 1, '')];
+  const scopes = [...p.scopes.values()].map((s) => `${s.name}: ${s.text ?? ''}`);
+  for (const job of users) {
+    const e = prependToMapping(ctx.doc, job.node, ['permissions:', ...scopes.map((l) => '  ' + l)]);
+    if (!e) return undefined;
+    edits.push(e);
+  }
+  return editFix(users.length ? `Move id-token: write to ${users.map((j) => `'${j.id}'`).join(', ')}` : 'Remove the workflow-level id-token: write', edits, true);
 }

@@ -77,6 +77,12 @@ export function signing(ctx: CheckContext): Finding[] {
               `cosign ${call.sub} ${image.text} refers to the image by tag; the ${call.sub === 'attest' ? 'attestation' : 'signature'} goes to whatever the tag points at when this runs — use IMAGE@sha256:…`, { fixes: fix ? [fix] : [] }));
           }
         }
+        if (['sign', 'attest', 'sign-blob', 'attest-blob'].includes(call.sub) && needsYes(ctx, job, step, call)) {
+          const at = span(ctx, step, { start: call.subWord.end, end: call.subWord.end });
+          out.push(ctx.finding('workflow/cosign-without-yes', cmdRange,
+            `cosign ${call.sub} without --yes asks "Are you sure you would like to continue? [y/N]" before the transparency-log upload; in CI the answer is no and the ${call.sub.includes('attest') ? 'attestation' : 'signature'} fails`,
+            { fixes: [editFix('Add --yes', [replace(ctx.doc, at.start, at.end, ' --yes')], true)] }));
+        }
         if (/^verify(-attestation|-blob|-blob-attestation)?$/.test(call.sub) && !hasFlag(call.args, ['--key', '--sk', '--local-image'])) {
           const missing: string[] = [];
           if (!hasFlag(call.args, ['--certificate-identity', '--certificate-identity-regexp'])) missing.push('--certificate-identity');
@@ -89,21 +95,27 @@ export function signing(ctx: CheckContext): Finding[] {
           const v = flagValue(call.args, [flag]);
           if (!v) continue;
           // `${{ … }}` is substituted before the shell runs, so the anchors can still be judged;
-          // a shell variable could hold anything
-          const judged = v.text.replace(/\$\{\{[^}]*\}\}/g, 'X');
+          // a shell variable is judged from its `env:` value when that is literal
+          const expanded = expandEnv(v.text, envFor(ctx, job, step));
+          const judged = expanded.replace(/\$\{\{[^}]*\}\}/g, 'X');
           if (/\$[A-Za-z_{(]/.test(judged)) continue;
           const broad = BROAD.has(judged);
           const anchored = judged.startsWith('^') && judged.endsWith('$');
-          if (!broad && anchored) continue;
+          const anyOwner = flag === '--certificate-identity-regexp' && anchored && !broad ? wildcardOwner(judged) : undefined;
+          if (!broad && anchored && !anyOwner) continue;
+          if (anyOwner) {
+            out.push(ctx.finding('workflow/unanchored-identity-regexp', span(ctx, step, v), `${flag} '${expanded}' accepts any ${anyOwner}: every GitHub repository's workflows can obtain a matching certificate`));
+            continue;
+          }
           const inner = v.text === call.args.find((a) => a.start === v.start)?.text ? innerRange(step, v) : { start: v.start, end: v.end };
           const fixes: Fix[] = [];
-          if (!broad && inner) {
+          if (!broad && inner && expanded === v.text) {
             const at = span(ctx, step, inner);
             fixes.push(editFix('Anchor the regexp with ^…$', [replace(ctx.doc, at.start, at.end, `${v.text.startsWith('^') ? '' : '^'}${v.text}${v.text.endsWith('$') ? '' : '$'}`)]));
           }
           out.push(ctx.finding('workflow/unanchored-identity-regexp', span(ctx, step, v), broad
-            ? `${flag} '${v.text}' accepts any signer`
-            : `${flag} '${v.text}' is not anchored (^…$): any identity that merely contains it passes`, { fixes }));
+            ? `${flag} '${expanded}' accepts any signer`
+            : `${flag} '${expanded}' is not anchored (^…$): any identity that merely contains it passes`, { fixes }));
         }
         for (const a of call.args) {
           const name = a.text.split('=')[0];
@@ -135,6 +147,36 @@ export function signing(ctx: CheckContext): Finding[] {
   }
   out.push(...experimental(ctx), ...inlineSecrets(ctx));
   return out;
+}
+
+/** cosign asks before uploading to Rekor unless told `--yes` (flag or COSIGN_YES), or the upload is off, or stdin is piped. */
+function needsYes(ctx: CheckContext, job: Job, step: Step, call: CosignCall): boolean {
+  const yes = call.args.find((a) => a.text === '-y' || a.text === '--yes' || a.text.startsWith('--yes='));
+  if (yes) return yes.text === '--yes=false';
+  if (call.args.some((a) => a.text === '--tlog-upload=false') || call.cmd.prev === '|') return false;
+  if (call.cmd.assignments.some((a) => /^COSIGN_YES=(?!false$|0$)/.test(a.text))) return false;
+  const env = envFor(ctx, job, step).get('COSIGN_YES');
+  if (env && env.text !== 'false' && env.text !== '0' && env.text !== '') return false;
+  for (const s of job.steps.slice(0, step.index + 1)) {
+    for (const cmd of ctx.commands(s)) {
+      if (cmd === call.cmd) break;
+      if (cmd.name === 'export' && cmd.args.some((a) => /^COSIGN_YES=(?!false$|0$)/.test(a.text))) return false;
+      if (cmd.redirects.some((r) => r.target && /GITHUB_ENV/.test(r.target.text)) && cmd.args.some((a) => /COSIGN_YES=(?!false|0)/.test(a.text))) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * For an anchored `^https://github.com/OWNER/…` identity pattern: whether the owner part is a
+ * wildcard (`[^/]+`, `.*`, `\w+`), so that a workflow in anybody's repository matches.
+ */
+function wildcardOwner(re: string): string | undefined {
+  const m = /^\^https?:\/\/github\\?\.com\/(.*)$/.exec(re);
+  if (!m) return undefined;
+  const owner = m[1].split('/')[0];
+  // escaped characters are literal; any other regexp syntax in the owner admits other owners
+  return /[*+?[\](){}|.]|\\[wWsSdD]/.test(owner.replace(/\\[.\-_]/g, '')) ? 'owner' : undefined;
 }
 
 function removeWordFix(ctx: CheckContext, step: Step, w: Word): Fix {

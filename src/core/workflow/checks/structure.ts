@@ -187,7 +187,15 @@ export function references(ctx: CheckContext): Finding[] {
       const key = `${r.start}`;
       if (reported.has(key)) continue;
       if (r.lower[0] === 'steps' && r.lower.length >= 2 && r.lower[1] !== '*') {
-        if (!site.step && !site.inOutputs) continue; // not a steps context location
+        if (!site.step && !site.inOutputs) {
+          // a job that calls a reusable workflow has no steps: its `with:` sees no steps context
+          if (job.uses && !reported.has(key)) {
+            reported.add(key);
+            out.push(ctx.finding('workflow/unknown-step-reference', r,
+              `job '${job.id}' calls a reusable workflow and has no steps, so ${r.path.slice(0, 2).join('.')}… is always empty here; declare the value in the outputs: of the job that computes it and read needs.<job>.outputs.<name>`));
+          }
+          continue;
+        }
         const id = r.path[1];
         const target = ids.get(id.toLowerCase());
         const here = site.step;
