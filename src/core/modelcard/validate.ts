@@ -333,8 +333,10 @@ export class SchemaValidator {
   private checkRequired(node: YamlNode, required: readonly string[], present: Set<string>, schema: SchemaNode, path: (string | number)[], pair: YamlPair | null, because?: SchemaNode): void {
     const missing = required.filter((r) => !present.has(r));
     if (!missing.length) return;
-    // On the parent key (yaml-language-server does the same); at the top level, on the first key.
-    const anchor = pair?.key ?? node.pairs?.[0]?.key ?? node;
+    // A field another key requires (`license: other` needs `license_name`) is reported on that key;
+    // otherwise on the parent key (yaml-language-server does the same), at the top level on the first key.
+    const needer = because?.properties ? node.pairs?.find((p) => Object.prototype.hasOwnProperty.call(because.properties, p.keyText)) : undefined;
+    const anchor = needer?.key ?? pair?.key ?? node.pairs?.[0]?.key ?? node;
     const where = path.length ? `\`${pathLabel(path)}\`` : 'the card';
     const cond = because?.properties ? ` when ${Object.entries(because.properties).map(([k, v]) => `\`${k}\` is ${JSON.stringify(v.const ?? v.enum)}`).join(' and ')}` : '';
     for (const m of missing) {

@@ -57,6 +57,20 @@ test('license: HF ids, SPDX spelling mapped to the HF id, other needs license_na
   assert.deepEqual(ids(hf(GOOD.replace('license: apache-2.0\n', ''))), ['card/missing-field']);
 });
 
+test('license: other without license_name/license_link is reported on the license key, not the first key of the front matter', () => {
+  const text = README(GOOD.replace('license: apache-2.0', 'license: other'));
+  const f = check(text, 'README.md').filter((x) => x.ruleId === 'card/missing-field');
+  assert.equal(f.length, 2);
+  for (const x of f) {
+    assert.equal(covered(text, x), 'license', x.message);
+    assert.equal(x.range!.start.line, text.split('\n').findIndex((l) => l.startsWith('license:')));
+  }
+  // a field the card needs for itself stays on the first key (no other key asks for it)
+  const plain = README(GOOD.replace('license: apache-2.0\n', ''));
+  const [m] = check(plain, 'README.md').filter((x) => x.ruleId === 'card/missing-field');
+  assert.equal(covered(plain, m), 'language');
+});
+
 test('language: ISO 639 codes, string or list', () => {
   assert.deepEqual(hf(GOOD.replace('language:\n- en\n- fr', 'language: en')), []);
   assert.deepEqual(hf(GOOD.replace('- fr', '- yue')), []);
