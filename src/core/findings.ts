@@ -25,6 +25,12 @@ export interface TextEdit {
   file?: string;
   range: TextRange;
   newText: string;
+  /**
+   * The same text as a snippet (`${1:placeholder}`, `${1|a,b|}`, `$0`) when part of it is for the
+   * user to type or choose: editors that support snippets leave the cursor there. `newText` is what
+   * the placeholders expand to, for every other face.
+   */
+  snippet?: string;
 }
 
 /** A fix is either a set of text edits or a named command the face knows how to run. */

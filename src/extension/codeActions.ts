@@ -36,7 +36,17 @@ function toAction(fix: Fix, d: vscode.Diagnostic, uri: vscode.Uri): vscode.CodeA
   a.diagnostics = [d];
   if (fix.kind === 'edit') {
     a.edit = new vscode.WorkspaceEdit();
-    for (const e of fix.edits) a.edit.replace(e.file ? vscode.Uri.file(e.file) : uri, toVsRange(e.range), e.newText);
+    // one set() per file: snippet edits leave the cursor on what the user still has to type
+    const byFile = new Map<string, { target: vscode.Uri; edits: (vscode.TextEdit | vscode.SnippetTextEdit)[] }>();
+    for (const e of fix.edits) {
+      const target = e.file ? vscode.Uri.file(e.file) : uri;
+      let entry = byFile.get(target.toString());
+      if (!entry) byFile.set(target.toString(), (entry = { target, edits: [] }));
+      entry.edits.push(e.snippet !== undefined
+        ? vscode.SnippetTextEdit.replace(toVsRange(e.range), new vscode.SnippetString(e.snippet))
+        : vscode.TextEdit.replace(toVsRange(e.range), e.newText));
+    }
+    for (const { target, edits } of byFile.values()) a.edit.set(target, edits);
     a.isPreferred = fix.isPreferred;
   } else {
     a.command = { title: fix.title, command: fix.command, arguments: fix.args };

@@ -43,15 +43,37 @@ export function isSlsaGenerator(uses: string): boolean {
   return /^slsa-framework\/slsa-github-generator\/\.github\/workflows\//i.test(uses.trim());
 }
 
-/** Tools whose absence the rules check, with the official setup action to add. */
-export const TOOLS: Readonly<Record<string, { installer: string; ref: string; installedBy: readonly string[] }>> = {
-  cosign: { installer: 'sigstore/cosign-installer', ref: 'v3', installedBy: ['sigstore/cosign-installer'] },
-  syft: { installer: 'anchore/sbom-action/download-syft', ref: 'v0', installedBy: ['anchore/sbom-action/download-syft', 'anchore/sbom-action'] },
-  grype: { installer: 'anchore/scan-action/download-grype', ref: 'v7', installedBy: ['anchore/scan-action/download-grype', 'anchore/scan-action'] },
-  trivy: { installer: 'aquasecurity/setup-trivy', ref: 'v0.2.6', installedBy: ['aquasecurity/setup-trivy', 'aquasecurity/trivy-action'] },
-  oras: { installer: 'oras-project/setup-oras', ref: 'v1', installedBy: ['oras-project/setup-oras'] },
-  'slsa-verifier': { installer: 'slsa-framework/slsa-verifier/actions/installer', ref: 'v2.7.0', installedBy: ['slsa-framework/slsa-verifier/actions/installer'] },
-  crane: { installer: 'imjasonh/setup-crane', ref: 'v0.4', installedBy: ['imjasonh/setup-crane'] },
+/**
+ * Actions the quick fixes insert, pinned to the full commit SHA of a release tag (the tag stays as
+ * a comment). Each SHA is the commit the tag points at in the action's public repository
+ * (`git rev-parse <tag>^{commit}`); update them together with the versions.
+ */
+export const PINNED_ACTIONS: Readonly<Record<string, { sha: string; version: string }>> = {
+  'sigstore/cosign-installer': { sha: '6f9f17788090df1f26f669e9d70d6ae9567deba6', version: 'v4.1.2' },
+  'anchore/sbom-action/download-syft': { sha: 'e22c389904149dbc22b58101806040fa8d37a610', version: 'v0.24.0' },
+  'anchore/scan-action/download-grype': { sha: 'e1165082ffb1fe366ebaf02d8526e7c4989ea9d2', version: 'v7.4.0' },
+  'aquasecurity/setup-trivy': { sha: '81e514348e19b6112ce2a7e3ecbafe19c1e1f567', version: 'v0.3.1' },
+  'oras-project/setup-oras': { sha: '38de303aac69abb66f3e6255b7198bff35f323e3', version: 'v2.0.0' },
+  'slsa-framework/slsa-verifier/actions/installer': { sha: 'ea584f4502babc6f60d9bc799dbbb13c1caa9ee6', version: 'v2.7.1' },
+  'imjasonh/setup-crane': { sha: '6da1ae018866400525525ce74ff892880c099987', version: 'v0.5' },
+  'docker/login-action': { sha: '4907a6ddec9925e35a0a9e82d7399ccc52663121', version: 'v4.1.0' },
+};
+
+/** `owner/repo[/path]@<sha> # <version>` for an action in PINNED_ACTIONS. */
+export function pinnedUses(action: string): string {
+  const p = PINNED_ACTIONS[action];
+  return `${action}@${p.sha} # ${p.version}`;
+}
+
+/** Tools whose absence the rules check, with the official setup action to add (pinned in PINNED_ACTIONS). */
+export const TOOLS: Readonly<Record<string, { installer: string; installedBy: readonly string[] }>> = {
+  cosign: { installer: 'sigstore/cosign-installer', installedBy: ['sigstore/cosign-installer'] },
+  syft: { installer: 'anchore/sbom-action/download-syft', installedBy: ['anchore/sbom-action/download-syft', 'anchore/sbom-action'] },
+  grype: { installer: 'anchore/scan-action/download-grype', installedBy: ['anchore/scan-action/download-grype', 'anchore/scan-action'] },
+  trivy: { installer: 'aquasecurity/setup-trivy', installedBy: ['aquasecurity/setup-trivy', 'aquasecurity/trivy-action'] },
+  oras: { installer: 'oras-project/setup-oras', installedBy: ['oras-project/setup-oras'] },
+  'slsa-verifier': { installer: 'slsa-framework/slsa-verifier/actions/installer', installedBy: ['slsa-framework/slsa-verifier/actions/installer'] },
+  crane: { installer: 'imjasonh/setup-crane', installedBy: ['imjasonh/setup-crane'] },
 };
 
 /** Actions that log in to a container registry (their credentials land in the Docker config every tool reads). */

@@ -179,7 +179,7 @@ function scans(ctx: CheckContext): Finding[] {
           if (!hasFlag(cmd.args, ['--fail-on', '-f']) && !env.get('GRYPE_FAIL_ON_SEVERITY')?.text) {
             problem = 'grype exits 0 whatever it finds (no --fail-on)';
             const at = span(ctx, step, { start: cmd.program!.end, end: cmd.program!.end });
-            fix = editFix('Add --fail-on high', [replace(ctx.doc, at.start, at.end, ' --fail-on high')]);
+            fix = editFix('Add --fail-on high', [{ ...replace(ctx.doc, at.start, at.end, ' --fail-on high'), snippet: ' --fail-on ${1|high,critical,medium,low,negligible|}' }]);
           }
         }
         const sw = swallowed(ctx, job, step, cmds, i);

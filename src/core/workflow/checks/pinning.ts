@@ -1,6 +1,6 @@
 import type { Finding, Fix, TextRange } from '../../findings.ts';
 import type { YamlNode } from '../../yaml/document.ts';
-import { BRANCH_REFS, isSlsaGenerator, parseUses, SHA_RE } from '../actions.ts';
+import { BRANCH_REFS, isSlsaGenerator, parseUses, PINNED_ACTIONS, SHA_RE } from '../actions.ts';
 import type { CheckContext } from '../context.ts';
 import { editFix, endOfLine, replace, insert, trailingComment } from '../edits.ts';
 import { scalarText, type ScalarField } from '../model.ts';
@@ -42,13 +42,17 @@ export interface ResolveRefArgs {
 /** The faces run this command (with the user's consent for network access) to resolve a tag. */
 export const RESOLVE_REF_COMMAND = 'modelInspect.workflow.resolveActionRef';
 
-function pinFixes(ctx: CheckContext, uses: ScalarField, owner: string, repo: string, ref: string): Fix[] {
+function pinFixes(ctx: CheckContext, uses: ScalarField, owner: string, repo: string, path: string, ref: string): Fix[] {
   const r = refOffsets(ctx, uses);
   if (!r) return [];
   const hasComment = trailingComment(ctx.doc, uses.node.end) !== undefined;
   const eol = endOfLine(ctx.doc, uses.node.end);
-  const edits = [replace(ctx.doc, r.start, r.end, '<full-commit-sha>')];
-  if (!hasComment) edits.push(insert(ctx.doc, eol, ` # ${ref}`));
+  const name = `${owner}/${repo}${path ? '/' + path : ''}`.toLowerCase();
+  const known = PINNED_ACTIONS[name];
+  const comment = !hasComment ? [insert(ctx.doc, eol, ` # ${ref}`)] : [];
+  // the action's own release, whose commit is known: a certain pin
+  if (known && known.version === ref) return [editFix(`Pin to ${known.sha.slice(0, 12)}… (${ref})`, [replace(ctx.doc, r.start, r.end, known.sha), ...comment], true)];
+  const edits = [{ ...replace(ctx.doc, r.start, r.end, '<full-commit-sha>'), snippet: '${1:<full-commit-sha>}' }, ...comment];
   const args: ResolveRefArgs = { file: ctx.file, range: ctx.doc.range(r), lineEnd: ctx.doc.position(eol), hasComment, owner, repo, ref };
   return [
     { kind: 'command', title: `Resolve '${ref}' to its commit SHA (online, api.github.com)`, command: RESOLVE_REF_COMMAND, args: [args] },
@@ -78,7 +82,7 @@ export function pinning(ctx: CheckContext): Finding[] {
     }
     if (SHA_RE.test(u.ref)) continue;
     const range = refOffsets(ctx, uses) ?? uses.node;
-    const fixes = pinFixes(ctx, uses, u.owner, u.repo, u.ref);
+    const fixes = pinFixes(ctx, uses, u.owner, u.repo, u.path, u.ref);
     const name = `${u.owner}/${u.repo}${u.path ? '/' + u.path : ''}`;
     // refs with a slash (`release/v1`) are branch names; tags almost never contain one
     if (BRANCH_REFS.has(u.ref.toLowerCase()) || u.ref.includes('/')) {

@@ -1,5 +1,5 @@
 import type { Finding, Fix } from '../../findings.ts';
-import { actionName, LOGIN_ACTIONS, TOOLS } from '../actions.ts';
+import { actionName, LOGIN_ACTIONS, pinnedUses, TOOLS } from '../actions.ts';
 import { envFor, loginStepIndex, registryHost, registryPushes, span } from '../analysis.ts';
 import type { CheckContext } from '../context.ts';
 import { editFix, insertStepBefore } from '../edits.ts';
@@ -55,7 +55,7 @@ export function tools(ctx: CheckContext): Finding[] {
         reported.add(tool);
         const info = TOOLS[tool];
         const laterInstall = job.steps.slice(step.index + 1).some((s) => installs(ctx, s).has(tool));
-        const e = insertStepBefore(ctx.doc, step.node, [`name: Install ${tool}`, `uses: ${info.installer}@${info.ref}`]);
+        const e = insertStepBefore(ctx.doc, step.node, [`name: Install ${tool}`, `uses: ${pinnedUses(info.installer)}`]);
         out.push(ctx.finding('workflow/tool-not-installed', span(ctx, step, cmd.program!),
           `${tool} is used here but ${laterInstall ? 'installed only in a later step' : `no earlier step of job '${job.id}' installs it`}; add ${info.installer} before this step`,
           { fixes: e ? [editFix(`Add a step using ${info.installer}`, [e], true)] : [] }));
@@ -87,7 +87,7 @@ export function logins(ctx: CheckContext): Finding[] {
     if (host === 'ghcr.io' && first.step) {
       const e = insertStepBefore(ctx.doc, first.step.node, [
         'name: Log in to ghcr.io',
-        'uses: docker/login-action@v3',
+        `uses: ${pinnedUses('docker/login-action')}`,
         'with:',
         '  registry: ghcr.io',
         '  username: ${{ github.actor }}',
