@@ -175,7 +175,7 @@ export const WORKFLOW_RULES: readonly RuleInfo[] = [
     title: 'Privileged trigger',
     category: 'workflow',
     defaultSeverity: 'info',
-    help: '`pull_request_target` and `workflow_run` run in the context of the base repository with secrets and a write token even when the triggering change comes from a fork. They are safe only when the workflow never runs code or reads untrusted input from the pull request. Prefer `pull_request`; if you need the privileged trigger, keep it minimal, set `permissions` explicitly and never check out the PR head.',
+    help: '`pull_request_target` and `workflow_run` run in the context of the base repository with secrets and a write token even when the triggering change comes from a fork. They are safe only when the workflow never runs code or reads untrusted input from the pull request. This note appears when the workflow does bring something of the pull request\'s in (a checkout of its head, an artifact of the triggering run) and names where; the rules `workflow/untrusted-checkout`, `workflow/artifact-poisoning`, `workflow/env-file-injection` and `workflow/cache-poisoning` say what goes wrong with it. Prefer `pull_request`; if you need the privileged trigger, keep it minimal, set `permissions` explicitly and never run or install what the pull request brings.',
   },
   {
     id: 'workflow/curl-pipe-shell',

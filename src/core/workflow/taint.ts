@@ -263,10 +263,11 @@ export class TaintAnalysis {
     let l = this.landings.get(job);
     if (!l) {
       l = [];
-      if (PRIVILEGED.some((t) => this.ctx.wf.triggers.has(t))) {
+      // a job kept to the repository's own runs or trusted people brings in nothing untrusted
+      if (PRIVILEGED.some((t) => this.ctx.wf.triggers.has(t)) && !gatedToTrusted(job.if?.text)) {
         const co = untrustedCheckout(this.ctx, job);
-        if (co) l.push(co);
-        l.push(...artifactDownloads(this.ctx, job));
+        if (co && !gatedToTrusted(co.step.if?.text)) l.push(co);
+        l.push(...artifactDownloads(this.ctx, job).filter((d) => !gatedToTrusted(d.step.if?.text)));
         l.sort((a, b) => a.step.index - b.step.index);
       }
       this.landings.set(job, l);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { checkWorkflowText } from '../../../src/core/workflow/check.ts';
 import { applyFix, check, covered, job, rule, CHECKOUT } from './util.ts';
 
 test('expression-injection: untrusted event fields and head_ref in run and github-script; trusted or tested values pass', async () => {
@@ -89,6 +90,21 @@ test('persist-credentials: flagged when later steps run PR code, downloaded scri
   assert.deepEqual(await rule(push, 'workflow/persist-credentials'), [], 'credentials are needed for git push');
   const release = job(`- ${CHECKOUT}\n- run: make`);
   assert.deepEqual(await rule(release, 'workflow/persist-credentials'), [], 'push-triggered, nothing untrusted');
+});
+
+test('secrets-inherit-external: another owner\'s reusable workflow by tag gets every secret (warning); SHA or own owner is info', async () => {
+  const y = 'on: push\npermissions: {}\njobs:\n  call:\n    uses: vendor/ci-templates/.github/workflows/release.yml@v2\n    secrets: inherit\n';
+  const [f] = await rule(y, 'workflow/secrets-inherit-external');
+  assert.equal(covered(y, f), 'inherit');
+  assert.equal(f.severity, 'warning');
+  assert.match(f.message, /vendor\/ci-templates/);
+  assert.deepEqual(await rule(y, 'workflow/secrets-inherit'), []);
+  const own = (await checkWorkflowText(y, 'wf.yml', { repositoryOwner: 'Vendor' })).map((x) => `${x.ruleId} ${x.severity}`);
+  assert.deepEqual(own.filter((x) => x.startsWith('workflow/secrets')), ['workflow/secrets-inherit info']);
+  const sha = y.replace('@v2', '@0123456789abcdef0123456789abcdef01234567');
+  assert.deepEqual((await check(sha)).filter((x) => x.ruleId.startsWith('workflow/secrets')).map((x) => `${x.ruleId} ${x.severity}`), ['workflow/secrets-inherit info']);
+  const named = sha.replace('inherit', '\n      token: ${{ secrets.PUBLISH_TOKEN }}');
+  assert.deepEqual((await check(named)).map((x) => x.ruleId), []);
 });
 
 test('secrets-inherit', async () => {

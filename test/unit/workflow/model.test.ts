@@ -94,3 +94,13 @@ test('unpinned-model: Hub downloads without a commit revision; commits, variable
     'huggingface-cli download acme/sentiment', 'hf download acme/sentiment', 'AutoModel.from_pretrained'.slice(10), 'AutoModel.from_pretrained'.slice(10), 'hf_hub_download',
   ]);
 });
+
+test('scan-cannot-fail fix for grype: a snippet to choose the severity, high by default', async () => {
+  const y = job('- uses: anchore/scan-action/download-grype@0123456789abcdef0123456789abcdef01234567\n- run: grype dir:.');
+  const [f] = await rule(y, 'workflow/scan-cannot-fail');
+  const fix = f.fixes?.[0];
+  assert.ok(fix?.kind === 'edit');
+  assert.equal(fix.edits[0].newText, ' --fail-on high');
+  assert.equal(fix.edits[0].snippet, ' --fail-on ${1|high,critical,medium,low,negligible|}');
+  assert.match(applyFix(y, fix), /grype --fail-on high dir:\./);
+});

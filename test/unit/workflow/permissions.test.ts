@@ -56,7 +56,23 @@ test('id-token-unused: job grant with nothing that uses OIDC; not when an unknow
   assert.doesNotMatch(applyFix(y, f.fixes?.[0]), /id-token/);
   const unknown = y.replace('- run: pytest', '- uses: some/deployer@0123456789abcdef0123456789abcdef01234567');
   assert.deepEqual(await rule(unknown, 'workflow/id-token-unused'), []);
+});
+
+test('id-token-workflow-level: flagged on the key; the fix moves the grant to the jobs that sign', async () => {
   const wf = `on: push\npermissions:\n  id-token: write\n  contents: read\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n  sign:\n    runs-on: ubuntu-latest\n    steps:\n      - ${COSIGN}\n      - run: cosign sign-blob --yes f\n`;
-  const [g] = await rule(wf, 'workflow/id-token-unused');
+  const [g, ...rest] = await rule(wf, 'workflow/id-token-workflow-level');
+  assert.equal(rest.length, 0);
+  assert.equal(covered(wf, g), 'id-token');
   assert.match(g.message, /'test' does not use it; grant it only to 'sign'/);
+  assert.deepEqual(await rule(wf, 'workflow/id-token-unused'), [], 'one finding, not two');
+  const fixed = applyFix(wf, g.fixes?.[0]);
+  assert.match(fixed, /^on: push\npermissions:\n  contents: read\njobs:/);
+  assert.match(fixed, /  sign:\n    permissions:\n      id-token: write\n      contents: read\n    runs-on: ubuntu-latest/);
+  assert.deepEqual((await check(fixed)).filter((x) => /permission|id-token/.test(x.ruleId)).map((x) => x.ruleId), []);
+  // every job uses it: still a workflow-wide grant that later jobs inherit
+  const all = `on: push\npermissions:\n  contents: read\n  id-token: write\njobs:\n  sign:\n    runs-on: ubuntu-latest\n    steps:\n      - ${COSIGN}\n      - run: cosign sign-blob --yes f\n`;
+  assert.equal((await rule(all, 'workflow/id-token-workflow-level')).length, 1);
+  // hardened: the grant lives on the signing job
+  const job = `on: push\npermissions:\n  contents: read\njobs:\n  sign:\n    runs-on: ubuntu-latest\n    permissions:\n      contents: read\n      id-token: write\n    steps:\n      - ${COSIGN}\n      - run: cosign sign-blob --yes f\n`;
+  assert.deepEqual((await check(job)).map((x) => x.ruleId), []);
 });

@@ -21,6 +21,9 @@ test('unpinned-action fix: SHA placeholder keeping the tag as a comment, not pre
   assert.ok(online?.kind === 'command' && online.command === 'modelInspect.workflow.resolveActionRef');
   assert.deepEqual(online.args?.[0], { file: 'wf.yml', range: f.range, lineEnd: { line: 7, character: 33 }, hasComment: false, owner: 'actions', repo: 'checkout', ref: 'v4' });
   assert.match(applyFix(y, fix), /- uses: actions\/checkout@<full-commit-sha> # v4\n/);
+  // in the editor the placeholder is a snippet: the cursor selects it, ready for the commit to be pasted
+  assert.ok(fix?.kind === 'edit');
+  assert.deepEqual(fix.edits.map((e) => e.snippet), ['${1:<full-commit-sha>}', undefined]);
   const quoted = job("- uses: 'actions/checkout@v4' # keep");
   const [g] = await rule(quoted, 'workflow/unpinned-action');
   assert.match(applyFix(quoted, g.fixes?.find((x) => x.kind === 'edit')), /- uses: 'actions\/checkout@<full-commit-sha>' # keep\n/);
@@ -50,4 +53,13 @@ test('image-not-pinned: docker:// actions, container and service images without 
   const digest = 'sha256:' + 'a'.repeat(64);
   const y = job(`- uses: docker://alpine:3.20\n- uses: docker://alpine@${digest}`, undefined, `    container: python:3.12\n    services:\n      db:\n        image: postgres@${digest}\n      cache:\n        image: redis:7\n`);
   assert.deepEqual((await rule(y, 'workflow/image-not-pinned')).map((x) => covered(y, x)), ['docker://alpine:3.20', 'python:3.12', 'redis:7']);
+});
+
+test('unpinned-action fix: the inserted actions\' own releases are pinned to their known commit (certain, preferred)', async () => {
+  const y = job('- uses: sigstore/cosign-installer@v4.1.2');
+  const [f] = await rule(y, 'workflow/unpinned-action');
+  assert.equal(f.fixes?.length, 1);
+  const fix = f.fixes![0];
+  assert.ok(fix.kind === 'edit' && fix.isPreferred);
+  assert.match(applyFix(y, fix), /- uses: sigstore\/cosign-installer@6f9f17788090df1f26f669e9d70d6ae9567deba6 # v4\.1\.2\n/);
 });

@@ -106,3 +106,70 @@ test('env values are expanded before judging a reference: registry and tag from 
   assert.deepEqual((await rule(y, 'workflow/sign-by-tag')).map((x) => covered(y, x)), ['"${{ env.REGISTRY }}/${{ env.NAME }}:v1"']);
   assert.equal((await rule(y, 'workflow/packages-permission-missing')).length, 1, '$IMAGE is on ghcr.io');
 });
+
+test('cosign-without-yes: sign, attest, sign-blob and attest-blob without --yes; the fix adds it', async () => {
+  const y = job(`${pre}- run: |
+    cosign sign --key env://COSIGN_KEY ghcr.io/a/b@sha256:${'b'.repeat(64)}
+    cosign attest --predicate sbom.json --type cyclonedx ghcr.io/a/b@sha256:${'b'.repeat(64)}
+    cosign sign-blob --bundle m.sigstore.json model.safetensors
+    cosign attest-blob --predicate p.json --type slsaprovenance1 model.safetensors
+    cosign verify --key cosign.pub ghcr.io/a/b@sha256:${'b'.repeat(64)}`, undefined, '    permissions:\n      contents: read\n      packages: write\n      id-token: write\n');
+  const f = await rule(y, 'workflow/cosign-without-yes');
+  assert.deepEqual(f.map((x) => covered(y, x)), ['cosign sign', 'cosign attest', 'cosign sign-blob', 'cosign attest-blob']);
+  assert.match(f[0].message, /\[y\/N\]/);
+  let fixed = y;
+  for (let k = 0; k < 4; k++) fixed = applyFix(fixed, (await rule(fixed, 'workflow/cosign-without-yes'))[0].fixes?.[0]);
+  assert.match(fixed, /cosign sign --yes --key env:\/\/COSIGN_KEY/);
+  assert.deepEqual(await rule(fixed, 'workflow/cosign-without-yes'), []);
+});
+
+test('cosign-without-yes: hardened variants stay silent (-y, COSIGN_YES in env or exported, a piped answer)', async () => {
+  const img = `ghcr.io/a/b@sha256:${'b'.repeat(64)}`;
+  for (const s of [
+    `- run: cosign sign -y ${img}`,
+    `- run: cosign sign --yes=true ${img}`,
+    `- env:\n    COSIGN_YES: "true"\n  run: cosign sign ${img}`,
+    `- run: |\n    export COSIGN_YES=true\n    cosign sign ${img}`,
+    `- run: COSIGN_YES=true cosign sign ${img}`,
+  ]) assert.deepEqual(await rule(job(`${pre}${s}`), 'workflow/cosign-without-yes'), [], s);
+});
+
+test('unanchored-identity-regexp: patterns from env: are judged; a wildcard owner accepts anybody\'s workflow', async () => {
+  const y = job(`${pre}- env:
+    ID_RE: 'https://github.com/acme/models/'
+  run: |
+    cosign verify-attestation --type slsaprovenance --certificate-identity-regexp "$ID_RE" --certificate-oidc-issuer https://token.actions.githubusercontent.com ghcr.io/a/b@sha256:1
+    cosign verify --certificate-identity-regexp '^https://github\\.com/.*/models/\\.github/workflows/release\\.yml@refs/tags/v.*$' --certificate-oidc-issuer https://token.actions.githubusercontent.com ghcr.io/a/b@sha256:1
+    cosign verify --certificate-identity-regexp '^https://github\\.com/acme/models/\\.github/workflows/release\\.yml@refs/tags/v.*$' --certificate-oidc-issuer https://token.actions.githubusercontent.com ghcr.io/a/b@sha256:1`);
+  const f = await rule(y, 'workflow/unanchored-identity-regexp');
+  assert.equal(f.length, 2);
+  assert.equal(covered(y, f[0]), '"$ID_RE"');
+  assert.match(f[0].message, /'https:\/\/github\.com\/acme\/models\/' is not anchored/);
+  assert.match(f[1].message, /accepts any owner/);
+});
+
+test('unknown-step-reference: steps.* in the with: of a job that calls a reusable workflow (the SLSA generator) is always empty', async () => {
+  const y = `on: push
+permissions:
+  contents: read
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - id: push
+        run: echo "digest=sha256:1" >> "$GITHUB_OUTPUT"
+  provenance:
+    needs: build
+    permissions:
+      actions: read
+      id-token: write
+      packages: write
+    uses: slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml@v2.1.0
+    with:
+      image: ghcr.io/acme/m
+      digest: \${{ steps.push.outputs.digest }}
+`;
+  const [f] = await rule(y, 'workflow/unknown-step-reference');
+  assert.equal(covered(y, f), 'steps.push.outputs.digest');
+  assert.match(f.message, /has no steps/);
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyFix, covered, job, rule, COSIGN, LOGIN } from './util.ts';
+import { PINNED_ACTIONS, pinnedUses, TOOLS } from '../../../src/core/workflow/actions.ts';
+import { applyFix, check, covered, job, rule, COSIGN, LOGIN } from './util.ts';
 
 test('tool-not-installed: each of the seven tools; once per tool per job; installed later still flagged', async () => {
   const y = job(`- run: |
@@ -41,8 +42,25 @@ test('tool-not-installed fix: inserts the official installer before the step, wi
   const y = job('- name: Sign\n  run: cosign sign-blob --yes f');
   const [f] = await rule(y, 'workflow/tool-not-installed');
   const fixed = applyFix(y, f.fixes?.[0]);
-  assert.match(fixed, / {6}- name: Install cosign\n {8}uses: sigstore\/cosign-installer@v3\n {6}- name: Sign\n/);
+  assert.match(fixed, / {6}- name: Install cosign\n {8}uses: sigstore\/cosign-installer@[0-9a-f]{40} # v\d+\.\d+\.\d+\n {6}- name: Sign\n/);
   assert.deepEqual(await rule(fixed, 'workflow/tool-not-installed'), []);
+  // the inserted step is pinned: no finding of its own
+  assert.deepEqual((await check(fixed)).filter((x) => x.range!.start.line === 8 || x.range!.start.line === 9).map((x) => x.ruleId), []);
+});
+
+test('every installer and login step the fixes insert is pinned by a full SHA with its version, and passes the pinning rules', async () => {
+  for (const [tool, info] of Object.entries(TOOLS)) {
+    const pin = PINNED_ACTIONS[info.installer];
+    assert.ok(pin, `${info.installer} has a pin`);
+    assert.match(pin.sha, /^[0-9a-f]{40}$/, tool);
+    assert.match(pin.version, /^v\d+(\.\d+){1,2}$/, tool);
+    const y = job(`- run: ${tool} version`);
+    const [f] = await rule(y, 'workflow/tool-not-installed');
+    const fixed = applyFix(y, f.fixes?.[0]);
+    assert.ok(fixed.includes(`uses: ${info.installer}@${pin.sha} # ${pin.version}`), tool);
+    assert.deepEqual((await check(fixed)).filter((x) => /pinned|branch-ref|unpinned/.test(x.ruleId)).map((x) => x.ruleId), [], tool);
+  }
+  assert.match(pinnedUses('docker/login-action'), /^docker\/login-action@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
 });
 
 test('push-without-login: pushes and signatures need credentials; login before, inline credentials, localhost pass', async () => {
@@ -51,7 +69,8 @@ test('push-without-login: pushes and signatures need credentials; login before, 
   assert.equal(covered(y, f), 'docker push');
   assert.match(f.message, /2 pushes/);
   const fixed = applyFix(y, f.fixes?.[0]);
-  assert.match(fixed, /- name: Log in to ghcr\.io\n {8}uses: docker\/login-action@v3\n {8}with:\n {10}registry: ghcr\.io\n/);
+  assert.match(fixed, /- name: Log in to ghcr\.io\n {8}uses: docker\/login-action@[0-9a-f]{40} # v\d+\.\d+\.\d+\n {8}with:\n {10}registry: ghcr\.io\n/);
+  assert.deepEqual((await check(fixed)).filter((x) => x.ruleId === 'workflow/unpinned-action').map((x) => x.ruleId), []);
   assert.deepEqual(await rule(fixed, 'workflow/push-without-login'), []);
   for (const ok of [
     `- ${LOGIN}\n- run: docker push ghcr.io/a/b:1`,

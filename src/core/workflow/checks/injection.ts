@@ -4,13 +4,15 @@ import { envFor, runsRepositoryCode, span } from '../analysis.ts';
 import { stepLabel, type CheckContext } from '../context.ts';
 import { appendToMapping, editFix, prependToMapping, replace } from '../edits.ts';
 import type { ContextRef, Expression } from '../expressions.ts';
-import { PRIVILEGED, untrustedCheckout, type TaintedRef } from '../taint.ts';
+import { gatedToTrusted, PRIVILEGED, untrustedCheckout, type TaintedRef } from '../taint.ts';
 import type { Job, Step } from '../model.ts';
 import { inSingleQuotes, pipelineAt } from '../shell.ts';
 import { unsafeLoads } from './model.ts';
 
 function envName(r: ContextRef): string {
-  const parts = r.path.filter((s) => s !== '*' && s.toLowerCase() !== 'github' && s.toLowerCase() !== 'event');
+  // steps.<id>.outputs.<name> and needs.<job>.outputs.<name>: the id and the output say what it is
+  const chosen = (r.lower[0] === 'steps' || r.lower[0] === 'needs') && r.lower[2] === 'outputs' ? [r.path[1], r.path[3] ?? ''] : r.path;
+  const parts = chosen.filter((s) => s && s !== '*' && s.toLowerCase() !== 'github' && s.toLowerCase() !== 'event');
   const tail = parts.slice(-2).join('_').replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
   return tail.replace(/^PULL_REQUEST_/, 'PR_') || 'UNTRUSTED_INPUT';
 }
@@ -67,20 +69,20 @@ function injection(ctx: CheckContext): Finding[] {
 function triggers(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
   const privileged = PRIVILEGED.filter((t) => ctx.wf.triggers.has(t));
-  const landings = ctx.wf.jobs.flatMap((j) => ctx.taint.landingsIn(j).map((l) => ({ job: j, l })));
+  // an artifact kept in a temporary folder and read as data is the documented safe pattern
+  const landings = ctx.wf.jobs.flatMap((j) => ctx.taint.landingsIn(j).filter((l) => l.inWorkspace).map((l) => ({ job: j, l })));
   for (const t of ['pull_request_target', 'workflow_run']) {
     const node = ctx.wf.triggers.get(t);
-    if (!node) continue;
-    const what = landings.length
-      ? `; here ${landings.slice(0, 3).map(({ job, l }) => `job '${job.id}' brings in ${l.what}`).join(', ')}${landings.length > 3 ? ', …' : ''}`
-      : '; nothing here checks out or downloads what the pull request contains';
+    // used the documented safe way (nothing of the pull request's is brought in), it is not worth a word
+    if (!node || !landings.length) continue;
+    const what = `; here ${landings.slice(0, 3).map(({ job, l }) => `job '${job.id}' brings in ${l.what}`).join(', ')}${landings.length > 3 ? ', …' : ''}`;
     out.push(ctx.finding('workflow/dangerous-trigger', node, `${t} runs with secrets and a write token even for changes from forks${what}`,
       { related: landings.slice(0, 8).map(({ l }) => ctx.related(l.what, l.at)) }));
   }
   if (!privileged.length) return out;
   for (const job of ctx.wf.jobs) {
     const co = untrustedCheckout(ctx, job);
-    if (!co) continue;
+    if (!co || gatedToTrusted(job.if?.text) || gatedToTrusted(co.step.if?.text)) continue;
     // the checkout step itself counts when its own script goes on to build (`gh pr checkout 1 && make`)
     const runner = job.steps.slice(co.step.index).find((s) => runsRepositoryCode(ctx, s));
     if (!runner) continue;
