@@ -1,4 +1,4 @@
-import { actionName, ATTEST_ACTIONS, isSlsaGenerator, matchesAction, NON_OIDC_ACTIONS, OIDC_ACTIONS, parseUses } from './actions.ts';
+import { actionName, ATTEST_ACTIONS, isSlsaGenerator, matchesAction, NON_OIDC_ACTIONS, OIDC_ACTIONS, parseUses, PINNED_ACTIONS } from './actions.ts';
 import type { CheckContext } from './context.ts';
 import type { YamlNode } from '../yaml/document.ts';
 import type { Job, MapEntry, Step } from './model.ts';
@@ -134,27 +134,26 @@ export function oidcUses(ctx: CheckContext, job: Job): Site[] {
   return sites;
 }
 
-/** True when nothing in the job could use the OIDC token (only known non-OIDC actions, no signing). */
-/** Test and lint runners: they do not mint OIDC tokens. */
-const NO_OIDC_TOOLS = new Set(['pytest', 'ruff', 'mypy', 'black', 'flake8', 'pylint', 'isort', 'eslint', 'prettier', 'tsc', 'jest', 'vitest', 'shellcheck', 'actionlint', 'yamllint', 'hadolint', 'zizmor', 'pre-commit']);
-
-export function certainlyNoOidc(ctx: CheckContext, job: Job): boolean {
-  if (job.uses) return false;
-  if (oidcUses(ctx, job).length) return false;
+/**
+ * Could anything in the job put the OIDC token to a purpose? Visible users (signing, attestation,
+ * provenance, cloud logins), actions not known to leave it alone, reusable workflows, and scripts
+ * that name a signing or cloud tool or ask for provenance. Build tools and test runners alone do
+ * not count: a token they ask for is exactly what the grant should not allow.
+ */
+export function mayUseOidc(ctx: CheckContext, job: Job): boolean {
+  if (job.uses || oidcUses(ctx, job).length) return true;
+  const provenanceEnv = (env: ReadonlyMap<string, MapEntry>) => [...env.keys()].some((k) => /PROVENANCE|OIDC|ID_TOKEN/i.test(k));
+  if (provenanceEnv(ctx.wf.env) || provenanceEnv(job.env)) return true;
   for (const step of job.steps) {
     if (step.uses) {
       const u = parseUses(step.uses.text);
-      if (u.kind !== 'remote' || !matchesAction(actionName(step.uses.text), NON_OIDC_ACTIONS)) return false;
+      const name = actionName(step.uses.text);
+      if (u.kind !== 'remote' || !(matchesAction(name, NON_OIDC_ACTIONS) || matchesAction(name, Object.keys(PINNED_ACTIONS)))) return true;
     }
-    const text = step.run?.script.text ?? '';
-    if (/\b(cosign|sigstore|gh\s+attestation|gcloud|aws|az|vault|twine|slsa|id-token|oidc)\b/i.test(text)) return false;
-    for (const cmd of ctx.commands(step)) {
-      // scripts and build tools we cannot see into could request the token themselves
-      if (cmd.program && !SIMPLE_PROGRAMS.has(cmd.name) && !NO_OIDC_TOOLS.has(cmd.name)) return false;
-    }
-    if (step.run && step.shell && !/^(bash|sh)\b/.test(step.shell)) return false;
+    if (provenanceEnv(step.env)) return true;
+    if (/\b(cosign|sigstore|gh\s+attestation|gcloud|aws|az|vault|twine|slsa|id-token|oidc|provenance|semantic-release|changeset)\b|ACTIONS_ID_TOKEN/i.test(step.run?.script.text ?? '')) return true;
   }
-  return true;
+  return false;
 }
 
 export function attestActionUses(job: Job): Site[] {

@@ -249,8 +249,13 @@ class ScriptReader {
     const files = positionalFiles(name, args);
     const out: Item[] = [...bodies];
     if (herestring?.target) out.push(this.item([herestring.target], depth));
+    // the event payload: what the issue, pull request or comment author wrote, unless the filter picks numbers
+    const payload = files.find((f) => /GITHUB_EVENT_PATH|github\.event_path/.test(f.text));
+    if (payload && !(SCRIPTED.has(name) && !/title|body|message|head_ref|\.ref\b|label|name|email|description|comment|review|head\b/i.test(positionalFiles('', args)[0]?.text ?? ''))) {
+      out.push({ text: '', parts: [{ taint: { kind: 'text', why: 'the event payload ($GITHUB_EVENT_PATH)' }, start: payload.start, end: payload.end }], opaque: true });
+    }
     if (this.fileTaint) {
-      for (const f of files) out.push({ text: '', parts: [{ taint: this.fileTaint, start: f.start, end: f.end }], opaque: true });
+      for (const f of files) if (f !== payload) out.push({ text: '', parts: [{ taint: this.fileTaint, start: f.start, end: f.end }], opaque: true });
       if (inputFile?.target) out.push({ text: '', parts: [{ taint: this.fileTaint, start: inputFile.target.start, end: inputFile.target.end }], opaque: true });
     }
     if (!files.length && !inputFile && !bodies.length && !herestring && upstream) out.push(...upstream);
@@ -284,8 +289,9 @@ class ScriptReader {
       const fmt = flagValue(cmd.args, ['--format', '--pretty'])?.text ?? cmd.args.find((a) => /^--(format|pretty)=/.test(a.text))?.text;
       if (sub === 'show' && cmd.args.some((a) => /^[^-].*:/.test(a.text))) return this.fileTaint ? [{ text: '', parts: [{ taint: this.fileTaint, ...at }], opaque: true }] : [];
       if (fmt !== undefined && !/%[sbBNfe]|%\(trailers|%[ac][nNeElL]|%[gG][sS]|%w/.test(fmt)) return [];
-      const kind = fmt !== undefined && !/%[sbBNf]|%\(trailers/.test(fmt) ? 'line' : 'text';
-      return [{ text: '', parts: [{ taint: { kind, why: `commit ${kind === 'text' ? 'messages' : 'author names'} printed by git ${sub}` }, ...at }], opaque: true }];
+      // bodies span lines; a subject (%s) or a name is one line
+      const kind = fmt === undefined || /%[bBN]|%\(trailers|%w/.test(fmt) ? 'text' : 'line';
+      return [{ text: '', parts: [{ taint: { kind, why: `commit ${kind === 'text' ? 'messages' : 'subjects or author names'} printed by git ${sub}` }, ...at }], opaque: true }];
     }
     if (sub === 'diff' && this.fileTaint && cmd.args.some((a) => /^--name-(only|status)$/.test(a.text))) {
       return [{ text: '', parts: [{ taint: { kind: 'text', why: 'file names from the pull request (git diff)' }, ...at }], opaque: true }];
@@ -343,7 +349,9 @@ class ScriptReader {
       const k = cmd.args.findIndex((a) => a.text === '=~' || /^-(eq|ne|gt|lt|ge|le)$/.test(a.text));
       if (k > 0) {
         const op = cmd.args[k].text;
-        const re = cmd.args[k + 1]?.text ?? '';
+        // the tokenizer splits `^(a|b)$` at its parentheses and bar: read the pattern up to `]]` from the source
+        const close = op === '=~' ? this.src.indexOf(']]', cmd.args[k].end) : -1;
+        const re = close > 0 && close - cmd.args[k].end < 4096 ? this.src.slice(cmd.args[k].end, close).trim().replace(/^(['"])(.*)\1$/, '$2') : cmd.args[k + 1]?.text ?? '';
         const v = /^\$\{?([A-Za-z_]\w*)\}?$/.exec(cmd.args[k - 1].text);
         if (v && (op !== '=~' || (re.startsWith('^') && re.endsWith('$')))) this.vars.set(v[1], []);
       }

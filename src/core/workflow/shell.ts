@@ -134,7 +134,7 @@ function tokenize(src: string, from: number, n: number, singleQuoted: number[], 
   const endCommand = (op: Operator, at: number) => {
     endWord(at);
     if (redirectOp !== null) { redirects.push({ op: redirectOp }); redirectOp = null; }
-    if (words.length || redirects.length) commands.push(finish(words, redirects, heredocs, prev, op, cmdStart < 0 ? at : cmdStart, at));
+    if (words.length || redirects.length) commands.push(finish(src, words, redirects, heredocs, prev, op, cmdStart < 0 ? at : cmdStart, at));
     if (words.length || redirects.length || op !== '\n') prev = op;
     words = [];
     redirects = [];
@@ -323,13 +323,14 @@ export function balanced(src: string, i: number, n: number, singleQuoted: number
   return Math.min(n, j + 1);
 }
 
-function finish(words: Word[], redirects: Redirect[], heredocs: Heredoc[], prev: Operator, next: Operator, start: number, end: number): Command {
+function finish(src: string, words: Word[], redirects: Redirect[], heredocs: Heredoc[], prev: Operator, next: Operator, start: number, end: number): Command {
   let k = 0;
   const assignments: Word[] = [];
   // keywords and assignments before the program; wrappers (sudo -E, env -i A=b, time -p) skipped
   for (;;) {
     while (k < words.length && KEYWORDS.has(words[k].text) && !words[k].quoted) k++;
-    while (k < words.length && /^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(words[k].text)) assignments.push(words[k++]);
+    // `NAME=value`; a quoted `"NAME=value"` is a word (a command name), not an assignment
+    while (k < words.length && /^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(words[k].text) && src[words[k].start] !== '"' && src[words[k].start] !== "'") assignments.push(words[k++]);
     if (k < words.length && WRAPPERS.has(basename(words[k].text))) {
       const wrapper = basename(words[k].text);
       k++;

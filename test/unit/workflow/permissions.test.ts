@@ -56,6 +56,11 @@ test('id-token-unused: job grant with nothing that uses OIDC; not when an unknow
   assert.doesNotMatch(applyFix(y, f.fixes?.[0]), /id-token/);
   const unknown = y.replace('- run: pytest', '- uses: some/deployer@0123456789abcdef0123456789abcdef01234567');
   assert.deepEqual(await rule(unknown, 'workflow/id-token-unused'), []);
+  // build tools and tests alone do not need the token (one they request is what the grant should not allow)
+  assert.equal((await rule(y.replace('- run: pytest', '- run: npm ci && npm test'), 'workflow/id-token-unused')).length, 1);
+  for (const uses of ['- run: npx semantic-release', '- run: aws s3 ls', '- env:\n          NPM_CONFIG_PROVENANCE: true\n        run: npm publish']) {
+    assert.deepEqual(await rule(y.replace('- run: pytest', uses), 'workflow/id-token-unused'), [], uses);
+  }
 });
 
 test('id-token-workflow-level: flagged on the key; the fix moves the grant to the jobs that sign', async () => {

@@ -57,7 +57,7 @@ function injection(ctx: CheckContext): Finding[] {
     for (const { step, sink, site } of injectionSites(ctx, job)) {
       const { ref, expr, taint } = site;
       const fix = ref.lower[0] !== 'env' ? moveToEnvFix(ctx, job, step, expr, ref, sink) : undefined;
-      const who = /^github\./i.test(taint.why) ? 'is controlled by whoever opens the issue, pull request or commit' : 'is controlled by the pull request\'s author';
+      const who = /^github\./i.test(taint.why) ? 'is controlled by whoever opens the issue, pull request or commit' : 'carries what whoever opens the issue, pull request or comment wrote';
       out.push(ctx.finding('workflow/expression-injection', ref,
         `${taint.why.startsWith(ref.path.join('.')) ? taint.why : `${ref.path.join('.')} (${taint.why})`} ${who}, and is pasted into the ${sink === 'shell' ? 'script' : 'github-script code'} before it runs`,
         { fixes: fix ? [fix] : [] }));

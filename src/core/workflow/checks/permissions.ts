@@ -1,6 +1,6 @@
 import type { Finding, Fix } from '../../findings.ts';
 import { actionName, isSlsaGenerator } from '../actions.ts';
-import { attestActionUses, certainlyNoOidc, oidcUses, registryPushes, type Site } from '../analysis.ts';
+import { attestActionUses, mayUseOidc, oidcUses, registryPushes, type Site } from '../analysis.ts';
 import type { CheckContext } from '../context.ts';
 import { appendToMapping, columnOf, editFix, prependToMapping, replace } from '../edits.ts';
 import type { Job, Permissions } from '../model.ts';
@@ -92,7 +92,7 @@ export function permissions(ctx: CheckContext): Finding[] {
       out.push(ctx.finding('workflow/packages-permission-missing', ghcr[0], `${ghcr[0].what} pushes to ghcr.io, but job '${job.id}' does not have packages: write`, { fixes: fix ? [fix] : [] }));
     }
     const own = job.permissions?.kind === 'map' ? job.permissions.scopes.get('id-token') : undefined;
-    if (own?.text === 'write' && certainlyNoOidc(ctx, job)) {
+    if (own?.text === 'write' && !mayUseOidc(ctx, job)) {
       const start = ctx.doc.text.lastIndexOf('\n', own.key.start - 1) + 1;
       const nl = ctx.doc.text.indexOf('\n', own.value?.end ?? own.key.end);
       const end = nl < 0 ? ctx.doc.text.length : nl + 1;
@@ -105,8 +105,8 @@ export function permissions(ctx: CheckContext): Finding[] {
   const wfToken = wf.permissions?.kind === 'map' ? wf.permissions.scopes.get('id-token') : undefined;
   if (wfToken?.text === 'write') {
     const inheriting = wf.jobs.filter((j) => !j.permissions);
-    const idle = inheriting.filter((j) => certainlyNoOidc(ctx, j));
-    const users = inheriting.filter((j) => !idle.includes(j));
+    const users = inheriting.filter((j) => mayUseOidc(ctx, j));
+    const idle = inheriting.filter((j) => !users.includes(j));
     const parts = [
       inheriting.length ? `every job without its own permissions (${inheriting.map((j) => `'${j.id}'`).join(', ')}) can mint OIDC tokens as this workflow` : 'every job added later can mint OIDC tokens as this workflow',
       idle.length ? `${idle.map((j) => `'${j.id}'`).join(', ')} ${idle.length === 1 ? 'does' : 'do'} not use it` : '',
