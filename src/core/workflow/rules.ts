@@ -98,7 +98,7 @@ export const WORKFLOW_RULES: readonly RuleInfo[] = [
     title: '`id-token: write` granted to a job that does not use it',
     category: 'workflow',
     defaultSeverity: 'warning',
-    help: '`id-token: write` lets any code in the job mint OIDC tokens that identify as this workflow: a signature or cloud login "from the release workflow" can then come from a compromised test dependency. Grant it only to the jobs that sign, attest or log in to a cloud, and keep those jobs small.\n\nThis rule fires only when nothing in the job visibly needs the token (no cosign/sigstore/attestation/provenance step, no third-party action that might use OIDC). Remove the line (quick fix for job-level grants), or move a workflow-level grant to the jobs that sign.',
+    help: '`id-token: write` lets any code in the job mint OIDC tokens that identify as this workflow: a signature or cloud login "from the release workflow" can then come from a compromised test dependency. Grant it only to the jobs that sign, attest or log in to a cloud, and keep those jobs small.\n\nThis rule fires only when nothing in the job can put the token to a purpose: no cosign/sigstore/attestation/provenance step, no cloud CLI, no third-party action that might use OIDC, no provenance setting. Build tools and test runners alone do not count: a token they request is exactly what the grant should not allow. Remove the line (quick fix). Workflow-level grants are `workflow/id-token-workflow-level`.',
   },
   {
     id: 'workflow/sign-by-tag',

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import {
-  activateExtension, applyCodeAction, describe, hoverTexts, openFixture, ourDiagnostics, quickFixes, resetEditors, ruleIdOf,
+  activateExtension, applyCodeAction, describe, fixtureUri, hoverTexts, openFixture, ourDiagnostics, quickFixes, resetEditors, ruleIdOf,
   waitForDiagnostics, waitForRule,
 } from './util.ts';
 
@@ -38,32 +38,33 @@ suite('workflows', () => {
     await fix(doc, 'workflow/tool-not-installed', /sigstore\/cosign-installer/);
     assert.match(doc.getText(), / {6}- name: Install cosign\n {8}uses: sigstore\/cosign-installer@[0-9a-f]{40} # v\d+\.\d+\.\d+\n {6}- name: Sign the model/);
     await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => ruleIdOf(d) === 'workflow/tool-not-installed'));
+    // the inserted step is pinned by its full SHA: it brings no finding of its own
+    assert.ok(!ourDiagnostics(doc.uri).some((d) => ruleIdOf(d) === 'workflow/unpinned-action'), describe(ourDiagnostics(doc.uri)));
     await fix(doc, 'workflow/expression-injection', /^Pass it through env HEAD_COMMIT_MESSAGE$/);
     assert.match(doc.getText(), /env:\n {10}HEAD_COMMIT_MESSAGE: \$\{\{ github\.event\.head_commit\.message \}\}/);
     assert.match(doc.getText(), /echo "Released \$\{HEAD_COMMIT_MESSAGE\}"/);
     await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => ruleIdOf(d) === 'workflow/expression-injection'));
   });
 
-  test('the inserted installer is pinned (no new finding), and the SHA placeholder fix leaves the placeholder selected', async () => {
-    const { doc } = await openFixture(FILE);
-    await fix(doc, 'workflow/tool-not-installed', /sigstore\/cosign-installer/);
-    await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => ruleIdOf(d) === 'workflow/tool-not-installed'));
-    assert.ok(!ourDiagnostics(doc.uri).some((d) => ruleIdOf(d) === 'workflow/unpinned-action'), describe(ourDiagnostics(doc.uri)));
-    const uri = vscode.Uri.joinPath(doc.uri, '..', 'pin.yml');
+  test('the SHA placeholder fix is a snippet: the placeholder is selected, ready for the commit', async () => {
+    const uri = fixtureUri('.github/workflows/pin-snippet.yml');
     await vscode.workspace.fs.writeFile(uri, Buffer.from('on: push\npermissions:\n  contents: read\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          persist-credentials: false\n'));
-    await vscode.commands.executeCommand('vscode.open', uri);
-    const pin = await waitForRule(uri, 'workflow/unpinned-action');
-    const actions = await quickFixes(uri, pin.range);
-    const action = actions.find((a) => /^Pin to a commit SHA \(placeholder/.test(a.title));
-    assert.ok(action, actions.map((a) => a.title).join(' | '));
-    await applyCodeAction(action);
-    const editor = vscode.window.activeTextEditor;
-    assert.ok(editor && editor.document.uri.toString() === uri.toString());
-    assert.match(editor.document.getText(), /actions\/checkout@<full-commit-sha> # v4\n/);
-    assert.equal(editor.document.getText(editor.selection), '<full-commit-sha>', 'the snippet selects the placeholder');
-    // leave the shared workspace as it was for the other suites
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-    await vscode.workspace.fs.delete(uri);
+    try {
+      await vscode.commands.executeCommand('vscode.open', uri);
+      const pin = await waitForRule(uri, 'workflow/unpinned-action');
+      const actions = await quickFixes(uri, pin.range);
+      const action = actions.find((a) => /^Pin to a commit SHA \(placeholder/.test(a.title));
+      assert.ok(action, actions.map((a) => a.title).join(' | '));
+      await applyCodeAction(action);
+      const editor = vscode.window.activeTextEditor;
+      assert.ok(editor && editor.document.uri.toString() === uri.toString());
+      assert.match(editor.document.getText(), /actions\/checkout@<full-commit-sha> # v4\n/);
+      assert.equal(editor.document.getText(editor.selection), '<full-commit-sha>', 'the snippet selects the placeholder');
+    } finally {
+      // the other suites share this workspace: leave it as it was
+      await resetEditors();
+      await vscode.workspace.fs.delete(uri);
+    }
   });
 
   test('a suppression comment silences one rule on one line', async () => {
