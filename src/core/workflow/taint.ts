@@ -156,6 +156,7 @@ type Memo<T> = Map<string, T | null | 'pending'>;
 export class TaintAnalysis {
   private readonly flows = new Map<Step, ScriptFlow | 'pending'>();
   private readonly jobOutputs: Memo<Taint> = new Map();
+  private readonly envs: Memo<Taint> = new Map();
   private readonly landings = new Map<Job, Landing[]>();
 
   constructor(private readonly ctx: CheckContext) {}
@@ -199,6 +200,17 @@ export class TaintAnalysis {
 
   /** The taint of environment variable `name` in `step` (step, then `$GITHUB_ENV` from earlier steps, then job and workflow `env:`). */
   env(job: Job, step: Step | undefined, name: string): Taint | undefined {
+    const key = `${job.id}\u0000${step?.index ?? -1}\u0000${name}`;
+    const memo = this.envs.get(key);
+    if (memo === 'pending') return undefined;
+    if (memo !== undefined) return memo ?? undefined;
+    this.envs.set(key, 'pending');
+    const t = this.envUncached(job, step, name);
+    this.envs.set(key, t ?? null);
+    return t;
+  }
+
+  private envUncached(job: Job, step: Step | undefined, name: string): Taint | undefined {
     const own = step?.env.get(name);
     if (own) return this.node(own.value, job, step);
     if (step) {
