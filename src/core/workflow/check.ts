@@ -5,7 +5,6 @@ import { CheckContext, type WorkflowCheck } from './context.ts';
 import { loadExpressionLib, type ExpressionLib } from './expressions.ts';
 import { buildWorkflow } from './model.ts';
 import type { WorkMeter } from './shell.ts';
-import { TaintAnalysis } from './taint.ts';
 import { artifactsAndCaches } from './checks/artifacts.ts';
 import { envFileInjection } from './checks/envfile.ts';
 import { injectionAndTriggers } from './checks/injection.ts';
@@ -60,7 +59,6 @@ export function checkWorkflowWith(text: string, file: string | undefined, lib: E
   const wf = buildWorkflow(doc);
   if (!wf) return findings;
   const ctx = new CheckContext(wf, file, lib, meter, repositoryOwner);
-  ctx.taint = new TaintAnalysis(ctx);
   for (const check of CHECKS) {
     try {
       findings.push(...check(ctx));

@@ -4,14 +4,12 @@ import { expressionsIn, type Expression, type ExpressionLib } from './expression
 import type { Job, Step, Workflow } from './model.ts';
 import { WORKFLOW_RULE_SEVERITY } from './rules.ts';
 import { parseScript, type Command, type Script, type WorkMeter } from './shell.ts';
-import type { TaintAnalysis } from './taint.ts';
 import { mappedScalar } from './text.ts';
 
 /** What every workflow check gets: the model, the file, and cached parses of scripts and expressions. */
 export class CheckContext {
   private readonly scripts = new Map<Step, Script | null>();
   private readonly exprCache = new Map<YamlNode, Expression[]>();
-  private taintAnalysis: TaintAnalysis | undefined;
 
   constructor(
     readonly wf: Workflow,
@@ -25,16 +23,6 @@ export class CheckContext {
 
   get doc(): YamlDocument {
     return this.wf.doc;
-  }
-
-  /** Where attacker-controlled data enters and travels (set up by the checker before the checks run). */
-  get taint(): TaintAnalysis {
-    if (!this.taintAnalysis) throw new Error('taint analysis not set up');
-    return this.taintAnalysis;
-  }
-
-  set taint(t: TaintAnalysis) {
-    this.taintAnalysis = t;
   }
 
   /** The step's `run:` script, tokenized (undefined for `uses:` steps). */

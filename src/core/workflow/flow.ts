@@ -1,14 +1,30 @@
 import type { CheckContext } from './context.ts';
-import type { Expression } from './expressions.ts';
+import type { TaintKind } from './actions.ts';
+import type { ContextRef, Expression } from './expressions.ts';
 import type { Job, Step } from './model.ts';
 import { balanced, commandsIn, flagValue, inSingleQuotes, type Command, type Script, type Word } from './shell.ts';
-import type { Taint, TaintAnalysis } from './taint.ts';
 
 /**
  * The data flow of one `run:` script: which shell variables hold attacker-controlled data, what
  * each command prints, and what lands in `$GITHUB_ENV`, `$GITHUB_PATH` and `$GITHUB_OUTPUT`.
  * Everything is read in one forward pass over the commands; nothing is evaluated.
  */
+
+export interface Taint {
+  kind: TaintKind;
+  /** What the value comes from, for messages (`github.event.issue.title`, `output all_changed_files of tj-actions/changed-files`). */
+  why: string;
+}
+
+/** What the script reader asks of the workflow-wide analysis (taint.ts implements it). */
+export interface TaintSource {
+  /** The taint of a `${{ }}` reference as seen from `step`. */
+  ref(r: ContextRef, job: Job, step?: Step): Taint | undefined;
+  /** The taint of environment variable `name` in `step`. */
+  env(job: Job, step: Step | undefined, name: string): Taint | undefined;
+  /** Where untrusted files landed before `step`, if they did. */
+  filesUntrusted(job: Job, step: Step): { what: string } | undefined;
+}
 
 export type EnvFile = 'GITHUB_ENV' | 'GITHUB_PATH' | 'GITHUB_OUTPUT';
 
@@ -70,7 +86,7 @@ const DIGESTS = new Set(['sha256sum', 'sha512sum', 'sha1sum', 'md5sum', 'shasum'
 /** Programs whose first positional argument is a program or pattern, not a file. */
 const SCRIPTED = new Set(['awk', 'gawk', 'sed', 'grep', 'egrep', 'fgrep', 'jq', 'yq']);
 
-export function analyseScript(ctx: CheckContext, taint: TaintAnalysis, job: Job, step: Step): ScriptFlow {
+export function analyseScript(ctx: CheckContext, taint: TaintSource, job: Job, step: Step): ScriptFlow {
   const flow: ScriptFlow = { writes: [], envWrites: new Map(), outputWrites: new Map() };
   const script = ctx.script(step);
   if (!script) return flow;
@@ -88,7 +104,7 @@ class ScriptReader {
 
   constructor(
     private readonly ctx: CheckContext,
-    private readonly taint: TaintAnalysis,
+    private readonly taint: TaintSource,
     private readonly job: Job,
     private readonly step: Step,
     private readonly script: Script,

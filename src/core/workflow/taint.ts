@@ -3,7 +3,7 @@ import { actionName, ARTIFACT_DOWNLOADERS, matchesAction, prControlledOutput, ty
 import { span } from './analysis.ts';
 import { stepLabel, type CheckContext } from './context.ts';
 import type { ContextRef, Expression } from './expressions.ts';
-import { analyseScript, type ScriptFlow } from './flow.ts';
+import { analyseScript, type ScriptFlow, type Taint, type TaintSource } from './flow.ts';
 import type { Job, Step } from './model.ts';
 
 /**
@@ -13,13 +13,8 @@ import type { Job, Step } from './model.ts';
  * or the triggering run's artifact. Every answer is memoised, so the whole workflow is read once.
  */
 
-export { type TaintKind } from './actions.ts';
-
-export interface Taint {
-  kind: TaintKind;
-  /** What the value comes from, for messages (`github.event.issue.title`, `output all_changed_files of tj-actions/changed-files`). */
-  why: string;
-}
+export type { TaintKind } from './actions.ts';
+export type { Taint } from './flow.ts';
 
 /** Triggers that run with the base repository's secrets and token for changes from forks. */
 export const PRIVILEGED = ['pull_request_target', 'workflow_run', 'issue_comment'];
@@ -153,7 +148,7 @@ export interface TaintedRef {
 
 type Memo<T> = Map<string, T | null | 'pending'>;
 
-export class TaintAnalysis {
+export class TaintAnalysis implements TaintSource {
   private readonly flows = new Map<Step, ScriptFlow | 'pending'>();
   private readonly jobOutputs: Memo<Taint> = new Map();
   private readonly envs: Memo<Taint> = new Map();
@@ -291,4 +286,13 @@ export class TaintAnalysis {
   filesUntrusted(job: Job, step: Step): Landing | undefined {
     return this.landingsIn(job).find((l) => l.step.index <= step.index);
   }
+}
+
+const ANALYSES = new WeakMap<CheckContext, TaintAnalysis>();
+
+/** The taint analysis of a workflow check (one per check, shared by every rule). */
+export function taintOf(ctx: CheckContext): TaintAnalysis {
+  let t = ANALYSES.get(ctx);
+  if (!t) ANALYSES.set(ctx, (t = new TaintAnalysis(ctx)));
+  return t;
 }

@@ -5,6 +5,7 @@ import { editFix, replace } from '../edits.ts';
 import type { EnvFileWrite } from '../flow.ts';
 import type { Job, Step } from '../model.ts';
 import type { Command } from '../shell.ts';
+import { taintOf } from '../taint.ts';
 
 /**
  * Environment-file injection: attacker-controlled text written to `$GITHUB_ENV`, `$GITHUB_PATH` or
@@ -16,7 +17,7 @@ export function envFileInjection(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
   for (const job of ctx.wf.jobs) {
     for (const step of job.steps) {
-      const flow = ctx.taint.flow(job, step);
+      const flow = taintOf(ctx).flow(job, step);
       if (!flow) continue;
       for (const w of flow.writes) {
         if (!w.injects) continue;

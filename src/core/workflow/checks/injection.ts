@@ -4,7 +4,7 @@ import { envFor, runsRepositoryCode, span } from '../analysis.ts';
 import { stepLabel, type CheckContext } from '../context.ts';
 import { appendToMapping, editFix, prependToMapping, replace } from '../edits.ts';
 import type { ContextRef, Expression } from '../expressions.ts';
-import { gatedToTrusted, PRIVILEGED, untrustedCheckout, type TaintedRef } from '../taint.ts';
+import { gatedToTrusted, PRIVILEGED, taintOf, untrustedCheckout, type TaintedRef } from '../taint.ts';
 import type { Job, Step } from '../model.ts';
 import { inSingleQuotes, pipelineAt } from '../shell.ts';
 import { unsafeLoads } from './model.ts';
@@ -46,7 +46,7 @@ export function injectionSites(ctx: CheckContext, job: Job): { step: Step; sink:
     const sinks: { node: Parameters<CheckContext['expressions']>[0]; kind: 'shell' | 'script' }[] = [];
     if (step.run) sinks.push({ node: step.run.node, kind: 'shell' });
     if (step.uses && actionName(step.uses.text) === 'actions/github-script') sinks.push({ node: step.with.get('script')?.value, kind: 'script' });
-    for (const sink of sinks) for (const site of ctx.taint.tainted(sink.node, job, step)) out.push({ step, sink: sink.kind, site });
+    for (const sink of sinks) for (const site of taintOf(ctx).tainted(sink.node, job, step)) out.push({ step, sink: sink.kind, site });
   }
   return out;
 }
@@ -70,7 +70,7 @@ function triggers(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
   const privileged = PRIVILEGED.filter((t) => ctx.wf.triggers.has(t));
   // an artifact kept in a temporary folder and read as data is the documented safe pattern
-  const landings = ctx.wf.jobs.flatMap((j) => ctx.taint.landingsIn(j).filter((l) => l.inWorkspace).map((l) => ({ job: j, l })));
+  const landings = ctx.wf.jobs.flatMap((j) => taintOf(ctx).landingsIn(j).filter((l) => l.inWorkspace).map((l) => ({ job: j, l })));
   for (const t of ['pull_request_target', 'workflow_run']) {
     const node = ctx.wf.triggers.get(t);
     // used the documented safe way (nothing of the pull request's is brought in), it is not worth a word
