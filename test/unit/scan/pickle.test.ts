@@ -335,10 +335,12 @@ describe('streaming', () => {
       new P().proto(4).frame(3).sbu('os').memoize().sbu('system').stackGlobal().emptyTuple().reduce().stop().bytes(),
       new P().proto(3).global('pickle', 'loads').binbytes(p4Call('os', 'system')).tuple1().reduce().stop().bytes(),
       new P().proto(2).binunicode('x'.repeat(300)).binbytes(Buffer.alloc(5000, 1)).global('a.b', 'C').raw([0x86]).stop().bytes(),
+      // Long text lines and float runs, across chunk boundaries that fill() bridges.
+      new P().proto(2).unicode('y'.repeat(3000)).pop().raw(']').mark().raw(Buffer.concat(Array.from({ length: 400 }, (_, i) => { const b = Buffer.alloc(9); b[0] = 0x47; b.writeDoubleBE(i, 1); return b; }))).raw('e').global('os', 'system').raw([0x86]).stop().bytes(),
     ];
     for (const input of inputs) {
       const whole = summary(await readPickle(input));
-      for (const sizes of [[1], [2, 3], [7], [9, 1, 64], [100]]) {
+      for (const sizes of [[1], [2, 3], [7], [9, 1, 64], [100], [130, 7, 300], [129], [1000, 131]]) {
         assert.equal(summary(await readPickle(chunked(input, sizes))), whole, `chunks ${sizes.join(',')}`);
       }
     }

@@ -149,6 +149,8 @@ export interface ReadPickleOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Bytes copied across a chunk boundary instead of the whole next chunk (see Machine.fill). */
+const BRIDGE = 64;
 const JOBLIB_WRAPPERS = new Set([
   'joblib.numpy_pickle.NumpyArrayWrapper',
   'sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper',
@@ -208,6 +210,8 @@ interface Frame { stack: PValue[]; meta: PValue[][]; memo: Map<number, PValue>; 
 class Machine {
   private buf: Buffer = EMPTY;
   private pos = 0;
+  private bridged: Buffer | null = null;
+  private split = 0;
   /** Absolute offset of buf[0]. */
   private base: number;
   private eof = false;
@@ -263,24 +267,58 @@ class Machine {
   /** Makes at least n bytes available from pos if the input has them; false at EOF. */
   private async fill(n: number): Promise<boolean> {
     if (this.buf.length - this.pos >= n) return true;
+    this.unbridge();
+    if (this.buf.length - this.pos >= n) return true;
     if (this.eof) return false;
-    let rest = this.buf.subarray(this.pos);
+    const rest = this.buf.subarray(this.pos);
     this.base += this.pos;
     this.pos = 0;
-    const parts: Buffer[] = rest.length ? [rest] : [];
-    let have = rest.length;
+    const first = await this.src.next();
+    if (!first) { this.eof = true; this.buf = rest; return rest.length >= n; }
+    if (rest.length > 0 && rest.length <= BRIDGE && n <= rest.length + BRIDGE && first.length > 2 * BRIDGE) {
+      // Copy only the few bytes that straddle the chunks, not the whole chunk.
+      this.buf = Buffer.concat([rest, first.subarray(0, BRIDGE)]);
+      this.split = rest.length;
+      this.bridged = first;
+      return true;
+    }
+    const parts: Buffer[] = rest.length ? [rest, first] : [first];
+    let have = rest.length + first.length;
     while (have < n) {
       const chunk = await this.src.next();
       if (!chunk) { this.eof = true; break; }
-      parts.push(chunk);
+      // A source may reuse its buffers (streamOf with reuse): keep a copy of what must outlive the next read.
+      parts.push(parts.length >= 2 ? Buffer.from(chunk) : chunk);
       have += chunk.length;
     }
-    rest = parts.length === 1 ? parts[0] : Buffer.concat(parts, have);
-    this.buf = rest;
+    this.buf = parts.length === 1 ? parts[0] : Buffer.concat(parts, have);
     return have >= n;
   }
 
+  /**
+   * After fill() bridged into a new chunk, `buf` is the old chunk's unread tail plus the new
+   * chunk's first bytes; from `split` on, `buf` and `bridged` hold the same bytes. Moves to the
+   * chunk itself (or, if the tail is still unread, joins the two).
+   */
+  private unbridge(): void {
+    const chunk = this.bridged;
+    if (!chunk) return;
+    this.bridged = null;
+    if (this.pos >= this.split) {
+      this.base += this.split;
+      this.pos -= this.split;
+      this.buf = chunk;
+    } else {
+      const rest = this.buf.subarray(this.pos, this.split);
+      this.base += this.pos;
+      this.pos = 0;
+      this.buf = Buffer.concat([rest, chunk]);
+    }
+  }
+
+
   private async skip(n: number): Promise<boolean> {
+    this.unbridge();
     const inBuf = this.buf.length - this.pos;
     if (n <= inBuf) { this.pos += n; return true; }
     const rest = n - inBuf;
@@ -299,10 +337,12 @@ class Machine {
    * kept; the rest is read past and counted. Null at the end of the input without a newline.
    */
   private async readLine(keep = this.L.maxLine): Promise<Line | null> {
+    this.unbridge();
     let prefix: string | null = null;
     let dropped = 0;
     let searchFrom = this.pos;
     for (;;) {
+      if (this.bridged) { const at = searchFrom - this.pos; this.unbridge(); searchFrom = this.pos + at; }
       const nl = this.buf.indexOf(10, searchFrom);
       if (nl >= 0) {
         const length = dropped + nl - this.pos;
@@ -577,6 +617,7 @@ class Machine {
 
   /** Searches forward for the next `\x80 <proto 2-5>` header; false when none is found. */
   private async resync(): Promise<boolean> {
+    this.unbridge();
     const start = this.offset;
     for (;;) {
       const limit = start + this.L.resyncWindow;
