@@ -3,7 +3,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { atLeast } from '../core/findings.ts';
 import { toJsonReport } from '../core/output/json.ts';
-import { formatFindings, summaryLine } from '../core/output/text.ts';
+import { formatFindings, sanitize, sanitizeLine, summaryLine } from '../core/output/text.ts';
 import { flagHelp, parseArgs, UsageError, type FlagSpec } from './args.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { CliIO, Command, CommandResult, FailOn, OutputFormat } from './command.ts';
@@ -59,7 +59,9 @@ export async function render(result: CommandResult, format: OutputFormat, io: Cl
     return result.document;
   }
   const parts: string[] = [];
-  if (result.text) parts.push(result.text.trimEnd());
+  // Commands escape each foreign value as they lay out their text; this is the last guard for the
+  // terminal (an ESC or a carriage return that slipped through is shown, never obeyed).
+  if (result.text) parts.push(sanitize(result.text.trimEnd()));
   if (result.findings.length) parts.push(formatFindings(result.findings, io.cwd, { color }));
   parts.push(summaryLine(result.findings));
   return parts.join('\n\n') + '\n';
@@ -114,10 +116,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     result = await cmd.run(args, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr(`model-inspect ${cmd.name}: ${e.message}\nusage: model-inspect ${cmd.usage}\n`);
+      io.stderr(`model-inspect ${cmd.name}: ${sanitizeLine(e.message)}\nusage: model-inspect ${cmd.usage}\n`);
       return 2;
     }
-    io.stderr(`model-inspect ${cmd.name}: ${(e as Error)?.message ?? String(e)}\n`);
+    io.stderr(`model-inspect ${cmd.name}: ${sanitizeLine((e as Error)?.message ?? String(e))}\n`);
     return 2;
   }
   const color = format === 'text' && !args.has('no-color') && !io.env.NO_COLOR && !args.has('output') && io.env.FORCE_COLOR !== '0' && Boolean(process.stdout.isTTY);

@@ -1,10 +1,11 @@
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding } from '../core/findings.ts';
 import { analyzeModelCard, DEFAULT_REVIEW_MAX_AGE_DAYS } from '../core/modelcard/check.ts';
 import { DEFAULT_MAX_HASH_BYTES, FileDigestCache, filesToCheck, localFileFindings } from '../core/modelcard/fileDigests.ts';
 import { frontMatter, looksLikeHfMetadata, modelCardKind } from '../core/modelcard/files.ts';
 import type { Services } from './services.ts';
-import { setting } from './settings.ts';
+import { setting, trustedSetting } from './settings.ts';
 
 /**
  * Model cards (model-card.yaml and Hugging Face README.md front matter): live validation with
@@ -26,7 +27,7 @@ export function registerModelCard(s: Services): void {
     let ac = refreshing.get(key);
     if (!ac) refreshing.set(key, (ac = new AbortController()));
     const signal = ac.signal;
-    const maxMiB = setting<number>('modelCard.maxHashMiB', DEFAULT_MAX_HASH_BYTES / 1024 ** 2, doc.uri);
+    const maxMiB = trustedSetting<number>('modelCard.maxHashMiB', DEFAULT_MAX_HASH_BYTES / 1024 ** 2, doc.uri);
     const started = performance.now();
     cache.refresh(files, { maxHashBytes: maxMiB * 1024 ** 2, signal }).then((changed) => {
       if (changed) s.log.debug(`model card: checked ${files.length} local file(s) for ${doc.uri.fsPath} in ${Math.round(performance.now() - started)} ms`);
@@ -57,9 +58,10 @@ function validateCard(doc: vscode.TextDocument, cache: FileDigestCache, refreshF
     reviewMaxAgeDays: setting<number>('modelCard.reviewMaxAgeDays', DEFAULT_REVIEW_MAX_AGE_DAYS, doc.uri),
   });
   const findings = [...analysis.findings];
-  const local = doc.uri.scheme === 'file' && setting<boolean>('modelCard.verifyLocalDigests', true, doc.uri);
+  const local = doc.uri.scheme === 'file' && trustedSetting<boolean>('modelCard.verifyLocalDigests', true, doc.uri);
   if (local && analysis.doc && (analysis.claims.length || analysis.paths.length)) {
-    const root = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath;
+    // The card's folder is its model: references outside it are not read (see resolveCardPath).
+    const root = path.dirname(file);
     findings.push(...localFileFindings(analysis.doc, file, analysis, (p) => cache.peek(p), root));
     refreshFiles(doc, filesToCheck(file, analysis, root));
   }

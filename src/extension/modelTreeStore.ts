@@ -4,6 +4,7 @@ import { DEFAULT_ENGINES } from '../core/gate/engines.ts';
 import { discoverModels } from '../core/model/target.ts';
 import { buildModelReport } from '../core/report/build.ts';
 import type { ModelReport } from '../core/report/model.ts';
+import { gateOptions } from './expectations.ts';
 import { Disposable } from './lifecycle.ts';
 import type { Services } from './services.ts';
 
@@ -124,7 +125,7 @@ export class ModelStore extends Disposable {
         const e = this.entries.get(root);
         if (!e) continue;
         try {
-          e.report = await buildModelReport(root, { engines: DEFAULT_ENGINES, stopAt: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root))?.uri.fsPath, tools: { pathEnv: '' } });
+          e.report = await buildModelReport(root, { ...gateOptions(root), engines: DEFAULT_ENGINES, tools: { pathEnv: '' } });
           e.name = e.report.evidence.name;
           e.error = undefined;
         } catch (err) {

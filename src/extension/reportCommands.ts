@@ -12,9 +12,10 @@ import type { ToolStatus } from '../core/tools/types.ts';
 import { ToolRunError } from '../core/tools/run.ts';
 import { MODELS_VIEW_ID, OPEN_REPORT_COMMAND, registerModelTree } from './modelTree.ts';
 import { ModelStore } from './modelTreeStore.ts';
-import { ReportPanels, toolLocations } from './reportPanel.ts';
+import { gateOptions } from './expectations.ts';
+import { ReportPanels } from './reportPanel.ts';
 import type { Services } from './services.ts';
-import { setting } from './settings.ts';
+import { setting, toolLocations } from './settings.ts';
 
 /** The report panel, the "Model Supply Chain" view, the status bar item and their commands. */
 export function registerReport(svc: Services): void {
@@ -101,7 +102,7 @@ async function generateSbom(svc: Services, root: string, version: string): Promi
   const text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: kind === 'syft' ? 'Running syft' : 'Generating the ML-BOM', cancellable: true }, async (progress, token) => {
     const ac = new AbortController();
     token.onCancellationRequested(() => ac.abort());
-    if (kind === 'syft') return (await runSyft(syft!.path!, root, { signal: ac.signal, cwd: path.dirname(root), timeoutMs: setting('tools.timeoutSeconds', 600, vscode.Uri.file(root)) * 1000 })).raw;
+    if (kind === 'syft') return (await runSyft(syft!.path!, root, { signal: ac.signal, timeoutMs: setting('tools.timeoutSeconds', 600, vscode.Uri.file(root)) * 1000 })).raw;
     const { generateMlBom } = await import('../core/sbom/generate.ts'); // the CycloneDX library loads only now
     const r = await generateMlBom(root, { signal: ac.signal, toolVersion: version, onProgress: (message) => progress.report({ message }) });
     for (const f of r.findings) svc.log.info(`ML-BOM ${root}: ${f.ruleId} ${f.message}`);
@@ -133,8 +134,8 @@ async function runVulnerabilityScan(svc: Services, root: string): Promise<void> 
     const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Running ${tool.id} (the first run downloads its vulnerability database)`, cancellable: true }, async (_p, token) => {
       const ac = new AbortController();
       token.onCancellationRequested(() => ac.abort());
-      // A neutral working folder: the scanners read config files from it (see collectEvidence).
-      const options = { signal: ac.signal, cwd: path.dirname(root), timeoutMs: setting('tools.timeoutSeconds', 600, vscode.Uri.file(root)) * 1000 };
+      // No cwd: each run gets a private folder (the scanners read config files from their working folder).
+      const options = { signal: ac.signal, timeoutMs: setting('tools.timeoutSeconds', 600, vscode.Uri.file(root)) * 1000 };
       return tool.id === 'grype' ? runGrype(tool.path!, { dir: root }, options) : runTrivy(tool.path!, root, options);
     });
     fs.writeFileSync(out, run.raw);
@@ -154,7 +155,7 @@ async function exportReport(root: string, version: string): Promise<void> {
   });
   if (!target) return;
   const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Running the promotion gate' }, () =>
-    runGate(root, { engines: DEFAULT_ENGINES, stopAt: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root))?.uri.fsPath, tools: toolLocations(root) }));
+    runGate(root, { ...gateOptions(root), engines: DEFAULT_ENGINES }));
   const base = path.dirname(target.fsPath);
   const findings = [...run.verdict.findings, ...run.evidence.sbom.findings, ...run.evidence.vulnerabilities.findings];
   const doc = target.fsPath.endsWith('.json')

@@ -13,6 +13,7 @@ import {
 import { Disposable } from './lifecycle.ts';
 import type { ModelStore } from './modelTreeStore.ts';
 import type { Services } from './services.ts';
+import { gateOptions } from './expectations.ts';
 import { setting } from './settings.ts';
 
 /** Panel actions and the commands behind them; an action is offered only when its command exists. */
@@ -93,13 +94,11 @@ export class ReportPanel extends Disposable {
     this.setState({ ...this.state, status: this.state.report ? 'ready' : 'loading', error: undefined, progress: { message: 'Running the promotion gate…', cancellable: true } });
     try {
       const report = await buildModelReport(this.root, {
+        ...gateOptions(this.root),
         chain: true,
         engines: DEFAULT_ENGINES,
         signal: ac.signal,
-        stopAt: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(this.root))?.uri.fsPath,
         runTools: options.runTools,
-        tools: toolLocations(this.root),
-        toolTimeoutMs: setting('tools.timeoutSeconds', 600, vscode.Uri.file(this.root)) * 1000,
         onProgress: (message) => { if (this.run === ac) this.setState({ ...this.state, progress: { message, cancellable: true } }); },
       });
       if (this.run !== ac) return undefined;
@@ -194,14 +193,6 @@ export class ReportPanel extends Disposable {
   }
 }
 
-/** External tool paths from settings, honoured only in a trusted workspace. */
-export function toolLocations(root: string): { configured: Partial<Record<'syft' | 'grype' | 'trivy', string>> } {
-  if (!vscode.workspace.isTrusted) return { configured: {} };
-  const scope = vscode.Uri.file(root);
-  const pick = (k: string) => setting<string>(`tools.${k}Path`, '', scope).trim() || undefined;
-  return { configured: { syft: pick('syft'), grype: pick('grype'), trivy: pick('trivy') } };
-}
-
 /** Every open report panel, by model folder; restores panels after a reload. */
 export class ReportPanels extends Disposable implements vscode.WebviewPanelSerializer {
   private readonly panels = new Map<string, ReportPanel>();
@@ -235,3 +226,5 @@ export class ReportPanels extends Disposable implements vscode.WebviewPanelSeria
     return p;
   }
 }
+
+export { toolLocations } from './settings.ts';

@@ -6,7 +6,7 @@ import { WEIGHT_EXTENSIONS, scanFile, scanPaths } from '../core/scan/scanner.ts'
 import type { FileScanResult, ScanLimits, ScanOptions } from '../core/scan/types.ts';
 import { toDiagnostic } from './diagnostics.ts';
 import type { Services } from './services.ts';
-import { ruleSettings, setting } from './settings.ts';
+import { ruleSettings, setting, trustedSetting } from './settings.ts';
 import { convertFix } from '../core/convert/fix.ts';
 
 export const SCAN_COMMAND = 'modelInspect.scan';
@@ -29,10 +29,10 @@ export const onDidScan: vscode.Event<readonly FileScanResult[]> = didScan.event;
 
 function scanOptions(scope?: vscode.Uri): ScanOptions {
   const limits: Partial<ScanLimits> = {
-    maxMemberBytes: setting('scan.maxMemberMiB', 8192, scope) * MiB,
-    maxBufferedBytes: setting('scan.maxBufferedMiB', 128, scope) * MiB,
-    maxDepth: setting('scan.maxDepth', 6, scope),
-    maxRatio: setting('scan.maxRatio', 200, scope),
+    maxMemberBytes: trustedSetting('scan.maxMemberMiB', 8192, scope) * MiB,
+    maxBufferedBytes: trustedSetting('scan.maxBufferedMiB', 128, scope) * MiB,
+    maxDepth: trustedSetting('scan.maxDepth', 6, scope),
+    maxRatio: trustedSetting('scan.maxRatio', 200, scope),
   };
   return { limits };
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { isSeverity, type Severity } from '../core/findings.ts';
 import type { RuleSettings } from '../core/ruleSettings.ts';
@@ -16,3 +17,36 @@ export function ruleSettings(scope?: vscode.Uri): RuleSettings {
 export function setting<T>(key: string, fallback: T, scope?: vscode.Uri): T {
   return vscode.workspace.getConfiguration(SECTION, scope).get<T>(key) ?? fallback;
 }
+
+/**
+ * A setting that decides trust (expected signers, keys, trusted roots, scan limits): in an
+ * untrusted workspace only the user's own value counts, never the workspace's (`.vscode/settings.json`
+ * is part of what is being inspected); without one, the safe default. Declared in package.json's
+ * `capabilities.untrustedWorkspaces.restrictedConfigurations` too; this is the code's half.
+ */
+export function trustedSetting<T>(key: string, fallback: T, scope?: vscode.Uri): T {
+  if (vscode.workspace.isTrusted) return setting(key, fallback, scope);
+  return (vscode.workspace.getConfiguration(SECTION, scope).inspect<T>(key)?.globalValue ?? fallback);
+}
+
+/**
+ * A setting that names a file that decides trust (a public key, a trusted root, a CA, a policy):
+ * ignored in an untrusted workspace. Relative paths are relative to the resource's workspace folder.
+ */
+export function trustedPathSetting(key: string, scope?: vscode.Uri): string | undefined {
+  if (!vscode.workspace.isTrusted) return undefined;
+  const v = setting<string>(key, '', scope).trim();
+  if (!v) return undefined;
+  if (path.isAbsolute(v)) return v;
+  const folder = scope ? vscode.workspace.getWorkspaceFolder(scope) : vscode.workspace.workspaceFolders?.[0];
+  return folder ? path.join(folder.uri.fsPath, v) : v;
+}
+
+/** External tool paths from settings, honoured only in a trusted workspace. */
+export function toolLocations(root: string): { configured: Partial<Record<'syft' | 'grype' | 'trivy', string>> } {
+  if (!vscode.workspace.isTrusted) return { configured: {} };
+  const scope = vscode.Uri.file(root);
+  const pick = (k: string) => setting<string>(`tools.${k}Path`, '', scope).trim() || undefined;
+  return { configured: { syft: pick('syft'), grype: pick('grype'), trivy: pick('trivy') } };
+}
+

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { generateCosignKeyPair, isEncryptedCosignKey, KeyError, loadPrivateKey, signPath, verifyPath, type SignatureResult, type VerificationReport, type VerifyOptions } from '../core/signing/index.ts';
-import { cardExpectations } from '../core/signing/cardExpectations.ts';
+import { verifyOptionsFor } from '../core/signing/expectations.ts';
+import { setRefreshedRootFile, verifyExpectations } from './expectations.ts';
 import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR, SIGSTORE_OAUTH_ISSUER } from '../core/signing/endpoints.ts';
 import type { Services } from './services.ts';
-import { setting } from './settings.ts';
+import { setting, trustedPathSetting } from './settings.ts';
 
 /**
  * Sign… and Verify… on weight files and model folders (explorer menu and command palette),
@@ -15,16 +16,6 @@ import { setting } from './settings.ts';
  */
 
 const WEIGHT_FILTER = { 'Model files': ['safetensors', 'gguf', 'onnx', 'pt', 'pth', 'ckpt', 'bin', 'pkl', 'pickle', 'joblib', 'h5', 'keras', 'npy', 'npz', 'tflite', 'msgpack'], 'All files': ['*'] };
-
-/** Paths from settings name files that decide trust: ignored in untrusted workspaces. */
-function trustedPath(key: string, scope?: vscode.Uri): string | undefined {
-  if (!vscode.workspace.isTrusted) return undefined;
-  const v = setting<string>(key, '', scope).trim();
-  if (!v) return undefined;
-  if (path.isAbsolute(v)) return v;
-  const folder = scope ? vscode.workspace.getWorkspaceFolder(scope) : vscode.workspace.workspaceFolders?.[0];
-  return folder ? path.join(folder.uri.fsPath, v) : v;
-}
 
 function secretKeyFor(keyFile: string): string {
   return `modelInspect.signing.password:${crypto.createHash('sha256').update(path.resolve(keyFile)).digest('hex')}`;
@@ -43,37 +34,10 @@ async function pickTarget(uri: vscode.Uri | undefined, verb: string): Promise<vs
 }
 
 async function verifyOptions(target: vscode.Uri): Promise<{ options: VerifyOptions; sources: string[] }> {
-  const s = <T>(k: string, d: T) => setting<T>(k, d, target);
-  const str = (k: string) => s<string>(k, '').trim() || undefined;
-  const options: VerifyOptions = {
-    certificateIdentity: str('signing.certificateIdentity'),
-    certificateIdentityRegexp: str('signing.certificateIdentityRegexp'),
-    certificateOidcIssuer: str('signing.certificateOidcIssuer'),
-    certificateOidcIssuerRegexp: str('signing.certificateOidcIssuerRegexp'),
-    key: trustedPath('signing.publicKey', target),
-    trustedRoot: trustedPath('signing.trustedRoot', target),
-    certificateChain: trustedPath('signing.certificateChain', target),
-    provenance: { builderId: str('signing.builderId'), sourceRepository: str('signing.sourceRepository') },
-  };
-  const sources: string[] = [];
-  if (!options.certificateIdentity && !options.certificateIdentityRegexp) {
-    const card = await cardExpectations(target.fsPath);
-    if (card?.certificateIdentity) {
-      options.certificateIdentity = card.certificateIdentity;
-      options.certificateOidcIssuer ??= options.certificateOidcIssuerRegexp ? undefined : card.certificateOidcIssuer;
-      sources.push(`expected signer ${card.certificateIdentity} from ${card.card}`);
-    }
-    if (card?.sourceRepository && !options.provenance!.sourceRepository) {
-      options.provenance!.sourceRepository = card.sourceRepository;
-      sources.push(`expected source ${card.sourceRepository} from ${card.card}`);
-    }
-  }
-  // A refreshed root (opt-in TUF refresh) replaces the shipped one unless a root is configured.
-  if (!options.trustedRoot) {
-    const refreshed = path.join(refreshedRootDir.fsPath, 'trusted_root.json');
-    if (fs.existsSync(refreshed)) options.trustedRoot = refreshed;
-  }
-  return { options, sources };
+  // The same resolver as `model-inspect verify` and the gate: settings, then the policy above the
+  // target; never the model card (its claims are evidence).
+  const e = await verifyExpectations(target);
+  return { options: verifyOptionsFor(e), sources: [...e.notes, ...e.refused] };
 }
 
 let refreshedRootDir: vscode.Uri;
@@ -177,7 +141,7 @@ async function runKeylessSign(svc: Services, target: vscode.Uri): Promise<void> 
 async function runSign(svc: Services, uri: vscode.Uri | undefined): Promise<void> {
   const target = await pickTarget(uri, 'Sign');
   if (!target) return;
-  let keyFile = trustedPath('signing.privateKey', target);
+  let keyFile = trustedPathSetting('signing.privateKey', target);
   if (!keyFile) {
     const how = await vscode.window.showQuickPick([
       { label: 'With a key…', description: 'cosign.key or a PEM private key; offline', value: 'key' },
@@ -256,7 +220,7 @@ async function runRefreshTrustedRoot(svc: Services): Promise<void> {
 }
 
 async function runForgetPasswords(svc: Services): Promise<void> {
-  const keyFile = trustedPath('signing.privateKey');
+  const keyFile = trustedPathSetting('signing.privateKey');
   const picked = keyFile ? [vscode.Uri.file(keyFile)] : await vscode.window.showOpenDialog({ title: 'Forget the stored password of which key?', canSelectMany: false });
   if (!picked?.[0]) return;
   await svc.context.secrets.delete(secretKeyFor(picked[0].fsPath));
@@ -273,6 +237,7 @@ function guarded<T>(svc: Services, name: string, fn: () => Promise<T>): Promise<
 
 export function registerSigning(svc: Services): void {
   refreshedRootDir = vscode.Uri.joinPath(svc.context.globalStorageUri, 'sigstore');
+  setRefreshedRootFile(path.join(refreshedRootDir.fsPath, 'trusted_root.json'));
   svc.context.subscriptions.push(
     vscode.commands.registerCommand('modelInspect.signing.verify', (uri?: vscode.Uri) => guarded(svc, 'Verify', () => runVerify(svc, uri))),
     vscode.commands.registerCommand('modelInspect.signing.sign', (uri?: vscode.Uri) => guarded(svc, 'Sign', () => runSign(svc, uri))),

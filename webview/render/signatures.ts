@@ -22,7 +22,7 @@ export function signaturesSection(ctx: RenderContext, report: ModelReport): HTML
         { key: 'signature', title: 'Signature file', text: (s) => rel(ctx, s.signatureFile), cell: (s) => actionLink(rel(ctx, s.signatureFile), () => ctx.open(s.signatureFile)) },
         { key: 'format', title: 'Format', text: (s) => s.format },
         { key: 'verified', title: 'Verified', text: (s) => (s.verified ? 'verified' : 'failed'), cell: (s) => tag(s.verified ? 'VERIFIED' : 'FAILED', s.verified ? 'pass' : 'fail') },
-        { key: 'identity', title: 'Signer', text: (s) => s.identity ?? (s.trustedKey ? 'policy key' : '') },
+        { key: 'identity', title: 'Signer', text: (s) => s.identity ?? (s.verified && s.key ? 'expected key' : '') },
         { key: 'issuer', title: 'Issuer', text: (s) => s.issuer ?? '' },
         { key: 'time', title: 'Time', text: (s) => s.time ?? '' },
         { key: 'tlog', title: 'Transparency log', text: (s) => s.tlogEntry ?? 'none' },

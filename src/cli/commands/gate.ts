@@ -5,13 +5,15 @@ import { formatGateTable } from '../../core/gate/table.ts';
 import { displayPath } from '../../core/output/paths.ts';
 import { UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
+import { PolicyInputError } from '../../core/signing/policy.ts';
+import { commandLineLayer, EXPECTATION_FLAGS, policyFlag } from '../expectations.ts';
 
 export const gateCommand: Command = {
   name: 'gate',
   summary: 'promotion gate: signatures, provenance, pickle scan, SBOM, vulnerabilities and model card against .model-inspect.yaml (exit 1 when blocked)',
-  usage: 'gate DIR [--policy FILE] [--run-tools] [--tool-timeout SECONDS] [--now DATE] [--format text|json|sarif]',
+  usage: 'gate DIR [--policy FILE] [--key PUB…] [--certificate-identity ID --certificate-oidc-issuer ISS] [--run-tools] [--tool-timeout SECONDS] [--now DATE] [--format text|json|sarif]',
   flags: {
-    policy: { value: true, metavar: 'FILE', description: 'policy file to use (default: the nearest .model-inspect.yaml up to the repository root)' },
+    ...EXPECTATION_FLAGS,
     'run-tools': { description: 'run grype or trivy when installed (they may download their vulnerability database)' },
     'tool-timeout': { value: true, metavar: 'SECONDS', description: 'time limit for each external tool run (default 600)' },
     now: { value: true, metavar: 'DATE', description: 'judge freshness as of DATE (ISO 8601) instead of today' },
@@ -26,21 +28,27 @@ export const gateCommand: Command = {
     const timeoutArg = args.get('tool-timeout');
     const timeout = timeoutArg === undefined ? undefined : Number(timeoutArg);
     if (timeout !== undefined && !(timeout > 0)) throw new UsageError('--tool-timeout must be a number of seconds above 0');
-    const policyArg = args.get('policy');
-    const policyFile = policyArg ? path.resolve(io.cwd, policyArg) : undefined;
-    if (policyFile && !fs.existsSync(policyFile)) throw new Error(`no such policy file: ${policyArg}`);
-    const run = await runGate(dir, {
-      now, signal: io.signal, policyFile,
-      runTools: args.has('run-tools'),
-      toolTimeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
-      tools: { pathEnv: io.env.PATH },
-    });
+    const policyFile = policyFlag(args, io.cwd);
+    const flags = commandLineLayer(args, io.cwd);
+    let run;
+    try {
+      run = await runGate(dir, {
+        now, signal: io.signal, policyFile,
+        expectations: [flags],
+        runTools: args.has('run-tools'),
+        toolTimeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
+        tools: { pathEnv: io.env.PATH },
+      });
+    } catch (e) {
+      if (e instanceof PolicyInputError) throw new UsageError(e.message);
+      throw e;
+    }
     const { verdict, evidence, policy } = run;
     const findings = [...verdict.findings, ...policy.findings.filter((f) => f.severity !== 'error'), ...evidence.sbom.findings, ...evidence.vulnerabilities.findings];
     return {
       findings,
       exitCode: verdict.passed ? 0 : 1,
-      text: formatGateTable(verdict, displayPath(evidence.root, io.cwd) || '.', policy.file ? `policy ${displayPath(policy.file, io.cwd)}` : 'default policy: no .model-inspect.yaml'),
+      text: formatGateTable(verdict, displayPath(evidence.root, io.cwd) || '.', policy.file ? `policy ${displayPath(policy.file, io.cwd)}` : 'default policy: no .model-inspect.yaml above the model folder'),
       json: {
         model: displayPath(evidence.root, io.cwd) || '.',
         policy: policy.file ? displayPath(policy.file, io.cwd) : null,

@@ -1,6 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadPolicy } from '../../core/gate/policy.ts';
+import { policyLayer } from '../../core/gate/index.ts';
+import { resolveExpectations } from '../../core/signing/expectations.ts';
+import { PolicyInputError } from '../../core/signing/policy.ts';
+import { sanitizeLine } from '../../core/output/text.ts';
+import { commandLineLayer, EXPECTATION_FLAGS, policyFlag } from '../expectations.ts';
 import { inspectFolder } from '../../core/inspect/inspectFolder.ts';
 import { displayPath } from '../../core/output/paths.ts';
 import { UsageError, type ParsedArgs } from '../args.ts';
@@ -10,12 +15,9 @@ import { table } from '../table.ts';
 export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'find everything inspectable in a folder, run every engine on it, print one summary',
-  usage: 'inspect DIR [--key PUB] [--certificate-identity ID] [--certificate-oidc-issuer ISS] [--format text|json|sarif] [--fail-on error|warning|info]',
+  usage: 'inspect DIR [--key PUB…] [--certificate-identity ID --certificate-oidc-issuer ISS] [--policy FILE] [--format text|json|sarif] [--fail-on error|warning|info]',
   flags: {
-    key: { value: true, metavar: 'PUB', description: 'public key the folder\'s signatures must verify with (default: the policy file\'s one key)' },
-    'certificate-identity': { value: true, metavar: 'ID', description: 'expected signer identity of keyless signatures (default: the policy file\'s one identity)' },
-    'certificate-identity-regexp': { value: true, metavar: 'RE', description: 'expected signer identity as a regular expression (anchored)' },
-    'certificate-oidc-issuer': { value: true, metavar: 'ISS', description: 'expected OIDC issuer of keyless signatures (default: the policy file\'s one issuer)' },
+    ...EXPECTATION_FLAGS,
     'review-max-age-days': { value: true, metavar: 'N', description: 'a model card security review older than N days is stale (default 90)' },
   },
   positionals: { min: 1, max: 1, metavar: 'DIR' },
@@ -32,7 +34,7 @@ export const inspectCommand: Command = {
     }
     const rows = report.files.map((f) => {
       const c = counts.get(f.path) ?? { error: 0, warning: 0, info: 0 };
-      return { file: displayPath(f.path, io.cwd), kind: f.kind, summary: f.summary ?? '', ...c };
+      return { file: sanitizeLine(displayPath(f.path, io.cwd)), kind: f.kind, summary: sanitizeLine(f.summary ?? ''), ...c };
     });
     const text = [
       `Inspected ${displayPath(dir, io.cwd)}: ${report.files.length} file(s) by ${report.engines.length} engine(s)`,
@@ -48,22 +50,18 @@ export const inspectCommand: Command = {
 };
 
 /**
- * Expectations for the engines: flags first, then what the promotion policy (`.model-inspect.yaml`
- * in the folder or a parent) pins down unambiguously, so `inspect` and `gate` agree on signatures.
+ * Expectations for the engines, resolved as `verify` and `gate` resolve them: the flags, else the
+ * promotion policy above the folder (never one inside it, never the model card).
  */
 async function engineOptions(dir: string, args: ParsedArgs, cwd: string): Promise<Record<string, unknown>> {
   const options: Record<string, unknown> = {};
-  const { policy, file } = await loadPolicy(dir);
-  const policyDir = file ? path.dirname(file) : dir;
-  const only = (xs: readonly string[]) => (xs.length === 1 ? xs[0] : undefined);
-  const key = args.get('key') ? path.resolve(cwd, args.get('key')!) : only(policy.signatures.keys) && path.resolve(policyDir, only(policy.signatures.keys)!);
-  if (key) options['signing.publicKey'] = key;
-  const identity = args.get('certificate-identity') ?? (args.has('certificate-identity-regexp') ? undefined : only(policy.signatures.identities));
-  if (identity) options['signing.certificateIdentity'] = identity;
-  if (args.get('certificate-identity-regexp')) options['signing.certificateIdentityRegexp'] = args.get('certificate-identity-regexp');
-  const issuer = args.get('certificate-oidc-issuer') ?? only(policy.signatures.issuers);
-  if (issuer) options['signing.certificateOidcIssuer'] = issuer;
-  if (policy.provenance.sourceRepository) options['signing.sourceRepository'] = policy.provenance.sourceRepository;
+  const loaded = await loadPolicy(dir, { file: policyFlag(args, cwd) });
+  try {
+    options['signing.expectations'] = resolveExpectations([commandLineLayer(args, cwd), policyLayer(loaded, dir)], { inspected: dir });
+  } catch (e) {
+    if (e instanceof PolicyInputError) throw new UsageError(e.message);
+    throw e;
+  }
   const age = args.get('review-max-age-days');
   if (age !== undefined) {
     const n = Number(age);

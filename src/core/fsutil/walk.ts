@@ -48,6 +48,8 @@ export interface WalkOptions {
   maxDepth?: number;
   /** Follow symbolic links whose target is inside the root (default true). Links leaving the root are never followed. */
   followLinksInside?: boolean;
+  /** Paths (relative, forward slashes) neither entered nor listed anywhere: a caller's ignore list (model_signing's ignore paths). */
+  ignore?: (rel: string) => boolean;
 }
 
 export interface WalkResult {
@@ -121,6 +123,7 @@ export async function walk(root: string, options: WalkOptions = {}): Promise<Wal
       if (result.truncated) return;
       const abs = path.join(dir, ent.name);
       const rel = toRel(absRoot, abs);
+      if (options.ignore?.(rel)) continue;
       if (ent.isDirectory()) {
         if (skip.has(ent.name)) {
           let count = 0;

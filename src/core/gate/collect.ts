@@ -1,5 +1,4 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
 import { discoverSboms, jsonCandidates, peekJsonKind, type JsonFileKind } from '../sbom/discover.ts';
@@ -11,15 +10,17 @@ import { decodeUtf8 } from '../yaml/decode.ts';
 import { readCardFacts } from '../modelcard/facts.ts';
 import type { CardEvidence, Evidence, ProvenanceClaim, ScanEvidence, SignatureEvidence, VulnerabilityEvidence } from './evidence.ts';
 import type { GatePolicy } from './policy.ts';
+import type { Expectations } from '../signing/expectations.ts';
 import type { ModelTarget } from '../model/target.ts';
+import { jsonErrorMessage } from '../jsonError.ts';
 
 /**
  * The engines the gate asks for evidence, behind small interfaces so the gate does not depend on
  * how scanning, verification and card checking are done (and tests can stand in for them).
  */
 export interface GateEngines {
-  /** Verify every signature of the model folder against the policy's keys and identities. */
-  verify?(target: ModelTarget, policy: GatePolicy, ctx: EngineContext): Promise<SignatureEvidence>;
+  /** Verify every signature of the model folder against the expected signers (keys, identities, issuers, CA). */
+  verify?(target: ModelTarget, expectations: Expectations, ctx: EngineContext): Promise<SignatureEvidence>;
   /** Scan the weight files for code (pickle imports and calls, format problems). */
   scan?(target: ModelTarget, ctx: EngineContext): Promise<ScanEvidence>;
   /** Validate the model card file (local paths it names stay inside the model folder): its findings. */
@@ -37,6 +38,8 @@ export interface EngineContext {
 export interface CollectOptions extends EngineContext {
   engines: GateEngines;
   policy: GatePolicy;
+  /** Resolved once from the command line or settings and the policy (src/core/signing/expectations.ts). */
+  expectations: Expectations;
   /** Run grype/trivy when installed (they may download their vulnerability database). Off by default. */
   runTools?: boolean;
   tools?: ToolLocations;
@@ -46,8 +49,7 @@ export interface CollectOptions extends EngineContext {
 
 export async function collectEvidence(target: ModelTarget, options: CollectOptions): Promise<Evidence> {
   const ctx: EngineContext = { now: options.now, signal: options.signal, policyDir: options.policyDir, onProgress: options.onProgress };
-  const incomplete: Finding[] = [];
-  if (target.truncated) incomplete.push({ ruleId: 'gate/incomplete', severity: 'warning', message: `inspection incomplete: ${target.truncated}`, file: target.root });
+  const incomplete = walkProblems(target);
 
   // Classify the folder's JSON files once; SBOM and vulnerability discovery both use it.
   const kinds = new Map<string, JsonFileKind>();
@@ -59,7 +61,7 @@ export async function collectEvidence(target: ModelTarget, options: CollectOptio
   const sbom = await discoverSboms(target.files, card.facts?.sbomRef ? { value: card.facts.sbomRef.value, file: card.file!, range: card.facts.sbomRef.range } : undefined, kinds);
   options.onProgress?.('verifying signatures');
   const signatures = await engineStep('signature verification', target, incomplete, options.signal,
-    () => options.engines.verify ? options.engines.verify(target, options.policy, ctx) : Promise.resolve(unavailableSignatures('no signature engine in this build')),
+    () => options.engines.verify ? options.engines.verify(target, options.expectations, ctx) : Promise.resolve(unavailableSignatures('no signature engine in this build')),
     (message) => unavailableSignatures(message));
   options.onProgress?.('scanning weight files');
   const scan = await engineStep('weight file scan', target, incomplete, options.signal,
@@ -77,8 +79,31 @@ export async function collectEvidence(target: ModelTarget, options: CollectOptio
     root: target.root,
     name: card.facts?.name ?? target.name,
     weightFiles: target.weightFiles.map((w) => ({ path: w.path, rel: w.rel, size: w.size })),
+    files: target.files.map((w) => ({ path: w.path, rel: w.rel, size: w.size })),
+    skipped: target.skipped.map((s) => ({ path: s.path, rel: s.rel, entries: s.entries })),
     signatures, scan, card, sbom, vulnerabilities, provenance, incomplete,
   };
+}
+
+const LINK_REASONS = {
+  'outside-root': 'it leads outside the model folder',
+  dangling: 'it leads nowhere',
+  loop: 'it loops',
+  directory: 'it leads to a folder (its files are inspected where they are, and a loader following the link would see them under another name)',
+  special: 'it leads to a FIFO, socket or device',
+} as const;
+
+/**
+ * What the walk could not inspect, as findings the gate blocks on: limits, unreadable entries,
+ * special files (never opened: a FIFO blocks, a device never ends) and links that are not followed.
+ */
+export function walkProblems(target: ModelTarget): Finding[] {
+  const out: Finding[] = [];
+  if (target.truncated) out.push({ ruleId: 'gate/incomplete', severity: 'error', message: `inspection incomplete: ${target.truncated}`, file: target.root });
+  for (const e of target.errors) out.push({ ruleId: 'gate/incomplete', severity: 'error', message: `${e.rel || '.'} could not be read (${e.message}): what it holds was not inspected`, file: e.path });
+  for (const s of target.special) out.push({ ruleId: 'gate/file-refused', severity: 'error', message: `${s.rel} is a ${s.kind.replace('-', ' ')}, not a regular file: never opened, not scanned, and no signature can cover it`, file: s.path });
+  for (const l of target.links) out.push({ ruleId: 'gate/file-refused', severity: 'error', message: `${l.rel} is a symbolic link that is not followed: ${LINK_REASONS[l.reason]}`, file: l.path });
+  return out;
 }
 
 function unavailableSignatures(note: string): SignatureEvidence {
@@ -118,7 +143,7 @@ async function vulnerabilityEvidence(target: ModelTarget, kinds: Map<string, Jso
     try {
       json = JSON.parse(decodeUtf8(await fs.readFile(file)).text);
     } catch (e) {
-      if (kind !== 'cyclonedx') out.findings.push({ ruleId: 'sbom/unreadable', severity: 'warning', message: `${kind} report is not valid JSON: ${(e as Error).message}`, file });
+      if (kind !== 'cyclonedx') out.findings.push({ ruleId: 'sbom/unreadable', severity: 'warning', message: `${kind} report is not valid JSON: ${jsonErrorMessage(e)}`, file });
       continue;
     }
     // A CycloneDX file counts as a vulnerability report only when it carries a vulnerabilities array.
@@ -137,9 +162,9 @@ async function vulnerabilityEvidence(target: ModelTarget, kinds: Map<string, Jso
 
 async function runScanners(target: ModelTarget, out: VulnerabilityEvidence, options: CollectOptions): Promise<void> {
   const find = (id: ToolStatus['id']) => out.tools.find((t) => t.id === id && t.path);
-  // Run from a neutral folder: grype and trivy read config files (.grype.yaml, trivy.yaml) from their
-  // working directory, and a model folder must not be able to configure its own scanner.
-  const runOptions = { signal: options.signal, timeoutMs: options.toolTimeoutMs, cwd: os.tmpdir() };
+  // No cwd: runTool gives each run a private folder (see RunOptions.cwd), so neither the model
+  // folder nor the shared temp folder can configure the scanner.
+  const runOptions = { signal: options.signal, timeoutMs: options.toolTimeoutMs };
   const grype = find('grype');
   const trivy = find('trivy');
   const record = (tool: string, vulns: Vulnerability[]) => {

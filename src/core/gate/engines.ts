@@ -4,11 +4,14 @@ import { checkModelCardFile } from '../modelcard/inspector.ts';
 import type { WalkResult } from '../fsutil/walk.ts';
 import { planFolder } from '../scan/folder.ts';
 import { scanFile } from '../scan/scanner.ts';
-import { verifyPath, type SignatureResult as SigningResult, type VerifyOptions } from '../signing/index.ts';
+import { verifyPath, type SignatureResult as SigningResult } from '../signing/index.ts';
+import { SIGNATURE_SUFFIXES } from '../signing/discover.ts';
+import { verifyOptionsFor, type Expectations } from '../signing/expectations.ts';
+import { ruleForFailure } from '../signing/findings.ts';
+import { MODEL_SIG } from '../signing/modelSigning.ts';
 import type { EngineContext, GateEngines } from './collect.ts';
 import type { ScanEvidence, ScannedFile, SignatureEvidence, SignatureResult } from './evidence.ts';
 import { normaliseRepository } from './evaluate.ts';
-import type { GatePolicy } from './policy.ts';
 import type { ModelTarget } from '../model/target.ts';
 
 /**
@@ -66,53 +69,71 @@ function unreadable(file: string, e: unknown): ScannedFile {
 
 const SLSA_PREDICATE = /^https:\/\/slsa\.dev\/provenance\//;
 
-/**
- * Every signature of the model: the folder's model.sig, then each weight file's own signatures.
- * Identities and issuers are judged by the gate (lists and /regex/); the signing engine is asked
- * only to verify, once per policy key (a signature that verifies with a listed key is trusted).
- */
-export async function verifyModelSignatures(target: ModelTarget, policy: GatePolicy, ctx: EngineContext): Promise<SignatureEvidence> {
-  const keys = policy.signatures.keys.map((k) => path.resolve(ctx.policyDir ?? target.root, k));
-  for (const k of keys) {
-    // A key the policy names but that is not there is a broken policy, not an unsigned model.
-    if (!fs.existsSync(k)) throw new Error(`gate.signatures.keys names ${k}, which does not exist`);
+/** Files that are signatures of something else in the model (never content to be covered). */
+export function signatureFilesOf(target: ModelTarget): { signature: string; subject: string; folder: boolean }[] {
+  const present = new Set(target.files.map((f) => f.path));
+  const out: { signature: string; subject: string; folder: boolean }[] = [];
+  for (const f of target.files) {
+    const base = path.basename(f.path);
+    if (base === MODEL_SIG) { out.push({ signature: f.path, subject: path.dirname(f.path), folder: true }); continue; }
+    const suffix = SIGNATURE_SUFFIXES.find((x) => base.endsWith(x) && base.length > x.length);
+    if (suffix && present.has(f.path.slice(0, -suffix.length))) out.push({ signature: f.path, subject: f.path.slice(0, -suffix.length), folder: false });
   }
-  const base: VerifyOptions = {
-    requireIdentity: false,
-    signal: ctx.signal,
-    provenance: policy.provenance.sourceRepository ? { sourceRepository: policy.provenance.sourceRepository } : undefined,
-  };
-  const attempts: (string | undefined)[] = keys.length ? keys : [undefined];
-  const byKey = new Map<string, SignatureResult>();
-  const findings: SignatureEvidence['findings'] = [];
-  const record = (r: SigningResult, key: string | undefined) => {
-    // model.sig is found from the folder and again from each file in it: one manifest, one result.
-    const id = r.format === 'model-signing' ? r.signatureFile : `${r.signatureFile}\u0000${r.file}`;
-    const prev = byKey.get(id);
-    if (prev?.verified) return; // the first key that verifies it wins
-    byKey.set(id, toEvidence(r, target, policy, key !== undefined && r.verified));
-  };
-  for (const subject of [target.root, ...target.weightFiles.map((w) => w.path)]) {
-    for (const key of attempts) {
-      ctx.signal?.throwIfAborted();
-      const report = await verifyPath(subject, { ...base, key });
-      for (const s of report.signatures) record(s, key);
-      if (key === attempts[attempts.length - 1]) findings.push(...report.findings.filter((f) => f.ruleId !== 'signing/no-signature'));
-    }
-  }
-  return { available: true, results: [...byKey.values()], findings };
+  return out;
 }
 
-function toEvidence(r: SigningResult, target: ModelTarget, policy: GatePolicy, trustedKey: boolean): SignatureResult {
-  // A verified model manifest vouches for every file of the folder it matched.
-  const isFolder = path.resolve(r.file) === target.root;
-  const covers = r.verified && isFolder ? target.files.map((f) => f.path) : [];
+/**
+ * Every signature in the model: each model.sig against its whole folder (never against a single
+ * member file: a folder whose manifest fails is not rescued by one matching file), and each file's
+ * own signatures (X.sig, X.sigstore.json…) against that file. Expectations (keys, identities,
+ * issuers, CA, trusted root) are resolved once by the caller; a signature verifies only against them.
+ */
+export async function verifyModelSignatures(target: ModelTarget, expectations: Expectations, ctx: EngineContext): Promise<SignatureEvidence> {
+  for (const k of expectations.signers.keys) {
+    // A key the policy or the settings name but that is not there is a broken expectation, not an unsigned model.
+    if (!fs.existsSync(k)) throw new Error(`${expectations.signers.source ?? 'the expectations'} names ${k}, which does not exist`);
+  }
+  const options = verifyOptionsFor(expectations, { signal: ctx.signal });
+  const results: SignatureResult[] = [];
+  const findings: SignatureEvidence['findings'] = [];
+  for (const s of signatureFilesOf(target)) {
+    ctx.signal?.throwIfAborted();
+    ctx.onProgress?.(`verifying ${path.relative(target.root, s.signature)}`);
+    const report = await verifyPath(s.subject, { ...options, signature: s.signature });
+    for (const r of report.signatures) results.push(toEvidence(r, target, expectations));
+    findings.push(...report.findings.filter((f) => f.ruleId !== 'signing/no-signature'));
+  }
+  return { available: true, results, findings, expectations: { notes: expectations.notes, refused: expectations.refused } };
+}
+
+const insideOf = (dir: string, p: string) => p === dir || p.startsWith(dir + path.sep);
+
+function toEvidence(r: SigningResult, target: ModelTarget, e: Expectations): SignatureResult {
+  let covers: string[] = [];
+  let coversFolders: string[] | undefined;
+  let ignored: string[] | undefined;
+  let manifest: SignatureResult['manifest'];
+  if (r.manifest) {
+    const root = r.manifest.root;
+    // A one-file model's manifest root is the file itself.
+    const rootIsFile = fs.existsSync(root) && fs.statSync(root).isFile();
+    const abs = (n: string) => (rootIsFile ? root : path.join(root, ...n.split('/')));
+    ignored = r.manifest.ignored.map(abs);
+    if (r.verified) {
+      covers = r.manifest.covered.map(abs);
+      // Folders the walk skipped were read by the manifest check (it skips nothing but ignored
+      // paths): covered unless an ignored path lies in, on or above them.
+      const ign = ignored;
+      coversFolders = target.skipped.filter((s) => insideOf(root, s.path) && !ign.some((i) => insideOf(i, s.path) || insideOf(s.path, i))).map((s) => s.path);
+    }
+    manifest = { changed: r.manifest.changed.map(abs), added: r.manifest.extra.map(abs), removed: r.manifest.missing.map(abs) };
+  } else if (r.verified && fs.existsSync(r.file) && !fs.statSync(r.file).isDirectory()) covers = [r.file];
   let sourceRepository: string | undefined;
   // A GitHub Actions keyless identity is the workflow URI: its repository is the source.
   if (r.identity && /^https:\/\/github\.com\/[^/]+\/[^/]+\//.test(r.identity)) sourceRepository = normaliseRepository(r.identity);
-  // A verified SLSA attestation has been checked against the policy's repository by the signing
+  // A verified SLSA attestation has been checked against the expected repository by the signing
   // engine (VerifyOptions.provenance): verified means it names that repository.
-  if (r.verified && r.predicateType && SLSA_PREDICATE.test(r.predicateType) && policy.provenance.sourceRepository) sourceRepository = policy.provenance.sourceRepository;
+  if (r.verified && r.predicateType && SLSA_PREDICATE.test(r.predicateType) && e.provenance.sourceRepository) sourceRepository = e.provenance.sourceRepository;
   const tlog = r.tlog?.[0];
   return {
     file: r.file,
@@ -124,8 +145,11 @@ function toEvidence(r: SigningResult, target: ModelTarget, policy: GatePolicy, t
     time: r.time,
     tlogEntry: tlog ? `log index ${tlog.logIndex}${tlog.kind ? ` (${tlog.kind})` : ''}${tlog.integratedTime ? `, integrated ${tlog.integratedTime}` : ''}` : undefined,
     key: r.key,
-    trustedKey,
     covers,
+    coversFolders,
+    ignored,
+    signerRejected: !r.verified && r.failures.length > 0 && r.failures.every((f) => ruleForFailure(f) === 'signing/identity-mismatch'),
+    manifest,
     sourceRepository,
     failures: r.failures,
   };

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { atLeast, type Finding } from '../findings.ts';
 import { vulnRank, type Vulnerability } from '../tools/vulnerabilities.ts';
-import type { Evidence, SignatureResult } from './evidence.ts';
-import { unsafeRegex, type GatePolicy, type LoadedPolicy } from './policy.ts';
+import type { Evidence } from './evidence.ts';
+import type { GatePolicy, LoadedPolicy } from './policy.ts';
 import type { GateCheck, GateCheckId, GateVerdict } from './verdict.ts';
 
 /**
@@ -45,64 +45,76 @@ function fail(ruleId: string, message: string, at: Pick<Finding, 'file' | 'range
 
 function policyCheck(loaded: LoadedPolicy): GateCheck {
   const errors = loaded.findings.filter((f) => f.severity === 'error');
-  const where = loaded.file ? `policy ${path.basename(loaded.file)}` : 'no .model-inspect.yaml: default policy';
-  return check('policy', 'Policy', errors, [where]);
+  const where = loaded.file ? `policy ${path.basename(loaded.file)}` : loaded.notSearched ? `default policy: ${loaded.notSearched}` : 'no .model-inspect.yaml above the model folder: default policy';
+  // A policy inside the model is the model's own say in how it is judged: shown, never read.
+  const ignored: Finding[] = (loaded.ignored ?? []).map((file) => ({ ruleId: 'gate/policy-in-model', severity: 'warning', message: `${path.basename(file)} inside the inspected folder was ignored: a model cannot set the policy it is judged by (policies come from --policy, the settings, or a .model-inspect.yaml above the model folder)`, file }));
+  if (errors.length) return { id: 'policy', title: 'Policy', status: 'fail', reasons: [...errors, ...ignored].map((f) => f.message), findings: [...errors, ...ignored] };
+  return { id: 'policy', title: 'Policy', status: 'pass', reasons: [where, ...ignored.map((f) => f.message)], findings: ignored };
 }
+
+const isUnder = (dir: string, p: string) => p === dir || p.startsWith(dir + path.sep);
+const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
 /**
- * `/regex/` entries match as regular expressions (anchored); others must be equal. Identities come
- * from certificates and policies from repositories: both are bounded (see `unsafeRegex`) so a
- * crafted pair cannot hang the gate.
+ * Coverage: a file counts as signed only when a signature that verified, from an expected signer,
+ * covers it (a model.sig whose manifest matched the file, or the file's own signature). Any
+ * signature that does not verify fails the check and names what changed. By default every file
+ * of the model must be covered (`gate.signatures.cover: all-files`), not only the weight files:
+ * a `modeling_*.py` that `config.json` points at runs as surely as a pickle.
  */
-export function matchesAllowed(value: string | undefined, allowed: readonly string[], stats?: RegexStats): boolean {
-  if (value === undefined || value.length > MAX_IDENTITY_LENGTH) return false;
-  return allowed.some((a) => {
-    const re = /^\/(.+)\/([imsu]*)$/.exec(a);
-    if (!re) return a === value;
-    if (unsafeRegex(re[1])) return false;
-    if (stats) stats.executed++;
-    try { return new RegExp(`^(?:${re[1]})$`, re[2]).test(value); } catch { return false; }
-  });
-}
-
-/** Counts policy regexes actually run against a value, so a test can prove a refused one never ran. */
-export interface RegexStats {
-  executed: number;
-}
-
-const MAX_IDENTITY_LENGTH = 2048;
-
-function signerAllowed(s: SignatureResult, p: GatePolicy): string | undefined {
-  const { identities, issuers } = p.signatures;
-  if (s.trustedKey) return undefined;
-  if (identities.length && !matchesAllowed(s.identity, identities)) {
-    return s.identity ? `signer '${s.identity}' is not in gate.signatures.identities` : 'signed with a key that gate.signatures.keys does not list, and without a signer identity';
-  }
-  if (issuers.length && !matchesAllowed(s.issuer, issuers)) return `issuer '${s.issuer ?? 'none'}' is not in gate.signatures.issuers`;
-  if (!identities.length && !issuers.length && p.signatures.keys.length && !s.identity) return 'signed with a key that gate.signatures.keys does not list';
-  return undefined;
-}
-
 function signatureCheck(ev: Evidence, p: GatePolicy): GateCheck {
   const title = 'Signatures';
   const sig = ev.signatures;
   if (!sig.available) return check('signatures', title, [fail('gate/signature-missing', `signatures were not verified: ${sig.note ?? 'no signature engine'}`, { file: ev.root })], []);
   const findings: Finding[] = [];
-  for (const s of sig.results) if (!s.verified) findings.push(fail('gate/signature-invalid', `${path.basename(s.signatureFile)} does not verify${s.failures.length ? `: ${s.failures.join('; ')}` : ''}`, { file: s.signatureFile }));
-  const good: SignatureResult[] = [];
-  for (const s of sig.results.filter((x) => x.verified)) {
-    const why = signerAllowed(s, p);
-    if (why) findings.push(fail('gate/signer-not-allowed', `${path.basename(s.signatureFile)}: ${why}`, { file: s.signatureFile }));
-    else good.push(s);
+  for (const s of sig.results.filter((x) => !x.verified)) {
+    const name = path.basename(s.signatureFile);
+    if (s.signerRejected) { findings.push(fail('gate/signer-not-allowed', `${name}: ${s.failures.join('; ')}`, { file: s.signatureFile })); continue; }
+    const m = s.manifest;
+    const listed = m ? [...m.changed, ...m.added, ...m.removed] : [];
+    for (const f of m?.changed ?? []) findings.push(fail('gate/signature-invalid', `${name}: ${rel(ev, f)} was changed after signing`, { file: f }));
+    for (const f of m?.added ?? []) findings.push(fail('gate/signature-invalid', `${name}: ${rel(ev, f)} was added after signing (no signature covers it)`, { file: f }));
+    for (const f of m?.removed ?? []) findings.push(fail('gate/signature-invalid', `${name}: ${rel(ev, f)} was signed but is missing`, { file: path.dirname(f) }));
+    const other = s.failures.filter((f) => !listed.length || !/^(changed|missing|extra) files/.test(f));
+    if (other.length || !listed.length) findings.push(fail('gate/signature-invalid', `${name} does not verify${other.length ? `: ${other.join('; ')}` : ''}`, { file: s.signatureFile }));
   }
-  const covered = new Set(good.flatMap((s) => [s.file, ...s.covers].map((f) => path.resolve(f))));
-  const uncovered = ev.weightFiles.filter((w) => !covered.has(path.resolve(w.path)));
-  for (const w of uncovered) findings.push(fail('gate/signature-missing', `${w.rel} has no verified signature from an allowed signer`, { file: w.path }));
-  if (!ev.weightFiles.length && !good.length) findings.push(fail('gate/signature-missing', 'no weight files and no verified signature: nothing vouches for this model', { file: ev.root }));
+  const good = sig.results.filter((x) => x.verified);
+  const signatureFiles = new Set(sig.results.map((s) => path.resolve(s.signatureFile)));
+  const covered = new Set(good.flatMap((s) => s.covers.map((f) => path.resolve(f))));
+  const coveredFolders = good.flatMap((s) => s.coversFolders ?? []);
+  const allowed = (relPath: string) => p.signatures.allowUnsigned.some((a) => { const x = a.replace(/\\/g, '/').replace(/^\.\/+/, '').replace(/\/+$/, ''); return x === '' || x === '.' || relPath === x || relPath.startsWith(`${x}/`); });
+  const weights = new Set(ev.weightFiles.map((w) => path.resolve(w.path)));
+  const mustCover = (abs: string, relPath: string) => !allowed(relPath) && (p.signatures.cover === 'all-files' || weights.has(path.resolve(abs)));
+  const ignoredBy = (abs: string) => good.find((s) => (s.ignored ?? []).some((i) => isUnder(i, abs)));
+  const uncovered: string[] = [];
+  for (const f of ev.files) {
+    const abs = path.resolve(f.path);
+    if (signatureFiles.has(abs) || covered.has(abs) || !mustCover(abs, f.rel)) continue;
+    uncovered.push(f.rel);
+    const by = ignoredBy(abs);
+    findings.push(fail('gate/signature-missing', `${f.rel} is not covered by a verified signature from an expected signer${by ? ` (${path.basename(by.signatureFile)}'s signer ignored it)` : ''}`, { file: f.path }));
+  }
+  if (p.signatures.cover === 'all-files') {
+    for (const d of ev.skipped) {
+      if (coveredFolders.includes(d.path) || allowed(d.rel)) continue;
+      uncovered.push(`${d.rel}/`);
+      findings.push(fail('gate/signature-missing', `${d.rel}/ (${plural(d.entries, 'entry').replace('entrys', 'entries')}, not read by the gate) is not covered by a verified signature from an expected signer`, { file: d.path }));
+    }
+  }
+  const content = ev.files.filter((f) => !signatureFiles.has(path.resolve(f.path)));
+  if (!content.length && !ev.skipped.length) findings.push(fail('gate/signature-missing', 'the folder holds no files: there is nothing a signature vouches for', { file: ev.root }));
+  for (const r of sig.expectations?.refused ?? []) findings.push(fail('gate/signature-missing', r, { file: ev.root }));
+  if (!good.length && !sig.results.length && content.length && !findings.some((f) => f.ruleId === 'gate/signature-missing')) findings.push(fail('gate/signature-missing', 'no signature in the model folder', { file: ev.root }));
   const signers = [...new Set(good.map((s) => s.identity ?? s.key ?? 'key'))];
-  const reasons = [`${ev.weightFiles.length} weight file${ev.weightFiles.length === 1 ? '' : 's'} covered by ${good.length} verified signature${good.length === 1 ? '' : 's'} (${signers.join(', ')})`];
-  if (!p.signatures.identities.length && !p.signatures.issuers.length && !p.signatures.keys.length) reasons.push('any signer accepted: the policy pins no identities, issuers or keys');
+  const n = content.filter((f) => covered.has(path.resolve(f.path))).length;
+  const reasons = [`${plural(n, 'file')} covered by ${plural(good.length, 'verified signature')}${signers.length ? ` (${signers.join(', ')})` : ''}${p.signatures.cover === 'weight-files' ? '; only weight files must be covered (gate.signatures.cover: weight-files)' : ''}`];
+  reasons.push(...sig.expectations?.notes ?? []);
   return check('signatures', title, findings, reasons);
+}
+
+function rel(ev: Evidence, abs: string): string {
+  const r = path.relative(ev.root, abs).split(path.sep).join('/');
+  return r && !r.startsWith('..') ? r : path.basename(abs);
 }
 
 /** `git://github.com/acme/ml-models@abc123`, `https://github.com/acme/ml-models.git` → `github.com/acme/ml-models`. */
@@ -183,6 +195,27 @@ function vulnerabilityCheck(ev: Evidence, p: GatePolicy): GateCheck {
   return check('vulnerabilities', title, findings, [`${v.vulnerabilities.length} vulnerabilit${v.vulnerabilities.length === 1 ? 'y' : 'ies'} in ${v.reports.length} report${v.reports.length === 1 ? '' : 's'}, none at or above ${p.vulnerabilities.blockAt}${ignored ? ` (${ignored} ignored by the policy)` : ''}`]);
 }
 
+/**
+ * The card's claims compared with what was verified: a card is evidence, and a card that says
+ * something the verified evidence contradicts is wrong (or lying), whatever else it gets right.
+ */
+function claimMismatches(ev: Evidence, p: GatePolicy): Finding[] {
+  const out: Finding[] = [];
+  const facts = ev.card.facts?.facts ?? [];
+  const signedBy = facts.find((f) => f.key === 'provenance.build_environment.signed_by');
+  const keyless = ev.signatures.results.filter((s) => s.verified && s.identity);
+  if (signedBy && keyless.length && !keyless.some((s) => s.identity === signedBy.value)) {
+    out.push(fail('gate/card-claim-mismatch', `the card says it was signed by ${signedBy.value}, but the verified signature${keyless.length === 1 ? ' was' : 's were'} made by ${[...new Set(keyless.map((s) => s.identity))].join(', ')}`, { file: ev.card.file, range: signedBy.range }));
+  }
+  const scan = facts.find((f) => f.key === 'security.vulnerability_scan');
+  const ignore = new Set(p.vulnerabilities.ignore);
+  const found = dedupe(ev.vulnerabilities.vulnerabilities).filter((v) => !ignore.has(v.id));
+  if (scan && /^(clean|passed|pass|none|no vulnerabilities)$/i.test(scan.value.trim()) && found.length) {
+    out.push(fail('gate/card-claim-mismatch', `the card says the vulnerability scan is '${scan.value}', but ${plural(found.length, 'vulnerability').replace('vulnerabilitys', 'vulnerabilities')} ${found.length === 1 ? 'is' : 'are'} listed (${found.slice(0, 3).map((v) => v.id).join(', ')}${found.length > 3 ? ', …' : ''})`, { file: ev.card.file, range: scan.range }));
+  }
+  return out;
+}
+
 export function dedupe(vulns: readonly Vulnerability[]): Vulnerability[] {
   const seen = new Map<string, Vulnerability>();
   for (const v of vulns) {
@@ -207,6 +240,7 @@ function cardCheck(ev: Evidence, p: GatePolicy, now: Date): GateCheck {
     const age = Math.floor((now.getTime() - Date.parse(reviewed.date)) / 86_400_000);
     if (age > maxAge) findings.push(fail('gate/card-stale', `${reviewed.fact.key} is ${reviewed.fact.value}: ${age} days old, over the ${maxAge}-day limit`, { file: c.file, range: reviewed.fact.range }));
   }
+  findings.push(...claimMismatches(ev, p));
   const okReasons = [`${path.basename(c.file)}: no errors`];
   if (reviewed) okReasons.push(`${reviewed.fact.label.toLowerCase()} ${reviewed.fact.value} (within ${maxAge} days)`);
   return check('model-card', title, findings, okReasons);

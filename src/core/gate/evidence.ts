@@ -12,6 +12,10 @@ export interface Evidence {
   root: string;
   name: string;
   weightFiles: { path: string; rel: string; size: number }[];
+  /** Every regular file of the model (links to files inside it included): what signatures must cover. */
+  files: { path: string; rel: string; size: number }[];
+  /** Folders the walk did not enter (`.git`, `node_modules`…): covered only by a folder signature that read them. */
+  skipped: { path: string; rel: string; entries: number }[];
   signatures: SignatureEvidence;
   scan: ScanEvidence;
   card: CardEvidence;
@@ -37,10 +41,16 @@ export interface SignatureResult {
   tlogEntry?: string;
   /** Key or certificate in one line (fingerprint, subject, validity). */
   key?: string;
-  /** Verified with a key the policy lists (an allowed signer without an identity). */
-  trustedKey?: boolean;
-  /** Absolute paths of the files this signature vouches for (every file of a verified model manifest). */
+  /** Absolute paths of the files this signature vouches for (the files of a verified model manifest that matched). */
   covers: string[];
+  /** Absolute paths of folders the walk skipped that a verified folder signature read and covers. */
+  coversFolders?: string[];
+  /** Absolute paths in the folder that the signature's signer ignored: not covered by it. */
+  ignored?: string[];
+  /** The signature verified cryptographically, but its signer is not an expected one. */
+  signerRejected?: boolean;
+  /** Model signatures: files changed, added and removed since signing (absolute paths). */
+  manifest?: { changed: string[]; added: string[]; removed: string[] };
   /** Source repository from the certificate or a provenance attestation (verified when `verified`). */
   sourceRepository?: string;
   failures: string[];
@@ -50,6 +60,8 @@ export interface SignatureEvidence {
   /** False when no signature engine was available: the gate then cannot pass a signature check. */
   available: boolean;
   note?: string;
+  /** Where the expected signers came from, and what was refused (see the README's trust model). */
+  expectations?: { notes: string[]; refused: string[] };
   results: SignatureResult[];
   findings: Finding[];
 }

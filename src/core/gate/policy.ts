@@ -1,18 +1,29 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
+import { regularFileStat } from '../fsutil/walk.ts';
 import { isVulnSeverity, VULN_SEVERITIES, type VulnSeverity } from '../tools/vulnerabilities.ts';
+import { compilePattern, parsePolicyPattern } from '../signing/policy.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import { parseYaml, type YamlDocument, type YamlNode } from '../yaml/document.ts';
 import { yamlProblemFindings } from '../yaml/findings.ts';
 
 /**
- * The promotion policy: the `gate:` section of `.model-inspect.yaml` in the repository. Every
- * check can be switched off with `enabled: false`; without a policy file the defaults apply
- * (every check on, any signer accepted, provenance not checked).
+ * The promotion policy: the `gate:` section of a `.model-inspect.yaml` *outside* the inspected
+ * folder (`--policy`, the `modelInspect.gate.policyFile` setting, or the nearest one above the
+ * model folder in the repository). A policy inside the model folder is the model's own say about
+ * how it is judged: reported and ignored. Every check can be switched off with `enabled: false`;
+ * without a policy file the defaults apply (every check on, every file must be signed, no signer
+ * expected: signatures pass only against expectations from the command line or the settings).
  */
 export interface GatePolicy {
-  signatures: { enabled: boolean; identities: string[]; issuers: string[]; keys: string[] };
+  signatures: {
+    enabled: boolean; identities: string[]; issuers: string[]; keys: string[];
+    /** Which files a verified signature must cover: every file of the model, or only its weight files. */
+    cover: 'all-files' | 'weight-files';
+    /** Paths (relative to the model folder; a folder covers what it holds) that may stay unsigned. */
+    allowUnsigned: string[];
+  };
   provenance: { enabled: boolean; sourceRepository?: string; requireVerified: boolean };
   /** notAnalysed: files in the folder no engine analyses (unknown binary content, links out, FIFOs…): block, warn (listed) or allow. */
   scan: { enabled: boolean; blockAt: 'error' | 'warning'; notAnalysed: 'block' | 'warn' | 'allow' };
@@ -25,7 +36,7 @@ export const POLICY_FILE_NAMES = ['.model-inspect.yaml', '.model-inspect.yml'];
 
 export function defaultPolicy(): GatePolicy {
   return {
-    signatures: { enabled: true, identities: [], issuers: [], keys: [] },
+    signatures: { enabled: true, identities: [], issuers: [], keys: [], cover: 'all-files', allowUnsigned: [] },
     provenance: { enabled: true, requireVerified: false },
     scan: { enabled: true, blockAt: 'error', notAnalysed: 'warn' },
     sbom: { enabled: true },
@@ -39,6 +50,10 @@ export interface LoadedPolicy {
   /** The policy file, when one was found. */
   file?: string;
   findings: Finding[];
+  /** Policy files inside the inspected folder: reported, never read. */
+  ignored?: string[];
+  /** Why no policy file was looked for (an untrusted workspace), when that is the case. */
+  notSearched?: string;
 }
 
 type FieldKind = 'boolean' | 'string' | 'string[]' | 'positive-integer' | { enum: readonly string[] };
@@ -50,6 +65,8 @@ const SCHEMA: Record<string, Record<string, { kind: FieldKind; set: (p: GatePoli
     identities: { kind: 'string[]', set: (p, v) => { p.signatures.identities = v as string[]; } },
     issuers: { kind: 'string[]', set: (p, v) => { p.signatures.issuers = v as string[]; } },
     keys: { kind: 'string[]', set: (p, v) => { p.signatures.keys = v as string[]; } },
+    cover: { kind: { enum: ['all-files', 'weight-files'] }, set: (p, v) => { p.signatures.cover = v as 'all-files' | 'weight-files'; } },
+    allow_unsigned: { kind: 'string[]', set: (p, v) => { p.signatures.allowUnsigned = v as string[]; } },
   },
   provenance: {
     enabled: { kind: 'boolean', set: (p, v) => { p.provenance.enabled = v as boolean; } },
@@ -100,10 +117,21 @@ export function parsePolicy(text: string, file: string): LoadedPolicy {
       const value = readField(doc, pair.value, field.kind);
       if ('error' in value) { bad(pair.value ?? pair.key, `gate.${section.keyText}.${pair.keyText}: ${value.error}`); continue; }
       if (section.keyText === 'signatures' && (pair.keyText === 'identities' || pair.keyText === 'issuers')) {
-        const problem = (value.value as string[]).map((v) => { const m = /^\/(.+)\/[imsu]*$/.exec(v); return m ? unsafeRegex(m[1]) : undefined; }).find(Boolean);
+        const problem = (value.value as string[]).map((v) => { try { compilePattern(parsePolicyPattern(v)); return undefined; } catch (e) { return (e as Error).message; } }).find(Boolean);
         if (problem) { bad(pair.value ?? pair.key, `gate.signatures.${pair.keyText}: ${problem}`); continue; }
       }
+      if (section.keyText === 'signatures' && pair.keyText === 'allow_unsigned') {
+        const problem = (value.value as string[]).find((v) => path.isAbsolute(v) || v.split(/[\\/]/).includes('..'));
+        if (problem) { bad(pair.value ?? pair.key, `gate.signatures.allow_unsigned: '${problem}' must be a path inside the model folder`); continue; }
+      }
       field.set(policy, value.value);
+    }
+    if (section.keyText === 'signatures') {
+      // cosign's rule: a keyless identity means something only together with the issuer that vouches for it.
+      const ids = doc.pair(secNode, 'identities');
+      const iss = doc.pair(secNode, 'issuers');
+      if (policy.signatures.identities.length && !policy.signatures.issuers.length) bad(ids!.key, 'gate.signatures.identities needs gate.signatures.issuers: an identity is only meaningful with the OIDC issuer that vouched for it');
+      if (policy.signatures.issuers.length && !policy.signatures.identities.length) bad(iss!.key, 'gate.signatures.issuers needs gate.signatures.identities: an issuer alone accepts anyone it issues certificates to');
     }
   }
   return { policy, file, findings };
@@ -128,31 +156,53 @@ function readField(doc: YamlDocument, raw: YamlNode | null, kind: FieldKind): { 
   return typeof scalar === 'string' && kind.enum.includes(scalar) ? { value: scalar } : { error: `expected one of ${kind.enum.join(', ')}` };
 }
 
+const isPolicyName = (name: string) => /^\.model-inspect\.ya?ml$/i.test(name);
+
 /**
- * The policy for a model folder: `.model-inspect.yaml` in the folder or the nearest parent, up to
- * the repository root (a folder with `.git`) or `stopAt`. No file: the defaults.
+ * The policy for a model folder: the nearest `.model-inspect.yaml` (or `.yml`) *above* it, up to
+ * the repository root (a folder with `.git`) or `stopAt` (the workspace folder). The model folder
+ * itself is never searched: a policy there is the model's own. When the model folder is the
+ * repository root or the workspace folder there is nothing above it to search. No file: the defaults.
  */
 export async function findPolicyFile(modelDir: string, stopAt?: string): Promise<string | undefined> {
   let dir = path.resolve(modelDir);
   const stop = stopAt ? path.resolve(stopAt) : undefined;
   for (;;) {
-    for (const name of POLICY_FILE_NAMES) {
-      const p = path.join(dir, name);
-      try { if ((await fs.stat(p)).isFile()) return p; } catch { /* not here */ }
-    }
     let isRepoRoot = false;
     try { await fs.stat(path.join(dir, '.git')); isRepoRoot = true; } catch { /* keep climbing */ }
     const parent = path.dirname(dir);
     if (isRepoRoot || dir === stop || parent === dir) return undefined;
     dir = parent;
+    for (const name of POLICY_FILE_NAMES) {
+      const p = path.join(dir, name);
+      try { if ((await fs.stat(p)).isFile()) return p; } catch { /* not here */ }
+    }
   }
 }
 
-export async function loadPolicy(modelDir: string, options: { file?: string; stopAt?: string } = {}): Promise<LoadedPolicy> {
-  const file = options.file ?? await findPolicyFile(modelDir, options.stopAt);
-  if (!file) return { policy: defaultPolicy(), findings: [] };
+/** Policy files inside the model (any depth, any case of the name): evidence, never authority. */
+export function policiesInside(files: readonly { path: string }[]): string[] {
+  return files.filter((f) => isPolicyName(path.basename(f.path))).map((f) => f.path).sort();
+}
+
+export interface PolicySource {
+  /** An explicit policy file (`--policy`, the `modelInspect.gate.policyFile` setting). */
+  file?: string;
+  /** Where the search stops (the workspace folder). */
+  stopAt?: string;
+  /** False: do not search for a policy file (an untrusted workspace's files decide nothing); say why. */
+  search?: boolean | string;
+}
+
+export async function loadPolicy(modelDir: string, options: PolicySource = {}): Promise<LoadedPolicy> {
+  const notSearched = options.search === false ? 'policy files were not searched for' : typeof options.search === 'string' ? options.search : undefined;
+  const file = options.file ?? (notSearched ? undefined : await findPolicyFile(modelDir, options.stopAt));
+  if (!file) return { policy: defaultPolicy(), findings: [], notSearched };
   let text: string;
   try {
+    const st = await regularFileStat(file);
+    if (!st.ok) throw new Error(`${file} ${st.message}`);
+    if (st.stat.size > 1024 * 1024) return { policy: defaultPolicy(), file, findings: [{ ruleId: 'gate/policy-invalid', severity: 'error', message: 'policy file is over 1 MiB; not read', file }] };
     const bytes = await fs.readFile(file);
     if (bytes.length > 1024 * 1024) return { policy: defaultPolicy(), file, findings: [{ ruleId: 'gate/policy-invalid', severity: 'error', message: 'policy file is over 1 MiB; not read', file }] };
     text = decodeUtf8(bytes).text;
@@ -160,12 +210,4 @@ export async function loadPolicy(modelDir: string, options: { file?: string; sto
     return { policy: defaultPolicy(), file, findings: [{ ruleId: 'gate/policy-invalid', severity: 'error', message: `cannot read the policy: ${(e as Error).message}`, file }] };
   }
   return parsePolicy(text, file);
-}
-
-/** Why a policy regex is refused: a quantified group that itself holds a quantifier (catastrophic backtracking), or a backreference. */
-export function unsafeRegex(source: string): string | undefined {
-  if (/\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)\s*[*+{]/.test(source)) return 'a quantified group that contains a quantifier can take exponential time';
-  if (/\\[1-9]/.test(source)) return 'backreferences are not allowed';
-  try { new RegExp(source); } catch (e) { return (e as Error).message; }
-  return undefined;
 }

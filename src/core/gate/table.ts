@@ -1,4 +1,4 @@
-import { sanitize } from '../output/text.ts';
+import { sanitizeLine as sanitize } from '../output/text.ts';
 import type { GateVerdict } from './verdict.ts';
 
 const STATUS = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' } as const;

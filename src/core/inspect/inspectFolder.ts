@@ -30,6 +30,9 @@ export async function inspectFolder(dir: string, opts: InspectFolderOptions = {}
   for (const e of walked.errors) {
     findings.push({ ruleId: 'gate/incomplete', severity: 'warning', message: `could not read ${e.path}: ${e.message}`, file: e.path });
   }
+  for (const s of walked.special) {
+    findings.push({ ruleId: 'gate/file-refused', severity: 'warning', message: `${s.rel} is a ${s.kind.replace('-', ' ')}, not a regular file: not opened`, file: s.path });
+  }
   const files: InspectedFile[] = [];
   const engines: FolderReport['engines'] = [];
   const ctx = { root, files: walked.files, now: opts.now ?? new Date(), signal: opts.signal, options: opts.options ?? {} };

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { walk, type WalkEntry } from '../fsutil/walk.ts';
+import { walk, type WalkEntry, type WalkLink, type WalkSkipped, type WalkSpecial } from '../fsutil/walk.ts';
 import { frontMatter, modelCardKind } from '../modelcard/files.ts';
 
 /**
@@ -19,6 +19,14 @@ export interface ModelTarget {
   files: WalkEntry[];
   /** Why the file list may be partial (walk limits). */
   truncated?: string;
+  /** FIFOs, sockets and devices: never opened, never covered by a signature. */
+  special: WalkSpecial[];
+  /** Symbolic links that were not followed (leaving the folder, to folders, dangling…). */
+  links: WalkLink[];
+  /** Folders not entered (`.git`, `node_modules`, `venv`…), with how many entries they hold. */
+  skipped: WalkSkipped[];
+  /** Entries that could not be read: not inspected. */
+  errors: { path: string; rel: string; message: string }[];
 }
 
 /** Extensions of files that hold model weights or serialized models. */
@@ -92,7 +100,8 @@ export async function modelTarget(p: string): Promise<ModelTarget> {
   // A subfolder with its own model card is another model (examples/a inside examples/): its files
   // are not this model's. Subfolders without a card (onnx/, shards/) belong to this model.
   const nested = new Set(walked.files.filter((f) => f.rel.includes('/') && modelCardKind(f.path) === 'card-yaml').map((f) => f.rel.slice(0, f.rel.lastIndexOf('/') + 1)));
-  const files = walked.files.filter((f) => ![...nested].some((dir) => f.rel.startsWith(dir)));
+  const own = <T extends { rel: string }>(xs: T[]) => xs.filter((f) => ![...nested].some((dir) => f.rel.startsWith(dir)));
+  const files = own(walked.files);
   const weightFiles = files.filter((f) => isWeightFile(f.path));
   const cards = files.filter((f) => modelCardKind(f.path) === 'card-yaml');
   // The card nearest the model's root wins; a README.md only counts when there is no YAML card.
@@ -105,6 +114,10 @@ export async function modelTarget(p: string): Promise<ModelTarget> {
     cardFile: cards[0]?.path ?? (readme && await hasFrontMatter(readme.path) ? readme.path : undefined),
     files,
     truncated: walked.truncated,
+    special: own(walked.special),
+    links: own(walked.links),
+    skipped: own(walked.skipped),
+    errors: own(walked.errors),
   };
 }
 

@@ -53,7 +53,7 @@ export function analyzeModelCard(text: string, file: string, options: CardCheckO
   const dialect: CardDialect = modelCardKind(file) === 'hf-readme' ? 'hf-readme' : 'card-yaml';
   const empty: CardAnalysis = { dialect, findings: [], claims: [], paths: [] };
   if (text.length > MAX_CARD_CHARS) {
-    empty.findings.push({ ruleId: 'yaml/too-large', severity: 'warning', message: `the card is ${text.length} characters, over the ${MAX_CARD_CHARS}-character limit for a model card; not validated`, file, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } });
+    empty.findings.push({ ruleId: 'yaml/too-large', severity: 'error', message: `the card is ${text.length} characters, over the ${MAX_CARD_CHARS}-character limit for a model card; not validated`, file, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } });
     return empty;
   }
   let doc: YamlDocument;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { openRegularFile } from '../fsutil/read.ts';
@@ -102,13 +103,29 @@ function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
-/** Resolve a card-relative path; refuses paths that climb above `root` (when given). */
+function inside(root: string, p: string): boolean {
+  const r = path.relative(root, p);
+  return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
+}
+
+function realOrSelf(p: string): string {
+  try { return realpathSync(p); } catch { return p; }
+}
+
+/**
+ * Resolve a card-relative path inside the model folder only: `root`, or the card's own folder when
+ * none is given. A card is written by whoever published the model, so `../../.ssh/id_rsa`, an
+ * absolute path, or a link in the folder that leads out of it are refused (undefined): their
+ * digests would otherwise be computed and shown.
+ */
 export function resolveCardPath(cardFile: string, rel: string, root?: string): string | undefined {
-  const abs = path.resolve(path.dirname(cardFile), rel.replace(/^file:\/\//i, ''));
-  if (root) {
-    const r = path.relative(root, abs);
-    if (r.startsWith('..') || path.isAbsolute(r)) return undefined;
-  }
+  const ref = rel.replace(/^file:\/\//i, '');
+  if (path.isAbsolute(ref) || /^[a-z]:[\\/]/i.test(ref) || ref.includes('\0')) return undefined;
+  const base = root ?? path.dirname(cardFile);
+  const abs = path.resolve(path.dirname(cardFile), ref);
+  if (!inside(base, abs)) return undefined;
+  // Links are followed only when they stay inside (the real folder, so a linked model folder works).
+  if (!inside(realOrSelf(base), realOrSelf(abs))) return undefined;
   return abs;
 }
 
@@ -137,6 +154,10 @@ export function filesToCheck(cardFile: string, refs: LocalRefs, root?: string): 
  */
 export function localFileFindings(doc: YamlDocument, cardFile: string, refs: LocalRefs, peek: (abs: string) => FileState | undefined, root?: string): Finding[] {
   const ctx = new CardContext(doc, cardFile);
+  for (const c of refs.claims) {
+    // Never read, so nothing about the file (not even whether it exists) is said.
+    if (!resolveCardPath(cardFile, c.relPath, root)) ctx.report('card/file-not-hashed', c.node, `the digest of \`${c.relPath}\` was not verified: only files inside the model folder are read`);
+  }
   const reportedMissing = new Set<string>();
   for (const p of refs.paths) {
     const abs = resolveCardPath(cardFile, p.relPath, root);

@@ -31,7 +31,7 @@ export async function checkModelCardFile(file: string, options: CardFileOptions 
     bytes = await readRegularFile(file, MAX_CARD_BYTES);
   } catch (e) {
     if (e instanceof FileTooLargeError) {
-      return { isCard: true, findings: [{ ruleId: 'yaml/too-large', severity: 'warning', message: `${e.size} bytes is over the ${MAX_CARD_BYTES}-byte limit for a model card; not validated`, file }] };
+      return { isCard: true, findings: [{ ruleId: 'yaml/too-large', severity: 'error', message: `${e.size} bytes is over the ${MAX_CARD_BYTES}-byte limit for a model card; not validated, so not known to be valid`, file }] };
     }
     if (e instanceof NotRegularFileError) throw e;
     throw new Error(`cannot read ${file}: ${(e as Error).message}`);

@@ -12,13 +12,13 @@ const DIM = '\x1b[2m';
 
 /** `file:line:col: severity rule-id message` (or `file@offset` / `file!member@offset` for binaries). */
 export function formatFindingLine(f: Finding, base: string, opts: TextOptions): string {
-  let where = f.file !== undefined ? displayPath(f.file, base) : '';
-  if (f.member) where += `!${f.member}`;
+  let where = f.file !== undefined ? sanitizeLine(displayPath(f.file, base)) : '';
+  if (f.member) where += `!${sanitizeLine(f.member)}`;
   if (f.range) where += `:${f.range.start.line + 1}:${f.range.start.character + 1}`;
   else if (f.offset !== undefined) where += `@${f.offset}`;
   const sev = opts.color ? `${COLORS[f.severity]}${f.severity}${RESET}` : f.severity;
   const rule = opts.color ? `${DIM}${f.ruleId}${RESET}` : f.ruleId;
-  return `${where ? where + ': ' : ''}${sev} ${rule} ${sanitize(f.message)}`;
+  return `${where ? where + ': ' : ''}${sev} ${rule} ${sanitizeLine(f.message)}`;
 }
 
 export function formatFindings(findings: readonly Finding[], base: string, opts: TextOptions): string {
@@ -32,7 +32,22 @@ export function summaryLine(findings: readonly Finding[]): string {
   return `${part(n.error, 'error')}, ${part(n.warning, 'warning')}, ${part(n.info, 'info')}`.replace(/infos/, 'info');
 }
 
-/** Attacker-controlled strings reach the terminal: strip control characters (ANSI escapes included). */
+const escape = (c: string): string => {
+  const n = c.codePointAt(0)!;
+  return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+};
+
+/**
+ * Attacker-controlled strings reach the terminal: control characters (ANSI escapes, carriage
+ * returns, backspaces, C1 codes) and bidirectional overrides are shown escaped (`\x1b`), so a file
+ * name cannot rewrite "NOT VERIFIED" as "VERIFIED" on screen. Newlines and tabs are kept: this is
+ * for whole blocks of our own text with foreign values inside (see `sanitizeLine` for one value).
+ */
 export function sanitize(s: string): string {
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, escape);
+}
+
+/** One value on one line: newlines and tabs escaped too, so a name cannot forge a line of its own. */
+export function sanitizeLine(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, escape);
 }

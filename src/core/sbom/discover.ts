@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Finding, TextRange } from '../findings.ts';
 import type { WalkEntry } from '../fsutil/walk.ts';
+import { resolveCardPath } from '../modelcard/fileDigests.ts';
 import { MAX_SBOM_BYTES, readSbomFile } from './read.ts';
 import type { SbomDocument } from './types.ts';
 
@@ -71,11 +71,13 @@ export async function discoverSboms(files: readonly WalkEntry[], ref?: SbomRef, 
     if (isRemoteRef(ref.value)) {
       findings.push({ ruleId: 'sbom/ref-remote', severity: 'info', message: `sbom_ref '${ref.value}' names a remote SBOM; it is not fetched (offline). Keep a copy in the model folder to have it checked.`, file: ref.file, range: ref.range });
     } else {
-      const abs = path.resolve(path.dirname(ref.file), ref.value);
+      // Only inside the model folder: a card must not make the gate read (and echo) ../../secret.env.
+      const abs = resolveCardPath(ref.file, ref.value);
       let exists = false;
-      try { exists = (await fs.stat(abs)).isFile(); } catch { /* reported below */ }
-      if (exists) paths.add(abs);
-      else findings.push({ ruleId: 'sbom/ref-missing', severity: 'warning', message: `sbom_ref '${ref.value}' names a local file that does not exist (${abs})`, file: ref.file, range: ref.range });
+      try { exists = abs !== undefined && (await fs.stat(abs)).isFile(); } catch { /* reported below */ }
+      if (exists) paths.add(abs!);
+      else if (!abs) findings.push({ ruleId: 'sbom/ref-missing', severity: 'warning', message: `sbom_ref '${ref.value}' points outside the model folder; it is not read (keep the SBOM in the model folder)`, file: ref.file, range: ref.range });
+      else findings.push({ ruleId: 'sbom/ref-missing', severity: 'warning', message: `sbom_ref '${ref.value}' names a local file that does not exist`, file: ref.file, range: ref.range });
     }
   }
   const sboms: SbomDocument[] = [];

@@ -2,6 +2,7 @@ import { FileTooLargeError, readRegularFile } from '../fsutil/read.ts';
 import type { Finding } from '../findings.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import type { SbomComponent, SbomDocument, SbomHash } from './types.ts';
+import { jsonErrorMessage } from '../jsonError.ts';
 
 /** SBOMs above this size are not parsed (a hostile file must not exhaust memory). */
 export const MAX_SBOM_BYTES = 64 * 1024 * 1024;
@@ -37,7 +38,7 @@ export async function readSbomFile(file: string): Promise<SbomReadResult> {
   try {
     json = JSON.parse(decoded.text);
   } catch (e) {
-    return { findings: [{ ruleId: 'sbom/unreadable', severity: 'warning', message: `SBOM is not valid JSON: ${(e as Error).message}`, file }] };
+    return { findings: [{ ruleId: 'sbom/unreadable', severity: 'warning', message: `SBOM is not valid JSON: ${jsonErrorMessage(e)}`, file }] };
   }
   return parseSbomJson(json, file);
 }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { hashForKey } from './keys.ts';
+import { jsonErrorMessage } from '../jsonError.ts';
 
 /** DSSE (secure-systems-lab/dsse protocol.md) and in-toto statements. */
 
@@ -83,7 +84,7 @@ export function parseStatement(payload: Buffer): Statement | string {
   try {
     j = JSON.parse(payload.toString('utf8'));
   } catch (e) {
-    return `the DSSE payload is not JSON (${(e as Error).message})`;
+    return `the DSSE payload is not JSON (${jsonErrorMessage(e)})`;
   }
   if (typeof j !== 'object' || j === null) return 'the DSSE payload is not a JSON object';
   const o = j as Record<string, unknown>;

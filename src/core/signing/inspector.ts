@@ -3,27 +3,18 @@ import type { Finding } from '../findings.ts';
 import type { InspectedFile, Inspector } from '../inspect/types.ts';
 import { SIGNATURE_SUFFIXES } from './discover.ts';
 import { MODEL_SIG } from './modelSigning.ts';
-import type { VerifyOptions } from './types.ts';
+import { resolveExpectations, verifyOptionsFor, type Expectations } from './expectations.ts';
 import { verifyPath } from './verify.ts';
 
 /**
  * `inspect DIR`: every signature in the folder is verified against what it signs (a model.sig
- * against its folder, X.sig / X.sigstore.json / … against X). Expectations come from the engine
- * options `signing.*` (the same names as the CLI flags and settings).
+ * against its folder, X.sig / X.sigstore.json / … against X). Expectations are resolved once by
+ * the caller (src/core/signing/expectations.ts) and passed as the engine option
+ * `signing.expectations`; without them nothing is expected, and no signature is taken on trust.
  */
-
-function verifyOptionsFrom(o: Readonly<Record<string, unknown>>): VerifyOptions {
-  const s = (k: string) => (typeof o[`signing.${k}`] === 'string' && o[`signing.${k}`] !== '' ? (o[`signing.${k}`] as string) : undefined);
-  return {
-    key: s('publicKey'),
-    trustedRoot: s('trustedRoot'),
-    certificateChain: s('certificateChain'),
-    certificateIdentity: s('certificateIdentity'),
-    certificateIdentityRegexp: s('certificateIdentityRegexp'),
-    certificateOidcIssuer: s('certificateOidcIssuer'),
-    certificateOidcIssuerRegexp: s('certificateOidcIssuerRegexp'),
-    provenance: { builderId: s('builderId'), sourceRepository: s('sourceRepository') },
-  };
+function expectationsFrom(o: Readonly<Record<string, unknown>>): Expectations {
+  const e = o['signing.expectations'] as Expectations | undefined;
+  return e && typeof e === 'object' && 'signers' in e ? e : resolveExpectations([]);
 }
 
 export const signingInspector: Inspector = {
@@ -43,7 +34,7 @@ export const signingInspector: Inspector = {
         if (present.has(artifact)) targets.set(artifact, f.path);
       }
     }
-    const base = verifyOptionsFrom(ctx.options);
+    const base = verifyOptionsFor(expectationsFrom(ctx.options));
     for (const [target, sig] of targets) {
       if (ctx.signal?.aborted) break;
       try {

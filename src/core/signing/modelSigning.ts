@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { INTOTO_PAYLOAD_TYPE, parseStatement, signDsse, type Statement } from './dsse.ts';
+import { walk } from '../fsutil/walk.ts';
 import { digestFile, digestRange } from './hashing.ts';
 import { modelSigningKeyHint } from './keys.ts';
 import type { ManifestDiff } from './types.ts';
@@ -44,7 +45,8 @@ export interface OmsPayload {
 /** Node's digest for model_signing's hash_type; undefined when Node has none (blake3). */
 export function nodeHash(hashType: string): string | undefined {
   if (hashType === 'sha256') return 'sha256';
-  if (hashType === 'blake2') return 'blake2b512';
+  // model_signing 1.0–1.1 write "blake2b" (BLAKE2b-512); older notes and the library's option say "blake2".
+  if (hashType === 'blake2' || hashType === 'blake2b') return 'blake2b512';
   return undefined;
 }
 
@@ -124,28 +126,50 @@ export function isIgnored(rel: string, ignore: readonly string[]): boolean {
 
 export interface ModelFile { rel: string; abs: string; size: number }
 
-/** The model's files by model_signing's rules (regular files; symlinks are errors unless allowed). */
+/**
+ * The model's files by model_signing's rules: regular files, POSIX names, ignored paths (and what
+ * they hold) skipped. Anything model_signing refuses is refused here too, so a folder never
+ * verifies with something in it that no signature covers: special files (FIFOs, sockets, devices),
+ * links unless the signature allows them, unreadable entries. Stricter than model_signing: a link,
+ * even when allowed, must lead to a regular file inside the folder (model_signing would hash a file
+ * anywhere on the machine, and does not look inside linked folders at all).
+ */
 export async function listModelFiles(root: string, ignorePaths: readonly string[], allowSymlinks: boolean, limit = 200_000): Promise<ModelFile[]> {
   const ignore = ignorePaths.map(normIgnore);
-  const out: ModelFile[] = [];
-  const visit = async (dir: string, relDir: string): Promise<void> => {
-    const entries = await fs.readdir(dir, { withFileTypes: true });
-    for (const e of entries) {
-      const rel = relDir ? `${relDir}/${e.name}` : e.name;
-      if (isIgnored(rel, ignore)) continue;
-      const abs = path.join(dir, e.name);
-      if (e.isSymbolicLink()) {
-        if (!allowSymlinks) throw new ModelWalkError(`${rel} is a symbolic link; model signing refuses links unless allow_symlinks is set`);
-        const st = await fs.stat(abs);
-        if (st.isDirectory()) await visit(abs, rel);
-        else if (st.isFile()) out.push({ rel, abs, size: st.size });
-      } else if (e.isDirectory()) await visit(abs, rel);
-      else if (e.isFile()) out.push({ rel, abs, size: (await fs.stat(abs)).size });
-      if (out.length > limit) throw new ModelWalkError(`more than ${limit} files in the model folder`);
+  const w = await walk(root, { skipDirs: new Set(), maxFiles: limit, maxDepth: 64, followLinksInside: allowSymlinks, ignore: (rel) => isIgnored(rel, ignore) });
+  const first = w.errors[0];
+  if (first) throw new ModelWalkError(`${first.rel || '.'} could not be read (${first.message}); what it holds is not known`);
+  if (w.truncated) throw new ModelWalkError(w.truncated);
+  const special = w.special[0];
+  if (special) throw new ModelWalkError(`${special.rel} is a ${special.kind.replace('-', ' ')}, not a regular file; model signing refuses special files`);
+  const link = w.links[0] ?? (allowSymlinks ? undefined : w.files.find((f) => f.linkTarget !== undefined));
+  if (link) {
+    const why = !allowSymlinks ? 'model signing refuses links unless allow_symlinks is set'
+      : 'reason' in link ? ({ 'outside-root': 'it leads outside the model folder', dangling: 'it leads nowhere', loop: 'it loops', directory: 'it leads to a folder, whose files no signature lists', special: 'it leads to a special file' } as const)[link.reason]
+        : 'it is not a plain file';
+    throw new ModelWalkError(`${link.rel} is a symbolic link; ${why}`);
+  }
+  return w.files.map((f) => ({ rel: f.rel, abs: f.path, size: f.size })).sort((a, b) => comparePosixPaths(a.rel, b.rel));
+}
+
+/**
+ * Why a manifest cannot be checked as written: names that are not canonical relative POSIX paths
+ * (`./a`, `a/../a`, `/a`, `a//b`) can never match a file, and a name listed twice has two digests
+ * of which only one can be true; an empty manifest vouches for nothing.
+ */
+export function manifestProblems(payload: OmsPayload): string[] {
+  const out: string[] = [];
+  if (payload.resources.length === 0) out.push('manifest: the signature lists no files; an empty model is not a signed model');
+  const seen = new Set<string>();
+  for (const r of payload.resources) {
+    const name = payload.serialization.method === 'shards' ? r.name.replace(/:\d+:\d+$/, '') : r.name;
+    if (name !== '.' && (name === '' || name.startsWith('/') || name.split('/').some((c) => c === '' || c === '.' || c === '..') || name.includes('\0'))) {
+      out.push(`manifest: the resource name ${JSON.stringify(r.name)} is not a plain relative path; it cannot name a file of the model`);
     }
-  };
-  await visit(root, '');
-  return out.sort((a, b) => comparePosixPaths(a.rel, b.rel));
+    if (seen.has(r.name)) out.push(`manifest: ${JSON.stringify(r.name)} is listed twice`);
+    seen.add(r.name);
+  }
+  return out.slice(0, 20);
 }
 
 /** The shards of a file: [start, end) every shard_size bytes (an empty file has none). */
@@ -199,16 +223,20 @@ async function hashAll(items: readonly ManifestItem[], nodeAlg: string, signal?:
 export async function compareManifest(modelPath: string, payload: OmsPayload, extraIgnore: readonly string[], opts: { onlyFile?: string; signal?: AbortSignal } = {}): Promise<{ diff: ManifestDiff; failures: string[] }> {
   const ser = payload.serialization;
   const nodeAlg = nodeHash(ser.hash_type);
-  if (!nodeAlg) return { diff: { root: modelPath, missing: [], extra: [], changed: [], matched: 0 }, failures: [`hash type ${JSON.stringify(ser.hash_type)} is not available here (sha256 and blake2 are); the files could not be checked`] };
+  const empty = (): ManifestDiff => ({ root: modelPath, missing: [], extra: [], changed: [], matched: 0, covered: [], ignored: [] });
+  if (!nodeAlg) return { diff: empty(), failures: [`hash type ${JSON.stringify(ser.hash_type)} is not available here (sha256 and blake2b are); the files could not be checked`] };
+  const problems = manifestProblems(payload);
+  if (problems.length) return { diff: empty(), failures: problems };
   const st = await fs.stat(modelPath);
   const singleFile = st.isFile();
   let files: ModelFile[];
+  const ignore = [...(ser.ignore_paths ?? []), ...extraIgnore].map(normIgnore).filter((p) => p !== '' && p !== '.');
   if (singleFile) files = [{ rel: path.basename(modelPath), abs: modelPath, size: st.size }];
   else {
     try {
-      files = await listModelFiles(modelPath, [...(ser.ignore_paths ?? []), ...extraIgnore], ser.allow_symlinks);
+      files = await listModelFiles(modelPath, ignore, ser.allow_symlinks);
     } catch (e) {
-      return { diff: { root: modelPath, missing: [], extra: [], changed: [], matched: 0 }, failures: [`model folder: ${(e as Error).message}`] };
+      return { diff: empty(), failures: [`model folder: ${(e as Error).message}`] };
     }
   }
   if (opts.onlyFile) files = files.filter((f) => f.rel === opts.onlyFile);
@@ -216,7 +244,7 @@ export async function compareManifest(modelPath: string, payload: OmsPayload, ex
   const signed = new Map(payload.resources.map((r) => [r.name, r]));
   const present = items.filter((i) => signed.has(i.name));
   const digests = await hashAll(present, nodeAlg, opts.signal);
-  const diff: ManifestDiff = { root: modelPath, missing: [], extra: [], changed: [], matched: 0 };
+  const diff = empty();
   const local = new Set(items.map((i) => i.name));
   const changedFiles = new Set<string>();
   present.forEach((item, i) => {
@@ -232,12 +260,27 @@ export async function compareManifest(modelPath: string, payload: OmsPayload, ex
   for (const n of extraNames) {
     if (diff.missing.includes(n)) { diff.missing = diff.missing.filter((m) => m !== n); if (!diff.changed.includes(n)) diff.changed.push(n); } else diff.extra.push(n);
   }
+  // A file is covered when it is listed and every one of its resources matched.
+  const bad = new Set([...diff.changed, ...diff.missing]);
+  diff.covered = [...new Set(items.filter((i) => signed.has(i.name)).map((i) => fileOf(i.name)))].filter((n) => !bad.has(n)).map((n) => (n === '.' ? path.basename(modelPath) : n));
+  if (!singleFile) diff.ignored = await presentPaths(modelPath, ignore);
+  // A one-file model's resource is ".": name the file in what is shown.
+  if (singleFile) for (const list of [diff.changed, diff.missing, diff.extra]) list.forEach((n, i) => { if (n === '.') list[i] = path.basename(modelPath); });
   const failures: string[] = [];
   if (opts.onlyFile && diff.missing.length === 0 && diff.changed.length === 0 && diff.matched === 0) failures.push(`file ${opts.onlyFile} is not listed in the signed manifest`);
   if (diff.changed.length) failures.push(`changed files (digest differs from the signed one): ${diff.changed.join(', ')}`);
   if (diff.missing.length) failures.push(`missing files (signed, not in the folder): ${diff.missing.join(', ')}`);
   if (diff.extra.length && !opts.onlyFile) failures.push(`extra files (in the folder, not signed and not ignored): ${diff.extra.join(', ')}`);
   return { diff, failures };
+}
+
+/** Which of `paths` (relative to `root`) exist: the ignored entries a verified signature does not cover. */
+async function presentPaths(root: string, paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of new Set(paths)) {
+    try { await fs.lstat(path.join(root, ...p.split('/'))); out.push(p); } catch { /* not there */ }
+  }
+  return out.sort(comparePosixPaths);
 }
 
 export function checkRootDigest(payload: OmsPayload): string[] {

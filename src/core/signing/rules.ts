@@ -27,7 +27,7 @@ export const SIGNING_RULES: readonly RuleInfo[] = [
     title: 'Signer identity not the expected one',
     category: 'signing',
     defaultSeverity: 'error',
-    help: 'The keyless signature is valid, but the certificate was issued to another identity or by another OIDC issuer than expected, or no expectation was given. Anyone can obtain a Sigstore certificate for their own account, so a keyless signature means something only when the identity is checked. Give the expected identity and issuer (`--certificate-identity`/`--certificate-identity-regexp` and `--certificate-oidc-issuer`, or the `modelInspect.signing.certificateIdentity` and `modelInspect.signing.certificateOidcIssuer` settings). Regular expressions are anchored at both ends.',
+    help: 'The keyless signature is valid, but the certificate was issued to another identity or by another OIDC issuer than expected, or no expectation was given. Anyone can obtain a Sigstore certificate for their own account, so a keyless signature means something only when the identity is checked. Give the expected identity and issuer (`--certificate-identity`/`--certificate-identity-regexp` and `--certificate-oidc-issuer`, the `modelInspect.signing.certificateIdentity` and `modelInspect.signing.certificateOidcIssuer` settings, or `gate.signatures.identities` and `issuers` in a policy above the model folder). The model card is never used as the expectation. Regular expressions must match the whole value and must compile on their own.',
   },
   {
     id: 'signing/manifest-mismatch',
@@ -56,6 +56,13 @@ export const SIGNING_RULES: readonly RuleInfo[] = [
     category: 'signing',
     defaultSeverity: 'error',
     help: 'The signature was made with a key (cosign `--key`, `model_signing sign key`) or with a certificate from your own PKI (`model_signing sign certificate`), and can only be verified with the matching public key or CA certificate, which was not given. Pass `--key cosign.pub` or `--certificate-chain ca.pem`, or set `modelInspect.signing.publicKey` / `modelInspect.signing.certificateChain`. A key hint or an embedded certificate chain only helps to find the trust anchor; it is never trusted by itself.',
+  },
+  {
+    id: 'signing/card-claim-mismatch',
+    title: 'Model card names another signer',
+    category: 'signing',
+    defaultSeverity: 'warning',
+    help: "The model card's `provenance.build_environment.signed_by` names a signer, and the signature that verified was made by someone else. The card is evidence, not the expectation: anyone who can write the card could name any signer, so the verifier never takes the expected signer from it. Find out which is right, and fix the card or the signature.",
   },
   {
     id: 'signing/trusted-root-invalid',

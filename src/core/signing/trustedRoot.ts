@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toTrustMaterial, type TrustMaterial, type KeyFinderFunc } from '@sigstore/verify';
+import { jsonErrorMessage } from '../jsonError.ts';
 
 /**
  * The Sigstore trusted root (Fulcio CAs, Rekor and CT log keys, TSAs). Verification is offline:
@@ -76,7 +77,7 @@ export function loadTrustedRoot(file?: string): LoadedTrustedRoot {
   try {
     raw = JSON.parse(fs.readFileSync(p, 'utf8'));
   } catch (e) {
-    throw new TrustedRootError(`${p}: not valid JSON (${(e as Error).message})`);
+    throw new TrustedRootError(`${p}: not valid JSON (${jsonErrorMessage(e)})`);
   }
   validateTrustedRoot(raw, p);
   const root = { file: p, root: TrustedRoot.fromJSON(raw) };

@@ -1,4 +1,5 @@
 import type { Finding } from '../findings.ts';
+import type { SignerPattern } from './policy.ts';
 
 /** The signature formats the verifier understands. */
 export type SignatureFormat =
@@ -66,6 +67,10 @@ export interface ManifestDiff {
   changed: string[];
   /** How many signed resources matched. */
   matched: number;
+  /** Files (relative names) whose every signed resource matched: what a verified signature covers. */
+  covered: string[];
+  /** Paths in the folder that the check skipped (the signer's ignore paths, git metadata, --ignore-paths): not covered. */
+  ignored: string[];
 }
 
 export interface VerificationReport {
@@ -99,6 +104,18 @@ export interface VerifyOptions extends IdentityPolicy {
   signature?: string;
   /** A public key (PEM file path) to verify key-signed bundles and raw cosign signatures with. */
   key?: string;
+  /** More public keys: a key signature verifies when one of them verifies it. */
+  keys?: readonly string[];
+  /** Expected identities and issuers as lists (any one matches), besides the cosign-style single values. */
+  identities?: readonly SignerPattern[];
+  issuers?: readonly SignerPattern[];
+  /** Expected keys or CA files that were refused (e.g. inside the inspected folder): said in every key failure. */
+  refused?: readonly string[];
+  /**
+   * Paths (relative to the model folder) a model signature's check skips, for signatures made before
+   * model_signing 1.1 that do not record the paths their signer ignored. Files there are not covered.
+   */
+  ignorePaths?: readonly string[];
   /** A Sigstore trusted_root.json (private instances); default: the shipped public-good root. */
   trustedRoot?: string;
   /** PEM file with the CA certificate(s) a certificate-chain signature must chain to. */

@@ -7,13 +7,14 @@ import { discoverSignatures, readSignatureFile, SIGNATURE_SUFFIXES, sniffSignatu
 import { parseStatement, verifyDsseSignature, verifyLegacyModelSigningDsse, type Statement } from './dsse.ts';
 import { describeKey, parsePublicKey } from './keys.ts';
 import { checkRootDigest, compareManifest, isOmsPayload, MODEL_SIG, OMS_PREDICATE_V01, parseOmsStatement, type OmsPayload } from './modelSigning.ts';
-import { checkIdentity, compilePolicy, type CompiledPolicy } from './policy.ts';
+import { checkIdentity, compileSigners, identityPatterns, type CompiledPolicy } from './policy.ts';
 import { describeCertificate, readCertificates, verifyChain } from './pki.ts';
 import { checkProvenance, checkSubjectDigest, isSlsaProvenance } from './provenance.ts';
 import { verifySigstoreBundle, type BundleVerification } from './sigstoreBundle.ts';
 import { loadTrustedRoot, type LoadedTrustedRoot } from './trustedRoot.ts';
 import type { SignatureFormat, SignatureResult, VerificationReport, VerifyOptions } from './types.ts';
 import { resultFindings } from './findings.ts';
+import { jsonErrorMessage } from '../jsonError.ts';
 
 /**
  * Verification of a file or a model folder: find its signatures (or take the one named), verify
@@ -26,7 +27,9 @@ const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
 interface Context {
   options: VerifyOptions;
   policy: CompiledPolicy;
+  /** The key this pass verifies with (one of `publicKeys`). */
   publicKey?: crypto.KeyObject;
+  publicKeys: crypto.KeyObject[];
   keyError?: string;
   caRoots?: crypto.X509Certificate[];
   root: () => LoadedTrustedRoot;
@@ -34,14 +37,16 @@ interface Context {
 
 /** Reads the key and CA files named in the options (I/O and format errors throw: usage problems). */
 async function makeContext(options: VerifyOptions): Promise<Context> {
-  const policy = compilePolicy(options);
-  const keyText = options.key ? await fs.readFile(options.key, 'utf8') : undefined;
-  let publicKey: crypto.KeyObject | undefined;
+  const single = identityPatterns(options);
+  const policy = compileSigners([...single.identities, ...options.identities ?? []], [...single.issuers, ...options.issuers ?? []]);
+  const keyFiles = [...new Set([...(options.key ? [options.key] : []), ...options.keys ?? []])];
+  const publicKeys: crypto.KeyObject[] = [];
   let keyError: string | undefined;
-  if (keyText !== undefined) {
+  for (const file of keyFiles) {
     // A key that cannot be read fails each signature with a reason, like a wrong key would.
-    try { publicKey = parsePublicKey(keyText); } catch (e) { keyError = `public key: cannot read ${options.key} (${(e as Error).message})`; }
+    try { publicKeys.push(parsePublicKey(await fs.readFile(file, 'utf8'))); } catch (e) { keyError ??= `public key: cannot read ${file} (${(e as Error).message})`; }
   }
+  const publicKey = publicKeys[0];
   const caRoots = options.certificateChain ? readCertificates(await fs.readFile(options.certificateChain, 'utf8')) : undefined;
   if (options.certificateChain && caRoots!.length === 0) throw new Error(`${options.certificateChain}: no PEM CERTIFICATE found`);
   let loaded: LoadedTrustedRoot | undefined;
@@ -49,6 +54,7 @@ async function makeContext(options: VerifyOptions): Promise<Context> {
     options,
     policy,
     publicKey,
+    publicKeys,
     keyError,
     caRoots,
     // Loaded on first need: key-only signatures never need it.
@@ -107,8 +113,27 @@ function emptyResult(d: DiscoveredSignature, format: SignatureFormat): Signature
   return { file: d.artifact, signatureFile: d.signatureFile, format, verified: false, failures: [], notes: [] };
 }
 
-/** Verifies one signature file against its artifact, whatever its format. */
+/**
+ * Verifies one signature file against its artifact, whatever its format. With several expected
+ * keys, the first that verifies the signature wins; a signature whose check never used the key
+ * (keyless, certificate chain) is checked once.
+ */
 export async function verifyDiscovered(d: DiscoveredSignature, target: string, ctx: Context): Promise<SignatureResult> {
+  if (ctx.publicKeys.length <= 1) return verifyWithKey(d, target, ctx);
+  let first: SignatureResult | undefined;
+  for (const key of ctx.publicKeys) {
+    const r = await verifyWithKey(d, target, { ...ctx, publicKey: key });
+    if (r.verified) return r;
+    first ??= r;
+    // The key played no part (keyless, certificate chain), or the signature held and the manifest
+    // failed: another key changes nothing.
+    if (r.key !== describeKey(key) || r.manifest) return r;
+  }
+  first!.notes.push(`tried each of the ${ctx.publicKeys.length} expected keys; none verifies it`);
+  return first!;
+}
+
+async function verifyWithKey(d: DiscoveredSignature, target: string, ctx: Context): Promise<SignatureResult> {
   const r = emptyResult(d, d.format === 'unknown' ? 'sigstore-bundle' : d.format);
   if (ctx.keyError) { r.failures.push(ctx.keyError); return finish(r); }
   try {
@@ -121,7 +146,7 @@ export async function verifyDiscovered(d: DiscoveredSignature, target: string, c
         const text = content.toString('utf8').trim();
         json = JSON.parse(d.signatureFile.endsWith('.jsonl') ? text.split(/\r?\n/)[0] : text);
       } catch (e) {
-        r.failures.push(`signature file: not valid JSON (${(e as Error).message})`);
+        r.failures.push(`signature file: not valid JSON (${jsonErrorMessage(e)})`);
         return finish(r);
       }
       if (isLegacyBundle(json)) await verifyLegacy(r, json, ctx);
@@ -134,6 +159,10 @@ export async function verifyDiscovered(d: DiscoveredSignature, target: string, c
   return finish(r);
 }
 
+function refusedNote(ctx: Context): string {
+  return ctx.options.refused?.length ? ` (${ctx.options.refused.join('; ')})` : '';
+}
+
 function finish(r: SignatureResult): SignatureResult {
   r.verified = r.failures.length === 0;
   return r;
@@ -142,7 +171,7 @@ function finish(r: SignatureResult): SignatureResult {
 async function verifyRaw(r: SignatureResult, content: Buffer, ctx: Context): Promise<void> {
   r.format = 'cosign-signature';
   if (!ctx.publicKey) {
-    r.failures.push('public key: a raw signature can only be verified with the signer\'s public key, and none was given (--key, or the modelInspect.signing.publicKey setting)');
+    r.failures.push(`public key: a raw signature can only be verified with the signer's public key, and none was given (--key, the modelInspect.signing.publicKey setting, or gate.signatures.keys)${refusedNote(ctx)}`);
     return;
   }
   r.key = describeKey(ctx.publicKey);
@@ -189,7 +218,7 @@ async function verifyBareEnvelope(r: SignatureResult, env: BareEnvelope, target:
   r.format = 'in-toto';
   const payload = Buffer.from(env.payload, 'base64');
   if (!ctx.publicKey) {
-    r.failures.push('public key: a bare DSSE envelope carries no certificate or log entry; it can only be verified offline with the signer\'s public key (--key)');
+    r.failures.push(`public key: a bare DSSE envelope carries no certificate or log entry; it can only be verified offline with the signer's public key, and none was given (--key)${refusedNote(ctx)}`);
     return;
   }
   r.key = describeKey(ctx.publicKey);
@@ -254,12 +283,12 @@ async function verifyBundle(r: SignatureResult, json: unknown, target: string, c
   r.predicateType = bv.statement?.predicateType;
   const slsaBuilder = bv.statement && isSlsaProvenance(bv.statement) ? ctx.options.provenance?.builderId : undefined;
   // For SLSA provenance an expected builder stands in for the expected identity (slsa-verifier's rule).
-  const builderStandsIn = Boolean(slsaBuilder) && !ctx.policy.identity;
+  const builderStandsIn = Boolean(slsaBuilder) && !ctx.policy.identities.length;
   applyBundle(r, bv, ctx, builderStandsIn);
   if (builderStandsIn && bv.ok && bv.keyless) {
     // The issuer still matters: a GitHub workflow identity is only meaningful from GitHub's issuer.
-    const want = ctx.policy.issuer ?? (slsaBuilder!.startsWith('https://github.com/') ? { describe: JSON.stringify(GITHUB_ACTIONS_ISSUER), test: (v: string | undefined) => v === GITHUB_ACTIONS_ISSUER } : undefined);
-    if (want && !want.test(bv.issuer)) r.failures.push(`OIDC issuer: expected ${want.describe}, found ${JSON.stringify(bv.issuer ?? '(none)')}`);
+    const want = ctx.policy.issuers.length ? ctx.policy.issuers : slsaBuilder!.startsWith('https://github.com/') ? [{ describe: JSON.stringify(GITHUB_ACTIONS_ISSUER), test: (v: string | undefined) => v === GITHUB_ACTIONS_ISSUER }] : [];
+    if (want.length && !want.some((m) => m.test(bv.issuer))) r.failures.push(`OIDC issuer: expected ${want.map((m) => m.describe).join(' or ')}, found ${JSON.stringify(bv.issuer ?? '(none)')}`);
   }
   if (bv.kind === 'dsse' && bv.statement) await checkStatement(r, bv.statement, target, ctx, { identity: bv.identity, certificate: bv.certificate });
 }
@@ -337,9 +366,14 @@ async function verifyModelSignature(r: SignatureResult, json: unknown, target: s
   const scope = singleFileModel ? { modelPath: target } : modelScope(r.signatureFile, target, targetIsDir);
   r.file = scope.onlyFile ? target : scope.modelPath;
   const sigRel = path.relative(scope.modelPath, r.signatureFile).split(path.sep).join('/');
-  const { diff, failures } = await compareManifest(scope.modelPath, oms, sigRel.startsWith('..') ? [] : [sigRel], { onlyFile: scope.onlyFile, signal: ctx.options.signal });
+  const userIgnore = [...ctx.options.ignorePaths ?? []];
+  const { diff, failures } = await compareManifest(scope.modelPath, oms, [...(sigRel.startsWith('..') ? [] : [sigRel]), ...userIgnore], { onlyFile: scope.onlyFile, signal: ctx.options.signal });
   r.manifest = diff;
   r.failures.push(...failures);
+  const recorded = oms.serialization.ignore_paths ?? [];
+  if (userIgnore.length) r.notes.push(`not checked, as asked (--ignore-paths): ${userIgnore.join(', ')}${recorded.length ? '' : ' (this signature does not record the paths its signer ignored: model_signing before 1.1)'}`);
+  const notCovered = diff.ignored.filter((p) => p !== sigRel);
+  if (notCovered.length) r.notes.push(`in the folder but ignored by the signature, so not covered by it: ${notCovered.join(', ')}`);
   if (scope.onlyFile) r.notes.push(`only ${scope.onlyFile} was checked against the folder's signed manifest; verify the folder to check the whole model`);
   else r.notes.push(`${diff.matched} signed ${oms.serialization.method === 'shards' ? 'shards' : 'files'} match (${oms.serialization.method}, ${oms.serialization.hash_type})`);
 }

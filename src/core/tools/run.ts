@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 /** Why a tool run did not produce output to parse. */
 export type ToolFailure = 'timeout' | 'cancelled' | 'exit' | 'spawn' | 'output-too-large';
@@ -11,6 +14,12 @@ export class ToolRunError extends Error {
 }
 
 export interface RunOptions {
+  /**
+   * Working folder. Default (and what every scanner run should use): a fresh private folder (mode
+   * 0700) removed afterwards. grype, trivy and syft read config files (`.grype.yaml`, `trivy.yaml`)
+   * from their working folder: neither the model folder nor the shared temp folder, where another
+   * local user could plant one, may configure them.
+   */
   cwd?: string;
   signal?: AbortSignal;
   /** Killed after this long (default 10 minutes: a first grype/trivy run downloads its database). */
@@ -32,13 +41,24 @@ export interface RunResult {
  * Runs a program with an argument array (execFile, no shell: nothing in `args` is interpreted),
  * with a time limit, an output limit and cancellation through `signal`.
  */
-export function runTool(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export async function runTool(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  if (options.cwd !== undefined) return runIn(file, args, options, options.cwd);
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'model-inspect-tool-'));
+  try {
+    await fs.promises.chmod(dir, 0o700);
+    return await runIn(file, args, options, dir);
+  } finally {
+    await fs.promises.rm(dir, { recursive: true, force: true });
+  }
+}
+
+function runIn(file: string, args: readonly string[], options: RunOptions, cwd: string): Promise<RunResult> {
   const started = Date.now();
   const ok = new Set(options.okExitCodes ?? [0]);
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) { reject(new ToolRunError(`${file}: cancelled`, 'cancelled')); return; }
     execFile(file, [...args], {
-      cwd: options.cwd,
+      cwd,
       env: options.env ?? process.env,
       shell: false,
       windowsHide: true,

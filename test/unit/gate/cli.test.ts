@@ -21,7 +21,8 @@ test('gate: the seed example is blocked (exit 1) for visible reasons, in text, J
   const text = cli(['gate', FAILING, ...NOW]);
   assert.equal(text.status, 1);
   assert.match(text.stdout, /Promotion BLOCKED/);
-  assert.match(text.stdout, /Signatures\s+FAIL\s+model\.safetensors has no verified signature/);
+  assert.match(text.stdout, /Signatures\s+FAIL\s+.* is not covered by a verified signature/);
+  assert.match(text.stdout, /model\.safetensors is not covered by a verified signature from an expected signer/);
   const json = cli(['gate', FAILING, ...NOW, '--format', 'json']);
   assert.equal(json.status, 1);
   const report = JSON.parse(json.stdout);

@@ -12,7 +12,7 @@ import { modelTarget } from '../../../src/core/model/target.ts';
 /** Only the scan check matters here; the rest of the evidence is empty. */
 function evidence(root: string, scan: Evidence['scan']): Evidence {
   return {
-    root, name: 'm', weightFiles: [], scan, incomplete: [], provenance: [],
+    root, name: 'm', weightFiles: [], files: [], skipped: [], scan, incomplete: [], provenance: [],
     signatures: { available: true, results: [], findings: [] },
     card: { findings: [] },
     sbom: { sboms: [], findings: [] },

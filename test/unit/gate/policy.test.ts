@@ -12,6 +12,8 @@ test('a full policy is read into typed settings', () => {
     '    identities: ["ml-team@acme.com", "/.*@acme\\\\.com/"]',
     '    issuers: [https://accounts.google.com]',
     '    keys: [keys/model.pub]',
+    '    cover: weight-files',
+    '    allow_unsigned: [README.md, docs/]',
     '  provenance:',
     '    source_repository: github.com/acme/ml-models',
     '    require_verified: true',
@@ -24,7 +26,7 @@ test('a full policy is read into typed settings', () => {
     '  model_card: { max_age_days: 90 }',
   ].join('\n'), '/r/.model-inspect.yaml');
   assert.deepEqual(findings, []);
-  assert.deepEqual(policy.signatures, { enabled: true, identities: ['ml-team@acme.com', '/.*@acme\\.com/'], issuers: ['https://accounts.google.com'], keys: ['keys/model.pub'] });
+  assert.deepEqual(policy.signatures, { enabled: true, identities: ['ml-team@acme.com', '/.*@acme\\.com/'], issuers: ['https://accounts.google.com'], keys: ['keys/model.pub'], cover: 'weight-files', allowUnsigned: ['README.md', 'docs/'] });
   assert.deepEqual(policy.provenance, { enabled: true, sourceRepository: 'github.com/acme/ml-models', requireVerified: true });
   assert.equal(policy.scan.blockAt, 'warning');
   assert.equal(policy.sbom.enabled, false);
@@ -63,15 +65,31 @@ test('policy errors are gate/policy-invalid findings on the offending node; bad 
   assert.deepEqual(redos.policy.signatures.identities, []);
 });
 
-test('the nearest .model-inspect.yaml up to the repository root is the policy', async () => {
+test('the nearest .model-inspect.yaml above the model folder, up to the repository root, is the policy; never one inside it', async () => {
   const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-pol-'));
   fs.mkdirSync(path.join(repo, '.git'));
   fs.mkdirSync(path.join(repo, 'models', 'a'), { recursive: true });
+  assert.equal(await findPolicyFile(path.join(repo, 'models', 'a')), undefined);
+  // The model's own policy is never the one it is judged by.
+  fs.writeFileSync(path.join(repo, 'models', 'a', '.model-inspect.yaml'), 'gate:\n  signatures: { enabled: false }\n');
   assert.equal(await findPolicyFile(path.join(repo, 'models', 'a')), undefined);
   fs.writeFileSync(path.join(repo, '.model-inspect.yaml'), 'gate:\n  sbom: { enabled: false }\n');
   assert.equal(await findPolicyFile(path.join(repo, 'models', 'a')), path.join(repo, '.model-inspect.yaml'));
   fs.writeFileSync(path.join(repo, 'models', '.model-inspect.yml'), 'gate: {}\n');
   assert.equal(await findPolicyFile(path.join(repo, 'models', 'a')), path.join(repo, 'models', '.model-inspect.yml'));
+  // The repository root or the workspace folder as the model: nothing above it is searched.
+  assert.equal(await findPolicyFile(repo), undefined);
+  assert.equal(await findPolicyFile(path.join(repo, 'models'), path.join(repo, 'models')), undefined);
   const loaded = await loadPolicy(path.join(repo, 'models', 'a'), { file: path.join(repo, '.model-inspect.yaml') });
   assert.equal(loaded.policy.sbom.enabled, false);
+  assert.equal((await loadPolicy(path.join(repo, 'models', 'a'), { search: 'untrusted workspace' })).file, undefined);
+});
+
+test('identities need issuers (and the reverse); allow_unsigned stays inside the model', () => {
+  const half = parsePolicy('gate:\n  signatures:\n    identities: [a@b.c]\n', 'p.yaml');
+  assert.match(half.findings[0].message, /needs gate\.signatures\.issuers/);
+  const other = parsePolicy('gate:\n  signatures:\n    issuers: [https://accounts.google.com]\n', 'p.yaml');
+  assert.match(other.findings[0].message, /needs gate\.signatures\.identities/);
+  const out = parsePolicy('gate:\n  signatures:\n    allow_unsigned: [../x]\n', 'p.yaml');
+  assert.match(out.findings[0].message, /must be a path inside the model folder/);
 });

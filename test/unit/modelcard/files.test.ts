@@ -54,8 +54,15 @@ test('a placeholder digest next to a real file: the preferred fix writes the rea
 test('a path that does not exist is reported; absolute paths and paths above the root are not followed', async () => {
   const { card, dir } = folder(withArtifacts(`sha256:${realDigest}`, 'missing.safetensors'));
   assert.deepEqual(ids((await checkModelCardFile(card, { now: NOW })).findings), ['card/missing-file']);
+  // Outside the model folder: never read, only said to be unverified (without the root, the card's folder bounds it).
   fs.writeFileSync(card, withArtifacts(`sha256:${realDigest}`, '../outside/model.safetensors'));
-  assert.deepEqual((await checkModelCardFile(card, { now: NOW, root: dir })).findings, []);
+  for (const root of [dir, undefined]) {
+    const f = (await checkModelCardFile(card, { now: NOW, root })).findings;
+    assert.deepEqual(f.map((x) => [x.ruleId, x.severity]), [['card/file-not-hashed', 'info']]);
+    assert.match(f[0].message, /only files inside the model folder are read/);
+  }
+  fs.writeFileSync(card, withArtifacts(`sha256:${realDigest}`, '/etc/hostname'));
+  assert.ok(!ids((await checkModelCardFile(card, { now: NOW })).findings).includes('card/digest-mismatch'), 'an absolute path is never hashed');
 });
 
 test('other shapes: a file name mapped to its digest, path + sha256 siblings in an unknown section', async () => {

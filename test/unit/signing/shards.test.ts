@@ -77,7 +77,9 @@ test('inspect: the signing inspector verifies model.sig and X.sigstore.json in a
     await signPath(path.join(dir, 'w.safetensors'), privateKey);
     await signPath(dir, privateKey);
     const files = (await walk(dir)).files;
-    const ok = await signingInspector.inspect({ root: dir, files, now: new Date(), options: { 'signing.publicKey': pub } });
+    const { resolveExpectations } = await import('../../../src/core/signing/expectations.ts');
+    const expectations = resolveExpectations([{ origin: 'command line', source: '--key', baseDir: os.tmpdir(), keys: [pub] }], { inspected: dir });
+    const ok = await signingInspector.inspect({ root: dir, files, now: new Date(), options: { 'signing.expectations': expectations } });
     assert.equal(ok.files.length, 2);
     assert.ok(ok.files.every((f) => f.summary?.startsWith('verified')), JSON.stringify(ok.files));
     const none = await signingInspector.inspect({ root: dir, files, now: new Date(), options: {} });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadTrustedRoot, shippedTrustedRootPath, TrustedRootError } from '../../../src/core/signing/index.ts';
-import { anchoredRegExp, checkIdentity, compilePolicy } from '../../../src/core/signing/policy.ts';
+import { checkIdentity, compileSigners, identityPatterns, wholeMatch } from '../../../src/core/signing/policy.ts';
 
 test('the shipped public-good trusted root loads and is valid', () => {
   const p = shippedTrustedRootPath();
@@ -24,12 +24,16 @@ test('a trusted root whose log key has no validity start is rejected', () => {
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }
 });
 
-test('identity regexes are anchored; exact values are exact', () => {
-  assert.equal(anchoredRegExp('a@b\\.com').test('xa@b.com'), false);
-  assert.equal(anchoredRegExp('a@b\\.com|c@d\\.com').test('c@d.com.evil'), false);
-  const p = compilePolicy({ certificateIdentity: 'user@example.com', certificateOidcIssuer: 'https://accounts.google.com' });
+test('identity regexes match the whole value and cannot close their anchor; exact values are exact', () => {
+  assert.equal(wholeMatch('a@b\\.com').test('xa@b.com'), false);
+  assert.equal(wholeMatch('a@b\\.com|c@d\\.com').test('c@d.com.evil'), false);
+  for (const escape of ['nobody)|(.*', 'x)|.*|(y', '(?:a)|(?:.*']) assert.throws(() => wholeMatch(escape), /must compile on its own/, escape);
+  assert.equal(wholeMatch('(?:a)|(?:b)').test('b'), true, 'a balanced alternation is fine');
+  assert.throws(() => wholeMatch('a', 'm'), /flag 'm' not allowed/);
+  const compile = (p: Parameters<typeof identityPatterns>[0]) => { const x = identityPatterns(p); return compileSigners(x.identities, x.issuers); };
+  const p = compile({ certificateIdentity: 'user@example.com', certificateOidcIssuer: 'https://accounts.google.com' });
   assert.deepEqual(checkIdentity(p, 'user@example.com', 'https://accounts.google.com', true), []);
   assert.equal(checkIdentity(p, 'user@exampleXcom', 'https://accounts.google.com', true).length, 1);
   assert.match(checkIdentity(p, 'user@example.com', 'https://evil', true)[0], /OIDC issuer: expected "https:\/\/accounts.google.com", found "https:\/\/evil"/);
-  assert.throws(() => compilePolicy({ certificateIdentityRegexp: '(' }), /invalid regular expression/);
+  assert.throws(() => compile({ certificateIdentityRegexp: '(' }), /invalid regular expression/);
 });
