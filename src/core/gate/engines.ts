@@ -58,8 +58,7 @@ export async function scanModel(target: ModelTarget, ctx: EngineContext): Promis
 
 /** The target's walk as scan/folder.ts takes it: its files, plus what the walk reported besides them. */
 function modelWalk(target: ModelTarget): WalkResult {
-  const t = target as ModelTarget & Partial<Pick<WalkResult, 'links' | 'special' | 'skipped'>>;
-  return { files: [...target.files], errors: [], special: t.special ?? [], links: t.links ?? [], skipped: t.skipped ?? [], ...(target.truncated ? { truncated: target.truncated } : {}) };
+  return { files: [...target.files], errors: [...target.errors], special: [...target.special], links: [...target.links], skipped: [...target.skipped], ...(target.truncated ? { truncated: target.truncated } : {}) };
 }
 
 /** A file that could not be read was not scanned: an incomplete entry, never a clean one. */

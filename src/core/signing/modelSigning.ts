@@ -31,6 +31,8 @@ export interface Serialization {
   allow_symlinks: boolean;
   ignore_paths?: string[];
   shard_size?: number;
+  /** False when the signature does not record its ignore paths (model_signing before 1.1). */
+  ignore_paths_recorded?: boolean;
 }
 
 export interface OmsPayload {
@@ -107,6 +109,7 @@ export function parseOmsStatement(st: Statement): OmsPayload | string {
       allow_symlinks: s?.allow_symlinks === true,
       ignore_paths: Array.isArray(s?.ignore_paths) ? (s.ignore_paths as unknown[]).filter((x): x is string => typeof x === 'string') : [],
       shard_size: method === 'shards' ? shardSize : undefined,
+      ignore_paths_recorded: Array.isArray(s?.ignore_paths),
     },
   };
 }
@@ -230,7 +233,10 @@ export async function compareManifest(modelPath: string, payload: OmsPayload, ex
   const st = await fs.stat(modelPath);
   const singleFile = st.isFile();
   let files: ModelFile[];
-  const ignore = [...(ser.ignore_paths ?? []), ...extraIgnore].map(normIgnore).filter((p) => p !== '' && p !== '.');
+  // Without recorded ignore paths (model_signing before 1.1), model_signing's verifier still ignores
+  // git metadata by default (ignore_git_paths=True): so does this one.
+  const recorded = ser.ignore_paths_recorded === false ? [...GIT_PATHS] : ser.ignore_paths ?? [];
+  const ignore = [...recorded, ...extraIgnore].map(normIgnore).filter((p) => p !== '' && p !== '.');
   if (singleFile) files = [{ rel: path.basename(modelPath), abs: modelPath, size: st.size }];
   else {
     try {

@@ -368,11 +368,14 @@ async function verifyModelSignature(r: SignatureResult, json: unknown, target: s
   const sigRel = path.relative(scope.modelPath, r.signatureFile).split(path.sep).join('/');
   const userIgnore = [...ctx.options.ignorePaths ?? []];
   const { diff, failures } = await compareManifest(scope.modelPath, oms, [...(sigRel.startsWith('..') ? [] : [sigRel]), ...userIgnore], { onlyFile: scope.onlyFile, signal: ctx.options.signal });
+  // The signature file is the signature, not content it leaves out.
+  diff.ignored = diff.ignored.filter((p) => p !== sigRel);
   r.manifest = diff;
   r.failures.push(...failures);
-  const recorded = oms.serialization.ignore_paths ?? [];
-  if (userIgnore.length) r.notes.push(`not checked, as asked (--ignore-paths): ${userIgnore.join(', ')}${recorded.length ? '' : ' (this signature does not record the paths its signer ignored: model_signing before 1.1)'}`);
-  const notCovered = diff.ignored.filter((p) => p !== sigRel);
+  const unrecorded = oms.serialization.ignore_paths_recorded === false && !oms.legacy;
+  if (userIgnore.length) r.notes.push(`not checked, as asked (--ignore-paths): ${userIgnore.join(', ')}`);
+  if (unrecorded) r.notes.push('this signature does not record the paths its signer ignored (model_signing before 1.1): git metadata is ignored as model_signing does; give the rest with --ignore-paths');
+  const notCovered = diff.ignored;
   if (notCovered.length) r.notes.push(`in the folder but ignored by the signature, so not covered by it: ${notCovered.join(', ')}`);
   if (scope.onlyFile) r.notes.push(`only ${scope.onlyFile} was checked against the folder's signed manifest; verify the folder to check the whole model`);
   else r.notes.push(`${diff.matched} signed ${oms.serialization.method === 'shards' ? 'shards' : 'files'} match (${oms.serialization.method}, ${oms.serialization.hash_type})`);
