@@ -4,6 +4,7 @@
 //                   each problem, warnings included, counts as one failure
 //   1. unit         node:test over src/core and src/cli (test/unit/**/*.test.ts, through tsx)
 //   2. extension    the mocha suite inside a real VS Code's extension host (code-server + Chromium)
+//   2b. untrusted   a small suite in a workspace opened with workspace trust on and not trusted
 //   3. ui           what a person sees in that VS Code (Problems panel, hovers, report panel)
 // Layers 2-3 need Debian's chromium and code-server in ./.code-server (scripts/setup-integration.sh);
 // without them they are skipped with a message saying so (and the run fails when CI is set).
@@ -94,7 +95,7 @@ if (only !== 'unit') {
   if (!fs.existsSync(codeServer)) missing.push(`code-server (looked for ${codeServer.startsWith(root + path.sep) ? path.relative(root, codeServer) : codeServer})`);
   if (!fs.existsSync(chromium)) missing.push(`chromium (looked for ${chromium})`);
   if (!fs.existsSync(runner)) missing.push('test/integration/run.mjs');
-  for (const layer of ['extension', 'ui']) {
+  for (const layer of ['extension', 'untrusted', 'ui']) {
     if (missing.length) {
       // A layer that did not run counts as one skipped item, so the last line never looks complete.
       totals.skipped++;

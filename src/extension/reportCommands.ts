@@ -30,9 +30,9 @@ export function registerReport(svc: Services): void {
     validate: (doc) => parsePolicy(doc.getText(), doc.uri.fsPath).findings,
   }));
 
-  const command = (id: string, fn: (uri?: vscode.Uri) => Promise<unknown>) => vscode.commands.registerCommand(id, async (uri?: unknown) => {
+  const command = (id: string, fn: (uri?: vscode.Uri, target?: vscode.Uri) => Promise<unknown>) => vscode.commands.registerCommand(id, async (uri?: unknown, target?: unknown) => {
     try {
-      await fn(uri instanceof vscode.Uri ? uri : undefined);
+      return await fn(uri instanceof vscode.Uri ? uri : undefined, target instanceof vscode.Uri ? target : undefined);
     } catch (e) {
       svc.log.error(`${id}: ${(e as Error).stack ?? e}`);
       void vscode.window.showErrorMessage(`Model Inspect: ${(e as Error).message}`);
@@ -52,9 +52,10 @@ export function registerReport(svc: Services): void {
       const root = await modelRoot(store, uri, 'Scan which model for vulnerabilities?');
       if (root) await runVulnerabilityScan(svc, root);
     }),
-    command('modelInspect.report.exportReport', async (uri) => {
+    command('modelInspect.report.exportReport', async (uri, target) => {
       const root = await modelRoot(store, uri, 'Export the gate report of which model?');
-      if (root) await exportReport(root, version);
+      // A target file (from another command or an automation) skips the save dialog.
+      if (root) return exportReport(root, version, target);
     }),
     command('modelInspect.models.refresh', async () => store.rediscover()),
   );
@@ -147,20 +148,21 @@ async function runVulnerabilityScan(svc: Services, root: string): Promise<void> 
   }
 }
 
-async function exportReport(root: string, version: string): Promise<void> {
-  const target = await vscode.window.showSaveDialog({
+async function exportReport(root: string, version: string, given?: vscode.Uri): Promise<string | undefined> {
+  const target = given ?? await vscode.window.showSaveDialog({
     title: 'Export the promotion gate report',
     defaultUri: vscode.Uri.file(path.join(root, 'gate-report.sarif')),
     filters: { 'SARIF 2.1.0': ['sarif'], 'JSON (model-inspect)': ['json'] },
   });
-  if (!target) return;
+  if (!target) return undefined;
   const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Running the promotion gate' }, () =>
     runGate(root, { ...gateOptions(root), engines: DEFAULT_ENGINES }));
   const base = path.dirname(target.fsPath);
   const findings = [...run.verdict.findings, ...run.evidence.sbom.findings, ...run.evidence.vulnerabilities.findings];
   const doc = target.fsPath.endsWith('.json')
-    ? toJsonReport(findings, base, { model: root, verdict: run.verdict.passed ? 'approved' : 'blocked', checks: run.verdict.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, reasons: c.reasons })) })
+    ? toJsonReport(findings, base, { model: root, policy: run.policy.file ?? null, verdict: run.verdict.passed ? 'approved' : 'blocked', checks: run.verdict.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, reasons: c.reasons })) })
     : toSarif(findings, base, { toolVersion: version });
   fs.writeFileSync(target.fsPath, JSON.stringify(doc, null, 2) + '\n');
   void vscode.window.showInformationMessage(`Exported the gate report (${run.verdict.passed ? 'APPROVED' : 'BLOCKED'}) to ${vscode.workspace.asRelativePath(target)}.`);
+  return target.fsPath;
 }

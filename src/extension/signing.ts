@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { keyFingerprint } from '../core/signing/keys.ts';
 import { generateCosignKeyPair, isEncryptedCosignKey, KeyError, loadPrivateKey, signPath, verifyPath, type SignatureResult, type VerificationReport, type VerifyOptions } from '../core/signing/index.ts';
 import { verifyOptionsFor } from '../core/signing/expectations.ts';
 import { setRefreshedRootFile, verifyExpectations } from './expectations.ts';
@@ -177,7 +178,7 @@ async function runSign(svc: Services, uri: vscode.Uri | undefined): Promise<void
     token.onCancellationRequested(() => ac.abort());
     return signPath(target.fsPath, key, { signal: ac.signal });
   });
-  svc.log.info(`signed ${res.path} → ${res.signatureFile} (${res.format}, ${res.digest}${res.files !== undefined ? `, ${res.files} files` : ''}) with ${keyFile}`);
+  svc.log.info(`signed ${res.path} → ${res.signatureFile} (${res.format}, ${res.digest}${res.files !== undefined ? `, ${res.files} files` : ''}) with ${keyFile} (key fingerprint ${keyFingerprint(key)})`);
   if (password !== undefined && isEncryptedCosignKey(keyText)) await offerToRemember(svc, keyFile, password);
   const choice = await vscode.window.showInformationMessage(`Signed ${path.basename(target.fsPath)}: ${isDir ? 'model.sig (OpenSSF model signing)' : path.basename(res.signatureFile)} written.`, 'Verify', 'Show Details');
   if (choice === 'Verify') await runVerify(svc, target);
@@ -197,9 +198,10 @@ async function runGenerateKeyPair(svc: Services): Promise<void> {
   const pair = generateCosignKeyPair(pw);
   fs.writeFileSync(keyFile, pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
   fs.writeFileSync(pubFile, pair.publicKeyPem, { mode: 0o644, flag: 'wx' });
-  svc.log.info(`generated ${keyFile} (encrypted) and ${pubFile}`);
+  const fingerprint = keyFingerprint(crypto.createPublicKey(pair.publicKeyPem));
+  svc.log.info(`generated ${keyFile} (encrypted) and ${pubFile}, key fingerprint ${fingerprint}`);
   await offerToRemember(svc, keyFile, pw);
-  void vscode.window.showInformationMessage(`Wrote ${keyFile} (encrypted) and ${pubFile}. Share cosign.pub; keep cosign.key private.`);
+  void vscode.window.showInformationMessage(`Wrote ${keyFile} (encrypted) and ${pubFile} (key fingerprint ${fingerprint}). Share cosign.pub; keep cosign.key private.`);
 }
 
 async function runRefreshTrustedRoot(svc: Services): Promise<void> {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Entry of the integration layers (scripts/test.mjs calls it; so can you):
-//   node test/integration/run.mjs --layer extension|ui|electron [--result FILE] [--grep TEXT] [--no-build]
+//   node test/integration/run.mjs --layer extension|untrusted|ui|electron [--result FILE] [--grep TEXT] [--no-build]
 //   node test/integration/run.mjs --compile-only     (what the "Extension Tests" launch configuration runs first)
 // Compiles the TypeScript harness, the mocha suite and the UI tests with esbuild into
 // out/test/integration/ (git-ignored), builds the extension unless --no-build, then runs the layer.
@@ -40,11 +40,13 @@ async function compile() {
     packages: 'external', external: ['vscode'], logLevel: 'warning',
   };
   pruneStale('suite', '.test');
+  pruneStale('untrusted', '.test');
   pruneStale('ui', '.ui');
   await Promise.all([
     esbuild.build({ ...common, entryPoints: [path.join(here, 'harness', 'main.ts')], outdir: path.join(out, 'harness') }),
     esbuild.build({ ...common, entryPoints: [path.join(here, 'suite', 'index.ts'), ...sources('suite', '.test.ts')], outdir: path.join(out, 'suite') }),
     esbuild.build({ ...common, entryPoints: sources('ui', '.ui.ts'), outdir: path.join(out, 'ui') }),
+    esbuild.build({ ...common, entryPoints: [path.join(here, 'untrusted', 'index.ts'), ...sources('untrusted', '.test.ts')], outdir: path.join(out, 'untrusted') }),
   ]);
 }
 

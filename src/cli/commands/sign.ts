@@ -1,4 +1,6 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { keyFingerprint } from '../../core/signing/keys.ts';
 import path from 'node:path';
 import { UsageError } from '../args.ts';
 import type { CliIO, Command } from '../command.ts';
@@ -87,6 +89,7 @@ export const generateKeyPairCommand: Command = {
     const pair = generateCosignKeyPair(pw);
     fs.writeFileSync(keyFile, pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
     fs.writeFileSync(pubFile, pair.publicKeyPem, { mode: 0o644, flag: 'wx' });
-    return { findings: [], text: `Private key written to ${displayPath(keyFile, io.cwd)} (encrypted)\nPublic key written to ${displayPath(pubFile, io.cwd)}`, json: { privateKey: displayPath(keyFile, io.cwd), publicKey: displayPath(pubFile, io.cwd) } };
+    const fingerprint = keyFingerprint(crypto.createPublicKey(pair.publicKeyPem));
+    return { findings: [], text: `Private key written to ${displayPath(keyFile, io.cwd)} (encrypted)\nPublic key written to ${displayPath(pubFile, io.cwd)}\nKey fingerprint ${fingerprint}`, json: { privateKey: displayPath(keyFile, io.cwd), publicKey: displayPath(pubFile, io.cwd), fingerprint } };
   },
 };

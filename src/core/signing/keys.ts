@@ -69,7 +69,24 @@ export function describeKey(key: crypto.KeyObject): string {
   const d = key.asymmetricKeyDetails ?? {};
   const alg = key.asymmetricKeyType === 'ec' ? CURVE_NAMES[d.namedCurve ?? ''] ?? `EC ${d.namedCurve}`
     : key.asymmetricKeyType === 'rsa' ? `RSA ${d.modulusLength}` : String(key.asymmetricKeyType);
-  return `${alg} public key sha256:${crypto.createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16)}`;
+  return `${alg} public key ${keyFingerprint(key)}`;
+}
+
+/**
+ * The one fingerprint of a public key shown everywhere (verify, sign, Generate Key Pair, the
+ * panel): `sha256:` + hex SHA-256 of the DER SubjectPublicKeyInfo, the digest cosign's key hint
+ * carries in base64. A public key, or its private key, gives the same fingerprint.
+ */
+export function keyFingerprint(key: crypto.KeyObject): string {
+  const pub = key.type === 'private' ? crypto.createPublicKey(key) : key;
+  return `sha256:${crypto.createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex')}`;
+}
+
+/** A bundle's key hint in the same form: cosign's (base64 of the DER digest) becomes the fingerprint; model_signing's (a digest of the PEM) is named as such. */
+export function describeKeyHint(hint: string): string {
+  const raw = /^[A-Za-z0-9+/]{43}=$/.test(hint) ? Buffer.from(hint, 'base64') : undefined;
+  if (raw?.length === 32) return `key ${`sha256:${raw.toString('hex')}`}`;
+  return /^[0-9a-f]{64}$/i.test(hint) ? `model_signing key hint ${hint.toLowerCase()} (sha256 of the PEM key)` : `key hint ${JSON.stringify(hint.slice(0, 100))}`;
 }
 
 // ---------- cosign.key (encrypted) ----------

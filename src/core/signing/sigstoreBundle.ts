@@ -5,7 +5,7 @@ import { toSignedEntity, Verifier, VerificationError, PolicyError, type SignedEn
 import { HashAlgorithm } from '@sigstore/protobuf-specs';
 import { preAuthEncoding, verifyDsseSignature, verifyLegacyModelSigningDsse, parseStatement, type Statement } from './dsse.ts';
 import { digestFileOnWorker, streamFile, timingSafeEqualBuf } from './hashing.ts';
-import { describeKey, hintMatches } from './keys.ts';
+import { describeKey, describeKeyHint, hintMatches } from './keys.ts';
 import { trustMaterial, type LoadedTrustedRoot } from './trustedRoot.ts';
 import type { TlogSummary } from './types.ts';
 
@@ -129,11 +129,11 @@ export async function verifySigstoreBundle(input: BundleVerifyInput): Promise<Bu
   if (vm.$case === 'publicKey') {
     const hint = vm.publicKey.hint ?? '';
     if (!input.publicKey) {
-      out.failures.push(`public key: the bundle was signed with a key${hint ? ` (hint ${hint})` : ''}, and no public key was given to verify it with (--key)`);
+      out.failures.push(`public key: the bundle was signed with a key${hint ? ` (${describeKeyHint(hint)})` : ''}, and no public key was given to verify it with (--key)`);
       return out;
     }
     out.key = describeKey(input.publicKey);
-    if (hint && !hintMatches(hint, input.publicKey)) out.notes.push(`the bundle's key hint ${hint} does not name the given key (a hint is only a lookup aid; the signature decides)`);
+    if (hint && !hintMatches(hint, input.publicKey)) out.notes.push(`the bundle's hint (${describeKeyHint(hint)}) does not name the given key (a hint is only a lookup aid; the signature decides)`);
     // A key signature needs no tlog entry or timestamp (cosign --key with no Rekor, model_signing);
     // entries that are present are still verified.
     verifierOptions = { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 };

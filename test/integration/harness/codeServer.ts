@@ -27,6 +27,11 @@ export interface CodeServerRun {
 export interface StartOptions {
   workspaceFixture: string;
   timeoutMs?: number;
+  /**
+   * Open the workspace with workspace trust on and the folder not trusted (restricted mode), as a
+   * folder someone downloaded opens: no trust prompt, the extension runs in "limited" mode.
+   */
+  untrusted?: boolean;
 }
 
 // The workbench settings that keep a fresh profile quiet: no welcome page, no trust prompt,
@@ -75,7 +80,10 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServerRun
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   fs.mkdirSync(home, { recursive: true });
   fs.cpSync(opts.workspaceFixture, workspace, { recursive: true });
-  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(QUIET_SETTINGS, null, 2));
+  const settings = opts.untrusted
+    ? { ...QUIET_SETTINGS, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never', 'security.workspace.trust.untrustedFiles': 'open' }
+    : QUIET_SETTINGS;
+  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   const config = path.join(root, 'config.yaml');
   // Port 0: the OS picks a free port and code-server prints it.
   fs.writeFileSync(config, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
@@ -84,7 +92,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServerRun
     '--config', config,
     '--user-data-dir', userData,
     '--extensions-dir', path.join(root, 'extensions'),
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-telemetry', '--disable-update-check', ...(opts.untrusted ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', '--ignore-last-opened',
     workspace];
   // code-server writes config and logs under $HOME even for --version: keep them in the run folder.

@@ -1,6 +1,7 @@
 /**
  * The integration harness (compiled by test/integration/run.mjs to out/test/integration/harness/main.js).
  *   --layer extension   mocha suite inside code-server's extension host (exit code = result)
+ *   --layer untrusted   the untrusted/ suite, in a workspace opened with workspace trust on and not trusted
  *   --layer ui          UI tests in Chromium against code-server, screenshots in test/output/
  *   --layer electron    the same mocha suite under @vscode/test-electron (desktop VS Code)
  *   --result FILE       write {"passed","failed","skipped"} there (scripts/test.mjs reads it)
@@ -29,13 +30,13 @@ export async function main(argv: string[]): Promise<number> {
   const budget = Number(process.env.MODEL_INSPECT_IT_TIMEOUT_MS) || 300_000;
 
   if (layer === 'electron') return runElectronLayer();
-  if (layer !== 'extension' && layer !== 'ui') {
-    console.error(`unknown layer '${layer}' (extension | ui | electron)`);
+  if (layer !== 'extension' && layer !== 'ui' && layer !== 'untrusted') {
+    console.error(`unknown layer '${layer}' (extension | untrusted | ui | electron)`);
     return 2;
   }
   let result: LayerResult;
   try {
-    result = layer === 'extension' ? await runExtensionLayer(budget) : await runUiLayer({ grep, testTimeoutMs: 60_000 });
+    result = layer === 'ui' ? await runUiLayer({ grep, testTimeoutMs: 60_000 }) : await runExtensionLayer(budget, { untrusted: layer === 'untrusted' });
   } catch (e) {
     // The set-up failed (code-server or Chromium would not start): one failure, with the reason.
     console.error(`${layer}: could not run: ${(e as Error)?.message ?? e}`);

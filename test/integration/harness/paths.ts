@@ -17,6 +17,9 @@ export const UI_OUT = path.join(OUT, 'ui');
  */
 export const EXTENSION_PATH = process.env.MODEL_INSPECT_EXTENSION_PATH ? path.resolve(process.env.MODEL_INSPECT_EXTENSION_PATH) : REPO;
 export const WORKSPACE_FIXTURE = path.join(REPO, 'test', 'integration', 'workspace');
+/** The untrusted layer: its own suite (same run() entry) and its own workspace, opened in restricted mode. */
+export const UNTRUSTED_SUITE_OUT = path.join(OUT, 'untrusted');
+export const UNTRUSTED_WORKSPACE_FIXTURE = path.join(REPO, 'test', 'integration', 'workspace-untrusted');
 /** Screenshots and the logs of failed runs (git-ignored). */
 export const OUTPUT_DIR = path.join(REPO, 'test', 'output');
 
