@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
 import { discoverSboms, jsonCandidates, peekJsonKind, type JsonFileKind } from '../sbom/discover.ts';
+import { MAX_SBOM_BYTES } from '../sbom/read.ts';
 import { locateTools, runGrype, runTrivy, type ToolLocations } from '../tools/external.ts';
 import type { ToolStatus } from '../tools/types.ts';
 import { vulnerabilitiesFromJson } from '../tools/external.ts';
@@ -54,6 +55,11 @@ export async function collectEvidence(target: ModelTarget, options: CollectOptio
   // Classify the folder's JSON files once; SBOM and vulnerability discovery both use it.
   const kinds = new Map<string, JsonFileKind>();
   for (const f of jsonCandidates(target.files)) kinds.set(f.path, await peekJsonKind(f.path));
+  // A report or SBOM over the size limit is not read: it could hold what blocks the model.
+  for (const f of target.files.filter((x) => /\.json$/i.test(x.path) && x.size > MAX_SBOM_BYTES)) {
+    const kind = await peekJsonKind(f.path);
+    if (kind !== 'other') incomplete.push({ ruleId: 'gate/incomplete', severity: 'error', message: `${f.rel} looks like a ${kind} document of ${f.size} bytes, over the ${MAX_SBOM_BYTES}-byte limit: not read`, file: f.path });
+  }
 
   options.onProgress?.('reading the model card');
   const card = await cardEvidence(target, ctx, options.engines, incomplete);
@@ -69,6 +75,9 @@ export async function collectEvidence(target: ModelTarget, options: CollectOptio
     (message) => ({ available: false, note: message, files: [] }));
   options.onProgress?.('reading vulnerability reports');
   const vulnerabilities = await vulnerabilityEvidence(target, kinds, options);
+  // A scanner the user asked to run that gave no report leaves the vulnerabilities unknown.
+  for (const f of vulnerabilities.findings.filter((x) => x.ruleId === 'gate/incomplete')) incomplete.push({ ...f, severity: 'error' });
+  vulnerabilities.findings = vulnerabilities.findings.filter((x) => x.ruleId !== 'gate/incomplete');
 
   const provenance: ProvenanceClaim[] = [];
   for (const f of card.facts?.sourceRepositories ?? []) provenance.push({ repository: f.value, source: `model card ${f.key}`, verified: false, file: card.file, range: f.range });

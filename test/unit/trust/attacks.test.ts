@@ -271,3 +271,17 @@ test('class 6 (leaks): grype and trivy run in a private temporary folder that is
     assert.ok(!fs.existsSync(seen.cwd), 'the private folder is removed');
   } finally { s.cleanup(); }
 });
+
+test('class 5 (limits): a scanner the user asked to run that gives no report blocks the gate', async () => {
+  const s = await signedModel(MODEL);
+  try {
+    const bin = path.join(s.dir, 'bin');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'grype'), `#!${process.execPath}\nprocess.stderr.write('db update failed');process.exit(3);\n`, { mode: 0o755 });
+    fs.writeFileSync(s.policy, SIGNATURES_ONLY.replace('vulnerabilities: { enabled: false }', 'vulnerabilities: { require_report: false }'));
+    const r = cli(['gate', s.model, '--policy', s.policy, '--run-tools', '--format', 'json'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.verdict, 'blocked', r.stdout);
+    assert.ok(j.findings.some((f: { ruleId: string; message: string }) => f.ruleId === 'gate/incomplete' && /grype did not produce a report/.test(f.message)));
+  } finally { s.cleanup(); }
+});
