@@ -19,12 +19,11 @@ import { parseStatement, verifyDsseSignature, type Statement } from '../signing/
 import { resultFindings } from '../signing/findings.ts';
 import { describeKey, hashForKey, pemBlocks } from '../signing/keys.ts';
 import { describeCertificate, verifyChain } from '../signing/pki.ts';
-import { checkIdentity, compilePolicy, type CompiledPolicy } from '../signing/policy.ts';
+import { checkIdentity, compilePolicy, matchesAny as matchesAllowed, type CompiledPolicy } from '../signing/policy.ts';
 import { checkProvenance, isSlsaProvenance } from '../signing/provenance.ts';
 import { verifySigstoreBundle, type BundleVerification } from '../signing/sigstoreBundle.ts';
 import { loadTrustedRoot, type LoadedTrustedRoot } from '../signing/trustedRoot.ts';
 import type { IdentityPolicy, ProvenancePolicy, SignatureResult } from '../signing/types.ts';
-import { matchesAllowed } from '../gate/evaluate.ts';
 import type { Descriptor, RegistryClient } from './client.ts';
 import { RegistryError } from './errors.ts';
 import { MT, parseManifest, type ImageManifest, type ParsedManifest } from './manifest.ts';
@@ -176,8 +175,8 @@ async function verifyWithCertificate(r: AttachedResult, ctx: Ctx, ann: Record<st
     if (!ok) r.failures.push('signature: it does not verify with the certificate\'s key');
     const sans = sanValues(leaf);
     r.identity = sans[0];
-    if (ctx.policy.identity) {
-      if (!sans.some((v) => ctx.policy.identity!.test(v))) r.failures.push(`certificate identity: expected ${ctx.policy.identity.describe}, found ${JSON.stringify(leaf.subjectAltName ?? '(none)')}`);
+    if (ctx.policy.identities.length) {
+      if (!sans.some((v) => ctx.policy.identities.some((m) => m.test(v)))) r.failures.push(`certificate identity: expected ${ctx.policy.identities.map((m) => m.describe).join(' or ')}, found ${JSON.stringify(leaf.subjectAltName ?? '(none)')}`);
     } else if (ctx.trust.allowed?.identities.length) {
       if (!sans.some((v) => matchesAllowed(v, ctx.trust.allowed!.identities))) r.failures.push(`certificate identity: ${JSON.stringify(leaf.subjectAltName ?? '(none)')} is not among the policy's identities`);
     } else if (ctx.trust.requireIdentity !== false) {
@@ -217,7 +216,7 @@ function applyBundle(r: AttachedResult, bv: BundleVerification, ctx: Ctx): void 
 
 function identityFailures(ctx: Ctx, identity: string | undefined, issuer: string | undefined): string[] {
   const allowed = ctx.trust.allowed;
-  if (!ctx.policy.identity && !ctx.policy.issuer && allowed && (allowed.identities.length || allowed.issuers.length)) {
+  if (!ctx.policy.identities.length && !ctx.policy.issuers.length && allowed && (allowed.identities.length || allowed.issuers.length)) {
     const out: string[] = [];
     if (!allowed.identities.length || !matchesAllowed(identity, allowed.identities)) out.push(`certificate identity: ${JSON.stringify(identity ?? '(none)')} is not among the policy's identities (${allowed.identities.join(', ') || 'none listed'})`);
     if (allowed.issuers.length && !matchesAllowed(issuer, allowed.issuers)) out.push(`OIDC issuer: ${JSON.stringify(issuer ?? '(none)')} is not among the policy's issuers (${allowed.issuers.join(', ')})`);

@@ -110,3 +110,17 @@ export function checkIdentity(policy: CompiledPolicy, identity: string | undefin
   else if (!policy.issuers.length && requireIdentity) out.push('OIDC issuer not checked: an expected issuer is required with the identity');
   return out;
 }
+
+/** The cosign-style single expectations (`--certificate-identity` …) compiled. */
+export function compilePolicy(p: IdentityPolicy): CompiledPolicy {
+  const x = identityPatterns(p);
+  return compileSigners(x.identities, x.issuers);
+}
+
+/**
+ * True when `value` matches one of a policy's entries (exact, or `/regex/flags` matched against the
+ * whole value). Entries were validated when the policy was read; one that does not compile matches nothing.
+ */
+export function matchesAny(value: string | undefined, entries: readonly string[]): boolean {
+  return entries.some((e) => { try { return compilePattern(parsePolicyPattern(e)).test(value); } catch { return false; } });
+}
