@@ -26,6 +26,7 @@ const FOUNDATIONS = [
   'yaml',             // YAML documents with source maps
   'fsutil',           // bounded folder walks and reads
   'output',           // text, JSON and SARIF renderings of findings
+  'jsonError.ts',     // JSON.parse messages without an excerpt of the input
 ];
 const LAYERS = [
   'scan',       // weight files: sniffing, containers, the pickle machine

@@ -1,4 +1,4 @@
-import type { IdentityPolicy } from './types.ts';
+import type { IdentityPolicy, SignerPattern } from './types.ts';
 
 /**
  * Who may sign: expected identities (certificate SAN) and OIDC issuers, exact or as regular
@@ -14,8 +14,7 @@ export class PolicyInputError extends Error {
   override name = 'PolicyInputError';
 }
 
-/** An expected identity or issuer: an exact value, or a regular expression matched against the whole value. */
-export type SignerPattern = { exact: string } | { regexp: string; flags?: string };
+export type { SignerPattern } from './types.ts';
 
 export interface Matcher {
   /** How the expectation reads in a message. */

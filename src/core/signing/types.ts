@@ -1,5 +1,4 @@
 import type { Finding } from '../findings.ts';
-import type { SignerPattern } from './policy.ts';
 
 /** The signature formats the verifier understands. */
 export type SignatureFormat =
@@ -82,6 +81,9 @@ export interface VerificationReport {
   /** The same results as findings (rule ids in `signing/*`), for the CLI, diagnostics and the gate. */
   findings: Finding[];
 }
+
+/** An expected identity or issuer: an exact value, or a regular expression matched against the whole value. */
+export type SignerPattern = { exact: string } | { regexp: string; flags?: string };
 
 /** What the user expects of a signer. Exact values are compared exactly; regexes are always anchored. */
 export interface IdentityPolicy {
