@@ -9,7 +9,7 @@ import type { RegistryTrust } from '../core/registry/signatures.ts';
 import { parsePublicKey } from '../core/signing/keys.ts';
 import { readCertificates } from '../core/signing/pki.ts';
 import type { Services } from './services.ts';
-import { setting } from './settings.ts';
+import { setting, trustedPathSetting, trustedSetting } from './settings.ts';
 
 /**
  * Models in registries, in the editor: **Inspect Model in Registry…** (a reference typed or picked
@@ -47,12 +47,9 @@ export function findReferences(text: string): { line: number; start: number; end
 
 /** What the user's settings trust (only in a trusted workspace; never anything from the inspected content). */
 export function trustFromSettings(scope?: vscode.Uri): RegistryTrust {
-  const str = (k: string) => setting<string>(k, '', scope).trim() || undefined;
-  const base = scope ? vscode.workspace.getWorkspaceFolder(scope)?.uri.fsPath : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const file = (k: string) => {
-    const v = str(k);
-    return v ? path.resolve(base ?? '.', v) : undefined;
-  };
+  // The same trust-restricted reading as the expectations of Verify… and the gate (settings.ts).
+  const str = (k: string) => trustedSetting<string>(k, '', scope).trim() || undefined;
+  const file = (k: string) => trustedPathSetting(k, scope);
   const keyFile = file('signing.publicKey');
   const chain = file('signing.certificateChain');
   return {
