@@ -141,7 +141,9 @@ async function runScan(s: Services, ui: ScanUi, targets: vscode.Uri[], title: st
   for (const e of outcome.errors) s.log.warn(`scan: ${e.path}: ${e.message}`);
   const dangerous = outcome.results.filter((r) => r.findings.some((f) => f.severity === 'error'));
   const incomplete = outcome.results.filter((r) => !r.complete).length;
-  const summary = `Scanned ${outcome.results.length} model file(s): ${dangerous.length} with code that runs on load, ${incomplete} not fully scanned.`;
+  for (const n of outcome.notAnalysed) s.log.info(`scan: not analysed: ${n.path} (${n.size} bytes) ${n.detail}`);
+  const unanalysed = outcome.notAnalysed.length ? ` ${outcome.notAnalysed.length} file(s) not analysed (listed in the output channel).` : '';
+  const summary = `Scanned ${outcome.results.length} model file(s): ${dangerous.length} with code that runs on load, ${incomplete} not fully scanned.${unanalysed}`;
   s.log.info(summary);
   // Not awaited: the command completes when the scan does, not when the user dismisses the message.
   if (dangerous.length) {
