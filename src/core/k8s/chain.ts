@@ -42,7 +42,7 @@ export interface ChainGroup {
   root: string;
   workflows: WorkflowSupplyChain[];
   cards: { file: string; signedBy?: Identity; sbomRef?: { value: string } & Place; sources: string[] }[];
-  gate?: { file: string; identities: Identity[]; issuers: Identity[]; keys: ({ value: string } & Place)[]; sourceRepository?: string; imageReferences: ({ value: string } & Place)[] };
+  gate?: { file: string; identities: Identity[]; issuers: Identity[]; keys: ({ value: string } & Place)[]; sourceRepository?: string; sbom: boolean; provenanceVerified: boolean; imageReferences: ({ value: string } & Place)[] };
   policies: AdmissionPolicy[];
   workloads: PodTemplate[];
 }
@@ -130,6 +130,8 @@ async function readGate(file: string): Promise<ChainGroup['gate']> {
     issuers: gateIdentities(doc, file, 'issuers'),
     keys: sequence(doc, doc.at(['gate', 'signatures', 'keys']) ?? undefined).flatMap((n) => { const v = text(doc, n); return v ? [{ value: v, file, range: doc.range(n) }] : []; }),
     sourceRepository: text(doc, doc.at(['gate', 'provenance', 'source_repository'])) || undefined,
+    sbom: doc.resolveAlias(doc.at(['gate', 'sbom', 'enabled']))?.value !== false,
+    provenanceVerified: doc.resolveAlias(doc.at(['gate', 'provenance', 'require_verified']))?.value === true && doc.resolveAlias(doc.at(['gate', 'provenance', 'enabled']))?.value !== false,
     imageReferences: refs,
   };
 }
@@ -335,6 +337,30 @@ export async function checkChainGroup(group: ChainGroup): Promise<Finding[]> {
       for (const r of group.gate.imageReferences) {
         if (pushed.some((repo) => scopeCoversRepository({ pattern: r.value, syntax: 'kyverno', policy: '' }, repo))) continue;
         out.push(finding('chain/registry-mismatch', 'error', `admission.image_references ${r.value} in the promotion policy covers none of the pushed repositories (${pushed.join(', ')})`, r, anyPushRel()));
+      }
+    }
+  }
+
+  // attestations: what the gate requires must be what the cluster checks
+  if (group.gate) {
+    const gate = group.gate;
+    const gateRel: RelatedLocation = { message: `promotion policy ${rel(gate.file, group)}`, file: gate.file };
+    for (const p of group.policies) {
+      const rules = p.rules.filter((r) => r.action.value === 'Enforce');
+      if (!rules.length) continue;
+      const atts = rules.flatMap((r) => r.attestations);
+      const at: Place = { file: p.object.file ?? '', range: p.object.doc.range(rules[0].node.pairs?.[0]?.key ?? rules[0].node) };
+      if (gate.sbom && !atts.some((a) => /cyclonedx|spdx/i.test(a.predicateType?.value ?? ''))) {
+        out.push(finding('admission/attestation-mismatch', 'warning', `the promotion gate requires an SBOM, but ${p.object.label} admits images without an SBOM attestation (CycloneDX or SPDX)`, at, [gateRel]));
+      }
+      const slug = githubSlug(gate.sourceRepository);
+      if (gate.provenanceVerified && slug) {
+        const slsa = atts.filter((a) => /slsa/i.test(a.predicateType?.value ?? ''));
+        if (!slsa.length) out.push(finding('admission/attestation-mismatch', 'warning', `the promotion gate requires verified provenance from ${gate.sourceRepository}, but ${p.object.label} requires no SLSA provenance attestation`, at, [gateRel]));
+        else if (!slsa.some((a) => a.conditions.replace(/\\/g, '').includes(slug))) {
+          const a = slsa[0];
+          out.push(finding('admission/attestation-mismatch', 'warning', `${p.object.label} requires SLSA provenance but does not check that it comes from ${gate.sourceRepository}, as the promotion gate does`, { file: p.object.file ?? '', range: p.object.doc.range(a.predicateType?.node ?? a.node) }, [gateRel]));
+        }
       }
     }
   }

@@ -96,3 +96,24 @@ test('check: every difference between an existing policy and the gate', async ()
   assert.equal(cli(['admission', 'check', dir, '--policy', path.join(repo('consistent'), '.model-inspect.yaml')]).status, 0);
   assert.equal(cli(['admission', 'generate']).status, 2);
 });
+
+test('the attestations the gate requires are the ones the cluster checks', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chain-att-'));
+  try {
+    fs.cpSync(repo('consistent'), dir, { recursive: true });
+    const policy = path.join(dir, 'deploy', 'require-signed-models.yaml');
+    const gate = path.join(dir, '.model-inspect.yaml');
+    assert.deepEqual((await chainOf(dir)).findings.map((f) => f.message), []);
+    // the gate requires verified provenance: the policy checks none
+    fs.writeFileSync(gate, fs.readFileSync(gate, 'utf8').replace('source_repository: github.com/acme/ml-models', 'source_repository: github.com/acme/ml-models\n    require_verified: true'));
+    const prov = (await chainOf(dir)).findings.filter((f) => f.ruleId === 'admission/attestation-mismatch');
+    assert.equal(prov.length, 1);
+    assert.match(prov[0].message, /requires verified provenance from github.com\/acme\/ml-models, but ClusterPolicy require-signed-model-images requires no SLSA provenance/);
+    assert.equal(prov[0].related?.[0].file, gate);
+    // the SBOM attestation removed from the policy
+    fs.writeFileSync(policy, fs.readFileSync(policy, 'utf8').replace(/ {10}attestations:[\s\S]*$/, ''));
+    assert.ok((await chainOf(dir)).findings.some((f) => f.ruleId === 'admission/attestation-mismatch' && /requires an SBOM/.test(f.message) && f.file === policy));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
