@@ -10,19 +10,25 @@ import { inspectFolder } from '../../core/inspect/inspectFolder.ts';
 import { displayPath } from '../../core/output/paths.ts';
 import { UsageError, type ParsedArgs } from '../args.ts';
 import type { Command } from '../command.ts';
+import { REGISTRY_FLAGS } from '../registryFlagSpecs.ts';
 import { table } from '../table.ts';
 
 export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'find everything inspectable in a folder, run every engine on it, print one summary',
-  usage: 'inspect DIR [--key PUB…] [--certificate-identity ID --certificate-oidc-issuer ISS] [--policy FILE] [--format text|json|sarif] [--fail-on error|warning|info]',
+  usage: 'inspect DIR|REF [--key PUB…] [--certificate-identity ID --certificate-oidc-issuer ISS] [--policy FILE] [--format text|json|sarif] [--fail-on error|warning|info]',
   flags: {
     ...EXPECTATION_FLAGS,
     'review-max-age-days': { value: true, metavar: 'N', description: 'a model card security review older than N days is stale (default 90)' },
+    ...REGISTRY_FLAGS,
   },
-  positionals: { min: 1, max: 1, metavar: 'DIR' },
+  positionals: { min: 1, max: 1, metavar: 'DIR|REF' },
   async run(args, io) {
     const dir = path.resolve(io.cwd, args.positionals[0]);
+    if (!fs.existsSync(dir)) {
+      const remote = await import('../remoteCommands.ts');
+      if (await remote.isReference(args.positionals[0], io.cwd)) return remote.inspectReference(args, io, args.positionals[0]);
+    }
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`not a folder: ${args.positionals[0]}`);
     const report = await inspectFolder(dir, { signal: io.signal, options: await engineOptions(dir, args, io.cwd) });
     const counts = new Map<string, { error: number; warning: number; info: number }>();

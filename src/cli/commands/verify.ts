@@ -3,6 +3,7 @@ import path from 'node:path';
 import { UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
 import type { Finding } from '../../core/findings.ts';
+import { REGISTRY_FLAGS } from '../registryFlagSpecs.ts';
 import { displayPath } from '../../core/output/paths.ts';
 import { sanitizeLine } from '../../core/output/text.ts';
 import { verifyPath, type SignatureResult } from '../../core/signing/index.ts';
@@ -24,7 +25,7 @@ import { commandLineLayer, EXPECTATION_FLAGS, policyFlag } from '../expectations
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'verify the signatures of a file or model folder (Sigstore, cosign, OpenSSF model.sig, SLSA), offline',
-  usage: 'verify ARTIFACT|DIR [--bundle F | --signature F] [--key PUB…] [--certificate-identity ID | --certificate-identity-regexp RE] [--certificate-oidc-issuer ISS | --certificate-oidc-issuer-regexp RE] [--trusted-root F] [--certificate-chain F] [--builder-id ID] [--source-uri REPO] [--ignore-paths P…] [--policy FILE]',
+  usage: 'verify ARTIFACT|DIR|REF [--bundle F | --signature F] [--key PUB…] [--certificate-identity ID | --certificate-identity-regexp RE] [--certificate-oidc-issuer ISS | --certificate-oidc-issuer-regexp RE] [--trusted-root F] [--certificate-chain F] [--builder-id ID] [--source-uri REPO] [--ignore-paths P…] [--policy FILE]',
   flags: {
     bundle: { value: true, metavar: 'FILE', description: 'the Sigstore bundle, legacy cosign bundle, model.sig or attestation to verify (default: found next to the artifact)' },
     signature: { value: true, metavar: 'FILE', description: 'a raw signature (cosign sign-blob output) to verify; same as --bundle for other formats' },
@@ -32,11 +33,16 @@ export const verifyCommand: Command = {
     'builder-id': { value: true, metavar: 'ID', description: 'SLSA provenance: expected builder id (without @ref: any ref of that builder)' },
     'source-uri': { value: true, metavar: 'REPO', description: 'SLSA provenance: expected source repository (e.g. github.com/org/repo)' },
     'ignore-paths': { value: true, repeat: true, metavar: 'PATH', description: 'model signatures: do not check PATH (relative to the model folder), for signatures made before model_signing 1.1 that do not record the paths their signer ignored' },
+    ...REGISTRY_FLAGS,
   },
-  positionals: { min: 1, max: 1, metavar: 'ARTIFACT|DIR' },
+  positionals: { min: 1, max: 1, metavar: 'ARTIFACT|DIR|REF' },
   async run(args, io) {
     const target = path.resolve(io.cwd, args.positionals[0]);
-    if (!fs.existsSync(target)) throw new Error(`no such file or folder: ${args.positionals[0]}`);
+    if (!fs.existsSync(target)) {
+      const remote = await import('../remoteCommands.ts');
+      if (await remote.isReference(args.positionals[0], io.cwd)) return remote.verifyReference(args, io, args.positionals[0]);
+      throw new Error(`no such file or folder: ${args.positionals[0]}`);
+    }
     if (args.has('bundle') && args.has('signature')) throw new UsageError('give --bundle or --signature, not both');
     for (const flag of ['bundle', 'signature']) {
       const f = args.get(flag);

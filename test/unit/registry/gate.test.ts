@@ -12,6 +12,9 @@ import { after, before, describe, test } from 'node:test';
 import { RegistryClient } from '../../../src/core/registry/client.ts';
 import { pushArtifact } from '../../../src/core/registry/push.ts';
 import { MODELPACK_CONFIG, MODELPACK_MANIFEST } from '../../../src/core/registry/packaging.ts';
+import { createRequire } from 'node:module';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import { cli, REPO } from '../helpers.ts';
 import { evilPickle } from './fixtures.ts';
 import { registrySkip, startRegistry, type TestRegistry } from './realRegistry.ts';
@@ -102,5 +105,43 @@ describe('gate REF on a real registry', { skip: registrySkip() }, () => {
     assert.equal(r.status, 1);
     assert.equal(j.checks.find((c: { id: string }) => c.id === 'scan').status, 'fail');
     assert.ok(j.findings.some((f: { ruleId: string; message: string }) => f.ruleId === 'gate/dangerous-content' && /extra\.pt/.test(f.message)));
+  });
+
+  test('verify REF: exit 0 with the release key, 1 with another; signatures and attestations listed', () => {
+    const ok = cli(['verify', `${reg.host}/models/sentiment@${digests.good}`, '--key', path.join(dir, 'release.pub'), '--format', 'json'], { cwd: dir });
+    assert.equal(ok.status, 0, ok.stdout);
+    const j = JSON.parse(ok.stdout);
+    assert.equal(j.verified, true);
+    assert.deepEqual(j.signatures.map((s: { kind: string; verified: boolean }) => `${s.kind}:${s.verified}`), ['signature:true', 'attestation:true', 'attestation:true', 'attestation:true']);
+    const bad = cli(['verify', `${reg.host}/models/sentiment@${digests.good}`, '--key', path.join(dir, 'other.pub')], { cwd: dir });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stdout, /NOT VERIFIED signature/);
+  });
+
+  test('inspect REF: every layer scanned, signatures verified with the flags', () => {
+    const r = cli(['inspect', `${reg.host}/models/sentiment:pickle`, '--key', path.join(dir, 'release.pub'), '--format', 'json'], { cwd: dir });
+    const j = JSON.parse(r.stdout);
+    assert.equal(r.status, 1, 'the pickle is an error');
+    assert.deepEqual(j.files.map((f: { file: string; verdict: string }) => `${f.file.replace(/^.*\//, '')}:${f.verdict}`), ['model.safetensors:clean', 'extra.pt:dangerous']);
+    assert.ok(j.signatures.every((s: { verified: boolean }) => s.verified));
+  });
+
+  test('sbom REF: a CycloneDX 1.6 ML-BOM that validates, pinned to the digest, with the attested card', () => {
+    const r = cli(['sbom', `${reg.host}/models/sentiment:good`, '--key', path.join(dir, 'release.pub')], { cwd: dir });
+    assert.equal(r.status, 0, r.stderr);
+    const bom = JSON.parse(r.stdout) as { metadata: { component: { type: string; purl: string; modelCard?: unknown } }; components: { name: string; hashes: { alg: string }[] }[] };
+    const require = createRequire(import.meta.url);
+    const schemaDir = path.join(path.dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json')), 'res', 'schema');
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+    addFormats(ajv);
+    for (const f of ['iri-reference', 'iri', 'idn-email']) ajv.addFormat(f, true);
+    for (const f of ['spdx.SNAPSHOT.schema.json', 'jsf-0.82.SNAPSHOT.schema.json']) ajv.addSchema(JSON.parse(fs.readFileSync(path.join(schemaDir, f), 'utf8')), `http://cyclonedx.org/schema/${f}`);
+    const validate = ajv.compile(JSON.parse(fs.readFileSync(path.join(schemaDir, 'bom-1.6.SNAPSHOT.schema.json'), 'utf8')));
+    assert.ok(validate(bom), JSON.stringify(validate.errors, null, 2));
+    assert.equal(bom.metadata.component.type, 'machine-learning-model');
+    assert.match(bom.metadata.component.purl, new RegExp(`^pkg:oci/sentiment@sha256%3A${digests.good.split(':')[1]}\\?`));
+    assert.ok(bom.metadata.component.modelCard, 'the card comes from the verified custom attestation');
+    const weights = bom.components.find((c) => c.name === 'model.safetensors');
+    assert.equal(weights?.hashes[0].alg, 'SHA-256');
   });
 });
