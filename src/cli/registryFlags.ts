@@ -4,7 +4,6 @@
  * RegistryTrust. Registry access is an online action: it only happens for a reference the user
  * typed, and the CLI says so on stderr before the first request.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError, type ParsedArgs } from './args.ts';
@@ -16,8 +15,12 @@ import { chainCredentials, dockerCredentials, staticCredentials } from '../core/
 import { RegistryClient } from '../core/registry/client.ts';
 import { looksLikeReference, parseReference } from '../core/registry/reference.ts';
 import type { RegistryTrust } from '../core/registry/signatures.ts';
-import { parsePublicKey } from '../core/signing/keys.ts';
-import { readCertificates } from '../core/signing/pki.ts';
+import { trustFromExpectations } from '../core/registry/trust.ts';
+import { policyLayer } from '../core/gate/index.ts';
+import { loadPolicy, type LoadedPolicy } from '../core/gate/policy.ts';
+import { resolveExpectations, type Expectations } from '../core/signing/expectations.ts';
+import { PolicyInputError } from '../core/signing/policy.ts';
+import { commandLineLayer, policyFlag } from './expectations.ts';
 
 
 
@@ -81,27 +84,29 @@ export async function registryClient(args: ParsedArgs, io: CliIO, reference: str
   return client;
 }
 
-/** What the user trusts, from TRUST_FLAGS (never from the registry). */
-export function trustFromFlags(args: ParsedArgs, io: CliIO): RegistryTrust {
-  const keys = args.all('key').map((k) => {
-    const file = path.resolve(io.cwd, k);
-    let text: string;
-    try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new Error(`--key ${k}: ${(e as Error).message}`); }
-    return { key: parsePublicKey(text) as crypto.KeyObject, label: path.basename(k) };
-  });
-  const chain = args.get('certificate-chain');
-  const caRoots = chain ? readCertificates(fs.readFileSync(path.resolve(io.cwd, chain), 'utf8')) : undefined;
-  if (chain && !caRoots?.length) throw new UsageError(`--certificate-chain ${chain}: no PEM certificate in it`);
-  const trustedRoot = args.get('trusted-root');
-  return {
-    keys,
-    identity: {
-      certificateIdentity: args.get('certificate-identity'),
-      certificateIdentityRegexp: args.get('certificate-identity-regexp'),
-      certificateOidcIssuer: args.get('certificate-oidc-issuer'),
-      certificateOidcIssuerRegexp: args.get('certificate-oidc-issuer-regexp'),
-    },
-    trustedRoot: trustedRoot ? path.resolve(io.cwd, trustedRoot) : undefined,
-    caRoots,
-  };
+/**
+ * What a registry signature must show, resolved as for folders (src/core/signing/expectations.ts):
+ * the command line's signers, else the promotion policy's (`--policy`, else the nearest
+ * `.model-inspect.yaml` from the working folder up); never anything read from the registry.
+ */
+export async function trustFromFlags(args: ParsedArgs, io: CliIO): Promise<{ trust: RegistryTrust; expectations: Expectations; policy: LoadedPolicy }> {
+  let flags;
+  let expectations: Expectations;
+  let policy: LoadedPolicy;
+  try {
+    flags = commandLineLayer(args, io.cwd);
+    // A reference has no folder of its own: the search starts in the working folder itself, as it
+    // would for a model folder inside it (loadPolicy looks above the folder it is given).
+    policy = await loadPolicy(path.join(io.cwd, 'registry-reference'), { file: policyFlag(args, io.cwd) });
+    expectations = resolveExpectations([flags, policyLayer(policy, io.cwd)]);
+  } catch (e) {
+    if (e instanceof PolicyInputError) throw new UsageError(e.message);
+    throw e;
+  }
+  const trust = trustFromExpectations(expectations);
+  const builder = args.get('builder-id');
+  const source = args.get('source-uri');
+  if (builder) trust.provenance = { ...trust.provenance, builderId: builder };
+  if (source) trust.provenance = { ...trust.provenance, sourceRepository: source };
+  return { trust, expectations, policy };
 }

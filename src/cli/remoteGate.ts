@@ -10,35 +10,19 @@ import { UsageError, type ParsedArgs } from './args.ts';
 import type { CliIO, CommandResult } from './command.ts';
 import { registryClient, trustFromFlags } from './registryFlags.ts';
 import { remoteReport } from './remote.ts';
-import { loadPolicy } from '../core/gate/policy.ts';
 import { formatGateTable } from '../core/gate/table.ts';
 import { displayPath } from '../core/output/paths.ts';
 import { runRemoteGate } from '../core/registry/gate.ts';
-import type { RegistryTrust } from '../core/registry/signatures.ts';
-import { parsePublicKey } from '../core/signing/keys.ts';
 
 export async function gateReference(args: ParsedArgs, io: CliIO, ref: string, now: Date): Promise<CommandResult> {
   const policyArg = args.get('policy');
-  const policyFile = policyArg ? path.resolve(io.cwd, policyArg) : undefined;
-  if (policyFile && !fs.existsSync(policyFile)) throw new UsageError(`no such policy file: ${policyArg}`);
-  const policy = await loadPolicy(io.cwd, { file: policyFile });
-  let trust: RegistryTrust = trustFromFlags(args, io);
-  const flagged = trust.keys.length || Object.values(trust.identity).some(Boolean) || trust.caRoots;
-  if (!flagged) {
-    const s = policy.policy.signatures;
-    const base = policy.file ? path.dirname(policy.file) : io.cwd;
-    trust = {
-      ...trust,
-      keys: s.keys.map((k) => ({ key: parsePublicKey(fs.readFileSync(path.resolve(base, k), 'utf8')), label: k })),
-      allowed: { identities: s.identities, issuers: s.issuers },
-      requireIdentity: true,
-    };
-  }
-  if (policy.policy.provenance.sourceRepository) trust.provenance = { ...trust.provenance, sourceRepository: policy.policy.provenance.sourceRepository };
+  if (policyArg && !fs.existsSync(path.resolve(io.cwd, policyArg))) throw new UsageError(`no such policy file: ${policyArg}`);
+  // Expectations as for a folder: the command line's signers, else the policy's (never the registry's).
+  const { trust, expectations, policy } = await trustFromFlags(args, io);
   const client = await registryClient(args, io, ref);
   let run;
   try {
-    run = await runRemoteGate(client, ref, { policy, trust, now, signal: io.signal });
+    run = await runRemoteGate(client, ref, { policy, trust, expectations, now, signal: io.signal });
   } finally {
     client.close();
   }

@@ -44,8 +44,8 @@ export function activate(context: vscode.ExtensionContext): Services {
   registerScan(services);
 
   registerSigning(services);
-  registerReport(services);
-  registerRegistry(services);
+  const panels = registerReport(services);
+  registerRegistry(services, panels);
 
   log.info(`activated (VS Code ${vscode.version}, ${vscode.env.appName})`);
   return services;

@@ -5,11 +5,16 @@ import { chainCredentials, dockerCredentials } from '../core/registry/auth.ts';
 import { RegistryClient } from '../core/registry/client.ts';
 import { formatReference, isRegistryHost, tryParseReference } from '../core/registry/reference.ts';
 import { inspectRemote, type RemoteInspectOptions, type RemoteModel } from '../core/registry/remote.ts';
-import type { RegistryTrust } from '../core/registry/signatures.ts';
-import { parsePublicKey } from '../core/signing/keys.ts';
-import { readCertificates } from '../core/signing/pki.ts';
 import type { Services } from './services.ts';
-import { setting, trustedPathSetting, trustedSetting } from './settings.ts';
+import { setting, trustedPathSetting } from './settings.ts';
+import { settingsLayer } from './expectations.ts';
+import type { ReportPanels } from './reportPanel.ts';
+import { policyLayer } from '../core/gate/index.ts';
+import { loadPolicy, type LoadedPolicy } from '../core/gate/policy.ts';
+import { runRemoteGate } from '../core/registry/gate.ts';
+import { trustFromExpectations } from '../core/registry/trust.ts';
+import type { ModelReport } from '../core/report/model.ts';
+import { resolveExpectations, type Expectations } from '../core/signing/expectations.ts';
 
 /**
  * Models in registries, in the editor: **Inspect Model in Registry…** (a reference typed or picked
@@ -43,26 +48,6 @@ export function findReferences(text: string): { line: number; start: number; end
     out.push({ line: i, start, end: start + ref.length, reference: ref });
   }
   return out;
-}
-
-/** What the user's settings trust (only in a trusted workspace; never anything from the inspected content). */
-export function trustFromSettings(scope?: vscode.Uri): RegistryTrust {
-  // The same trust-restricted reading as the expectations of Verify… and the gate (settings.ts).
-  const str = (k: string) => trustedSetting<string>(k, '', scope).trim() || undefined;
-  const file = (k: string) => trustedPathSetting(k, scope);
-  const keyFile = file('signing.publicKey');
-  const chain = file('signing.certificateChain');
-  return {
-    keys: keyFile && fs.existsSync(keyFile) ? [{ key: parsePublicKey(fs.readFileSync(keyFile, 'utf8')), label: path.basename(keyFile) }] : [],
-    identity: {
-      certificateIdentity: str('signing.certificateIdentity'),
-      certificateIdentityRegexp: str('signing.certificateIdentityRegexp'),
-      certificateOidcIssuer: str('signing.certificateOidcIssuer'),
-      certificateOidcIssuerRegexp: str('signing.certificateOidcIssuerRegexp'),
-    },
-    trustedRoot: file('signing.trustedRoot'),
-    caRoots: chain && fs.existsSync(chain) ? readCertificates(fs.readFileSync(chain, 'utf8')) : undefined,
-  };
 }
 
 /** A client from the settings: Docker's config and its helpers (trusted workspace only), a CA, insecure hosts. */
@@ -154,7 +139,41 @@ function summary(m: RemoteModel): { ok: boolean; text: string } {
   return { ok: false, text: `${m.pinned}: ${sigs.length ? `not verified (${why ?? 'no signature verified'})` : 'no signature found'}` };
 }
 
-export function registerRegistry(svc: Services, openReport?: (ref: string) => Promise<void>): void {
+/** What a registry signature must show in the editor: the settings, then the workspace's promotion policy (as Verify… and the gate). */
+export async function registryExpectations(): Promise<{ expectations: Expectations; policy: LoadedPolicy }> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const scope = folder ?? vscode.Uri.file(process.cwd());
+  const file = trustedPathSetting('gate.policyFile', scope);
+  // A reference has no folder: the search starts in the workspace folder itself and stops there.
+  const policy = await loadPolicy(path.join(scope.fsPath, 'registry-reference'), {
+    file, stopAt: scope.fsPath,
+    search: vscode.workspace.isTrusted ? true : 'the workspace is not trusted, so its .model-inspect.yaml files are not used',
+  });
+  return { expectations: resolveExpectations([settingsLayer(scope), policyLayer(policy, scope.fsPath)]), policy };
+}
+
+/** The report panel's content for a reference: the promotion gate on it, as `model-inspect gate REF`. */
+async function remoteReport(svc: Services, ref: string, signal: AbortSignal, onProgress: (m: string) => void): Promise<ModelReport> {
+  const parsed = tryParseReference(ref);
+  if (!parsed) throw new Error(`not a registry reference: ${ref}`);
+  const { expectations, policy } = await registryExpectations();
+  const client = clientFromSettings(svc, parsed.registry, signal);
+  svc.log.info(`online: reading ${parsed.registry} for ${ref} (asked for)`);
+  try {
+    const run = await runRemoteGate(client, ref, { policy, trust: trustFromExpectations(expectations), expectations, signal, onProgress });
+    for (const f of run.model.findings) svc.log.info(`${f.severity} ${f.ruleId} ${f.message}`);
+    return JSON.parse(JSON.stringify({ generatedAt: new Date().toISOString(), evidence: run.evidence, verdict: run.verdict, policyFile: policy.file, policyFindings: policy.findings })) as ModelReport;
+  } finally {
+    client.close();
+  }
+}
+
+export function registerRegistry(svc: Services, panels?: ReportPanels): void {
+  const openReport = panels ? async (ref: string) => {
+    const parsed = tryParseReference(ref);
+    if (!parsed || !(await consent(svc, parsed.registry))) return;
+    panels.showRemote({ reference: ref, build: (signal, onProgress) => remoteReport(svc, ref, signal, onProgress) });
+  } : undefined;
   const command = (id: string, fn: (...args: unknown[]) => Promise<unknown>) => vscode.commands.registerCommand(id, async (...args: unknown[]) => {
     try {
       await fn(...args);
@@ -171,12 +190,12 @@ export function registerRegistry(svc: Services, openReport?: (ref: string) => Pr
       const ref = typeof arg === 'string' ? arg : await askReference(svc);
       if (!ref) return;
       if (openReport) { await remember(svc, ref); await openReport(ref); return; }
-      const m = await runInspection(svc, ref, { scan: true, trust: trustFromSettings() });
+      const m = await runInspection(svc, ref, { scan: true, trust: trustFromExpectations((await registryExpectations()).expectations) });
       if (m) void vscode.window.showInformationMessage(`Model Inspect: ${summary(m).text}`);
     }),
     command(VERIFY_COMMAND, async (arg) => {
       if (typeof arg !== 'string') return;
-      const m = await runInspection(svc, arg, { scan: false, trust: trustFromSettings() });
+      const m = await runInspection(svc, arg, { scan: false, trust: trustFromExpectations((await registryExpectations()).expectations) });
       if (!m) return;
       const s = summary(m);
       for (const f of m.findings) svc.log.info(`${f.severity} ${f.ruleId} ${f.message}`);

@@ -18,7 +18,7 @@ import type { Services } from './services.ts';
 import { setting, toolLocations } from './settings.ts';
 
 /** The report panel, the "Model Supply Chain" view, the status bar item and their commands. */
-export function registerReport(svc: Services): void {
+export function registerReport(svc: Services): ReportPanels {
   const store = new ModelStore(svc);
   const panels = new ReportPanels(svc, store);
   const version = String((svc.context.extension.packageJSON as { version?: string }).version ?? '0.0.0');
@@ -60,6 +60,7 @@ export function registerReport(svc: Services): void {
     command('modelInspect.models.refresh', async () => store.rediscover()),
   );
   svc.log.info(`report panel and ${MODELS_VIEW_ID} view registered`);
+  return panels;
 }
 
 /** The model a command is about: the given folder/file, the active editor's model, or a pick. */

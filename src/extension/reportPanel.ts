@@ -38,6 +38,12 @@ export function panelActions(context: vscode.ExtensionContext): PanelAction[] {
   return ACTIONS.filter((a) => !a.command || have.has(a.command)).map(({ id, title }) => ({ id, title }));
 }
 
+/** A model in a registry: its reference, and how to build its report (online, only when asked). */
+export interface RemoteReportSource {
+  reference: string;
+  build(signal: AbortSignal, onProgress: (message: string) => void): Promise<ModelReport>;
+}
+
 /**
  * One report panel for one model folder. Sends the whole state after the panel's `ready`, and
  * again on every change; re-runs the gate when the model's files change (debounced), with
@@ -50,14 +56,14 @@ export class ReportPanel extends Disposable {
   private run: AbortController | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(readonly panel: vscode.WebviewPanel, readonly root: string, private readonly svc: Services, private readonly store: ModelStore, onDispose: () => void) {
+  constructor(readonly panel: vscode.WebviewPanel, readonly root: string, private readonly svc: Services, private readonly store: ModelStore, onDispose: () => void, private readonly remote?: RemoteReportSource) {
     super();
-    this.state = { status: 'loading', target: { root, name: path.basename(root) }, actions: panelActions(svc.context) };
+    this.state = { status: 'loading', target: { root, name: remote ? remote.reference : path.basename(root) }, actions: this.actions() };
     const media = vscode.Uri.joinPath(svc.context.extensionUri, 'media');
     const dist = vscode.Uri.joinPath(svc.context.extensionUri, 'dist');
     panel.webview.options = { enableScripts: true, localResourceRoots: [media, dist] };
     panel.iconPath = vscode.Uri.joinPath(media, 'icon.png');
-    panel.title = `Model Report: ${path.basename(root)}`;
+    panel.title = `Model Report: ${remote ? remote.reference : path.basename(root)}`;
     panel.webview.html = panelHtml({
       cspSource: panel.webview.cspSource,
       nonce: makeNonce((n) => crypto.randomBytes(n)),
@@ -67,17 +73,26 @@ export class ReportPanel extends Disposable {
     });
     this.register(panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)));
     this.register(panel.onDidDispose(() => { this.dispose(); onDispose(); }));
-    const watcher = this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '**/*')));
-    const changed = (uri: vscode.Uri) => { if (!/[\\/]\.git[\\/]/.test(uri.fsPath)) this.scheduleRefresh(); };
-    this.register(watcher.onDidChange(changed));
-    this.register(watcher.onDidCreate(changed));
-    this.register(watcher.onDidDelete(changed));
+    // A model in a registry is read again only when asked (Run Gate Again): nothing goes online in the background.
+    if (!remote) {
+      const watcher = this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '**/*')));
+      const changed = (uri: vscode.Uri) => { if (!/[\\/]\.git[\\/]/.test(uri.fsPath)) this.scheduleRefresh(); };
+      this.register(watcher.onDidChange(changed));
+      this.register(watcher.onDidCreate(changed));
+      this.register(watcher.onDidDelete(changed));
+    }
     this.register({ dispose: () => { this.run?.abort(); clearTimeout(this.refreshTimer); } });
     void this.refresh();
   }
 
   reveal(): void {
     this.panel.reveal();
+  }
+
+  /** A remote model's panel runs the gate again and nothing else: the other actions work on folders. */
+  private actions() {
+    const all = panelActions(this.svc.context);
+    return this.remote ? all.filter((a) => a.id === 'refresh') : all;
   }
 
   private scheduleRefresh(): void {
@@ -93,18 +108,23 @@ export class ReportPanel extends Disposable {
     this.run = ac;
     this.setState({ ...this.state, status: this.state.report ? 'ready' : 'loading', error: undefined, progress: { message: 'Running the promotion gate…', cancellable: true } });
     try {
-      const report = await buildModelReport(this.root, {
-        ...gateOptions(this.root),
-        chain: true,
-        engines: DEFAULT_ENGINES,
-        signal: ac.signal,
-        runTools: options.runTools,
-        onProgress: (message) => { if (this.run === ac) this.setState({ ...this.state, progress: { message, cancellable: true } }); },
-      });
+      const onProgress = (message: string) => { if (this.run === ac) this.setState({ ...this.state, progress: { message, cancellable: true } }); };
+      const report = this.remote
+        ? await this.remote.build(ac.signal, onProgress)
+        : await buildModelReport(this.root, {
+          ...gateOptions(this.root),
+          chain: true,
+          engines: DEFAULT_ENGINES,
+          signal: ac.signal,
+          runTools: options.runTools,
+          onProgress,
+        });
       if (this.run !== ac) return undefined;
-      this.store.publish(this.root, report);
-      this.panel.title = `Model Report: ${report.evidence.name}`;
-      this.setState({ status: 'ready', target: { root: this.root, name: report.evidence.name }, report, actions: panelActions(this.svc.context) });
+      if (!this.remote) this.store.publish(this.root, report);
+      // A remote model's title carries the digest it was judged at.
+      const name = this.remote ? report.evidence.root.replace(/@(sha256:[0-9a-f]{12})[0-9a-f]+$/, '@$1…') : report.evidence.name;
+      this.panel.title = `Model Report: ${name}`;
+      this.setState({ status: 'ready', target: { root: this.root, name }, report, actions: this.actions() });
       return report;
     } catch (e) {
       if (this.run !== ac) return undefined;
@@ -169,6 +189,7 @@ export class ReportPanel extends Disposable {
 
   /** Opens a location from the report; only files inside the model folder (or its policy file). */
   private async open(file: string, range?: TextRange, offset?: number): Promise<void> {
+    if (this.remote) { this.svc.log.info(`report panel: ${file} is in the registry, not on disk; nothing to open`); return; }
     const abs = path.resolve(file);
     const chainRoot = this.state.report?.chain?.root;
     const allowed = abs === this.root || abs.startsWith(this.root + path.sep) || abs === this.state.report?.policyFile
@@ -212,6 +233,17 @@ export class ReportPanels extends Disposable implements vscode.WebviewPanelSeria
     if (existing) { existing.reveal(); return existing; }
     const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, `Model Report: ${path.basename(root)}`, vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: false });
     return this.adopt(panel, root);
+  }
+
+  /** A panel for a model in a registry (never restored after a reload: that would go online unasked). */
+  showRemote(source: RemoteReportSource): ReportPanel {
+    const key = `oci://${source.reference}`;
+    const existing = this.panels.get(key);
+    if (existing) { existing.reveal(); void existing.refresh(); return existing; }
+    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, `Model Report: ${source.reference}`, vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: false });
+    const p = new ReportPanel(panel, key, this.svc, this.store, () => this.panels.delete(key), source);
+    this.panels.set(key, p);
+    return p;
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {

@@ -2,10 +2,9 @@ import path from 'node:path';
 import { UsageError, type ParsedArgs } from '../args.ts';
 import type { CliIO, Command, CommandResult } from '../command.ts';
 import { REGISTRY_FLAGS, TRUST_FLAGS, registryClient, trustFromFlags } from '../registryFlags.ts';
-import { loadPolicy } from '../../core/gate/policy.ts';
+import { displayPath } from '../../core/output/paths.ts';
 import { parseReference, repositoryName } from '../../core/registry/reference.ts';
 import { parseShard, REQUIREMENTS, requirementTypes, scanRepository } from '../../core/registry/scanRepository.ts';
-import { parsePublicKey } from '../../core/signing/keys.ts';
 import { sanitize } from '../../core/output/text.ts';
 import fs from 'node:fs';
 
@@ -13,32 +12,22 @@ import fs from 'node:fs';
 async function scan(args: ParsedArgs, io: CliIO, repoArg: string): Promise<CommandResult> {
   const parsed = parseReference(repoArg.replace(/^oci:\/\//i, ''));
   if (parsed.tag !== undefined || parsed.digest !== undefined) throw new UsageError(`registry scan takes a repository (REGISTRY/REPO), not a tag or digest: ${repoArg}`);
-  const trust = trustFromFlags(args, io);
+  const policyArg = args.get('policy');
+  if (policyArg && !fs.existsSync(path.resolve(io.cwd, policyArg))) throw new UsageError(`--policy: no such file: ${policyArg}`);
+  // Expectations as for a folder: the command line's signers, else the policy's (never the registry's).
+  const { trust, expectations, policy } = await trustFromFlags(args, io);
   const require = [...args.all('require-attestation')];
   for (const r of require) {
     try { requirementTypes(r); } catch (e) { throw new UsageError((e as Error).message); }
   }
-  const policyFile = args.get('policy');
-  const notes: string[] = [];
-  if (policyFile) {
-    const abs = path.resolve(io.cwd, policyFile);
-    if (!fs.existsSync(abs)) throw new UsageError(`--policy: no such file: ${policyFile}`);
-    const loaded = await loadPolicy(path.dirname(abs), { file: abs });
-    const errors = loaded.findings.filter((f) => f.severity === 'error');
-    if (errors.length) return { findings: loaded.findings, exitCode: 2, text: `The policy ${policyFile} has errors; nothing was scanned.` };
-    const p = loaded.policy;
-    if (p.signatures.enabled) {
-      trust.allowed = { identities: p.signatures.identities, issuers: p.signatures.issuers };
-      for (const k of p.signatures.keys) {
-        const file = path.resolve(path.dirname(abs), k);
-        trust.keys.push({ key: parsePublicKey(fs.readFileSync(file, 'utf8')), label: k });
-      }
-    }
+  const notes: string[] = [...expectations.notes, ...expectations.refused];
+  if (policy.findings.some((f) => f.severity === 'error')) return { findings: policy.findings, exitCode: 2, text: `The policy ${policy.file ? displayPath(policy.file, io.cwd) : ''} has errors; nothing was scanned.` };
+  if (policy.file) {
+    const p = policy.policy;
     if (p.sbom.enabled && !require.includes('sbom')) require.push('sbom');
     if (p.modelCard.enabled && !require.includes('model-card')) require.push('model-card');
     if (p.provenance.enabled && p.provenance.requireVerified && !require.includes('slsaprovenance')) require.push('slsaprovenance');
-    if (p.provenance.sourceRepository) trust.provenance = { sourceRepository: p.provenance.sourceRepository };
-    notes.push(`policy ${policyFile}: requires a signature${require.length ? ` and ${require.join(', ')} attestation(s)` : ''}`);
+    notes.push(`policy ${displayPath(policy.file, io.cwd)}: requires a signature${require.length ? ` and ${require.join(', ')} attestation(s)` : ''}`);
   }
   const shard = args.get('shard') !== undefined ? (() => { try { return parseShard(args.get('shard')!); } catch (e) { throw new UsageError((e as Error).message); } })() : undefined;
   const concurrency = args.get('concurrency') !== undefined ? Number(args.get('concurrency')) : 8;

@@ -17,6 +17,8 @@ import { checkModelCardText } from '../modelcard/check.ts';
 import { cardFactsFromText } from '../modelcard/facts.ts';
 import { parseSbomJson } from '../sbom/read.ts';
 import type { SbomDocument } from '../sbom/types.ts';
+import type { Expectations } from '../signing/expectations.ts';
+import { ruleForFailure } from '../signing/findings.ts';
 import { provenanceFacts, isSlsaProvenance } from '../signing/provenance.ts';
 import { parseCycloneDxVulnerabilities, parseGrypeJson, parseTrivyJson, type Vulnerability } from '../tools/vulnerabilities.ts';
 import type { RegistryClient } from './client.ts';
@@ -30,6 +32,8 @@ const SBOM_PREDICATES = ['https://cyclonedx.org/bom', 'https://spdx.dev/Document
 export interface RemoteGateOptions extends Omit<RemoteInspectOptions, 'trust' | 'scan'> {
   policy: LoadedPolicy;
   trust: RegistryTrust;
+  /** Where the expected signers came from (shown with the Signatures check). */
+  expectations?: Pick<Expectations, 'notes' | 'refused'>;
   now?: Date;
 }
 
@@ -56,7 +60,7 @@ function signerOf(a: AttachedResult): string {
 }
 
 /** Gate evidence from what was read from the registry (and only verified attestations). */
-export function remoteEvidence(m: RemoteModel, now = new Date()): Evidence {
+export function remoteEvidence(m: RemoteModel, now = new Date(), expectations?: Pick<Expectations, 'notes' | 'refused'>): Evidence {
   const label = m.digest && m.reference ? `${m.reference.registry}/${m.reference.repository}@${m.digest}` : m.input;
   const scanned = m.manifests.flatMap((im) => im.layers.flatMap((l) => l.files));
   const files = scanned.filter((f) => f.scan).map((f) => ({ path: f.name, rel: f.name.slice(label.length + 1) || f.name, size: f.size }));
@@ -77,7 +81,8 @@ export function remoteEvidence(m: RemoteModel, now = new Date()): Evidence {
     time: s.time,
     tlogEntry: s.tlog?.[0] ? `log index ${s.tlog[0].logIndex}${s.tlog[0].kind ? ` (${s.tlog[0].kind})` : ''}` : undefined,
     key: s.key,
-    trustedKey: s.verified && !s.identity && Boolean(s.key),
+    // Verified cryptographically, refused only for who signed: the gate reports the signer, not a broken signature.
+    signerRejected: !s.verified && s.failures.length > 0 && s.failures.every((f) => ruleForFailure(f) === 'signing/identity-mismatch'),
     // A signature on the manifest digest vouches for every blob the manifest names.
     covers: s.verified ? coverAll : [],
     sourceRepository: s.verified && s.identity && /^https:\/\/github\.com\/[^/]+\/[^/]+\//.test(s.identity) ? normaliseRepository(s.identity) : undefined,
@@ -137,7 +142,9 @@ export function remoteEvidence(m: RemoteModel, now = new Date()): Evidence {
     root: label,
     name: card.facts?.name ?? (m.reference ? `${m.reference.repository}${m.reference.tag ? `:${m.reference.tag}` : ''}` : m.input),
     weightFiles: files,
-    signatures: { available: att !== undefined, note: att ? undefined : 'the signatures could not be read', results, findings: att?.findings ?? [] },
+    files,
+    skipped: [],
+    signatures: { available: att !== undefined, note: att ? undefined : 'the signatures could not be read', results, findings: att?.findings ?? [], expectations: expectations ? { notes: expectations.notes, refused: expectations.refused } : undefined },
     scan: { available: true, files: scanFiles },
     card,
     sbom: { sboms, findings: sbomFindings },
@@ -150,7 +157,7 @@ export function remoteEvidence(m: RemoteModel, now = new Date()): Evidence {
 /** `gate REF`: inspect (pull, scan, verify attachments), then the gate's own evaluation. */
 export async function runRemoteGate(client: RegistryClient, input: string, opts: RemoteGateOptions): Promise<RemoteGateRun> {
   const model = await inspectRemote(client, input, { ...opts, scan: true, trust: opts.trust });
-  const evidence = remoteEvidence(model, opts.now);
+  const evidence = remoteEvidence(model, opts.now, opts.expectations);
   const verdict = evaluateGate(evidence, opts.policy, opts.now);
   return { model, evidence, verdict, policy: opts.policy };
 }

@@ -19,11 +19,11 @@ import { parseStatement, verifyDsseSignature, type Statement } from '../signing/
 import { resultFindings } from '../signing/findings.ts';
 import { describeKey, hashForKey, pemBlocks } from '../signing/keys.ts';
 import { describeCertificate, verifyChain } from '../signing/pki.ts';
-import { checkIdentity, compilePolicy, matchesAny as matchesAllowed, type CompiledPolicy } from '../signing/policy.ts';
+import { checkIdentity, compilePolicy, compileSigners, matchesAny as matchesAllowed, type CompiledPolicy } from '../signing/policy.ts';
 import { checkProvenance, isSlsaProvenance } from '../signing/provenance.ts';
 import { verifySigstoreBundle, type BundleVerification } from '../signing/sigstoreBundle.ts';
 import { loadTrustedRoot, type LoadedTrustedRoot } from '../signing/trustedRoot.ts';
-import type { IdentityPolicy, ProvenancePolicy, SignatureResult } from '../signing/types.ts';
+import type { IdentityPolicy, ProvenancePolicy, SignatureResult, SignerPattern } from '../signing/types.ts';
 import type { Descriptor, RegistryClient } from './client.ts';
 import { RegistryError } from './errors.ts';
 import { MT, parseManifest, type ImageManifest, type ParsedManifest } from './manifest.ts';
@@ -58,6 +58,8 @@ export interface RegistryTrust {
    * used when no single expected identity is given.
    */
   allowed?: { identities: string[]; issuers: string[] };
+  /** Expected signers as pattern lists (the expectation resolver's form); used instead of `identity` when given. */
+  signers?: { identities: readonly SignerPattern[]; issuers: readonly SignerPattern[] };
 }
 
 export type AttachmentSource = 'sig-tag' | 'att-tag' | 'referrer';
@@ -405,7 +407,7 @@ export async function verifyAttachments(client: RegistryClient, subject: Subject
   let loaded: LoadedTrustedRoot | undefined;
   const ctx: Ctx = {
     trust,
-    policy: compilePolicy(trust.identity),
+    policy: trust.signers ? compileSigners(trust.signers.identities, trust.signers.issuers) : compilePolicy(trust.identity),
     root: () => (loaded ??= loadTrustedRoot(trust.trustedRoot)),
     subject,
     label: repositoryName(subject),
