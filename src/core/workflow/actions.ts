@@ -86,7 +86,7 @@ export const LOGIN_ACTIONS = [
 export const OIDC_ACTIONS = [
   'actions/attest-build-provenance', 'actions/attest-sbom', 'actions/attest', 'sigstore/gh-action-sigstore-python',
   'slsa-framework/slsa-github-generator', 'aws-actions/configure-aws-credentials', 'google-github-actions/auth',
-  'azure/login', 'hashicorp/vault-action', 'pypa/gh-action-pypi-publish', 'docker/github-builder',
+  'azure/login', 'hashicorp/vault-action', 'pypa/gh-action-pypi-publish', 'docker/github-builder', 'actions/deploy-pages',
 ];
 
 /** Actions that store attestations in GitHub (`attestations: write`). */
@@ -102,7 +102,8 @@ export const NON_OIDC_ACTIONS = [
   'docker/setup-buildx-action', 'docker/setup-qemu-action', 'docker/metadata-action', 'docker/login-action',
   'anchore/sbom-action/download-syft', 'anchore/scan-action/download-grype', 'anchore/scan-action', 'aquasecurity/setup-trivy',
   'aquasecurity/trivy-action', 'oras-project/setup-oras', 'imjasonh/setup-crane', 'github/codeql-action/upload-sarif',
-  'astral-sh/setup-uv', 'pnpm/action-setup', 'softprops/action-gh-release',
+  'astral-sh/setup-uv', 'pnpm/action-setup', 'softprops/action-gh-release', 'actions/upload-pages-artifact', 'actions/configure-pages',
+  'actions/setup-dotnet', 'ruby/setup-ruby', 'dtolnay/rust-toolchain', 'swatinem/rust-cache', 'actions/jekyll-build-pages',
 ];
 
 /** Outputs of widely used actions, where they are certain. */

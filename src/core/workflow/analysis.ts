@@ -46,9 +46,34 @@ const BUILD_TOOLS = new Set([
   'python', 'python3', 'node', 'ruby', 'perl', 'bash', 'sh', 'zsh', 'pwsh', 'source', '.', 'conda', 'mamba', 'jupyter', 'papermill', 'accelerate', 'torchrun',
 ]);
 
+/**
+ * Actions that build or run the checked-out project (its Dockerfile's RUN lines, setup.py,
+ * build.rs, hooks, test suite). docker/build-push-action and bake-action do so only with a
+ * local `context`/`source`: without one they build the event's commit from git, not the workspace.
+ */
+const BUILDING_ACTIONS: Readonly<Record<string, (step: Step) => boolean>> = {
+  'docker/build-push-action': (s) => localContext(s.with.get('context')?.text),
+  'docker/bake-action': (s) => localContext(s.with.get('source')?.text) || !!s.with.get('files')?.text,
+  'pre-commit/action': () => true,
+  'pypa/cibuildwheel': () => true,
+  'pyo3/maturin-action': () => true,
+  'goreleaser/goreleaser-action': () => true,
+  'cypress-io/github-action': () => true,
+  'ruby/setup-ruby': (s) => s.with.get('bundler-cache')?.text === 'true',
+  'gradle/gradle-build-action': (s) => !!s.with.get('arguments')?.text,
+};
+
+function localContext(text: string | undefined): boolean {
+  return text !== undefined && text.trim() !== '' && !/^(\{\{\s*defaultContext\s*\}\}|https?:\/\/|git@|git:\/\/)/.test(text.trim());
+}
+
 /** Does a step run code that lives in the checked-out repository? */
 export function runsRepositoryCode(ctx: CheckContext, step: Step): boolean {
-  if (step.uses) return step.uses.text.trim().startsWith('./');
+  if (step.uses) {
+    if (step.uses.text.trim().startsWith('./')) return true;
+    const building = BUILDING_ACTIONS[actionName(step.uses.text)];
+    return !!building && building(step);
+  }
   if (step.shell && /^python/.test(step.shell)) return true;
   return ctx.commands(step).some((c) => {
     const prog = c.program?.text ?? '';
@@ -291,19 +316,37 @@ export function runnerLabels(ctx: CheckContext, job: Job): RunnerLabel[] | undef
     const text = n.kind === 'scalar' ? String(n.value ?? '') : '';
     const m = /^\$\{\{\s*matrix\.([\w-]+)\s*\}\}$/.exec(text.trim());
     if (m) {
-      const list = ctx.doc.resolveAlias(ctx.doc.pair(job.matrix, m[1])?.value);
-      if (list?.kind !== 'sequence') return undefined;
-      for (const i of list.items ?? []) {
-        const v = ctx.doc.resolveAlias(i);
-        if (v?.kind !== 'scalar') return undefined;
-        out.push({ text: String(v.value ?? ''), node: n });
-      }
+      const values = matrixLabels(ctx, job, m[1]);
+      if (!values) return undefined;
+      for (const v of values) out.push({ text: v, node: n });
       continue;
     }
     if (text.includes('${{')) return undefined;
     out.push({ text, node: n });
   }
   return out;
+}
+
+/**
+ * The literal labels matrix `key` takes: its list (an item may itself be a list of labels, or a
+ * mapping with `labels`) and the same key in `include` entries. Expressions are skipped; undefined
+ * when no literal value is left.
+ */
+function matrixLabels(ctx: CheckContext, job: Job, key: string): string[] | undefined {
+  const doc = ctx.doc;
+  const out: string[] = [];
+  const add = (node: YamlNode | null | undefined, depth: number) => {
+    const v = doc.resolveAlias(node);
+    if (!v) return;
+    if (v.kind === 'scalar') { const t = String(v.value ?? ''); if (t && !t.includes('${{')) out.push(t); return; }
+    if (v.kind === 'mapping') { add(doc.pair(v, 'labels')?.value, depth); return; }
+    if (v.kind === 'sequence' && depth < 2) for (const i of v.items ?? []) add(i, depth + 1);
+  };
+  const own = doc.resolveAlias(doc.pair(job.matrix, key)?.value);
+  if (own?.kind === 'sequence') for (const i of own.items ?? []) add(i, 1);
+  const include = doc.resolveAlias(doc.pair(job.matrix, 'include')?.value);
+  for (const entry of include?.kind === 'sequence' ? include.items ?? [] : []) add(doc.pair(doc.resolveAlias(entry), key)?.value, 1);
+  return out.length ? out : undefined;
 }
 
 const PUBLISH_ACTIONS = [

@@ -196,8 +196,9 @@ class ScriptReader {
         if (!m) continue;
         if (m[1] === '#') { i += m[0].length - 1; continue; } // a length is a number
         const v = this.variable(m[2]);
-        // ${X//…}, ${X%%…}, ${X##…} are how scripts strip newlines and other characters
-        const strip = /^(\/\/|%%|##|\/|%|#)/.test(m[3]);
+        // ${X//$'\n'/ }, ${X%%$'\n'*}, ${X//[^a-z]/} are how scripts strip newlines; ${X#/label }
+        // or ${X%.txt} remove a fixed prefix or suffix and keep every newline
+        const strip = stripsNewlines(m[3]);
         for (const p of v) parts.push({ taint: strip ? { ...p.taint, kind: 'line' } : p.taint, start: i, end: i + m[0].length });
         i += m[0].length - 1;
         continue;
@@ -334,13 +335,20 @@ class ScriptReader {
       for (const a of cmd.assignments) this.setFromAssignment(a);
       return;
     }
+    // PowerShell: `$text = $env:BODY`, `$env:NOTES = "…"`
+    const ps = /^\$(?:env:)?([A-Za-z_]\w*)$/i.exec(words[0]?.text ?? '');
+    if (ps && words[1]?.text === '=' && !words[1].quoted) {
+      this.vars.set(ps[1], words.slice(2).flatMap((w) => this.wordParts(w, 0)));
+      return;
+    }
     const name = cmd.name;
     if (['export', 'declare', 'local', 'readonly', 'typeset'].includes(name)) {
       for (const a of cmd.args) if (/^[A-Za-z_]\w*=/.test(a.text)) this.setFromAssignment(a);
       return;
     }
     if (words[0]?.text === 'for' && words[2]?.text === 'in' && /^[A-Za-z_]\w*$/.test(words[1]?.text ?? '')) {
-      const parts = words.slice(3).flatMap((w) => this.wordParts(w, 0));
+      // an unquoted list is split at spaces, tabs and newlines: no item holds a newline
+      const parts = words.slice(3).flatMap((w) => this.wordParts(w, 0).map((p) => (w.quoted ? p : { ...p, taint: { ...p.taint, kind: 'line' as const } })));
       this.vars.set(words[1].text, parts);
       return;
     }
@@ -353,6 +361,8 @@ class ScriptReader {
       else if (here?.target) parts = this.wordParts(here.target, 0);
       else if (cmd.heredocs.length) parts = cmd.heredocs.flatMap((h) => this.heredocItems(h.start, h.end, h.quoted, 0)).flatMap((i) => i.parts);
       else if (upstream) parts = upstream.flatMap((i) => i.parts);
+      // read stops at the first newline unless told another delimiter (-d)
+      if (!cmd.args.some((a) => a.text === '-d' || /^-[a-z]*d$/.test(a.text))) parts = parts.map((p) => ({ ...p, taint: { ...p.taint, kind: 'line' as const } }));
       for (const t of targets) this.vars.set(t.text, parts);
       return;
     }
@@ -437,6 +447,21 @@ class ScriptReader {
     this.flow.writes.push({ file, name, taint: part.taint, data, sink, injects });
     if (name) this.record(file, name, [part]);
   }
+}
+
+/**
+ * Does a `${X…}` operator (the text after the name) remove newlines from the value? Only a
+ * substitution or a trim whose pattern names a newline (or a class that excludes it) does.
+ */
+export function stripsNewlines(op: string): boolean {
+  const newline = (p: string) => /\$'[^']*\\n|\\n|\[:(space|cntrl):\]/.test(p);
+  // ${X//pat/rep}: every match replaced (a single / replaces only the first)
+  const all = /^\/\/((?:\\.|[^/])*)/.exec(op);
+  if (all) return newline(all[1]) || /\[[!^]/.test(all[1]);
+  // ${X%%<newline>*} keeps the first line, ${X##*<newline>} the last
+  if (op.startsWith('%%')) return newline(op) && op.endsWith('*');
+  if (op.startsWith('##')) return newline(op) && op[2] === '*';
+  return false;
 }
 
 function skipEchoFlags(args: readonly Word[]): Word[] {

@@ -50,6 +50,8 @@ export interface Landing {
   what: string;
   /** The files land in the workspace (where later steps run and read them), not in a temporary folder. */
   inWorkspace: boolean;
+  /** The folder they land in, as written (`path:` of the step, `gh run download --dir`), when given. */
+  dir?: string;
 }
 
 /** The step that brings the pull request's code into the workspace, if any. */
@@ -110,7 +112,7 @@ export function artifactDownloads(ctx: CheckContext, job: Job): Landing[] {
         // actions/download-artifact reads another run only with run-id (and a token)
         if (name.startsWith('actions/download-artifact') && !step.with.has('run-id') && !step.with.has('github-token')) continue;
         const path = step.with.get('path')?.text;
-        out.push({ step, at: step.uses.node, what: `an artifact of the triggering run (step ${stepLabel(step)})`, inWorkspace: !path || isWorkspacePath(path) });
+        out.push({ step, at: step.uses.node, what: `an artifact of the triggering run (step ${stepLabel(step)})`, inWorkspace: !path || isWorkspacePath(path), dir: path?.trim().split('\n')[0].trim() });
       } else if (name === 'actions/github-script') {
         const script = step.with.get('script')?.text ?? '';
         if (/downloadArtifact|listWorkflowRunArtifacts/.test(script)) {
@@ -123,7 +125,7 @@ export function artifactDownloads(ctx: CheckContext, job: Job): Landing[] {
       if (cmd.name === 'gh' && w[0] === 'run' && w[1] === 'download') {
         const k = w.findIndex((x) => x === '-D' || x === '--dir');
         const dir = k >= 0 ? w[k + 1] : w.find((x) => x.startsWith('--dir='))?.slice(6);
-        out.push({ step, at: span(ctx, step, { start: cmd.program!.start, end: cmd.args[1].end }), what: `an artifact of another run (step ${stepLabel(step)})`, inWorkspace: !dir || isWorkspacePath(dir) });
+        out.push({ step, at: span(ctx, step, { start: cmd.program!.start, end: cmd.args[1].end }), what: `an artifact of another run (step ${stepLabel(step)})`, inWorkspace: !dir || isWorkspacePath(dir), dir });
       }
     }
   }
@@ -137,6 +139,43 @@ export function artifactDownloads(ctx: CheckContext, job: Job): Landing[] {
     }
   }
   return out;
+}
+
+/** Where a github-script gets pull request, issue and comment objects: the payload or the REST API. */
+const PAYLOAD_SOURCE = String.raw`(?:context|github\.context)\.payload\b|github\.rest\.(?:pulls|issues)\.(?:get|list\w*)\b|github\.(?:pulls|issues)\.(?:get|list\w*)\b|github\.paginate\b|github\.graphql\b`;
+const ATTACKER_FIELD = String.raw`\??\.(?:title|body)\b|\??\.head\??\.ref\b|\??\.head_ref\b`;
+const MAX_ALIASES = 64;
+
+/**
+ * Does an `actions/github-script` script read text the pull request's or issue's author wrote?
+ * The payload's fields read directly, through a variable or a destructuring that holds the
+ * payload (or a pulls/issues API answer), or destructured by name (`const { title } = pr`).
+ */
+export function scriptReadsAttackerText(script: string): boolean {
+  if (/payload\.(pull_request|issue|comment|review|discussion)\b[\w.?]*\.(title|body)|payload\.pull_request\??\.head\??\.ref|payload\.comment\??\.body/.test(script)) return true;
+  if (!new RegExp(PAYLOAD_SOURCE).test(script)) return false;
+  // names bound to the payload, to one of its objects or to an API answer: `const pr = context.payload.pull_request`,
+  // `const { pull_request: pr, issue } = context.payload`, `const { data: pr } = await github.rest.pulls.get(…)`
+  const names = new Set<string>();
+  const binding = new RegExp(String.raw`\b(?:const|let|var)\s+(\{[^}]{0,400}\}|[A-Za-z_$][\w$]*)\s*=\s*(?:await\s+)?(?:${PAYLOAD_SOURCE})`, 'g');
+  for (let m = binding.exec(script); m && names.size < MAX_ALIASES; m = binding.exec(script)) {
+    const target = m[1];
+    // what the maintainers wrote (a release, the repository) is not the attacker's
+    if (/^\.(release|repository|sender|organization|inputs|client_payload)\b/.test(script.slice(binding.lastIndex, binding.lastIndex + 20))) continue;
+    if (!target.startsWith('{')) { names.add(target); continue; }
+    for (const part of target.slice(1, -1).split(',')) {
+      const [key, alias] = part.split(':').map((x) => x.trim().replace(/\s*=.*$/, ''));
+      if (key === 'title' || key === 'body') return true;
+      if (/^[A-Za-z_$][\w$]*$/.test(alias ?? key)) names.add(alias ?? key);
+    }
+  }
+  // one more hop: `const title = pr.title`, `const { title } = pr`, `pr.data.title`
+  for (const n of names) {
+    const id = n.replace(/\$/g, '\\$');
+    if (new RegExp(String.raw`\b${id}(?:\??\.(?:data|pull_request|issue|comment|review|discussion))*(?:${ATTACKER_FIELD})`).test(script)) return true;
+    if (new RegExp(String.raw`\{[^}]{0,400}\b(?:title|body)\b[^}]{0,400}\}\s*=\s*${id}\b`).test(script)) return true;
+  }
+  return false;
 }
 
 /** A flowing reference that carries attacker-controlled data. */
@@ -171,6 +210,40 @@ export class TaintAnalysis implements TaintSource {
     if (p[0] === 'needs' && p[1] && p[1] !== '*' && p[2] === 'outputs' && p[3] && p[3] !== '*') {
       const t = this.jobOutput(r.path[1], r.path[3]);
       return t && { kind: t.kind, why: `needs.${r.path[1]}.outputs.${r.path[3]} (${t.why})` };
+    }
+    if (p[0] === 'matrix' && p[1] && p[1] !== '*') {
+      const t = this.matrixValue(job, r.path[1]);
+      return t && { kind: t.kind, why: `matrix.${r.path[1]} (from ${t.why})` };
+    }
+    return undefined;
+  }
+
+  /**
+   * Matrix `key` of a job: tainted when its values (`key: ${{ fromJSON(needs.x.outputs.y) }}`, a
+   * list item, an `include` entry) or the whole matrix come from an expression that is.
+   */
+  private matrixValue(job: Job, key: string): Taint | undefined {
+    const doc = this.ctx.doc;
+    const m = doc.resolveAlias(job.matrix);
+    if (!m) return undefined;
+    if (m.kind === 'scalar') return this.node(m, job);
+    if (m.kind !== 'mapping') return undefined;
+    const values: YamlNode[] = [];
+    const own = doc.resolveAlias(doc.pair(m, key)?.value);
+    if (own) values.push(own);
+    const include = doc.resolveAlias(doc.pair(m, 'include')?.value);
+    if (include?.kind === 'scalar') values.push(include);
+    for (const item of include?.kind === 'sequence' ? include.items ?? [] : []) {
+      const entry = doc.resolveAlias(item);
+      if (entry?.kind === 'scalar') values.push(entry);
+      const v = entry?.kind === 'mapping' ? doc.resolveAlias(doc.pair(entry, key)?.value) : undefined;
+      if (v) values.push(v);
+    }
+    for (const v of values) {
+      for (const n of v.kind === 'sequence' ? (v.items ?? []).map((i) => doc.resolveAlias(i)) : [v]) {
+        const t = n?.kind === 'scalar' ? this.node(n, job) : undefined;
+        if (t) return t;
+      }
     }
     return undefined;
   }
@@ -229,7 +302,7 @@ export class TaintAnalysis implements TaintSource {
       if (known) return { kind: known.kind, why: `output ${name} of ${known.action}: ${known.what}` };
       if (actionName(s.uses.text) === 'actions/github-script') {
         const script = s.with.get('script')?.text ?? '';
-        if (/payload\.(pull_request|issue|comment|review|discussion)\b[\w.?]*\.(title|body)|payload\.pull_request\??\.head\??\.ref|payload\.comment\??\.body/.test(script)) {
+        if (scriptReadsAttackerText(script)) {
           return { kind: 'text', why: `output ${name} of step '${id}', set by a script from the pull request or issue text` };
         }
       }

@@ -47,3 +47,16 @@ test('linear work: one long expression with hundreds of references', async () =>
   const large = await work(y(150));
   assert.ok(large.units <= 2.2 * small.units, `work grew ${(large.units / small.units).toFixed(2)}×`);
 });
+
+test('linear work: a long chain of jobs through needs, reachable from forks', async () => {
+  // each job needs the one before: asking every job whether a deployment environment guards it
+  // once walked the whole chain behind it (quadratic in jobs, a minute of CPU at 3,000 jobs)
+  const chain = (n: number) => {
+    let y = 'on: pull_request\npermissions: {}\njobs:\n';
+    for (let i = 0; i < n; i++) y += `  j${i}:\n${i ? `    needs: j${i - 1}\n` : ''}    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${i}\n`;
+    return y;
+  };
+  const small = await work(chain(400));
+  const large = await work(chain(800));
+  assert.ok(large.units <= 2.2 * small.units, `work grew ${(large.units / small.units).toFixed(2)}× when the chain doubled (${small.units} -> ${large.units})`);
+});

@@ -4,6 +4,7 @@ import { actionName } from '../actions.ts';
 import { publishes, runsRepositoryCode, span } from '../analysis.ts';
 import { stepLabel, type CheckContext } from '../context.ts';
 import type { Job, Step } from '../model.ts';
+import type { Command } from '../shell.ts';
 import { artifactDownloads, gatedToTrusted, PRIVILEGED, untrustedCheckout, type Landing } from '../taint.ts';
 import { injectionSites } from './injection.ts';
 
@@ -13,21 +14,55 @@ import { injectionSites } from './injection.ts';
  * restored by release jobs.
  */
 
-/** Programs that execute or install what they are given. */
-const EXECUTORS = new Set(['bash', 'sh', 'zsh', 'source', '.', 'python', 'python3', 'node', 'ruby', 'perl', 'pwsh', 'eval', 'pip', 'pip3', 'uv', 'npm', 'npx', 'yarn', 'pnpm', 'make', 'chmod', 'docker', 'helm', 'kubectl', 'terraform']);
+/** Interpreters: they run the file named by their first positional argument (or fed with `<`). */
+const INTERPRETERS = new Set(['bash', 'sh', 'zsh', 'dash', 'source', '.', 'python', 'python3', 'node', 'ruby', 'perl', 'pwsh', 'deno', 'bun']);
+/** Package managers: they run the install hooks of what they install, or the package they are pointed at. */
+const INSTALLERS = new Set(['pip', 'pip3', 'uv', 'pipx', 'npm', 'npx', 'yarn', 'pnpm', 'gem', 'conda', 'mamba']);
+/** Flags whose value is a project, requirements file or folder the tool then builds or installs from. */
+const PROJECT_FLAGS = /^(--prefix|-C|--cwd|--dir|--directory|-e|--editable|-r|--requirement|-f|--file|--project)$/;
+/** Programs that, given a path at all, use it as code or configuration they act on. */
+const ACTS_ON = new Set(['chmod', 'eval', 'docker', 'helm', 'kubectl', 'terraform']);
+
+/**
+ * Does a command run what lies under one of `dirs`? Only as the program, the script of an
+ * interpreter, what a package manager installs or builds, or a project folder; a path handed
+ * to a trusted script as data (`python3 report.py "$RUNNER_TEMP/cov.xml"`) is read, not run.
+ */
+function executesFrom(cmd: Command, dirs: readonly string[]): boolean {
+  const at = (t: string | undefined) => t !== undefined && dirs.some((v) => t.startsWith(v));
+  if (at(cmd.program?.text)) return true;
+  const args = cmd.args;
+  if (INTERPRETERS.has(cmd.name)) {
+    if (cmd.redirects.some((r) => r.op === '<' && at(r.target?.text))) return true;
+    for (const a of args) {
+      if (/^-[cem]$/.test(a.text) || a.text === '--eval') return false;
+      if (!a.text.startsWith('-')) return at(a.text);
+    }
+    return false;
+  }
+  if (INSTALLERS.has(cmd.name) || cmd.name === 'make') {
+    for (let k = 0; k < args.length; k++) {
+      const t = args[k].text;
+      if (t === '--') break; // what follows goes to a script, as its data
+      if (PROJECT_FLAGS.test(t)) { if (at(args[k + 1]?.text)) return true; k++; continue; }
+      const eq = /^(--[\w-]+)=(.*)$/.exec(t);
+      if (eq) { if (PROJECT_FLAGS.test(eq[1]) && at(eq[2])) return true; continue; }
+      if (cmd.name !== 'make' && !t.startsWith('-') && at(t)) return true;
+    }
+    return false;
+  }
+  if (ACTS_ON.has(cmd.name)) return args.some((a) => at(a.text) || (cmd.name === 'eval' && /\$\((cat|<)/.test(a.text)));
+  return false;
+}
 
 /** A later step that runs code from where the artifact landed. */
 function runsFromLanding(ctx: CheckContext, job: Job, d: Landing): { step: Step; at: { start: number; end: number } } | undefined {
-  const dir = d.step.with.get('path')?.text?.trim().split('\n')[0].trim();
-  const variants = dir ? pathVariants(dir) : [];
+  const variants = d.dir ? pathVariants(d.dir) : [];
   for (const s of job.steps.slice(d.step.index)) {
     if (s === d.step && s.uses) continue;
     if (d.inWorkspace && s !== d.step && runsRepositoryCode(ctx, s)) return { step: s, at: s.uses?.node ?? s.run?.node ?? s.node };
     for (const cmd of ctx.commands(s)) {
-      if (!cmd.program) continue;
-      const byPath = variants.some((v) => cmd.program!.text.startsWith(v));
-      const onFile = EXECUTORS.has(cmd.name) && cmd.args.some((a) => variants.some((v) => a.text.startsWith(v)) || (cmd.name === 'eval' && /\$\((cat|<)/.test(a.text)));
-      if (byPath || onFile) return { step: s, at: span(ctx, s, { start: cmd.program.start, end: cmd.end }) };
+      if (cmd.program && executesFrom(cmd, variants)) return { step: s, at: span(ctx, s, { start: cmd.program.start, end: cmd.end }) };
     }
   }
   return undefined;

@@ -137,8 +137,13 @@ function pushesWithGit(ctx: CheckContext, steps: readonly Step[]): boolean {
 
 function persistCredentials(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
-  const prTriggered = ['pull_request', 'pull_request_target', 'workflow_run', 'issue_comment'].some((t) => ctx.wf.triggers.has(t));
+  // on pull_request the checkout is the pull request's merge commit; on the privileged triggers it
+  // is the base branch, and the pull request's code arrives only by an explicit checkout, an
+  // artifact unpacked in the workspace, or text injected into a script
+  const prCheckout = ctx.wf.triggers.has('pull_request');
   for (const job of ctx.wf.jobs) {
+    const landings = taintOf(ctx).landingsIn(job).filter((l) => l.inWorkspace);
+    const injected = new Set(injectionSites(ctx, job).filter((x) => x.sink === 'shell').map((x) => x.step));
     for (const step of job.steps) {
       if (!step.uses || actionName(step.uses.text) !== 'actions/checkout') continue;
       const pc = step.with.get('persist-credentials');
@@ -154,7 +159,8 @@ function persistCredentials(ctx: CheckContext): Finding[] {
         }
         if (pipedInstallers(ctx, s).length) { reason = `step ${stepLabel(s)} runs a downloaded script`; break; }
         if (text && unsafeLoads(text).some((u) => u.rule !== 'workflow/unpinned-model')) { reason = `step ${stepLabel(s)} loads a model in a way that can run arbitrary code`; break; }
-        if (prTriggered && runsRepositoryCode(ctx, s)) { reason = `step ${stepLabel(s)} runs code from the pull request`; break; }
+        if (injected.has(s)) { reason = `step ${stepLabel(s)} runs a script the pull request's author can inject into`; break; }
+        if ((prCheckout || landings.some((l) => l.step.index <= s.index)) && runsRepositoryCode(ctx, s)) { reason = `step ${stepLabel(s)} runs code from the pull request`; break; }
       }
       if (!reason) continue;
       const e = step.withNode

@@ -7,22 +7,36 @@ import { gatedToTrusted } from '../taint.ts';
 /** Events anyone can cause from a fork or a comment. */
 const FORK_REACHABLE = ['pull_request', 'pull_request_target', 'issue_comment'];
 
-/** A job that waits for a deployment environment (which can require a reviewer), itself or through `needs`. */
-function behindEnvironment(ctx: CheckContext, job: Job, seen = new Set<Job>()): boolean {
-  if (job.environment) return true;
-  seen.add(job);
-  return job.needs.some((n) => {
-    const other = ctx.wf.jobs.find((j) => j.id.toLowerCase() === n.name.toLowerCase());
-    return !!other && !seen.has(other) && (gatedToTrusted(other.if?.text) || behindEnvironment(ctx, other, seen));
-  });
+/**
+ * Jobs that wait for a deployment environment (which can require a reviewer), themselves or
+ * through `needs` on such a job or on one kept to trusted runs. Memoised over the whole `needs`
+ * graph, so a long chain of jobs is walked once, not once per job.
+ */
+function environmentGate(ctx: CheckContext): (job: Job) => boolean {
+  const byId = new Map(ctx.wf.jobs.map((j) => [j.id.toLowerCase(), j]));
+  const memo = new Map<Job, boolean>();
+  const behind = (job: Job): boolean => {
+    const known = memo.get(job);
+    if (known !== undefined) return known;
+    memo.set(job, false); // a cycle in needs (invalid anyway) proves nothing
+    const result = !!job.environment || job.needs.some((n) => {
+      if (ctx.meter) ctx.meter.units++;
+      const o = byId.get(n.name.toLowerCase());
+      return !!o && (gatedToTrusted(o.if?.text) || behind(o));
+    });
+    memo.set(job, result);
+    return result;
+  };
+  return behind;
 }
 
 export function selfHostedRunners(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
   const events = FORK_REACHABLE.filter((t) => ctx.wf.triggers.has(t));
   if (!events.length) return out;
+  const behindEnvironment = environmentGate(ctx);
   for (const job of ctx.wf.jobs) {
-    if (job.uses || gatedToTrusted(job.if?.text) || behindEnvironment(ctx, job)) continue;
+    if (job.uses || gatedToTrusted(job.if?.text) || behindEnvironment(job)) continue;
     const labels = runnerLabels(ctx, job);
     const bad = labels?.find((l) => l.text === 'self-hosted' || !HOSTED_LABEL.test(l.text));
     if (!bad) continue;
