@@ -31,5 +31,7 @@ export function frontMatter(markdown: string): { text: string; offset: number } 
  * (`title:`, `layout:`): only then is the README treated as a model card.
  */
 export function looksLikeHfMetadata(frontMatterText: string): boolean {
-  return /^(license|licence|license_name|license_link|language|pipeline_tag|library_name|tags|datasets|base_model|model-index|model_index|metrics|widget|inference|co2_eq_emissions|new_version|thumbnail)\s*:/m.test(frontMatterText);
+  // block keys, quoted keys (`"license": other`) and flow mappings (`{license: other}`) are all
+  // read by the Hub's YAML loader: a card written any of these ways must not pass unchecked
+  return /(?:^|[{,])[ \t]*(["']?)(license|licence|license_name|license_link|language|pipeline_tag|library_name|tags|datasets|base_model|base_model_relation|model-index|model_index|metrics|widget|inference|co2_eq_emissions|new_version|thumbnail)\1[ \t]*:/m.test(frontMatterText);
 }

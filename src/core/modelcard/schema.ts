@@ -46,6 +46,8 @@ export interface SchemaNode {
   if?: SchemaNode;
   then?: SchemaNode;
   else?: SchemaNode;
+  /** Draft-07 property dependencies, array form only: when the key is present, these must be too. */
+  dependencies?: Record<string, string[]>;
   definitions?: Record<string, SchemaNode>;
   'x-role'?: FieldRole;
   'x-known'?: string[];

@@ -306,6 +306,10 @@ export class SchemaValidator {
       const then = schema.then && resolveRef(this.root, schema.then);
       if (then?.required) this.checkRequired(node, then.required, present, schema, path, pair, schema.if);
     }
+    // draft-07 property dependencies: `base_model_relation` needs `base_model`
+    for (const [key, needs] of Object.entries(schema.dependencies ?? {})) {
+      if (present.has(key)) this.checkRequired(node, needs, present, schema, path, pair, { properties: { [key]: {} } });
+    }
   }
 
   /**
@@ -338,7 +342,7 @@ export class SchemaValidator {
     const needer = because?.properties ? node.pairs?.find((p) => Object.prototype.hasOwnProperty.call(because.properties, p.keyText)) : undefined;
     const anchor = needer?.key ?? pair?.key ?? node.pairs?.[0]?.key ?? node;
     const where = path.length ? `\`${pathLabel(path)}\`` : 'the card';
-    const cond = because?.properties ? ` when ${Object.entries(because.properties).map(([k, v]) => `\`${k}\` is ${JSON.stringify(v.const ?? v.enum)}`).join(' and ')}` : '';
+    const cond = because?.properties ? ` when ${Object.entries(because.properties).map(([k, v]) => (v.const ?? v.enum) === undefined ? `\`${k}\` is set` : `\`${k}\` is ${JSON.stringify(v.const ?? v.enum)}`).join(' and ')}` : '';
     for (const m of missing) {
       const sub = resolveRef(this.root, schema.properties?.[m] ?? {});
       const fix = templateInsertion(this.ctx, node, m, sub, this.root);
