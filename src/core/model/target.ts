@@ -97,15 +97,14 @@ export async function modelTarget(p: string): Promise<ModelTarget> {
   const st = await fs.stat(abs);
   const root = st.isDirectory() ? abs : path.dirname(abs);
   const walked = await walk(root, { maxFiles: 20_000 });
-  // A subfolder with its own model card is another model (examples/a inside examples/): its files
-  // are not this model's. Subfolders without a card (onnx/, shards/) belong to this model.
-  const nested = new Set(walked.files.filter((f) => f.rel.includes('/') && modelCardKind(f.path) === 'card-yaml').map((f) => f.rel.slice(0, f.rel.lastIndexOf('/') + 1)));
-  const own = <T extends { rel: string }>(xs: T[]) => xs.filter((f) => ![...nested].some((dir) => f.rel.startsWith(dir)));
-  const files = own(walked.files);
+  // Everything below the folder is the model the gate judges, subfolders with a card of their own
+  // included: approving a folder approves what it holds, so a card dropped into `extra/` must not
+  // take `extra/`'s files out of coverage and scanning. (The tree still lists such a subfolder as a
+  // model of its own as well.) The card is the one at the model's root.
+  const files = walked.files;
   const weightFiles = files.filter((f) => isWeightFile(f.path));
-  const cards = files.filter((f) => modelCardKind(f.path) === 'card-yaml');
-  // The card nearest the model's root wins; a README.md only counts when there is no YAML card.
-  cards.sort((a, b) => a.rel.split('/').length - b.rel.split('/').length || a.rel.localeCompare(b.rel));
+  const cards = files.filter((f) => !f.rel.includes('/') && modelCardKind(f.path) === 'card-yaml');
+  cards.sort((a, b) => a.rel.localeCompare(b.rel));
   const readme = files.find((f) => f.rel.toLowerCase() === 'readme.md');
   return {
     root,
@@ -114,10 +113,10 @@ export async function modelTarget(p: string): Promise<ModelTarget> {
     cardFile: cards[0]?.path ?? (readme && await hasFrontMatter(readme.path) ? readme.path : undefined),
     files,
     truncated: walked.truncated,
-    special: own(walked.special),
-    links: own(walked.links),
-    skipped: own(walked.skipped),
-    errors: own(walked.errors),
+    special: walked.special,
+    links: walked.links,
+    skipped: walked.skipped,
+    errors: walked.errors,
   };
 }
 

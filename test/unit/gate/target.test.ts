@@ -73,7 +73,7 @@ test('card facts: values with their ranges, datasets, metrics, limitations, clai
   assert.equal(cardFactsFromText('# no front matter', '/m/README.md'), undefined);
 });
 
-test('a subfolder with its own model card is another model; other subfolders belong to the model', async () => {
+test('a subfolder with its own model card is a model of its own and still part of the folder that holds it', async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-nested-'));
   fs.writeFileSync(path.join(root, 'model-card.yaml'), 'model_details: {name: parent}\n');
   fs.writeFileSync(path.join(root, 'model.safetensors'), 'x');
@@ -83,8 +83,11 @@ test('a subfolder with its own model card is another model; other subfolders bel
   fs.writeFileSync(path.join(root, 'child', 'model-card.yaml'), 'model_details: {name: child}\n');
   fs.writeFileSync(path.join(root, 'child', 'weights.gguf'), 'x');
   const parent = await modelTarget(root);
-  assert.deepEqual(parent.weightFiles.map((w) => w.rel), ['model.safetensors', 'onnx/model.onnx']);
-  assert.equal(parent.cardFile, path.join(root, 'model-card.yaml'));
+  // Approving the parent folder approves what it holds: the child's files are the parent's too.
+  assert.deepEqual(parent.weightFiles.map((w) => w.rel), ['child/weights.gguf', 'model.safetensors', 'onnx/model.onnx']);
+  assert.equal(parent.cardFile, path.join(root, 'model-card.yaml'), 'the card is the one at the root, not the child\'s');
+  const found = (await discoverModels(root)).map((m) => path.relative(root, m.root));
+  assert.ok(found.includes('') && found.includes('child'), found.join(', '));
   const child = await modelTarget(path.join(root, 'child'));
   assert.deepEqual(child.weightFiles.map((w) => w.rel), ['weights.gguf']);
 });

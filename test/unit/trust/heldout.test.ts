@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { signDsse, INTOTO_PAYLOAD_TYPE } from '../../../src/core/signing/dsse.ts';
+import { omsKeyBundle, rootDigest, signPath } from '../../../src/core/signing/index.ts';
+import { cli, REPO } from '../helpers.ts';
+
+/**
+ * The held-out attack set of the trust boundary (issue #10): attacks the first round of tests did
+ * not name, each run through the built CLI on a folder the attacker wrote, with the user's key and
+ * policy outside it. Every one of them ended in APPROVED / VERIFIED / "verified" before its fix.
+ */
+
+const WEIGHTS = fs.readFileSync(path.join(REPO, 'examples', 'sentiment-classifier-signed', 'model.safetensors'));
+/** A pickle that runs `id` when loaded. */
+const EVIL_PICKLE = Buffer.from('\x80\x02cposix\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03.', 'latin1');
+
+const SIGNATURES_ONLY = [
+  'gate:',
+  '  signatures: { keys: [k.pub] }',
+  '  provenance: { enabled: false }',
+  '  sbom: { enabled: false }',
+  '  vulnerabilities: { enabled: false }',
+  '  model_card: { enabled: false }',
+].join('\n') + '\n';
+
+interface Lab { dir: string; model: string; pub: string; policy: string; key: crypto.KeyObject; cleanup(): void }
+
+/** tmp/{k.pub, policy.yaml, model/…}: the user's trust beside the model, never inside it. */
+function lab(files: Record<string, string | Buffer>, policy = SIGNATURES_ONLY): Lab {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-heldout-'));
+  const model = path.join(dir, 'model');
+  fs.mkdirSync(model);
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(model, name)), { recursive: true });
+    fs.writeFileSync(path.join(model, name), content);
+  }
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pub = path.join(dir, 'k.pub');
+  fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+  const policyFile = path.join(dir, 'policy.yaml');
+  fs.writeFileSync(policyFile, policy);
+  return { dir, model, pub, policy: policyFile, key: privateKey, cleanup: () => execFileSync('rm', ['-rf', dir]) };
+}
+
+type GateJson = { verdict: string; findings: { ruleId: string; message: string; file?: string }[]; checks: { id: string; status: string; reasons: string[] }[] };
+
+function gate(model: string, ...args: string[]): { status: number; json: GateJson } {
+  const r = cli(['gate', model, '--format', 'json', ...args]);
+  assert.notEqual(r.status, 2, r.stderr);
+  return { status: r.status, json: JSON.parse(r.stdout) as GateJson };
+}
+
+const messages = (g: { json: GateJson }) => g.json.findings.map((f) => f.message).join('\n');
+
+test('a subfolder with its own model card is part of the folder the gate judges: its files are covered and scanned', async () => {
+  const l = lab({ 'model.safetensors': WEIGHTS, 'config.json': '{}\n' });
+  try {
+    // Signed file by file (no folder signature walks the whole folder).
+    for (const f of ['model.safetensors', 'config.json']) await signPath(path.join(l.model, f), l.key);
+    assert.equal(gate(l.model, '--policy', l.policy).json.verdict, 'approved', 'the signed model passes');
+    // The attacker adds a subfolder with a card of its own, an unsigned pickle that runs `id` and code.
+    fs.mkdirSync(path.join(l.model, 'extra'));
+    fs.writeFileSync(path.join(l.model, 'extra', 'model-card.yaml'), 'model_details: {name: extra}\n');
+    fs.writeFileSync(path.join(l.model, 'extra', 'pytorch_model.bin'), EVIL_PICKLE);
+    fs.writeFileSync(path.join(l.model, 'extra', 'modeling_evil.py'), 'import os\nos.system("id")\n');
+    const g = gate(l.model, '--policy', l.policy);
+    assert.equal(g.status, 1);
+    assert.equal(g.json.verdict, 'blocked');
+    assert.match(messages(g), /extra\/pytorch_model\.bin is not covered by a verified signature/);
+    assert.match(messages(g), /extra\/modeling_evil\.py is not covered by a verified signature/);
+    assert.ok(g.json.findings.some((f) => f.ruleId === 'gate/dangerous-content' && f.file?.endsWith(path.join('extra', 'pytorch_model.bin'))), messages(g));
+    // With the signature check off, the scan alone still finds the pickle.
+    fs.writeFileSync(l.policy, SIGNATURES_ONLY.replace('signatures: { keys: [k.pub] }', 'signatures: { enabled: false }'));
+    const scanOnly = gate(l.model, '--policy', l.policy);
+    assert.equal(scanOnly.json.verdict, 'blocked');
+    assert.ok(scanOnly.json.findings.some((f) => f.ruleId === 'gate/dangerous-content'), messages(scanOnly));
+  } finally { l.cleanup(); }
+});
