@@ -74,6 +74,7 @@ export function gateOptions(root: string): GateRunOptions {
 export async function verifyExpectations(target: vscode.Uri): Promise<Expectations> {
   const st = fs.statSync(target.fsPath);
   const dir = st.isDirectory() ? target.fsPath : path.dirname(target.fsPath);
-  const policy = await loadPolicy(dir, policySource(dir));
+  const src = policySource(dir);
+  const policy = await loadPolicy(dir, { file: src.policyFile, stopAt: src.stopAt, search: src.search, inspected: target.fsPath });
   return resolveExpectations([settingsLayer(target), policyLayer(policy, dir)], { inspected: target.fsPath });
 }

@@ -61,7 +61,7 @@ export const inspectCommand: Command = {
  */
 async function engineOptions(dir: string, args: ParsedArgs, cwd: string): Promise<Record<string, unknown>> {
   const options: Record<string, unknown> = {};
-  const loaded = await loadPolicy(dir, { file: policyFlag(args, cwd) });
+  const loaded = await loadPolicy(dir, { file: policyFlag(args, cwd), inspected: dir });
   try {
     options['signing.expectations'] = resolveExpectations([commandLineLayer(args, cwd), policyLayer(loaded, dir)], { inspected: dir });
   } catch (e) {

@@ -52,7 +52,7 @@ export const verifyCommand: Command = {
     if (ignorePaths.some((p) => path.isAbsolute(p) || p.split(/[\\/]/).includes('..'))) throw new UsageError('--ignore-paths takes paths inside the model folder');
     const flags = commandLineLayer(args, io.cwd, { builderId: args.get('builder-id'), sourceRepository: args.get('source-uri') });
     const dir = fs.statSync(target).isDirectory() ? target : path.dirname(target);
-    const policy = await loadPolicy(dir, { file: policyFlag(args, io.cwd) });
+    const policy = await loadPolicy(dir, { file: policyFlag(args, io.cwd), inspected: target });
     let report;
     let expectations;
     try {

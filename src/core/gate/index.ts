@@ -55,7 +55,7 @@ export function policyLayer(loaded: LoadedPolicy, fallbackDir: string): Expectat
 export async function runGate(modelPath: string, options: GateRunOptions = {}): Promise<GateRun> {
   const now = options.now ?? new Date();
   const target = await modelTarget(modelPath);
-  const policy = await loadPolicy(target.root, { file: options.policyFile ?? options.file, stopAt: options.stopAt, search: options.search });
+  const policy = await loadPolicy(target.root, { file: options.policyFile ?? options.file, stopAt: options.stopAt, search: options.search, inspected: target.root });
   policy.ignored = policiesInside([...target.files, ...target.special]).filter((f) => f !== policy.file);
   const expectations = resolveExpectations([...options.expectations ?? [], policyLayer(policy, target.root)], { inspected: target.root });
   const evidence = await collectEvidence(target, {

@@ -4,6 +4,7 @@ import type { Finding } from '../findings.ts';
 import { regularFileStat } from '../fsutil/walk.ts';
 import { isVulnSeverity, VULN_SEVERITIES, type VulnSeverity } from '../tools/vulnerabilities.ts';
 import { compilePattern, parsePolicyPattern } from '../signing/policy.ts';
+import { isInsidePath } from '../signing/expectations.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import { parseYaml, type YamlDocument, type YamlNode } from '../yaml/document.ts';
 import { yamlProblemFindings } from '../yaml/findings.ts';
@@ -192,12 +193,21 @@ export interface PolicySource {
   stopAt?: string;
   /** False: do not search for a policy file (an untrusted workspace's files decide nothing); say why. */
   search?: boolean | string;
+  /**
+   * The file or folder being judged. A policy file that lies inside it (named by `--policy` or a
+   * setting, or reached through a link) is the model's own say in how it is judged: refused.
+   */
+  inspected?: string;
 }
 
 export async function loadPolicy(modelDir: string, options: PolicySource = {}): Promise<LoadedPolicy> {
   const notSearched = options.search === false ? 'policy files were not searched for' : typeof options.search === 'string' ? options.search : undefined;
   const file = options.file ?? (notSearched ? undefined : await findPolicyFile(modelDir, options.stopAt));
   if (!file) return { policy: defaultPolicy(), findings: [], notSearched };
+  if (options.inspected && isInsidePath(file, options.inspected)) {
+    // The defaults apply, and the refusal blocks: a policy the user named cannot silently be replaced.
+    return { policy: defaultPolicy(), file, findings: [{ ruleId: 'gate/policy-in-model', severity: 'error', message: `the policy ${path.basename(file)} lies inside the inspected ${path.basename(options.inspected)}: a model cannot set the policy it is judged by, so it was not used (keep the policy outside the model folder)`, file }] };
+  }
   let text: string;
   try {
     const st = await regularFileStat(file);

@@ -5,8 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { signDsse, INTOTO_PAYLOAD_TYPE } from '../../../src/core/signing/dsse.ts';
-import { omsKeyBundle, rootDigest, signPath } from '../../../src/core/signing/index.ts';
+import { signPath } from '../../../src/core/signing/index.ts';
 import { cli, REPO } from '../helpers.ts';
 
 /**
@@ -79,5 +78,32 @@ test('a subfolder with its own model card is part of the folder the gate judges:
     const scanOnly = gate(l.model, '--policy', l.policy);
     assert.equal(scanOnly.json.verdict, 'blocked');
     assert.ok(scanOnly.json.findings.some((f) => f.ruleId === 'gate/dangerous-content'), messages(scanOnly));
+  } finally { l.cleanup(); }
+});
+
+test('a policy named on the command line that lies inside the inspected folder (directly or through a link) is refused, and blocks', async () => {
+  const everythingOff = ['signatures', 'provenance', 'scan', 'sbom', 'vulnerabilities', 'model_card'].map((c) => `  ${c}: { enabled: false }`);
+  const l = lab({ 'pytorch_model.bin': EVIL_PICKLE, 'policy.yaml': ['gate:', ...everythingOff].join('\n') + '\n' });
+  try {
+    const inside = path.join(l.model, 'policy.yaml');
+    const link = path.join(l.dir, 'linked-policy.yaml');
+    fs.symlinkSync(inside, link);
+    for (const p of [inside, link]) {
+      const g = gate(l.model, '--policy', p);
+      assert.equal(g.status, 1, `--policy ${path.basename(p)}`);
+      assert.equal(g.json.verdict, 'blocked');
+      assert.ok(g.json.findings.some((f) => f.ruleId === 'gate/policy-in-model' && /inside the inspected/.test(f.message)), messages(g));
+      assert.equal(g.json.checks.find((c) => c.id === 'scan')?.status, 'fail', 'the defaults apply: the scan runs');
+    }
+    // verify: a policy inside the folder naming a key inside the folder does not make that key expected.
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    fs.mkdirSync(path.join(l.dir, 'elsewhere'));
+    fs.writeFileSync(path.join(l.model, 'attacker.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+    fs.writeFileSync(inside, 'gate:\n  signatures: { keys: [attacker.pub] }\n');
+    await signPath(l.model, privateKey);
+    const v = cli(['verify', l.model, '--policy', link]);
+    assert.equal(v.status, 1, v.stdout);
+    assert.match(v.stdout, /NOT VERIFIED/);
+    assert.match(v.stdout, /policy-in-model/);
   } finally { l.cleanup(); }
 });
