@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { X509Certificate as SigstoreCertificate } from '@sigstore/core';
 import { pemBlocks } from './keys.ts';
 
 /**
@@ -41,4 +42,23 @@ export function verifyChain(chain: readonly crypto.X509Certificate[], roots: rea
 
 export function describeCertificate(c: crypto.X509Certificate): string {
   return `certificate ${name(c)} issued by ${c.issuer.replace(/\n/g, ', ')}, valid ${new Date(c.validFrom).toISOString()} to ${new Date(c.validTo).toISOString()}`;
+}
+
+const OID_FULCIO_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
+const OID_FULCIO_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
+
+/**
+ * The identity and OIDC issuer a signing certificate names, read as @sigstore/verify reads a
+ * Fulcio certificate (the SAN's URI or else its email; the issuer extension), so that the same
+ * expected identities mean the same thing for own-PKI signatures as for keyless ones.
+ */
+export function certificateIdentity(cert: crypto.X509Certificate): { identity?: string; issuer?: string } {
+  try {
+    const c = SigstoreCertificate.parse(cert.raw);
+    const v2 = c.extension(OID_FULCIO_ISSUER_V2);
+    const issuer = v2 ? v2.valueObj.subs?.[0]?.value.toString('ascii') : c.extension(OID_FULCIO_ISSUER_V1)?.value.toString('ascii');
+    return { identity: c.subjectAltName, issuer };
+  } catch {
+    return {};
+  }
 }

@@ -8,7 +8,7 @@ import { parseStatement, verifyDsseSignature, verifyLegacyModelSigningDsse, type
 import { describeKey, parsePublicKey } from './keys.ts';
 import { checkRootDigest, compareManifest, isOmsPayload, MODEL_SIG, OMS_PREDICATE_V01, parseOmsStatement, type OmsPayload } from './modelSigning.ts';
 import { checkIdentity, compileSigners, identityPatterns, type CompiledPolicy } from './policy.ts';
-import { describeCertificate, readCertificates, verifyChain } from './pki.ts';
+import { certificateIdentity, describeCertificate, readCertificates, verifyChain } from './pki.ts';
 import { checkProvenance, checkSubjectDigest, isSlsaProvenance } from './provenance.ts';
 import { verifySigstoreBundle, type BundleVerification } from './sigstoreBundle.ts';
 import { loadTrustedRoot, type LoadedTrustedRoot } from './trustedRoot.ts';
@@ -339,6 +339,12 @@ async function verifyModelSignature(r: SignatureResult, json: unknown, target: s
     r.key = describeCertificate(certs[0]);
     r.identity = certs[0].subject.replace(/\n/g, ', ');
     r.failures.push(...verifyChain(certs, ctx.caRoots));
+    // The CA alone is an expectation (model_signing's certificate mode); identities and issuers
+    // the user also expects narrow it, as they do for keyless signatures (cosign does the same).
+    if (ctx.policy.identities.length || ctx.policy.issuers.length) {
+      const named = certificateIdentity(certs[0]);
+      r.failures.push(...checkIdentity(ctx.policy, named.identity, named.issuer, false));
+    }
     const sig = Buffer.from(envJson.signatures?.[0]?.sig ?? '', 'base64');
     const type = envJson.payloadType ?? '';
     if (!verifyDsseSignature(type, payload, sig, certs[0].publicKey) && !(legacy && verifyLegacyModelSigningDsse(type, payload, sig, certs[0].publicKey))) r.failures.push('signature: the DSSE signature does not verify with the signing certificate\'s key');

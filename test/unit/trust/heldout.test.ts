@@ -107,3 +107,47 @@ test('a policy named on the command line that lies inside the inspected folder (
     assert.match(v.stdout, /policy-in-model/);
   } finally { l.cleanup(); }
 });
+
+/** An own-PKI CA and a leaf certificate for `email` (openssl), and a model_signing "certificate" mode model.sig made with them. */
+async function certificateSigned(l: Lab, email: string): Promise<string> {
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: l.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  fs.writeFileSync(path.join(l.dir, 'leaf.cnf'), `[req]\ndistinguished_name=dn\n[dn]\n[ext]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nsubjectAltName=email:${email}\n`);
+  run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
+  run(['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=Acme Root CA', '-days', '30', '-out', 'ca.pem', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
+  run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'leaf.key']);
+  run(['req', '-new', '-key', 'leaf.key', '-subj', '/CN=release signer', '-out', 'leaf.csr', '-config', 'leaf.cnf']);
+  run(['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30', '-out', 'leaf.pem', '-extfile', 'leaf.cnf', '-extensions', 'ext']);
+  const { buildOmsStatement, BUNDLE_V03 } = await import('../../../src/core/signing/modelSigning.ts');
+  const { signDsse, INTOTO_PAYLOAD_TYPE } = await import('../../../src/core/signing/dsse.ts');
+  const { payload } = await buildOmsStatement(l.model);
+  const leafKey = crypto.createPrivateKey(fs.readFileSync(path.join(l.dir, 'leaf.key')));
+  const der = (f: string) => new crypto.X509Certificate(fs.readFileSync(path.join(l.dir, f))).raw.toString('base64');
+  const bundle = {
+    mediaType: BUNDLE_V03,
+    verificationMaterial: { x509CertificateChain: { certificates: [{ rawBytes: der('leaf.pem') }, { rawBytes: der('ca.pem') }] }, tlogEntries: [] },
+    dsseEnvelope: { payload: payload.toString('base64'), payloadType: INTOTO_PAYLOAD_TYPE, signatures: [{ sig: signDsse(INTOTO_PAYLOAD_TYPE, payload, leafKey).toString('base64'), keyid: '' }] },
+  };
+  fs.writeFileSync(path.join(l.model, 'model.sig'), JSON.stringify(bundle));
+  return path.join(l.dir, 'ca.pem');
+}
+
+test('own-PKI (certificate mode) signatures: an expected identity is checked against the certificate, not ignored', async () => {
+  const l = lab({ 'model.safetensors': WEIGHTS, 'config.json': '{}\n' });
+  try {
+    const ca = await certificateSigned(l, 'mallory@evil.example');
+    const v0 = cli(['verify', l.model, '--certificate-chain', ca]);
+    assert.equal(v0.status, 0, `the CA alone is the expectation (model_signing's certificate mode): ${v0.stdout}`);
+    const wrong = ['--certificate-chain', ca, '--certificate-identity', 'release@acme.example', '--certificate-oidc-issuer', 'https://accounts.acme.example'];
+    const v = cli(['verify', l.model, ...wrong]);
+    assert.equal(v.status, 1, v.stdout);
+    assert.match(v.stdout, /NOT VERIFIED/);
+    assert.match(v.stdout, /certificate identity: expected "release@acme\.example", found "mallory@evil\.example"/);
+    const g = gate(l.model, ...wrong, '--policy', l.policy);
+    assert.equal(g.json.verdict, 'blocked');
+    assert.equal(g.json.checks.find((c) => c.id === 'signatures')?.status, 'fail', messages(g));
+    const right = cli(['verify', l.model, '--certificate-chain', ca, '--certificate-identity', 'mallory@evil.example']);
+    assert.equal(right.status, 0, `the identity the certificate names verifies (an issuer is optional for an own CA): ${right.stdout}`);
+    const regexp = cli(['verify', l.model, '--certificate-chain', ca, '--certificate-identity-regexp', '.*@acme\\.example']);
+    assert.equal(regexp.status, 1, regexp.stdout);
+  } finally { l.cleanup(); }
+});
