@@ -24,18 +24,20 @@ export const signingInspector: Inspector = {
     const findings: Finding[] = [];
     const files: InspectedFile[] = [];
     const present = new Set(ctx.files.map((f) => f.path));
-    const targets = new Map<string, string>(); // target → signature file
+    // Keyed by signature file, not by what it signs: a file may carry several signatures (X.sig and
+    // X.sigstore.json), and one that fails must be shown even when another verifies.
+    const signatures = new Map<string, string>(); // signature file → what it signs
     for (const f of ctx.files) {
       const base = path.basename(f.path);
-      if (base === MODEL_SIG) { targets.set(path.dirname(f.path), f.path); continue; }
+      if (base === MODEL_SIG) { signatures.set(f.path, path.dirname(f.path)); continue; }
       const suffix = SIGNATURE_SUFFIXES.find((x) => base.endsWith(x) && base.length > x.length);
       if (suffix) {
         const artifact = f.path.slice(0, -suffix.length);
-        if (present.has(artifact)) targets.set(artifact, f.path);
+        if (present.has(artifact)) signatures.set(f.path, artifact);
       }
     }
     const base = verifyOptionsFor(expectationsFrom(ctx.options));
-    for (const [target, sig] of targets) {
+    for (const [sig, target] of signatures) {
       if (ctx.signal?.aborted) break;
       try {
         const report = await verifyPath(target, { ...base, signature: sig, signal: ctx.signal });

@@ -151,3 +151,20 @@ test('own-PKI (certificate mode) signatures: an expected identity is checked aga
     assert.equal(regexp.status, 1, regexp.stdout);
   } finally { l.cleanup(); }
 });
+
+test('inspect: every signature of a file is verified and shown; a failing one is not hidden by a passing one', async () => {
+  const l = lab({ 'model.safetensors': WEIGHTS });
+  try {
+    const w = path.join(l.model, 'model.safetensors');
+    await signPath(w, l.key); // model.safetensors.sigstore.json, by the expected key
+    const other = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    await signPath(w, other, { output: `${w}.sig` }); // by someone else
+    const r = cli(['inspect', l.model, '--key', l.pub, '--format', 'json']);
+    const out = JSON.parse(r.stdout) as { files: { file: string; summary: string }[]; findings: { ruleId: string; file: string }[] };
+    const sig = out.files.find((f) => f.file.endsWith('model.safetensors.sig'));
+    assert.ok(sig, `the second signature is listed: ${out.files.map((f) => f.file).join(', ')}`);
+    assert.match(sig.summary, /^NOT verified/);
+    assert.ok(out.files.some((f) => f.file.endsWith('model.safetensors.sigstore.json') && /^verified/.test(f.summary)));
+    assert.equal(r.status, 1, 'a signature that does not verify is an error');
+  } finally { l.cleanup(); }
+});
