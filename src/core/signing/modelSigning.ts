@@ -164,7 +164,12 @@ export function manifestProblems(payload: OmsPayload): string[] {
   const out: string[] = [];
   if (payload.resources.length === 0) out.push('manifest: the signature lists no files; an empty model is not a signed model');
   const seen = new Set<string>();
+  // model_signing compares (algorithm, digest) pairs, so a resource labelled with another algorithm
+  // than the serialization hashes with never matches there; here the label is not trusted either.
+  const label = (a: string) => a.replace(/^blake2(?=$|-)/, 'blake2b');
+  const expected = label(resourceAlgorithm(payload.serialization));
   for (const r of payload.resources) {
+    if (!payload.legacy && label(r.algorithm) !== expected) out.push(`manifest: ${JSON.stringify(r.name)} names the hash algorithm ${JSON.stringify(r.algorithm)}, but the signature's serialization hashes with ${JSON.stringify(expected)}; model_signing refuses such a manifest`);
     const name = payload.serialization.method === 'shards' ? r.name.replace(/:\d+:\d+$/, '') : r.name;
     if (name !== '.' && (name === '' || name.startsWith('/') || name.split('/').some((c) => c === '' || c === '.' || c === '..') || name.includes('\0'))) {
       out.push(`manifest: the resource name ${JSON.stringify(r.name)} is not a plain relative path; it cannot name a file of the model`);

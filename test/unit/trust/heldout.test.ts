@@ -168,3 +168,23 @@ test('inspect: every signature of a file is verified and shown; a failing one is
     assert.equal(r.status, 1, 'a signature that does not verify is an error');
   } finally { l.cleanup(); }
 });
+
+test('a manifest whose resources name another hash algorithm than its serialization is refused (model_signing refuses it too)', async () => {
+  const { buildOmsStatement, omsKeyBundle } = await import('../../../src/core/signing/modelSigning.ts');
+  const l = lab({ 'model.safetensors': WEIGHTS, 'config.json': '{}\n' });
+  try {
+    const { payload } = await buildOmsStatement(l.model);
+    const st = JSON.parse(payload.toString('utf8')) as { predicate: { resources: { name: string; algorithm: string }[] } };
+    assert.equal(cli(['verify', l.model, '--key', l.pub]).status, 1, 'no signature yet');
+    for (const label of ['md5', 'blake2b', '']) {
+      st.predicate.resources[0].algorithm = label; // the digest is still the file's sha256
+      fs.writeFileSync(path.join(l.model, 'model.sig'), omsKeyBundle(Buffer.from(JSON.stringify(st)), l.key));
+      const v = cli(['verify', l.model, '--key', l.pub]);
+      assert.equal(v.status, 1, `${JSON.stringify(label)}: ${v.stdout}`);
+      assert.match(v.stdout, /hash algorithm/);
+    }
+    st.predicate.resources[0].algorithm = 'sha256';
+    fs.writeFileSync(path.join(l.model, 'model.sig'), omsKeyBundle(Buffer.from(JSON.stringify(st)), l.key));
+    assert.equal(cli(['verify', l.model, '--key', l.pub]).status, 0, 'the honest labels verify');
+  } finally { l.cleanup(); }
+});
