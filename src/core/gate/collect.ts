@@ -146,13 +146,18 @@ async function cardEvidence(target: ModelTarget, ctx: EngineContext, engines: Ga
 
 async function vulnerabilityEvidence(target: ModelTarget, kinds: Map<string, JsonFileKind>, options: CollectOptions): Promise<VulnerabilityEvidence> {
   const out: VulnerabilityEvidence = { reports: [], vulnerabilities: [], findings: [], tools: [], runs: [] };
+  // A report that cannot be read may list what blocks the model: when the check is on, that is an
+  // incomplete inspection (it blocks), not a warning beside another report that happens to be clean.
+  const unreadable = (file: string, kind: JsonFileKind, why: string) => out.findings.push(options.policy.vulnerabilities.enabled
+    ? { ruleId: 'gate/incomplete', severity: 'error', message: `${path.basename(file)} looks like a ${kind} report but cannot be read (${why}): the vulnerabilities it lists are not known`, file }
+    : { ruleId: 'sbom/unreadable', severity: 'warning', message: `${kind} report cannot be read: ${why}`, file });
   for (const [file, kind] of kinds) {
     if (kind !== 'grype' && kind !== 'trivy' && kind !== 'cyclonedx') continue;
     let json: unknown;
     try {
       json = JSON.parse(decodeUtf8(await fs.readFile(file)).text);
     } catch (e) {
-      if (kind !== 'cyclonedx') out.findings.push({ ruleId: 'sbom/unreadable', severity: 'warning', message: `${kind} report is not valid JSON: ${jsonErrorMessage(e)}`, file });
+      unreadable(file, kind, `not valid JSON: ${jsonErrorMessage(e)}`);
       continue;
     }
     // A CycloneDX file counts as a vulnerability report only when it carries a vulnerabilities array.
@@ -161,7 +166,7 @@ async function vulnerabilityEvidence(target: ModelTarget, kinds: Map<string, Jso
       out.vulnerabilities.push(...vulnerabilitiesFromJson(json, file, kind));
       out.reports.push(file);
     } catch (e) {
-      out.findings.push({ ruleId: 'sbom/unreadable', severity: 'warning', message: (e as Error).message, file });
+      unreadable(file, kind, (e as Error).message);
     }
   }
   out.tools = await locateTools(options.tools);

@@ -188,3 +188,17 @@ test('a manifest whose resources name another hash algorithm than its serializat
     assert.equal(cli(['verify', l.model, '--key', l.pub]).status, 0, 'the honest labels verify');
   } finally { l.cleanup(); }
 });
+
+test('a vulnerability report that cannot be read blocks the gate, even beside a clean one', async () => {
+  const grype = fs.readFileSync(path.join(REPO, 'test', 'unit', 'gate', 'fixtures', 'grype.json'), 'utf8');
+  const clean = JSON.stringify({ ...JSON.parse(grype), matches: [] });
+  const policy = SIGNATURES_ONLY.replace('  vulnerabilities: { enabled: false }', '  vulnerabilities: { block_at: critical }').replace('signatures: { keys: [k.pub] }', 'signatures: { enabled: false }');
+  const l = lab({ 'model.safetensors': WEIGHTS, 'grype.json': clean, 'grype-full.json': grype.slice(0, 400) }, policy);
+  try {
+    const g = gate(l.model, '--policy', l.policy);
+    assert.equal(g.json.verdict, 'blocked', messages(g));
+    assert.ok(g.json.findings.some((f) => f.ruleId === 'gate/incomplete' && /grype-full\.json looks like a grype report but cannot be read/.test(f.message)), messages(g));
+    fs.rmSync(path.join(l.model, 'grype-full.json'));
+    assert.equal(gate(l.model, '--policy', l.policy).json.verdict, 'approved', 'the clean report alone passes');
+  } finally { l.cleanup(); }
+});
