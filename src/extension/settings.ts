@@ -5,13 +5,18 @@ import type { RuleSettings } from '../core/ruleSettings.ts';
 
 export const SECTION = 'modelInspect';
 
-/** Per-rule settings for a resource (settings are resource-scoped, so a folder can differ). */
+/**
+ * Per-rule settings for a resource (settings are resource-scoped, so a folder can differ). They
+ * decide whether a dangerous pickle is reported at all, so in an untrusted workspace only the
+ * user's own values count: a downloaded repository's `.vscode/settings.json` cannot switch off
+ * `scan/*`.
+ */
 export function ruleSettings(scope?: vscode.Uri): RuleSettings {
-  const cfg = vscode.workspace.getConfiguration(SECTION, scope);
-  const raw = cfg.get<Record<string, string>>('rules.severity') ?? {};
+  const raw = trustedSetting<Record<string, string>>('rules.severity', {}, scope) ?? {};
   const severity: Record<string, Severity | 'off'> = {};
   for (const [id, v] of Object.entries(raw)) if (isSeverity(v) || v === 'off') severity[id] = v;
-  return { severity, disabled: cfg.get<string[]>('rules.disabled') ?? [] };
+  const disabled = trustedSetting<string[]>('rules.disabled', [], scope);
+  return { severity, disabled: Array.isArray(disabled) ? disabled : [] };
 }
 
 export function setting<T>(key: string, fallback: T, scope?: vscode.Uri): T {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { signPath } from '../../../src/core/signing/index.ts';
-import { trustedPathSetting, trustedSetting } from '../../../src/extension/settings.ts';
+import { ruleSettings, trustedPathSetting, trustedSetting } from '../../../src/extension/settings.ts';
 import { activateExtension, workspaceRoot } from '../suite/util.ts';
 
 /**
@@ -44,6 +44,8 @@ suite('untrusted workspace', () => {
     assert.equal(trustedSetting('modelCard.verifyLocalDigests', true, scope), true);
     assert.equal(trustedPathSetting('signing.publicKey', scope), undefined);
     assert.equal(trustedPathSetting('gate.policyFile', scope), undefined);
+    // The workspace's rules.disabled [scan/*] and severity off for dangerous pickles do not silence the scanner.
+    assert.deepEqual(ruleSettings(scope), { severity: {}, disabled: [] });
   });
 
   test('Verify… does not take the key from the workspace settings or the workspace policy', async () => {

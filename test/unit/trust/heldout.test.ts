@@ -202,3 +202,14 @@ test('a vulnerability report that cannot be read blocks the gate, even beside a 
     assert.equal(gate(l.model, '--policy', l.policy).json.verdict, 'approved', 'the clean report alone passes');
   } finally { l.cleanup(); }
 });
+
+test('VS Code: rule severities and disabled rules are restricted in untrusted workspaces (a repository cannot switch off scan/*)', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+  const restricted = new Set<string>(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations);
+  for (const k of ['modelInspect.rules.severity', 'modelInspect.rules.disabled']) assert.ok(restricted.has(k), `${k} is not restricted`);
+  // The code's half: the extension reads them through trustedSetting (user values only when untrusted).
+  const settings = fs.readFileSync(path.join(REPO, 'src', 'extension', 'settings.ts'), 'utf8');
+  const body = settings.slice(settings.indexOf('export function ruleSettings'), settings.indexOf('export function setting<'));
+  assert.match(body, /trustedSetting<Record<string, string>>\('rules\.severity'/);
+  assert.match(body, /trustedSetting<string\[\]>\('rules\.disabled'/);
+});
