@@ -27,7 +27,7 @@ export const GATE_RULES: readonly RuleInfo[] = [
     title: 'Policy file inside the model folder ignored',
     category: 'gate',
     defaultSeverity: 'warning',
-    help: 'A `.model-inspect.yaml` (or `.yml`) lies inside the inspected folder. Everything in a model folder is evidence written by whoever published the model, so it cannot decide how the model is judged: the gate ignores it and uses `--policy`, the `modelInspect.gate.policyFile` setting, or the nearest `.model-inspect.yaml` above the model folder. Move the policy above the model folder.',
+    help: 'A `.model-inspect.yaml` (or `.yml`) lies inside the inspected folder. Everything in a model folder is evidence written by whoever published the model, so it cannot decide how the model is judged: the gate ignores it and uses `--policy`, the `modelInspect.gate.policyFile` setting, or the nearest `.model-inspect.yaml` above the model folder. Move the policy above the model folder. A policy file inside the folder that you name yourself (`--policy`, the setting, or a link that leads into the folder) is refused as an error, which blocks: a model cannot set the policy it is judged by.',
   },
   {
     id: 'gate/file-refused',
