@@ -291,6 +291,9 @@ async function verifyBundle(r: SignatureResult, json: unknown, target: string, c
     if (want.length && !want.some((m) => m.test(bv.issuer))) r.failures.push(`OIDC issuer: expected ${want.map((m) => m.describe).join(' or ')}, found ${JSON.stringify(bv.issuer ?? '(none)')}`);
   }
   if (bv.kind === 'dsse' && bv.statement) await checkStatement(r, bv.statement, target, ctx, { identity: bv.identity, certificate: bv.certificate });
+  // Only a statement's subject digests bind an envelope to a file: any other payload the key once
+  // signed (a note, a policy) would otherwise "verify" for whatever file it is placed beside.
+  else if (bv.kind === 'dsse' && bv.ok) r.failures.push(`subject: the DSSE payload (type ${JSON.stringify(bv.payloadType ?? '')}) is not an in-toto statement, so nothing binds it to ${path.basename(target)}`);
 }
 
 async function checkStatement(r: SignatureResult, st: Statement, target: string, ctx: Context, signer: Parameters<typeof checkProvenance>[2]): Promise<void> {

@@ -213,3 +213,26 @@ test('VS Code: rule severities and disabled rules are restricted in untrusted wo
   assert.match(body, /trustedSetting<Record<string, string>>\('rules\.severity'/);
   assert.match(body, /trustedSetting<string\[\]>\('rules\.disabled'/);
 });
+
+test('a DSSE envelope that holds no in-toto statement says nothing about a file: it does not verify or cover it', async () => {
+  const { signDsse } = await import('../../../src/core/signing/dsse.ts');
+  const l = lab({ 'model.safetensors': WEIGHTS, 'modeling_evil.py': 'import os\nos.system("id")\n' });
+  try {
+    await signPath(path.join(l.model, 'model.safetensors'), l.key);
+    // Any envelope the expected key ever signed for something else (here a note), placed beside the file.
+    const payloadType = 'application/vnd.acme.note+json';
+    const body = Buffer.from('{"note":"release approved"}');
+    const bundle = {
+      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      verificationMaterial: { publicKey: { hint: '' }, tlogEntries: [] },
+      dsseEnvelope: { payload: body.toString('base64'), payloadType, signatures: [{ sig: signDsse(payloadType, body, l.key).toString('base64'), keyid: '' }] },
+    };
+    fs.writeFileSync(path.join(l.model, 'modeling_evil.py.sigstore.json'), JSON.stringify(bundle));
+    const v = cli(['verify', path.join(l.model, 'modeling_evil.py'), '--key', l.pub]);
+    assert.equal(v.status, 1, v.stdout);
+    assert.match(v.stdout, /not an in-toto statement/);
+    const g = gate(l.model, '--policy', l.policy);
+    assert.equal(g.json.verdict, 'blocked');
+    assert.match(messages(g), /modeling_evil\.py is not covered by a verified signature/);
+  } finally { l.cleanup(); }
+});
