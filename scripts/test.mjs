@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Runs every test layer and ends with one line: "N passed, N failed, N skipped".
 //   0. lint         ESLint over the repository (eslint.config.mjs: import fences, recommended rules);
-//                   each problem, warnings included, counts as one failure
+//                   each problem, warnings included, counts as one failure; then both type-checks
+//                   (`npm run typecheck`: the Node side and the webview without Node types), one
+//                   failure each
 //   1. unit         node:test over src/core and src/cli (test/unit/**/*.test.ts, through tsx)
 //   2. extension    the mocha suite inside a real VS Code's extension host (code-server + Chromium)
 //   2b. untrusted   a small suite in a workspace opened with workspace trust on and not trusted
@@ -62,6 +64,15 @@ if (run(process.execPath, ['esbuild.js']) !== 0) {
     failedLayers++;
   } else totals.passed++;
   summary.push(`lint: ${problems} problem${problems === 1 ? '' : 's'} in ${results.length} files (${since(t0)})`);
+}
+
+// ---- layer 0b: type-checks (esbuild strips types without checking them) ----
+for (const [name, project] of [['typecheck', '.'], ['typecheck webview', 'webview']]) {
+  const t0 = Date.now();
+  const status = run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', project]);
+  if (status === 0) totals.passed++;
+  else { totals.failed++; failedLayers++; }
+  summary.push(`${name}: ${status === 0 ? 'ok' : 'FAILED'} (${since(t0)})`);
 }
 
 // ---- layer 1: unit ----

@@ -3,14 +3,10 @@ import path from 'node:path';
 import type { Finding } from '../findings.ts';
 import { walk } from '../fsutil/walk.ts';
 import { checkChain } from './chain.ts';
+import type { ChainReport } from './chainTypes.ts';
 
 /** The chain as the report panel shows it for one model: the repository it belongs to, what was found, and the disagreements. */
-export interface ChainReport {
-  /** The repository folder the chain was read from (every location below is inside it). */
-  root: string;
-  links: { workflows: string[]; cards: string[]; gate?: string; policies: string[]; manifests: string[] };
-  findings: Finding[];
-}
+export type { ChainReport } from './chainTypes.ts';
 
 async function isDir(p: string): Promise<boolean> {
   try { return (await fs.stat(p)).isDirectory(); } catch { return false; }

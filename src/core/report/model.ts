@@ -1,7 +1,7 @@
 import type { Finding } from '../findings.ts';
 import type { GateVerdict } from '../gate/verdict.ts';
 import type { Evidence } from '../gate/evidence.ts';
-import type { ChainReport } from '../k8s/chainReport.ts';
+import type { ChainReport } from '../k8s/chainTypes.ts';
 
 /**
  * What the report panel shows for one model: the evidence and the gate's verdict over it. Plain
