@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { atLeast } from '../core/findings.ts';
-import { toJsonReport } from '../core/output/json.ts';
+import { terminalSafeJson, toJsonReport } from '../core/output/json.ts';
 import { formatFindings, sanitize, sanitizeLine, summaryLine } from '../core/output/text.ts';
 import { flagHelp, parseArgs, UsageError, type FlagSpec } from './args.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -48,11 +48,11 @@ function exitCodeFor(result: CommandResult, failOn: FailOn): number {
 }
 
 export async function render(result: CommandResult, format: OutputFormat, io: CliIO, color: boolean): Promise<string> {
-  if (format === 'json') return JSON.stringify(toJsonReport(result.findings, io.cwd, result.json ?? {}), null, 2) + '\n';
+  if (format === 'json') return terminalSafeJson(toJsonReport(result.findings, io.cwd, result.json ?? {})) + '\n';
   if (format === 'sarif') {
     // SARIF carries every reported rule's help: the rule catalogue of all areas loads only for it.
     const { toSarif } = await import('../core/output/sarif.ts');
-    return JSON.stringify(toSarif(result.findings, io.cwd, { toolVersion: VERSION }), null, 2) + '\n';
+    return terminalSafeJson(toSarif(result.findings, io.cwd, { toolVersion: VERSION })) + '\n';
   }
   if (result.document !== undefined) {
     if (result.findings.length) io.stderr(formatFindings(result.findings, io.cwd, { color: false }) + '\n');

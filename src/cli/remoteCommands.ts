@@ -9,6 +9,7 @@ import { inspectReferenceArg, remoteReport } from './remote.ts';
 import type { Finding } from '../core/findings.ts';
 import { remoteMlBom } from '../core/registry/sbom.ts';
 import { VERSION } from './version.ts';
+import { terminalSafeJson } from '../core/output/json.ts';
 
 /** True when the command's first argument is a registry reference (and not a local path). */
 export async function isReference(arg: string, cwd: string): Promise<boolean> {
@@ -45,5 +46,5 @@ export async function sbomReference(args: ParsedArgs, io: CliIO, ref: string): P
   const m = await inspectReferenceArg(args, io, ref, { scan: true, trust: t.trust });
   if (!m.digest) return { findings: m.findings, exitCode: 2, text: `could not read ${ref}` };
   const bom = remoteMlBom(m, { toolVersion: VERSION });
-  return { findings: m.findings.filter((f) => f.severity !== 'info'), document: JSON.stringify(bom, null, 2) + '\n', json: { bom, reference: m.pinned }, exitCode: m.complete ? 0 : 1 };
+  return { findings: m.findings.filter((f) => f.severity !== 'info'), document: terminalSafeJson(bom) + '\n', json: { bom, reference: m.pinned }, exitCode: m.complete ? 0 : 1 };
 }

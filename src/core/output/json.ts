@@ -40,3 +40,13 @@ export function toJsonFinding(f: Finding, base: string): JsonFinding {
 export function toJsonReport(findings: readonly Finding[], base: string, extra: Record<string, unknown> = {}): JsonReport {
   return { version: 1, ...extra, findings: sortFindings(findings).map((f) => toJsonFinding(f, base)) };
 }
+
+/**
+ * JSON text that is safe on a terminal: JSON.stringify escapes C0 controls but leaves DEL, the C1
+ * controls (U+009B is a CSI to some terminals), bidirectional overrides and line separators raw, so
+ * a file name could still redraw the screen when the report is printed. Those characters can only
+ * occur inside strings, where `\uXXXX` is the same value to every JSON parser.
+ */
+export function terminalSafeJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -13,6 +13,7 @@ import type { CardFacts } from '../modelcard/types.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import { sha256File } from './hash.ts';
 import { parsePyproject, parseRequirementsTxt, type PythonDependency } from './python.ts';
+import { terminalSafeJson } from '../output/json.ts';
 
 /**
  * An ML-BOM for a model folder: CycloneDX 1.6 whose subject (metadata.component) is the
@@ -100,7 +101,7 @@ export async function generateMlBom(dir: string, options: MlBomOptions = {}): Pr
   const normalized = new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6).makeForBom().normalize(bom, { sortLists: true }) as unknown as Record<string, unknown>;
   const metadata = normalized.metadata as { component?: Record<string, unknown> } | undefined;
   if (card && metadata?.component) metadata.component.modelCard = modelCardOf(card, target);
-  return { bom: normalized, text: JSON.stringify(normalized, null, 2) + '\n', findings, weightFiles: target.weightFiles.length, dependencies: seen.size };
+  return { bom: normalized, text: terminalSafeJson(normalized) + '\n', findings, weightFiles: target.weightFiles.length, dependencies: seen.size };
 }
 
 function licenseOf(value: string): Models.License {

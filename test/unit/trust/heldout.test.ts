@@ -236,3 +236,18 @@ test('a DSSE envelope that holds no in-toto statement says nothing about a file:
     assert.match(messages(g), /modeling_evil\.py is not covered by a verified signature/);
   } finally { l.cleanup(); }
 });
+
+test('JSON and SARIF output carry no raw C1 controls or bidirectional overrides (a CSI in a file name stays escaped)', async () => {
+  const hostile = 'x\u009b2K\u202eDEIFIREV\u2028.txt';
+  const l = lab({ 'model.safetensors': WEIGHTS, [hostile]: 'hello\n', 'requirements.txt': 'torch\u009b31m==2.1.2\n' });
+  try {
+    for (const args of [['gate', l.model, '--policy', l.policy, '--format', 'json'], ['gate', l.model, '--policy', l.policy, '--format', 'sarif'], ['sbom', l.model]]) {
+      const r = cli(args);
+      assert.doesNotMatch(r.stdout, /[\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u, args.join(' '));
+      assert.ok(r.stdout.includes('\\u009b'), `${args.join(' ')}: the value is kept, escaped`);
+      JSON.parse(r.stdout);
+    }
+    const g = gate(l.model, '--policy', l.policy);
+    assert.ok(g.json.findings.some((f) => f.message.includes(hostile)), 'parsed back, the name is the real name');
+  } finally { l.cleanup(); }
+});
