@@ -83,7 +83,10 @@ function signatureCheck(ev: Evidence, p: GatePolicy): GateCheck {
   const covered = new Set(good.flatMap((s) => s.covers.map((f) => path.resolve(f))));
   const coveredFolders = good.flatMap((s) => s.coversFolders ?? []);
   const allowed = (relPath: string) => p.signatures.allowUnsigned.some((a) => { const x = a.replace(/\\/g, '/').replace(/^\.\/+/, '').replace(/\/+$/, ''); return x === '' || x === '.' || relPath === x || relPath.startsWith(`${x}/`); });
-  const weights = new Set(ev.weightFiles.map((w) => path.resolve(w.path)));
+  // Weight files by name, and every file the scanner read as a model (its content is a pickle, a
+  // zip checkpoint, …, or its name says weights in the scanner's list): `encoder.bin` or `clf.sav`
+  // holding a pickle are weights whatever the name-based list says, and must be signed like them.
+  const weights = new Set([...ev.weightFiles, ...ev.scan.files].map((w) => path.resolve(w.path)));
   const mustCover = (abs: string, relPath: string) => !allowed(relPath) && (p.signatures.cover === 'all-files' || weights.has(path.resolve(abs)));
   const ignoredBy = (abs: string) => good.find((s) => (s.ignored ?? []).some((i) => isUnder(i, abs)));
   const uncovered: string[] = [];

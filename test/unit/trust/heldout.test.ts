@@ -251,3 +251,23 @@ test('JSON and SARIF output carry no raw C1 controls or bidirectional overrides 
     assert.ok(g.json.findings.some((f) => f.message.includes(hostile)), 'parsed back, the name is the real name');
   } finally { l.cleanup(); }
 });
+
+test('cover: weight-files: a file the scanner reads as a model (a pickle in encoder.bin, clf.sav) must be signed like any weight file', async () => {
+  const policy = SIGNATURES_ONLY.replace('signatures: { keys: [k.pub] }', 'signatures: { keys: [k.pub], cover: weight-files }');
+  // Two harmless pickles of model weights (protocol 2 dicts of floats): no scanner finding.
+  const weights = (v: number) => Buffer.concat([Buffer.from('\x80\x02}q\x00X\x01\x00\x00\x00wq\x01G', 'latin1'), (() => { const b = Buffer.alloc(8); b.writeDoubleBE(v); return b; })(), Buffer.from('s.', 'latin1')]);
+  const l = lab({ 'model.safetensors': WEIGHTS, 'encoder.bin': weights(1.5), 'clf.sav': weights(2.5) }, policy);
+  try {
+    for (const f of ['model.safetensors', 'encoder.bin', 'clf.sav']) await signPath(path.join(l.model, f), l.key);
+    assert.equal(gate(l.model, '--policy', l.policy).json.verdict, 'approved', 'all signed: approved');
+    // The attacker swaps the weights of both pickles and drops their signatures.
+    for (const [f, v] of [['encoder.bin', 6.5], ['clf.sav', 6.5]] as const) {
+      fs.writeFileSync(path.join(l.model, f), weights(v));
+      fs.rmSync(path.join(l.model, `${f}.sigstore.json`));
+    }
+    const g = gate(l.model, '--policy', l.policy);
+    assert.equal(g.json.verdict, 'blocked', messages(g));
+    assert.match(messages(g), /encoder\.bin is not covered by a verified signature/);
+    assert.match(messages(g), /clf\.sav is not covered by a verified signature/);
+  } finally { l.cleanup(); }
+});
