@@ -22,6 +22,8 @@ const FOUNDATIONS = [
   'rules.ts',         // the rule catalogue, gathered from each area's rules.ts
   '*/rules.ts',       // each area's part of the catalogue: data that imports only findings.ts
   'ruleSettings.ts',  // per-rule severity and suppressions
+  'present.ts',       // the findings step every face calls: rule settings, suppressions, de-duplication, order
+  'policyFile.ts',    // finding and reading the trusted .model-inspect.yaml; its rules: section
   'inspect/types.ts', // the Inspector contract every area implements
   'yaml',             // YAML documents with source maps
   'fsutil',           // bounded folder walks and reads

@@ -15,10 +15,15 @@ export interface CliIO {
 
 export interface CommandResult {
   findings: Finding[];
-  /** Extra top-level fields for the JSON report (e.g. `files`, `signatures`, `checks`). */
-  json?: Record<string, unknown>;
-  /** Text printed before the findings in text format (tables, summaries). */
-  text?: string;
+  /**
+   * Extra top-level fields for the JSON report (e.g. `files`, `signatures`, `checks`); a function
+   * when they count findings: it gets the findings as shown (after rule settings and suppressions).
+   */
+  json?: Record<string, unknown> | ((shown: readonly Finding[]) => Record<string, unknown>);
+  /** Text printed before the findings in text format (tables, summaries); a function of the shown findings when it counts them. */
+  text?: string | ((shown: readonly Finding[]) => string);
+  /** Findings an engine step already silenced with an inline comment (the gate's card check): listed with the rest. */
+  suppressed?: Finding[];
   /**
    * Overrides the exit code derived from --fail-on (e.g. `verify`: 0 verified, 1 not verified).
    */

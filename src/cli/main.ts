@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { atLeast } from '../core/findings.ts';
-import { terminalSafeJson, toJsonReport } from '../core/output/json.ts';
+import { atLeast, dedupeFindings, sortFindings, type Finding } from '../core/findings.ts';
+import { terminalSafeJson, toJsonFinding, toJsonReport } from '../core/output/json.ts';
 import { formatFindings, sanitize, sanitizeLine, summaryLine } from '../core/output/text.ts';
 import { flagHelp, parseArgs, UsageError, type FlagSpec } from './args.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -41,18 +41,36 @@ function commandHelp(cmd: Command): string {
   return [`usage: model-inspect ${cmd.usage}`, '', cmd.summary, '', 'options:', flagHelp({ ...cmd.flags, ...COMMON_FLAGS })].join('\n');
 }
 
-function exitCodeFor(result: CommandResult, failOn: FailOn): number {
+function exitCodeFor(result: ShownResult, failOn: FailOn): number {
   if (result.exitCode !== undefined) return result.exitCode;
   if (failOn === 'never') return 0;
   return result.findings.some((f) => atLeast(f.severity, failOn)) ? 1 : 0;
 }
 
-export async function render(result: CommandResult, format: OutputFormat, io: CliIO, color: boolean): Promise<string> {
-  if (format === 'json') return terminalSafeJson(toJsonReport(result.findings, io.cwd, result.json ?? {})) + '\n';
+/** A command's result as shown: its findings after the findings step, text and JSON made from those. */
+export interface ShownResult extends Omit<CommandResult, 'text' | 'json'> {
+  text?: string;
+  json?: Record<string, unknown>;
+  /** Findings an inline comment silenced. */
+  suppressed: Finding[];
+}
+
+export function shownResult(result: CommandResult, shown: { findings: Finding[]; suppressed: Finding[] }): ShownResult {
+  return {
+    ...result,
+    findings: shown.findings,
+    suppressed: sortFindings(dedupeFindings([...result.suppressed ?? [], ...shown.suppressed])),
+    text: typeof result.text === 'function' ? result.text(shown.findings) : result.text,
+    json: typeof result.json === 'function' ? result.json(shown.findings) : result.json,
+  };
+}
+
+export async function render(result: ShownResult, format: OutputFormat, io: CliIO, color: boolean): Promise<string> {
+  if (format === 'json') return terminalSafeJson(toJsonReport(result.findings, io.cwd, { ...result.json ?? {}, suppressed: result.suppressed.map((f) => toJsonFinding(f, io.cwd)) })) + '\n';
   if (format === 'sarif') {
     // SARIF carries every reported rule's help: the rule catalogue of all areas loads only for it.
     const { toSarif } = await import('../core/output/sarif.ts');
-    return terminalSafeJson(toSarif(result.findings, io.cwd, { toolVersion: VERSION })) + '\n';
+    return terminalSafeJson(toSarif(result.findings, io.cwd, { toolVersion: VERSION, suppressed: result.suppressed })) + '\n';
   }
   if (result.document !== undefined) {
     if (result.findings.length) io.stderr(formatFindings(result.findings, io.cwd, { color: false }) + '\n');
@@ -63,7 +81,8 @@ export async function render(result: CommandResult, format: OutputFormat, io: Cl
   // terminal (an ESC or a carriage return that slipped through is shown, never obeyed).
   if (result.text) parts.push(sanitize(result.text.trimEnd()));
   if (result.findings.length) parts.push(formatFindings(result.findings, io.cwd, { color }));
-  parts.push(summaryLine(result.findings));
+  const silenced = result.suppressed.length;
+  parts.push(summaryLine(result.findings) + (silenced ? ` (${silenced} suppressed by model-inspect-disable comments)` : ''));
   return parts.join('\n\n') + '\n';
 }
 
@@ -111,9 +130,13 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     }
     throw e;
   }
-  let result: CommandResult;
+  let result: ShownResult;
   try {
-    result = await cmd.run(args, io);
+    const raw = await cmd.run(args, io);
+    // Every command's findings go through the one findings step before any format shows them.
+    // Loaded after the command (it reads files and the policy): --version and usage errors load no engine.
+    const { presentCliFindings } = await import('./present.ts');
+    result = shownResult(raw, await presentCliFindings(raw.findings, args, io.cwd));
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`model-inspect ${cmd.name}: ${sanitizeLine(e.message)}\nusage: model-inspect ${cmd.usage}\n`);

@@ -89,13 +89,48 @@ export function range(startLine: number, startChar: number, endLine: number, end
   return { start: { line: startLine, character: startChar }, end: { line: endLine, character: endChar } };
 }
 
-/** Findings in a stable order: file, then position or offset, then rule. */
+/**
+ * Strings in code-point order: the same order on every machine (`localeCompare` depends on the
+ * locale and the ICU data Node was built with, so two CI runners could print findings differently).
+ */
+export function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x < y ? -1 : 1;
+    if (x > 0xffff) i++; // a surrogate pair is one code point
+  }
+  return a.length - b.length;
+}
+
+/** Findings in a stable order: file, member, then position or offset, then rule, then message (code-point order throughout). */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort((a, b) =>
-    (a.file ?? '').localeCompare(b.file ?? '') ||
-    (a.member ?? '').localeCompare(b.member ?? '') ||
+    compareCodePoints(a.file ?? '', b.file ?? '') ||
+    compareCodePoints(a.member ?? '', b.member ?? '') ||
     (a.range?.start.line ?? -1) - (b.range?.start.line ?? -1) ||
     (a.range?.start.character ?? -1) - (b.range?.start.character ?? -1) ||
     (a.offset ?? -1) - (b.offset ?? -1) ||
-    a.ruleId.localeCompare(b.ruleId));
+    compareCodePoints(a.ruleId, b.ruleId) ||
+    compareCodePoints(a.message, b.message));
+}
+
+function identity(f: Finding): string {
+  const r = f.range;
+  return [f.ruleId, f.file ?? '', f.member ?? '', r ? `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}` : '', f.offset ?? '', f.message].join('\u0000');
+}
+
+/** One finding per rule, place and message (two engines, or two passes, may report the same thing); the highest severity is kept. */
+export function dedupeFindings(findings: readonly Finding[]): Finding[] {
+  const seen = new Map<string, number>();
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const k = identity(f);
+    const i = seen.get(k);
+    if (i === undefined) { seen.set(k, out.length); out.push(f); continue; }
+    if (SEVERITY_ORDER[f.severity] > SEVERITY_ORDER[out[i].severity]) out[i] = { ...out[i], severity: f.severity };
+  }
+  return out;
 }

@@ -6,7 +6,9 @@ import { resolveExpectations, type ExpectationLayer, type Expectations } from '.
 import type { SignerPattern } from '../core/signing/policy.ts';
 import { loadPolicy } from '../core/gate/policy.ts';
 import { policyLayer } from '../core/gate/index.ts';
-import { setting, toolLocations, trustedPathSetting, trustedSetting } from './settings.ts';
+import { loadPolicyRules, type PolicyRules } from '../core/policyFile.ts';
+import type { PresentOptions } from '../core/present.ts';
+import { ruleSettings, setting, toolLocations, trustedPathSetting, trustedSetting } from './settings.ts';
 
 /**
  * What the extension trusts, as plain data for the engine: the settings as one expectation layer
@@ -65,6 +67,8 @@ export function gateOptions(root: string): GateRunOptions {
   return {
     ...policySource(root),
     expectations: [settingsLayer(scope)],
+    // The settings' rule layer; the gate adds the policy's `rules:` after it, as for a document.
+    rules: [ruleSettings(scope)],
     tools: toolLocations(root),
     toolTimeoutMs: setting('tools.timeoutSeconds', 600, scope) * 1000,
   };
@@ -77,4 +81,31 @@ export async function verifyExpectations(target: vscode.Uri): Promise<Expectatio
   const src = policySource(dir);
   const policy = await loadPolicy(dir, { file: src.policyFile, stopAt: src.stopAt, search: src.search, inspected: target.fsPath });
   return resolveExpectations([settingsLayer(target), policyLayer(policy, dir)], { inspected: target.fsPath });
+}
+
+/** The policy's `rules:` per folder, until a policy file or the settings change. */
+const policyRules = new Map<string, Promise<PolicyRules>>();
+
+/** Forget the policies read so far (a `.model-inspect.yaml` or the settings changed). */
+export function forgetPolicyRules(): void {
+  policyRules.clear();
+}
+
+/**
+ * How findings about a file are presented in the editor: the `modelInspect.rules.*` settings first,
+ * then the `rules:` of the policy the gate would use for the file's folder (never one inside the
+ * folder), and whether inline comments count. The same layers as `model-inspect` for that file.
+ */
+export async function presentationFor(uri: vscode.Uri): Promise<Pick<PresentOptions, 'rules' | 'inline'>> {
+  const settings = ruleSettings(uri);
+  if (uri.scheme !== 'file') return { rules: [settings], inline: true };
+  const dir = path.dirname(uri.fsPath);
+  let loaded = policyRules.get(dir);
+  if (!loaded) {
+    const source = policySource(dir);
+    loaded = loadPolicyRules(dir, { file: source.policyFile, stopAt: source.stopAt, search: source.search }).catch(() => ({ inline: true, findings: [] }));
+    policyRules.set(dir, loaded);
+  }
+  const policy = await loaded;
+  return { rules: [settings, ...(policy.rules ? [policy.rules] : [])], inline: policy.inline };
 }

@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import type { Finding } from '../core/findings.ts';
-import { applyRuleSettings, applySuppressions } from '../core/ruleSettings.ts';
+import { presentFindings } from '../core/present.ts';
+import { forgetPolicyRules, presentationFor } from './expectations.ts';
 import { toDiagnostic } from './diagnostics.ts';
 import { Disposable } from './lifecycle.ts';
-import { ruleSettings, setting } from './settings.ts';
+import { setting } from './settings.ts';
 
 /** A checker of open text documents (model cards, workflows, Python files, …). */
 export interface TextValidator {
@@ -42,8 +43,15 @@ export class LiveValidation extends Disposable {
     this.register(vscode.workspace.onDidSaveTextDocument((d) => this.schedule(d, 0)));
     this.register(vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)));
     this.register(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('modelInspect')) this.revalidateAll();
+      if (e.affectsConfiguration('modelInspect')) { forgetPolicyRules(); this.revalidateAll(); }
     }));
+    this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => { forgetPolicyRules(); this.revalidateAll(); }));
+    // A policy's `rules:` section changes how every file below it is shown.
+    const policies = this.register(vscode.workspace.createFileSystemWatcher('**/.model-inspect.{yaml,yml}'));
+    const policyChanged = () => { forgetPolicyRules(); this.revalidateAll(); };
+    this.register(policies.onDidChange(policyChanged));
+    this.register(policies.onDidCreate(policyChanged));
+    this.register(policies.onDidDelete(policyChanged));
   }
 
   add(validator: TextValidator): vscode.Disposable {
@@ -106,7 +114,11 @@ export class LiveValidation extends Disposable {
         if (cts.token.isCancellationRequested) return;
       }
       if (cts.token.isCancellationRequested || doc.isClosed || doc.version !== version) return;
-      const shown = applySuppressions(applyRuleSettings(findings, ruleSettings(doc.uri)), doc.getText());
+      // The findings step every face calls: the settings and the policy's rules, inline comments, order.
+      const presentation = await presentationFor(doc.uri);
+      if (cts.token.isCancellationRequested || doc.isClosed || doc.version !== version) return;
+      const text = doc.getText();
+      const shown = presentFindings(findings, { ...presentation, text: () => text }).findings;
       this.collection.set(doc.uri, shown.map((f) => toDiagnostic(f, doc)));
       this.versions.set(key, version);
       this.emitter.fire({ uri: doc.uri, findings: shown, millis: performance.now() - started });

@@ -4,8 +4,9 @@ import * as vscode from 'vscode';
 import { runGate } from '../core/gate/index.ts';
 import { DEFAULT_ENGINES } from '../core/gate/engines.ts';
 import { parsePolicy, POLICY_FILE_NAMES } from '../core/gate/policy.ts';
+import { ruleInfo } from '../core/rules.ts';
 import { modelTarget } from '../core/model/target.ts';
-import { toJsonReport } from '../core/output/json.ts';
+import { toJsonFinding, toJsonReport } from '../core/output/json.ts';
 import { toSarif } from '../core/output/sarif.ts';
 import { locateTools, runGrype, runSyft, runTrivy, TOOLS } from '../core/tools/external.ts';
 import type { ToolStatus } from '../core/tools/types.ts';
@@ -27,7 +28,7 @@ export function registerReport(svc: Services): ReportPanels {
   svc.context.subscriptions.push(svc.live.add({
     id: 'promotion policy',
     matches: (doc) => doc.uri.scheme !== 'output' && POLICY_FILE_NAMES.includes(path.basename(doc.uri.path)),
-    validate: (doc) => parsePolicy(doc.getText(), doc.uri.fsPath).findings,
+    validate: (doc) => parsePolicy(doc.getText(), doc.uri.fsPath, { isKnownRule: (id) => ruleInfo(id) !== undefined }).findings,
   }));
 
   const command = (id: string, fn: (uri?: vscode.Uri, target?: vscode.Uri) => Promise<unknown>) => vscode.commands.registerCommand(id, async (uri?: unknown, target?: unknown) => {
@@ -159,10 +160,10 @@ async function exportReport(root: string, version: string, given?: vscode.Uri): 
   const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Running the promotion gate' }, () =>
     runGate(root, { ...gateOptions(root), engines: DEFAULT_ENGINES }));
   const base = path.dirname(target.fsPath);
-  const findings = [...run.verdict.findings, ...run.evidence.sbom.findings, ...run.evidence.vulnerabilities.findings];
+  // The run's findings have been through the findings step (settings, the policy's rules, inline comments).
   const doc = target.fsPath.endsWith('.json')
-    ? toJsonReport(findings, base, { model: root, policy: run.policy.file ?? null, verdict: run.verdict.passed ? 'approved' : 'blocked', checks: run.verdict.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, reasons: c.reasons })) })
-    : toSarif(findings, base, { toolVersion: version });
+    ? toJsonReport(run.findings, base, { model: root, policy: run.policy.file ?? null, verdict: run.verdict.passed ? 'approved' : 'blocked', checks: run.verdict.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, reasons: c.reasons })), suppressed: run.suppressed.map((f) => toJsonFinding(f, base)) })
+    : toSarif(run.findings, base, { toolVersion: version, suppressed: run.suppressed });
   fs.writeFileSync(target.fsPath, JSON.stringify(doc, null, 2) + '\n');
   void vscode.window.showInformationMessage(`Exported the gate report (${run.verdict.passed ? 'APPROVED' : 'BLOCKED'}) to ${vscode.workspace.asRelativePath(target)}.`);
   return target.fsPath;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding } from '../core/findings.ts';
-import { applyRuleSettings } from '../core/ruleSettings.ts';
+import { presentFindings } from '../core/present.ts';
 import { WEIGHT_EXTENSIONS, scanFile, scanPaths } from '../core/scan/scanner.ts';
 import type { FileScanResult, ScanLimits, ScanOptions } from '../core/scan/types.ts';
 import { toDiagnostic } from './diagnostics.ts';
@@ -57,7 +57,7 @@ class ScanUi implements vscode.Disposable {
     for (const r of batch) {
       results.set(r.path, r);
       const uri = vscode.Uri.file(r.path);
-      const findings = applyRuleSettings(r.findings, ruleSettings(uri)).filter((f) => f.severity !== 'info' || batch.length === 1);
+      const findings = presentFindings(r.findings, { rules: [ruleSettings(uri)] }).findings.filter((f) => f.severity !== 'info' || batch.length === 1);
       this.diagnostics.set(uri, findings.map(scanDiagnostic));
     }
     this.updateStatus();

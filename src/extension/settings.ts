@@ -7,16 +7,15 @@ export const SECTION = 'modelInspect';
 
 /**
  * Per-rule settings for a resource (settings are resource-scoped, so a folder can differ). They
- * decide whether a dangerous pickle is reported at all, so in an untrusted workspace only the
- * user's own values count: a downloaded repository's `.vscode/settings.json` cannot switch off
- * `scan/*`.
+ * decide what the gate blocks on, so in an untrusted workspace only the user's own values count:
+ * a downloaded repository's `.vscode/settings.json` cannot turn `scan/*` off.
  */
 export function ruleSettings(scope?: vscode.Uri): RuleSettings {
-  const raw = trustedSetting<Record<string, string>>('rules.severity', {}, scope) ?? {};
+  const raw = trustedSetting<Record<string, string>>('rules.severity', {}, scope);
   const severity: Record<string, Severity | 'off'> = {};
-  for (const [id, v] of Object.entries(raw)) if (isSeverity(v) || v === 'off') severity[id] = v;
-  const disabled = trustedSetting<string[]>('rules.disabled', [], scope);
-  return { severity, disabled: Array.isArray(disabled) ? disabled : [] };
+  for (const [id, v] of Object.entries(raw ?? {})) if (isSeverity(v) || v === 'off') severity[id] = v;
+  const disabled = trustedSetting<unknown>('rules.disabled', [], scope);
+  return { severity, disabled: Array.isArray(disabled) ? disabled.filter((x): x is string => typeof x === 'string') : [], source: 'modelInspect.rules settings' };
 }
 
 export function setting<T>(key: string, fallback: T, scope?: vscode.Uri): T {

@@ -50,9 +50,9 @@ export const gateCommand: Command = {
       throw e;
     }
     const { verdict, evidence, policy } = run;
-    const findings = [...verdict.findings, ...policy.findings.filter((f) => f.severity !== 'error'), ...evidence.sbom.findings, ...evidence.vulnerabilities.findings];
     return {
-      findings,
+      findings: run.findings,
+      suppressed: run.suppressed,
       exitCode: verdict.passed ? 0 : 1,
       text: formatGateTable(verdict, displayPath(evidence.root, io.cwd) || '.', policy.file ? `policy ${displayPath(policy.file, io.cwd)}` : 'default policy: no .model-inspect.yaml above the model folder'),
       json: {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Finding } from '../../core/findings.ts';
 import { loadPolicy } from '../../core/gate/policy.ts';
 import { policyLayer } from '../../core/gate/index.ts';
 import { resolveExpectations } from '../../core/signing/expectations.ts';
@@ -16,10 +17,11 @@ import { table } from '../table.ts';
 export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'find everything inspectable in a folder, run every engine on it, print one summary',
-  usage: 'inspect DIR|REF [--key PUB…] [--certificate-identity ID --certificate-oidc-issuer ISS] [--policy FILE] [--format text|json|sarif] [--fail-on error|warning|info]',
+  usage: 'inspect DIR|REF [--key PUB…] [--certificate-identity ID --certificate-oidc-issuer ISS] [--policy FILE] [--now DATE] [--format text|json|sarif] [--fail-on error|warning|info]',
   flags: {
     ...EXPECTATION_FLAGS,
     'review-max-age-days': { value: true, metavar: 'N', description: 'a model card security review older than N days is stale (default 90)' },
+    now: { value: true, metavar: 'DATE', description: 'judge model card dates (the age of the security review) as of this RFC 3339 time or date instead of the current time (reproducible CI runs)' },
     ...REGISTRY_FLAGS,
   },
   positionals: { min: 1, max: 1, metavar: 'DIR|REF' },
@@ -30,27 +32,32 @@ export const inspectCommand: Command = {
       if (await remote.isReference(args.positionals[0], io.cwd)) return remote.inspectReference(args, io, args.positionals[0]);
     }
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`not a folder: ${args.positionals[0]}`);
-    const report = await inspectFolder(dir, { signal: io.signal, options: await engineOptions(dir, args, io.cwd) });
-    const counts = new Map<string, { error: number; warning: number; info: number }>();
-    for (const f of report.findings) {
-      const key = f.file ?? '';
-      const c = counts.get(key) ?? { error: 0, warning: 0, info: 0 };
-      c[f.severity]++;
-      counts.set(key, c);
-    }
-    const rows = report.files.map((f) => {
-      const c = counts.get(f.path) ?? { error: 0, warning: 0, info: 0 };
-      return { file: sanitizeLine(displayPath(f.path, io.cwd)), kind: f.kind, summary: sanitizeLine(f.summary ?? ''), ...c };
-    });
-    const text = [
-      `Inspected ${displayPath(dir, io.cwd)}: ${report.files.length} file(s) by ${report.engines.length} engine(s)`,
-      '',
-      table(['file', 'kind', 'errors', 'warnings', 'info', 'summary'], rows.map((r) => [r.file, r.kind, String(r.error), String(r.warning), String(r.info), r.summary])),
-    ].join('\n');
+    const nowText = args.get('now');
+    const now = nowText !== undefined ? new Date(nowText) : new Date();
+    if (Number.isNaN(now.getTime())) throw new UsageError(`--now must be an RFC 3339 time or a date, not '${nowText}'`);
+    const report = await inspectFolder(dir, { now, signal: io.signal, options: await engineOptions(dir, args, io.cwd) });
+    // The table counts the findings as shown (after rule settings and suppressions), as the list below it.
+    const rows = (shown: readonly Finding[]) => {
+      const counts = new Map<string, { error: number; warning: number; info: number }>();
+      for (const f of shown) {
+        const key = f.file ?? '';
+        const c = counts.get(key) ?? { error: 0, warning: 0, info: 0 };
+        c[f.severity]++;
+        counts.set(key, c);
+      }
+      return report.files.map((f) => {
+        const c = counts.get(f.path) ?? { error: 0, warning: 0, info: 0 };
+        return { file: sanitizeLine(displayPath(f.path, io.cwd)), kind: f.kind, summary: sanitizeLine(f.summary ?? ''), ...c };
+      });
+    };
     return {
       findings: report.findings,
-      text,
-      json: { root: displayPath(dir, io.cwd), files: rows, engines: report.engines },
+      text: (shown) => [
+        `Inspected ${displayPath(dir, io.cwd)}: ${report.files.length} file(s) by ${report.engines.length} engine(s)`,
+        '',
+        table(['file', 'kind', 'errors', 'warnings', 'info', 'summary'], rows(shown).map((r) => [r.file, r.kind, String(r.error), String(r.warning), String(r.info), r.summary])),
+      ].join('\n'),
+      json: (shown) => ({ root: displayPath(dir, io.cwd), files: rows(shown), engines: report.engines }),
     };
   },
 };

@@ -9,6 +9,9 @@ import type { Evidence } from './evidence.ts';
 import { loadPolicy, policiesInside, type LoadedPolicy, type PolicySource } from './policy.ts';
 import { modelTarget } from '../model/target.ts';
 import type { ToolLocations } from '../tools/external.ts';
+import type { Finding } from '../findings.ts';
+import { presentFindings, readSourceFile, readSourceTexts, type PresentOptions } from '../present.ts';
+import type { RuleSettings } from '../ruleSettings.ts';
 
 /**
  * The one entry point of the promotion gate for every face (CLI `gate`, the report panel, the
@@ -28,6 +31,11 @@ export interface GateRunOptions extends PolicySource {
   tools?: ToolLocations;
   toolTimeoutMs?: number;
   onProgress?: (message: string) => void;
+  /**
+   * Rule settings of the face (VS Code's `modelInspect.rules.*`), before the policy's `rules:`.
+   * The CLI has none of its own: the policy's apply.
+   */
+  rules?: readonly RuleSettings[];
 }
 
 export interface GateRun {
@@ -35,6 +43,12 @@ export interface GateRun {
   verdict: GateVerdict;
   policy: LoadedPolicy;
   expectations: Expectations;
+  /** How the findings of this run are presented (the face's rules, then the policy's; inline comments or not). */
+  presentation: Pick<PresentOptions, 'rules' | 'inline'>;
+  /** Everything the run found, through the findings step: the verdict's reasons, policy problems, SBOM and vulnerability report findings. */
+  findings: Finding[];
+  /** Findings an inline comment silenced (in the model card: never a verdict, signature or scan finding). */
+  suppressed: Finding[];
 }
 
 /** The expectation layer a promotion policy gives (its keys relative to the policy file). */
@@ -70,8 +84,30 @@ export async function runGate(modelPath: string, options: GateRunOptions = {}): 
     tools: options.tools,
     toolTimeoutMs: options.toolTimeoutMs,
   });
+  const presentation = { rules: [...options.rules ?? [], ...(policy.rules ? [policy.rules] : [])], inline: policy.inline !== false };
+  // The engines' findings go through the same step as every face's before the gate judges them:
+  // a rule the settings or the policy turn off, or a card line its author silenced, does not block.
+  const suppressed = await presentEvidence(evidence, presentation);
   const verdict = evaluateGate(evidence, policy, now);
-  return { evidence, verdict, policy, expectations };
+  const shown = presentFindings([...verdict.findings, ...policy.findings.filter((f) => f.severity !== 'error'), ...evidence.sbom.findings, ...evidence.vulnerabilities.findings], presentation);
+  return { evidence, verdict, policy, expectations, presentation, findings: shown.findings, suppressed };
+}
+
+/** Applies the findings step to each engine's evidence, in place; returns what inline comments silenced. */
+async function presentEvidence(evidence: Evidence, presentation: Pick<PresentOptions, 'rules' | 'inline'>): Promise<Finding[]> {
+  const suppressed: Finding[] = [];
+  const step = async (findings: Finding[]): Promise<Finding[]> => {
+    const text = presentation.inline ? await readSourceTexts(findings, readSourceFile) : undefined;
+    const r = presentFindings(findings, { ...presentation, text });
+    suppressed.push(...r.suppressed);
+    return r.findings;
+  };
+  evidence.card.findings = await step(evidence.card.findings);
+  for (const f of evidence.scan.files) f.findings = await step(f.findings);
+  evidence.signatures.findings = await step(evidence.signatures.findings);
+  evidence.sbom.findings = await step(evidence.sbom.findings);
+  evidence.vulnerabilities.findings = await step(evidence.vulnerabilities.findings);
+  return suppressed;
 }
 
 export { evaluateGate } from './evaluate.ts';

@@ -1,11 +1,10 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
-import { regularFileStat } from '../fsutil/walk.ts';
+import { findPolicyFile, parseRulesSection, policyInsideFinding, POLICY_FILE_NAMES, readPolicyText, type PolicyLookup, type PolicyRules } from '../policyFile.ts';
+import type { RuleSettings } from '../ruleSettings.ts';
 import { isVulnSeverity, VULN_SEVERITIES, type VulnSeverity } from '../tools/vulnerabilities.ts';
 import { compilePattern, parsePolicyPattern } from '../signing/policy.ts';
 import { isInsidePath } from '../signing/expectations.ts';
-import { decodeUtf8 } from '../yaml/decode.ts';
 import { parseYaml, type YamlDocument, type YamlNode } from '../yaml/document.ts';
 import { yamlProblemFindings } from '../yaml/findings.ts';
 
@@ -33,7 +32,7 @@ export interface GatePolicy {
   modelCard: { enabled: boolean; maxAgeDays: number };
 }
 
-export const POLICY_FILE_NAMES = ['.model-inspect.yaml', '.model-inspect.yml'];
+export { findPolicyFile, POLICY_FILE_NAMES };
 
 export function defaultPolicy(): GatePolicy {
   return {
@@ -55,6 +54,10 @@ export interface LoadedPolicy {
   ignored?: string[];
   /** Why no policy file was looked for (an untrusted workspace), when that is the case. */
   notSearched?: string;
+  /** The file's `rules:` section (rule settings for every face), when it has one. */
+  rules?: RuleSettings;
+  /** `rules.inline_suppressions`: false ignores inline suppression comments (default true). */
+  inline?: boolean;
 }
 
 type FieldKind = 'boolean' | 'string' | 'string[]' | 'positive-integer' | { enum: readonly string[] };
@@ -95,7 +98,7 @@ const SCHEMA: Record<string, Record<string, { kind: FieldKind; set: (p: GatePoli
 };
 
 /** Parse a policy file's text. Problems are `gate/policy-invalid` findings placed on the offending node. */
-export function parsePolicy(text: string, file: string): LoadedPolicy {
+export function parsePolicy(text: string, file: string, options: { isKnownRule?: (id: string) => boolean } = {}): LoadedPolicy {
   const policy = defaultPolicy();
   const doc = parseYaml(text);
   const findings: Finding[] = yamlProblemFindings(doc, file).map((f) => ({ ...f, ruleId: 'gate/policy-invalid' }));
@@ -103,10 +106,13 @@ export function parsePolicy(text: string, file: string): LoadedPolicy {
   const root = doc.resolveAlias(doc.root);
   if (!root || (root.kind === 'scalar' && root.value === null)) return { policy, file, findings };
   if (root.kind !== 'mapping') { bad(root, 'the policy file must be a mapping with a `gate:` section'); return { policy, file, findings }; }
+  const ruled: PolicyRules = parseRulesSection(doc, file, options.isKnownRule);
+  findings.push(...ruled.findings);
+  const loaded: LoadedPolicy = { policy, file, findings, ...(ruled.rules ? { rules: ruled.rules } : {}), inline: ruled.inline };
   const gate = doc.pair(root, 'gate');
-  if (!gate) return { policy, file, findings }; // the file may configure other areas only
+  if (!gate) return loaded; // the file may configure other areas only
   const gateNode = doc.resolveAlias(gate.value);
-  if (!gateNode || gateNode.kind !== 'mapping') { bad(gateNode ?? gate.key, '`gate` must be a mapping of checks (signatures, provenance, scan, sbom, vulnerabilities, model_card)'); return { policy, file, findings }; }
+  if (!gateNode || gateNode.kind !== 'mapping') { bad(gateNode ?? gate.key, '`gate` must be a mapping of checks (signatures, provenance, scan, sbom, vulnerabilities, model_card)'); return loaded; }
   for (const section of gateNode.pairs ?? []) {
     const fields = SCHEMA[section.keyText];
     if (!fields) { bad(section.key, `unknown gate check '${section.keyText}'; known: ${Object.keys(SCHEMA).join(', ')}`); continue; }
@@ -135,7 +141,7 @@ export function parsePolicy(text: string, file: string): LoadedPolicy {
       if (policy.signatures.issuers.length && !policy.signatures.identities.length) bad(iss!.key, 'gate.signatures.issuers needs gate.signatures.identities: an issuer alone accepts anyone it issues certificates to');
     }
   }
-  return { policy, file, findings };
+  return loaded;
 }
 
 function readField(doc: YamlDocument, raw: YamlNode | null, kind: FieldKind): { value: unknown } | { error: string } {
@@ -159,46 +165,12 @@ function readField(doc: YamlDocument, raw: YamlNode | null, kind: FieldKind): { 
 
 const isPolicyName = (name: string) => /^\.model-inspect\.ya?ml$/i.test(name);
 
-/**
- * The policy for a model folder: the nearest `.model-inspect.yaml` (or `.yml`) *above* it, up to
- * the repository root (a folder with `.git`) or `stopAt` (the workspace folder). The model folder
- * itself is never searched: a policy there is the model's own. When the model folder is the
- * repository root or the workspace folder there is nothing above it to search. No file: the defaults.
- */
-export async function findPolicyFile(modelDir: string, stopAt?: string): Promise<string | undefined> {
-  let dir = path.resolve(modelDir);
-  const stop = stopAt ? path.resolve(stopAt) : undefined;
-  for (;;) {
-    let isRepoRoot = false;
-    try { await fs.stat(path.join(dir, '.git')); isRepoRoot = true; } catch { /* keep climbing */ }
-    const parent = path.dirname(dir);
-    if (isRepoRoot || dir === stop || parent === dir) return undefined;
-    dir = parent;
-    for (const name of POLICY_FILE_NAMES) {
-      const p = path.join(dir, name);
-      try { if ((await fs.stat(p)).isFile()) return p; } catch { /* not here */ }
-    }
-  }
-}
-
 /** Policy files inside the model (any depth, any case of the name): evidence, never authority. */
 export function policiesInside(files: readonly { path: string }[]): string[] {
   return files.filter((f) => isPolicyName(path.basename(f.path))).map((f) => f.path).sort();
 }
 
-export interface PolicySource {
-  /** An explicit policy file (`--policy`, the `modelInspect.gate.policyFile` setting). */
-  file?: string;
-  /** Where the search stops (the workspace folder). */
-  stopAt?: string;
-  /** False: do not search for a policy file (an untrusted workspace's files decide nothing); say why. */
-  search?: boolean | string;
-  /**
-   * The file or folder being judged. A policy file that lies inside it (named by `--policy` or a
-   * setting, or reached through a link) is the model's own say in how it is judged: refused.
-   */
-  inspected?: string;
-}
+export type PolicySource = PolicyLookup;
 
 export async function loadPolicy(modelDir: string, options: PolicySource = {}): Promise<LoadedPolicy> {
   const notSearched = options.search === false ? 'policy files were not searched for' : typeof options.search === 'string' ? options.search : undefined;
@@ -206,18 +178,9 @@ export async function loadPolicy(modelDir: string, options: PolicySource = {}): 
   if (!file) return { policy: defaultPolicy(), findings: [], notSearched };
   if (options.inspected && isInsidePath(file, options.inspected)) {
     // The defaults apply, and the refusal blocks: a policy the user named cannot silently be replaced.
-    return { policy: defaultPolicy(), file, findings: [{ ruleId: 'gate/policy-in-model', severity: 'error', message: `the policy ${path.basename(file)} lies inside the inspected ${path.basename(options.inspected)}: a model cannot set the policy it is judged by, so it was not used (keep the policy outside the model folder)`, file }] };
+    return { policy: defaultPolicy(), file, findings: [policyInsideFinding(file, options.inspected)] };
   }
-  let text: string;
-  try {
-    const st = await regularFileStat(file);
-    if (!st.ok) throw new Error(`${file} ${st.message}`);
-    if (st.stat.size > 1024 * 1024) return { policy: defaultPolicy(), file, findings: [{ ruleId: 'gate/policy-invalid', severity: 'error', message: 'policy file is over 1 MiB; not read', file }] };
-    const bytes = await fs.readFile(file);
-    if (bytes.length > 1024 * 1024) return { policy: defaultPolicy(), file, findings: [{ ruleId: 'gate/policy-invalid', severity: 'error', message: 'policy file is over 1 MiB; not read', file }] };
-    text = decodeUtf8(bytes).text;
-  } catch (e) {
-    return { policy: defaultPolicy(), file, findings: [{ ruleId: 'gate/policy-invalid', severity: 'error', message: `cannot read the policy: ${(e as Error).message}`, file }] };
-  }
-  return parsePolicy(text, file);
+  const read = await readPolicyText(file);
+  if ('finding' in read) return { policy: defaultPolicy(), file, findings: [read.finding] };
+  return parsePolicy(read.text, file);
 }

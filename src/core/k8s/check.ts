@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import type { Finding } from '../findings.ts';
-import { applySuppressions } from '../ruleSettings.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import { FindingSink, type K8sCheckOptions } from './context.ts';
 import { hardening } from './hardening.ts';
@@ -51,13 +50,13 @@ export function checkManifest(manifest: ManifestFile, options: K8sCheckOptions =
 
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
-/** Read and check a manifest file; encoding problems become findings, suppressions are honoured. */
+/** Read and check a manifest file; encoding problems become findings (suppressions are the faces' step, src/core/present.ts). */
 export async function checkManifestFile(file: string, options: K8sCheckOptions = {}): Promise<ManifestCheck> {
   const text = await readManifestFileText(file);
   if (typeof text !== 'string') return { manifest: readManifest('', file), findings: [text], workloads: 0 };
   const decoded = text;
   const result = await checkManifestText(decoded, file, options);
-  return { ...result, findings: applySuppressions(result.findings, decoded) };
+  return result;
 }
 
 /** A manifest's text, or a finding saying why it was not read. */

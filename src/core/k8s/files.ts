@@ -1,6 +1,5 @@
 import type { Finding } from '../findings.ts';
 import type { WalkEntry } from '../fsutil/walk.ts';
-import { applySuppressions } from '../ruleSettings.ts';
 import { checkAdmissionPolicy } from './admission.ts';
 import { checkManifest, readManifestFileText } from './check.ts';
 import { FindingSink } from './context.ts';
@@ -20,7 +19,7 @@ export interface K8sSet {
   manifests: ManifestFile[];
   policies: AdmissionPolicy[];
   workloads: PodTemplate[];
-  /** Per file: the findings (suppressions applied). */
+  /** Per file: the findings (raw: faces apply suppressions and rule settings through src/core/present.ts). */
   findings: Finding[];
   /** Files read, with what they hold. */
   files: { path: string; workloads: number; policies: number; findings: number }[];
@@ -80,7 +79,8 @@ export async function checkK8sTexts(texts: readonly { path: string; text: string
         sink.add('k8s/incomplete', o.doc, o.node, `${o.label} could not be checked completely: ${(e as Error)?.message ?? e}`);
       }
     }
-    const own = applySuppressions([...result.findings, ...sink.findings], m.text);
+    // Inline suppressions are applied by the findings step of each face (src/core/present.ts), not here.
+    const own = [...result.findings, ...sink.findings];
     findings.push(...own);
     files.push({ path: m.file ?? '', workloads: result.workloads, policies: count, findings: own.length });
   }

@@ -13,10 +13,13 @@ const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', 
 export interface SarifOptions {
   toolVersion: string;
   informationUri?: string;
+  /** Findings an inline comment silenced: results with an `inSource` suppression (code scanning shows them as dismissed). */
+  suppressed?: readonly Finding[];
 }
 
 export function toSarif(findings: readonly Finding[], base: string, options: SarifOptions): Record<string, unknown> {
-  const sorted = sortFindings(findings);
+  const silenced = new Set<Finding>(options.suppressed ?? []);
+  const sorted = sortFindings([...findings, ...silenced]);
   const used = new Map<string, number>();
   const rules: Record<string, unknown>[] = [];
   const ruleFor = (id: string): number => {
@@ -58,6 +61,7 @@ export function toSarif(findings: readonly Finding[], base: string, options: Sar
     }
     if (f.data && Object.keys(f.data).length) result.properties = { ...f.data };
     result.partialFingerprints = { 'modelInspect/v1': fingerprint(f, base) };
+    if (silenced.has(f)) result.suppressions = [{ kind: 'inSource', justification: 'model-inspect-disable comment on the line' }];
     return result;
   });
   return {

@@ -1,7 +1,6 @@
 import { FileTooLargeError, readRegularFile } from '../fsutil/read.ts';
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
-import { applySuppressions } from '../ruleSettings.ts';
 import type { InspectResult, Inspector } from '../inspect/types.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import { checkPythonWith, MAX_PYTHON_BYTES } from './checks.ts';
@@ -24,7 +23,7 @@ export function pythonFileKind(file: string): PythonFileKind | undefined {
 /**
  * Checks a .py file, or every Python cell of an .ipynb (findings carry `member: "cell N"`, 1-based
  * as Jupyter shows it, and ranges within that cell; imports of earlier cells count in later ones).
- * Inline suppression comments are honoured.
+ * Inline suppression comments are the faces' step (src/core/present.ts reads the cell's text).
  */
 export async function checkPythonFile(file: string): Promise<Finding[]> {
   const kind = pythonFileKind(file);
@@ -39,8 +38,7 @@ export async function checkPythonFile(file: string): Promise<Finding[]> {
   }
   const decoded = decodeUtf8(bytes);
   const parser = await loadPythonParser();
-  // Inline `# model-inspect-disable-…` comments apply here as in the editor.
-  if (kind === 'python') return applySuppressions(checkPythonWith(parser, decoded.text, { file }), decoded.text);
+  if (kind === 'python') return checkPythonWith(parser, decoded.text, { file });
   return checkNotebookText(parser, decoded.text, file);
 }
 
@@ -57,7 +55,7 @@ export function checkNotebookText(parser: PythonParser, text: string, file: stri
   for (const cell of nb.cells) {
     const source = maskIpython(cell.source);
     if (source === undefined) continue;
-    for (const f of applySuppressions(checkPythonWith(parser, source, { file, contextImports: earlier }), source)) findings.push({ ...f, member: `cell ${cell.index + 1}` });
+    for (const f of checkPythonWith(parser, source, { file, contextImports: earlier })) findings.push({ ...f, member: `cell ${cell.index + 1}` });
     const tree = parser.parse(source);
     try { earlier.include(tree); } finally { tree.delete(); }
   }

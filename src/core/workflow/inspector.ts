@@ -1,7 +1,6 @@
 import { FileTooLargeError, readRegularFile } from '../fsutil/read.ts';
 import type { Finding } from '../findings.ts';
 import type { InspectResult, Inspector } from '../inspect/types.ts';
-import { applySuppressions } from '../ruleSettings.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import { checkWorkflowText } from './check.ts';
 import { isWorkflowPath } from './files.ts';
@@ -10,7 +9,7 @@ const MAX_WORKFLOW_BYTES = 2 * 1024 * 1024;
 
 /**
  * Read and check one workflow file; encoding problems become findings. Inline suppressions
- * (`# model-inspect-disable-line RULE`) are applied here, so the CLI and `inspect` honour them.
+ * (`# model-inspect-disable-line RULE`) are applied by every face's findings step (src/core/present.ts).
  */
 export async function checkWorkflowFile(file: string, options: { repositoryOwner?: string } = {}): Promise<Finding[]> {
   let bytes: Buffer;
@@ -24,7 +23,7 @@ export async function checkWorkflowFile(file: string, options: { repositoryOwner
   const findings: Finding[] = [];
   if (decoded.problem) findings.push({ ruleId: 'yaml/encoding', severity: 'error', message: decoded.problem.message, file, offset: decoded.problem.offset });
   findings.push(...await checkWorkflowText(decoded.text, file, { repositoryOwner: options.repositoryOwner }));
-  return applySuppressions(findings, decoded.text);
+  return findings;
 }
 
 export const workflowInspector: Inspector = {

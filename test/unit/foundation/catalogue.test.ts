@@ -46,7 +46,9 @@ test('SARIF 2.1.0: rules with help, results with ruleIndex and regions GitHub ac
 test('rule settings: severity override, off, area wildcard, disabled list', () => {
   assert.equal(applyRuleSettings(sample, { severity: { 'yaml/syntax': 'info' } })[0].severity, 'info');
   assert.equal(applyRuleSettings(sample, { severity: { 'yaml/*': 'off' } }).length, 1);
-  assert.equal(applyRuleSettings(sample, { disabled: ['gate/incomplete'] }).length, 1);
+  assert.equal(applyRuleSettings(sample, { disabled: ['yaml/syntax'] }).length, 1);
+  // The gate's own findings are its verdict's reasons: settings do not change them (the policy's gate: section does).
+  assert.equal(applyRuleSettings(sample, { disabled: ['gate/incomplete'] }).length, 2);
 });
 
 test('inline suppressions: same line, next line, specific rule or all', () => {

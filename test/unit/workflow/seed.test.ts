@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { allRules } from '../../../src/core/rules.ts';
 import { inspectFolder } from '../../../src/core/inspect/inspectFolder.ts';
 import { workflowInspector } from '../../../src/core/workflow/inspector.ts';
+import { presentFindings, readSourceFile, readSourceTexts } from '../../../src/core/present.ts';
 import { WORKFLOW_RULES } from '../../../src/core/workflow/rules.ts';
 import { REPO, cli } from '../helpers.ts';
 import { applyFix, check, covered } from './util.ts';
@@ -93,7 +94,10 @@ test('inspect DIR runs the workflow engine on .github/workflows; suppressions ar
   assert.equal(r.files.length, 1);
   assert.equal(r.files[0].kind, 'workflow');
   assert.ok(r.findings.some((x) => x.ruleId === 'workflow/tool-not-installed'));
-  assert.ok(!r.findings.some((x) => x.ruleId === 'workflow/missing-permissions'), 'suppressed inline');
+  assert.ok(r.findings.some((x) => x.ruleId === 'workflow/missing-permissions'), 'the engine reports it: suppressions are the faces\' step');
+  const shown = presentFindings(r.findings, { text: await readSourceTexts(r.findings, readSourceFile) });
+  assert.ok(!shown.findings.some((x) => x.ruleId === 'workflow/missing-permissions'), 'suppressed inline');
+  assert.deepEqual(shown.suppressed.map((x) => x.ruleId), ['workflow/missing-permissions']);
 });
 
 test('CLI: model-inspect workflow FILE|DIR in text, JSON and SARIF; exit codes', { skip: !fs.existsSync(path.join(REPO, 'dist', 'cli.js')) && 'dist/cli.js not built' }, () => {

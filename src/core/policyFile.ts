@@ -1,0 +1,158 @@
+import fsSync from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Finding, Severity } from './findings.ts';
+import { regularFileStat } from './fsutil/walk.ts';
+import type { RuleSettings } from './ruleSettings.ts';
+import { decodeUtf8 } from './yaml/decode.ts';
+import { parseYaml, type YamlDocument, type YamlNode } from './yaml/document.ts';
+import { yamlProblemFindings } from './yaml/findings.ts';
+
+/**
+ * The trusted configuration file, `.model-inspect.yaml`, as every face finds it: `--policy`, the
+ * `modelInspect.gate.policyFile` setting, or the nearest one *above* the inspected folder (never
+ * one inside it: that is the model's own say in how it is judged). Its `gate:` section is the
+ * promotion policy (gate/policy.ts); its `rules:` section sets rule severities for every command.
+ */
+
+export const POLICY_FILE_NAMES = ['.model-inspect.yaml', '.model-inspect.yml'];
+export const MAX_POLICY_BYTES = 1024 * 1024;
+
+/**
+ * The nearest `.model-inspect.yaml` (or `.yml`) *above* a folder, up to the repository root (a
+ * folder with `.git`) or `stopAt` (the workspace folder). The folder itself is never searched.
+ * When it is the repository root or the workspace folder there is nothing above it to search.
+ */
+export async function findPolicyFile(modelDir: string, stopAt?: string): Promise<string | undefined> {
+  let dir = path.resolve(modelDir);
+  const stop = stopAt ? path.resolve(stopAt) : undefined;
+  for (;;) {
+    let isRepoRoot = false;
+    try { await fs.stat(path.join(dir, '.git')); isRepoRoot = true; } catch { /* keep climbing */ }
+    const parent = path.dirname(dir);
+    if (isRepoRoot || dir === stop || parent === dir) return undefined;
+    dir = parent;
+    for (const name of POLICY_FILE_NAMES) {
+      const p = path.join(dir, name);
+      try { if ((await fs.stat(p)).isFile()) return p; } catch { /* not here */ }
+    }
+  }
+}
+
+/** A policy file's text (bounded, a regular file only), or the finding that says why it was not read. */
+export async function readPolicyText(file: string): Promise<{ text: string } | { finding: Finding }> {
+  const invalid = (message: string): { finding: Finding } => ({ finding: { ruleId: 'gate/policy-invalid', severity: 'error', message, file } });
+  try {
+    const st = await regularFileStat(file);
+    if (!st.ok) throw new Error(`${file} ${st.message}`);
+    if (st.stat.size > MAX_POLICY_BYTES) return invalid('policy file is over 1 MiB; not read');
+    const bytes = await fs.readFile(file);
+    if (bytes.length > MAX_POLICY_BYTES) return invalid('policy file is over 1 MiB; not read');
+    return { text: decodeUtf8(bytes).text };
+  } catch (e) {
+    return invalid(`cannot read the policy: ${(e as Error).message}`);
+  }
+}
+
+/** The `rules:` section: rule settings for every face, and whether inline suppression comments count. */
+export interface PolicyRules {
+  rules?: RuleSettings;
+  /** `rules.inline_suppressions` (default true): false ignores every `# model-inspect-disable…` comment. */
+  inline: boolean;
+  findings: Finding[];
+}
+
+const RULE_PATTERN = /^[a-z][a-z0-9]*\/(\*|[\w-]+)$/;
+const SEVERITIES: readonly (Severity | 'off')[] = ['error', 'warning', 'info', 'off'];
+
+/**
+ * Reads `rules:` of a parsed policy document. Problems are `gate/policy-invalid` findings on the
+ * offending node; with `isKnownRule` (the catalogue, src/core/rules.ts), unknown rule ids are warned about.
+ */
+export function parseRulesSection(doc: YamlDocument, file: string, isKnownRule?: (id: string) => boolean): PolicyRules {
+  const findings: Finding[] = [];
+  const out: PolicyRules = { inline: true, findings };
+  const problem = (node: { start: number; end: number }, message: string, severity: Severity = 'error') => findings.push({ ruleId: 'gate/policy-invalid', severity, message, file, range: doc.range(node) });
+  const root = doc.resolveAlias(doc.root);
+  const section = root?.kind === 'mapping' ? doc.pair(root, 'rules') : undefined;
+  if (!section) return out;
+  const node = doc.resolveAlias(section.value);
+  if (!node || node.kind !== 'mapping') { problem(node ?? section.key, '`rules` must be a mapping with `severity`, `disabled` and `inline_suppressions`'); return out; }
+  const source = `rules: of ${path.basename(file)}`;
+  const rules: RuleSettings = { severity: {}, disabled: [], source };
+  const checkId = (n: YamlNode, id: string): boolean => {
+    if (!RULE_PATTERN.test(id)) { problem(n, `'${id}' is not a rule id or an area (\`card/placeholder-digest\`, \`card/*\`)`); return false; }
+    if (!id.endsWith('/*') && isKnownRule && !isKnownRule(id)) problem(n, `unknown rule '${id}' (model-inspect rules lists them)`, 'warning');
+    if (id.startsWith('gate/')) { problem(n, `${id}: the gate's own findings are its verdict's reasons and are not changed here; use the \`gate:\` section`, 'warning'); return false; }
+    return true;
+  };
+  for (const pair of node.pairs ?? []) {
+    const value = doc.resolveAlias(pair.value);
+    if (pair.keyText === 'severity') {
+      if (!value || value.kind !== 'mapping') { problem(value ?? pair.key, '`rules.severity` must map rule ids (or `area/*`) to error, warning, info or off'); continue; }
+      for (const p of value.pairs ?? []) {
+        const v = doc.resolveAlias(p.value);
+        const s = v?.kind === 'scalar' ? v.value : undefined;
+        if (typeof s !== 'string' || !(SEVERITIES as readonly string[]).includes(s)) { problem(v ?? p.key, `rules.severity.${p.keyText}: expected one of ${SEVERITIES.join(', ')}`); continue; }
+        if (checkId(p.key, p.keyText)) rules.severity![p.keyText] = s as Severity | 'off';
+      }
+    } else if (pair.keyText === 'disabled') {
+      if (!value || value.kind !== 'sequence') { problem(value ?? pair.key, '`rules.disabled` must be a list of rule ids (or `area/*`)'); continue; }
+      const ids: string[] = [];
+      for (const item of value.items ?? []) {
+        const it = doc.resolveAlias(item);
+        if (!it || it.kind !== 'scalar' || typeof it.value !== 'string') { problem(it ?? value, 'every item of `rules.disabled` must be a rule id'); continue; }
+        if (checkId(it, it.value)) ids.push(it.value);
+      }
+      rules.disabled = ids;
+    } else if (pair.keyText === 'inline_suppressions') {
+      if (value?.kind === 'scalar' && typeof value.value === 'boolean') out.inline = value.value;
+      else problem(value ?? pair.key, '`rules.inline_suppressions` must be true or false');
+    } else problem(pair.key, `unknown key '${pair.keyText}' in rules; known: severity, disabled, inline_suppressions`);
+  }
+  out.rules = rules;
+  return out;
+}
+
+/** Where the policy for a folder comes from (the same for the gate and every other command). */
+export interface PolicyLookup {
+  /** An explicit policy file (`--policy`, the `modelInspect.gate.policyFile` setting). */
+  file?: string;
+  /** Where the search stops (the workspace folder). */
+  stopAt?: string;
+  /** False (or a reason): do not search (an untrusted workspace's files decide nothing). */
+  search?: boolean | string;
+  /**
+   * The file or folder being judged. A policy file that lies inside it (named by `--policy` or a
+   * setting, or reached through a link) is the model's own say in how it is judged: refused.
+   */
+  inspected?: string;
+}
+
+function real(p: string): string {
+  try { return fsSync.realpathSync(p); } catch { return path.resolve(p); }
+}
+
+/** Whether `p` is `root` or inside it, links resolved. */
+function isInside(p: string, root: string): boolean {
+  const rel = path.relative(real(root), real(p));
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** The refusal of a policy that lies inside what it would judge (the gate blocks on it). */
+export function policyInsideFinding(file: string, inspected: string): Finding {
+  return { ruleId: 'gate/policy-in-model', severity: 'error', message: `the policy ${path.basename(file)} lies inside the inspected ${path.basename(inspected)}: a model cannot set the policy it is judged by, so it was not used (keep the policy outside the model folder)`, file };
+}
+
+/** The `rules:` of the policy that applies to a folder (the gate's lookup), with the file it came from. */
+export async function loadPolicyRules(dir: string, lookup: PolicyLookup & { isKnownRule?: (id: string) => boolean } = {}): Promise<PolicyRules & { file?: string }> {
+  const file = lookup.file ?? (lookup.search === false || typeof lookup.search === 'string' ? undefined : await findPolicyFile(dir, lookup.stopAt));
+  if (!file) return { inline: true, findings: [] };
+  if (lookup.inspected && isInside(file, lookup.inspected)) return { file, inline: true, findings: [policyInsideFinding(file, lookup.inspected)] };
+  const read = await readPolicyText(file);
+  if ('finding' in read) return { file, inline: true, findings: [read.finding] };
+  const doc = parseYaml(read.text);
+  // A file that does not parse is reported by the gate (gate/policy-invalid); here it has no rules.
+  if (doc.problems.length) return { file, inline: true, findings: yamlProblemFindings(doc, file).map((f) => ({ ...f, ruleId: 'gate/policy-invalid' })) };
+  return { file, ...parseRulesSection(doc, file, lookup.isKnownRule) };
+}
