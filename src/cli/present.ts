@@ -34,8 +34,9 @@ export async function presentCliFindings(findings: readonly Finding[], args: Par
   const suppressed: Finding[] = [];
   const policyProblems: Finding[] = [];
   for (const [root, group] of groups) {
-    // Nothing inspected on disk (a registry reference): only --policy applies.
-    const policy = root !== undefined || explicit ? await loadPolicyRules(root ?? cwd, { file: explicit, isKnownRule }) : { inline: true, findings: [], rules: undefined };
+    // Nothing inspected on disk (a registry reference): the policy from the working folder up, as
+    // the reference commands find it (src/cli/registryFlags.ts).
+    const policy = await loadPolicyRules(root ?? path.join(cwd, 'registry-reference'), { file: explicit, isKnownRule });
     policyProblems.push(...policy.findings);
     const text = policy.inline ? await readSourceTexts(group, readSource, cwd) : undefined;
     const r = presentFindings(group, { rules: policy.rules ? [policy.rules] : [], inline: policy.inline, text });
