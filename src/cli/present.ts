@@ -36,7 +36,7 @@ export async function presentCliFindings(findings: readonly Finding[], args: Par
   for (const [root, group] of groups) {
     // Nothing inspected on disk (a registry reference): the policy from the working folder up, as
     // the reference commands find it (src/cli/registryFlags.ts).
-    const policy = await loadPolicyRules(root ?? path.join(cwd, 'registry-reference'), { file: explicit, isKnownRule });
+    const policy = await loadPolicyRules(root ?? path.join(cwd, 'registry-reference'), { file: explicit, isKnownRule, inspected: root });
     policyProblems.push(...policy.findings);
     const text = policy.inline ? await readSourceTexts(group, readSource, cwd) : undefined;
     const r = presentFindings(group, { rules: policy.rules ? [policy.rules] : [], inline: policy.inline, text });

@@ -103,7 +103,7 @@ export async function presentationFor(uri: vscode.Uri): Promise<Pick<PresentOpti
   let loaded = policyRules.get(dir);
   if (!loaded) {
     const source = policySource(dir);
-    loaded = loadPolicyRules(dir, { file: source.policyFile, stopAt: source.stopAt, search: source.search }).catch(() => ({ inline: true, findings: [] }));
+    loaded = loadPolicyRules(dir, { file: source.policyFile, stopAt: source.stopAt, search: source.search, inspected: dir }).catch(() => ({ inline: true, findings: [] }));
     policyRules.set(dir, loaded);
   }
   const policy = await loaded;

@@ -14,7 +14,7 @@ export function ruleSettings(scope?: vscode.Uri): RuleSettings {
   const raw = trustedSetting<Record<string, string>>('rules.severity', {}, scope);
   const severity: Record<string, Severity | 'off'> = {};
   for (const [id, v] of Object.entries(raw ?? {})) if (isSeverity(v) || v === 'off') severity[id] = v;
-  const disabled = trustedSetting<unknown>('rules.disabled', [], scope);
+  const disabled: unknown = trustedSetting<string[]>('rules.disabled', [], scope);
   return { severity, disabled: Array.isArray(disabled) ? disabled.filter((x): x is string => typeof x === 'string') : [], source: 'modelInspect.rules settings' };
 }
 

@@ -115,8 +115,13 @@ test('the rules: section of the policy above the folder reaches card, inspect an
     const own = json(['card', card, '--now', '2025-06-01']);
     assert.deepEqual(own.findings.filter((f) => f.ruleId === 'card/placeholder-digest').map((f) => f.severity), ['error', 'error']);
     assert.ok(own.findings.some((f) => f.ruleId === 'card/insecure-transport'));
-    // --policy names it explicitly.
-    const named = json(['inspect', model, '--now', '2025-06-01', '--policy', path.join(model, '.model-inspect.yaml')]);
+    // Not even when --policy names it: refused, and the refusal is reported.
+    const inside = json(['inspect', model, '--now', '2025-06-01', '--policy', path.join(model, '.model-inspect.yaml')]);
+    assert.ok(inside.findings.some((f) => f.ruleId === 'card/insecure-transport'));
+    assert.ok(inside.findings.some((f) => f.ruleId === 'gate/policy-in-model'));
+    // --policy naming a file outside the model is used.
+    fs.renameSync(path.join(model, '.model-inspect.yaml'), path.join(root, 'named.yaml'));
+    const named = json(['inspect', model, '--now', '2025-06-01', '--policy', path.join(root, 'named.yaml')]);
     assert.ok(!named.findings.some((f) => f.ruleId === 'card/insecure-transport'));
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
