@@ -45,7 +45,7 @@ suite('untrusted workspace', () => {
     assert.equal(trustedPathSetting('signing.publicKey', scope), undefined);
     assert.equal(trustedPathSetting('gate.policyFile', scope), undefined);
     // The workspace's rules.disabled [scan/*] and severity off for dangerous pickles do not silence the scanner.
-    assert.deepEqual(ruleSettings(scope), { severity: {}, disabled: [] });
+    assert.deepEqual(ruleSettings(scope), { severity: {}, disabled: [], source: 'modelInspect.rules settings' });
   });
 
   test('Verify… does not take the key from the workspace settings or the workspace policy', async () => {
