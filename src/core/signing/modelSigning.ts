@@ -266,11 +266,17 @@ export async function compareManifest(modelPath: string, payload: OmsPayload, ex
   const fileOf = (n: string) => (ser.method === 'shards' ? n.replace(/:\d+:\d+$/, '') : n);
   const scope = opts.onlyFile ? (n: string) => fileOf(n) === opts.onlyFile : () => true;
   diff.missing = [...new Set(payload.resources.filter((r) => !local.has(r.name) && scope(r.name)).map((r) => fileOf(r.name)))];
-  // A file whose size changed has different shard names: it is changed, not missing and extra.
+  // A file whose size changed has other shard names than the signed ones: it is changed, not
+  // missing and extra. That holds also when only one side has a shard the other lacks (grown or cut
+  // at a shard boundary, where every shard still listed matches): bytes appended to a zip
+  // checkpoint replace its central directory, so a file with one unsigned shard is not signed.
+  const localFiles = new Set(items.map((i) => fileOf(i.name)));
+  const signedFiles = new Set(payload.resources.map((r) => fileOf(r.name)));
   const extraNames = [...new Set(items.filter((i) => !signed.has(i.name)).map((i) => fileOf(i.name)))];
-  for (const n of extraNames) {
-    if (diff.missing.includes(n)) { diff.missing = diff.missing.filter((m) => m !== n); if (!diff.changed.includes(n)) diff.changed.push(n); } else diff.extra.push(n);
-  }
+  const grownOrCut = new Set([...extraNames.filter((n) => signedFiles.has(n)), ...diff.missing.filter((n) => localFiles.has(n))]);
+  diff.missing = diff.missing.filter((n) => !grownOrCut.has(n));
+  for (const n of grownOrCut) if (!diff.changed.includes(n)) diff.changed.push(n);
+  diff.extra = extraNames.filter((n) => !grownOrCut.has(n));
   // A file is covered when it is listed and every one of its resources matched.
   const bad = new Set([...diff.changed, ...diff.missing]);
   diff.covered = [...new Set(items.filter((i) => signed.has(i.name)).map((i) => fileOf(i.name)))].filter((n) => !bad.has(n)).map((n) => (n === '.' ? path.basename(modelPath) : n));

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { signPath } from '../../../src/core/signing/index.ts';
+import { omsKeyBundle } from '../../../src/core/signing/modelSigning.ts';
 import { cli, REPO } from '../helpers.ts';
 
 /**
@@ -269,5 +270,34 @@ test('cover: weight-files: a file the scanner reads as a model (a pickle in enco
     assert.equal(g.json.verdict, 'blocked', messages(g));
     assert.match(messages(g), /encoder\.bin is not covered by a verified signature/);
     assert.match(messages(g), /clf\.sav is not covered by a verified signature/);
+  } finally { l.cleanup(); }
+});
+
+test('a sharded model.sig: a file grown by whole shards (every listed shard still matches) does not verify', () => {
+  const l = lab({ 'model.pt': crypto.randomBytes(2000), 'config.json': '{}\n' });
+  try {
+    // model_signing's shards serialization, signed by the expected key: names `file:start:end`.
+    const resources: { name: string; algorithm: string; digest: string }[] = [];
+    for (const rel of ['config.json', 'model.pt']) {
+      const data = fs.readFileSync(path.join(l.model, rel));
+      for (let s = 0; s < data.length; s += 1000) {
+        const e = Math.min(data.length, s + 1000);
+        resources.push({ name: `${rel}:${s}:${e}`, algorithm: 'sha256-sharded-1000', digest: crypto.createHash('sha256').update(data.subarray(s, e)).digest('hex') });
+      }
+    }
+    const subject = crypto.createHash('sha256');
+    for (const r of resources) subject.update(Buffer.from(r.digest, 'hex'));
+    const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'model', digest: { sha256: subject.digest('hex') } }], predicateType: 'https://model_signing/signature/v1.0', predicate: { serialization: { method: 'shards', hash_type: 'sha256', allow_symlinks: false, ignore_paths: ['model.sig'], shard_size: 1000 }, resources } };
+    fs.writeFileSync(path.join(l.model, 'model.sig'), omsKeyBundle(Buffer.from(JSON.stringify(statement)), l.key));
+    const file = path.join(l.model, 'model.pt');
+    assert.equal(cli(['verify', file, '--key', l.pub]).status, 0, 'the signed file verifies');
+    // The attacker appends a shard's worth (a zip checkpoint's new central directory, say).
+    fs.appendFileSync(file, Buffer.from('PK\x05\x06 appended after signing', 'latin1'));
+    const r = cli(['verify', file, '--key', l.pub, '--format', 'json']);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stdout, /changed files \(digest differs from the signed one\): model\.pt/);
+    const folder = cli(['verify', l.model, '--key', l.pub, '--format', 'json']);
+    assert.equal(folder.status, 1);
+    assert.match(folder.stdout, /changed files \(digest differs from the signed one\): model\.pt/, 'named as changed, not as an extra file');
   } finally { l.cleanup(); }
 });
