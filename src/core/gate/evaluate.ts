@@ -80,9 +80,9 @@ function signatureCheck(ev: Evidence, p: GatePolicy): GateCheck {
   }
   const good = sig.results.filter((x) => x.verified);
   const signatureFiles = new Set(sig.results.map((s) => path.resolve(s.signatureFile)));
-  const covered = new Set(good.flatMap((s) => s.covers.map((f) => path.resolve(f))));
+  const covered = coveredFiles(ev);
   const coveredFolders = good.flatMap((s) => s.coversFolders ?? []);
-  const allowed = (relPath: string) => p.signatures.allowUnsigned.some((a) => { const x = a.replace(/\\/g, '/').replace(/^\.\/+/, '').replace(/\/+$/, ''); return x === '' || x === '.' || relPath === x || relPath.startsWith(`${x}/`); });
+  const allowed = (relPath: string) => allowedUnsigned(p, relPath);
   // Weight files by name, and every file the scanner read as a model (its content is a pickle, a
   // zip checkpoint, …, or its name says weights in the scanner's list): `encoder.bin` or `clf.sav`
   // holding a pickle are weights whatever the name-based list says, and must be signed like them.
@@ -113,6 +113,16 @@ function signatureCheck(ev: Evidence, p: GatePolicy): GateCheck {
   const reasons = [`${plural(n, 'file')} covered by ${plural(good.length, 'verified signature')}${signers.length ? ` (${signers.join(', ')})` : ''}${p.signatures.cover === 'weight-files' ? '; only weight files must be covered (gate.signatures.cover: weight-files)' : ''}`];
   reasons.push(...sig.expectations?.notes ?? []);
   return check('signatures', title, findings, reasons);
+}
+
+/** Files a verified signature from an expected signer vouches for (absolute, resolved). */
+function coveredFiles(ev: Evidence): Set<string> {
+  return new Set(ev.signatures.results.filter((x) => x.verified).flatMap((s) => s.covers.map((f) => path.resolve(f))));
+}
+
+/** `gate.signatures.allow_unsigned`: paths (a folder covers what it holds) the policy lets stay unsigned. */
+function allowedUnsigned(p: GatePolicy, relPath: string): boolean {
+  return p.signatures.allowUnsigned.some((a) => { const x = a.replace(/\\/g, '/').replace(/^\.\/+/, '').replace(/\/+$/, ''); return x === '' || x === '.' || relPath === x || relPath.startsWith(`${x}/`); });
 }
 
 function rel(ev: Evidence, abs: string): string {
@@ -191,11 +201,25 @@ function vulnerabilityCheck(ev: Evidence, p: GatePolicy): GateCheck {
     if (!p.vulnerabilities.requireReport) return { id: 'vulnerabilities', title, status: 'pass', reasons: ['no vulnerability report, and the policy does not require one'], findings: [] };
     return check('vulnerabilities', title, [fail('gate/vulnerability-report-missing', 'no vulnerability report (grype or trivy JSON, or a CycloneDX SBOM with vulnerabilities) in the folder, and no scanner was run', { file: ev.root })], []);
   }
+  // A report the model ships is the publisher's word: it can say "no vulnerabilities" only when a
+  // verified signature from an expected signer vouches for it (or the policy lets it stay
+  // unsigned, or checks no signatures at all). What any report lists counts either way.
+  const covered = coveredFiles(ev);
+  const modelFiles = new Map(ev.files.map((f) => [path.resolve(f.path), f.rel]));
+  const unvouched = v.reports.filter((r) => {
+    const relPath = modelFiles.get(path.resolve(r));
+    return relPath !== undefined && p.signatures.enabled && !covered.has(path.resolve(r)) && !allowedUnsigned(p, relPath);
+  });
+  const findings: Finding[] = [];
+  if (unvouched.length === v.reports.length && p.vulnerabilities.requireReport) {
+    for (const r of unvouched) findings.push(fail('gate/vulnerability-report-missing', `${modelFiles.get(path.resolve(r))} is not covered by a verified signature from an expected signer: a report the model ships unsigned is the publisher's claim, not a scan (sign it, list it in gate.signatures.allow_unsigned, or run grype or trivy)`, { file: r }));
+  }
   const ignore = new Set(p.vulnerabilities.ignore);
   const blocking = dedupe(v.vulnerabilities).filter((x) => vulnRank(x.severity) >= vulnRank(p.vulnerabilities.blockAt) && !ignore.has(x.id));
-  const findings = blocking.map((x) => fail('gate/vulnerable-dependency', `${x.id} (${x.severity}) in ${x.package}${x.version ? ` ${x.version}` : ''}${x.fixedIn.length ? `; fixed in ${x.fixedIn.join(', ')}` : '; no fix yet'}`, { file: x.file }));
+  findings.push(...blocking.map((x) => fail('gate/vulnerable-dependency', `${x.id} (${x.severity}) in ${x.package}${x.version ? ` ${x.version}` : ''}${x.fixedIn.length ? `; fixed in ${x.fixedIn.join(', ')}` : '; no fix yet'}`, { file: x.file })));
   const ignored = v.vulnerabilities.filter((x) => ignore.has(x.id)).length;
-  return check('vulnerabilities', title, findings, [`${v.vulnerabilities.length} vulnerabilit${v.vulnerabilities.length === 1 ? 'y' : 'ies'} in ${v.reports.length} report${v.reports.length === 1 ? '' : 's'}, none at or above ${p.vulnerabilities.blockAt}${ignored ? ` (${ignored} ignored by the policy)` : ''}`]);
+  const vouched = v.reports.length - unvouched.length;
+  return check('vulnerabilities', title, findings, [`${v.vulnerabilities.length} vulnerabilit${v.vulnerabilities.length === 1 ? 'y' : 'ies'} in ${v.reports.length} report${v.reports.length === 1 ? '' : 's'}${unvouched.length ? ` (${vouched} signed or run here)` : ''}, none at or above ${p.vulnerabilities.blockAt}${ignored ? ` (${ignored} ignored by the policy)` : ''}`]);
 }
 
 /**

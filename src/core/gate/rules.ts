@@ -111,7 +111,7 @@ export const GATE_RULES: readonly RuleInfo[] = [
     title: 'No vulnerability report',
     category: 'gate',
     defaultSeverity: 'error',
-    help: 'The policy requires a vulnerability report, and none was found: no grype or trivy JSON and no CycloneDX SBOM with vulnerabilities in the folder, and no scanner was run. Run `grype dir:DIR -o json > DIR/grype.json` or `trivy fs --format json -o DIR/trivy.json DIR` (or **Run Vulnerability Scan** in the report panel), or set `require_report: false`.',
+    help: 'The policy requires a vulnerability report, and none was found: no grype or trivy JSON and no CycloneDX SBOM with vulnerabilities in the folder, and no scanner was run. Run `grype dir:DIR -o json > DIR/grype.json` or `trivy fs --format json -o DIR/trivy.json DIR` (or **Run Vulnerability Scan** in the report panel), or set `require_report: false`. A report the model folder holds counts only when a verified signature from an expected signer covers it (or `gate.signatures.allow_unsigned` lists it): an unsigned report is whoever published the model saying "no vulnerabilities", which anyone can write. Sign the report with the model, or let the gate run grype or trivy.',
   },
   {
     id: 'gate/card-missing',

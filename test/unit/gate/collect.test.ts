@@ -25,7 +25,8 @@ test('evidence: SBOM by sbom_ref, a trivy report by content, engines called thro
     engines: {
       checkCard: async (file) => { calls.push(`card ${path.basename(file)}`); return []; },
       scan: async (target) => { calls.push(`scan ${target.weightFiles.length}`); return { available: true, files: target.weightFiles.map((w) => ({ path: w.path, format: 'pickle', complete: true, findings: [] })) }; },
-      verify: async () => { calls.push('verify'); return { available: true, results: [], findings: [] }; },
+      // The report is vouched for by a verified signature (an unsigned one would be the publisher's claim).
+      verify: async () => { calls.push('verify'); return { available: true, results: [{ file: path.join(dir, 'scan-results.json'), signatureFile: path.join(dir, 'scan-results.json.sigstore.json'), format: 'sigstore-bundle', verified: true, covers: [path.join(dir, 'scan-results.json')], failures: [] }], findings: [] }; },
     },
   });
   assert.deepEqual(calls, ['card model-card.yaml', 'verify', 'scan 1']);

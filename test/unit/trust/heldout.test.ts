@@ -301,3 +301,25 @@ test('a sharded model.sig: a file grown by whole shards (every listed shard stil
     assert.match(folder.stdout, /changed files \(digest differs from the signed one\): model\.pt/, 'named as changed, not as an extra file');
   } finally { l.cleanup(); }
 });
+
+test('cover: weight-files: a vulnerability report no verified signature covers is the publisher\'s claim, not a clean scan', async () => {
+  const policy = SIGNATURES_ONLY.replace('signatures: { keys: [k.pub] }', 'signatures: { keys: [k.pub], cover: weight-files }').replace('vulnerabilities: { enabled: false }', 'vulnerabilities: { enabled: true, block_at: high }');
+  const critical = JSON.stringify({ matches: [{ vulnerability: { id: 'CVE-2025-0001', severity: 'Critical' }, artifact: { name: 'torch', version: '1.0' } }], descriptor: { name: 'grype' } });
+  const l = lab({ 'model.safetensors': WEIGHTS, 'grype.json': critical }, policy);
+  try {
+    await signPath(path.join(l.model, 'model.safetensors'), l.key);
+    await signPath(path.join(l.model, 'grype.json'), l.key);
+    const signed = gate(l.model, '--policy', l.policy);
+    assert.equal(signed.json.verdict, 'blocked', 'the signed report lists a critical vulnerability');
+    assert.match(messages(signed), /CVE-2025-0001/);
+    // The attacker empties the report and drops its signature: nothing vouches for "no vulnerabilities".
+    fs.writeFileSync(path.join(l.model, 'grype.json'), JSON.stringify({ matches: [], descriptor: { name: 'grype' } }));
+    fs.rmSync(path.join(l.model, 'grype.json.sigstore.json'));
+    const g = gate(l.model, '--policy', l.policy);
+    assert.equal(g.json.verdict, 'blocked', messages(g));
+    assert.match(messages(g), /grype\.json is not covered by a verified signature/);
+    // An unsigned report that lists vulnerabilities still counts against the model.
+    fs.writeFileSync(path.join(l.model, 'grype.json'), critical);
+    assert.match(messages(gate(l.model, '--policy', l.policy)), /CVE-2025-0001/);
+  } finally { l.cleanup(); }
+});
