@@ -210,6 +210,16 @@ export class RegistryClient {
         this.options.onRequest?.({ method, url: url.toString(), status: res.statusCode });
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
       });
+      // The idle timer restarts on every byte, so a server that trickles header lines forever
+      // would never trip it: the whole response head must arrive within its own deadline,
+      // counted from the end of the request body.
+      let headTimer: NodeJS.Timeout | undefined;
+      req.on('finish', () => {
+        headTimer = setTimeout(() => req.destroy(new RegistryError('network', `${url.host} did not finish its response headers within ${2 * idle} ms`)), 2 * idle);
+        headTimer.unref?.();
+      });
+      req.on('response', () => clearTimeout(headTimer));
+      req.on('close', () => clearTimeout(headTimer));
       req.on('socket', (socket) => {
         // One idle timer per socket (keep-alive sockets are reused: a listener per request would pile up).
         if (timedSockets.has(socket)) return;
@@ -384,6 +394,11 @@ export class RegistryClient {
       }
       if (res.status === 401 && !authed) {
         await drain(res.body);
+        // A challenge from the host a redirect led to (blob storage, a CDN) is not the registry's:
+        // answering it would hand the registry's credentials, or a token service it names, to that host.
+        if (res.url.origin !== new URL(baseUrl).origin) {
+          throw new RegistryError('auth', `${method} ${registry}${pathAndQuery.replace(/\?.*$/, '')}: the redirect target ${res.url.origin} asked for credentials; the credentials for ${registry} are not sent to another host`, 401);
+        }
         authed = true;
         this.tokens.set(key, await this.authenticate(registry, res.headers['www-authenticate'], scope, baseUrl));
         attempt--; // answering the challenge is not a retry

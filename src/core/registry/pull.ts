@@ -14,6 +14,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Finding } from '../findings.ts';
 import { FileAccess, BufferAccess, type RandomAccess } from '../scan/io/source.ts';
 import { scanSource, WEIGHT_EXTENSIONS } from '../scan/scanner.ts';
 import { sniff } from '../scan/sniff.ts';
@@ -56,6 +57,8 @@ export interface LayerResult {
   incomplete: string[];
   /** Facts worth showing (media type and content disagree, links). */
   notes: string[];
+  /** Findings about the layer's archive itself (unsafe member paths, links): dropped with the scan when the blob fails its digest. */
+  findings: Finding[];
 }
 
 export interface PullOptions {
@@ -152,6 +155,19 @@ async function scanContent(name: string, src: SequentialSource, size: number, op
   }
 }
 
+function isEscapingPath(name: string): boolean {
+  return name.startsWith('/') || /^[A-Za-z]:[\\/]/.test(name) || name.split(/[\\/]/).includes('..');
+}
+
+/** A link whose target, resolved as extraction does, leaves the archive's root. */
+function isEscapingLink(name: string, target: string, type: string): boolean {
+  const t = target.replace(/\\/g, '/');
+  if (t.startsWith('/') || /^[A-Za-z]:\//.test(t)) return true;
+  // A hard link's target is a path from the archive's root; a symlink's is relative to its folder.
+  const resolved = path.posix.normalize(path.posix.join(type === '1' ? '.' : path.posix.dirname(name), t));
+  return resolved === '..' || resolved.startsWith('../');
+}
+
 function isModelMember(name: string): boolean {
   return WEIGHT_EXTENSIONS.includes(path.extname(name).toLowerCase());
 }
@@ -162,15 +178,35 @@ async function scanTar(reader: ChunkReader, plan: LayerPlan, opts: PullOptions, 
   const res = await readTar(reader, async (m, content) => {
     opts.signal?.throwIfAborted();
     const name = m.name.replace(/^\.\//, '');
+    const file = nameOf(plan, opts.artifact, name);
+    // Extraction writes where the name says: outside the target folder for these, in any layer.
+    if (isEscapingPath(m.name)) {
+      out.findings.push({ ruleId: 'scan/archive-unsafe', severity: 'warning', message: `member ${JSON.stringify(m.name)} has an absolute or parent-relative path: extracting the layer writes outside the target folder`, file, data: { member: m.name, offset: m.offset } });
+    }
     if (m.type === '5' || name === '' || name.endsWith('/')) return;
     // Whiteouts only delete files from lower layers.
     if (path.posix.basename(name).startsWith('.wh.')) return;
-    if (m.type === '1' || m.type === '2') {
-      if (!plan.onlyModelFiles) out.files.push({ name: nameOf(plan, opts.artifact, name), size: 0, link: `${m.type === '2' ? 'symlink' : 'hard link'} to ${m.linkName}` });
-      if (!plan.onlyModelFiles) out.notes.push(`${name} is a ${m.type === '2' ? 'symbolic' : 'hard'} link to ${m.linkName} (not followed)`);
+    if (m.type === '1' || m.type === '2' || m.type === '3' || m.type === '4' || m.type === '6') {
+      // An operating system's layers are full of links and devices; a model's files are not.
+      if (plan.onlyModelFiles) return;
+      const kind = m.type === '2' ? 'symbolic link' : m.type === '1' ? 'hard link' : m.type === '6' ? 'FIFO' : 'device node';
+      const to = m.type === '1' || m.type === '2' ? ` to ${m.linkName}` : '';
+      out.files.push({ name: file, size: 0, link: `${kind}${to}` });
+      out.notes.push(`${name} is a ${kind}${to} (not followed)`);
+      const outside = (m.type === '1' || m.type === '2') && isEscapingLink(name, m.linkName, m.type) ? ' outside the artifact' : '';
+      // A link inside the artifact (a Hugging Face cache layout) is shown; one that leaves it, or a device, is unsafe.
+      out.findings.push({ ruleId: 'scan/archive-unsafe', severity: outside || !to ? 'warning' : 'info', message: `member ${JSON.stringify(name)} is a ${kind}${to}: a model loader opening it reads ${m.type === '1' || m.type === '2' ? `another file${outside}` : 'a device'}, not a file of the artifact (not followed)`, file, data: { member: name, offset: m.offset } });
       return;
     }
-    if (!(m.type === '0' || m.type === '\0' || m.type === '7')) return;
+    if (m.sparse) {
+      // Its stored data are the non-hole regions only: what is scanned is not the extracted file.
+      out.incomplete.push(`${file}: a GNU sparse file (${m.size} bytes stored); its holes are not reconstructed, so its content as extracted was not scanned${plan.onlyModelFiles && !isModelMember(name) ? '' : '; its stored data were scanned as they are'}`);
+      if (plan.onlyModelFiles && !isModelMember(name)) return;
+      if (m.size > 0) out.files.push({ name: file, size: m.size, scan: await scanContent(file, content, m.size, opts, out.incomplete) });
+      return;
+    }
+    // GNU tar extracts members of a type it does not know as regular files; so are they scanned.
+    if (!(m.type === '0' || m.type === '\0' || m.type === '7') && m.size === 0) return;
     if (plan.onlyModelFiles) {
       // A container image holds an operating system: scan only what a model loader would open.
       if (m.size === 0) return;
@@ -193,7 +229,7 @@ async function scanTar(reader: ChunkReader, plan: LayerPlan, opts: PullOptions, 
 
 /** Pulls one layer through the scanner. Never throws for what the registry sends; only for cancellation. */
 export async function pullLayer(client: RegistryClient, registry: string, repository: string, plan: LayerPlan, opts: PullOptions): Promise<LayerResult> {
-  const out: LayerResult = { plan, bytes: 0, verified: false, files: [], incomplete: [], notes: [] };
+  const out: LayerResult = { plan, bytes: 0, verified: false, files: [], incomplete: [], notes: [], findings: [] };
   const desc = plan.descriptor;
   let blob: BlobStream;
   try {
@@ -250,6 +286,7 @@ export async function pullLayer(client: RegistryClient, registry: string, reposi
     out.failure = `${nameOf(plan, opts.artifact)}: ${(e as Error).message}`;
     out.failureKind = e instanceof RegistryError ? e.kind : e instanceof BackwardReadError ? 'limit' : 'network';
     out.files = [];
+    out.findings = [];
     return out;
   }
   out.bytes = blob.bytes;
@@ -260,6 +297,7 @@ export async function pullLayer(client: RegistryClient, registry: string, reposi
     // Nothing read from bytes that are not the manifest's is trusted, clean or not.
     out.files = [];
     out.incomplete = [];
+    out.findings = [];
     return out;
   }
   out.verified = true;

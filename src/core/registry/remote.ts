@@ -216,6 +216,7 @@ export async function inspectRemote(client: RegistryClient, input: string, opts:
         fail({ ruleId, severity, message: lr.failureKind === 'digest' ? `${lr.failure}; nothing read from it is trusted, and its scan results were discarded` : lr.failure, file: where, data: { layer: lr.plan.descriptor.digest } });
         continue;
       }
+      out.findings.push(...lr.findings);
       for (const msg of lr.incomplete) fail({ ruleId: 'registry/incomplete', severity: 'error', message: msg, file: where });
       for (const f of lr.files) {
         if (f.scan) {
@@ -229,7 +230,9 @@ export async function inspectRemote(client: RegistryClient, input: string, opts:
     await inspectManifest(top, resolved.digest, undefined);
   } else {
     const maxPlatforms = opts.maxPlatforms ?? 64;
-    const children = top.manifests.filter((d) => d.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest');
+    // buildx stores its attestations as index entries for platform unknown/unknown, which no
+    // runtime pulls; an entry with that label and a real platform is pulled, so it is inspected.
+    const children = top.manifests.filter((d) => !(d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' && (d.platform?.os ?? 'unknown') === 'unknown' && (d.platform?.architecture ?? 'unknown') === 'unknown'));
     if (children.length > maxPlatforms) fail({ ruleId: 'registry/incomplete', severity: 'error', message: `${label}: the index lists ${children.length} manifests; only the first ${maxPlatforms} were inspected`, file: label });
     for (const d of children.slice(0, maxPlatforms)) {
       opts.signal?.throwIfAborted();

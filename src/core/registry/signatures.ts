@@ -468,6 +468,13 @@ export async function verifyAttachments(client: RegistryClient, subject: Subject
       }
     }
   }
-  for (const r of [...report.signatures, ...report.attestations]) report.findings.push(...resultFindings(r));
+  for (const r of [...report.signatures, ...report.attestations]) {
+    const fs = resultFindings(r);
+    // A verified signature that names another repository is still a signature of this digest
+    // (cosign accepts it: copies keep their signatures), but the name it was signed for is shown.
+    const otherName = r.notes.find((n) => n.startsWith('the signature names docker-reference'));
+    if (r.verified && otherName) for (const f of fs) if (f.ruleId === 'signing/verified') { f.message += `; ${otherName}`; f.data = { ...f.data, dockerReference: r.dockerReference ?? null }; }
+    report.findings.push(...fs);
+  }
   return report;
 }

@@ -228,6 +228,8 @@ export interface TarMember {
   mode: number;
   /** Offset of its header in the (decompressed) stream. */
   offset: number;
+  /** A GNU sparse file (type `S`, or pax `GNU.sparse.*`): its stored data is not its content as extracted. */
+  sparse?: boolean;
 }
 
 export interface TarProblem { offset: number; message: string }
@@ -300,6 +302,8 @@ export async function readTar(reader: ChunkReader, onMember: (m: TarMember, cont
     const prefix = field(h, 345, 155);
     let name = (prefix && h.toString('latin1', 257, 262) === 'ustar' ? `${prefix}/` : '') + field(h, 0, 100);
     if (pax.path !== undefined) name = pax.path; else if (longName !== undefined) name = longName;
+    const sparse = type === 'S' || Object.keys(pax).some((k) => k.startsWith('GNU.sparse.'));
+    if (pax['GNU.sparse.name'] !== undefined) name = pax['GNU.sparse.name'];
     const linkName = pax.linkpath ?? longLink ?? field(h, 157, 100);
     if (pax.size !== undefined && /^\d+$/.test(pax.size)) size = Number(pax.size);
     pax = {};
@@ -308,7 +312,7 @@ export async function readTar(reader: ChunkReader, onMember: (m: TarMember, cont
     const carriesData = type === '0' || type === '\0' || type === '7';
     const dataSize = carriesData || type === 'S' ? size : type === '1' || type === '2' || type === '5' || type === '3' || type === '4' || type === '6' ? 0 : size;
     const content = new BoundedSource(reader, dataSize);
-    await onMember({ name, type, size: dataSize, linkName, mode: numeric(h, 100, 8) || 0, offset }, content);
+    await onMember({ name, type, size: dataSize, linkName, mode: numeric(h, 100, 8) || 0, offset, ...(sparse ? { sparse } : {}) }, content);
     const left = content.remaining;
     const skipped = await reader.skip(left + ((512 - (dataSize % 512)) % 512));
     if (skipped < left) { problems.push({ offset, message: `tar member ${name} is cut short: the archive ends inside it` }); break; }

@@ -364,7 +364,7 @@ describe('held-out: a hostile registry speaking HTTP', () => {
         res.writeHead(404).end();
       });
       // storage asks for credentials of its own, naming a token service on its own host
-      storage.route('*', /^\/store\//, (req, res) => {
+      storage.route('*', /^\/store\//, (_req, res) => {
         res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${storage.host}/token",service="storage"` }).end();
       });
       storage.route('*', '/token', (_req, res) => send(res, Buffer.from('{"token":"t"}')));
