@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Finding } from '../../core/findings.ts';
 import { walk } from '../../core/fsutil/walk.ts';
 import { checkK8sFiles } from '../../core/k8s/files.ts';
-import { compareWithGate, generateAdmissionPolicy, readGateExpectations } from '../../core/k8s/generate.ts';
+import { checkAgainstGate, generateAdmissionPolicy, readGateExpectations } from '../../core/k8s/generate.ts';
 import { loadExpressionLib } from '../../core/workflow/expressions.ts';
 import { isWorkflowPath } from '../../core/workflow/files.ts';
 import { workflowSupplyChain } from '../../core/workflow/supplyChain.ts';
@@ -65,7 +65,7 @@ export const admissionCommand: Command = {
       if (!rest.length) throw new UsageError('admission check needs the admission policy files or folders to compare');
       const { files, incomplete } = await yamlFiles(rest, io.cwd);
       const set = await checkK8sFiles(files, io.signal);
-      const findings = [...incomplete, ...compareWithGate(set.policies, gate, refsFlag.length || gate.imageReferences.some((r) => r.source !== 'workflows') ? [] : pushed.repos)];
+      const findings = [...incomplete, ...checkAgainstGate(set, gate, refsFlag.length || gate.imageReferences.some((r) => r.source !== 'workflows') ? [] : pushed.repos)];
       if (!set.policies.length) findings.push({ ruleId: 'admission/gate-mismatch', severity: 'error', message: 'no admission policy (Kyverno ClusterPolicy/Policy/ImageValidatingPolicy, Sigstore ClusterImagePolicy) in the given files: nothing in the cluster enforces the gate', file: files[0] ?? policyFile });
       const text = `Compared ${set.policies.length} admission polic${set.policies.length === 1 ? 'y' : 'ies'} with the promotion policy ${displayPath(policyFile, io.cwd)}: ${findings.filter((f) => f.ruleId === 'admission/gate-mismatch').length} difference(s)`;
       return { findings, text, json: { policies: set.policies.map((p) => ({ name: p.name, kind: p.object.kind, file: p.object.file && displayPath(p.object.file, io.cwd) })) } };

@@ -5,7 +5,8 @@ import { crdVersionsOf, validateCrd } from './crdSchema.ts';
 import { fix, setField } from './edits.ts';
 import type { AdmissionPolicy, ImageRule, MatchClause, Signer } from './policies.ts';
 import type { PodTemplate } from './workloads.ts';
-import { child } from './yamlView.ts';
+import { scopeCoversRepository } from './scope.ts';
+import { boolOf, child } from './yamlView.ts';
 
 /**
  * The mistakes that make an image-verification policy admit what it should not, for Kyverno
@@ -73,17 +74,17 @@ export function checkAdmissionPolicy(sink: FindingSink, policy: AdmissionPolicy,
       }
       sink.add('admission/audit-mode', doc, rule.action.node ?? ruleAnchor(doc, rule), `${where} only audits (${rule.action.source}): unsigned images are admitted and merely reported`, { fixes });
     }
-    if (rule.required && doc.resolveAlias(rule.required)?.value === false) {
+    if (rule.required && boolOf(doc, rule.required) === false) {
       sink.add('admission/not-required', doc, rule.required, `${where} has required: false: images without any signature are admitted`, {
         fixes: [fix('Set required: true', [replace(doc, rule.required.start, rule.required.end, 'true')])],
       });
     }
-    if (rule.verifyDigest && doc.resolveAlias(rule.verifyDigest)?.value === false) {
+    if (rule.verifyDigest && boolOf(doc, rule.verifyDigest) === false) {
       sink.add('admission/verify-digest-off', doc, rule.verifyDigest, `${where} has verifyDigest: false: images referenced by tag are admitted, and the node pulls whatever the tag points at later`, {
         fixes: [fix('Set verifyDigest: true', [replace(doc, rule.verifyDigest.start, rule.verifyDigest.end, 'true')])],
       });
     }
-    if (rule.mutateDigest && doc.resolveAlias(rule.mutateDigest)?.value === false) {
+    if (rule.mutateDigest && boolOf(doc, rule.mutateDigest) === false) {
       sink.add('admission/mutate-digest-off', doc, rule.mutateDigest, `${where} has mutateDigest: false: admitted pods keep their tags`, {
         fixes: [fix('Set mutateDigest: true', [replace(doc, rule.mutateDigest.start, rule.mutateDigest.end, 'true')])],
       });
@@ -93,6 +94,13 @@ export function checkAdmissionPolicy(sink: FindingSink, policy: AdmissionPolicy,
       if (/^\*+$|^\*\/\*$|^\*\*$/.test(s.pattern)) {
         sink.add('admission/image-scope', doc, doc.resolveAlias(nodeAtRange(doc, rule.node, s.range)) ?? ruleAnchor(doc, rule), `${where} matches every image ('${s.pattern}'): every workload in the matched namespaces needs your signature, and a narrower policy beside it is easy to miss`);
       }
+    }
+    // Kyverno admits what skipImageReferences names without looking at it.
+    for (const sk of rule.skip) {
+      const covered = rule.scopes.find((sc) => sc.pattern === sk.pattern || scopeCoversRepository(sk, sc.pattern.replace(/[/:@]?\*+$/, '')));
+      sink.add('admission/image-scope', doc, doc.resolveAlias(nodeAtRange(doc, rule.node, sk.range)) ?? ruleAnchor(doc, rule), covered
+        ? `${where} skips ${sk.pattern} (skipImageReferences), which covers the images it matches (${covered.pattern}): they are admitted without a signature check`
+        : `${where} skips ${sk.pattern} (skipImageReferences): those images are admitted without a signature check`, { severity: covered ? 'error' : 'warning' });
     }
     if (!rule.scopes.length && policy.engine !== 'policy-controller') {
       sink.add('admission/image-scope', doc, ruleAnchor(doc, rule), `${where} names no image references: it checks no image`, { severity: 'error' });
@@ -188,7 +196,7 @@ function kindOf(v: string): string {
   return v.split('/').pop() ?? v;
 }
 
-function globMatch(pattern: string, value: string): boolean {
+export function globMatch(pattern: string, value: string): boolean {
   const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
   return re.test(value);
 }

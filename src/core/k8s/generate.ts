@@ -6,7 +6,8 @@ import { parseYaml } from '../yaml/document.ts';
 import { GITHUB_ISSUER, githubSlug } from './chain.ts';
 import type { AdmissionPolicy, Signer } from './policies.ts';
 import { scopeBroaderThan, scopeCoversRepository } from './scope.ts';
-import { sequence, text } from './yamlView.ts';
+import { clauseTakes, globMatch } from './admission.ts';
+import { child, sequence, strings, text } from './yamlView.ts';
 
 /**
  * The admission policy the promotion gate implies, and the differences between an existing
@@ -166,11 +167,46 @@ function signerAccepts(s: Signer, identity: { value: string; regex: boolean }, e
   return false;
 }
 
+/**
+ * A regular expression that matches exactly one literal string: anchored, with every metacharacter
+ * escaped. Its literal, or undefined (`^.*$` matches the gate's issuer, and every other one).
+ */
+function literalOfRegExp(re: string): string | undefined {
+  const body = re.replace(/^\^/, '').replace(/\$$/, '');
+  if (body === re.replace(/\$$/, '') || !re.endsWith('$') || re.endsWith('\\$')) return undefined; // not anchored at both ends
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '\\') {
+      const n = body[i + 1];
+      if (n === undefined || /[A-Za-z0-9]/.test(n)) return undefined; // \d, \w, \s…: a class, not a literal
+      out += n;
+      i++;
+    } else if ('.*+?()[]{}|^$'.includes(c)) return undefined;
+    else out += c;
+  }
+  return out;
+}
+
+/** The admitted issuer is one the gate accepts, and no other. */
 function issuerOk(s: Signer, issuers: GateExpectations['issuers']): boolean {
   if (!issuers.length) return true;
-  const v = s.issuer?.value ?? s.issuerRegExp?.value;
+  if (s.issuer) return issuers.some((i) => !i.regex && i.value === s.issuer!.value);
+  const v = s.issuerRegExp?.value;
   if (!v) return false;
-  return issuers.some((i) => (s.issuer ? !i.regex && i.value === v : normRe(v) === normRe(i.value) || (!i.regex && (() => { try { return new RegExp(v).test(i.value); } catch { return false; } })())));
+  const literal = literalOfRegExp(v);
+  return issuers.some((i) => (i.regex ? normRe(v) === normRe(i.value) : literal === i.value));
+}
+
+/** Strings a Kyverno wildcard (`*` any run, `?` one character) stands for, to test a pattern against a regexp. */
+const WILDCARD_PROBES = ['x', '', '/', 'x/y', '-', '.', '@', ':', 'X_9', '%2F', '../'];
+
+/** Every string the Kyverno wildcard pattern admits (as far as the probes tell) matches the gate's regexp. */
+function wildcardWithin(pattern: string, re: string): boolean {
+  let rx: RegExp;
+  try { rx = new RegExp(`^(?:${re})$`); } catch { return false; }
+  if (!/[*?]/.test(pattern)) return rx.test(pattern);
+  return WILDCARD_PROBES.every((p) => rx.test(pattern.replace(/\*/g, p).replace(/\?/g, p.slice(0, 1) || 'x')));
 }
 
 function pemBody(pem: string): string {
@@ -204,19 +240,44 @@ export function compareWithGate(policies: readonly AdmissionPolicy[], g: GateExp
     for (const s of signers) {
       if (s.kind === 'keyless') {
         const subject = s.subject ?? s.subjectRegExp;
-        if (!subject) continue;
-        const known = g.identities.some((id) => (s.subject ? (!id.regex && id.value === s.subject.value) || (id.regex && new RegExp(`^(?:${id.value})$`).test(s.subject.value.replace(/\*/g, 'x'))) : id.regex && normRe(id.value) === normRe(s.subjectRegExp!.value)));
+        if (!subject) {
+          add(s.issuer?.node ?? s.issuerRegExp?.node ?? s.node, `has a keyless attestor with no subject: it admits any signer${s.issuer || s.issuerRegExp ? ` from ${(s.issuer ?? s.issuerRegExp)!.value}` : ''}, while the gate accepts only ${g.identities.map((i) => i.value).join(', ') || 'its keys'}`);
+          continue;
+        }
+        const literal = s.subjectRegExp ? literalOfRegExp(s.subjectRegExp.value) : undefined;
+        const known = g.identities.some((id) => (s.subject
+          ? (!id.regex && id.value === s.subject.value && !/[*?]/.test(s.subject.value)) || (id.regex && wildcardWithin(s.subject.value, id.value))
+          : (id.regex && normRe(id.value) === normRe(s.subjectRegExp!.value)) || (literal !== undefined && (id.regex ? wildcardWithin(literal, id.value) : id.value === literal))));
         if (!known) add(subject.node, `admits the signer ${subject.value}, which the gate does not accept: images the gate never promoted can run`);
         else if (!issuerOk(s, g.issuers)) add((s.issuer ?? s.issuerRegExp ?? subject).node, `admits the issuer ${(s.issuer ?? s.issuerRegExp)?.value ?? '(any)'}; the gate accepts ${g.issuers.map((i) => i.value).join(', ') || 'any'}`);
       } else if (s.kind === 'key' && s.key) {
         if (!g.keys.some((k) => k.pem && pemBody(k.pem) === pemBody(s.key!.value))) add(s.key.node, 'admits signatures made with a key the gate does not list');
       } else if (s.kind === 'static') add(s.node, 'has a static authority, which the gate has no equivalent of');
+      else if (s.kind === 'certificate' || s.kind === 'notary') add(s.node, `has a ${s.kind} attestor, which the gate has no equivalent of: signatures the gate never checked are admitted`);
+    }
+    // the policy as a whole: switched off, or auditing where the model runs
+    if (p.admissionOff) add(p.admissionOff, 'is switched off at admission time (it only reports on running workloads) while the gate blocks');
+    for (const o of p.auditOverrides) {
+      const ns = strings(doc, child(doc, o, 'namespaces')).map((v) => v.value);
+      if (!ns.length || !g.namespaces.length || g.namespaces.some((n) => ns.some((x) => globMatch(x, n)))) {
+        add(o, `only audits in ${ns.length ? `namespace(s) ${ns.join(', ')}` : 'every namespace'} (validationFailureActionOverrides) while the gate blocks`);
+      }
+    }
+    // where the model runs: the gate's namespaces must be matched by a rule and not excluded
+    for (const n of g.namespaces) {
+      const takes = rules.some((r) => (p.engine === 'policy-controller' && !r.match.length) || (r.match.some((c) => clauseTakes(c, undefined) && (!c.namespaces.length || c.namespaces.some((x) => globMatch(x.value, n))))
+        && !r.exclude.some((c) => clauseTakes(c, undefined) && c.namespaces.some((x) => globMatch(x.value, n)) && !c.labels.size && !c.selectorNode && !c.names.length)));
+      if (!takes) add(rules[0].matchNode ?? rules[0].node, `does not check pods in namespace ${n}, where the promotion policy's admission.namespaces says the model runs`, [gateAt()]);
     }
     // image references
     const scopes = rules.flatMap((r) => r.scopes);
     const expected = [...g.imageReferences.map((r) => r.value.replace(/\/?\*+$/, '')), ...pushedRepositories];
     for (const e of [...new Set(expected)]) {
       if (!scopes.some((s) => scopeCoversRepository(s, e) || scopeCoversRepository(s, `${e}/x`))) add(rules[0].scopes[0]?.range ? { start: doc.offsetAt(rules[0].scopes[0].range!.start), end: doc.offsetAt(rules[0].scopes[0].range!.end) } : anchor, `does not cover ${e}, which the gate's registry paths include`, [gateAt(g.imageReferences.find((r) => r.value.startsWith(e))?.range)]);
+    }
+    for (const r of rules) for (const sk of r.skip) {
+      const hit = [...new Set(expected)].find((e) => scopeCoversRepository(sk, e) || scopeCoversRepository(sk, `${e}/x`));
+      if (hit) add(sk.range ? { start: doc.offsetAt(sk.range.start), end: doc.offsetAt(sk.range.end) } : r.node, `skips ${sk.pattern} (skipImageReferences), which covers ${hit}: those images are admitted without a signature check`);
     }
     if (expected.length) for (const s of scopes) {
       const probe = scopeBroaderThan(s, expected.map((e) => e));
@@ -234,4 +295,16 @@ export function compareWithGate(policies: readonly AdmissionPolicy[], g: GateExp
     }
   }
   return out;
+}
+
+/**
+ * `admission check`: the policies' own weaknesses (every `admission/*` finding: audit mode,
+ * `required: false`, digests or the transparency log off, identities without issuers, skipped
+ * images, matches that miss the pods) and every difference from the promotion gate. A policy that
+ * enforces the gate's signers while admitting unsigned images is not "the same as the gate".
+ */
+export function checkAgainstGate(set: { policies: readonly AdmissionPolicy[]; findings: readonly Finding[] }, g: GateExpectations, pushedRepositories: readonly string[] = []): Finding[] {
+  const files = new Set(set.policies.map((p) => p.object.file));
+  const own = set.findings.filter((f) => f.ruleId.startsWith('admission/') && files.has(f.file));
+  return [...own, ...compareWithGate(set.policies, g, pushedRepositories)];
 }

@@ -68,13 +68,68 @@ const TEMPLATE_KINDS: Record<string, { groups: readonly string[]; path: readonly
 export const KSERVE_FRAMEWORKS = ['model', 'sklearn', 'xgboost', 'tensorflow', 'pytorch', 'triton', 'onnx', 'pmml', 'lightgbm', 'paddle', 'huggingface'];
 const KSERVE_COMPONENTS = ['predictor', 'transformer', 'explainer'];
 
-/** Kinds whose pods this module knows how to find (the serving workloads of the issue). */
-export function isWorkloadKind(obj: K8sObject): boolean {
+function isKnownWorkloadKind(obj: K8sObject): boolean {
   if (obj.kind === 'Pod' && obj.group === '') return true;
   const t = TEMPLATE_KINDS[obj.kind];
   if (t && t.groups.includes(obj.group)) return true;
   if (obj.group === 'serving.kserve.io' && ['InferenceService', 'ServingRuntime', 'ClusterServingRuntime'].includes(obj.kind)) return true;
   return obj.group === 'machinelearning.seldon.io' && obj.kind === 'SeldonDeployment';
+}
+
+/** Groups whose objects hold pod-shaped patterns that are not pods (admission and policy engines). */
+const POLICY_GROUP = /(^|\.)(kyverno\.io|sigstore\.dev|gatekeeper\.sh|admissionregistration\.k8s\.io|kubewarden\.io|openpolicyagent\.org)$/;
+
+/**
+ * Kinds whose pods this module can find: the serving workloads of the issue, and any other
+ * resource (a custom one: Kubeflow's PyTorchJob, KubeRay, Knative, LeaderWorkerSet, …) that embeds
+ * a pod spec, which its controller turns into pods just the same.
+ */
+export function isWorkloadKind(obj: K8sObject): boolean {
+  return isKnownWorkloadKind(obj) || embeddedPodSpecs(obj).length > 0;
+}
+
+/** Most nodes walked looking for pod specs inside one custom resource. */
+const MAX_EMBEDDED_WALK = 20_000;
+const MAX_EMBEDDED_DEPTH = 16;
+
+function isContainerList(doc: YamlDocument, n: YamlNode | undefined): boolean {
+  const items = sequence(doc, n);
+  return items.length > 0 && items.every((i) => { const m = mapping(doc, i); return m !== undefined && str(doc, m, 'image') !== undefined && str(doc, m, 'name') !== undefined; });
+}
+
+/**
+ * Mappings inside an object of an unknown kind that are pod specs: a `containers` list of
+ * mappings with a `name` and an `image`. Not for the known kinds (read by their own paths) nor
+ * for policy engines' objects, whose patterns look like pods.
+ */
+function embeddedPodSpecs(obj: K8sObject): { spec: YamlNode; where: string; labels: Map<string, string> }[] {
+  if (isKnownWorkloadKind(obj) || POLICY_GROUP.test(obj.group) || (obj.group === '' && obj.kind !== 'PodTemplate')) return [];
+  const doc = obj.doc;
+  const out: { spec: YamlNode; where: string; labels: Map<string, string> }[] = [];
+  const seen = new Set<YamlNode>();
+  let budget = MAX_EMBEDDED_WALK;
+  const walk = (n: YamlNode, where: string, parent: YamlNode | undefined, depth: number): void => {
+    if (--budget < 0 || depth > MAX_EMBEDDED_DEPTH || seen.has(n)) return;
+    seen.add(n);
+    if (n.kind === 'mapping') {
+      if (isContainerList(doc, child(doc, n, 'containers'))) {
+        // `template: {metadata, spec}` around it gives the pod's labels
+        out.push({ spec: n, where, labels: labelsAt(doc, child(doc, parent, 'metadata')) });
+        return;
+      }
+      for (const p of pairs(doc, n)) {
+        const v = p.value ? mapping(doc, p.value) ?? doc.resolveAlias(p.value) : null;
+        if (v && v.kind !== 'scalar') walk(v, where ? `${where}.${p.keyText}` : p.keyText, n, depth + 1);
+      }
+    } else if (n.kind === 'sequence') {
+      sequence(doc, n).forEach((i, k) => { if (i.kind !== 'scalar') walk(i, `${where}[${k}]`, undefined, depth + 1); });
+    }
+  };
+  const spec = child(doc, obj.node, 'spec');
+  if (spec) walk(spec, 'spec', obj.node, 0);
+  const tpl = child(doc, obj.node, 'template');
+  if (tpl) walk(tpl, 'template', obj.node, 0);
+  return out;
 }
 
 function containersOf(doc: YamlDocument, spec: YamlNode, where: string): ContainerRef[] {
@@ -148,7 +203,7 @@ export function podTemplates(obj: K8sObject): PodTemplate[] {
   }
   if (obj.group === 'serving.kserve.io') return kserve(obj);
   if (obj.group === 'machinelearning.seldon.io' && obj.kind === 'SeldonDeployment') return seldon(obj);
-  return [];
+  return embeddedPodSpecs(obj).map((e) => template(obj, e.spec, e.where, true, e.labels.size ? e.labels : metadataMap(obj, 'labels')));
 }
 
 function kserve(obj: K8sObject): PodTemplate[] {

@@ -24,8 +24,39 @@ export function sequence(doc: YamlDocument, node: YamlNode | null | undefined): 
   return (n.items ?? []).map((i) => unwrapFlowItem(doc.resolveAlias(i)) ?? i);
 }
 
+/**
+ * The pair for `key`, with YAML merge keys applied as Kubernetes' parser (go-yaml) applies them: a
+ * key written in the mapping wins, else the first mapping merged in (`<<: *a`, `<<: [*a, *b]`,
+ * `<<: {…}`) that has it, merges of merges included. Without this a `<<:` could hide
+ * `privileged: true` or `hostNetwork: true` from every rule.
+ */
 export function pair(doc: YamlDocument, node: YamlNode | null | undefined, key: string): YamlPair | undefined {
-  return doc.pair(mapping(doc, node), key);
+  const m = mapping(doc, node);
+  const own = doc.pair(m, key);
+  if (own || !m || key === MERGE_KEY) return own;
+  return mergedPair(doc, m, key, 0);
+}
+
+const MERGE_KEY = '<<';
+/** Merges followed inside merges at most (an alias cycle ends here). */
+const MAX_MERGE_DEPTH = 16;
+
+function mergeSources(doc: YamlDocument, m: YamlNode): YamlNode[] {
+  const p = doc.pair(m, MERGE_KEY);
+  const v = p?.value ? doc.resolveAlias(p.value) : null;
+  if (!v) return [];
+  if (v.kind === 'sequence') return (v.items ?? []).map((i) => mapping(doc, i)).filter((x): x is YamlNode => x !== undefined);
+  const one = mapping(doc, v);
+  return one ? [one] : [];
+}
+
+function mergedPair(doc: YamlDocument, m: YamlNode, key: string, depth: number): YamlPair | undefined {
+  if (depth >= MAX_MERGE_DEPTH) return undefined;
+  for (const src of mergeSources(doc, m)) {
+    const p = doc.pair(src, key) ?? mergedPair(doc, src, key, depth + 1);
+    if (p) return p;
+  }
+  return undefined;
 }
 
 /** The value node of `key` (aliases followed), or undefined. */
@@ -57,10 +88,28 @@ export function str(doc: YamlDocument, node: YamlNode | null | undefined, key: s
   return text(doc, child(doc, node, key));
 }
 
-/** `true`/`false` only when the YAML value is a real boolean. */
+/**
+ * Kubernetes reads manifests with go-yaml (YAML 1.1), where the plain words `yes`/`on`/`y` are true
+ * and `no`/`off`/`n` false: `privileged: yes` makes a privileged container. Quoted, they are strings.
+ */
+const YAML11_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON']);
+const YAML11_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF']);
+
+/** `true`/`false` when Kubernetes reads the YAML value as a boolean (a real one, or a plain YAML 1.1 word). */
 export function bool(doc: YamlDocument, node: YamlNode | null | undefined, key: string): boolean | undefined {
-  const n = child(doc, node, key);
-  return n?.kind === 'scalar' && typeof n.value === 'boolean' ? n.value : undefined;
+  return boolOf(doc, child(doc, node, key));
+}
+
+/** The boolean Kubernetes reads from a value node (see `bool`). */
+export function boolOf(doc: YamlDocument, node: YamlNode | null | undefined): boolean | undefined {
+  const n = doc.resolveAlias(node);
+  if (n?.kind !== 'scalar') return undefined;
+  if (typeof n.value === 'boolean') return n.value;
+  if (typeof n.value === 'string' && (n.style ?? 'plain') === 'plain') {
+    if (YAML11_TRUE.has(n.value)) return true;
+    if (YAML11_FALSE.has(n.value)) return false;
+  }
+  return undefined;
 }
 
 export function strings(doc: YamlDocument, node: YamlNode | null | undefined): { value: string; node: YamlNode }[] {
@@ -75,9 +124,24 @@ export function strings(doc: YamlDocument, node: YamlNode | null | undefined): {
   });
 }
 
-/** The pairs of a mapping, aliases resolved. */
+/** The pairs of a mapping, aliases resolved and merge keys applied (each key once: the one `pair` returns). */
 export function pairs(doc: YamlDocument, node: YamlNode | null | undefined): YamlPair[] {
-  return mapping(doc, node)?.pairs ?? [];
+  const m = mapping(doc, node);
+  if (!m) return [];
+  const own = m.pairs ?? [];
+  if (!own.some((p) => p.keyText === MERGE_KEY)) return own;
+  const out: YamlPair[] = [];
+  const seen = new Set<string>();
+  const add = (ps: readonly YamlPair[]) => {
+    for (const p of ps) if (p.keyText !== MERGE_KEY && !seen.has(p.keyText)) { seen.add(p.keyText); out.push(pair(doc, m, p.keyText)!); }
+  };
+  add(own);
+  const walk = (n: YamlNode, depth: number) => {
+    if (depth >= MAX_MERGE_DEPTH) return;
+    for (const src of mergeSources(doc, n)) { add(src.pairs ?? []); walk(src, depth + 1); }
+  };
+  walk(m, 0);
+  return out;
 }
 
 /** Where to put a finding about a key: the key itself, or the node when there is no key. */
