@@ -41,6 +41,8 @@ export interface ManifestFile {
 export const MAX_MANIFEST_CHARS = 8 * 1024 * 1024;
 /** Objects in one List read at most. */
 const MAX_LIST_ITEMS = 5000;
+/** Lists inside Lists followed at most. */
+const MAX_LIST_DEPTH = 8;
 
 /**
  * Cheap test, without parsing, for "this YAML text may hold Kubernetes objects": a line (at the
@@ -100,17 +102,23 @@ export function readManifest(text: string, file?: string): ManifestFile {
     if (!d.doc.root) continue;
     const obj = objectAt(d.doc, d.doc.root, file);
     if (!obj) continue;
-    const items = /List$/.test(obj.kind) ? child(d.doc, obj.node, 'items') : undefined;
-    if (items && items.kind === 'sequence') {
+    // kubectl flattens Lists inside Lists (its FlattenListVisitor), so their objects are created too.
+    let budget = MAX_LIST_ITEMS;
+    const flatten = (o: K8sObject, depth: number): void => {
+      const items = /List$/.test(o.kind) ? child(d.doc, o.node, 'items') : undefined;
+      if (!items || items.kind !== 'sequence') { objects.push(o); return; }
       const list = sequence(d.doc, items);
-      if (list.length > MAX_LIST_ITEMS) findings.push({ ruleId: 'k8s/incomplete', severity: 'warning', message: `${obj.kind} holds ${list.length} items; only the first ${MAX_LIST_ITEMS} were checked`, file, range: d.doc.range(items) });
-      list.slice(0, MAX_LIST_ITEMS).forEach((item, i) => {
-        const o = objectAt(d.doc, item, file, i);
-        if (o) objects.push(o);
+      if (depth > MAX_LIST_DEPTH || list.length > budget) {
+        findings.push({ ruleId: 'k8s/incomplete', severity: 'warning', message: depth > MAX_LIST_DEPTH ? `${o.kind} nested more than ${MAX_LIST_DEPTH} Lists deep; its items were not checked` : `${o.kind} holds ${list.length} items; only the first ${budget} were checked (at most ${MAX_LIST_ITEMS} per document)`, file, range: d.doc.range(items) });
+        if (depth > MAX_LIST_DEPTH) return;
+      }
+      list.slice(0, Math.max(0, budget)).forEach((item, i) => {
+        const inner = objectAt(d.doc, item, file, depth === 0 ? i : o.listItem);
+        budget--;
+        if (inner) flatten(inner, depth + 1);
       });
-      continue;
-    }
-    objects.push(obj);
+    };
+    flatten(obj, 0);
   }
   return { file, text, stream, objects, findings };
 }

@@ -288,7 +288,7 @@ function ivp(obj: K8sObject, file: string | undefined): AdmissionPolicy {
   const mc = child(doc, spec, 'matchConstraints');
   const match: MatchClause[] = mc ? [{ node: mc, kinds, namespaces: [], operations, labels: new Map(), names: [], namespaceSelectorNode: child(doc, mc, 'namespaceSelector'), selectorNode: child(doc, mc, 'objectSelector') }] : [];
   const rule: ImageRule = {
-    node: spec ?? obj.node, where: 'spec', scopes: scopes(doc, child(doc, spec, 'matchImageReferences'), 'kyverno', name, file, 'glob'), skip: [],
+    node: spec ?? obj.node, where: 'spec', scopes: scopes(doc, child(doc, spec, 'matchImageReferences'), 'kyverno-ivp', name, file, 'glob'), skip: [],
     action, required: child(doc, cfg, 'required'), verifyDigest: child(doc, cfg, 'verifyDigest'), mutateDigest: child(doc, cfg, 'mutateDigest'),
     signers, attestations, match, matchNode: pair(doc, spec, 'matchConstraints')?.key, exclude: [], validations,
   };

@@ -5,12 +5,18 @@ import { parseImageRef } from './imageRef.ts';
  * Which images an admission policy checks. Kyverno matches `imageReferences` with its wildcard
  * (`*` any run of characters, `/` included; `?` one character); the Sigstore policy-controller
  * matches `glob` with `*` inside one path segment and `**` across segments, and reads Docker Hub
- * names as `index.docker.io/library/…`. Both are tried against the image as written and in its
- * normalised forms, so a match is never missed because of spelling.
+ * names as `index.docker.io/library/…`. Kyverno's verifyImages compares one spelling only (its
+ * ImageInfo string), so its patterns are tried against that one: a pattern that matches no image
+ * Kyverno sees must not count as covering it. The other engines' patterns are tried against the
+ * image as written and its normalised forms.
  */
 export interface ImageScope {
   pattern: string;
-  syntax: 'kyverno' | 'glob';
+  /**
+   * `kyverno`: ClusterPolicy `imageReferences`, matched against the one spelling Kyverno builds
+   * (see `kyvernoImageString`); `kyverno-ivp`: ImageValidatingPolicy globs; `glob`: policy-controller.
+   */
+  syntax: 'kyverno' | 'kyverno-ivp' | 'glob';
   /** Where the pattern is written. */
   file?: string;
   range?: TextRange;
@@ -60,8 +66,34 @@ export function imageForms(image: string): string[] {
   return [...forms];
 }
 
+/**
+ * The string Kyverno's verifyImages compares `imageReferences` with (ImageInfo.String()): the
+ * registry (docker.io added to a name without one, `library/` not added), the path, then
+ * `@digest` when there is one (the tag dropped) or else `:tag` (`latest` when none). A pattern
+ * that matches only another spelling (`ghcr.io/acme/model` without `:*`, `…:v1*` for an image
+ * pinned by digest) verifies nothing, and the image is admitted unchecked.
+ */
+export function kyvernoImageString(image: string): string | undefined {
+  const t = image.trim();
+  if (!t || /\s|:\/\//.test(t)) return undefined;
+  const at = t.indexOf('@');
+  const digest = at >= 0 ? t.slice(at + 1) : undefined;
+  let name = at >= 0 ? t.slice(0, at) : t;
+  const colon = name.lastIndexOf(':');
+  let tag: string | undefined;
+  if (colon > name.lastIndexOf('/')) { tag = name.slice(colon + 1); name = name.slice(0, colon); }
+  const slash = name.indexOf('/');
+  const first = slash < 0 ? '' : name.slice(0, slash);
+  if (slash < 0 || !(/[.:]/.test(first) || first === 'localhost' || first !== first.toLowerCase())) name = `docker.io/${name}`;
+  return digest ? `${name}@${digest}` : `${name}:${tag || 'latest'}`;
+}
+
 export function scopeMatches(scope: ImageScope, image: string): boolean {
   const re = toRegExp(scope.pattern, scope.syntax);
+  if (scope.syntax === 'kyverno') {
+    const k = kyvernoImageString(image);
+    return k !== undefined && re.test(k);
+  }
   return imageForms(image).some((f) => re.test(f));
 }
 

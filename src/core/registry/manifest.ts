@@ -102,6 +102,11 @@ export function parseManifest(bytes: Buffer, contentType: string, limits: Manife
   const artifactType = typeof j.artifactType === 'string' ? j.artifactType : undefined;
   const annotations = annotationsOf(j.annotations, 'manifest');
   const subject = j.subject === undefined || j.subject === null ? undefined : parseDescriptor(j.subject, 'subject');
+  // A document with both an index's list and a manifest's config/layers is read as one thing
+  // here and another elsewhere; containerd and containers/image refuse it, and so does this.
+  if (j.manifests !== undefined && (j.layers !== undefined || j.config !== undefined)) {
+    throw new ManifestError('the document has both an index\'s "manifests" and a manifest\'s "config"/"layers": an ambiguous document that runtimes refuse (containerd, containers/image) and readers take for different things');
+  }
   const isIndex = mediaType === MT.ociIndex || mediaType === MT.dockerList || (declared === undefined && Array.isArray(j.manifests) && !Array.isArray(j.layers));
   if (isIndex) {
     if (!Array.isArray(j.manifests)) throw new ManifestError('the index has no manifests list');

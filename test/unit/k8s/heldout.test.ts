@@ -106,6 +106,34 @@ spec:
     assert.ok(k.some((x) => x.ruleId === 'k8s/image-not-pinned'), rules(k).join(' '));
   });
 
+  test('a List inside a List: kubectl flattens it, so its objects are checked', async () => {
+    const pod = ['apiVersion: v1', 'kind: Pod', 'metadata: {name: p}', 'spec:', '  containers:', `    - {name: c, image: "ghcr.io/acme/x@${DIGEST}", securityContext: {privileged: true}}`];
+    const text = ['apiVersion: v1', 'kind: List', 'items:', '  - apiVersion: v1', '    kind: List', '    items:', ...pod.map((l, i) => (i === 0 ? '      - ' : '        ') + l), ''].join('\n');
+    const f = await check(text);
+    assert.ok(f.some((x) => x.ruleId === 'k8s/privileged'), rules(f).join(' '));
+  });
+
+  test('an image Kyverno compares as registry/path:tag is outside a pattern without a wildcard', async () => {
+    const policy = `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: require-signed}
+spec:
+  rules:
+    - name: r
+      match: {any: [{resources: {kinds: [Pod], namespaces: [ml-serving]}}]}
+      verifyImages:
+        - imageReferences: ["ghcr.io/acme/ml-models/server", "ghcr.io/acme/ml-models/pinned:v1*"]
+          failureAction: Enforce
+          attestors: [{entries: [{keyless: {subject: "ml-team@acme.com", issuer: "https://accounts.google.com", rekor: {url: "https://rekor.sigstore.dev"}}}]}]
+`;
+    const manifest = deployment().replace(`ghcr.io/acme/ml-models/server@${DIGEST}`, 'ghcr.io/acme/ml-models/server:v1')
+      .replace('          resources: {limits: {memory: 4Gi}}\n', `          resources: {limits: {memory: 4Gi}}\n        - name: pinned\n          image: ghcr.io/acme/ml-models/pinned:v1@${DIGEST}\n          resources: {limits: {memory: 1Gi}}\n          securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}\n`);
+    const set = await checkK8sTexts([{ path: '/w/deploy/serving.yaml', text: manifest }, { path: '/w/deploy/policy.yaml', text: policy }]);
+    const outside = set.findings.filter((x) => x.ruleId === 'k8s/image-outside-admission').map((x) => x.message);
+    assert.ok(outside.some((m) => /server:v1/.test(m)), outside.join('\n'));
+    assert.ok(outside.some((m) => /pinned/.test(m)), `Kyverno compares a digest-pinned image without its tag: ${outside.join('\n')}`);
+  });
+
   test('a Kyverno policy whose pattern looks like a pod is not read as a workload', async () => {
     const pol = `apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -175,6 +203,7 @@ describe('held-out: admission policies crafted to pass `admission check`', () =>
     ['the policy switched off (admission: false)', (t) => t.replace('  failurePolicy: Fail\n', '  failurePolicy: Fail\n  admission: false\n'), /admission: false|switch|off/],
     ['an Audit override for the serving namespace', (t) => t.replace('  failurePolicy: Fail\n', '  failurePolicy: Fail\n  validationFailureActionOverrides:\n    - action: Audit\n      namespaces: [ml-serving]\n'), /audit/i],
     ['a match on another namespace than the gate\'s', (t) => t.replace('namespaces: ["ml-serving"]', 'namespaces: ["staging"]'), /ml-serving|namespace/],
+    ['an image pattern without a wildcard, which Kyverno never matches (it compares registry/path:tag)', (t) => t.replace('imageReferences: ["ghcr.io/acme/ml-models/*"]', 'imageReferences: ["ghcr.io/acme/ml-models"]'), /does not cover/],
     ['an exclude of the serving namespace', (t) => t.replace('      verifyImages:\n', '      exclude:\n        any:\n          - resources:\n              namespaces: ["ml-serving"]\n      verifyImages:\n'), /ml-serving|namespace|exclude/],
   ];
   for (const [name, edit, re] of variants) {

@@ -467,6 +467,47 @@ describe('held-out: a hostile registry speaking HTTP', () => {
     }
   });
 
+  test('a document that is both an index and a manifest is refused, whichever Content-Type it comes with', async () => {
+    const stub = await startStub();
+    try {
+      const clean = safetensors(4);
+      const evil = evilPickle();
+      const cfg = Buffer.from('{}');
+      const cleanManifest = manifestFor(clean);
+      const evilLayer = { mediaType: 'application/vnd.cncf.model.weight.v1.raw', digest: sha256Digest(evil), size: evil.length, annotations: { 'org.opencontainers.image.title': 'model.bin' } };
+      // no mediaType of its own: an index to a reader that trusts Content-Type, a manifest to one that looks at the layers
+      const both = Buffer.from(JSON.stringify({
+        schemaVersion: 2,
+        manifests: [{ mediaType: MT.ociManifest, digest: sha256Digest(cleanManifest), size: cleanManifest.length, platform: { os: 'linux', architecture: 'amd64' } }],
+        config: { mediaType: 'application/vnd.cncf.model.config.v1+json', digest: sha256Digest(cfg), size: cfg.length },
+        layers: [evilLayer],
+      }));
+      const blobs = new Map([[sha256Digest(clean), clean], [sha256Digest(evil), evil], [sha256Digest(cfg), cfg]]);
+      const d = sha256Digest(both);
+      for (const contentType of [MT.ociIndex, MT.ociManifest]) {
+        const manifests = new Map([[sha256Digest(cleanManifest), cleanManifest]]);
+        stub.route('GET', /^\/v2\/m\/manifests\/sha256:[0-9a-f]{64}$/, (_req, res, url) => {
+          const ref = url.pathname.split('/').pop()!;
+          const b = ref === d ? both : manifests.get(ref);
+          if (!b) { res.writeHead(404).end(); return; }
+          send(res, b, { 'content-type': ref === d ? contentType : MT.ociManifest });
+        });
+        stub.route('GET', /^\/v2\/m\/blobs\//, (_req, res, url) => {
+          const b = blobs.get(url.pathname.split('/').pop()!);
+          if (!b) { res.writeHead(404).end(); return; }
+          send(res, b);
+        });
+        const client = new RegistryClient({ retryBaseMs: 1, retries: 0 });
+        const r = await inspectRemote(client, `${stub.host}/m@${d}`, {});
+        client.close();
+        assert.equal(r.complete, false, contentType);
+        assert.ok(r.findings.some((f) => f.ruleId === 'registry/manifest-invalid' && /ambiguous/.test(f.message)), `${contentType}: ${r.findings.map((f) => `${f.ruleId} ${f.message}`).join('\n')}`);
+      }
+    } finally {
+      await stub.close();
+    }
+  });
+
   test('a header larger than node accepts ends in a finding, not a crash', async () => {
     const stub = await startStub();
     try {
