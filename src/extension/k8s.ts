@@ -4,9 +4,6 @@ import { checkK8sTexts, collect, isCandidateYaml } from '../core/k8s/files.ts';
 import { looksLikeKubernetes } from '../core/k8s/manifest.ts';
 import { PIN_IMAGE_COMMAND, type PinImageArgs } from '../core/k8s/model.ts';
 import type { AdmissionPolicy } from '../core/k8s/policies.ts';
-import { dockerCredentials } from '../core/registry/auth.ts';
-import { RegistryClient } from '../core/registry/client.ts';
-import { resolveDigest } from '../core/registry/remote.ts';
 import type { PodTemplate } from '../core/k8s/workloads.ts';
 import { modelCardKind } from '../core/modelcard/files.ts';
 import { isWorkflowPath } from '../core/workflow/files.ts';
@@ -95,11 +92,12 @@ async function pinImage(s: Services, args: PinImageArgs): Promise<void> {
   try {
     const digest = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Asking the registry for the digest of ${args.image}`, cancellable: true },
-      (_p, token) => {
+      async (_p, token) => {
         const ac = new AbortController();
         token.onCancellationRequested(() => ac.abort());
         const timer = setTimeout(() => ac.abort(), 20_000);
-        // the registry area's client: anonymous or ~/.docker/config.json auths, never a credential helper program
+        // the registry area's client (a chunk loaded on first use): anonymous or ~/.docker/config.json auths, never a credential helper program
+        const { RegistryClient, dockerCredentials, resolveDigest } = await import('../core/registry/online.ts');
         const client = new RegistryClient({ credentials: dockerCredentials({ allowHelpers: false, env: process.env }), signal: ac.signal, retries: 1 });
         return resolveDigest(client, args.image).then((r) => r.digest).finally(() => { clearTimeout(timer); client.close(); });
       });

@@ -1,17 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { chainCredentials, dockerCredentials } from '../core/registry/auth.ts';
-import { RegistryClient } from '../core/registry/client.ts';
+import type { RegistryClient } from '../core/registry/client.ts';
 import { formatReference, isRegistryHost, tryParseReference } from '../core/registry/reference.ts';
-import { inspectRemote, type RemoteInspectOptions, type RemoteModel } from '../core/registry/remote.ts';
+import type { RemoteInspectOptions, RemoteModel } from '../core/registry/remote.ts';
 import type { Services } from './services.ts';
 import { setting, trustedPathSetting } from './settings.ts';
 import { settingsLayer } from './expectations.ts';
 import type { ReportPanels } from './reportPanel.ts';
 import { policyLayer } from '../core/gate/index.ts';
 import { loadPolicy, type LoadedPolicy } from '../core/gate/policy.ts';
-import { runRemoteGate } from '../core/registry/gate.ts';
 import { trustFromExpectations } from '../core/registry/trust.ts';
 import type { ModelReport } from '../core/report/model.ts';
 import { resolveExpectations, type Expectations } from '../core/signing/expectations.ts';
@@ -50,8 +48,14 @@ export function findReferences(text: string): { line: number; start: number; end
   return out;
 }
 
+/** The registry client and inspections, loaded on first use (the extension-registry chunk). */
+function registryModule(): Promise<typeof import('../core/registry/online.ts')> {
+  return import('../core/registry/online.ts');
+}
+
 /** A client from the settings: Docker's config and its helpers (trusted workspace only), a CA, insecure hosts. */
-export function clientFromSettings(svc: Services, registry: string, signal?: AbortSignal): RegistryClient {
+export async function clientFromSettings(svc: Services, registry: string, signal?: AbortSignal): Promise<RegistryClient> {
+  const { RegistryClient, chainCredentials, dockerCredentials } = await registryModule();
   const ca = setting<string>('registry.caCertificate', '').trim();
   const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '.';
   const insecure = setting<string[]>('registry.insecureRegistries', []);
@@ -120,10 +124,10 @@ export async function runInspection(svc: Services, ref: string, opts: RemoteInsp
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Model Inspect: ${formatReference(parsed)}`, cancellable: true }, async (progress, token) => {
     const ac = new AbortController();
     token.onCancellationRequested(() => ac.abort());
-    const client = clientFromSettings(svc, parsed.registry, ac.signal);
+    const client = await clientFromSettings(svc, parsed.registry, ac.signal);
     svc.log.info(`online: reading ${parsed.registry} for ${ref} (asked for)`);
     try {
-      return await inspectRemote(client, ref, { ...opts, signal: ac.signal, onProgress: (message) => progress.report({ message }) });
+      return await (await registryModule()).inspectRemote(client, ref, { ...opts, signal: ac.signal, onProgress: (message) => progress.report({ message }) });
     } finally {
       client.close();
     }
@@ -157,10 +161,10 @@ async function remoteReport(svc: Services, ref: string, signal: AbortSignal, onP
   const parsed = tryParseReference(ref);
   if (!parsed) throw new Error(`not a registry reference: ${ref}`);
   const { expectations, policy } = await registryExpectations();
-  const client = clientFromSettings(svc, parsed.registry, signal);
+  const client = await clientFromSettings(svc, parsed.registry, signal);
   svc.log.info(`online: reading ${parsed.registry} for ${ref} (asked for)`);
   try {
-    const run = await runRemoteGate(client, ref, { policy, trust: trustFromExpectations(expectations), expectations, signal, onProgress });
+    const run = await (await registryModule()).runRemoteGate(client, ref, { policy, trust: trustFromExpectations(expectations), expectations, signal, onProgress });
     for (const f of run.model.findings) svc.log.info(`${f.severity} ${f.ruleId} ${f.message}`);
     return JSON.parse(JSON.stringify({ generatedAt: new Date().toISOString(), evidence: run.evidence, verdict: run.verdict, policyFile: policy.file, policyFindings: policy.findings })) as ModelReport;
   } finally {
