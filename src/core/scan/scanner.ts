@@ -153,7 +153,7 @@ async function scanPickle(ctx: ScanContext, stream: ByteStream, u: Unit, label: 
   const since = ctx.findings.length;
   const r = await readPickle(stream, { limits: ctx.limits.pickle, pickleCount, signal: ctx.signal, baseOffset });
   ctx.stats.opcodes += r.opcodes;
-  ctx.stats.pickles += r.pickles.length;
+  ctx.stats.pickles += r.streams;
   // Embedded pickles first: their verdicts decide what a literal `pickle.loads(b'…')` is worth.
   const nestedComplete = await scanEmbedded(ctx, r, u, src);
   reportPickle(ctx, r, u.member, nestedComplete);
@@ -173,7 +173,7 @@ async function scanPickle(ctx: ScanContext, stream: ByteStream, u: Unit, label: 
     ctx.add('scan/trailing-data', 'warning', `${size - r.end} bytes after the last pickle (byte ${r.end}) are not a pickle; pickle.load ignores them, other readers may not`, { member: u.member, offset: r.end });
   }
   if (ctx.issuesFor(u.member, since) === 0) {
-    ctx.add('scan/scanned', 'info', `${label}${where(u.member)}: ${r.pickles.length} pickle(s), ${r.opcodes} opcodes, ${r.imports.length} import(s), all allowlisted`, { member: u.member });
+    ctx.add('scan/scanned', 'info', `${label}${where(u.member)}: ${r.streams} pickle(s), ${r.opcodes} opcodes, ${r.imports.length} import(s), all allowlisted`, { member: u.member });
   }
 }
 

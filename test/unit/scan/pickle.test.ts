@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { readPickle } from '../../../src/core/scan/pickle/index.ts';
 import { classifyGlobal } from '../../../src/core/scan/policy/classify.ts';
 import { scanBytes } from '../../../src/core/scan/scanner.ts';
 import type { FileScanResult } from '../../../src/core/scan/types.ts';
 import { P, p0Call, p4Call } from './build.ts';
+import { loaderRan, loaderSkip, tempDir } from './python.ts';
 
 const rules = (r: FileScanResult, severity?: string) => r.findings.filter((f) => !severity || f.severity === severity).map((f) => f.ruleId);
 const errorsMention = (r: FileScanResult, text: string) => r.findings.some((f) => f.severity === 'error' && f.message.includes(text));
@@ -294,6 +297,73 @@ describe('joblib inline arrays', () => {
     const hits = s.findings.filter((f) => f.severity === 'error');
     assert.equal(hits.length, 1, JSON.stringify(s.findings.map((f) => f.message)));
     assert.match(hits[0].message, /posix\.system/, 'the array bytes (which look like os.system) were skipped, the real payload found');
+  });
+});
+
+/** A joblib array wrapper instance made by `make` (opcodes that leave one NumpyArrayWrapper on the stack), its state, BUILD, then `data` and the payload. */
+function joblibWith(make: (p: P) => P, descr: string, shape: 'tuple' | 'list', data: Buffer, marker = 'id'): Buffer {
+  const p = make(new P().proto(2).op(']').mark()).op('}').mark()
+    .sbu('subclass').global('numpy', 'ndarray')
+    .sbu('shape');
+  if (shape === 'tuple') p.int(data.length / 8).tuple1(); else p.op(']').int(data.length / 8).op('a');
+  p.sbu('order').sbu('C')
+    .sbu('dtype').global('numpy', 'dtype').mark().sbu(descr).raw([0x89, 0x88]).tuple().reduce()
+    .mark().int(3).sbu('<').none().none().none().raw('J').raw([0xff, 0xff, 0xff, 0xff]).raw('J').raw([0xff, 0xff, 0xff, 0xff]).int(0).tuple().build()
+    .sbu('allow_mmap').raw([0x89])
+    .op('u').build()
+    // joblib <= 1.1 layout: the array bytes follow BUILD directly.
+    .raw(data)
+    .global('builtins', 'exec').mark().unicode(`open(${JSON.stringify(marker)},'w').write('ran')`).tuple().reduce()
+    .op('e').stop();
+  return p.bytes();
+}
+const newobjWrapper = (p: P) => p.global('joblib.numpy_pickle', 'NumpyArrayWrapper').emptyTuple().raw([0x81]);
+/**
+ * Array bytes that a walk which does not skip them reads as BINBYTES swallowing the payload after
+ * them: 8 bytes = 'B', a length, 3 bytes; the length covers those 3 bytes and the payload.
+ */
+function swallowing(payloadLength: number): Buffer {
+  const b = Buffer.alloc(8, 0x20);
+  b[0] = 0x42;
+  b.writeUInt32LE(3 + payloadLength, 1);
+  return b;
+}
+
+describe('joblib arrays however the wrapper and its dtype are written', () => {
+  test('dtype names NumPy accepts (float64, <f8, d, double) give the same array size: the payload after the bytes is found and the walk is complete', async () => {
+    for (const descr of ['float64', '<f8', 'd', 'double', 'f8']) {
+      const s = await scan(joblibWith(newobjWrapper, descr, 'tuple', Buffer.alloc(16, 0x2e)), 'model.joblib');
+      assert.ok(errorsMention(s, 'builtins.exec'), `${descr}: ${JSON.stringify(s.findings.map((f) => f.message))}`);
+      assert.equal(s.complete, true, descr);
+    }
+  });
+
+  test('a wrapper made by copyreg._reconstructor with a list shape: its bytes are skipped as joblib skips them, so they cannot hide the payload', async () => {
+    const withoutPayload = joblibWith(newobjWrapper, 'f8', 'tuple', Buffer.alloc(8));
+    const payloadLength = withoutPayload.length; // generous: the length only has to cover the payload
+    const viaReconstructor = (p: P) => p.global('copyreg', '_reconstructor').mark().global('joblib.numpy_pickle', 'NumpyArrayWrapper').global('builtins', 'object').none().tuple().reduce();
+    const marker = 'joblib-reconstructor-marker';
+    const bytes = joblibWith(viaReconstructor, 'f8', 'list', swallowing(payloadLength), marker);
+    const s = await scan(bytes, 'model.joblib');
+    assert.ok(errorsMention(s, 'builtins.exec'), JSON.stringify(s.findings.map((f) => [f.ruleId, f.message])));
+    const skip = loaderSkip('joblib');
+    if (!skip) {
+      const dir = tempDir();
+      const file = path.join(dir, 'model.joblib');
+      fs.writeFileSync(file, bytes);
+      assert.ok(loaderRan(file, path.join(dir, marker), 'import joblib\njoblib.load(path)').ran, 'joblib.load reads the array bytes and runs the payload after them');
+    }
+  });
+});
+
+describe('many pickle streams in a row', () => {
+  test('10,001 empty streams before a payload stream: every stream is read (pickle.load in a loop runs them all)', async () => {
+    const b = Buffer.concat([Buffer.from('N.'.repeat(10_001), 'latin1'), p0Call('os', 'system')]);
+    const s = await scan(b);
+    assert.ok(errorsMention(s, 'os.system'), JSON.stringify(rules(s)));
+    const r = await readPickle(b);
+    assert.equal(r.streams, 10_002);
+    assert.ok(r.pickles.length <= 10_000, 'records kept are bounded');
   });
 });
 

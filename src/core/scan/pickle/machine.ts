@@ -27,7 +27,10 @@ export interface PickleLimits {
   maxKeptTotal: number;
   /** Longest text line (GLOBAL, INT, PUT…) accepted. */
   maxLine: number;
-  /** Pickles read one after another from the same input. */
+  /**
+   * Pickle streams whose records (offsets, values) are kept. Streams beyond it are still read
+   * (the opcode budget bounds the work): only the last record is replaced, and `streams` counts them.
+   */
   maxPickles: number;
   /** Bytes searched for the next pickle after junk. */
   resyncWindow: number;
@@ -121,6 +124,8 @@ export interface PickleReadResult {
   anomalies: PickleAnomaly[];
   embedded: EmbeddedPickle[];
   opcodes: number;
+  /** Pickle streams read (`pickles` keeps at most maxPickles of their records). */
+  streams: number;
   /** Bytes consumed (absolute end offset). */
   end: number;
   persistentIds: number;
@@ -225,6 +230,8 @@ class Machine {
   readonly pickles: PickleStreamInfo[] = [];
   opcodes = 0;
   persistentIds = 0;
+  /** Pickle streams read (pickles.length stops at maxPickles). */
+  streams = 0;
   limitReached = false;
   private itemBudget: number;
   private smallBudget: number;
@@ -581,10 +588,10 @@ class Machine {
 
   async run(opts: ReadPickleOptions): Promise<void> {
     const multi = opts.multi ?? true;
-    const maxPickles = Math.min(opts.pickleCount ?? this.L.maxPickles, this.L.maxPickles);
+    const maxStreams = opts.pickleCount ?? Infinity;
     try {
       let first = true;
-      while (this.pickles.length < maxPickles) {
+      while (this.streams < maxStreams) {
         if (!(await this.fill(1))) break;
         if (!first) {
           if (!multi) break;
@@ -1147,7 +1154,7 @@ class Machine {
             this.stack[this.stack.length - 1] = { k: 'build', obj, state, offset: this.opOffset };
           } else if (isTagged(obj) && obj.k === 'call') {
             obj.state = state;
-            if (isTagged(obj.callable) && obj.callable.k === 'global' && JOBLIB_WRAPPERS.has(`${obj.callable.module}.${obj.callable.name}`)) {
+            if (isJoblibWrapper(obj)) {
               this.stack.pop();
               const r = await this.joblibArray(obj, state);
               if (r === 'nested') break;
@@ -1215,7 +1222,11 @@ class Machine {
       this.frameEnd = -1;
     }
     while (this.nested.length) this.nested.pop();
-    this.pickles.push({ offset: this.pickleStart, end: this.offset, protocol: this.proto, opcodes: this.pickleOps, complete, value });
+    this.streams++;
+    const info: PickleStreamInfo = { offset: this.pickleStart, end: this.offset, protocol: this.proto, opcodes: this.pickleOps, complete, value };
+    // Every stream is read; only a bounded number of records is kept (the last one is always current).
+    if (this.pickles.length < this.L.maxPickles) this.pickles.push(info);
+    else this.pickles[this.pickles.length - 1] = info;
   }
 
   /**
@@ -1280,6 +1291,7 @@ class Machine {
       anomalies: this.anomalies,
       embedded: this.embedded,
       opcodes: this.opcodes,
+      streams: this.streams,
       end: this.offset,
       persistentIds: this.persistentIds,
       complete: !incomplete,
@@ -1287,6 +1299,17 @@ class Machine {
       trailingBytes: last && !this.eof ? Math.max(0, this.offset - last.end) : 0,
     };
   }
+}
+
+/**
+ * A NumpyArrayWrapper instance, however it was made: joblib's NumpyUnpickler reads array bytes
+ * after BUILD of any object of that class (NEWOBJ, REDUCE, INST, OBJ or copyreg._reconstructor).
+ */
+function isJoblibWrapper(obj: PCall): boolean {
+  const named = (v: PValue | undefined): boolean => isTagged(v ?? null) && (v as PGlobal).k === 'global' && JOBLIB_WRAPPERS.has(`${(v as PGlobal).module}.${(v as PGlobal).name}`);
+  if (named(obj.callable)) return true;
+  const c = obj.callable;
+  return isTagged(c) && c.k === 'global' && RECONSTRUCTORS.has(`${c.module}.${c.name}`) && isTagged(obj.args) && obj.args.k === 'tuple' && named(obj.args.items[0]);
 }
 
 function pairs(items: PValue[]): [PValue, PValue][] {
@@ -1427,7 +1450,7 @@ function joblibArrayInfo(state: PValue): JoblibArray | undefined {
   const shape = get('shape') ?? null;
   const dtype = get('dtype') ?? null;
   const alignment = get('numpy_array_alignment_bytes');
-  if (!isTagged(shape) || shape.k !== 'tuple' || !isTagged(dtype) || dtype.k !== 'call') return undefined;
+  if (!isTagged(shape) || (shape.k !== 'tuple' && shape.k !== 'list') || !isTagged(dtype) || dtype.k !== 'call') return undefined;
   const item = dtypeItem(dtype);
   if (!item) return undefined;
   let count = 1n;
@@ -1442,22 +1465,58 @@ function joblibArrayInfo(state: PValue): JoblibArray | undefined {
   return { hasObject: false, aligned, bytes: total <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(total) : undefined };
 }
 
-/** numpy.dtype(descr, align, copy) + BUILD state → (itemsize, hasobject). */
+/** Fixed item sizes of NumPy's scalar type codes and names (LP64, as on Linux and macOS). */
+const DTYPE_SIZES: ReadonlyMap<string, number> = (() => {
+  const m = new Map<string, number>();
+  const put = (n: number, names: string[]) => { for (const x of names) m.set(x, n); };
+  put(1, ['?', 'b1', 'bool', 'bool_', 'bool8', 'b', 'i1', 'int8', 'byte', 'B', 'u1', 'uint8', 'ubyte']);
+  put(2, ['h', 'i2', 'int16', 'short', 'H', 'u2', 'uint16', 'ushort', 'e', 'f2', 'float16', 'half']);
+  put(4, ['i', 'i4', 'int32', 'intc', 'I', 'u4', 'uint32', 'uintc', 'f', 'f4', 'float32', 'single']);
+  put(8, ['l', 'q', 'p', 'i8', 'int64', 'int', 'int_', 'intp', 'long', 'longlong', 'L', 'Q', 'P', 'u8', 'uint64', 'uint', 'uintp',
+    'ulong', 'ulonglong', 'd', 'f8', 'float64', 'float', 'float_', 'double', 'F', 'c8', 'complex64', 'csingle', 'singlecomplex',
+    'M', 'M8', 'datetime64', 'm', 'm8', 'timedelta64']);
+  put(16, ['g', 'f16', 'float128', 'longdouble', 'longfloat', 'D', 'c16', 'complex128', 'complex', 'complex_', 'cdouble', 'cfloat']);
+  put(32, ['G', 'c32', 'complex256', 'clongdouble', 'clongfloat', 'longcomplex']);
+  return m;
+})();
+
+/**
+ * What NumPy makes of a dtype string (`np.dtype(s)`): item size and whether it holds Python
+ * objects. `size` is undefined for unsized flexible types (`U`, `S`, `V`, `str`), whose size the
+ * pickled state supplies. Undefined when NumPy would refuse the string.
+ */
+export function numpyDtypeString(descr: string): { size?: number; hasObject: boolean; flexible: boolean } | undefined {
+  const t = descr.replace(/^[<>|=]/, '');
+  if (/^(?:O\d*|object_?|object0)$/.test(t)) return { size: 8, hasObject: true, flexible: false };
+  const flex = /^([USaV])(\d*)$/.exec(t);
+  if (flex) {
+    const n = flex[2] === '' ? undefined : Number(flex[2]);
+    return { size: n === undefined ? undefined : flex[1] === 'U' ? 4 * n : n, hasObject: false, flexible: true };
+  }
+  if (t === 'str' || t === 'unicode' || t === 'str_' || t === 'unicode_') return { size: undefined, hasObject: false, flexible: true };
+  if (t === 'bytes' || t === 'bytes_' || t === 'string_' || t === 'void') return { size: undefined, hasObject: false, flexible: true };
+  const unit = /^([Mm]8?|datetime64|timedelta64)\[[0-9]*[A-Za-z]+\]$/.exec(t);
+  const size = DTYPE_SIZES.get(unit ? unit[1] : t);
+  return size === undefined ? undefined : { size, hasObject: false, flexible: false };
+}
+
+/**
+ * numpy.dtype(descr, align, copy) + BUILD state → (itemsize, hasobject). The state's elsize is
+ * used only for flexible types (S, U, V): NumPy ignores it for the others, so a file cannot make
+ * this scan skip fewer bytes than joblib reads.
+ */
 export function dtypeItem(dtype: PCall): { size: number; hasObject: boolean } | undefined {
   const args = dtype.args;
   if (!isTagged(args) || args.k !== 'tuple' || typeof args.items[0] !== 'string') return undefined;
-  const m = /^([a-zA-Z?])(\d*)$/.exec(args.items[0]);
-  if (!m) return undefined;
+  const d = numpyDtypeString(args.items[0]);
+  if (!d) return undefined;
   const st = dtype.state;
   const stItems = isTagged(st ?? null) && (st as PTuple).k === 'tuple' ? (st as PTuple).items : [];
   const elsize = typeof stItems[5] === 'number' ? stItems[5] : -1;
   const flags = typeof stItems[7] === 'number' ? stItems[7] : 0;
-  const kind = m[1];
-  if (kind === 'O') return { size: 8, hasObject: true };
-  if (flags & 1) return { size: elsize, hasObject: true };
-  const n = m[2] === '' ? 1 : Number(m[2]);
-  const size = elsize > 0 ? elsize : kind === 'U' ? 4 * n : kind === '?' ? 1 : n;
-  return { size, hasObject: false };
+  if (d.hasObject || flags & 1) return { size: 8, hasObject: true };
+  const size = d.flexible && elsize >= 0 ? elsize : d.size;
+  return size === undefined ? undefined : { size, hasObject: false };
 }
 
 /**
