@@ -20,7 +20,7 @@ import { lzmaAloneChunks, xzChunks } from './io/lzma.ts';
 import { gzipChunks, zlibChunks, type MemberInfo } from './io/members.ts';
 import { readPickle } from './pickle/index.ts';
 import { reportPickle } from './pickle/report.ts';
-import { SNIFF_BYTES, sniffContent } from './sniff.ts';
+import { probePickle, SNIFF_BYTES, sniffContent } from './sniff.ts';
 import type { FileScanResult, ScanFormat, ScanOptions, ScanProgress } from './types.ts';
 
 export { WEIGHT_EXTENSIONS } from './folder.ts';
@@ -496,6 +496,18 @@ async function scanNpy(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<vo
   const h = parseNpyHeader(head);
   addProblems(ctx, h.problems, u.member, 'scan/npy-invalid');
   if (!h.dataOffset) return;
+  if (!h.understood) {
+    // numpy may read this header another way than this reader: if the data could be a pickle,
+    // np.load(allow_pickle=True) might run it, so it is scanned as one.
+    const data = await src.read(h.dataOffset, SNIFF_BYTES);
+    if (await probePickle(data, src.size - h.dataOffset) === 'not-pickle') {
+      ctx.add('scan/npy-invalid', 'warning', `NumPy header${where(u.member)} is not understood; the data after it is not a pickle`, { member: u.member, offset: h.dataOffset });
+      return;
+    }
+    ctx.add('scan/npy-object-array', 'warning', `NumPy header${where(u.member)} is not understood and the data after it reads as a pickle, which np.load(allow_pickle=True) may run; scanned below`, { member: u.member, offset: h.dataOffset });
+    await scanPickle(ctx, streamOf(src, h.dataOffset), { ...u }, 'pickle', undefined, undefined, h.dataOffset, src);
+    return;
+  }
   if (h.hasObject) {
     ctx.add('scan/npy-object-array', 'warning', `NumPy array${where(u.member)} has dtype ${h.descr ?? 'with object fields'}: its data is a pickle that np.load(allow_pickle=True) runs; scanned below`, { member: u.member, offset: h.dataOffset });
     await scanPickle(ctx, streamOf(src, h.dataOffset), { ...u }, 'pickle', undefined, undefined, h.dataOffset, src);

@@ -10,6 +10,7 @@ import { scanBytes, scanFile, scanPaths } from '../../../src/core/scan/scanner.t
 import type { FileScanResult } from '../../../src/core/scan/types.ts';
 import { REPO, cli } from '../helpers.ts';
 import { P, makeGguf, makeSafetensors, makeZip, p0Call, p4Call } from './build.ts';
+import { loaderRan, loaderSkip, markerCall } from './python.ts';
 
 const REAL = path.join(REPO, 'test', 'fixtures', 'scan', 'real');
 const rules = (r: FileScanResult, severity?: string) => r.findings.filter((f) => !severity || f.severity === severity).map((f) => f.ruleId);
@@ -206,6 +207,84 @@ describe('format validators', () => {
     assert.ok(dangerous(r));
     const bad = await scanBytes(Buffer.from('\x93NUMPY\x09\x00\x10\x00', 'latin1'), 'a.npy');
     assert.ok(rules(bad).includes('scan/npy-invalid'));
+  });
+
+  test('GGUF chat templates: internals named behind escapes, built from pieces or reached by subscript are found (jinja2 renders them); real templates and text outside code are clean', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gguf-tpl-'));
+    const marker = path.join(dir, 'marker');
+    const run = `os.popen('touch ${marker}').read()`;
+    const hostile = [
+      `{{ cycler['\\x5f\\x5finit\\x5f\\x5f']['\\x5f\\x5fglobals\\x5f\\x5f'].${run} }}`,
+      `{{ (joiner|attr('%c%cinit%c%c'|format(95,95,95,95))|attr('%c%cglobals%c%c'|format(95,95,95,95))).os|attr('popen')('touch ${marker}') }}`,
+      `{{ (cycler|attr('\\N{LOW LINE}\\N{LOW LINE}init\\N{LOW LINE}\\N{LOW LINE}')|attr('\\N{LOW LINE}\\N{LOW LINE}globals\\N{LOW LINE}\\N{LOW LINE}')).os|attr('popen')('touch ${marker}') }}`,
+      `{% set x = '_' %}{% set i = x*2 ~ 'init' ~ x*2 %}{% set g = x*2 ~ 'globals' ~ x*2 %}{{ (cycler|attr(i)|attr(g)).os|attr('popen')('touch ${marker}') }}`,
+      `{% set u = '_' ~ '_' %}{% for f in [cycler]|map(attribute=u ~ 'init' ~ u)|map(attribute=u ~ 'globals' ~ u) %}{{ f.${run} }}{% endfor %}`,
+      `{% set c = (lipsum|string)[18] %}{{ c }}`,
+      `{{ self._TemplateReference__context }}`,
+      `{{ dict(__init__=1)|first }}`,
+    ];
+    const benign = [
+      "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token}}{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}",
+      "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}{% for message in messages %}{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\\n'}}{% endif %}",
+      "{%- if tools %}{{- '<|im_start|>system\\n' }}{%- for tool in tools %}{{- tool | tojson }}{%- endfor %}{%- endif %}{%- for message in messages %}{%- if (loop.index0 == 0) or (messages[loop.index0 - 1].role != 'tool') %}{{- '<|im_start|>user' }}{%- endif %}{%- if message.tool_calls %}{%- for tool_call in message.tool_calls %}{%- if tool_call.function is defined %}{%- set tool_call = tool_call.function %}{%- endif %}{{- tool_call.arguments | tojson }}{%- endfor %}{%- endif %}{%- endfor %}",
+      "{% set ns = namespace(is_first=false, system_prompt='') %}{%- for message in messages %}{%- if message['role'] == 'system' %}{% set ns.system_prompt = message['content'] %}{%- endif %}{%- endfor %}{{ bos_token }}{{ ns.system_prompt }}{%- for message in messages %}{%- if message['role'] == 'assistant' and message['content'] is not none %}{% set content = message['content'] %}{% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}{% endif %}{{'<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>'}}{%- endif %}{%- endfor %}",
+      "{{ messages | map(attribute='content') | join('\\n') }}{{ '[%s] ' % messages[0]['role'] }}{% set date = strftime_now('%d %b %Y') %}{{ 'call_' ~ messages|length }}",
+      "Python's __init__ and __globals__ are mentioned in this text, not in code. {# also __class__ in a comment #}{{ messages[0]['content'] }}{% if '__' not in messages[0]['content'] %}ok{% endif %}",
+    ];
+    for (const tpl of hostile) {
+      const r = await scanBytes(makeGguf([['general.architecture', 'llama'], ['tokenizer.chat_template', tpl]]), 'm.gguf');
+      assert.ok(rules(r, 'error').includes('scan/gguf-chat-template'), tpl);
+    }
+    for (const tpl of benign) {
+      const r = await scanBytes(makeGguf([['general.architecture', 'llama'], ['tokenizer.chat_template', tpl]]), 'm.gguf');
+      assert.deepEqual(rules(r).filter((x) => x !== 'scan/scanned'), [], tpl);
+    }
+    if (!loaderSkip('jinja2')) {
+      // What llama-cpp-python <= 0.2.71 did: a plain jinja2.Environment renders the template.
+      for (const tpl of hostile.slice(0, 5)) {
+        const file = path.join(dir, 'tpl.j2');
+        fs.writeFileSync(file, tpl);
+        const r = loaderRan(file, marker, "import jinja2\njinja2.Environment().from_string(open(path).read()).render(messages=[{'role': 'user', 'content': 'hi'}])");
+        assert.ok(r.ran, `jinja2 runs ${tpl}: ${r.output}`);
+      }
+    }
+  });
+
+  /** A v1.0 .npy file with the header text as written (padded as numpy pads it) and `data` after it. */
+  function npyFile(header: string, data: Buffer): Buffer {
+    const body = Buffer.from(header, 'latin1');
+    const pad = (64 - ((10 + body.length + 1) % 64)) % 64;
+    const text = Buffer.concat([body, Buffer.alloc(pad, 0x20), Buffer.from('\n')]);
+    const h = Buffer.alloc(10); Buffer.from('\x93NUMPY\x01\x00', 'latin1').copy(h); h.writeUInt16LE(text.length, 8);
+    return Buffer.concat([h, text, data]);
+  }
+
+  test('npy: the header is read as np.load reads it (a Python literal), so every spelling of an object dtype has its pickle scanned', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'npy-descr-'));
+    const marker = path.join(dir, 'marker');
+    const listPayload = Buffer.concat([Buffer.from('\x80\x02](', 'latin1'), markerCall(marker), Buffer.from('e.')]);
+    const skip = loaderSkip('numpy');
+    for (const descr of ["'object'", "u'|O'", "'<f8', 'descr': '|O'", "'\\x4f'", "'|' 'O'", "r'O'", "'O' # comment\n", "[('a', '<O')]", "[('a', [('b', 'O')])]", "[(('title', 'a'), 'O')]", "'i4,O'", "['aO']", "('O', (1,))"]) {
+      const header = `{'descr': ${descr}, 'fortran_order': False, 'shape': (1,), }`;
+      const bytes = npyFile(header, listPayload);
+      const r = await scanBytes(bytes, 'a.npy');
+      assert.ok(r.findings.some((f) => f.severity === 'error' && f.message.includes('builtins.exec')), `${descr}: ${JSON.stringify(r.findings.map((f) => [f.ruleId, f.message]))}`);
+      if (!skip) {
+        const file = path.join(dir, 'a.npy');
+        fs.writeFileSync(file, bytes);
+        assert.ok(loaderRan(file, marker, 'import numpy\nnumpy.load(path, allow_pickle=True)').ran, `${descr}: np.load runs the pickle`);
+      }
+    }
+  });
+
+  test('npy: numeric headers numpy reads are clean (Python 2 long suffixes, comments, continuations); a header not understood with numbers after it is only a warning', async () => {
+    for (const header of ["{'descr': '<f8', 'fortran_order': False, 'shape': (2L, 1L), }", "{'descr': '<f8', # x\n 'fortran_order': False, 'shape': (2, 1), }", "{'descr': [('x', '<i4'), ('y', '<f4')], 'fortran_order': False, 'shape': (2,), }", "{'descr': '<U1', 'fortran_order': True, 'shape': (4,), }"]) {
+      const r = await scanBytes(npyFile(header, Buffer.alloc(16)), 'a.npy');
+      assert.deepEqual(rules(r).filter((x) => x !== 'scan/scanned'), [], `${header}: ${JSON.stringify(r.findings.map((f) => f.message))}`);
+    }
+    const odd = await scanBytes(npyFile("{'descr': 'zz9', 'fortran_order': False, 'shape': (2,), }", Buffer.alloc(16, 0x41)), 'a.npy');
+    assert.deepEqual(rules(odd, 'error'), []);
+    assert.ok(rules(odd, 'warning').includes('scan/npy-invalid'));
   });
 
   test('Keras H5: model_config with a Lambda layer found without an HDF5 parser', async () => {

@@ -114,6 +114,9 @@ describe('bypass classes (SCANNER-NOTES §5)', () => {
     ['pkgutil', 'resolve_name'], ['uuid', '_get_command_stdout'], ['_osx_support', '_read_output'], ['code', 'InteractiveInterpreter.runcode'],
     ['types', 'CodeType'], ['marshal', 'loads'], ['importlib', 'import_module'], ['multiprocessing.util', 'spawnv_passfds'],
     ['_interpreters', 'create'], ['smtplib', 'SMTP'], ['functools', 'partial'], ['cloudpickle', '_make_function'], ['shutil', 'rmtree'],
+    // Test runners import the modules named in their arguments and run what they find (held-out corpus).
+    ['unittest', 'TestProgram'], ['unittest', 'main'], ['unittest.main', 'TestProgram'], ['unittest', 'TestLoader.loadTestsFromName'],
+    ['pytest', 'main'], ['_pytest.config', 'main'], ['nose', 'run'],
   ];
   for (const [m, n] of callables) {
     test(`R1 reduce matrix: ${m}.${n} at protocol 0 and 4`, async () => {

@@ -1,3 +1,5 @@
+import { npyDescr } from './numpyDtype.ts';
+import { dictGet, isDict, isPyInt, isTuple, parsePyLiteral } from './pyLiteral.ts';
 import type { FormatProblem } from './safetensors.ts';
 
 export interface NpyHeader {
@@ -6,6 +8,11 @@ export interface NpyHeader {
   dataOffset: number;
   descr?: string;
   hasObject: boolean;
+  /**
+   * False when the header or its descr is in a form this reader does not model: the data may be a
+   * pickle np.load runs, so the caller probes it rather than taking it for numbers.
+   */
+  understood: boolean;
   shape?: number[];
   itemsize?: number;
   problems: FormatProblem[];
@@ -15,7 +22,7 @@ const MAX_HEADER = 10_000 * 4 + 64;
 
 /** Parse and check a `.npy` header (numpy `_format_impl.py`: magic, version, length, dict literal). */
 export function parseNpyHeader(head: Buffer): NpyHeader {
-  const h: NpyHeader = { version: '?', dataOffset: 0, hasObject: false, problems: [] };
+  const h: NpyHeader = { version: '?', dataOffset: 0, hasObject: false, understood: true, problems: [] };
   const bad = (offset: number, message: string): NpyHeader => { h.problems.push({ offset, message }); return h; };
   if (head.length < 10) return bad(0, 'file too short for a .npy header');
   const major = head[6];
@@ -32,28 +39,37 @@ export function parseNpyHeader(head: Buffer): NpyHeader {
   h.dataOffset = start + len;
   if ((start + len) % 16 !== 0) h.problems.push({ offset: 8, message: `data does not start on a 16-byte boundary (${start + len}); numpy writes 64-byte aligned headers` });
   const text = head.toString(major === 3 ? 'utf8' : 'latin1', start, start + len);
-  const descr = /['"]descr['"]\s*:\s*(['"])(.*?)\1/.exec(text);
-  const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text);
-  const shape = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text);
-  if (!/^\s*\{/.test(text) || !/\}\s*$/.test(text)) h.problems.push({ offset: start, message: 'header is not a Python dict literal' });
-  if (!fortran) h.problems.push({ offset: start, message: 'header lacks fortran_order' });
-  if (!shape) h.problems.push({ offset: start, message: 'header lacks a shape tuple' });
-  else {
-    const dims = shape[1].split(',').map((s) => s.trim()).filter(Boolean);
-    if (!dims.every((d) => /^\d+L?$/.test(d))) h.problems.push({ offset: start, message: `shape (${shape[1]}) is not a tuple of non-negative integers` });
-    else h.shape = dims.map((d) => Number(d.replace(/L$/, '')));
+  // np.load reads the header with ast.literal_eval (retrying without Python 2 'L' suffixes up to
+  // version 2.0), then requires exactly these three keys: read it the same way, not by pattern.
+  const d = parsePyLiteral(text) ?? (major <= 2 ? parsePyLiteral(text, { py2Long: true }) : undefined);
+  if (!d || !isDict(d)) {
+    h.understood = false;
+    return bad(start, d ? 'header is not a Python dict literal' : 'header is not a Python literal numpy would read');
   }
-  const keys = [...text.matchAll(/['"](\w+)['"]\s*:/g)].map((m) => m[1]);
-  const extra = keys.filter((k) => !['descr', 'fortran_order', 'shape'].includes(k));
-  if (extra.length && !/['"]descr['"]\s*:\s*\[/.test(text)) h.problems.push({ offset: start, message: `header has unexpected keys ${extra.join(', ')}` });
-  if (descr) {
-    h.descr = descr[2];
-    h.hasObject = /^[|<>=]?O/.test(descr[2]);
-    const m = /^[|<>=]?([a-zA-Z?])(\d*)$/.exec(descr[2]);
-    if (m && !h.hasObject) h.itemsize = m[1] === 'U' ? 4 * Number(m[2] || 1) : m[1] === '?' ? 1 : Number(m[2] || 1);
-  } else if (/['"]descr['"]\s*:\s*\[/.test(text)) {
-    // Structured dtype: object fields make the payload a pickle.
-    h.hasObject = /['"]\|?O\d*['"]/.test(text);
-  } else h.problems.push({ offset: start, message: 'header lacks descr' });
+  const keys = d.entries.map(([k]) => k);
+  const fortran = dictGet(d, 'fortran_order');
+  const shape = dictGet(d, 'shape');
+  const descr = dictGet(d, 'descr');
+  if (keys.length !== 3 || !['descr', 'fortran_order', 'shape'].every((k) => keys.includes(k))) {
+    h.problems.push({ offset: start, message: `header keys are ${keys.map((k) => JSON.stringify(k)).join(', ')}, numpy requires exactly descr, fortran_order and shape (np.load refuses it)` });
+  }
+  if (fortran === undefined) h.problems.push({ offset: start, message: 'header lacks fortran_order' });
+  else if (typeof fortran !== 'boolean') h.problems.push({ offset: start, message: 'fortran_order is not True or False (np.load refuses it)' });
+  if (shape === undefined) h.problems.push({ offset: start, message: 'header lacks a shape tuple' });
+  else if (!isTuple(shape) || !shape.items.every(isPyInt)) h.problems.push({ offset: start, message: 'shape is not a tuple of integers (np.load refuses it)' });
+  else {
+    const dims = shape.items.map((x) => (typeof x === 'boolean' ? (x ? 1n : 0n) : x));
+    if (dims.some((x) => x < 0n)) h.problems.push({ offset: start, message: `shape (${dims.join(', ')}) has a negative dimension` });
+    else if (dims.every((x) => x <= BigInt(Number.MAX_SAFE_INTEGER))) h.shape = dims.map(Number);
+  }
+  if (descr === undefined) { h.problems.push({ offset: start, message: 'header lacks descr' }); return h; }
+  if (typeof descr === 'string') h.descr = descr;
+  const info = npyDescr(descr);
+  if (info === 'invalid') h.problems.push({ offset: start, message: 'descr is not a dtype numpy reads (np.load refuses it)' });
+  else if (info === 'unknown') h.understood = false;
+  else {
+    h.hasObject = info.hasObject;
+    if (!info.hasObject && info.itemsize) h.itemsize = info.itemsize;
+  }
   return h;
 }

@@ -1,5 +1,6 @@
 import { normalisePy2 } from '../policy/aliases.ts';
 import type { ByteStream } from '../io/source.ts';
+import { numpyDtypeString } from '../formats/numpyDtype.ts';
 import { OPCODE_NAMES } from './opcodes.ts';
 import {
   TRUNCATED, isTagged,
@@ -1463,41 +1464,6 @@ function joblibArrayInfo(state: PValue): JoblibArray | undefined {
   if (item.hasObject) return { hasObject: true, aligned };
   const total = count * BigInt(item.size);
   return { hasObject: false, aligned, bytes: total <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(total) : undefined };
-}
-
-/** Fixed item sizes of NumPy's scalar type codes and names (LP64, as on Linux and macOS). */
-const DTYPE_SIZES: ReadonlyMap<string, number> = (() => {
-  const m = new Map<string, number>();
-  const put = (n: number, names: string[]) => { for (const x of names) m.set(x, n); };
-  put(1, ['?', 'b1', 'bool', 'bool_', 'bool8', 'b', 'i1', 'int8', 'byte', 'B', 'u1', 'uint8', 'ubyte']);
-  put(2, ['h', 'i2', 'int16', 'short', 'H', 'u2', 'uint16', 'ushort', 'e', 'f2', 'float16', 'half']);
-  put(4, ['i', 'i4', 'int32', 'intc', 'I', 'u4', 'uint32', 'uintc', 'f', 'f4', 'float32', 'single']);
-  put(8, ['l', 'q', 'p', 'i8', 'int64', 'int', 'int_', 'intp', 'long', 'longlong', 'L', 'Q', 'P', 'u8', 'uint64', 'uint', 'uintp',
-    'ulong', 'ulonglong', 'd', 'f8', 'float64', 'float', 'float_', 'double', 'F', 'c8', 'complex64', 'csingle', 'singlecomplex',
-    'M', 'M8', 'datetime64', 'm', 'm8', 'timedelta64']);
-  put(16, ['g', 'f16', 'float128', 'longdouble', 'longfloat', 'D', 'c16', 'complex128', 'complex', 'complex_', 'cdouble', 'cfloat']);
-  put(32, ['G', 'c32', 'complex256', 'clongdouble', 'clongfloat', 'longcomplex']);
-  return m;
-})();
-
-/**
- * What NumPy makes of a dtype string (`np.dtype(s)`): item size and whether it holds Python
- * objects. `size` is undefined for unsized flexible types (`U`, `S`, `V`, `str`), whose size the
- * pickled state supplies. Undefined when NumPy would refuse the string.
- */
-export function numpyDtypeString(descr: string): { size?: number; hasObject: boolean; flexible: boolean } | undefined {
-  const t = descr.replace(/^[<>|=]/, '');
-  if (/^(?:O\d*|object_?|object0)$/.test(t)) return { size: 8, hasObject: true, flexible: false };
-  const flex = /^([USaV])(\d*)$/.exec(t);
-  if (flex) {
-    const n = flex[2] === '' ? undefined : Number(flex[2]);
-    return { size: n === undefined ? undefined : flex[1] === 'U' ? 4 * n : n, hasObject: false, flexible: true };
-  }
-  if (t === 'str' || t === 'unicode' || t === 'str_' || t === 'unicode_') return { size: undefined, hasObject: false, flexible: true };
-  if (t === 'bytes' || t === 'bytes_' || t === 'string_' || t === 'void') return { size: undefined, hasObject: false, flexible: true };
-  const unit = /^([Mm]8?|datetime64|timedelta64)\[[0-9]*[A-Za-z]+\]$/.exec(t);
-  const size = DTYPE_SIZES.get(unit ? unit[1] : t);
-  return size === undefined ? undefined : { size, hasObject: false, flexible: false };
 }
 
 /**

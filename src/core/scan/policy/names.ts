@@ -56,6 +56,8 @@ const DENY_GROUPS: Record<DenyReason, string[]> = {
   debug: [
     'pdb', 'bdb', 'cProfile', 'profile', 'timeit', 'trace', 'doctest', 'idlelib', 'lib2to3', 'test',
     'numpy.testing._private.utils.runstring', 'numpy.testing', 'numpy.f2py', 'numpy.distutils', 'tracemalloc',
+    // Test runners: TestProgram(argv=[…, 'module.name']) imports that name and calls what it finds.
+    'unittest', 'pytest', '_pytest', 'nose', 'nose2',
   ],
   files: [
     'shutil', 'tempfile', 'filecmp', 'fileinput', 'glob', 'distutils', 'setuptools', 'pip', 'venv', 'ensurepip',
