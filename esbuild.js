@@ -63,6 +63,7 @@ const LAZY = [
   { chunk: 'python-checks', source: 'src/core/python/checks.ts' },      // Python checks (tree-sitter WASM runtime)
   { chunk: 'k8s-schemas', source: 'src/core/k8s/schemaData.ts' },       // Kubernetes validators (kubernetes-models) and admission CRD schemas
   { chunk: 'registry', source: 'src/core/registry/online.ts' },         // the registry client and inspections (online actions only)
+  { chunk: 'scan-headers', source: 'src/core/scan/formats/headers.ts' }, // .npy header literals and GGUF chat-template tokenizer
 ];
 
 /** Turns `import('<a LAZY source>')` into require('./extension-<chunk>.js'); refuses a static import of one. */

@@ -6,7 +6,6 @@ import { classifyFile, hasWeightExtension, planFolder, WEIGHT_EXTENSIONS, type N
 import { ScanContext, where } from './context.ts';
 import { checkKerasConfig, findH5ModelConfig, kerasTorchModules } from './formats/keras.ts';
 import { checkTorchScriptBytecode, checkTorchScriptCode } from './formats/torchscript.ts';
-import { parseNpyHeader } from './formats/npy.ts';
 import { validateGguf } from './formats/gguf.ts';
 import { validateSafetensors, type FormatProblem } from './formats/safetensors.ts';
 import { listTar } from './formats/tar.ts';
@@ -493,6 +492,7 @@ async function checkGguf(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<
 
 async function scanNpy(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<void> {
   const head = await src.read(0, 65_536 + 16);
+  const { parseNpyHeader } = await import('./formats/headers.ts');
   const h = parseNpyHeader(head);
   addProblems(ctx, h.problems, u.member, 'scan/npy-invalid');
   if (!h.dataOffset) return;

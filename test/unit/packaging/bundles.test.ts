@@ -17,7 +17,7 @@ const { builds, LAZY } = requireRepo('./esbuild.js') as { builds: BuildOptions[]
 
 /** Online code (signing, the registry), the SBOM generator and the Python parser: loaded on first use, never at activation or by an unrelated command. */
 const LAZY_PACKAGES = /^node_modules\/(sigstore|@sigstore\/(sign|tuf)|tuf-js|@tufjs\/|make-fetch-happen|minipass-fetch|@npmcli\/agent|cacache|@cyclonedx\/|packageurl-js|web-tree-sitter)\//;
-const LAZY_SOURCES = /^src\/core\/(signing\/(online|keyless|oidc|tuf)|sbom\/generate|python\/checks|registry\/(online|client|remote|gate|pull|stream|signatures))\.ts$/;
+const LAZY_SOURCES = /^src\/core\/(signing\/(online|keyless|oidc|tuf)|sbom\/generate|python\/checks|registry\/(online|client|remote|gate|pull|stream|signatures)|scan\/formats\/(headers|npy|pyLiteral|chatTemplate))\.ts$/;
 /** The .vsix's main file, minified as `npm run package` builds it. */
 const MAX_EXTENSION_BYTES = 1_000_000;
 /** Modules bundled into extension.js (all of them are evaluated when VS Code loads it). */

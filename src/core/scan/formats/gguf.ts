@@ -1,4 +1,3 @@
-import { chatTemplateEscape } from './chatTemplate.ts';
 import type { RandomAccess } from '../io/source.ts';
 import type { FormatProblem } from './safetensors.ts';
 
@@ -103,7 +102,7 @@ export async function validateGguf(src: RandomAccess, maxHeaderBytes = 256 << 20
       const v = await value(type, key, 0);
       info.metadata.set(key, v);
       if (key === 'general.alignment' && (type !== 4 || typeof v !== 'number' || v === 0 || (v & (v - 1)) !== 0)) bad(at, `general.alignment must be a UINT32 power of two (got type ${type}, value ${String(v)})`);
-      const why = /chat_template/.test(key) && typeof v === 'string' ? chatTemplateEscape(v) : undefined;
+      const why = /chat_template/.test(key) && typeof v === 'string' ? (await import('./headers.ts')).chatTemplateEscape(v) : undefined;
       if (why) bad(at, `${key} ${why}: a Jinja template that reaches for Python internals or the OS runs code when rendered without a sandbox (CVE-2024-34359)`, 'scan/gguf-chat-template', 'error');
     }
     if (!info.metadata.has('general.architecture')) bad(8, 'required key general.architecture is missing');
