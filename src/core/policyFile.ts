@@ -39,6 +39,28 @@ export async function findPolicyFile(modelDir: string, stopAt?: string): Promise
   }
 }
 
+/**
+ * Why a policy file that the upward search found may not be used: it is owned by another user
+ * (not you, not root). The search climbs into folders other accounts share
+ * (`/tmp`, a shared downloads folder), where another local user can leave a `.model-inspect.yaml`
+ * that switches every check off; git refuses repositories of other owners for the same reason.
+ * A file named with `--policy` or the setting is the user's choice and is not checked. Undefined:
+ * usable (always on systems without POSIX owners).
+ */
+export function untrustedOwnerReason(file: string, uid: number | undefined = process.getuid?.()): string | undefined {
+  if (uid === undefined) return undefined;
+  let st: fsSync.Stats;
+  try { st = fsSync.statSync(file); } catch { return undefined; } // reported when it is read
+  // Ownership only, as git's safe.directory: modes say little on mounted Windows drives (0777).
+  if (st.uid !== uid && st.uid !== 0) return `it is owned by another user (uid ${st.uid}), not by you or root`;
+  return undefined;
+}
+
+/** The refusal of a policy the search found that someone else could have written (the gate blocks on it). */
+export function untrustedPolicyFinding(file: string, reason: string): Finding {
+  return { ruleId: 'gate/policy-invalid', severity: 'error', message: `the policy ${file} was found above the inspected folder, but ${reason}: another local user could have written it, so it was not used (name it with --policy or the modelInspect.gate.policyFile setting if you trust it)`, file };
+}
+
 /** A policy file's text (bounded, a regular file only), or the finding that says why it was not read. */
 export async function readPolicyText(file: string): Promise<{ text: string } | { finding: Finding }> {
   const invalid = (message: string): { finding: Finding } => ({ finding: { ruleId: 'gate/policy-invalid', severity: 'error', message, file } });
@@ -149,6 +171,8 @@ export async function loadPolicyRules(dir: string, lookup: PolicyLookup & { isKn
   const file = lookup.file ?? (lookup.search === false || typeof lookup.search === 'string' ? undefined : await findPolicyFile(dir, lookup.stopAt));
   if (!file) return { inline: true, findings: [] };
   if (lookup.inspected && isInside(file, lookup.inspected)) return { file, inline: true, findings: [policyInsideFinding(file, lookup.inspected)] };
+  const foreign = lookup.file ? undefined : untrustedOwnerReason(file);
+  if (foreign) return { file, inline: true, findings: [untrustedPolicyFinding(file, foreign)] };
   const read = await readPolicyText(file);
   if ('finding' in read) return { file, inline: true, findings: [read.finding] };
   const doc = parseYaml(read.text);

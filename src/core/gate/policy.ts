@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
-import { findPolicyFile, parseRulesSection, policyInsideFinding, POLICY_FILE_NAMES, readPolicyText, type PolicyLookup, type PolicyRules } from '../policyFile.ts';
+import { findPolicyFile, parseRulesSection, policyInsideFinding, POLICY_FILE_NAMES, readPolicyText, untrustedOwnerReason, untrustedPolicyFinding, type PolicyLookup, type PolicyRules } from '../policyFile.ts';
 import type { RuleSettings } from '../ruleSettings.ts';
 import { isVulnSeverity, VULN_SEVERITIES, type VulnSeverity } from '../tools/vulnerabilities.ts';
 import { compilePattern, parsePolicyPattern } from '../signing/policy.ts';
@@ -180,6 +180,9 @@ export async function loadPolicy(modelDir: string, options: PolicySource = {}): 
     // The defaults apply, and the refusal blocks: a policy the user named cannot silently be replaced.
     return { policy: defaultPolicy(), file, findings: [policyInsideFinding(file, options.inspected)] };
   }
+  // Found by climbing (not named by the user): used only when nobody else could have written it.
+  const foreign = options.file ? undefined : untrustedOwnerReason(file);
+  if (foreign) return { policy: defaultPolicy(), file, findings: [untrustedPolicyFinding(file, foreign)] };
   const read = await readPolicyText(file);
   if ('finding' in read) return { policy: defaultPolicy(), file, findings: [read.finding] };
   return parsePolicy(read.text, file);

@@ -20,7 +20,7 @@ export const GATE_RULES: readonly RuleInfo[] = [
     title: 'Promotion policy is invalid',
     category: 'gate',
     defaultSeverity: 'error',
-    help: 'The `.model-inspect.yaml` policy has a YAML error, an unknown key or a value of the wrong type. The gate blocks until the policy is fixed, because a policy that is not read as written could let a model through. See the README section "Report panel, SBOMs and the promotion gate" for every key.',
+    help: 'The `.model-inspect.yaml` policy has a YAML error, an unknown key or a value of the wrong type. The gate blocks until the policy is fixed, because a policy that is not read as written could let a model through. It is also refused when the search above the model folder found it but another user owns it (not you, not root): in a shared folder such as `/tmp` anyone can leave a policy that approves everything; name it with `--policy` if you trust it. See the README section "Report panel, SBOMs and the promotion gate" for every key.',
   },
   {
     id: 'gate/policy-in-model',

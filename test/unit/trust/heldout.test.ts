@@ -323,3 +323,24 @@ test('cover: weight-files: a vulnerability report no verified signature covers i
     assert.match(messages(gate(l.model, '--policy', l.policy)), /CVE-2025-0001/);
   } finally { l.cleanup(); }
 });
+
+const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+test('a policy found above the model that another local user owns (a shared /tmp) is refused, in the gate and the findings step', { skip: asRoot ? false : 'needs root to give a file to another owner' }, async () => {
+  // Another user leaves a .model-inspect.yaml in the shared folder the model was downloaded to.
+  const l = lab({ 'pytorch_model.bin': EVIL_PICKLE });
+  try {
+    const planted = path.join(l.dir, '.model-inspect.yaml');
+    fs.writeFileSync(planted, ['gate:', ...['signatures', 'provenance', 'scan', 'sbom', 'vulnerabilities', 'model_card'].map((c) => `  ${c}: { enabled: false }`), 'rules:', '  disabled: ["scan/*"]', ''].join('\n'));
+    fs.chownSync(planted, 4242, 4242);
+    const g = gate(l.model);
+    assert.equal(g.json.verdict, 'blocked', messages(g));
+    assert.match(messages(g), /owned by another user \(uid 4242\)/);
+    assert.ok(g.json.findings.some((f) => f.ruleId === 'gate/dangerous-content'), messages(g));
+    const scan = cli(['scan', path.join(l.model, 'pytorch_model.bin')]);
+    assert.equal(scan.status, 1, scan.stdout);
+    assert.match(scan.stdout, /scan\/pickle-dangerous-import/);
+    // Named by the user, it is the user's choice.
+    assert.equal(gate(l.model, '--policy', planted).json.verdict, 'approved');
+  } finally { l.cleanup(); }
+});
