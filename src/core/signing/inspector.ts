@@ -1,9 +1,11 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
 import type { InspectedFile, Inspector } from '../inspect/types.ts';
 import { SIGNATURE_SUFFIXES } from './discover.ts';
 import { MODEL_SIG } from './modelSigning.ts';
 import { resolveExpectations, verifyOptionsFor, type Expectations } from './expectations.ts';
+import type { SignatureResult } from './types.ts';
 import { verifyPath } from './verify.ts';
 
 /**
@@ -37,18 +39,42 @@ export const signingInspector: Inspector = {
       }
     }
     const base = verifyOptionsFor(expectationsFrom(ctx.options));
+    const covered = new Set<string>();
     for (const [sig, target] of signatures) {
       if (ctx.signal?.aborted) break;
       try {
         const report = await verifyPath(target, { ...base, signature: sig, signal: ctx.signal });
         findings.push(...report.findings);
         for (const s of report.signatures) {
+          if (s.verified) for (const f of coveredBy(s)) covered.add(f);
           files.push({ path: s.signatureFile, kind: `signature (${s.format})`, summary: s.verified ? `verified${s.identity ? `: ${s.identity}` : s.key ? `: ${s.key}` : ''}` : `NOT verified: ${s.failures[0] ?? ''}`.slice(0, 160) });
         }
       } catch (e) {
         findings.push({ ruleId: 'signing/invalid-signature', severity: 'error', message: `${path.basename(sig)}: could not be verified: ${(e as Error).message}`, file: sig });
       }
     }
+    // A verified signature says nothing about its neighbours: in a signed folder, name the files no
+    // verified signature covers (the gate blocks on them; `inspect` must not read as "all signed").
+    if (signatures.size && !ctx.signal?.aborted) {
+      const uncovered = ctx.files.filter((f) => !signatures.has(f.path) && !covered.has(path.resolve(f.path))).map((f) => f.rel);
+      if (uncovered.length) {
+        const shown = uncovered.slice(0, 10).join(', ') + (uncovered.length > 10 ? `, and ${uncovered.length - 10} more` : '');
+        findings.push({ ruleId: 'signing/not-covered', severity: 'warning', message: `${uncovered.length} file${uncovered.length === 1 ? ' is' : 's are'} not covered by any verified signature from an expected signer: ${shown}`, file: ctx.root });
+      }
+    }
     return { findings, files };
   },
 };
+
+/** Absolute paths a verified signature vouches for: a manifest's matched files, or the signed file. */
+function coveredBy(s: SignatureResult): string[] {
+  if (!s.manifest) return [path.resolve(s.file)];
+  const root = s.manifest.root;
+  // A one-file model's manifest root is the file itself.
+  if (!isDir(root)) return s.manifest.covered.length ? [path.resolve(root)] : [];
+  return s.manifest.covered.map((n) => path.resolve(root, ...n.split('/')));
+}
+
+function isDir(p: string): boolean {
+  try { return fs.statSync(p).isDirectory(); } catch { return false; }
+}

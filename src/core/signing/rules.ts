@@ -77,5 +77,11 @@ export const SIGNING_RULES: readonly RuleInfo[] = [
     category: 'signing',
     defaultSeverity: 'warning',
     help: 'The signature uses a format or algorithm this tool cannot check offline, such as a model manifest hashed with blake3 (Node has sha256 and blake2 only) or an unknown model-signing predicate. Nothing was verified, which is not the same as a valid signature. Re-sign with sha256 (model_signing\'s default, and this tool\'s), or verify with the tool that produced it.',
+  },  {
+    id: 'signing/not-covered',
+    title: 'Files no verified signature covers',
+    category: 'signing',
+    defaultSeverity: 'warning',
+    help: 'The folder carries signatures, but these files are not covered by any signature that verified against the expected signers: no `model.sig` lists them with a matching digest and they have no verified signature of their own (files the signer ignored count here too). A signed weight file next to an unsigned `modeling_*.py` that `config.json` points at is not a signed model: the code runs as surely as a pickle. `inspect` reports this as a warning; the promotion gate (`model-inspect gate`) blocks on it unless `gate.signatures.cover` or `allow_unsigned` says these files may stay unsigned. Sign the whole folder (`model-inspect sign DIR`, `model_signing sign`), or remove what the model does not need.',
   },
 ];

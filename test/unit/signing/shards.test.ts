@@ -83,7 +83,9 @@ test('inspect: the signing inspector verifies model.sig and X.sigstore.json in a
     assert.equal(ok.files.length, 2);
     assert.ok(ok.files.every((f) => f.summary?.startsWith('verified')), JSON.stringify(ok.files));
     const none = await signingInspector.inspect({ root: dir, files, now: new Date(), options: {} });
-    assert.ok(none.findings.every((f) => f.ruleId === 'signing/key-required'));
+    // Nothing verified without a key: every signature needs one, and no file is covered.
+    assert.ok(none.findings.every((f) => f.ruleId === 'signing/key-required' || f.ruleId === 'signing/not-covered'), JSON.stringify(none.findings));
+    assert.match(none.findings.find((f) => f.ruleId === 'signing/not-covered')?.message ?? '', /1 file is not covered/);
     fs.rmSync(pub);
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }
 });

@@ -344,3 +344,18 @@ test('a policy found above the model that another local user owns (a shared /tmp
     assert.equal(gate(l.model, '--policy', planted).json.verdict, 'approved');
   } finally { l.cleanup(); }
 });
+
+test('inspect: in a signed folder, files no verified signature covers are named (signed weights beside unsigned code are not a signed model)', async () => {
+  const l = lab({ 'model.safetensors': WEIGHTS });
+  try {
+    await signPath(path.join(l.model, 'model.safetensors'), l.key);
+    const clean = cli(['inspect', l.model, '--key', l.pub, '--format', 'json']);
+    assert.doesNotMatch(clean.stdout, /signing\/not-covered/, 'every file is covered');
+    fs.writeFileSync(path.join(l.model, 'config.json'), '{"auto_map": {"AutoModel": "modeling_evil.Model"}}\n');
+    fs.writeFileSync(path.join(l.model, 'modeling_evil.py'), 'import os\nos.system("id")\n');
+    const r = cli(['inspect', l.model, '--key', l.pub, '--format', 'json']);
+    const found = (JSON.parse(r.stdout) as { findings: { ruleId: string; message: string }[] }).findings.filter((f) => f.ruleId === 'signing/not-covered');
+    assert.equal(found.length, 1, r.stdout);
+    assert.match(found[0].message, /2 files are not covered by any verified signature from an expected signer: config\.json, modeling_evil\.py/);
+  } finally { l.cleanup(); }
+});
