@@ -79,8 +79,9 @@ function magicFormat(head: Buffer, size: number, strict: boolean): ScanFormat | 
       if (t.startsWith('"') || t.startsWith('}')) return 'safetensors';
     }
   }
-  // joblib's legacy zfile: "ZF", the length as 0x-hex padded to 19 characters, then zlib data.
-  if (/^ZF0x[0-9a-f]+ *$/i.test(head.toString('latin1', 0, 21)) && head.length > 21) return 'zlib';
+  // joblib's legacy zfile: "ZF", then 19 characters joblib reads with int(x, 16) (whitespace, a
+  // sign, 0x, underscores: any form it accepts), then zlib data.
+  if (head.length > 21 && /^ZF[ \t\n\r\v\f]*[+-]?(?:0[xX]_?)?[0-9a-fA-F](?:_?[0-9a-fA-F])*[ \t\n\r\v\f]*$/.test(head.toString('latin1', 0, 21))) return 'zlib';
   if (head.length >= 2 && head[0] === 0x78 && ((head[0] << 8) | head[1]) % 31 === 0 && [0x01, 0x5e, 0x9c, 0xda].includes(head[1])) return 'zlib';
   // lzma-alone ("FORMAT_ALONE", joblib compress='lzma'): properties byte (lc+lp*9+pb*45 < 225), dictionary size, size.
   if (head.length >= 13 && head[0] < 225 && isLzmaAloneHeader(head)) return 'lzma';
@@ -90,9 +91,11 @@ function magicFormat(head: Buffer, size: number, strict: boolean): ScanFormat | 
 
 function isLzmaAloneHeader(head: Buffer): boolean {
   // xz-utils writes 0x5d (lc=3, lp=0, pb=2); liblzma accepts any valid properties byte and a
-  // dictionary size of 2^n or 2^n + 2^(n-1). Only the common 0x5d form is claimed here, since a
-  // looser test would take arbitrary binary data for lzma.
+  // dictionary size of 2^n or 2^n + 2^(n-1), and Python's lzma.open/LZMAFile (FORMAT_AUTO, not
+  // picky) any size at all. Only the common 0x5d form is claimed here, since a looser test would
+  // take arbitrary binary data for lzma; joblib takes every file starting with "]\0" for lzma.
   if (head[0] !== 0x5d) return false;
+  if (head[1] === 0x00) return true;
   const dict = head.readUInt32LE(1);
   if (dict === 0xffffffff) return true;
   for (let n = 12; n <= 31; n++) if (dict === 2 ** n || dict === 2 ** n + 2 ** (n - 1)) return true;

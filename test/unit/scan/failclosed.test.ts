@@ -335,15 +335,19 @@ describe('compression read to the end, as Python reads it', () => {
     const dir = tempDir();
     const marker = path.join(dir, 'marker');
     const pkl = payloadAfter(Buffer.from([0x80, 2]), marker);
-    const zf = Buffer.concat([Buffer.from(`ZF${`0x${pkl.length.toString(16)}`.padEnd(19)}`, 'latin1'), zlib.deflateSync(pkl)]);
-    const r = await scanBytes(zf, 'model.pkl');
-    assert.equal(r.format, 'zlib');
-    assert.ok(dangerous(r), rules(r).join(', '));
-    assert.equal(r.complete, true, r.findings.map((f) => f.message).join(' | '));
-    if (!loaderSkip('joblib')) {
-      const file = path.join(dir, 'model.pkl');
-      fs.writeFileSync(file, zf);
-      assert.ok(loaderRan(file, marker, 'import joblib\njoblib.load(path)').ran);
+    const n = pkl.length.toString(16);
+    // joblib reads the length with int(x, 16): with or without 0x, any case, whitespace, a sign, underscores.
+    for (const length of [`0x${n}`, n, ` 0X${n.toUpperCase()}`, `+0x_${n}`, `\t${n}\n`]) {
+      const zf = Buffer.concat([Buffer.from(`ZF${length.padEnd(19)}`, 'latin1'), zlib.deflateSync(pkl)]);
+      const r = await scanBytes(zf, 'model.pkl');
+      assert.equal(r.format, 'zlib', JSON.stringify(length));
+      assert.ok(dangerous(r), rules(r).join(', '));
+      assert.equal(r.complete, true, r.findings.map((f) => f.message).join(' | '));
+      if (!loaderSkip('joblib')) {
+        const file = path.join(dir, 'model.pkl');
+        fs.writeFileSync(file, zf);
+        assert.ok(loaderRan(file, marker, 'import joblib\njoblib.load(path)').ran, JSON.stringify(length));
+      }
     }
   });
 });
