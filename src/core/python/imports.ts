@@ -53,24 +53,33 @@ export class ImportTable {
    * imported name; undefined for locals, parameters and anything computed.
    */
   qualify(node: Node): string | undefined {
-    if (node.type === 'identifier') return this.binding(node.text);
-    if (node.type === 'attribute') {
-      const object = node.childForFieldName('object');
-      const attribute = node.childForFieldName('attribute');
+    // Down the attribute chain without recursion (a.b.c… thousands deep must not overflow the stack).
+    const names: string[] = [];
+    let n: Node = node;
+    while (n.type === 'attribute') {
+      const object = n.childForFieldName('object');
+      const attribute = n.childForFieldName('attribute');
       if (!object || !attribute) return undefined;
-      const base = this.qualify(object);
-      return base ? `${base}.${attribute.text}` : undefined;
+      names.push(attribute.text);
+      n = object;
     }
-    return undefined;
+    if (n.type !== 'identifier') return undefined;
+    const base = this.binding(n.text);
+    return base ? [base, ...names.reverse()].join('.') : undefined;
   }
 
   private addTree(tree: Tree, recordTopLevel: boolean): void {
-    const visit = (node: Node): void => {
+    // An explicit stack, in source order: nesting as deep as the parser allows must not overflow ours.
+    const stack: Node[] = [tree.rootNode];
+    while (stack.length) {
+      const node = stack.pop()!;
       if (node.type === 'import_statement') this.addImport(node);
       else if (node.type === 'import_from_statement') this.addFromImport(node);
-      else for (const c of node.namedChildren) if (c) visit(c);
-    };
-    visit(tree.rootNode);
+      else {
+        const kids = node.namedChildren;
+        for (let i = kids.length - 1; i >= 0; i--) { const c = kids[i]; if (c) stack.push(c); }
+      }
+    }
     if (!recordTopLevel) return;
     for (const c of tree.rootNode.namedChildren) {
       if (c && (c.type === 'import_statement' || c.type === 'import_from_statement' || c.type === 'future_import_statement')) this.topLevelImports.push(c);

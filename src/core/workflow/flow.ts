@@ -158,6 +158,32 @@ class ScriptReader {
     return out;
   }
 
+  private readonly marks = new Map<string, number[]>();
+
+  /**
+   * The first `ch` in [from, end), or -1. Offsets of `ch` are listed once per script: searching the
+   * text from each word's start (indexOf) ran to the end of the script whenever the word held none,
+   * so a script of n words cost n × its length (a 1 MB run: of continuations took a minute).
+   */
+  private nextOf(ch: string, from: number, end: number): number {
+    let at = this.marks.get(ch);
+    if (!at) {
+      at = [];
+      for (let i = this.src.indexOf(ch); i >= 0; i = this.src.indexOf(ch, i + 1)) at.push(i);
+      this.marks.set(ch, at);
+      if (this.ctx.meter) this.ctx.meter.units += this.src.length;
+    }
+    let lo = 0;
+    let hi = at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (at[mid] < from) lo = mid + 1;
+      else hi = mid;
+    }
+    if (this.ctx.meter) this.ctx.meter.units++;
+    return lo < at.length && at[lo] < end ? at[lo] : -1;
+  }
+
   /** Tainted parts of the script text in [start, end): `${{ }}`, `$VAR`, `${VAR…}`, `$(…)` and backticks. */
   private partsIn(start: number, end: number, depth: number, expand = true): Part[] {
     const parts: Part[] = [];
@@ -179,7 +205,7 @@ class ScriptReader {
     }
     if (!expand) return parts;
     const src = this.src;
-    for (let i = src.indexOf('$', start); i >= 0 && i < end; i = src.indexOf('$', i + 1)) {
+    for (let i = this.nextOf('$', start, end); i >= 0; i = this.nextOf('$', i + 1, end)) {
       if (this.ctx.meter) this.ctx.meter.units++;
       if (inSingleQuotes(this.script, i, this.ctx.meter)) continue;
       const c = src[i + 1];
@@ -208,7 +234,7 @@ class ScriptReader {
       for (const p of this.variable(m[1])) parts.push({ taint: p.taint, start: i, end: i + m[0].length });
       i += m[0].length - 1;
     }
-    for (let i = src.indexOf('`', start); i >= 0 && i < end; i = src.indexOf('`', i + 1)) {
+    for (let i = this.nextOf('`', start, end); i >= 0; i = this.nextOf('`', i + 1, end)) {
       const close = src.indexOf('`', i + 1);
       const stop = close < 0 || close >= end ? end : close;
       if (depth < MAX_DEPTH && !inSingleQuotes(this.script, i)) parts.push(...this.substitution(i + 1, stop, i, stop + 1, depth + 1));

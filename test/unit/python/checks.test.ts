@@ -216,3 +216,11 @@ test('rewritten torch.save runs: real safetensors when installed, else a stub th
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('deep nesting and long attribute chains: imports are collected and names qualified without recursion (12,000 levels overflowed the stack)', () => {
+  const n = 12_000;
+  const nested = `import torch\nx = torch.load(${'f('.repeat(n)}'m.pt'${')'.repeat(n)})\n`;
+  assert.ok(rules(nested).includes('python/torch-load-unsafe'), JSON.stringify(rules(nested)));
+  const chain = `import torch\ny = torch${'.a'.repeat(n)}\nz = torch.load('m.pt')\n`;
+  assert.ok(rules(chain).includes('python/torch-load-unsafe'), JSON.stringify(rules(chain)));
+});

@@ -60,3 +60,27 @@ test('linear work: a long chain of jobs through needs, reachable from forks', as
   const large = await work(chain(800));
   assert.ok(large.units <= 2.2 * small.units, `work grew ${(large.units / small.units).toFixed(2)}× when the chain doubled (${small.units} -> ${large.units})`);
 });
+
+test('linear work: finding $ and backticks in each word of a long run: does not search to the end of the script (every indexOf counted)', async () => {
+  // The meter did not see this search: count the characters every String indexOf call passes over.
+  async function searched(text: string): Promise<number> {
+    await checkWorkflowText(text, 'wf.yml'); // loads the expression library before counting
+    let total = 0;
+    const original = String.prototype.indexOf;
+    String.prototype.indexOf = function (this: string, search: string, from?: number): number {
+      const r = original.call(this, search, from);
+      const start = Math.min(this.length, Math.max(0, from ?? 0));
+      total += (r < 0 ? this.length : r) - start + 1;
+      return r;
+    };
+    try {
+      await checkWorkflowText(text, 'wf.yml');
+    } finally {
+      String.prototype.indexOf = original;
+    }
+    return total;
+  }
+  const small = await searched(workflow('echo a b c \\', 2000));
+  const large = await searched(workflow('echo a b c \\', 4000));
+  assert.ok(large <= 2.2 * small, `characters searched grew ${(large / small).toFixed(2)}× when the script doubled (${small} -> ${large})`);
+});
