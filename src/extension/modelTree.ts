@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { GateCheck } from '../core/gate/verdict.ts';
 import { Disposable } from './lifecycle.ts';
-import type { ModelEntry, ModelStore } from './modelTreeStore.ts';
+import type { ModelEntry, ModelStore } from './modelStore.ts';
 
 export const MODELS_VIEW_ID = 'modelInspect.models';
 export const OPEN_REPORT_COMMAND = 'modelInspect.report.open';

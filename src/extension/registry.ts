@@ -166,7 +166,7 @@ async function remoteReport(svc: Services, ref: string, signal: AbortSignal, onP
   try {
     const run = await (await registryModule()).runRemoteGate(client, ref, { policy, trust: trustFromExpectations(expectations), expectations, signal, onProgress });
     for (const f of run.model.findings) svc.log.info(`${f.severity} ${f.ruleId} ${f.message}`);
-    return JSON.parse(JSON.stringify({ generatedAt: new Date().toISOString(), evidence: run.evidence, verdict: run.verdict, policyFile: policy.file, policyFindings: policy.findings })) as ModelReport;
+    return JSON.parse(JSON.stringify({ generatedAt: new Date().toISOString(), evidence: run.evidence, verdict: run.verdict, policyFile: policy.file, policyFindings: policy.findings, findings: run.verdict.findings, suppressed: [] })) as ModelReport;
   } finally {
     client.close();
   }

@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { runGate } from '../core/gate/index.ts';
-import { DEFAULT_ENGINES } from '../core/gate/engines.ts';
 import { parsePolicy, POLICY_FILE_NAMES } from '../core/gate/policy.ts';
 import { ruleInfo } from '../core/rules.ts';
 import { modelTarget } from '../core/model/target.ts';
@@ -12,14 +10,13 @@ import { locateTools, runGrype, runSyft, runTrivy, TOOLS } from '../core/tools/e
 import type { ToolStatus } from '../core/tools/types.ts';
 import { ToolRunError } from '../core/tools/run.ts';
 import { MODELS_VIEW_ID, OPEN_REPORT_COMMAND, registerModelTree } from './modelTree.ts';
-import { ModelStore } from './modelTreeStore.ts';
-import { gateOptions } from './expectations.ts';
+import { ModelStore } from './modelStore.ts';
 import { ReportPanels } from './reportPanel.ts';
 import type { Services } from './services.ts';
 import { setting, toolLocations } from './settings.ts';
 
 /** The report panel, the "Model Supply Chain" view, the status bar item and their commands. */
-export function registerReport(svc: Services): ReportPanels {
+export function registerReport(svc: Services): { panels: ReportPanels; store: ModelStore } {
   const store = new ModelStore(svc);
   const panels = new ReportPanels(svc, store);
   const version = String((svc.context.extension.packageJSON as { version?: string }).version ?? '0.0.0');
@@ -56,12 +53,12 @@ export function registerReport(svc: Services): ReportPanels {
     command('modelInspect.report.exportReport', async (uri, target) => {
       const root = await modelRoot(store, uri, 'Export the gate report of which model?');
       // A target file (from another command or an automation) skips the save dialog.
-      if (root) return exportReport(root, version, target);
+      if (root) return exportReport(store, root, version, target);
     }),
     command('modelInspect.models.refresh', async () => store.rediscover()),
   );
   svc.log.info(`report panel and ${MODELS_VIEW_ID} view registered`);
-  return panels;
+  return { panels, store };
 }
 
 /** The model a command is about: the given folder/file, the active editor's model, or a pick. */
@@ -150,19 +147,20 @@ async function runVulnerabilityScan(svc: Services, root: string): Promise<void> 
   }
 }
 
-async function exportReport(root: string, version: string, given?: vscode.Uri): Promise<string | undefined> {
+/** Exports the model's verdict from the store: the one shown, unless something it depends on changed since. */
+async function exportReport(store: ModelStore, root: string, version: string, given?: vscode.Uri): Promise<string | undefined> {
   const target = given ?? await vscode.window.showSaveDialog({
     title: 'Export the promotion gate report',
     defaultUri: vscode.Uri.file(path.join(root, 'gate-report.sarif')),
     filters: { 'SARIF 2.1.0': ['sarif'], 'JSON (model-inspect)': ['json'] },
   });
   if (!target) return undefined;
-  const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Running the promotion gate' }, () =>
-    runGate(root, { ...gateOptions(root), engines: DEFAULT_ENGINES }));
+  const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Running the promotion gate' }, () => store.current(root));
+  if (!run) throw new Error(store.get(root)?.error === 'cancelled' ? 'the gate run was cancelled' : `the gate could not judge ${path.basename(root)}: ${store.get(root)?.error ?? 'unknown error'}`);
   const base = path.dirname(target.fsPath);
   // The run's findings have been through the findings step (settings, the policy's rules, inline comments).
   const doc = target.fsPath.endsWith('.json')
-    ? toJsonReport(run.findings, base, { model: root, policy: run.policy.file ?? null, verdict: run.verdict.passed ? 'approved' : 'blocked', checks: run.verdict.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, reasons: c.reasons })), suppressed: run.suppressed.map((f) => toJsonFinding(f, base)) })
+    ? toJsonReport(run.findings, base, { model: root, policy: run.policyFile ?? null, verdict: run.verdict.passed ? 'approved' : 'blocked', checks: run.verdict.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, reasons: c.reasons })), suppressed: run.suppressed.map((f) => toJsonFinding(f, base)) })
     : toSarif(run.findings, base, { toolVersion: version, suppressed: run.suppressed });
   fs.writeFileSync(target.fsPath, JSON.stringify(doc, null, 2) + '\n');
   void vscode.window.showInformationMessage(`Exported the gate report (${run.verdict.passed ? 'APPROVED' : 'BLOCKED'}) to ${vscode.workspace.asRelativePath(target)}.`);

@@ -3,18 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { TextRange } from '../core/findings.ts';
-import { DEFAULT_ENGINES } from '../core/gate/engines.ts';
-import { buildModelReport } from '../core/report/build.ts';
 import { makeNonce, panelHtml } from '../core/report/html.ts';
 import type { ModelReport } from '../core/report/model.ts';
 import {
   isPanelMessage, isPersistedPanelState, REPORT_VIEW_TYPE, type ActionId, type HostMessage, type PanelAction, type PanelMessage, type PanelState,
 } from '../core/report/protocol.ts';
 import { Disposable } from './lifecycle.ts';
-import type { ModelStore } from './modelTreeStore.ts';
+import type { ModelEntry, ModelStore } from './modelStore.ts';
+import { publishScanResults, scanStarted } from './scan.ts';
 import type { Services } from './services.ts';
-import { gateOptions } from './expectations.ts';
-import { setting } from './settings.ts';
 
 /** Panel actions and the commands behind them; an action is offered only when its command exists. */
 const ACTIONS: readonly { id: ActionId; title: string; command?: string }[] = [
@@ -46,15 +43,16 @@ export interface RemoteReportSource {
 
 /**
  * One report panel for one model folder. Sends the whole state after the panel's `ready`, and
- * again on every change; re-runs the gate when the model's files change (debounced), with
- * progress and cancellation; opens locations the panel asks for, inside the model only.
+ * again on every change. A local model's verdict comes from the model store (which runs the gate
+ * when the files change, once); a model in a registry is read again only on Run Gate Again.
+ * Opens locations the panel asks for, inside the model only.
  */
 export class ReportPanel extends Disposable {
   private seq = 0;
   private ready = false;
   private state: PanelState;
+  /** A remote model's running build. */
   private run: AbortController | undefined;
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly panel: vscode.WebviewPanel, readonly root: string, private readonly svc: Services, private readonly store: ModelStore, onDispose: () => void, private readonly remote?: RemoteReportSource) {
     super();
@@ -73,16 +71,13 @@ export class ReportPanel extends Disposable {
     });
     this.register(panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)));
     this.register(panel.onDidDispose(() => { this.dispose(); onDispose(); }));
-    // A model in a registry is read again only when asked (Run Gate Again): nothing goes online in the background.
-    if (!remote) {
-      const watcher = this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '**/*')));
-      const changed = (uri: vscode.Uri) => { if (!/[\\/]\.git[\\/]/.test(uri.fsPath)) this.scheduleRefresh(); };
-      this.register(watcher.onDidChange(changed));
-      this.register(watcher.onDidCreate(changed));
-      this.register(watcher.onDidDelete(changed));
-    }
-    this.register({ dispose: () => { this.run?.abort(); clearTimeout(this.refreshTimer); } });
-    void this.refresh();
+    this.register({ dispose: () => this.run?.abort() });
+    if (remote) { void this.refresh(); return; }
+    this.register(store.view(root));
+    this.register(store.onDidChange((r) => { if (r === root) this.show(store.get(root)); }));
+    // The verdict the tree already has is shown at once; a run is started only when it is out of date.
+    this.show(store.get(root));
+    void store.current(root, { chain: true });
   }
 
   reveal(): void {
@@ -95,34 +90,33 @@ export class ReportPanel extends Disposable {
     return this.remote ? all.filter((a) => a.id === 'refresh') : all;
   }
 
-  private scheduleRefresh(): void {
-    if (!setting('report.autoRefresh', true, vscode.Uri.file(this.root))) return;
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => void this.refresh(), 800);
+  /** The store's entry for this model, as panel state. */
+  private show(e: ModelEntry | undefined): void {
+    if (!e) return;
+    if (e.report) this.panel.title = `Model Report: ${e.report.evidence.name}`;
+    this.setState({
+      status: e.report ? 'ready' : e.error && !e.pending ? 'error' : 'loading',
+      target: { root: this.root, name: e.report?.evidence.name ?? this.state.target.name },
+      report: e.report,
+      actions: this.actions(),
+      progress: e.pending && e.progress ? { message: e.progress, cancellable: true } : undefined,
+      error: e.pending ? undefined : e.error,
+    });
   }
 
-  /** Rebuild the report; a newer refresh cancels an older one. */
-  async refresh(options: { runTools?: boolean } = {}): Promise<ModelReport | undefined> {
+  /** Run the gate again (a local model through the store); resolves with the new report, or undefined when cancelled. */
+  async refresh(): Promise<ModelReport | undefined> {
+    if (!this.remote) return this.store.refresh(this.root);
     this.run?.abort();
     const ac = new AbortController();
     this.run = ac;
     this.setState({ ...this.state, status: this.state.report ? 'ready' : 'loading', error: undefined, progress: { message: 'Running the promotion gate…', cancellable: true } });
     try {
       const onProgress = (message: string) => { if (this.run === ac) this.setState({ ...this.state, progress: { message, cancellable: true } }); };
-      const report = this.remote
-        ? await this.remote.build(ac.signal, onProgress)
-        : await buildModelReport(this.root, {
-          ...gateOptions(this.root),
-          chain: true,
-          engines: DEFAULT_ENGINES,
-          signal: ac.signal,
-          runTools: options.runTools,
-          onProgress,
-        });
+      const report = await this.remote.build(ac.signal, onProgress);
       if (this.run !== ac) return undefined;
-      if (!this.remote) this.store.publish(this.root, report);
       // A remote model's title carries the digest it was judged at.
-      const name = this.remote ? report.evidence.root.replace(/@(sha256:[0-9a-f]{12})[0-9a-f]+$/, '@$1…') : report.evidence.name;
+      const name = report.evidence.root.replace(/@(sha256:[0-9a-f]{12})[0-9a-f]+$/, '@$1…');
       this.panel.title = `Model Report: ${name}`;
       this.setState({ status: 'ready', target: { root: this.root, name }, report, actions: this.actions() });
       return report;
@@ -156,7 +150,8 @@ export class ReportPanel extends Disposable {
         this.post({ type: 'state', seq: ++this.seq, state: this.state });
         return;
       case 'cancel':
-        this.run?.abort();
+        if (this.remote) this.run?.abort();
+        else this.store.cancel(this.root);
         return;
       case 'open':
         await this.open(m.file, m.range, m.offset);
@@ -175,15 +170,29 @@ export class ReportPanel extends Disposable {
     }
   }
 
-  private async runAction(id: ActionId): Promise<string> {
+  /**
+   * A button: Run Gate Again, Verify Signatures and Scan Weights are one gate run (which verifies
+   * and scans once) published to every view; the others run their command (a dialog, a file
+   * written), and the gate runs again only when the command changed the model's files.
+   */
+  async runAction(id: ActionId): Promise<string> {
     const action = ACTIONS.find((a) => a.id === id);
     if (!action || !this.state.actions.some((a) => a.id === id)) throw new Error(`the action '${id}' is not available`);
-    if (id === 'refresh') {
+    if (id === 'refresh' || id === 'verify' || id === 'scan') {
+      const started = scanStarted();
       const r = await this.refresh();
-      return r ? `Gate run again: ${r.verdict.passed ? 'APPROVED' : 'BLOCKED'}.` : 'Gate run cancelled.';
+      if (!r) return 'Gate run cancelled.';
+      if (id === 'refresh') return `Gate run again: ${r.verdict.passed ? 'APPROVED' : 'BLOCKED'}.`;
+      if (id === 'scan') {
+        publishScanResults(r.evidence.scan.files, started);
+        const check = r.verdict.checks.find((c) => c.id === 'scan');
+        return `Scanned ${r.evidence.scan.files.length} file(s): ${check ? `${check.status.toUpperCase()}${check.reasons.length ? ` (${check.reasons[0]})` : ''}` : 'no scan check'}.`;
+      }
+      const check = r.verdict.checks.find((c) => c.id === 'signatures');
+      return `Signatures: ${check ? `${check.status.toUpperCase()}${check.reasons.length ? ` (${check.reasons[0]})` : ''}` : 'no signature check'}.`;
     }
     await vscode.commands.executeCommand(action.command!, vscode.Uri.file(this.root));
-    await this.refresh();
+    if (id !== 'exportReport') await this.store.refreshIfChanged(this.root);
     return `${action.title.replace(/…$/, '')}: done.`;
   }
 
@@ -208,10 +217,6 @@ export class ReportPanel extends Disposable {
     await vscode.window.showTextDocument(uri, { selection, viewColumn: vscode.ViewColumn.One, preview: true });
   }
 
-  /** Runs the vulnerability scanners for this panel (an explicit user action). */
-  async refreshWithTools(): Promise<ModelReport | undefined> {
-    return this.refresh({ runTools: true });
-  }
 }
 
 /** Every open report panel, by model folder; restores panels after a reload. */

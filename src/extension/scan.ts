@@ -3,11 +3,12 @@ import * as vscode from 'vscode';
 import type { Finding } from '../core/findings.ts';
 import { presentFindings } from '../core/present.ts';
 import { WEIGHT_EXTENSIONS, scanFile, scanPaths } from '../core/scan/scanner.ts';
-import type { FileScanResult, ScanLimits, ScanOptions } from '../core/scan/types.ts';
+import type { ScanLimits, ScanOptions } from '../core/scan/types.ts';
 import { toDiagnostic } from './diagnostics.ts';
 import type { Services } from './services.ts';
 import { ruleSettings, setting, trustedSetting } from './settings.ts';
 import { convertFix } from '../core/convert/fix.ts';
+import { countWork } from './work.ts';
 
 export const SCAN_COMMAND = 'modelInspect.scan';
 export const SCAN_WORKSPACE_COMMAND = 'modelInspect.scanWorkspace';
@@ -16,16 +17,31 @@ export const SCAN_WORKSPACE_COMMAND = 'modelInspect.scanWorkspace';
 const WATCH_GLOB = '**/*.{safetensors,gguf,onnx,pt,pth,bin,ckpt,pkl,pickle,joblib,h5,keras,npy,npz}';
 const MiB = 1024 * 1024;
 
-const results = new Map<string, FileScanResult>();
-const didScan = new vscode.EventEmitter<readonly FileScanResult[]>();
+/** What the Problems panel and the status bar need of a file's scan (the gate's scan evidence has as much). */
+export interface ScanShown { path: string; format: string; complete: boolean; findings: Finding[] }
+
+const results = new Map<string, ScanShown>();
+const didScan = new vscode.EventEmitter<readonly ScanShown[]>();
 
 /** Latest scan result per file path (for the report panel and other features). */
-export function lastScanResults(): ReadonlyMap<string, FileScanResult> {
+export function lastScanResults(): ReadonlyMap<string, ScanShown> {
   return results;
 }
 
 /** Fires after every scan with the files just scanned. */
-export const onDidScan: vscode.Event<readonly FileScanResult[]> = didScan.event;
+export const onDidScan: vscode.Event<readonly ScanShown[]> = didScan.event;
+
+let activeUi: ScanUi | undefined;
+
+/** A number that orders scans by when they started: take it before scanning, publish with it. */
+export function scanStarted(): number {
+  return activeUi?.begin() ?? 0;
+}
+
+/** Results scanned elsewhere (the gate's scan of a model, for the panel's Scan Weights) go to the Problems panel too. */
+export function publishScanResults(files: readonly ScanShown[], started: number): void {
+  activeUi?.publish(files, started);
+}
 
 function scanOptions(scope?: vscode.Uri): ScanOptions {
   const limits: Partial<ScanLimits> = {
@@ -47,21 +63,39 @@ class ScanUi implements vscode.Disposable {
   readonly diagnostics = vscode.languages.createDiagnosticCollection('model-inspect-scan');
   readonly status = vscode.window.createStatusBarItem('modelInspect.scanStatus', vscode.StatusBarAlignment.Left, 50);
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** Scans are numbered as they start; per file, the number of the scan whose result is shown. */
+  private started = 0;
+  private readonly shownFrom = new Map<string, number>();
+  /** A re-scan under way per file: a newer change cancels it. */
+  private readonly rescanning = new Map<string, AbortController>();
 
   constructor(private readonly s: Services) {
     this.status.name = 'Model Inspect: scan';
     this.status.command = 'workbench.actions.view.problems';
   }
 
-  publish(batch: readonly FileScanResult[]): void {
-    for (const r of batch) {
+  begin(): number {
+    return ++this.started;
+  }
+
+  /**
+   * Shows the results of a scan that started as number `started`. A file's result from a scan that
+   * started before the one already shown is dropped: a slow scan of an old version of the file
+   * must not replace the result for the newer one.
+   */
+  publish(batch: readonly ScanShown[], started: number): void {
+    const fresh = batch.filter((r) => (this.shownFrom.get(r.path) ?? 0) < started);
+    for (const r of fresh) {
+      this.shownFrom.set(r.path, started);
       results.set(r.path, r);
       const uri = vscode.Uri.file(r.path);
       const findings = presentFindings(r.findings, { rules: [ruleSettings(uri)] }).findings.filter((f) => f.severity !== 'info' || batch.length === 1);
       this.diagnostics.set(uri, findings.map(scanDiagnostic));
     }
+    if (fresh.length < batch.length) this.s.log.info(`scan: ${batch.length - fresh.length} result(s) of an older scan not shown (a newer scan of the same file came first)`);
+    if (!fresh.length) return;
     this.updateStatus();
-    didScan.fire(batch);
+    didScan.fire(fresh);
   }
 
   forget(file: string): void {
@@ -98,19 +132,30 @@ class ScanUi implements vscode.Disposable {
   }
 
   private async rescan(uri: vscode.Uri): Promise<void> {
+    const key = uri.fsPath;
+    const started = this.begin();
+    this.rescanning.get(key)?.abort();
+    const ac = new AbortController();
+    this.rescanning.set(key, ac);
     try {
       const st = await vscode.workspace.fs.stat(uri);
-      if (st.size > setting('scan.autoScanMaxMiB', 4096, uri) * MiB) return;
-      const r = await scanFile(uri.fsPath, scanOptions(uri));
-      this.publish([r]);
-      this.s.log.info(`re-scanned ${uri.fsPath}: ${r.format}, ${r.findings.length} finding(s)`);
+      // Only regular files: a FIFO named model.pt would block a read forever.
+      if (st.type !== vscode.FileType.File || st.size > setting('scan.autoScanMaxMiB', 4096, uri) * MiB) return;
+      countWork(key, 'scans');
+      countWork(key, 'scansRunning');
+      const r = await scanFile(key, { ...scanOptions(uri), signal: ac.signal }).finally(() => countWork(key, 'scansRunning', -1));
+      this.publish([r], started);
+      this.s.log.info(`re-scanned ${key}: ${r.format}, ${r.findings.length} finding(s)`);
     } catch (e) {
-      this.s.log.warn(`re-scan of ${uri.fsPath} failed: ${(e as Error).message}`);
+      if (!ac.signal.aborted) this.s.log.warn(`re-scan of ${key} failed: ${(e as Error).message}`);
+    } finally {
+      if (this.rescanning.get(key) === ac) this.rescanning.delete(key);
     }
   }
 
   dispose(): void {
     for (const t of this.pending.values()) clearTimeout(t);
+    for (const ac of this.rescanning.values()) ac.abort();
     this.diagnostics.dispose();
     this.status.dispose();
   }
@@ -119,6 +164,8 @@ class ScanUi implements vscode.Disposable {
 /** Runs a scan with a cancellable progress notification and publishes the results. */
 async function runScan(s: Services, ui: ScanUi, targets: vscode.Uri[], title: string): Promise<void> {
   const paths = targets.map((u) => u.fsPath);
+  const started = ui.begin();
+  for (const p of paths) countWork(p, 'scansRunning');
   const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
     const abort = new AbortController();
     const sub = token.onCancellationRequested(() => abort.abort());
@@ -134,10 +181,12 @@ async function runScan(s: Services, ui: ScanUi, targets: vscode.Uri[], title: st
       throw e;
     } finally {
       sub.dispose();
+      for (const p of paths) countWork(p, 'scansRunning', -1);
     }
   });
   if (!outcome) { void vscode.window.showInformationMessage('Model scan cancelled.'); return; }
-  ui.publish(outcome.results);
+  for (const r of outcome.results) countWork(r.path, 'scans');
+  ui.publish(outcome.results, started);
   for (const e of outcome.errors) s.log.warn(`scan: ${e.path}: ${e.message}`);
   const dangerous = outcome.results.filter((r) => r.findings.some((f) => f.severity === 'error'));
   const incomplete = outcome.results.filter((r) => !r.complete).length;
@@ -171,9 +220,11 @@ async function scanTargets(uri?: vscode.Uri, uris?: vscode.Uri[]): Promise<vscod
 
 export function registerScan(s: Services): void {
   const ui = new ScanUi(s);
+  activeUi = ui;
   const watcher = vscode.workspace.createFileSystemWatcher(WATCH_GLOB);
   s.context.subscriptions.push(
     ui,
+    { dispose: () => { if (activeUi === ui) activeUi = undefined; } },
     didScan,
     watcher,
     watcher.onDidChange((u) => ui.scheduleRescan(u)),

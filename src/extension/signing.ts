@@ -8,6 +8,7 @@ import { verifyOptionsFor } from '../core/signing/expectations.ts';
 import { setRefreshedRootFile, verifyExpectations } from './expectations.ts';
 import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR, SIGSTORE_OAUTH_ISSUER } from '../core/signing/endpoints.ts';
 import type { Services } from './services.ts';
+import { countWork } from './work.ts';
 import { setting, trustedPathSetting } from './settings.ts';
 
 /**
@@ -61,6 +62,7 @@ async function runVerify(svc: Services, uri: vscode.Uri | undefined): Promise<Ve
   const target = await pickTarget(uri, 'Verify');
   if (!target) return undefined;
   const { options, sources } = await verifyOptions(target);
+  countWork(target.fsPath, 'verifications');
   const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Verifying ${path.basename(target.fsPath)}`, cancellable: true }, (_p, token) => {
     const ac = new AbortController();
     token.onCancellationRequested(() => ac.abort());

@@ -14,6 +14,8 @@ export async function buildModelReport(modelPath: string, options: GateRunOption
     verdict: run.verdict,
     policyFile: run.policy.file,
     policyFindings: run.policy.findings,
+    findings: run.findings,
+    suppressed: run.suppressed,
     chain,
   })) as ModelReport;
 }

@@ -14,6 +14,10 @@ export interface ModelReport {
   policyFile?: string;
   /** Problems in the policy file (also in the Verdict's Policy check when they are errors). */
   policyFindings: Finding[];
+  /** Everything the run found, through the findings step (what `model-inspect gate` and exports list). */
+  findings: Finding[];
+  /** Findings an inline comment silenced. */
+  suppressed: Finding[];
   /** The chain of the repository the model belongs to (workflow, card, promotion policy, manifests, admission policy). */
   chain?: ChainReport;
 }

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import fs from 'node:fs';
 import * as vscode from 'vscode';
 import { activateExtension, describe, ourDiagnostics, ruleIdOf, waitFor, waitForRule, workspaceRoot } from './util.ts';
 
@@ -28,8 +29,21 @@ async function write(rel: string, bytes: Uint8Array): Promise<vscode.Uri> {
   return uri;
 }
 
+interface Work { scans: number; scansRunning: number }
+let api: { work(p: string): Work };
+
+/** A benign pickle of `mib` MiB (a long run of push-and-pop): its scan takes a while. */
+function bigPickle(mib: number): Buffer {
+  const n = Math.floor((mib * 1024 * 1024) / 3);
+  const body = Buffer.alloc(n * 3);
+  for (let i = 0; i < n; i++) { body[i * 3] = 0x4b; body[i * 3 + 1] = 1; body[i * 3 + 2] = 0x30; }
+  return Buffer.concat([Buffer.from([0x80, 2]), body, Buffer.from([0x4e, 0x2e])]);
+}
+
 suite('model file scanning', () => {
-  suiteSetup(activateExtension);
+  suiteSetup(async () => {
+    api = (await activateExtension()).exports as typeof api;
+  });
 
   test('the scan commands are registered', async () => {
     const commands = await vscode.commands.getCommands(true);
@@ -58,8 +72,35 @@ suite('model file scanning', () => {
   test('a weight file that changes on disk is re-scanned', async () => {
     const uri = await write('scan-c/model.pt', safetensors());
     await vscode.commands.executeCommand('modelInspect.scan', uri);
-    await waitFor('the first scan', () => ourDiagnostics(uri).length === 0 || ourDiagnostics(uri).every((d) => ruleIdOf(d) !== 'scan/pickle-dangerous-import'));
+    // The command resolves when its results are published: the clean version was scanned, once.
+    assert.equal(api.work(uri.fsPath).scans, 1, 'the first version was scanned');
+    assert.ok(!ourDiagnostics(uri).some((d) => ruleIdOf(d) === 'scan/pickle-dangerous-import'), describe(ourDiagnostics(uri)));
     await vscode.workspace.fs.writeFile(uri, payloadPickle());
     await waitForRule(uri, 'scan/pickle-dangerous-import', 20_000);
+    assert.ok(api.work(uri.fsPath).scans >= 2, 'the change was re-scanned');
+  });
+
+  test('a slow scan of an old version never replaces the result for the newer one', async function () {
+    const cfg = vscode.workspace.getConfiguration('modelInspect');
+    await cfg.update('scan.rescanDelayMs', 0, vscode.ConfigurationTarget.Workspace);
+    try {
+      const uri = await write('scan-d/model.pt', bigPickle(64));
+      const file = uri.fsPath;
+      // The first version's scan starts (and is not awaited) …
+      const slow = vscode.commands.executeCommand('modelInspect.scan', uri);
+      await waitFor('the scan of the first version to start', () => api.work(file).scansRunning > 0);
+      // … the file is replaced by the payload (a new file renamed over it, as tools save), and the
+      // re-scan of the new version shows it.
+      fs.writeFileSync(`${file}.tmp`, payloadPickle());
+      fs.renameSync(`${file}.tmp`, file);
+      await waitForRule(uri, 'scan/pickle-dangerous-import');
+      // Only meaningful when the first scan was still running then (it reads 64 MiB; the second, 30 bytes).
+      if (api.work(file).scansRunning === 0) this.skip();
+      await slow;
+      await waitFor('every scan of the file to end', () => api.work(file).scansRunning === 0);
+      assert.ok(ourDiagnostics(uri).some((d) => ruleIdOf(d) === 'scan/pickle-dangerous-import'), `the newer result stays: ${describe(ourDiagnostics(uri))}`);
+    } finally {
+      await cfg.update('scan.rescanDelayMs', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });
