@@ -64,6 +64,7 @@ const LAZY = [
   { chunk: 'k8s-schemas', source: 'src/core/k8s/schemaData.ts' },       // Kubernetes validators (kubernetes-models) and admission CRD schemas
   { chunk: 'registry', source: 'src/core/registry/online.ts' },         // the registry client and inspections (online actions only)
   { chunk: 'scan-headers', source: 'src/core/scan/formats/headers.ts' }, // .npy header literals and GGUF chat-template tokenizer
+  { chunk: 'signing-keys', source: 'src/core/signing/privateKeys.ts' }, // cosign.key encryption (scrypt + NaCl): Sign… and Generate Key Pair
 ];
 
 /** Turns `import('<a LAZY source>')` into require('./extension-<chunk>.js'); refuses a static import of one. */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { keyFingerprint } from '../core/signing/keys.ts';
-import { generateCosignKeyPair, isEncryptedCosignKey, KeyError, loadPrivateKey, signPath, verifyPath, type SignatureResult, type VerificationReport, type VerifyOptions } from '../core/signing/index.ts';
+import { isEncryptedCosignKey, KeyError, signPath, verifyPath, type SignatureResult, type VerificationReport, type VerifyOptions } from '../core/signing/index.ts';
 import { verifyOptionsFor } from '../core/signing/expectations.ts';
 import { setRefreshedRootFile, verifyExpectations } from './expectations.ts';
 import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR, SIGSTORE_OAUTH_ISSUER } from '../core/signing/endpoints.ts';
@@ -108,6 +108,8 @@ async function offerToRemember(svc: Services, keyFile: string, pw: string): Prom
  * own in the build), never at activation.
  */
 const online = () => import('../core/signing/online.ts');
+/** Private keys (cosign.key's scrypt + NaCl): loaded on first Sign… or Generate Key Pair. */
+const privateKeys = () => import('../core/signing/privateKeys.ts');
 
 /** Endpoints for keyless signing: settings only in trusted workspaces (they decide where the identity goes). */
 function endpoint(key: string, fallback: string): string {
@@ -161,6 +163,7 @@ async function runSign(svc: Services, uri: vscode.Uri | undefined): Promise<void
   const keyText = fs.readFileSync(keyFile, 'utf8');
   let password: string | undefined;
   let key;
+  const { loadPrivateKey } = await privateKeys();
   try {
     key = await loadPrivateKey(keyText, async () => {
       password = await askPassword(svc, keyFile!);
@@ -197,6 +200,7 @@ async function runGenerateKeyPair(svc: Services): Promise<void> {
   if (pw === undefined) return;
   const again = await vscode.window.showInputBox({ title: 'Repeat the password', password: true, ignoreFocusOut: true });
   if (again !== pw) { void vscode.window.showErrorMessage('The passwords do not match.'); return; }
+  const { generateCosignKeyPair } = await privateKeys();
   const pair = generateCosignKeyPair(pw);
   fs.writeFileSync(keyFile, pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
   fs.writeFileSync(pubFile, pair.publicKeyPem, { mode: 0o644, flag: 'wx' });

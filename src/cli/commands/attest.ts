@@ -4,7 +4,7 @@ import { UsageError, type ParsedArgs } from '../args.ts';
 import type { CliIO, Command, CommandResult } from '../command.ts';
 import { REF_SIGN_FLAGS, registryClient } from '../registryFlags.ts';
 import { attestReference, PREDICATE_TYPES, signReference, TagRefusedError, type ImageSigner, type SignRefResult } from '../../core/registry/sign.ts';
-import { loadPrivateKey } from '../../core/signing/keys.ts';
+import { loadPrivateKey } from '../../core/signing/privateKeys.ts';
 import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR } from '../../core/signing/endpoints.ts';
 import { sanitize } from '../../core/output/text.ts';
 

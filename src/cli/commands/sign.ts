@@ -6,7 +6,8 @@ import { UsageError } from '../args.ts';
 import type { CliIO, Command } from '../command.ts';
 import { displayPath } from '../../core/output/paths.ts';
 import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR } from '../../core/signing/endpoints.ts';
-import { generateCosignKeyPair, isEncryptedCosignKey, loadPrivateKey, signPath } from '../../core/signing/index.ts';
+import { isEncryptedCosignKey, signPath } from '../../core/signing/index.ts';
+import { generateCosignKeyPair, loadPrivateKey } from '../../core/signing/privateKeys.ts';
 import { isReferenceArgument, REF_SIGN_FLAGS } from '../registryFlags.ts';
 
 /** The key password: COSIGN_PASSWORD (as cosign reads it), else a prompt on the terminal. */

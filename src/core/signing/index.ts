@@ -9,7 +9,7 @@
 export { verifyPath } from './verify.ts';
 export { discoverSignatures, type DiscoveredSignature, type DiscoveredFormat } from './discover.ts';
 export { signPath, signBlob, signModel, type SignOptions, type SignResult } from './sign.ts';
-export { generateCosignKeyPair, loadPrivateKey, isEncryptedCosignKey, KeyError } from './keys.ts';
+export { isEncryptedCosignKey, KeyError } from './keys.ts';
 export { shippedTrustedRootPath, loadTrustedRoot, TrustedRootError } from './trustedRoot.ts';
 export { SIGNING_RULES } from './rules.ts';
 export type {

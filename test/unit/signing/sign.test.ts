@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { generateCosignKeyPair, loadPrivateKey, signPath, verifyPath } from '../../../src/core/signing/index.ts';
+import { signPath, verifyPath } from '../../../src/core/signing/index.ts';
 import { comparePosixPaths, rootDigest } from '../../../src/core/signing/modelSigning.ts';
-import { decryptCosignKey, encryptCosignKey, KeyError } from '../../../src/core/signing/keys.ts';
+import { KeyError } from '../../../src/core/signing/keys.ts';
+import { decryptCosignKey, encryptCosignKey, generateCosignKeyPair, loadPrivateKey } from '../../../src/core/signing/privateKeys.ts';
 import { sharedFixture } from '../helpers.ts';
 
 function tmp(): string {
