@@ -68,6 +68,8 @@ export class ModelStore extends Disposable {
   private readonly viewers = new Map<string, number>();
   /** Reports built with the chain. */
   private readonly withChain = new Set<string>();
+  /** The settings a model's last report was made with. */
+  private readonly optionKeys = new Map<string, string>();
 
   constructor(private readonly svc: Services) {
     super();
@@ -130,15 +132,14 @@ export class ModelStore extends Disposable {
       if (this.runs.get(root) === running) break;
     }
     const e = this.entries.get(root);
-    if (e?.report && !this.runs.has(root) && this.isFresh(root) && (!options.chain || this.withChain.has(root))) return e.report;
+    if (e?.report && !this.runs.has(root) && (!options.chain || this.withChain.has(root)) && await this.unchanged(root)) return e.report;
     return this.start(root, {});
   }
 
   /** Run the gate only when the model's files differ from what the last run saw (after a command that may have written some). */
   async refreshIfChanged(root: string): Promise<ModelReport | undefined> {
-    const last = this.seen.get(root);
     const e = this.entries.get(root);
-    if (e?.report && last && !this.stale.has(root) && !this.runs.has(root) && sameSnapshot(last, await snapshot(root))) return e.report;
+    if (e?.report && !this.runs.has(root) && await this.unchanged(root)) return e.report;
     return this.start(root, {});
   }
 
@@ -178,12 +179,15 @@ export class ModelStore extends Disposable {
     return e;
   }
 
-  private isFresh(root: string): boolean {
-    if (this.stale.has(root) || this.dirty.has(root) || !this.seen.has(root)) return false;
-    // Only what the workspace watcher sees can be known unchanged.
-    const watched = (p: string) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(p)) !== undefined;
-    const policy = this.entries.get(root)?.report?.policyFile;
-    return watched(root) && (!policy || watched(policy));
+  /**
+   * Whether the last report still holds: the same settings, and the model's files and the policy
+   * files above it as the run found them. Compared on disk, not through the watcher, whose events
+   * may still be on their way (a file written just before an export).
+   */
+  private async unchanged(root: string): Promise<boolean> {
+    const last = this.seen.get(root);
+    if (!last || last.size >= MAX_SNAPSHOT_ENTRIES || this.stale.has(root) || this.dirty.has(root) || this.optionKeys.get(root) !== optionsKey(root)) return false;
+    return sameSnapshot(last, await snapshot(root));
   }
 
   private start(root: string, options: { runTools?: boolean }): Promise<ModelReport | undefined> {
@@ -201,6 +205,7 @@ export class ModelStore extends Disposable {
     const ac = new AbortController();
     const chain = (this.viewers.get(root) ?? 0) > 0;
     const seen = snapshot(root);
+    const key = optionsKey(root);
     const done = (async (): Promise<ModelReport | undefined> => {
       try {
         const files = await seen;
@@ -218,6 +223,7 @@ export class ModelStore extends Disposable {
         e.report = report;
         e.name = report.evidence.name;
         this.seen.set(root, files);
+        this.optionKeys.set(root, key);
         this.stale.delete(root);
         if (chain) this.withChain.add(root);
         else this.withChain.delete(root);
@@ -344,9 +350,28 @@ async function stamp(file: string): Promise<Stamp | 'folder' | undefined> {
   }
 }
 
-/** The model's files with their sizes and times (bounded; what is beyond the bound is never "seen"). */
+/** What of the settings decides a model's verdict (expectations, rules, policy source, tools). */
+function optionsKey(root: string): string {
+  return JSON.stringify({ options: gateOptions(root), trusted: vscode.workspace.isTrusted });
+}
+
+/** A policy file that is not there (so that one appearing is a change). */
+const ABSENT: Stamp = { size: -1, mtimeMs: 0, ctimeMs: 0 };
+
+/**
+ * The model's files with their sizes and times (bounded; what is beyond the bound is never
+ * "seen"), and the policy files the gate may take from the folders above it, present or not.
+ */
 async function snapshot(root: string): Promise<Snapshot> {
   const out: Snapshot = new Map();
+  for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
+    for (const name of POLICY_FILE_NAMES) {
+      const p = path.join(dir, name);
+      const s = await stamp(p);
+      out.set(p, s && s !== 'folder' ? s : ABSENT);
+    }
+    if (path.dirname(dir) === dir) break;
+  }
   const todo = [root];
   while (todo.length && out.size < MAX_SNAPSHOT_ENTRIES) {
     const dir = todo.pop()!;
