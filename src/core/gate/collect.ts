@@ -82,7 +82,7 @@ export async function collectEvidence(target: ModelTarget, options: CollectOptio
   const provenance: ProvenanceClaim[] = [];
   for (const f of card.facts?.sourceRepositories ?? []) provenance.push({ repository: f.value, source: `model card ${f.key}`, verified: false, file: card.file, range: f.range });
   for (const s of signatures.results) {
-    if (s.sourceRepository) provenance.push({ repository: s.sourceRepository, source: `${path.basename(s.signatureFile)}${s.verified ? '' : ' (not verified)'}`, verified: s.verified, file: s.signatureFile });
+    if (s.sourceRepository) provenance.push({ repository: s.sourceRepository, source: `${path.basename(s.signatureFile)}${s.verified ? '' : ' (not verified)'}`, verified: s.verified, file: s.signatureFile, covers: s.verified ? s.covers : [] });
   }
   return {
     root: target.root,

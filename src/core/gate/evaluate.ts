@@ -152,6 +152,16 @@ function provenanceCheck(ev: Evidence, p: GatePolicy): GateCheck {
     if (normaliseRepository(c.repository) !== want) findings.push(fail('gate/provenance-mismatch', `${c.source} names ${c.repository}, not ${expected}`, { file: c.file, range: c.range }));
   }
   const acceptable = p.provenance.requireVerified ? matching.filter((c) => c.verified) : matching;
+  // Verified provenance speaks for the files its signature or attestation covers: an attestation of
+  // the release's tokenizer.json, copied beside other weights, says nothing about where they came from.
+  if (p.provenance.requireVerified && acceptable.length && acceptable.every((c) => c.covers)) {
+    const vouched = new Set(acceptable.flatMap((c) => c.covers!.map((f) => path.resolve(f))));
+    const weights = [...new Map([...ev.weightFiles, ...ev.scan.files].map((w) => [path.resolve(w.path), w.path])).entries()];
+    const outside = weights.filter(([abs]) => !vouched.has(abs)).map(([, f]) => rel(ev, f)).sort();
+    if (outside.length) {
+      findings.push(fail('gate/provenance-missing', `the verified provenance from ${expected} (${acceptable.map((c) => c.source).join(', ')}) does not cover ${outside.length === 1 ? 'the weight file' : 'the weight files'} ${outside.slice(0, 10).join(', ')}${outside.length > 10 ? `, and ${outside.length - 10} more` : ''}: where ${outside.length === 1 ? 'it was' : 'they were'} built is not known`, { file: ev.root }));
+    }
+  }
   if (!acceptable.length && !findings.length) {
     findings.push(fail('gate/provenance-missing', p.provenance.requireVerified && matching.length
       ? `only unverified claims name ${expected} (${matching.map((c) => c.source).join(', ')}); the policy requires verified provenance (a signing certificate or attestation)`

@@ -110,4 +110,10 @@ export interface ProvenanceClaim {
   verified: boolean;
   file?: string;
   range?: TextRange;
+  /**
+   * Absolute paths of the files the verified signature or attestation behind the claim vouches for:
+   * it states where those were built, not its neighbours. Undefined: the whole model (an attestation
+   * on a registry digest covers every layer).
+   */
+  covers?: string[];
 }

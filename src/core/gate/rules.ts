@@ -76,7 +76,7 @@ export const GATE_RULES: readonly RuleInfo[] = [
     title: 'No provenance for the expected source repository',
     category: 'gate',
     defaultSeverity: 'error',
-    help: 'The policy expects provenance from `gate.provenance.source_repository`, but nothing states it (or, with `require_verified: true`, nothing verified states it). Keyless-sign in the release workflow (the certificate records the repository) or add `provenance.training_config.source` to the model card.',
+    help: 'The policy expects provenance from `gate.provenance.source_repository`, but nothing states it (or, with `require_verified: true`, nothing verified states it, or what verified states it covers only some of the weight files: a signature or attestation speaks for the files it covers, not for its neighbours). Keyless-sign in the release workflow (the certificate records the repository) or add `provenance.training_config.source` to the model card.',
   },
   {
     id: 'gate/dangerous-content',

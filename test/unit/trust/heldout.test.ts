@@ -359,3 +359,39 @@ test('inspect: in a signed folder, files no verified signature covers are named 
     assert.match(found[0].message, /2 files are not covered by any verified signature from an expected signer: config\.json, modeling_evil\.py/);
   } finally { l.cleanup(); }
 });
+
+test('require_verified provenance: an attestation that vouches for another file of the folder is not the provenance of the weights', async () => {
+  const { signDsse, INTOTO_PAYLOAD_TYPE } = await import('../../../src/core/signing/dsse.ts');
+  const policy = SIGNATURES_ONLY.replace('signatures: { keys: [k.pub] }', 'signatures: { enabled: false }')
+    .replace('provenance: { enabled: false }', 'provenance: { source_repository: github.com/acme/models, require_verified: true }');
+  const tokenizer = '{"version": "1.0", "model": {"type": "BPE"}}\n';
+  const l = lab({ 'model.safetensors': WEIGHTS, 'tokenizer.json': tokenizer }, policy);
+  try {
+    // A real release's SLSA provenance for its tokenizer.json, signed by the expected key.
+    const attest = (file: string) => {
+      const statement = {
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [{ name: path.basename(file), digest: { sha256: crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex') } }],
+        predicateType: 'https://slsa.dev/provenance/v1',
+        predicate: { buildDefinition: { buildType: 'https://actions.github.io/buildtypes/workflow/v1', externalParameters: { workflow: { repository: 'https://github.com/acme/models', path: '.github/workflows/release.yml', ref: 'refs/tags/v1' } } }, runDetails: { builder: { id: 'https://github.com/actions/runner' } } },
+      };
+      const payload = Buffer.from(JSON.stringify(statement));
+      fs.writeFileSync(`${file}.intoto.jsonl`, JSON.stringify({
+        mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+        verificationMaterial: { publicKey: { hint: '' }, tlogEntries: [] },
+        dsseEnvelope: { payload: payload.toString('base64'), payloadType: INTOTO_PAYLOAD_TYPE, signatures: [{ sig: signDsse(INTOTO_PAYLOAD_TYPE, payload, l.key).toString('base64'), keyid: '' }] },
+      }));
+    };
+    attest(path.join(l.model, 'tokenizer.json'));
+    attest(path.join(l.model, 'model.safetensors'));
+    const both = gate(l.model, '--policy', l.policy, '--key', l.pub);
+    assert.equal(both.json.verdict, 'approved', messages(both));
+    // The attacker swaps the weights (and drops their attestation); the tokenizer's still verifies.
+    fs.writeFileSync(path.join(l.model, 'model.safetensors'), Buffer.concat([WEIGHTS.subarray(0, WEIGHTS.length - 4), Buffer.from([1, 2, 3, 4])]));
+    fs.rmSync(path.join(l.model, 'model.safetensors.intoto.jsonl'));
+    const g = gate(l.model, '--policy', l.policy, '--key', l.pub);
+    assert.equal(g.json.verdict, 'blocked', messages(g));
+    assert.match(messages(g), /model\.safetensors/);
+    assert.ok(g.json.findings.some((f) => f.ruleId === 'gate/provenance-missing'), messages(g));
+  } finally { l.cleanup(); }
+});
