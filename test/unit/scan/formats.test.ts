@@ -250,6 +250,30 @@ describe('format validators', () => {
     }
   });
 
+  test('header readers do linear work on hostile sizes: a .npy dict of thousands of keys, chat templates of nested subscripts', async () => {
+    const { parsePyLiteral } = await import('../../../src/core/scan/formats/pyLiteral.ts');
+    const { chatTemplateEscape } = await import('../../../src/core/scan/formats/chatTemplate.ts');
+    // Keys compared with every earlier key (findIndex) made a 40 KB header take seconds: count the comparisons.
+    const keyComparisons = (n: number): number => {
+      const text = `{${Array.from({ length: n }, (_, i) => `${i}: 1`).join(', ')}, 'descr': '<f8'}`;
+      let visits = 0;
+      const original = Array.prototype.findIndex;
+      Array.prototype.findIndex = function (this: unknown[], ...args: Parameters<typeof original>) { visits += this.length; return original.apply(this, args); };
+      try { assert.ok(parsePyLiteral(text)); } finally { Array.prototype.findIndex = original; }
+      return visits;
+    };
+    const k1 = keyComparisons(2000);
+    const k2 = keyComparisons(4000);
+    assert.ok(k2 <= 2.2 * k1 + 4000, `key lookups grew from ${k1} to ${k2} when the keys doubled`);
+    const nested = (n: number) => `{{ ${'a['.repeat(n)}1${']'.repeat(n)} }}`;
+    const w1 = { units: 0 };
+    const w2 = { units: 0 };
+    assert.equal(chatTemplateEscape(nested(5000), w1), undefined);
+    assert.equal(chatTemplateEscape(nested(10_000), w2), undefined);
+    assert.ok(w1.units > 0, 'the meter counts');
+    assert.ok(w2.units <= 2.2 * w1.units, `work grew ${(w2.units / w1.units).toFixed(2)}× when the nesting doubled`);
+  });
+
   /** A v1.0 .npy file with the header text as written (padded as numpy pads it) and `data` after it. */
   function npyFile(header: string, data: Buffer): Buffer {
     const body = Buffer.from(header, 'latin1');

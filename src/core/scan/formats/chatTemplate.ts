@@ -17,12 +17,15 @@ const STRING_BUILDERS = new Set(['string', 'list', 'first', 'last', 'join', 'for
 
 type Tok = { t: 'str'; v: string; named: boolean } | { t: 'name'; v: string } | { t: 'op'; v: string } | { t: 'num'; v: string };
 
+/** Counts the tokens and subscript checks made, so tests can bound the work on hostile sizes. */
+export interface TemplateMeter { units: number }
+
 /** Why the template can reach Python internals, or undefined. */
-export function chatTemplateEscape(template: string): string | undefined {
+export function chatTemplateEscape(template: string, meter?: TemplateMeter): string | undefined {
   const plain = PLAIN.exec(template);
   if (plain) return `uses ${JSON.stringify(plain[0])}`;
   for (const code of codeBlocks(template)) {
-    const why = checkCode(tokens(code));
+    const why = checkCode(tokens(code), meter);
     if (why) return why;
   }
   return undefined;
@@ -43,7 +46,7 @@ function codeBlocks(s: string): string[] {
     const code = s.slice(open + 2, end < 0 ? s.length : end);
     out.push(code);
     i = end < 0 ? s.length : end + 2;
-    if (kind === '%' && /^\s*-?\s*raw\s*-?\s*$/.test(code)) {
+    if (kind === '%' && code.trim().replace(/^[-+]/, '').replace(/[-+]$/, '').trim() === 'raw') {
       const endraw = /\{%-?\s*endraw\s*-?%\}/g;
       endraw.lastIndex = i;
       const m = endraw.exec(s);
@@ -97,7 +100,7 @@ function tokens(code: string): Tok[] {
 /** Python string escapes as Jinja decodes its literals (`unicode-escape`). */
 function decodeEscapes(raw: string): { value: string; named: boolean } {
   let named = false;
-  const value = raw.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|N\{[^}]*\}|.)/gs, (_m, e: string) => {
+  const value = raw.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|N\{[^}]{0,128}\}|.)/gs, (_m, e: string) => {
     if (/^[xuU]/.test(e)) { const n = parseInt(e.slice(1), 16); return n <= 0x10ffff ? String.fromCodePoint(n) : ''; }
     if (/^[0-7]/.test(e)) return String.fromCodePoint(parseInt(e, 8));
     if (e.startsWith('N{')) { named = true; return ''; }
@@ -108,7 +111,29 @@ function decodeEscapes(raw: string): { value: string; named: boolean } {
 
 const DUNDER = /__[A-Za-z]|[A-Za-z0-9]__/;
 
-function checkCode(t: Tok[]): string | undefined {
+/** A token that builds a string inside a subscript: `~`, `%`, or a string-building filter other than a pick of one item. */
+function buildsKey(t: Tok[], j: number): string | undefined {
+  const x = t[j];
+  if (x.t === 'op' && (x.v === '~' || x.v === '%')) return 'op';
+  const prev = t[j - 1];
+  if (x.t === 'name' && STRING_BUILDERS.has(x.v) && prev?.t === 'op' && prev.v === '|' && !['first', 'last', 'lower', 'upper', 'title', 'capitalize', 'sum', 'list'].includes(x.v)) return x.v;
+  return undefined;
+}
+
+function checkCode(t: Tok[], meter?: TemplateMeter): string | undefined {
+  if (meter) meter.units += t.length;
+  // Matching brackets and a running count of key-building tokens, so each subscript is judged in
+  // one step (scanning every subscript to its end was quadratic in nested brackets).
+  const close = new Int32Array(t.length).fill(-1);
+  const builders = new Int32Array(t.length + 1);
+  const open: number[] = [];
+  for (let j = 0; j < t.length; j++) {
+    const x = t[j];
+    builders[j + 1] = builders[j] + (buildsKey(t, j) ? 1 : 0);
+    if (x.t !== 'op') continue;
+    if (x.v === '[' || x.v === '(') open.push(j);
+    else if ((x.v === ']' || x.v === ')') && open.length) close[open.pop()!] = j;
+  }
   for (let i = 0; i < t.length; i++) {
     const k = t[i];
     const prev = t[i - 1];
@@ -117,7 +142,7 @@ function checkCode(t: Tok[]): string | undefined {
     if (k.t === 'str') {
       if (k.named) return 'uses a \\N{…} escape in a string (a way to write _ without writing it)';
       if (DUNDER.test(k.v)) return `uses the string ${JSON.stringify(k.v)}`;
-      if (/%c|\{[^}]*:c\}/.test(k.v)) return `builds characters from numbers (${JSON.stringify(k.v)})`;
+      if (/%c|\{[^{}]{0,32}:c\}/.test(k.v)) return `builds characters from numbers (${JSON.stringify(k.v)})`;
       // '_' * 2, '_' ~ 'init', '_' + x: underscores joined into a name.
       if (/^_+$/.test(k.v) && ((prev?.t === 'op' && ['*', '~', '+'].includes(prev.v)) || (next?.t === 'op' && ['*', '~', '+'].includes(next.v)) || (next?.t === 'op' && next.v === '|'))) {
         return `builds a name from the underscore string ${JSON.stringify(k.v)}`;
@@ -137,15 +162,13 @@ function checkCode(t: Tok[]): string | undefined {
     }
     // x[…] falls back to getattr: a key built from strings reaches any attribute.
     if (k.t === 'op' && k.v === '[' && prev && (prev.t === 'name' || prev.t === 'str' || (prev.t === 'op' && (prev.v === ')' || prev.v === ']')))) {
-      let depth = 0;
-      for (let j = i; j < t.length; j++) {
-        const x = t[j];
-        if (x.t === 'op' && (x.v === '[' || x.v === '(')) depth++;
-        else if (x.t === 'op' && (x.v === ']' || x.v === ')')) { if (--depth === 0) break; }
-        else if (x.t === 'op' && (x.v === '~' || x.v === '%')) return 'subscripts with a key built from strings (x[a ~ b] falls back to getattr)';
-        else if (x.t === 'name' && STRING_BUILDERS.has(x.v) && t[j - 1]?.t === 'op' && (t[j - 1] as Tok).v === '|' && !['first', 'last', 'lower', 'upper', 'title', 'capitalize', 'sum', 'list'].includes(x.v)) {
-          return `subscripts with a key built by |${x.v} (x[…] falls back to getattr)`;
-        }
+      const end = close[i] < 0 ? t.length : close[i];
+      if (meter) meter.units++;
+      if (builders[end] - builders[i + 1] > 0) {
+        let j = i + 1;
+        while (!buildsKey(t, j)) j++;
+        const what = buildsKey(t, j)!;
+        return what === 'op' ? 'subscripts with a key built from strings (x[a ~ b] falls back to getattr)' : `subscripts with a key built by |${what} (x[…] falls back to getattr)`;
       }
     }
   }
