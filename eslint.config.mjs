@@ -19,8 +19,11 @@ const root = import.meta.dirname;
  */
 const FOUNDATIONS = [
   'findings.ts',      // Finding, Severity, RuleInfo
-  'rules.ts',         // the rule catalogue, gathered from each area's rules.ts
+  'rules.ts',         // the rule catalogue, gathered from the areas' descriptors
   '*/rules.ts',       // each area's part of the catalogue: data that imports only findings.ts
+  'area.ts',          // what an area descriptor is (file kinds, menus) and what is derived from one
+  '*/area.ts',        // each area's descriptor: data that imports only area.ts and its own rules.ts
+  'areas.ts',         // the list of areas: one line per area
   'ruleSettings.ts',  // per-rule severity and suppressions
   'present.ts',       // the findings step every face calls: rule settings, suppressions, de-duplication, order
   'policyFile.ts',    // finding and reading the trusted .model-inspect.yaml; its rules: section

@@ -62,7 +62,9 @@ export interface Finding {
   data?: Record<string, string | number | boolean | null>;
 }
 
-export type RuleCategory = 'yaml' | 'card' | 'workflow' | 'scan' | 'signing' | 'sbom' | 'gate' | 'python' | 'convert' | 'k8s' | 'admission' | 'chain' | 'registry';
+/** Rule categories (the prefix of a rule id). Each belongs to exactly one area's descriptor (src/core/areas.ts; a unit test checks). */
+export const RULE_CATEGORIES = ['yaml', 'card', 'workflow', 'scan', 'signing', 'sbom', 'gate', 'python', 'convert', 'k8s', 'admission', 'chain', 'registry'] as const;
+export type RuleCategory = (typeof RULE_CATEGORIES)[number];
 
 export interface RuleInfo {
   id: string;

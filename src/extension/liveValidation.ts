@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { ValidatorId } from '../core/areas.ts';
 import type { Finding } from '../core/findings.ts';
 import { presentFindings } from '../core/present.ts';
 import { forgetPolicyRules, presentationFor } from './expectations.ts';
@@ -8,7 +9,8 @@ import { setting } from './settings.ts';
 
 /** A checker of open text documents (model cards, workflows, Python files, …). */
 export interface TextValidator {
-  id: string;
+  /** Declared by its area's descriptor (src/core/<area>/area.ts). */
+  id: ValidatorId;
   /** Cheap: decides by language id, path and scheme only. */
   matches(doc: vscode.TextDocument): boolean;
   validate(doc: vscode.TextDocument, token: vscode.CancellationToken): Finding[] | Promise<Finding[]>;

@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { hasWeightName } from '../core/areas.ts';
 import { discoverModels } from '../core/model/target.ts';
+import { modelCardKind } from '../core/modelcard/files.ts';
 import { POLICY_FILE_NAMES } from '../core/policyFile.ts';
 import { buildModelReport } from '../core/report/build.ts';
 import type { ModelReport } from '../core/report/model.ts';
@@ -309,7 +311,7 @@ export class ModelStore extends Disposable {
     const entry = this.modelFor(file);
     if (!entry) {
       // A new weight file or model card may be a new model.
-      if (/\.(safetensors|gguf|onnx|pt|pth|ckpt|pkl|pickle|joblib|h5|keras|npy|npz|bin)$|model[-_]?card\.ya?ml$/i.test(file)) this.rediscover();
+      if (hasWeightName(file) || modelCardKind(file) === 'card-yaml') this.rediscover();
       return;
     }
     if (!entry.report && !entry.pending) return; // never shown: nothing to judge again

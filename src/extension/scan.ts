@@ -1,5 +1,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { globsOf } from '../core/area.ts';
+import { WEIGHTS } from '../core/areas.ts';
 import type { Finding } from '../core/findings.ts';
 import { presentFindings } from '../core/present.ts';
 import { WEIGHT_EXTENSIONS, scanFile, scanPaths } from '../core/scan/scanner.ts';
@@ -14,7 +16,7 @@ export const SCAN_COMMAND = 'modelInspect.scan';
 export const SCAN_WORKSPACE_COMMAND = 'modelInspect.scanWorkspace';
 
 /** Extensions the explorer menu and the file watcher use (the scan itself routes by content). */
-const WATCH_GLOB = '**/*.{safetensors,gguf,onnx,pt,pth,bin,ckpt,pkl,pickle,joblib,h5,keras,npy,npz}';
+const WATCH_GLOB = globsOf(WEIGHTS, { weak: true })[0]!;
 const MiB = 1024 * 1024;
 
 /** What the Problems panel and the status bar need of a file's scan (the gate's scan evidence has as much). */

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { WEIGHT_EXTENSIONS } from '../core/areas.ts';
 import { keyFingerprint } from '../core/signing/keys.ts';
 import { isEncryptedCosignKey, KeyError, signPath, verifyPath, type SignatureResult, type VerificationReport, type VerifyOptions } from '../core/signing/index.ts';
 import { verifyOptionsFor } from '../core/signing/expectations.ts';
@@ -17,7 +18,7 @@ import { setting, trustedPathSetting } from './settings.ts';
  * only; results are a notification with "Show Details" (the output channel).
  */
 
-const WEIGHT_FILTER = { 'Model files': ['safetensors', 'gguf', 'onnx', 'pt', 'pth', 'ckpt', 'bin', 'pkl', 'pickle', 'joblib', 'h5', 'keras', 'npy', 'npz', 'tflite', 'msgpack'], 'All files': ['*'] };
+const WEIGHT_FILTER = { 'Model files': WEIGHT_EXTENSIONS.map((e) => e.slice(1)), 'All files': ['*'] };
 
 function secretKeyFor(keyFile: string): string {
   return `modelInspect.signing.password:${crypto.createHash('sha256').update(path.resolve(keyFile)).digest('hex')}`;

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { WEIGHTS } from '../areas.ts';
 import { walk, type WalkEntry, type WalkLink, type WalkSkipped, type WalkSpecial } from '../fsutil/walk.ts';
 import { frontMatter, modelCardKind } from '../modelcard/files.ts';
 
@@ -29,19 +30,19 @@ export interface ModelTarget {
   errors: { path: string; rel: string; message: string }[];
 }
 
-/** Extensions of files that hold model weights or serialized models. */
-const WEIGHT_EXTENSIONS = new Set([
-  'safetensors', 'gguf', 'ggml', 'onnx', 'pt', 'pth', 'ckpt', 'pkl', 'pickle', 'joblib', 'dill',
-  'h5', 'hdf5', 'keras', 'npy', 'npz', 'tflite', 'pb', 'mlmodel', 'msgpack', 'bin', 'mar', 'nemo', 'llamafile',
-]);
-
-/** `.bin` is only a weight file when its name says so (pytorch_model.bin, model-00001-of-00002.bin…). */
+/**
+ * A weight file by name (the scan area's descriptor). An extension other files share (`.bin`,
+ * `.pb`, `.dat`…) is a weight file only when the rest of its name says so (pytorch_model.bin,
+ * model-00001-of-00002.bin, saved_model.pb), so a vocabulary or an image does not make a model.
+ */
 export function isWeightFile(file: string): boolean {
   const base = path.basename(file).toLowerCase();
-  const ext = base.includes('.') ? base.slice(base.lastIndexOf('.') + 1) : '';
-  if (!WEIGHT_EXTENSIONS.has(ext)) return false;
-  if (ext === 'bin' || ext === 'pb' || ext === 'msgpack') return /model|weights?|ckpt|checkpoint|adapter|pytorch|tf_|flax|saved/.test(base);
-  return true;
+  const dot = base.lastIndexOf('.');
+  if (dot <= 0) return false;
+  const ext = base.slice(dot);
+  if (WEIGHTS.extensions?.includes(ext)) return true;
+  if (!WEIGHTS.weakExtensions?.includes(ext)) return false;
+  return /model|weights?|ckpt|checkpoint|adapter|pytorch|tf_|flax|saved/.test(base.slice(0, dot));
 }
 
 export type WeightFormat = 'safetensors' | 'gguf' | 'pickle' | 'pytorch-zip' | 'zip' | 'hdf5' | 'numpy' | 'onnx' | 'tflite' | 'unknown';
@@ -62,13 +63,11 @@ export async function sniffWeightFormat(file: string): Promise<WeightFormat> {
     return 'unknown';
   }
   const ext = path.extname(file).toLowerCase();
-  if (head.subarray(0, 4).toString('latin1') === 'GGUF') return 'gguf';
+  const magic = WEIGHTS.magic?.find((m) => head.subarray(m.offset, m.offset + m.bytes.length).toString('latin1') === m.bytes);
+  if (magic) return magic.format as WeightFormat;
   if (head.subarray(0, 4).toString('latin1') === 'PK\x03\x04') return ext === '.pt' || ext === '.pth' || ext === '.bin' || ext === '.ckpt' ? 'pytorch-zip' : 'zip';
-  if (head.subarray(0, 8).toString('latin1') === '\x89HDF\r\n\x1a\n') return 'hdf5';
-  if (head.subarray(0, 6).toString('latin1') === '\x93NUMPY') return 'numpy';
   if (head.length >= 9 && head[0] !== undefined && head.readBigUInt64LE(0) < 100_000_000n && head[8] === 0x7b) return 'safetensors';
   if (head[0] === 0x80 && head[1] !== undefined && head[1] <= 5) return 'pickle';
-  if (head.subarray(4, 8).toString('latin1') === 'TFL3') return 'tflite';
   if (ext === '.onnx') return 'onnx';
   return 'unknown';
 }

@@ -1,14 +1,17 @@
 import path from 'node:path';
 
-/** File names that hold a model card in our format (YAML) — matched case-insensitively. */
-const CARD_NAMES = new Set(['model-card.yaml', 'model-card.yml', 'model_card.yaml', 'model_card.yml', 'modelcard.yaml', 'modelcard.yml']);
+import { nameMatches } from '../area.ts';
+import { modelCardArea } from './area.ts';
+
+/** Model cards in our format (YAML), by name (the area's descriptor); matched case-insensitively. */
+const CARD_YAML = modelCardArea.files.find((k) => k.id === 'model-card')!;
 
 export type CardFileKind = 'card-yaml' | 'hf-readme';
 
 /** Which kind of model card a path names, by its name alone (content decides for README.md). */
 export function modelCardKind(filePath: string): CardFileKind | undefined {
   const base = path.basename(filePath).toLowerCase();
-  if (CARD_NAMES.has(base) || /\.model-card\.ya?ml$/.test(base)) return 'card-yaml';
+  if (nameMatches(CARD_YAML, base)) return 'card-yaml';
   if (base === 'readme.md') return 'hf-readme';
   return undefined;
 }

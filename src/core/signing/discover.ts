@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { signingArea } from './area.ts';
 import { MODEL_SIG } from './modelSigning.ts';
 
 /** Finding the signatures of a file or a model folder, and telling their formats apart. */
@@ -13,8 +14,8 @@ export interface DiscoveredSignature {
   format: DiscoveredFormat;
 }
 
-/** Sibling names tried for a file X, in this order. */
-export const SIGNATURE_SUFFIXES = ['.sigstore.json', '.sigstore', '.bundle', '.sig', '.intoto.jsonl', '.intoto.json', '.intoto.build.slsa', '.att.json'];
+/** Sibling names tried for a file X, in this order (the signing area's descriptor). */
+export const SIGNATURE_SUFFIXES: readonly string[] = signingArea.files.find((k) => k.id === 'signature')?.suffixes ?? [];
 
 /** Signature files are small; anything bigger is not read (a hostile "signature" must not exhaust memory). */
 export const MAX_SIGNATURE_BYTES = 16 * 1024 * 1024;

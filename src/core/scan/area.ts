@@ -1,0 +1,35 @@
+import { defineArea } from '../area.ts';
+import { SCAN_RULES } from './rules.ts';
+
+/** Weight files: the pickle machine, containers and format validators. */
+export const scanArea = defineArea({
+  id: 'scan',
+  title: 'Weight files',
+  categories: ['scan'],
+  rules: SCAN_RULES,
+  files: [
+    {
+      id: 'weights',
+      title: 'model weights or serialized model',
+      extensions: [
+        '.safetensors', '.gguf', '.ggml', '.onnx', '.pt', '.pth', '.ckpt', '.pkl', '.pickle', '.joblib', '.dill',
+        '.h5', '.hdf5', '.keras', '.npy', '.npz', '.tflite', '.mlmodel', '.mar', '.nemo', '.llamafile',
+      ],
+      weakExtensions: ['.bin', '.pb', '.msgpack', '.model', '.sav', '.dat', '.p', '.pck', '.pcl'],
+      // Content decides the format wherever the name does not (a pickle named .txt is still scanned).
+      magic: [
+        { format: 'gguf', offset: 0, bytes: 'GGUF' },
+        { format: 'hdf5', offset: 0, bytes: '\x89HDF\r\n\x1a\n' },
+        { format: 'numpy', offset: 0, bytes: '\x93NUMPY' },
+        { format: 'tflite', offset: 4, bytes: 'TFL3' },
+      ],
+      activation: 'files',
+    },
+  ],
+  inspectors: ['scan'],
+  gateEngine: 'scan',
+  validators: [],
+  explorer: [
+    { command: 'modelInspect.scan', kinds: ['weights'], folders: true },
+  ],
+});
