@@ -269,6 +269,9 @@ function cardCheck(ev: Evidence, p: GatePolicy, now: Date): GateCheck {
   if (!c.file) return check('model-card', title, [fail('gate/card-missing', 'no model card (model-card.yaml, or README.md with front matter) in the model folder', { file: ev.root })], []);
   const findings: Finding[] = [];
   const errors = c.findings.filter((f) => f.severity === 'error');
+  // A scan claim without evidence is an info by default; a policy that asks for scan evidence blocks on it.
+  const unsupported = p.modelCard.requireScanEvidence ? c.findings.filter((f) => f.ruleId === 'card/unsupported-scan-claim' && f.severity !== 'error') : [];
+  for (const f of unsupported) findings.push(fail('gate/card-invalid', `the policy requires scan evidence (model_card.require_scan_evidence): ${f.message}`, { file: c.file, range: f.range }));
   if (errors.length) findings.push(fail('gate/card-invalid', `the model card has ${errors.length} error${errors.length === 1 ? '' : 's'}: ${errors.slice(0, 3).map((f) => f.ruleId).join(', ')}${errors.length > 3 ? ', …' : ''}`, { file: c.file, range: errors[0].range }));
   const reviewed = c.facts?.reviewed;
   const maxAge = p.modelCard.maxAgeDays;

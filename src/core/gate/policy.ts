@@ -29,7 +29,8 @@ export interface GatePolicy {
   scan: { enabled: boolean; blockAt: 'error' | 'warning'; notAnalysed: 'block' | 'warn' | 'allow' };
   sbom: { enabled: boolean };
   vulnerabilities: { enabled: boolean; blockAt: VulnSeverity; requireReport: boolean; ignore: string[] };
-  modelCard: { enabled: boolean; maxAgeDays: number };
+  /** requireScanEvidence: a bare `vulnerability_scan: clean` (no scanner, date or report) blocks, instead of being an info. */
+  modelCard: { enabled: boolean; maxAgeDays: number; requireScanEvidence: boolean };
 }
 
 export { findPolicyFile, POLICY_FILE_NAMES };
@@ -41,7 +42,7 @@ export function defaultPolicy(): GatePolicy {
     scan: { enabled: true, blockAt: 'error', notAnalysed: 'warn' },
     sbom: { enabled: true },
     vulnerabilities: { enabled: true, blockAt: 'critical', requireReport: true, ignore: [] },
-    modelCard: { enabled: true, maxAgeDays: 365 },
+    modelCard: { enabled: true, maxAgeDays: 365, requireScanEvidence: false },
   };
 }
 
@@ -94,6 +95,7 @@ const SCHEMA: Record<string, Record<string, { kind: FieldKind; set: (p: GatePoli
   model_card: {
     enabled: { kind: 'boolean', set: (p, v) => { p.modelCard.enabled = v as boolean; } },
     max_age_days: { kind: 'positive-integer', set: (p, v) => { p.modelCard.maxAgeDays = v as number; } },
+    require_scan_evidence: { kind: 'boolean', set: (p, v) => { p.modelCard.requireScanEvidence = v as boolean; } },
   },
 };
 

@@ -2,6 +2,7 @@ import type { TextPosition, TextRange } from '../findings.ts';
 import { parseYaml, type YamlDocument, type YamlNode } from '../yaml/document.ts';
 import { LineIndex } from '../yaml/lines.ts';
 import { frontMatter, modelCardKind } from './files.ts';
+import { licenseCompletions } from './license.ts';
 import { branchFor, describeTypes, resolveRef, schemaAtPath, schemaFor, typesOf, type CardDialect, type SchemaNode } from './schema.ts';
 
 /**
@@ -181,6 +182,12 @@ function siblingKeys(lines: string[], lineNo: number, col: number, first: number
 }
 
 /** Completions at `pos`: missing keys of the mapping being typed in, or allowed values of the key on the line. */
+/** The Hugging Face license ids, from the Hub card schema's `license` enum. */
+function hfLicenseIds(): string[] {
+  const hf = schemaFor('hf-readme');
+  return (resolveRef(hf, hf.properties?.license ?? {}).enum ?? []).filter((x): x is string => typeof x === 'string');
+}
+
 export function completionsAt(text: string, file: string, pos: TextPosition): CardCompletion[] {
   const lines = text.split(/\r\n|\r|\n/);
   if (pos.line >= lines.length) return [];
@@ -233,6 +240,12 @@ export function completionsAt(text: string, file: string, pos: TextPosition): Ca
     const found = schemaAtPath(root, [...contextPath(lines, pos.line, col, first, dashCol), key]);
     const s = found && (found.anyOf ? found.anyOf.map((b) => resolveRef(root, b)).find((b) => b.enum || typesOf(b).includes('boolean')) ?? found : found);
     if (!s) return [];
+    if (s['x-role'] === 'license') {
+      // an SPDX expression: complete the identifier being typed (`MIT OR Apa|`)
+      const word = /[\w.+-]*$/.exec(valueTyping[6])![0];
+      const range = { start: { line: pos.line, character: pos.character - word.length }, end: { line: pos.line, character: pos.character } };
+      return licenseCompletions(hfLicenseIds()).map(({ id, detail }) => ({ label: id, kind: 'value' as const, insertText: id, range, detail, documentation: s.description }));
+    }
     const values = s.enum?.filter((v): v is string | number | boolean => v !== null && typeof v !== 'object').map(String)
       ?? (typesOf(s).includes('boolean') ? ['true', 'false'] : s['x-known'] ?? []);
     const partial = valueTyping[6];

@@ -55,6 +55,24 @@ export function suggestLicenseId(token: string): string | undefined {
   return closest(token, CURRENT);
 }
 
+/**
+ * What `license:` completes to in our card: every current SPDX identifier, then each Hugging Face
+ * license id (`hfIds`) as the SPDX id it names (`apache-2.0` → `Apache-2.0`) or, for the Hub's own
+ * licenses that SPDX does not list (`llama3.1`, `openrail`), as `LicenseRef-<id>`, which is a valid
+ * SPDX expression, so no completion inserts a license the card then rejects.
+ */
+export function licenseCompletions(hfIds: readonly string[]): { id: string; detail: string }[] {
+  const out = new Map<string, string>();
+  for (const id of CURRENT) out.set(id, 'SPDX license');
+  for (const hf of hfIds) {
+    if (hf === 'other' || hf === 'unknown') continue;
+    const spdx = BY_LOWER.get(hf.toLowerCase());
+    if (spdx) out.set(spdx, `SPDX license (Hugging Face: ${hf})`);
+    else if (/^[A-Za-z0-9.-]+$/.test(hf)) out.set(`LicenseRef-${hf}`, `Hugging Face license ${hf} (not on the SPDX list)`);
+  }
+  return [...out].map(([id, detail]) => ({ id, detail }));
+}
+
 const OPERATORS = new Set(['AND', 'OR', 'WITH']);
 
 /** Verdicts by text: the license line rarely changes between keystrokes, and parsing it is the costly part. */

@@ -153,8 +153,8 @@ export const CARD_RULES: readonly RuleInfo[] = [
     id: 'card/unsupported-scan-claim',
     title: 'Scan result without evidence',
     category: 'card',
-    defaultSeverity: 'warning',
-    help: 'The card claims `vulnerability_scan: clean` but records no scanner, scan date or report, or the scan predates the build. A bare claim cannot be checked and is easily stale. Record `scanner` (with version), `scan_date` and `scan_report` (a report pinned by digest), from a scan of this build.',
+    defaultSeverity: 'info',
+    help: 'The card claims `vulnerability_scan: clean` but records no scanner, scan date or report (an info: the reference card format writes the bare claim, and the gate checks vulnerabilities from the scan report itself), or the scan predates the build (a warning: it did not scan these artifacts). A bare claim cannot be checked and is easily stale: record `scanner` (with version), `scan_date` and `scan_report` (a report pinned by digest), from a scan of this build. A promotion policy with `model_card.require_scan_evidence: true` blocks on a bare claim.',
   },
   {
     id: 'card/digest-mismatch',

@@ -270,7 +270,7 @@ function checkScanClaim(ctx: CardContext, hit: RoleHit, build: RoleHit | undefin
   const dateNode = ctx.doc.pair(hit.parent, 'scan_date')?.value;
   const d = dateNode && typeof dateNode.value === 'string' ? parseTime(dateNode.value) : undefined;
   if (d && buildTime !== undefined && d.time < (d.dateOnly ? Math.floor(buildTime / DAY) * DAY : buildTime)) {
-    ctx.report('card/unsupported-scan-claim', hit.node, `\`${pathLabel(hit.path)}: ${hit.text}\` comes from a scan on ${String(dateNode!.value)}, before the build (${build!.text.trim()}): it did not scan these artifacts`, { related: [ctx.related('build timestamp', build!.node)] });
+    ctx.report('card/unsupported-scan-claim', hit.node, `\`${pathLabel(hit.path)}: ${hit.text}\` comes from a scan on ${String(dateNode!.value)}, before the build (${build!.text.trim()}): it did not scan these artifacts`, { severity: 'warning', related: [ctx.related('build timestamp', build!.node)] });
   }
 }
 

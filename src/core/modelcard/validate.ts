@@ -4,7 +4,7 @@ import { CardContext, pathLabel } from './context.ts';
 import { formatProblem } from './formats.ts';
 import { branchFor, describeTypes, resolveRef, typesOf, type JsonType, type SchemaNode } from './schema.ts';
 import { closest } from './suggest.ts';
-import { templateInsertion, templateLines } from './template.ts';
+import { joinTemplate, templateInsertion, templateLines } from './template.ts';
 
 /** What YAML made of a node, in JSON Schema terms (plus `timestamp`, which JSON has no word for). */
 type YamlType = JsonType | 'timestamp';
@@ -61,10 +61,11 @@ export class SchemaValidator {
     if (!req.length) return;
     // the fix writes every required section from its template after whatever (comments) is there
     const text = this.ctx.doc.text;
-    const lines = req.flatMap((k) => templateLines(k, r.properties?.[k] ?? {}, this.root));
+    const stops = { n: 0 };
+    const lines = req.flatMap((k) => templateLines(k, r.properties?.[k] ?? {}, this.root, 0, stops));
     const end = text.length;
     const lead = end > 0 && !text.endsWith('\n') ? '\n' : '';
-    const fix = this.ctx.replace('Fill in the card from the template', { start: end, end }, `${lead}${lines.join('\n')}\n`);
+    const fix: Fix = { kind: 'edit', title: 'Fill in the card from the template', isPreferred: true, edits: [{ file: this.ctx.file, range: this.ctx.doc.range({ start: end, end }), ...joinTemplate(lines, lead, '\n', '\n') }] };
     this.ctx.report('card/missing-field', { start: 0, end: 0 }, `the card is empty: ${req.map((k) => `\`${k}\``).join(', ')} ${req.length === 1 ? 'is' : 'are'} required`, { fixes: [fix] });
   }
 

@@ -174,3 +174,18 @@ test('policy regexes that could backtrack forever are refused, and never run', (
   assert.throws(() => compilePattern({ regexp: '(a+)+$' }), /exponential time/);
   assert.throws(() => compilePattern(parsePolicyPattern('/(.*@x)*/')), /exponential time/);
 });
+
+test('model card: a bare scan claim passes by default and blocks when the policy asks for scan evidence', async () => {
+  const bare = good();
+  bare.card.findings = [{ ruleId: 'card/unsupported-scan-claim', severity: 'info', message: 'bare claim', range: { start: { line: 34, character: 2 }, end: { line: 34, character: 30 } } }];
+  assert.equal(status(bare)['model-card'], 'pass');
+  const strict = policy((p) => { p.modelCard.requireScanEvidence = true; });
+  assert.equal(status(bare, strict)['model-card'], 'fail');
+  const f = evaluateGate(bare, strict, NOW).findings;
+  assert.deepEqual(f.map((x) => [x.ruleId, x.range?.start.line]), [['gate/card-invalid', 34]]);
+  assert.match(f[0].message, /require_scan_evidence/);
+  const { parsePolicy } = await import('../../../src/core/gate/policy.ts');
+  const parsed = parsePolicy('gate:\n  model_card:\n    require_scan_evidence: true\n', '/p/.model-inspect.yaml');
+  assert.deepEqual(parsed.findings, []);
+  assert.equal(parsed.policy.modelCard.requireScanEvidence, true);
+});
