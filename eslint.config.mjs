@@ -32,6 +32,7 @@ const FOUNDATIONS = [
   'fsutil',           // bounded folder walks and reads
   'output',           // text, JSON and SARIF renderings of findings
   'jsonError.ts',     // JSON.parse messages without an excerpt of the input
+  'messageText.ts',   // a finding's message for each face: code spans, the editor's words for CLI hints, plurals
 ];
 const LAYERS = [
   'scan',       // weight files: sniffing, containers, the pickle machine

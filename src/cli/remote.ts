@@ -10,6 +10,7 @@ import { sanitize } from '../core/output/text.ts';
 import { describePackaging } from '../core/registry/packaging.ts';
 import { inspectRemote, type RemoteInspectOptions, type RemoteModel } from '../core/registry/remote.ts';
 import type { AttachedResult } from '../core/registry/signatures.ts';
+import { plural } from '../core/messageText.ts';
 
 export async function inspectReferenceArg(args: ParsedArgs, io: CliIO, ref: string, opts: RemoteInspectOptions): Promise<RemoteModel> {
   const client = await registryClient(args, io, ref);
@@ -44,7 +45,7 @@ export function remoteReport(m: RemoteModel): Pick<CommandResult, 'text' | 'json
   lines.push(`Model ${sanitize(m.pinned ?? m.input)}${m.fromTag ? ` (resolved from tag ${sanitize(m.reference?.tag ?? 'latest')})` : ''}`);
   for (const im of m.manifests) {
     const read = im.layers.reduce((n, l) => n + l.bytes, 0);
-    lines.push(`  ${im.platform ? `${im.platform}: ` : ''}${describePackaging(im.packaging)}${im.artifactType ? ` (${sanitize(im.artifactType)})` : ''}, ${im.layers.length} layer(s), ${read} bytes read and checked against their digests`);
+    lines.push(`  ${im.platform ? `${im.platform}: ` : ''}${describePackaging(im.packaging)}${im.artifactType ? ` (${sanitize(im.artifactType)})` : ''}, ${plural(im.layers.length, 'layer')}, ${read} bytes read and checked against their digests`);
   }
   if (files.length) lines.push('', table(['file', 'format', 'verdict', 'errors', 'warnings'], files.map((f) => [sanitize(f.file), f.format, f.verdict, String(f.error), String(f.warning)])));
   if (m.attachments) {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { plural } from '../core/messageText.ts';
 import { convertCheckpoint, ConvertError, type ConvertReport } from '../core/convert/convert.ts';
 import { CONVERT_COMMAND } from '../core/convert/fix.ts';
 import { CHECKPOINT_EXTENSIONS, defaultOutputPath } from '../core/convert/names.ts';
@@ -56,8 +57,8 @@ async function convertCommand(s: Services, target?: vscode.Uri | string): Promis
   }
   const dropped = report.dropped.length ? ` ${report.dropped.length} non-tensor value(s) not kept (see the output log).` : '';
   const aliases = Object.keys(report.aliases).length ? ` ${Object.keys(report.aliases).length} tied name(s) recorded as aliases.` : '';
-  s.log.info(`converted ${input} → ${report.output}: ${report.tensors} tensors, ${report.bytes} bytes, verified`);
-  void vscode.window.showInformationMessage(`Converted ${path.basename(input)} → ${path.basename(report.output!)}: ${report.tensors} tensors, verified byte for byte.${aliases}${dropped}`, 'Reveal in Explorer').then((c) => {
+  s.log.info(`converted ${input} → ${report.output}: ${plural(report.tensors, 'tensor')}, ${report.bytes} bytes, verified`);
+  void vscode.window.showInformationMessage(`Converted ${path.basename(input)} → ${path.basename(report.output!)}: ${plural(report.tensors, 'tensor')}, verified byte for byte.${aliases}${dropped}`, 'Reveal in Explorer').then((c) => {
     if (c) void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(report.output!));
   });
   return report;

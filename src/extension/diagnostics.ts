@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Finding, Fix, Severity, TextRange } from '../core/findings.ts';
+import { editorMessage, plainMessage } from '../core/messageText.ts';
 import { ruleHelpUri } from './ruleHelp.ts';
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
@@ -10,6 +11,8 @@ const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
 
 /** The engine's fixes travel with their diagnostic so the code-action provider can offer them. */
 const FIXES = new WeakMap<vscode.Diagnostic, { finding: Finding; fixes: Fix[] }>();
+/** The finding behind each diagnostic: the hover renders its message as Markdown. */
+const FINDINGS = new WeakMap<vscode.Diagnostic, Finding>();
 
 export function toVsRange(r: TextRange): vscode.Range {
   return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
@@ -22,8 +25,11 @@ export function toDiagnostic(f: Finding, document?: vscode.TextDocument): vscode
     const p = document.positionAt(f.offset);
     range = new vscode.Range(p, p.translate(0, 1));
   } else range = new vscode.Range(0, 0, 0, 0);
-  const message = f.member ? `${f.message} (in ${f.member})` : f.message;
+  // VS Code shows a diagnostic's message as it is: plain text, in the editor's words.
+  const text = plainMessage(editorMessage(f.message));
+  const message = f.member ? `${text} (in ${f.member})` : text;
   const d = new vscode.Diagnostic(range, message, SEVERITY[f.severity]);
+  FINDINGS.set(d, f);
   d.source = 'model-inspect';
   d.code = { value: f.ruleId, target: ruleHelpUri(f.ruleId) };
   if (f.related?.length) {
@@ -34,6 +40,10 @@ export function toDiagnostic(f: Finding, document?: vscode.TextDocument): vscode
   }
   if (f.fixes?.length) FIXES.set(d, { finding: f, fixes: f.fixes });
   return d;
+}
+
+export function findingOf(d: vscode.Diagnostic): Finding | undefined {
+  return FINDINGS.get(d);
 }
 
 export function fixesOf(d: vscode.Diagnostic): { finding: Finding; fixes: Fix[] } | undefined {

@@ -11,6 +11,7 @@ import type { Services } from './services.ts';
 import { ruleSettings, setting, trustedSetting } from './settings.ts';
 import { convertFix } from '../core/convert/fix.ts';
 import { countWork } from './work.ts';
+import { plural } from '../core/messageText.ts';
 
 export const SCAN_COMMAND = 'modelInspect.scan';
 export const SCAN_WORKSPACE_COMMAND = 'modelInspect.scanWorkspace';
@@ -147,7 +148,7 @@ class ScanUi implements vscode.Disposable {
       countWork(key, 'scansRunning');
       const r = await scanFile(key, { ...scanOptions(uri), signal: ac.signal }).finally(() => countWork(key, 'scansRunning', -1));
       this.publish([r], started);
-      this.s.log.info(`re-scanned ${key}: ${r.format}, ${r.findings.length} finding(s)`);
+      this.s.log.info(`re-scanned ${key}: ${r.format}, ${plural(r.findings.length, 'finding')}`);
     } catch (e) {
       if (!ac.signal.aborted) this.s.log.warn(`re-scan of ${key} failed: ${(e as Error).message}`);
     } finally {
@@ -175,7 +176,7 @@ async function runScan(s: Services, ui: ScanUi, targets: vscode.Uri[], title: st
     try {
       return await scanPaths(paths, scanOptions(targets[0]), (done, total, file) => {
         const pct = total ? (done / total) * 100 : 100;
-        progress.report({ increment: pct - last, message: file ? `${done + 1}/${total} ${path.basename(file)}` : `${total} file(s)` });
+        progress.report({ increment: pct - last, message: file ? `${done + 1}/${total} ${path.basename(file)}` : `${plural(total, 'file')}` });
         last = pct;
       }, abort.signal);
     } catch (e) {
@@ -193,7 +194,7 @@ async function runScan(s: Services, ui: ScanUi, targets: vscode.Uri[], title: st
   const dangerous = outcome.results.filter((r) => r.findings.some((f) => f.severity === 'error'));
   const incomplete = outcome.results.filter((r) => !r.complete).length;
   for (const n of outcome.notAnalysed) s.log.info(`scan: not analysed: ${n.path} (${n.size} bytes) ${n.detail}`);
-  const unanalysed = outcome.notAnalysed.length ? ` ${outcome.notAnalysed.length} file(s) not analysed (listed in the output channel).` : '';
+  const unanalysed = outcome.notAnalysed.length ? ` ${plural(outcome.notAnalysed.length, 'file')} not analysed (listed in the output channel).` : '';
   const summary = `Scanned ${outcome.results.length} model file(s): ${dangerous.length} with code that runs on load, ${incomplete} not fully scanned.${unanalysed}`;
   s.log.info(summary);
   // Not awaited: the command completes when the scan does, not when the user dismisses the message.

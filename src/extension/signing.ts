@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { WEIGHT_EXTENSIONS } from '../core/areas.ts';
+import { editorMessage, plainMessage } from '../core/messageText.ts';
 import { keyFingerprint } from '../core/signing/keys.ts';
 import { isEncryptedCosignKey, KeyError, signPath, verifyPath, type SignatureResult, type VerificationReport, type VerifyOptions } from '../core/signing/index.ts';
 import { verifyOptionsFor } from '../core/signing/expectations.ts';
@@ -79,7 +80,7 @@ async function runVerify(svc: Services, uri: vscode.Uri | undefined): Promise<Ve
     message = `Verified ${path.basename(target.fsPath)}: ${s.identity ? `signed by ${s.identity}` : s.key ? `signed with ${s.key}` : 'signed'}${s.time ? ` at ${s.time}` : ''}${report.signatures.length > 1 ? ` (${report.signatures.length} signatures)` : ''}.`;
   } else {
     const bad = report.signatures.find((s) => !s.verified)!;
-    message = `NOT verified ${path.basename(target.fsPath)}: ${bad.failures[0] ?? 'see details'}`;
+    message = `NOT verified ${path.basename(target.fsPath)}: ${bad.failures[0] !== undefined ? plainMessage(editorMessage(bad.failures[0])) : 'see details'}`;
   }
   const show = report.verified ? vscode.window.showInformationMessage : report.signatures.length ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
   void show(message, 'Show Details').then((c) => { if (c === 'Show Details') svc.log.show(true); });

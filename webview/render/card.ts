@@ -2,6 +2,7 @@ import type { ModelReport } from '../../src/core/report/model.ts';
 import { h } from '../ui/dom.ts';
 import { actionLink, tag } from '../ui/toolkit.ts';
 import { location, note, section, type RenderContext } from './context.ts';
+import { messageNode } from '../ui/message.ts';
 
 export function cardSection(ctx: RenderContext, report: ModelReport): HTMLElement {
   const c = report.evidence.card;
@@ -18,6 +19,6 @@ export function cardSection(ctx: RenderContext, report: ModelReport): HTMLElemen
     c.findings.length
       ? h('ul', { className: 'findings' }, ...c.findings.map((f) => h('li', { attrs: { 'data-rule': f.ruleId } },
         tag(f.severity.toUpperCase(), f.severity === 'error' ? 'fail' : f.severity === 'warning' ? 'medium' : 'info'), ' ',
-        h('code', null, f.ruleId), ' ', h('span', { className: 'message' }, f.message), ' ', location(ctx, f))))
+        h('code', null, f.ruleId), ' ', messageNode(f.message), ' ', location(ctx, f))))
       : note('The model card engine reports nothing.'));
 }

@@ -2,6 +2,7 @@ import type { ModelReport } from '../../src/core/report/model.ts';
 import { h } from '../ui/dom.ts';
 import { tag } from '../ui/toolkit.ts';
 import { location, note, section, type RenderContext } from './context.ts';
+import { messageNode } from '../ui/message.ts';
 
 /**
  * The chain: the same signer and registry path in the release workflow, the model card, the
@@ -27,7 +28,7 @@ export function chainSection(ctx: RenderContext, report: ModelReport): HTMLEleme
     problems.length
       ? h('ul', { className: 'findings' }, ...problems.map((f) => h('li', { attrs: { 'data-rule': f.ruleId } },
         tag(f.severity.toUpperCase(), f.severity === 'error' ? 'fail' : f.severity === 'warning' ? 'medium' : 'info'), ' ',
-        h('code', null, f.ruleId), ' ', h('span', { className: 'message' }, f.message), ' ', location(ctx, f),
+        h('code', null, f.ruleId), ' ', messageNode(f.message), ' ', location(ctx, f),
         ...(f.related ?? []).filter((r) => r.file).map((r) => h('span', null, ' ↔ ', location(ctx, { file: r.file, range: r.range }))))))
       : note(c.links.workflows.length + c.links.cards.length + c.links.policies.length > 1 ? 'Every link that was found agrees.' : 'Nothing to compare: fewer than two links of the chain were found.'));
 }

@@ -3,6 +3,7 @@ import type { SbomComponent } from '../../src/core/sbom/types.ts';
 import { h } from '../ui/dom.ts';
 import { dataTable } from '../ui/table.ts';
 import { location, note, section, type RenderContext } from './context.ts';
+import { messageNode } from '../ui/message.ts';
 
 interface Row extends SbomComponent { source: string }
 
@@ -13,7 +14,7 @@ export function sbomSection(ctx: RenderContext, report: ModelReport): HTMLElemen
     sb.sboms.length
       ? h('ul', { className: 'sources' }, ...sb.sboms.map((s) => h('li', null, location(ctx, { file: s.file }), ` — ${s.format === 'cyclonedx' ? 'CycloneDX' : 'SPDX'} ${s.specVersion.replace(/^SPDX-/, '')}`, s.subject ? `, ${s.subject}` : '', `, ${s.components.length} components`)))
       : note('No CycloneDX or SPDX JSON SBOM in the model folder. Generate one with "Generate ML-BOM".', 'warn'),
-    ...sb.findings.map((f) => h('p', { className: `note note-${f.severity === 'info' ? 'info' : 'warn'}` }, f.message, ' ', location(ctx, f))),
+    ...sb.findings.map((f) => h('p', { className: `note note-${f.severity === 'info' ? 'info' : 'warn'}` }, messageNode(f.message), ' ', location(ctx, f))),
     dataTable<Row>({
       id: 'sbom-table',
       caption: 'SBOM components',

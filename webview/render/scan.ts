@@ -4,6 +4,7 @@ import { h } from '../ui/dom.ts';
 import { dataTable } from '../ui/table.ts';
 import { tag } from '../ui/toolkit.ts';
 import { location, note, rel, section, type RenderContext } from './context.ts';
+import { messageNode, messageText } from '../ui/message.ts';
 
 /** The imported name a pickle finding is about, whatever the scanner called the field. */
 function importOf(f: Finding): string {
@@ -28,7 +29,7 @@ export function scanSection(ctx: RenderContext, report: ModelReport): HTMLElemen
       columns: [
         { key: 'severity', title: 'Severity', text: (f) => f.severity, cell: (f) => tag(f.severity.toUpperCase(), f.severity === 'error' ? 'fail' : f.severity === 'warning' ? 'medium' : 'info') },
         { key: 'rule', title: 'Rule', text: (f) => f.ruleId, className: 'mono' },
-        { key: 'message', title: 'Finding', text: (f) => f.message },
+        { key: 'message', title: 'Finding', text: (f) => messageText(f.message), cell: (f) => messageNode(f.message) },
         { key: 'member', title: 'Member', text: (f) => f.member ?? '', className: 'mono' },
         { key: 'offset', title: 'Offset', text: (f) => (f.offset === undefined ? '' : String(f.offset)), sortValue: (f) => f.offset ?? -1, cell: (f) => (f.offset === undefined ? '' : location(ctx, { file: f.file ?? file.path, offset: f.offset })) },
         { key: 'import', title: 'Import', text: importOf, className: 'mono' },

@@ -4,6 +4,7 @@ import { h } from '../ui/dom.ts';
 import { dataTable } from '../ui/table.ts';
 import { actionLink, tag } from '../ui/toolkit.ts';
 import { note, rel, section, type RenderContext } from './context.ts';
+import { messageNode, messageText } from '../ui/message.ts';
 
 export function signaturesSection(ctx: RenderContext, report: ModelReport): HTMLElement {
   const sig = report.evidence.signatures;
@@ -27,7 +28,7 @@ export function signaturesSection(ctx: RenderContext, report: ModelReport): HTML
         { key: 'time', title: 'Time', text: (s) => s.time ?? '' },
         { key: 'tlog', title: 'Transparency log', text: (s) => s.tlogEntry ?? 'none' },
         { key: 'key', title: 'Key or certificate', text: (s) => s.key ?? '' },
-        { key: 'failures', title: 'Problems', text: (s) => s.failures.join('; '), cell: (s) => (s.failures.length ? h('ul', { className: 'reasons' }, ...s.failures.map((f) => h('li', null, f))) : '') },
+        { key: 'failures', title: 'Problems', text: (s) => s.failures.map(messageText).join('; '), cell: (s) => (s.failures.length ? h('ul', { className: 'reasons' }, ...s.failures.map((f) => h('li', null, messageNode(f)))) : '') },
       ],
       rowAttrs: (s) => ({ 'data-verified': String(s.verified) }),
     }));

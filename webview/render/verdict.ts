@@ -3,6 +3,7 @@ import type { ModelReport } from '../../src/core/report/model.ts';
 import { h } from '../ui/dom.ts';
 import { tag } from '../ui/toolkit.ts';
 import { location, section, type RenderContext } from './context.ts';
+import { messageNode } from '../ui/message.ts';
 
 const LABEL = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' } as const;
 
@@ -27,7 +28,7 @@ export function verdictSection(ctx: RenderContext, report: ModelReport): HTMLEle
 
 function checkRow(ctx: RenderContext, c: GateCheck): HTMLElement {
   const why = c.findings.length
-    ? h('ul', { className: 'reasons' }, ...c.findings.map((f) => h('li', null, f.message, f.file ? ' ' : null, f.file ? location(ctx, f) : null)))
+    ? h('ul', { className: 'reasons' }, ...c.findings.map((f) => h('li', null, messageNode(f.message), f.file ? ' ' : null, f.file ? location(ctx, f) : null)))
     : h('ul', { className: 'reasons' }, ...c.reasons.map((r) => h('li', null, r)));
   return h('tr', { attrs: { 'data-check': c.id, 'data-status': c.status } },
     h('th', { attrs: { scope: 'row' } }, c.title),

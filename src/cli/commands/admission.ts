@@ -12,6 +12,7 @@ import { displayPath } from '../../core/output/paths.ts';
 import { UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
 import { yamlFiles } from './k8s.ts';
+import { plural } from '../../core/messageText.ts';
 
 /** Registry repositories the workflows of the repository holding `file` push to (the policy's folder and below). */
 async function pushedRepositories(dir: string): Promise<{ repos: string[]; from: string[] }> {
@@ -67,7 +68,7 @@ export const admissionCommand: Command = {
       const set = await checkK8sFiles(files, io.signal);
       const findings = [...incomplete, ...checkAgainstGate(set, gate, refsFlag.length || gate.imageReferences.some((r) => r.source !== 'workflows') ? [] : pushed.repos)];
       if (!set.policies.length) findings.push({ ruleId: 'admission/gate-mismatch', severity: 'error', message: 'no admission policy (Kyverno ClusterPolicy/Policy/ImageValidatingPolicy, Sigstore ClusterImagePolicy) in the given files: nothing in the cluster enforces the gate', file: files[0] ?? policyFile });
-      const text = `Compared ${set.policies.length} admission polic${set.policies.length === 1 ? 'y' : 'ies'} with the promotion policy ${displayPath(policyFile, io.cwd)}: ${findings.filter((f) => f.ruleId === 'admission/gate-mismatch').length} difference(s)`;
+      const text = `Compared ${set.policies.length} admission polic${set.policies.length === 1 ? 'y' : 'ies'} with the promotion policy ${displayPath(policyFile, io.cwd)}: ${plural(findings.filter((f) => f.ruleId === 'admission/gate-mismatch').length, 'difference')}`;
       return { findings, text, json: { policies: set.policies.map((p) => ({ name: p.name, kind: p.object.kind, file: p.object.file && displayPath(p.object.file, io.cwd) })) } };
     }
     throw new UsageError(`admission: unknown subcommand '${sub ?? ''}' (generate or check)`);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { convertCheckpoint } from '../../core/convert/convert.ts';
 import { displayPath } from '../../core/output/paths.ts';
 import type { Command } from '../command.ts';
+import { plural } from '../../core/messageText.ts';
 
 export const convertCommand: Command = {
   name: 'convert',
@@ -18,7 +19,7 @@ export const convertCommand: Command = {
     const show = (p: string) => displayPath(p, io.cwd);
     const lines: string[] = [];
     if (r.ok && r.output) {
-      lines.push(`Converted ${show(input)} (${r.format}) → ${show(r.output)}: ${r.tensors} tensor(s), ${r.bytes} bytes, verified tensor by tensor`);
+      lines.push(`Converted ${show(input)} (${r.format}) → ${show(r.output)}: ${plural(r.tensors, 'tensor')}, ${r.bytes} bytes, verified tensor by tensor`);
       const aliases = Object.entries(r.aliases);
       if (aliases.length) lines.push(`  same tensor, written once: ${aliases.map(([a, k]) => `${a} → ${k}`).join(', ')}`);
       const kept = Object.keys(r.metadata);

@@ -13,6 +13,7 @@ import { UsageError, type ParsedArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { REGISTRY_FLAGS } from '../registryFlagSpecs.ts';
 import { table } from '../table.ts';
+import { plural } from '../../core/messageText.ts';
 
 export const inspectCommand: Command = {
   name: 'inspect',
@@ -53,7 +54,7 @@ export const inspectCommand: Command = {
     return {
       findings: report.findings,
       text: (shown) => [
-        `Inspected ${displayPath(dir, io.cwd)}: ${report.files.length} file(s) by ${report.engines.length} engine(s)`,
+        `Inspected ${displayPath(dir, io.cwd)}: ${plural(report.files.length, 'file')} by ${plural(report.engines.length, 'engine')}`,
         '',
         table(['file', 'kind', 'errors', 'warnings', 'info', 'summary'], rows(shown).map((r) => [r.file, r.kind, String(r.error), String(r.warning), String(r.info), r.summary])),
       ].join('\n'),

@@ -7,6 +7,7 @@ import { parseReference, repositoryName } from '../../core/registry/reference.ts
 import { parseShard, REQUIREMENTS, requirementTypes, scanRepository } from '../../core/registry/scanRepository.ts';
 import { sanitize } from '../../core/output/text.ts';
 import fs from 'node:fs';
+import { plural } from '../../core/messageText.ts';
 
 /** `model-inspect registry scan REPO`: every tag still signed and attested, sharded, a few at a time. */
 async function scan(args: ParsedArgs, io: CliIO, repoArg: string): Promise<CommandResult> {
@@ -27,7 +28,7 @@ async function scan(args: ParsedArgs, io: CliIO, repoArg: string): Promise<Comma
     if (p.sbom.enabled && !require.includes('sbom')) require.push('sbom');
     if (p.modelCard.enabled && !require.includes('model-card')) require.push('model-card');
     if (p.provenance.enabled && p.provenance.requireVerified && !require.includes('slsaprovenance')) require.push('slsaprovenance');
-    notes.push(`policy ${displayPath(policy.file, io.cwd)}: requires a signature${require.length ? ` and ${require.join(', ')} attestation(s)` : ''}`);
+    notes.push(`policy ${displayPath(policy.file, io.cwd)}: requires a signature${require.length ? ` and ${require.length === 1 ? 'an attestation' : 'attestations'} ${require.join(', ')}` : ''}`);
   }
   const shard = args.get('shard') !== undefined ? (() => { try { return parseShard(args.get('shard')!); } catch (e) { throw new UsageError((e as Error).message); } })() : undefined;
   const concurrency = args.get('concurrency') !== undefined ? Number(args.get('concurrency')) : 8;
@@ -47,12 +48,12 @@ async function scan(args: ParsedArgs, io: CliIO, repoArg: string): Promise<Comma
     const line = (cells: string[]) => '  ' + cells.map((c, i) => (i < cells.length - 1 ? c.slice(0, widths[i]).padEnd(widths[i]) : c)).join('  ');
     const failed = res.results.filter((r) => !r.ok).length;
     const text = [
-      `Registry scan of ${res.repository}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}: ${res.selected} of ${res.listed} tag(s) selected`,
+      `Registry scan of ${res.repository}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}: ${res.selected} of ${plural(res.listed, 'tag')} selected`,
       ...notes,
       '',
       ...(rows.length ? [line(head), ...rows.map(line)] : ['  (no tags selected)']),
       '',
-      failed ? `${failed} of ${res.results.length} tag(s) FAILED.` : `All ${res.results.length} tag(s) signed and attested as required.`,
+      failed ? `${failed} of ${plural(res.results.length, 'tag')} FAILED.` : `All ${plural(res.results.length, 'tag')} signed and attested as required.`,
     ].join('\n');
     return {
       findings: res.findings,

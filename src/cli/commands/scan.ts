@@ -8,6 +8,7 @@ import { UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
 import { table } from '../table.ts';
 import { REGISTRY_FLAGS } from '../registryFlagSpecs.ts';
+import { plural } from '../../core/messageText.ts';
 
 function sizeFlag(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
@@ -74,7 +75,7 @@ export const scanCommand: Command = {
     });
     const unanalysed = notAnalysed.map((n) => ({ file: displayPath(n.path, io.cwd), size: n.size, kind: n.kind, detail: n.detail }));
     const text = [
-      `Scanned ${results.length} file(s)${skipped ? `; ${skipped} text, JSON or empty file(s) need no scan` : ''}${unanalysed.length ? `; ${unanalysed.length} not analysed (listed below)` : ''}`,
+      `Scanned ${plural(results.length, 'file')}${skipped ? `; ${skipped} text, JSON or empty file(s) need no scan` : ''}${unanalysed.length ? `; ${unanalysed.length} not analysed (listed below)` : ''}`,
       '',
       table(['file', 'format', 'verdict', 'errors', 'warnings', 'members'], files.map((f) => [f.file, f.format, f.verdict, String(f.error), String(f.warning), String(f.members.length)])),
       ...(unanalysed.length ? ['', 'Not analysed:', table(['file', 'size', 'what'], unanalysed.map((n) => [n.file, String(n.size), n.detail]))] : []),

@@ -9,6 +9,7 @@ import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR } from '../../core/signing/endpoi
 import { isEncryptedCosignKey, signPath } from '../../core/signing/index.ts';
 import { generateCosignKeyPair, loadPrivateKey } from '../../core/signing/privateKeys.ts';
 import { isReferenceArgument, REF_SIGN_FLAGS } from '../registryFlags.ts';
+import { plural } from '../../core/messageText.ts';
 
 /** The key password: COSIGN_PASSWORD (as cosign reads it), else a prompt on the terminal. */
 async function password(io: CliIO, question: string): Promise<string> {
@@ -48,7 +49,7 @@ export const signCommand: Command = {
       const identity = explicit ? { getToken: async () => explicit } : ambientIdentity();
       const res = await signPathKeyless(target, { identity, fulcioURL: args.get('fulcio-url'), rekorURL: args.get('rekor-url'), output: out ? path.resolve(io.cwd, out) : undefined, ignorePaths: args.all('ignore-paths'), signal: io.signal });
       const text = [
-        `Signed ${displayPath(res.path, io.cwd)} keylessly as ${res.identity ?? '(unknown identity)'} (${res.format === 'model-signing' ? `OpenSSF model signature over ${res.files} file(s)` : 'Sigstore bundle'})`,
+        `Signed ${displayPath(res.path, io.cwd)} keylessly as ${res.identity ?? '(unknown identity)'} (${res.format === 'model-signing' ? `OpenSSF model signature over ${plural(res.files ?? 0, 'file')}` : 'Sigstore bundle'})`,
         `  signature ${displayPath(res.signatureFile, io.cwd)}`,
         `  digest    ${res.digest}`,
         res.logIndex !== undefined ? `  tlog      index ${res.logIndex}` : '',
@@ -59,7 +60,7 @@ export const signCommand: Command = {
     const key = await loadPrivateKey(keyText, () => password(io, `Enter password for private key ${keyFile}: `));
     const res = await signPath(target, key, { output: out ? path.resolve(io.cwd, out) : undefined, ignorePaths: args.all('ignore-paths') });
     const text = [
-      `Signed ${displayPath(res.path, io.cwd)} (${res.format === 'model-signing' ? `OpenSSF model signature over ${res.files} file(s)` : 'Sigstore bundle, key signature, no transparency log'})`,
+      `Signed ${displayPath(res.path, io.cwd)} (${res.format === 'model-signing' ? `OpenSSF model signature over ${plural(res.files ?? 0, 'file')}` : 'Sigstore bundle, key signature, no transparency log'})`,
       `  signature ${displayPath(res.signatureFile, io.cwd)}`,
       `  digest    ${res.digest}`,
       isEncryptedCosignKey(keyText) ? '' : '  note      the private key file is not encrypted; prefer `model-inspect generate-key-pair` (encrypted cosign.key)',

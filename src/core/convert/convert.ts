@@ -8,6 +8,7 @@ import { openCheckpoint, type OpenCheckpoint } from './checkpoint.ts';
 import { byteLength, tensorChunks } from './layout.ts';
 import { defaultOutputPath } from './names.ts';
 import type { ConversionPlan } from './rebuild.ts';
+import { plural } from '../messageText.ts';
 
 export interface ConvertOptions {
   /** Where to write; default: next to the input (`model.pt` → `model.safetensors`). Never overwritten. */
@@ -113,7 +114,7 @@ function planFindings(plan: ConversionPlan, file: string): Finding[] {
   if (plan.dropped.length > MAX_LISTED) findings.push({ ruleId: 'convert/dropped-value', severity: 'warning', file, message: `${plan.dropped.length - MAX_LISTED} more values were not kept` });
   if (plan.aliases.size) {
     const list = [...plan.aliases].slice(0, 5).map(([a, k]) => `${a} → ${k}`).join(', ');
-    findings.push({ ruleId: 'convert/shared-tensor', severity: 'info', file, message: `${plan.aliases.size} name(s) are the same tensor as another and were written once, recorded in __metadata__ (${list}${plan.aliases.size > 5 ? ', …' : ''})` });
+    findings.push({ ruleId: 'convert/shared-tensor', severity: 'info', file, message: `${plural(plan.aliases.size, 'name')} are the same tensor as another and were written once, recorded in __metadata__ (${list}${plan.aliases.size > 5 ? ', …' : ''})` });
   }
   const perStorage = new Map<string, number>();
   for (const t of plan.tensors) perStorage.set(t.storage.key, (perStorage.get(t.storage.key) ?? 0) + 1);

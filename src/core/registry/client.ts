@@ -18,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { parseChallenges, type Credential, type CredentialSource } from './auth.ts';
 import { RegistryError, redactSecrets } from './errors.ts';
 import { apiHost, isDigest, isLoopbackRegistry } from './reference.ts';
+import { plural } from '../messageText.ts';
 
 export interface RegistryLimits {
   /** Largest manifest or index (distribution's own limit is 4 MiB). */
@@ -287,7 +288,7 @@ export class RegistryClient {
       if (!location) throw new RegistryError('redirect', `${m} ${cur.pathname}: redirect (${res.status}) without a Location`);
       let next: URL;
       try { next = new URL(location, cur); } catch { throw new RegistryError('redirect', `${m} ${cur.pathname}: redirect to an invalid URL`); }
-      if (seen.has(next.toString())) throw new RegistryError('redirect', `${m} ${cur.pathname}: redirect loop (${next.origin}${next.pathname} again after ${hop + 1} redirect(s))`);
+      if (seen.has(next.toString())) throw new RegistryError('redirect', `${m} ${cur.pathname}: redirect loop (${next.origin}${next.pathname} again after ${plural(hop + 1, 'redirect')})`);
       if (hop + 1 > this.limits.maxRedirects) throw new RegistryError('limit', `${m} ${cur.pathname}: more than ${this.limits.maxRedirects} redirects`);
       if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new RegistryError('redirect', `redirect to a ${next.protocol} URL refused`);
       if (next.protocol === 'http:' && cur.protocol === 'https:' && !(isLoopbackRegistry(next.host) || this.options.allowInsecure)) {

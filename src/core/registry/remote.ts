@@ -14,6 +14,7 @@ import { describePackaging, planPackaging, type Packaging } from './packaging.ts
 import { pullLayer, type LayerResult } from './pull.ts';
 import { formatReference, isLoopbackRegistry, manifestReference, parseReference, pinnedReference, repositoryName, type Reference } from './reference.ts';
 import { verifyAttachments, type AttachmentsReport, type RegistryTrust } from './signatures.ts';
+import { plural } from '../messageText.ts';
 
 export interface ResolvedReference {
   input: Reference;
@@ -260,7 +261,7 @@ export async function inspectRemote(client: RegistryClient, input: string, opts:
           ruleId: 'registry/unsigned',
           severity: 'error',
           message: att.signatures.length
-            ? `${label}: none of its ${att.signatures.length} signature(s) verified against what you trust`
+            ? `${label}: none of its ${plural(att.signatures.length, 'signature')} verified against what you trust`
             : `${label}: no signature found (looked for the cosign tag ${repo}:${resolved.digest.replace(':', '-')}.sig and Sigstore bundles among its referrers${att.referrers === 'tag-schema' ? ' (referrers tag schema)' : ''})`,
           file: label,
         });
@@ -277,7 +278,7 @@ export async function inspectRemote(client: RegistryClient, input: string, opts:
     out.findings.push({
       ruleId: 'registry/pulled',
       severity: 'info',
-      message: `${label}: ${out.manifests.map((m) => `${describePackaging(m.packaging)}${m.platform ? ` (${m.platform})` : ''}`).join(', ') || 'nothing'}; ${layers} layer(s), ${out.bytes} bytes read and checked against their digests, ${files} file(s) scanned${out.complete ? '' : ' (incomplete)'}`,
+      message: `${label}: ${out.manifests.map((m) => `${describePackaging(m.packaging)}${m.platform ? ` (${m.platform})` : ''}`).join(', ') || 'nothing'}; ${plural(layers, 'layer')}, ${out.bytes} bytes read and checked against their digests, ${plural(files, 'file')} scanned${out.complete ? '' : ' (incomplete)'}`,
       file: label,
     });
   }

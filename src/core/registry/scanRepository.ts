@@ -11,6 +11,7 @@ import type { RegistryClient } from './client.ts';
 import { RegistryError } from './errors.ts';
 import { isAttachmentTag, repositoryName, type Reference } from './reference.ts';
 import { verifyAttachments, type AttachedResult, type AttachmentsReport, type RegistryTrust } from './signatures.ts';
+import { plural } from '../messageText.ts';
 
 export interface Shard { index: number; count: number }
 
@@ -182,7 +183,7 @@ export async function scanRepository(client: RegistryClient, repo: Pick<Referenc
     r.signers = [...new Set(good.map(signerOf))];
     r.attestations = report.attestations.map((a) => ({ predicateType: a.predicateType ?? '(unknown)', verified: a.verified, signer: a.verified ? signerOf(a) : undefined }));
     if (!r.signed) {
-      r.findings.push({ ruleId: 'registry/unsigned', severity: 'error', message: report.signatures.length ? `${at}: none of its ${report.signatures.length} signature(s) verified against what you trust` : `${at}: no signature found`, file: at });
+      r.findings.push({ ruleId: 'registry/unsigned', severity: 'error', message: report.signatures.length ? `${at}: none of its ${plural(report.signatures.length, 'signature')} verified against what you trust` : `${at}: no signature found`, file: at });
     }
     for (const req of required) {
       if (!report.attestations.some((a) => a.verified && req.types.includes(a.predicateType ?? ''))) {

@@ -3,13 +3,14 @@ import type { Finding } from '../findings.ts';
 import { planFolder, type NotAnalysedEntry } from './folder.ts';
 import { scanFile } from './scanner.ts';
 import type { FileScanResult } from './types.ts';
+import { plural } from '../messageText.ts';
 
 /** One line for `inspect`'s summary table. */
 export function scanSummary(r: FileScanResult): string {
   const errors = r.findings.filter((f) => f.severity === 'error').length;
   const warnings = r.findings.filter((f) => f.severity === 'warning').length;
-  const verdict = errors ? `${errors} dangerous finding(s)` : !r.complete ? 'incomplete scan' : warnings ? `${warnings} warning(s)` : 'no code found';
-  const members = r.members.length ? `, ${r.members.length} member(s)` : '';
+  const verdict = errors ? `${errors} dangerous finding(s)` : !r.complete ? 'incomplete scan' : warnings ? `${plural(warnings, 'warning')}` : 'no code found';
+  const members = r.members.length ? `, ${plural(r.members.length, 'member')}` : '';
   return `${verdict}${members}, ${r.stats.opcodes} opcodes`;
 }
 

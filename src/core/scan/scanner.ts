@@ -21,6 +21,7 @@ import { readPickle } from './pickle/index.ts';
 import { reportPickle } from './pickle/report.ts';
 import { probePickle, SNIFF_BYTES, sniffContent } from './sniff.ts';
 import type { FileScanResult, ScanFormat, ScanOptions, ScanProgress } from './types.ts';
+import { plural } from '../messageText.ts';
 
 export { WEIGHT_EXTENSIONS } from './folder.ts';
 
@@ -172,7 +173,7 @@ async function scanPickle(ctx: ScanContext, stream: ByteStream, u: Unit, label: 
     ctx.add('scan/trailing-data', 'warning', `${size - r.end} bytes after the last pickle (byte ${r.end}) are not a pickle; pickle.load ignores them, other readers may not`, { member: u.member, offset: r.end });
   }
   if (ctx.issuesFor(u.member, since) === 0) {
-    ctx.add('scan/scanned', 'info', `${label}${where(u.member)}: ${r.streams} pickle(s), ${r.opcodes} opcodes, ${r.imports.length} import(s), all allowlisted`, { member: u.member });
+    ctx.add('scan/scanned', 'info', `${label}${where(u.member)}: ${plural(r.streams, 'pickle')}, ${r.opcodes} opcodes, ${plural(r.imports.length, 'import')}, all allowlisted`, { member: u.member });
   }
 }
 
@@ -481,13 +482,13 @@ function addProblems(ctx: ScanContext, problems: FormatProblem[], member: string
 async function checkSafetensors(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<void> {
   const info = await validateSafetensors(src, ctx.limits.maxHeaderBytes);
   addProblems(ctx, info.problems, u.member, 'scan/safetensors-invalid');
-  if (info.problems.length === 0) ctx.add('scan/scanned', 'info', `safetensors${where(u.member)}: ${info.tensors.length} tensor(s), header ${info.headerLength} bytes, valid; safetensors holds no code`, { member: u.member });
+  if (info.problems.length === 0) ctx.add('scan/scanned', 'info', `safetensors${where(u.member)}: ${plural(info.tensors.length, 'tensor')}, header ${info.headerLength} bytes, valid; safetensors holds no code`, { member: u.member });
 }
 
 async function checkGguf(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<void> {
   const info = await validateGguf(src, ctx.limits.maxHeaderBytes);
   addProblems(ctx, info.problems, u.member, 'scan/gguf-invalid');
-  if (info.problems.length === 0) ctx.add('scan/scanned', 'info', `GGUF v${info.version}${where(u.member)}: ${info.tensorCount} tensor(s), ${info.kvCount} metadata keys, valid`, { member: u.member });
+  if (info.problems.length === 0) ctx.add('scan/scanned', 'info', `GGUF v${info.version}${where(u.member)}: ${plural(info.tensorCount, 'tensor')}, ${info.kvCount} metadata keys, valid`, { member: u.member });
 }
 
 async function scanNpy(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<void> {

@@ -6,6 +6,7 @@ import {
   TRUNCATED, isTagged,
   type PBytes, type PCall, type PDict, type PGlobal, type PList, type PSet, type PTuple, type PValue,
 } from './values.ts';
+import { plural } from '../../messageText.ts';
 
 /** Bounds on one pickle walk. Reaching one ends in an `incomplete` anomaly, never in a verdict. */
 export interface PickleLimits {
@@ -599,7 +600,7 @@ class Machine {
           if (OPCODE_NAMES[this.buf[this.pos]] === undefined || !(await this.plausibleStart())) {
             const at = this.offset;
             if (!(await this.resync())) break;
-            this.anomaly('junk', `${this.offset - at} byte(s) of non-pickle data between pickles were skipped; another pickle follows`, at);
+            this.anomaly('junk', `${plural(this.offset - at, 'byte')} of non-pickle data between pickles were skipped; another pickle follows`, at);
           }
         } else if (OPCODE_NAMES[this.buf[this.pos]] === undefined) {
           this.anomaly('not-pickle', `byte 0x${this.buf[this.pos].toString(16).padStart(2, '0')} is not a pickle opcode`, this.offset);
@@ -1186,7 +1187,7 @@ class Machine {
           this.finishPickle(false);
           const at = this.offset;
           if (await this.resync()) {
-            this.anomaly('junk', `${this.offset - at} byte(s) after an invalid opcode skipped; another pickle follows`, at);
+            this.anomaly('junk', `${plural(this.offset - at, 'byte')} after an invalid opcode skipped; another pickle follows`, at);
             return true;
           }
           return false;
