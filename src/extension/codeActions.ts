@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Fix } from '../core/findings.ts';
+import type { Fix, TextRange } from '../core/findings.ts';
 import { fixesOf, toVsRange } from './diagnostics.ts';
 
 /**
@@ -42,9 +42,7 @@ function toAction(fix: Fix, d: vscode.Diagnostic, uri: vscode.Uri): vscode.CodeA
       const target = e.file ? vscode.Uri.file(e.file) : uri;
       let entry = byFile.get(target.toString());
       if (!entry) byFile.set(target.toString(), (entry = { target, edits: [] }));
-      entry.edits.push(e.snippet !== undefined
-        ? vscode.SnippetTextEdit.replace(toVsRange(e.range), new vscode.SnippetString(e.snippet))
-        : vscode.TextEdit.replace(toVsRange(e.range), e.newText));
+      entry.edits.push(e.snippet !== undefined ? snippetEdit(e.range, e.snippet) : vscode.TextEdit.replace(toVsRange(e.range), e.newText));
     }
     for (const { target, edits } of byFile.values()) a.edit.set(target, edits);
     a.isPreferred = fix.isPreferred;
@@ -52,6 +50,13 @@ function toAction(fix: Fix, d: vscode.Diagnostic, uri: vscode.Uri): vscode.CodeA
     a.command = { title: fix.title, command: fix.command, arguments: fix.args };
   }
   return a;
+}
+
+/** The engine writes a snippet's lines with their real indentation: the editor must not re-indent them to the cursor's line. */
+function snippetEdit(range: TextRange, snippet: string): vscode.SnippetTextEdit {
+  const edit = vscode.SnippetTextEdit.replace(toVsRange(range), new vscode.SnippetString(snippet));
+  edit.keepWhitespace = true;
+  return edit;
 }
 
 function commentPrefix(languageId: string): string | undefined {

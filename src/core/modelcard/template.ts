@@ -100,6 +100,15 @@ export function templateInsertion(ctx: CardContext, mapping: YamlNode, key: stri
   else if (text[eol - 1] === '\r') eol--;
   const nl = text.includes('\r\n') ? '\r\n' : '\n';
   const lines = templateLines(key, schema, root).map((l) => ({ text: ' '.repeat(indent) + l.text, snippet: ' '.repeat(indent) + l.snippet }));
+  const title = `Add '${key}' from the template`;
+  const next = text.indexOf('\n', eol) + 1;
+  if (next > 0) {
+    // At the start of the next line: editors re-indent a snippet's lines to the line it is typed on,
+    // and there that is nothing.
+    const at = { start: next, end: next };
+    return { kind: 'edit', title, isPreferred: true, edits: [{ file: ctx.file, range: doc.range(at), ...joinTemplate(lines, '', nl, nl) }] };
+  }
+  // The mapping ends the file without a newline: plain text (a snippet would be re-indented to its last line).
   const at = { start: eol, end: eol };
-  return { kind: 'edit', title: `Add '${key}' from the template`, isPreferred: true, edits: [{ file: ctx.file, range: doc.range(at), ...joinTemplate(lines, nl, nl) }] };
+  return { kind: 'edit', title, isPreferred: true, edits: [{ file: ctx.file, range: doc.range(at), newText: nl + lines.map((l) => l.text).join(nl) }] };
 }

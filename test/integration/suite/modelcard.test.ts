@@ -118,4 +118,68 @@ suite('model cards', () => {
       await cfg.update('modelCard.reviewMaxAgeDays', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
+
+  test('"Add \'license\'" leaves the cursor on a valid placeholder; license: completes SPDX and Hugging Face ids', async () => {
+    const doc = await openInEditor(await writeCard('mc-license', CARD.replace('  license: "Apache-2.0"\n', '')));
+    await applyQuickFix(doc, 'card/missing-field', /^Add 'license' from the template$/);
+    assert.match(doc.getText(), /\n {2}license: "Apache-2\.0"\n/, `the placeholder, never license: "": ${JSON.stringify(doc.getText())}`);
+    const editor = vscode.window.activeTextEditor!;
+    assert.equal(editor.document.getText(editor.selection), 'Apache-2.0', 'the cursor selects the placeholder to type over');
+    const after = await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => ruleIdOf(d) === 'card/missing-field' && /`?license`?/.test(d.message)));
+    assert.ok(!after.some((d) => ['card/empty-value', 'card/invalid-license', 'card/wrong-type'].includes(ruleIdOf(d) ?? '') && doc.getText(d.range).includes('Apache')), describe(after));
+    const line = doc.getText().split('\n').findIndex((l) => l.includes('license:'));
+    const at = new vscode.Position(line, doc.lineAt(line).text.indexOf('"') + 1);
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, at);
+    const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    for (const id of ['MIT', 'Apache-2.0', 'GPL-3.0-only', 'LicenseRef-llama3.1']) assert.ok(labels.includes(id), `${id} offered (${labels.length} items)`);
+  });
+
+  test('messages: plain text in the Problems view, code spans rendered in the hover; a reference-format card with real values is silent', async () => {
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const reference = `model_details:
+  name: "sentiment-classifier-v2.1.0"
+  version: "2.1.0"
+  type: "text-classification"
+  framework: "pytorch"
+  license: "Apache-2.0"
+provenance:
+  training_data:
+    source: "s3://acme-datasets/sentiment-v3/"
+    hash: "sha256:${'a1'.repeat(32)}"
+    data_card_ref: "https://internal.acme.com/data-cards/sentiment-v3"
+  training_config:
+    source: "git+https://github.com/acme/ml-models@${'0123456789'.repeat(4)}"
+  build_environment:
+    builder: "github-actions"
+    runner: "ubuntu-22.04"
+    python: "3.11.7"
+    commit_sha: "${'ab'.repeat(20)}"
+    build_timestamp: "${day(-10)}T10:30:00Z"
+    signed_by: "ml-team@acme.com"
+performance:
+  accuracy: 0.94
+  evaluation_dataset: "s3://acme-datasets/sentiment-eval-v3/"
+  evaluation_hash: "sha256:${'b2'.repeat(32)}"
+security:
+  vulnerability_scan: "clean"
+  sbom_ref: "ghcr.io/acme/ml-models/sentiment:v2.1.0.sbom"
+  last_security_review: "${day(-5)}"
+known_limitations:
+  - "May produce biased outputs for underrepresented languages"
+`;
+    const doc = await openInEditor(await writeCard('mc-messages', reference));
+    const tag = await waitForRule(doc.uri, 'card/unpinned-reference');
+    assert.doesNotMatch(tag.message, /`/, 'VS Code shows a diagnostic as plain text: no raw backticks');
+    assert.match(tag.message, /security\.sbom_ref refers to ghcr\.io\/acme\/ml-models\/sentiment/);
+    const hover = (await hoverTexts(doc.uri, tag.range.start)).join('\n');
+    assert.match(hover, /`security\.sbom_ref` refers to `ghcr\.io\/acme\/ml-models\/sentiment`/, hover.slice(0, 400));
+    // pinned by digest, the card in the reference format is silent: the bare scan claim is an info
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(doc.uri, tag.range, `"ghcr.io/acme/ml-models/sentiment@sha256:${'d4'.repeat(32)}"`);
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const quiet = await waitForDiagnostics(doc.uri, (ds) => !ds.some((d) => ruleIdOf(d) === 'card/unpinned-reference'));
+    assert.deepEqual(quiet.filter((d) => d.severity !== vscode.DiagnosticSeverity.Information).map((d) => `${ruleIdOf(d)}: ${d.message}`), []);
+    const scan = quiet.find((d) => ruleIdOf(d) === 'card/unsupported-scan-claim');
+    assert.equal(scan?.severity, vscode.DiagnosticSeverity.Information, describe(quiet));
+  });
 });

@@ -20,7 +20,8 @@ test('"Add \'license\'" is a snippet: the cursor on a valid placeholder, never a
   assert.ok(fix.kind === 'edit');
   assert.equal(fix.title, "Add 'license' from the template");
   const edit = fix.edits[0];
-  assert.match(edit.snippet ?? '', /\n {2}license: "\$\{1:Apache-2\.0\}"\$0$/);
+  assert.equal(edit.snippet, '  license: "${1:Apache-2.0}"$0\n');
+  assert.equal(edit.range.start.character, 0, "typed at the start of a line, so the editor does not re-indent it");
   const expanded = text.slice(0, 0) + applyFix(text, { ...f, fixes: [{ ...fix, edits: [{ ...edit, newText: expandSnippet(edit.snippet!) }] }] });
   assert.deepEqual(ids(check(expanded)), [], 'what the editor inserts is valid');
 });
