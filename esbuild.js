@@ -65,6 +65,7 @@ const LAZY = [
   { chunk: 'registry', source: 'src/core/registry/online.ts' },         // the registry client and inspections (online actions only)
   { chunk: 'scan-headers', source: 'src/core/scan/formats/headers.ts' }, // .npy header literals and GGUF chat-template tokenizer
   { chunk: 'signing-keys', source: 'src/core/signing/privateKeys.ts' }, // cosign.key encryption (scrypt + NaCl): Sign… and Generate Key Pair
+  { chunk: 'convert', source: 'src/core/convert/convert.ts' },           // pickle checkpoint → safetensors (its command only)
 ];
 
 /** Turns `import('<a LAZY source>')` into require('./extension-<chunk>.js'); refuses a static import of one. */

@@ -1,4 +1,4 @@
-import { activationEventsOf, explorerWhenOf, nameMatches, type FileKind } from './area.ts';
+import { activationEventsOf, explorerWhenOf, type FileKind } from './area.ts';
 import { convertArea } from './convert/area.ts';
 import { gateArea } from './gate/area.ts';
 import { k8sArea } from './k8s/area.ts';
@@ -40,22 +40,8 @@ export const FACE_ACTIVATION_EVENTS: readonly string[] = ['onWebviewPanel:modelI
 
 export const FILE_KINDS: ReadonlyMap<string, FileKind> = new Map(AREAS.flatMap((a) => a.files.map((k) => [k.id, k] as const)));
 
-function kind(id: string): FileKind {
-  const k = FILE_KINDS.get(id);
-  if (!k) throw new Error(`no area declares the file kind ${id}`);
-  return k;
-}
-
-/** The weight-file kind (scan area): one list of extensions for every face. */
-export const WEIGHTS: FileKind = kind('weights');
-
-/** Every weight extension (with the dot), strong ones first, then those other files share (`.bin`, `.dat`). */
-export const WEIGHT_EXTENSIONS: readonly string[] = [...(WEIGHTS.extensions ?? []), ...(WEIGHTS.weakExtensions ?? [])];
-
-/** Whether a file name carries a weight extension (strong or weak). */
-export function hasWeightName(file: string): boolean {
-  return nameMatches(WEIGHTS, file);
-}
+// The weight-file kind lives with the scan area, so the scanner reads it without the other areas.
+export { hasWeightName, WEIGHT_EXTENSIONS, WEIGHTS } from './scan/area.ts';
 
 /** package.json's `activationEvents`, as the areas declare them. */
 export function manifestActivationEvents(): string[] {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { plural } from '../core/messageText.ts';
-import { convertCheckpoint, ConvertError, type ConvertReport } from '../core/convert/convert.ts';
+import type { ConvertReport } from '../core/convert/convert.ts';
 import { CONVERT_COMMAND } from '../core/convert/fix.ts';
 import { CHECKPOINT_EXTENSIONS, defaultOutputPath } from '../core/convert/names.ts';
 import type { Services } from './services.ts';
@@ -13,6 +13,9 @@ import type { Services } from './services.ts';
 export function registerConvert(s: Services): void {
   s.context.subscriptions.push(vscode.commands.registerCommand(CONVERT_COMMAND, (target?: vscode.Uri | string) => convertCommand(s, target)));
 }
+
+/** The converter loads with the first conversion (a chunk of its own in the build). */
+const converter = () => import('../core/convert/convert.ts');
 
 async function convertCommand(s: Services, target?: vscode.Uri | string): Promise<ConvertReport | undefined> {
   const input = await pickInput(target);
@@ -26,6 +29,7 @@ async function convertCommand(s: Services, target?: vscode.Uri | string): Promis
     output = picked.fsPath;
   }
   let report: ConvertReport;
+  const { convertCheckpoint, ConvertError } = await converter();
   try {
     report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Converting ${path.basename(input)} to safetensors`, cancellable: true }, async (progress, token) => {
       const abort = new AbortController();
@@ -55,8 +59,8 @@ async function convertCommand(s: Services, target?: vscode.Uri | string): Promis
     void vscode.window.showErrorMessage(`${path.basename(input)} was not converted. ${report.findings[0]?.message ?? ''}`);
     return report;
   }
-  const dropped = report.dropped.length ? ` ${report.dropped.length} non-tensor value(s) not kept (see the output log).` : '';
-  const aliases = Object.keys(report.aliases).length ? ` ${Object.keys(report.aliases).length} tied name(s) recorded as aliases.` : '';
+  const dropped = report.dropped.length ? ` ${plural(report.dropped.length, 'non-tensor value')} not kept (see the output log).` : '';
+  const aliases = Object.keys(report.aliases).length ? ` ${plural(Object.keys(report.aliases).length, 'tied name')} recorded as aliases.` : '';
   s.log.info(`converted ${input} → ${report.output}: ${plural(report.tensors, 'tensor')}, ${report.bytes} bytes, verified`);
   void vscode.window.showInformationMessage(`Converted ${path.basename(input)} → ${path.basename(report.output!)}: ${plural(report.tensors, 'tensor')}, verified byte for byte.${aliases}${dropped}`, 'Reveal in Explorer').then((c) => {
     if (c) void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(report.output!));

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { WEIGHTS } from '../areas.ts';
+import { WEIGHTS } from '../scan/area.ts';
 import { walk, type WalkEntry, type WalkLink, type WalkSkipped, type WalkSpecial } from '../fsutil/walk.ts';
 import { frontMatter, modelCardKind } from '../modelcard/files.ts';
 

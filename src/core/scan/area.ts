@@ -1,4 +1,4 @@
-import { defineArea } from '../area.ts';
+import { defineArea, nameMatches, type FileKind } from '../area.ts';
 import { SCAN_RULES } from './rules.ts';
 
 /** Weight files: the pickle machine, containers and format validators. */
@@ -33,3 +33,14 @@ export const scanArea = defineArea({
     { command: 'modelInspect.scan', kinds: ['weights'], folders: true },
   ],
 });
+
+/** The weight-file kind: one list of extensions for every face (the scanner, model discovery, menus, watchers, pickers). */
+export const WEIGHTS: FileKind = scanArea.files[0]!;
+
+/** Every weight extension (with the dot), strong ones first, then those other files share (`.bin`, `.dat`). */
+export const WEIGHT_EXTENSIONS: readonly string[] = [...(WEIGHTS.extensions ?? []), ...(WEIGHTS.weakExtensions ?? [])];
+
+/** Whether a file name carries a weight extension (strong or weak). */
+export function hasWeightName(file: string): boolean {
+  return nameMatches(WEIGHTS, file);
+}

@@ -3,10 +3,10 @@ import { walk, type WalkResult } from '../fsutil/walk.ts';
 import { FileAccess } from './io/source.ts';
 import { SNIFF_BYTES, sniffContent } from './sniff.ts';
 import type { ScanFormat } from './types.ts';
-import { WEIGHT_EXTENSIONS } from '../areas.ts';
+import { WEIGHT_EXTENSIONS } from './area.ts';
 
 /** Extensions that promise model weights (the scan area's descriptor): such a file is always scanned, and unreadable ones are incomplete scans. */
-export { WEIGHT_EXTENSIONS } from '../areas.ts';
+export { WEIGHT_EXTENSIONS } from './area.ts';
 
 /** Version-control data: never read (its objects are history, not what a loader opens), always reported. */
 export const NEVER_READ_DIRS: ReadonlySet<string> = new Set(['.git', '.hg', '.svn']);

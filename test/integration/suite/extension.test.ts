@@ -33,6 +33,21 @@ suite(`foundation inside a real VS Code ${vscode.version} (${vscode.env.appName}
     assert.deepEqual(loaded, ['extension.js']);
   });
 
+  test('the Get Started walkthrough is contributed, its media ship with the extension, and it opens', async () => {
+    const ext = await activateExtension();
+    const pkg = ext.packageJSON as { contributes: { walkthroughs?: { id: string; title: string; steps: { id: string; media: { image?: string; markdown?: string } }[] }[] } };
+    const walk = pkg.contributes.walkthroughs?.find((w) => w.id === 'getStarted');
+    assert.ok(walk, 'contributes.walkthroughs has getStarted');
+    assert.ok(walk.steps.length >= 4);
+    for (const step of walk.steps) {
+      const media = step.media.image ?? step.media.markdown ?? '';
+      assert.ok(fs.existsSync(path.join(ext.extensionPath, media)), `${step.id}: ${media} is in the installed extension`);
+    }
+    // VS Code knows it by <publisher>.<name>#<id>; opening it must not throw.
+    await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${ext.id}#${walk.id}`, false);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   test('a model card gets diagnostics whose code is the rule id, linked to its help', async () => {
     const { doc } = await openFixture(CARD);
     const dup = await waitForRule(doc.uri, 'yaml/duplicate-key');

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
 import { REPO } from '../helpers.ts';
+import { ignoreLines, shipped } from './vsix.ts';
 
 /** The extension's lazily loaded chunks, as esbuild.js builds them. */
 const { LAZY } = createRequire(path.join(REPO, 'package.json'))('./esbuild.js') as { LAZY: { chunk: string; source: string }[] };
@@ -22,27 +23,6 @@ interface Manifest {
 }
 
 const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as Manifest;
-const ignoreLines = fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8')
-  .split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-
-/** The two glob forms .vscodeignore uses: `**` (any depth) and `*` (within one segment). */
-function globToRegExp(glob: string): RegExp {
-  const body = glob.split(/(\*\*|\*)/).map((part) => {
-    if (part === '**') return '.*';
-    if (part === '*') return '[^/]*';
-    return part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-  }).join('');
-  return new RegExp(`^${body}$`);
-}
-
-/** vsce semantics: excluded when an exclude pattern matches and no "!" pattern re-includes it. */
-function shipped(rel: string): boolean {
-  const p = rel.replace(/^\.\//, '');
-  const excluded = ignoreLines.filter((l) => !l.startsWith('!')).some((g) => globToRegExp(g).test(p));
-  const included = ignoreLines.filter((l) => l.startsWith('!')).some((g) => globToRegExp(g.slice(1)).test(p));
-  return !excluded || included;
-}
-
 test('.vscodeignore is an allow-list that ships what the manifest names', () => {
   assert.equal(ignoreLines[0], '**', 'the first pattern excludes everything');
   const needed = [
