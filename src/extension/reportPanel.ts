@@ -12,6 +12,7 @@ import { Disposable } from './lifecycle.ts';
 import type { ModelEntry, ModelStore } from './modelStore.ts';
 import { publishScanResults, scanStarted } from './scan.ts';
 import type { Services } from './services.ts';
+import { plural } from '../core/messageText.ts';
 
 /** Panel actions and the commands behind them; an action is offered only when its command exists. */
 const ACTIONS: readonly { id: ActionId; title: string; command?: string }[] = [
@@ -186,7 +187,7 @@ export class ReportPanel extends Disposable {
       if (id === 'scan') {
         publishScanResults(r.evidence.scan.files, started);
         const check = r.verdict.checks.find((c) => c.id === 'scan');
-        return `Scanned ${r.evidence.scan.files.length} file(s): ${check ? `${check.status.toUpperCase()}${check.reasons.length ? ` (${check.reasons[0]})` : ''}` : 'no scan check'}.`;
+        return `Scanned ${plural(r.evidence.scan.files.length, 'file')}: ${check ? `${check.status.toUpperCase()}${check.reasons.length ? ` (${check.reasons[0]})` : ''}` : 'no scan check'}.`;
       }
       const check = r.verdict.checks.find((c) => c.id === 'signatures');
       return `Signatures: ${check ? `${check.status.toUpperCase()}${check.reasons.length ? ` (${check.reasons[0]})` : ''}` : 'no signature check'}.`;

@@ -95,7 +95,7 @@ class ScanUi implements vscode.Disposable {
       const findings = presentFindings(r.findings, { rules: [ruleSettings(uri)] }).findings.filter((f) => f.severity !== 'info' || batch.length === 1);
       this.diagnostics.set(uri, findings.map(scanDiagnostic));
     }
-    if (fresh.length < batch.length) this.s.log.info(`scan: ${batch.length - fresh.length} result(s) of an older scan not shown (a newer scan of the same file came first)`);
+    if (fresh.length < batch.length) this.s.log.info(`scan: ${plural(batch.length - fresh.length, 'result')} of an older scan not shown (a newer scan of the same file came first)`);
     if (!fresh.length) return;
     this.updateStatus();
     didScan.fire(fresh);
@@ -117,7 +117,7 @@ class ScanUi implements vscode.Disposable {
       else clean++;
     }
     if (results.size === 0) { this.status.hide(); return; }
-    this.status.text = dangerous ? `$(error) ${dangerous} unsafe model file(s)` : review ? `$(warning) ${review} model file(s) to review` : `$(shield) ${clean} model file(s) clean`;
+    this.status.text = dangerous ? `$(error) ${plural(dangerous, 'unsafe model file')}` : review ? `$(warning) ${plural(review, 'model file')} to review` : `$(shield) ${plural(clean, 'model file')} clean`;
     this.status.tooltip = `Model file scan: ${dangerous} dangerous, ${review} to review or incompletely scanned, ${clean} clean. Click for the Problems panel.`;
     this.status.backgroundColor = dangerous ? new vscode.ThemeColor('statusBarItem.errorBackground') : review ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.status.show();
@@ -195,7 +195,7 @@ async function runScan(s: Services, ui: ScanUi, targets: vscode.Uri[], title: st
   const incomplete = outcome.results.filter((r) => !r.complete).length;
   for (const n of outcome.notAnalysed) s.log.info(`scan: not analysed: ${n.path} (${n.size} bytes) ${n.detail}`);
   const unanalysed = outcome.notAnalysed.length ? ` ${plural(outcome.notAnalysed.length, 'file')} not analysed (listed in the output channel).` : '';
-  const summary = `Scanned ${outcome.results.length} model file(s): ${dangerous.length} with code that runs on load, ${incomplete} not fully scanned.${unanalysed}`;
+  const summary = `Scanned ${plural(outcome.results.length, 'model file')}: ${dangerous.length} with code that runs on load, ${incomplete} not fully scanned.${unanalysed}`;
   s.log.info(summary);
   // Not awaited: the command completes when the scan does, not when the user dismisses the message.
   if (dangerous.length) {

@@ -6,6 +6,7 @@ import { candidateFiles, checkK8sFiles } from '../../core/k8s/files.ts';
 import { displayPath } from '../../core/output/paths.ts';
 import type { Command } from '../command.ts';
 import { table } from '../table.ts';
+import { plural } from '../../core/messageText.ts';
 
 /** Files named on the command line, and the YAML files under named folders. */
 export async function yamlFiles(args: readonly string[], cwd: string): Promise<{ files: string[]; incomplete: Finding[] }> {
@@ -34,7 +35,7 @@ export const k8sCommand: Command = {
     const set = await checkK8sFiles(files, io.signal);
     const rows = set.files.filter((f) => f.workloads || f.policies || f.findings).map((f) => [displayPath(f.path, io.cwd), String(f.workloads), String(f.policies), String(f.findings)]);
     const text = rows.length
-      ? `Checked ${rows.length} Kubernetes file(s): ${set.workloads.length} pod template(s), ${set.policies.length} admission polic${set.policies.length === 1 ? 'y' : 'ies'}\n\n${table(['file', 'workloads', 'policies', 'findings'], rows)}`
+      ? `Checked ${plural(rows.length, 'Kubernetes file')}: ${plural(set.workloads.length, 'pod template')}, ${set.policies.length} admission polic${set.policies.length === 1 ? 'y' : 'ies'}\n\n${table(['file', 'workloads', 'policies', 'findings'], rows)}`
       : 'No Kubernetes manifests or admission policies found (looked for YAML with apiVersion and kind)';
     return {
       findings: [...incomplete, ...set.findings],

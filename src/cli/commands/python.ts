@@ -5,6 +5,7 @@ import { walk } from '../../core/fsutil/walk.ts';
 import { displayPath } from '../../core/output/paths.ts';
 import { checkPythonFile, pythonFileKind } from '../../core/python/files.ts';
 import type { Command } from '../command.ts';
+import { plural } from '../../core/messageText.ts';
 
 export const pythonCommand: Command = {
   name: 'python',
@@ -27,6 +28,6 @@ export const pythonCommand: Command = {
     }
     const findings: Finding[] = [];
     for (const t of targets) findings.push(...await checkPythonFile(t));
-    return { findings, json: { files: targets.map((t) => displayPath(t, io.cwd)) }, text: `Checked ${targets.length} Python file(s)` };
+    return { findings, json: { files: targets.map((t) => displayPath(t, io.cwd)) }, text: `Checked ${plural(targets.length, 'Python file')}` };
   },
 };

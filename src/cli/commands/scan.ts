@@ -75,7 +75,7 @@ export const scanCommand: Command = {
     });
     const unanalysed = notAnalysed.map((n) => ({ file: displayPath(n.path, io.cwd), size: n.size, kind: n.kind, detail: n.detail }));
     const text = [
-      `Scanned ${plural(results.length, 'file')}${skipped ? `; ${skipped} text, JSON or empty file(s) need no scan` : ''}${unanalysed.length ? `; ${unanalysed.length} not analysed (listed below)` : ''}`,
+      `Scanned ${plural(results.length, 'file')}${skipped ? `; ${plural(skipped, 'text, JSON or empty file')} need${skipped === 1 ? 's' : ''} no scan` : ''}${unanalysed.length ? `; ${unanalysed.length} not analysed (listed below)` : ''}`,
       '',
       table(['file', 'format', 'verdict', 'errors', 'warnings', 'members'], files.map((f) => [f.file, f.format, f.verdict, String(f.error), String(f.warning), String(f.members.length)])),
       ...(unanalysed.length ? ['', 'Not analysed:', table(['file', 'size', 'what'], unanalysed.map((n) => [n.file, String(n.size), n.detail]))] : []),
