@@ -8,7 +8,7 @@ import { loadPolicy } from '../core/gate/policy.ts';
 import { policyLayer } from '../core/gate/index.ts';
 import { loadPolicyRules, type PolicyRules } from '../core/policyFile.ts';
 import type { PresentOptions } from '../core/present.ts';
-import { ruleSettings, setting, toolLocations, trustedPathSetting, trustedSetting } from './settings.ts';
+import { ruleSettings, toolLocations, toolTimeoutMs, trustedPathSetting, trustedSetting } from './settings.ts';
 
 /**
  * What the extension trusts, as plain data for the engine: the settings as one expectation layer
@@ -70,7 +70,7 @@ export function gateOptions(root: string): GateRunOptions {
     // The settings' rule layer; the gate adds the policy's `rules:` after it, as for a document.
     rules: [ruleSettings(scope)],
     tools: toolLocations(root),
-    toolTimeoutMs: setting('tools.timeoutSeconds', 600, scope) * 1000,
+    toolTimeoutMs: toolTimeoutMs(scope),
   };
 }
 

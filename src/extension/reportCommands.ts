@@ -13,7 +13,7 @@ import { MODELS_VIEW_ID, OPEN_REPORT_COMMAND, registerModelTree } from './modelT
 import { ModelStore } from './modelStore.ts';
 import { ReportPanels } from './reportPanel.ts';
 import type { Services } from './services.ts';
-import { setting, toolLocations } from './settings.ts';
+import { toolLocations, toolTimeoutMs } from './settings.ts';
 
 /** The report panel, the "Model Supply Chain" view, the status bar item and their commands. */
 export function registerReport(svc: Services): { panels: ReportPanels; store: ModelStore } {
@@ -102,7 +102,7 @@ async function generateSbom(svc: Services, root: string, version: string): Promi
   const text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: kind === 'syft' ? 'Running syft' : 'Generating the ML-BOM', cancellable: true }, async (progress, token) => {
     const ac = new AbortController();
     token.onCancellationRequested(() => ac.abort());
-    if (kind === 'syft') return (await runSyft(syft!.path!, root, { signal: ac.signal, timeoutMs: setting('tools.timeoutSeconds', 600, vscode.Uri.file(root)) * 1000 })).raw;
+    if (kind === 'syft') return (await runSyft(syft!.path!, root, { signal: ac.signal, timeoutMs: toolTimeoutMs(vscode.Uri.file(root)) })).raw;
     const { generateMlBom } = await import('../core/sbom/generate.ts'); // the CycloneDX library loads only now
     const r = await generateMlBom(root, { signal: ac.signal, toolVersion: version, onProgress: (message) => progress.report({ message }) });
     for (const f of r.findings) svc.log.info(`ML-BOM ${root}: ${f.ruleId} ${f.message}`);
@@ -135,7 +135,7 @@ async function runVulnerabilityScan(svc: Services, root: string): Promise<void> 
       const ac = new AbortController();
       token.onCancellationRequested(() => ac.abort());
       // No cwd: each run gets a private folder (the scanners read config files from their working folder).
-      const options = { signal: ac.signal, timeoutMs: setting('tools.timeoutSeconds', 600, vscode.Uri.file(root)) * 1000 };
+      const options = { signal: ac.signal, timeoutMs: toolTimeoutMs(vscode.Uri.file(root)) };
       return tool.id === 'grype' ? runGrype(tool.path!, { dir: root }, options) : runTrivy(tool.path!, root, options);
     });
     fs.writeFileSync(out, run.raw);

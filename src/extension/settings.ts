@@ -34,6 +34,15 @@ export function trustedSetting<T>(key: string, fallback: T, scope?: vscode.Uri):
 }
 
 /**
+ * The time limit of one external tool run (ms): the user's value only in an untrusted workspace,
+ * and within the schema's range (10 s to 2 h), since 0 would mean no limit at all for execFile.
+ */
+export function toolTimeoutMs(scope?: vscode.Uri): number {
+  const s = Number(trustedSetting<number>('tools.timeoutSeconds', 600, scope));
+  return Math.min(7200, Math.max(10, Number.isFinite(s) ? s : 600)) * 1000;
+}
+
+/**
  * A setting that names a file that decides trust (a public key, a trusted root, a CA, a policy):
  * ignored in an untrusted workspace. Relative paths are relative to the resource's workspace folder.
  */

@@ -185,7 +185,7 @@ test('class 4 (settings): identity, issuer, trust files and scan limits are rest
   const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
   const restricted = new Set<string>(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations);
   const props = Object.keys(pkg.contributes.configuration.properties ?? Object.assign({}, ...pkg.contributes.configuration.map((c: { properties: object }) => c.properties)));
-  const mustBe = props.filter((k) => /^modelInspect\.(signing\.(certificate|publicKey|trustedRoot|builderId|sourceRepository)|scan\.max|modelCard\.(maxHashMiB|verifyLocalDigests)|gate\.|rules\.)/.test(k));
+  const mustBe = props.filter((k) => /^modelInspect\.(signing\.(certificate|publicKey|trustedRoot|builderId|sourceRepository)|scan\.max|modelCard\.(maxHashMiB|verifyLocalDigests)|gate\.|rules\.|tools\.)/.test(k));
   assert.ok(mustBe.length >= 14, mustBe.join(', '));
   for (const k of mustBe) assert.ok(restricted.has(k), `${k} is not restricted in untrusted workspaces`);
 });
