@@ -61,8 +61,11 @@ test('sign a file with an encrypted cosign key, verify here; tamper fails', asyn
     assert.ok(crypto.verify('sha256', fs.readFileSync(file), pair.publicKeyPem, Buffer.from(bundle.messageSignature.signature, 'base64')));
     const ok = await verifyPath(file, { key: path.join(dir, 'cosign.pub') });
     assert.equal(ok.verified, true, ok.signatures[0]?.failures.join(' | '));
+    // Flip the byte (writing 0xff left a random file unchanged once in 256 runs).
     const fd = fs.openSync(file, 'r+');
-    fs.writeSync(fd, Buffer.from([0xff]), 0, 1, 150_000);
+    const byte = Buffer.alloc(1);
+    fs.readSync(fd, byte, 0, 1, 150_000);
+    fs.writeSync(fd, Buffer.from([byte[0] ^ 0xff]), 0, 1, 150_000);
     fs.closeSync(fd);
     const bad = await verifyPath(file, { key: path.join(dir, 'cosign.pub') });
     assert.equal(bad.verified, false);
