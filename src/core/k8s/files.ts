@@ -25,8 +25,16 @@ export interface K8sSet {
   files: { path: string; workloads: number; policies: number; findings: number }[];
 }
 
-/** YAML files a folder walk should look at (not workflows, not model cards, not Helm templates' values). */
+/** JSON files that are never manifests (project and tool configuration). */
+const NOT_MANIFEST_JSON = /(^|\/)(package(-lock)?|tsconfig[^/]*|jsconfig|composer|\.eslintrc|tokenizer(_config)?|special_tokens_map|vocab|generation_config|[^/]*\.index)\.json$/i;
+
+/**
+ * Files a folder walk should look at: YAML (not workflows, not model cards, not Helm templates'
+ * values), and JSON, which `kubectl apply -f DIR` reads as well (a manifest written as JSON runs
+ * just the same). Content decides afterwards (`looksLikeKubernetes`).
+ */
 export function isCandidateYaml(rel: string): boolean {
+  if (/\.json$/i.test(rel)) return !NOT_MANIFEST_JSON.test(rel) && !/(^|\/)(node_modules|\.git)\//.test(rel);
   if (!/\.ya?ml$/i.test(rel)) return false;
   if (/(^|\/)\.github\/workflows\//.test(rel)) return false;
   if (/(^|\/)(model[-_]?card|\.model-inspect)\.ya?ml$/i.test(rel) || /\.model-card\.ya?ml$/i.test(rel)) return false;

@@ -45,13 +45,14 @@ const MAX_LIST_ITEMS = 5000;
 const MAX_LIST_DEPTH = 8;
 
 /**
- * Cheap test, without parsing, for "this YAML text may hold Kubernetes objects": a line (at the
- * top level or as a List item) that starts with `apiVersion:` and one with `kind:`. Files such as
- * Helm templates (`{{ … }}` outside comments) are not plain manifests and are left alone.
+ * Cheap test, without parsing, for "this YAML text may hold Kubernetes objects": an `apiVersion`
+ * key and a `kind` key, however they are written (block or flow style, quoted, JSON: kubectl
+ * applies them all). Files such as Helm templates (`{{ … }}` outside comments) are not plain
+ * manifests and are left alone.
  */
 export function looksLikeKubernetes(text: string): boolean {
   const head = text.length > 65536 ? text.slice(0, 65536) : text;
-  return /^(?:- | {2})?apiVersion[ \t]*:/m.test(head) && /^(?:- | {2})?kind[ \t]*:/m.test(head) && !isTemplate(head);
+  return /(?:^|[\s{,])(?:apiVersion|"apiVersion"|'apiVersion')[ \t]*:/m.test(head) && /(?:^|[\s{,])(?:kind|"kind"|'kind')[ \t]*:/m.test(head) && !isTemplate(head);
 }
 
 /**

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { checkK8sTexts } from '../../../src/core/k8s/files.ts';
+import { candidateFiles, checkK8sFiles, checkK8sTexts } from '../../../src/core/k8s/files.ts';
+import { walk } from '../../../src/core/fsutil/walk.ts';
 import { checkAgainstGate, readGateExpectations } from '../../../src/core/k8s/generate.ts';
 import { REPO } from '../helpers.ts';
 import { check, rules } from './k8sHelpers.ts';
@@ -132,6 +133,25 @@ spec:
     const outside = set.findings.filter((x) => x.ruleId === 'k8s/image-outside-admission').map((x) => x.message);
     assert.ok(outside.some((m) => /server:v1/.test(m)), outside.join('\n'));
     assert.ok(outside.some((m) => /pinned/.test(m)), `Kyverno compares a digest-pinned image without its tag: ${outside.join('\n')}`);
+  });
+
+  test('a manifest written in flow style, with quoted keys, or as JSON in a folder is checked (kubectl applies them all)', async () => {
+    const flow = `{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: "ghcr.io/acme/x@${DIGEST}", securityContext: {privileged: true}}]}}\n`;
+    assert.ok((await check(flow)).some((x) => x.ruleId === 'k8s/privileged'), 'flow style');
+    const quoted = `"apiVersion": v1\n'kind': Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: true\n  containers: [{name: c, image: "ghcr.io/acme/x@${DIGEST}"}]\n`;
+    assert.ok((await check(quoted)).some((x) => x.ruleId === 'k8s/host-namespace'), 'quoted keys');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-k8s-json-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'deploy'));
+      fs.writeFileSync(path.join(dir, 'deploy', 'serving.json'), JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: `ghcr.io/acme/x@${DIGEST}`, securityContext: { privileged: true } }] } }, null, 2));
+      fs.writeFileSync(path.join(dir, 'package.json'), '{"name": "x", "kind": "y", "apiVersion": "z"}');
+      const files = candidateFiles((await walk(dir)).files);
+      assert.deepEqual(files.map((f) => path.relative(dir, f)), [path.join('deploy', 'serving.json')]);
+      const set = await checkK8sFiles(files);
+      assert.ok(set.findings.some((x) => x.ruleId === 'k8s/privileged'), rules(set.findings).join(' '));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a Kyverno policy whose pattern looks like a pod is not read as a workload', async () => {
