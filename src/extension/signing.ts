@@ -11,6 +11,7 @@ import { setRefreshedRootFile, verifyExpectations } from './expectations.ts';
 import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR, SIGSTORE_OAUTH_ISSUER } from '../core/signing/endpoints.ts';
 import type { Services } from './services.ts';
 import { countWork } from './work.ts';
+import { defaultKeyDir, modelFolderAround } from '../core/signing/keyLocation.ts';
 import { setting, trustedPathSetting } from './settings.ts';
 
 /**
@@ -187,21 +188,39 @@ async function runSign(svc: Services, uri: vscode.Uri | undefined): Promise<void
   });
   svc.log.info(`signed ${res.path} → ${res.signatureFile} (${res.format}, ${res.digest}${res.files !== undefined ? `, ${res.files} files` : ''}) with ${keyFile} (key fingerprint ${keyFingerprint(key)})`);
   if (password !== undefined && isEncryptedCosignKey(keyText)) await offerToRemember(svc, keyFile, password);
-  const choice = await vscode.window.showInformationMessage(`Signed ${path.basename(target.fsPath)}: ${isDir ? 'model.sig (OpenSSF model signing)' : path.basename(res.signatureFile)} written.`, 'Verify', 'Show Details');
+  const keys = res.excludedPrivateKeys ?? [];
+  for (const k of keys) svc.log.warn(`  ${k} is a private key inside the model folder: left out of the signature; move it out of the folder`);
+  const written = `Signed ${path.basename(target.fsPath)}: ${isDir ? 'model.sig (OpenSSF model signing)' : path.basename(res.signatureFile)} written.`;
+  const choice = keys.length
+    ? await vscode.window.showWarningMessage(`${written} Not signed: ${keys.join(', ')}, ${keys.length === 1 ? 'a private key' : 'private keys'} inside the model folder; move ${keys.length === 1 ? 'it' : 'them'} out before the model is shared.`, 'Verify', 'Show Details')
+    : await vscode.window.showInformationMessage(written, 'Verify', 'Show Details');
   if (choice === 'Verify') await runVerify(svc, target);
   else if (choice === 'Show Details') svc.log.show(true);
 }
 
-async function runGenerateKeyPair(svc: Services): Promise<void> {
-  const folder = await vscode.window.showOpenDialog({ title: 'Generate Key Pair: folder for cosign.key and cosign.pub', canSelectFiles: false, canSelectFolders: true, defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
-  if (!folder?.[0]) return;
+/** Where Generate Key Pair wrote, or why it did not (for tests and callers). */
+export interface GenerateKeyPairResult { keyFile?: string; pubFile?: string; refused?: string }
+
+async function runGenerateKeyPair(svc: Services): Promise<GenerateKeyPairResult | undefined> {
+  // Outside every model by default: a key generated into a model folder ships with the model.
+  const keyDir = defaultKeyDir();
+  fs.mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+  const folder = await vscode.window.showOpenDialog({ title: 'Generate Key Pair: folder for cosign.key and cosign.pub (keep it out of model folders)', canSelectFiles: false, canSelectFolders: true, defaultUri: vscode.Uri.file(keyDir) });
+  if (!folder?.[0]) return undefined;
+  const model = await modelFolderAround(folder[0].fsPath);
+  if (model) {
+    const go = await vscode.window.showWarningMessage(
+      `${folder[0].fsPath} is inside the model folder ${model}. A private key there is shipped with the model to everyone who gets it (signing always leaves it out, and the report flags it). Write the key pair there anyway?`,
+      { modal: true }, 'Write Here Anyway');
+    if (go !== 'Write Here Anyway') return { refused: `inside the model folder ${model}` };
+  }
   const keyFile = path.join(folder[0].fsPath, 'cosign.key');
   const pubFile = path.join(folder[0].fsPath, 'cosign.pub');
-  if (fs.existsSync(keyFile) || fs.existsSync(pubFile)) { void vscode.window.showErrorMessage(`${folder[0].fsPath} already has cosign.key or cosign.pub; not overwriting a key.`); return; }
+  if (fs.existsSync(keyFile) || fs.existsSync(pubFile)) { void vscode.window.showErrorMessage(`${folder[0].fsPath} already has cosign.key or cosign.pub; not overwriting a key.`); return { refused: 'a key is already there' }; }
   const pw = await vscode.window.showInputBox({ title: 'Password for the new private key', password: true, ignoreFocusOut: true, prompt: 'cosign.key is written encrypted with this password (scrypt + secretbox, as cosign does)' });
-  if (pw === undefined) return;
+  if (pw === undefined) return undefined;
   const again = await vscode.window.showInputBox({ title: 'Repeat the password', password: true, ignoreFocusOut: true });
-  if (again !== pw) { void vscode.window.showErrorMessage('The passwords do not match.'); return; }
+  if (again !== pw) { void vscode.window.showErrorMessage('The passwords do not match.'); return { refused: 'the passwords do not match' }; }
   const { generateCosignKeyPair } = await privateKeys();
   const pair = generateCosignKeyPair(pw);
   fs.writeFileSync(keyFile, pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
@@ -210,6 +229,7 @@ async function runGenerateKeyPair(svc: Services): Promise<void> {
   svc.log.info(`generated ${keyFile} (encrypted) and ${pubFile}, key fingerprint ${fingerprint}`);
   await offerToRemember(svc, keyFile, pw);
   void vscode.window.showInformationMessage(`Wrote ${keyFile} (encrypted) and ${pubFile} (key fingerprint ${fingerprint}). Share cosign.pub; keep cosign.key private.`);
+  return { keyFile, pubFile };
 }
 
 async function runRefreshTrustedRoot(svc: Services): Promise<void> {

@@ -8,6 +8,7 @@ import { displayPath } from '../../core/output/paths.ts';
 import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR } from '../../core/signing/endpoints.ts';
 import { isEncryptedCosignKey, signPath } from '../../core/signing/index.ts';
 import { generateCosignKeyPair, loadPrivateKey } from '../../core/signing/privateKeys.ts';
+import { defaultKeyDir, modelFolderAround } from '../../core/signing/keyLocation.ts';
 import { isReferenceArgument, REF_SIGN_FLAGS } from '../registryFlags.ts';
 import { plural } from '../../core/messageText.ts';
 
@@ -16,6 +17,11 @@ async function password(io: CliIO, question: string): Promise<string> {
   if (io.env.COSIGN_PASSWORD !== undefined) return io.env.COSIGN_PASSWORD;
   if (!io.prompt) throw new Error('the key is encrypted: set COSIGN_PASSWORD or run in a terminal');
   return io.prompt(question, true);
+}
+
+/** Private keys found in a signed folder: left out of model.sig, and the user told to move them. */
+function excludedKeyLines(keys: readonly string[] | undefined): string[] {
+  return (keys ?? []).map((k) => `  warning   ${k} is a private key inside the model folder: not signed; move it out of the folder`);
 }
 
 export const signCommand: Command = {
@@ -53,6 +59,7 @@ export const signCommand: Command = {
         `  signature ${displayPath(res.signatureFile, io.cwd)}`,
         `  digest    ${res.digest}`,
         res.logIndex !== undefined ? `  tlog      index ${res.logIndex}` : '',
+        ...excludedKeyLines(res.excludedPrivateKeys),
       ].filter(Boolean).join('\n');
       return { findings: [], text, json: { signed: { ...res, path: displayPath(res.path, io.cwd), signatureFile: displayPath(res.signatureFile, io.cwd) } } };
     }
@@ -64,6 +71,7 @@ export const signCommand: Command = {
       `  signature ${displayPath(res.signatureFile, io.cwd)}`,
       `  digest    ${res.digest}`,
       isEncryptedCosignKey(keyText) ? '' : '  note      the private key file is not encrypted; prefer `model-inspect generate-key-pair` (encrypted cosign.key)',
+      ...excludedKeyLines(res.excludedPrivateKeys),
     ].filter(Boolean).join('\n');
     return { findings: [], text, json: { signed: { ...res, path: displayPath(res.path, io.cwd), signatureFile: displayPath(res.signatureFile, io.cwd) } } };
   },
@@ -74,11 +82,15 @@ export const generateKeyPairCommand: Command = {
   summary: 'write cosign.key (encrypted, password from COSIGN_PASSWORD or a prompt) and cosign.pub',
   usage: 'generate-key-pair [--output-key-prefix PREFIX]',
   flags: {
-    'output-key-prefix': { value: true, metavar: 'PREFIX', description: 'file name prefix (default cosign → cosign.key, cosign.pub)' },
+    'output-key-prefix': { value: true, metavar: 'PREFIX', description: 'file name prefix (default cosign → cosign.key, cosign.pub in the current folder; refused there when it is inside a model folder)' },
   },
   positionals: { min: 0, max: 0, metavar: '' },
   async run(args, io) {
-    const prefix = path.resolve(io.cwd, args.get('output-key-prefix') ?? 'cosign');
+    const given = args.get('output-key-prefix');
+    const prefix = path.resolve(io.cwd, given ?? 'cosign');
+    // A key written into a model folder sits beside the weights and is shipped with them.
+    const model = await modelFolderAround(path.dirname(prefix));
+    if (model && !given) throw new UsageError(`the current folder is inside the model folder ${displayPath(model, io.cwd)}: a key written here would be shipped with the model. Give --output-key-prefix outside it, e.g. ${path.join(defaultKeyDir(), 'cosign')}`);
     const keyFile = `${prefix}.key`;
     const pubFile = `${prefix}.pub`;
     for (const f of [keyFile, pubFile]) if (fs.existsSync(f)) throw new Error(`${displayPath(f, io.cwd)} exists; not overwriting a key`);
@@ -92,6 +104,7 @@ export const generateKeyPairCommand: Command = {
     fs.writeFileSync(keyFile, pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
     fs.writeFileSync(pubFile, pair.publicKeyPem, { mode: 0o644, flag: 'wx' });
     const fingerprint = keyFingerprint(crypto.createPublicKey(pair.publicKeyPem));
-    return { findings: [], text: `Private key written to ${displayPath(keyFile, io.cwd)} (encrypted)\nPublic key written to ${displayPath(pubFile, io.cwd)}\nKey fingerprint ${fingerprint}`, json: { privateKey: displayPath(keyFile, io.cwd), publicKey: displayPath(pubFile, io.cwd), fingerprint } };
+    const warning = model ? `\nwarning: ${displayPath(keyFile, io.cwd)} is inside the model folder ${displayPath(model, io.cwd)}; move it out before the model is shared (a folder signature never covers it)` : '';
+    return { findings: [], text: `Private key written to ${displayPath(keyFile, io.cwd)} (encrypted)\nPublic key written to ${displayPath(pubFile, io.cwd)}\nKey fingerprint ${fingerprint}${warning}`, json: { privateKey: displayPath(keyFile, io.cwd), publicKey: displayPath(pubFile, io.cwd), fingerprint } };
   },
 };

@@ -9,6 +9,7 @@ import { SIGNATURE_SUFFIXES } from '../signing/discover.ts';
 import { verifyOptionsFor, type Expectations } from '../signing/expectations.ts';
 import { ruleForFailure } from '../signing/findings.ts';
 import { MODEL_SIG } from '../signing/modelSigning.ts';
+import { privateKeyFindings } from '../signing/privateKeyFiles.ts';
 import type { EngineContext, GateEngines } from './collect.ts';
 import type { ScanEvidence, ScannedFile, SignatureEvidence, SignatureResult } from './evidence.ts';
 import { normaliseRepository } from './evaluate.ts';
@@ -94,7 +95,7 @@ export async function verifyModelSignatures(target: ModelTarget, expectations: E
   }
   const options = verifyOptionsFor(expectations, { signal: ctx.signal });
   const results: SignatureResult[] = [];
-  const findings: SignatureEvidence['findings'] = [];
+  const findings: SignatureEvidence['findings'] = [...await privateKeyFindings(target.root, target.files, ctx.signal)];
   for (const s of signatureFilesOf(target)) {
     ctx.signal?.throwIfAborted();
     ctx.onProgress?.(`verifying ${path.relative(target.root, s.signature)}`);

@@ -90,9 +90,13 @@ function signatureCheck(ev: Evidence, p: GatePolicy): GateCheck {
   const mustCover = (abs: string, relPath: string) => !allowed(relPath) && (p.signatures.cover === 'all-files' || weights.has(path.resolve(abs)));
   const ignoredBy = (abs: string) => good.find((s) => (s.ignored ?? []).some((i) => isUnder(i, abs)));
   const uncovered: string[] = [];
+  // A private key in the folder blocks as what it is (a leaked secret), not as an unsigned file.
+  const privateKeys = sig.findings.filter((f) => f.ruleId === 'signing/private-key-in-model');
+  findings.push(...privateKeys);
+  const keyFiles = new Set(privateKeys.map((f) => path.resolve(f.file ?? '')));
   for (const f of ev.files) {
     const abs = path.resolve(f.path);
-    if (signatureFiles.has(abs) || covered.has(abs) || !mustCover(abs, f.rel)) continue;
+    if (signatureFiles.has(abs) || covered.has(abs) || keyFiles.has(abs) || !mustCover(abs, f.rel)) continue;
     uncovered.push(f.rel);
     const by = ignoredBy(abs);
     findings.push(fail('gate/signature-missing', `${f.rel} is not covered by a verified signature from an expected signer${by ? ` (${path.basename(by.signatureFile)}'s signer ignored it)` : ''}`, { file: f.path }));

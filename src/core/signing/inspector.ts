@@ -7,6 +7,7 @@ import { MODEL_SIG } from './modelSigning.ts';
 import { resolveExpectations, verifyOptionsFor, type Expectations } from './expectations.ts';
 import type { SignatureResult } from './types.ts';
 import { verifyPath } from './verify.ts';
+import { privateKeyFindings } from './privateKeyFiles.ts';
 
 /**
  * `inspect DIR`: every signature in the folder is verified against what it signs (a model.sig
@@ -38,6 +39,7 @@ export const signingInspector: Inspector = {
         if (present.has(artifact)) signatures.set(f.path, artifact);
       }
     }
+    findings.push(...await privateKeyFindings(ctx.root, ctx.files, ctx.signal));
     const base = verifyOptionsFor(expectationsFrom(ctx.options));
     const covered = new Set<string>();
     for (const [sig, target] of signatures) {

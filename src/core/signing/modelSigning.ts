@@ -6,6 +6,7 @@ import { walk } from '../fsutil/walk.ts';
 import { digestFile, digestRange } from './hashing.ts';
 import { modelSigningKeyHint } from './keys.ts';
 import type { ManifestDiff } from './types.ts';
+import { findPrivateKeyFiles } from './privateKeyFiles.ts';
 
 /**
  * OpenSSF model signing (sigstore/model-transparency, `model_signing` 1.x): the manifest of a
@@ -322,12 +323,20 @@ export interface OmsSignOptions {
 }
 
 /** The in-toto statement for a model folder or a one-file model (files serialization, sha256). */
-export async function buildOmsStatement(modelPath: string, opts: OmsSignOptions = {}): Promise<{ payload: Buffer; resources: Resource[] }> {
+export async function buildOmsStatement(modelPath: string, opts: OmsSignOptions = {}): Promise<{ payload: Buffer; resources: Resource[]; excludedPrivateKeys: string[] }> {
   const st = await fs.stat(modelPath);
   const ignore = [opts.signatureName ?? MODEL_SIG, ...(opts.ignorePaths ?? []).map(normIgnore), ...GIT_PATHS];
   const uniqueIgnore = [...new Set(ignore)];
+  let files = st.isFile() ? [{ rel: path.basename(modelPath), abs: modelPath, size: st.size }] : await listModelFiles(modelPath, uniqueIgnore, false);
+  // A private key is never signed: it is left out and recorded among the ignored paths, so the
+  // verifier (ours or model_signing) does not count it as an added file either.
+  const excludedPrivateKeys = st.isFile() ? [] : await findPrivateKeyFiles(files, opts.signal);
+  if (excludedPrivateKeys.length) {
+    const keys = new Set(excludedPrivateKeys);
+    files = files.filter((f) => !keys.has(f.rel));
+    uniqueIgnore.push(...excludedPrivateKeys);
+  }
   const ser: Serialization = { method: 'files', hash_type: 'sha256', allow_symlinks: false, ignore_paths: uniqueIgnore };
-  const files = st.isFile() ? [{ rel: path.basename(modelPath), abs: modelPath, size: st.size }] : await listModelFiles(modelPath, uniqueIgnore, false);
   const items = manifestItems(files, ser, st.isFile());
   const digests = await hashAll(items, 'sha256', opts.signal);
   const resources = items.map((it, i) => ({ name: it.name, algorithm: 'sha256', digest: digests[i] }));
@@ -337,7 +346,7 @@ export async function buildOmsStatement(modelPath: string, opts: OmsSignOptions 
     predicateType: OMS_PREDICATE_V1,
     predicate: { serialization: ser, resources },
   };
-  return { payload: Buffer.from(pythonJson(statement), 'utf8'), resources };
+  return { payload: Buffer.from(pythonJson(statement), 'utf8'), resources, excludedPrivateKeys };
 }
 
 /** A `model.sig` signed with a local EC key, shaped exactly like `model_signing sign key` output. */

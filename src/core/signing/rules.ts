@@ -84,4 +84,11 @@ export const SIGNING_RULES: readonly RuleInfo[] = [
     defaultSeverity: 'warning',
     help: 'The folder carries signatures, but these files are not covered by any signature that verified against the expected signers: no `model.sig` lists them with a matching digest and they have no verified signature of their own (files the signer ignored count here too). A signed weight file next to an unsigned `modeling_*.py` that `config.json` points at is not a signed model: the code runs as surely as a pickle. `inspect` reports this as a warning; the promotion gate (`model-inspect gate`) blocks on it unless `gate.signatures.cover` or `allow_unsigned` says these files may stay unsigned. Sign the whole folder (`model-inspect sign DIR`, `model_signing sign`), or remove what the model does not need.',
   },
+  {
+    id: 'signing/private-key-in-model',
+    title: 'Private key inside the model folder',
+    category: 'signing',
+    defaultSeverity: 'error',
+    help: 'A file in the model folder holds a private key (a PEM `PRIVATE KEY` block of any kind, or cosign\'s encrypted `cosign.key`): whoever receives or downloads the model receives the key and can sign in your name. This usually happens when a key pair was generated into the model folder. Move the key out of the folder (Generate Key Pair writes to `~/.model-inspect/keys` by default), and if the model was already shared, make a new key pair and stop trusting the old public key. Signing never covers a private key: `Sign…` and `model-inspect sign DIR` leave it out of `model.sig` and say so.',
+  },
 ];

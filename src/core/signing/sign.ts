@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { digestFileOnWorker, streamFile } from './hashing.ts';
 import { cosignKeyHint, hashForKey, KeyError } from './keys.ts';
+import { findPrivateKeyFiles } from './privateKeyFiles.ts';
 import { buildOmsStatement, MODEL_SIG, omsKeyBundle } from './modelSigning.ts';
 
 /**
@@ -29,6 +30,8 @@ export interface SignResult {
   digest: string;
   /** How many files the model manifest lists (folders). */
   files?: number;
+  /** Folders: private key files found in the folder and left out of the signature (relative names). */
+  excludedPrivateKeys?: string[];
 }
 
 const HASH_ENUM: Record<string, string> = { sha256: 'SHA2_256', sha384: 'SHA2_384', sha512: 'SHA2_512' };
@@ -65,6 +68,9 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 }
 
 export async function signBlob(file: string, key: crypto.KeyObject, opts: SignOptions = {}): Promise<SignResult> {
+  if ((await findPrivateKeyFiles([{ rel: path.basename(file), abs: file, size: (await fs.stat(file)).size }])).length) {
+    throw new KeyError(`${path.basename(file)} is a private key; a private key is never signed (sign the model, and keep the key out of its folder)`);
+  }
   const { alg, digest, signature } = await signFileStreaming(file, key, opts.signal);
   const out = opts.output ?? `${file}.sigstore.json`;
   await writeAtomically(out, keyMessageBundle(crypto.createPublicKey(key), alg, digest, signature));
@@ -75,10 +81,10 @@ export async function signModel(dir: string, key: crypto.KeyObject, opts: SignOp
   if (key.asymmetricKeyType !== 'ec') throw new KeyError('model_signing key mode uses ECDSA keys (P-256, P-384 or P-521)');
   const out = opts.output ?? path.join(dir, MODEL_SIG);
   const rel = path.relative(dir, out).split(path.sep).join('/');
-  const { payload, resources } = await buildOmsStatement(dir, { signatureName: rel.startsWith('..') ? MODEL_SIG : rel, ignorePaths: opts.ignorePaths, signal: opts.signal });
+  const { payload, resources, excludedPrivateKeys } = await buildOmsStatement(dir, { signatureName: rel.startsWith('..') ? MODEL_SIG : rel, ignorePaths: opts.ignorePaths, signal: opts.signal });
   await writeAtomically(out, omsKeyBundle(payload, key));
   const subject = JSON.parse(payload.toString('utf8')) as { subject: { digest: { sha256: string } }[] };
-  return { path: dir, signatureFile: out, format: 'model-signing', digest: `sha256:${subject.subject[0].digest.sha256}`, files: resources.length };
+  return { path: dir, signatureFile: out, format: 'model-signing', digest: `sha256:${subject.subject[0].digest.sha256}`, files: resources.length, excludedPrivateKeys };
 }
 
 /** Signs a file (Sigstore bundle) or a model folder (model.sig). */

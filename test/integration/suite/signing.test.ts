@@ -7,6 +7,17 @@ import * as vscode from 'vscode';
 import { signPath, type VerificationReport } from '../../../src/core/signing/index.ts';
 import { activateExtension, EXTENSION_ID } from './util.ts';
 
+/**
+ * Replaces one `vscode.window` function for the length of a test: the extension and this suite
+ * share the extension's API object, so dialogs and toasts are answered here and recorded.
+ */
+function stubWindow<K extends keyof typeof vscode.window>(name: K, impl: (typeof vscode.window)[K]): () => void {
+  const w = vscode.window as unknown as Record<string, unknown>;
+  const original = w[name];
+  w[name] = impl;
+  return () => { w[name] = original; };
+}
+
 /** Sign…/Verify… inside a real VS Code: commands, explorer menus, settings, and the verify result. */
 suite('signing', () => {
   let dir = '';
@@ -57,5 +68,28 @@ suite('signing', () => {
       // Untrusted workspace: the key setting is ignored, so the key signature cannot be checked.
       assert.equal(ok.verified, false);
     }
+  });
+
+  test('Generate Key Pair starts outside the workspace and asks before writing into a model folder', async () => {
+    await activateExtension();
+    const model = path.join(dir, 'keygen-model');
+    fs.mkdirSync(model);
+    fs.writeFileSync(path.join(model, 'model.safetensors'), crypto.randomBytes(64));
+    const dialogs: vscode.OpenDialogOptions[] = [];
+    const warnings: string[] = [];
+    const restore = [
+      stubWindow('showOpenDialog', async (o?: vscode.OpenDialogOptions) => { dialogs.push(o ?? {}); return [vscode.Uri.file(model)]; }),
+      stubWindow('showWarningMessage', (async (m: string) => { warnings.push(m); return undefined; }) as typeof vscode.window.showWarningMessage),
+      stubWindow('showInputBox', async () => undefined),
+    ];
+    try {
+      const r = await vscode.commands.executeCommand<{ keyFile?: string; refused?: string }>('modelInspect.signing.generateKeyPair');
+      assert.equal(dialogs.length, 1);
+      assert.equal(dialogs[0].defaultUri?.fsPath, path.join(os.homedir(), '.model-inspect', 'keys'));
+      assert.equal(warnings.length, 1, 'one modal warning');
+      assert.match(warnings[0], /inside the model folder/);
+      assert.match(r?.refused ?? '', /inside the model folder/);
+      assert.deepEqual(fs.readdirSync(model), ['model.safetensors'], 'nothing written after Cancel');
+    } finally { for (const f of restore) f(); }
   });
 });

@@ -53,3 +53,50 @@ test('verify a cosign fixture with cosign flags; a keyless fixture needs identit
   assert.equal(r.status, 1);
   assert.match(r.stdout, /certificate identity: expected "someone@else.com", found "stefanb@us.ibm.com"/);
 });
+
+test('generate-key-pair refuses a model folder by default; a key in a model folder is never signed and is reported', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-cli-keyloc-'));
+  try {
+    const env = { COSIGN_PASSWORD: 'pw' };
+    const model = path.join(dir, 'model');
+    fs.mkdirSync(path.join(model, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(model, 'w.safetensors'), 'weights');
+    fs.writeFileSync(path.join(model, 'config.json'), '{}');
+    // In the model folder and in a folder below it: refused, nothing written.
+    for (const cwd of [model, path.join(model, 'sub')]) {
+      const r = cli(['generate-key-pair'], { cwd, env });
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /inside the model folder/);
+      assert.equal(fs.existsSync(path.join(cwd, 'cosign.key')), false);
+    }
+    // Asked for explicitly: written, with a warning.
+    let r = cli(['generate-key-pair', '--output-key-prefix', 'model/cosign'], { cwd: dir, env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /warning: .*cosign\.key is inside the model folder/);
+    // A PEM private key under another name is found by its content.
+    fs.writeFileSync(path.join(model, 'sub', 'deploy.txt'), '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n');
+    r = cli(['sign', 'model', '--key', 'model/cosign.key'], { cwd: dir, env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /cosign\.key is a private key inside the model folder: not signed/);
+    assert.match(r.stdout, /sub\/deploy\.txt is a private key/);
+    const bundle = JSON.parse(fs.readFileSync(path.join(model, 'model.sig'), 'utf8')) as { dsseEnvelope: { payload: string } };
+    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')) as { predicate: { resources: { name: string }[]; serialization: { ignore_paths: string[] } } };
+    const names = statement.predicate.resources.map((x) => x.name);
+    assert.deepEqual(names.sort(), ['config.json', 'cosign.pub', 'w.safetensors']);
+    assert.ok(statement.predicate.serialization.ignore_paths.includes('cosign.key'));
+    assert.ok(statement.predicate.serialization.ignore_paths.includes('sub/deploy.txt'));
+    // The signature verifies (the keys are recorded as ignored, not counted as added files)…
+    // (with a copy of the public key from outside: a key inside the inspected folder is never trusted)
+    fs.copyFileSync(path.join(model, 'cosign.pub'), path.join(dir, 'trusted.pub'));
+    r = cli(['verify', 'model', '--key', 'trusted.pub'], { cwd: dir });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    // …and inspect names each private key as what it is.
+    r = cli(['inspect', 'model', '--key', 'trusted.pub', '--format', 'json'], { cwd: dir });
+    const found = (JSON.parse(r.stdout) as { findings: { ruleId: string; file?: string }[] }).findings.filter((f) => f.ruleId === 'signing/private-key-in-model').map((f) => path.basename(f.file ?? ''));
+    assert.deepEqual(found.sort(), ['cosign.key', 'deploy.txt']);
+    // Signing a private key file itself is refused.
+    r = cli(['sign', 'model/cosign.key', '--key', 'model/cosign.key'], { cwd: dir, env });
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /never signed/);
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});
