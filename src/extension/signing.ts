@@ -11,7 +11,9 @@ import { setRefreshedRootFile, verifyExpectations } from './expectations.ts';
 import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR, SIGSTORE_OAUTH_ISSUER } from '../core/signing/endpoints.ts';
 import type { Services } from './services.ts';
 import { countWork } from './work.ts';
-import { defaultKeyDir, modelFolderAround } from '../core/signing/keyLocation.ts';
+import { defaultKeyDir, modelFolderAround, publicKeyBeside } from '../core/signing/keyLocation.ts';
+import { describePreflight, preflightFlagged, signPreflight } from '../core/signing/preflight.ts';
+import type { SignResult } from '../core/signing/sign.ts';
 import { setting, trustedPathSetting } from './settings.ts';
 
 /**
@@ -61,10 +63,13 @@ function logResult(log: vscode.LogOutputChannel, s: SignatureResult): void {
 }
 
 /** Verifies and notifies; resolves with the report (the notification is not awaited, so callers and tests get the result at once). */
-async function runVerify(svc: Services, uri: vscode.Uri | undefined): Promise<VerificationReport | undefined> {
+async function runVerify(svc: Services, uri: vscode.Uri | undefined, extraKeys: readonly string[] = []): Promise<VerificationReport | undefined> {
   const target = await pickTarget(uri, 'Verify');
   if (!target) return undefined;
-  const { options, sources } = await verifyOptions(target);
+  const { options: resolved, sources } = await verifyOptions(target);
+  // Verify after Sign: the public key of the key just used verifies too (the user's own action names it).
+  const options = extraKeys.length ? { ...resolved, keys: [...(resolved.keys ?? []), ...extraKeys] } : resolved;
+  for (const k of extraKeys) sources.push(`public key ${k}: the key Sign… just used`);
   countWork(target.fsPath, 'verifications');
   const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Verifying ${path.basename(target.fsPath)}`, cancellable: true }, (_p, token) => {
     const ac = new AbortController();
@@ -146,21 +151,76 @@ async function runKeylessSign(svc: Services, target: vscode.Uri): Promise<void> 
   if (choice) svc.log.show(true);
 }
 
-async function runSign(svc: Services, uri: vscode.Uri | undefined): Promise<void> {
+/** What Sign… did (returned to callers and tests). */
+export interface SignCommandResult {
+  signed?: SignResult;
+  /** Why nothing was signed, when the user declined. */
+  declined?: string;
+  /** Verify after Sign: the report, the public key it used, and whether it was recorded in the settings. */
+  verification?: VerificationReport;
+  publicKey?: string;
+  recorded?: boolean;
+}
+
+/**
+ * A signature vouches for the content to everyone who verifies it: content the scanner flags, or
+ * could not analyse, is named and the user asked before anything is signed.
+ */
+async function confirmContent(target: vscode.Uri): Promise<string | undefined> {
+  const name = path.basename(target.fsPath);
+  const check = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Scanning ${name} before signing`, cancellable: true }, (_p, token) => {
+    const ac = new AbortController();
+    token.onCancellationRequested(() => ac.abort());
+    return signPreflight(target.fsPath, ac.signal);
+  });
+  if (!preflightFlagged(check)) return undefined;
+  const why = describePreflight(check);
+  const go = await vscode.window.showWarningMessage(`Sign ${name} anyway? ${why}. Whoever verifies the signature will take this content as what you meant to ship.`, { modal: true }, 'Sign Anyway');
+  return go === 'Sign Anyway' ? undefined : why;
+}
+
+/**
+ * Verify after Sign: with the public key beside the private key (cosign.pub beside cosign.key),
+ * else one the user picks; then, when the settings name no key, an offer to record it so the
+ * panel, the tree and Verify… check with it from now on (user settings: nothing is written into
+ * the workspace or the model folder).
+ */
+async function verifyAfterSign(svc: Services, target: vscode.Uri, keyFile: string, key: crypto.KeyObject): Promise<SignCommandResult> {
+  let pub = await publicKeyBeside(keyFile, key);
+  if (!pub) {
+    const picked = await vscode.window.showOpenDialog({ title: `Verify: choose the public key of ${path.basename(keyFile)} (for example cosign.pub)`, canSelectMany: false, defaultUri: vscode.Uri.file(path.dirname(keyFile)), filters: { 'Public keys': ['pub', 'pem'], 'All files': ['*'] } });
+    if (!picked?.[0]) return {};
+    pub = picked[0].fsPath;
+  }
+  const verification = await runVerify(svc, target, [pub]);
+  let recorded = false;
+  if (verification?.verified && vscode.workspace.isTrusted && !trustedPathSetting('signing.publicKey', target)) {
+    const choice = await vscode.window.showInformationMessage(`Record ${path.basename(pub)} as your public key (setting modelInspect.signing.publicKey), so the report panel, the tree and Verify… check signatures with it?`, 'Record in Settings', 'Not Now');
+    if (choice === 'Record in Settings') {
+      await vscode.workspace.getConfiguration('modelInspect').update('signing.publicKey', pub, vscode.ConfigurationTarget.Global);
+      recorded = true;
+    }
+  }
+  return { verification, publicKey: pub, recorded };
+}
+
+async function runSign(svc: Services, uri: vscode.Uri | undefined): Promise<SignCommandResult | undefined> {
   const target = await pickTarget(uri, 'Sign');
-  if (!target) return;
+  if (!target) return undefined;
+  const declined = await confirmContent(target);
+  if (declined) return { declined };
   let keyFile = trustedPathSetting('signing.privateKey', target);
   if (!keyFile) {
     const how = await vscode.window.showQuickPick([
       { label: 'With a key…', description: 'cosign.key or a PEM private key; offline', value: 'key' },
       { label: 'Keyless (Sigstore)…', description: 'browser sign-in, Fulcio certificate, Rekor entry; online', value: 'keyless' },
     ], { title: `Sign ${path.basename(target.fsPath)}` });
-    if (!how) return;
-    if (how.value === 'keyless') { await runKeylessSign(svc, target); return; }
+    if (!how) return undefined;
+    if (how.value === 'keyless') { await runKeylessSign(svc, target); return {}; }
   }
   if (!keyFile) {
     const picked = await vscode.window.showOpenDialog({ title: 'Sign: choose the private key (cosign.key or PEM)', canSelectMany: false, filters: { 'Private keys': ['key', 'pem'], 'All files': ['*'] } });
-    if (!picked?.[0]) return;
+    if (!picked?.[0]) return undefined;
     keyFile = picked[0].fsPath;
   }
   const keyText = fs.readFileSync(keyFile, 'utf8');
@@ -174,11 +234,11 @@ async function runSign(svc: Services, uri: vscode.Uri | undefined): Promise<void
       return password;
     });
   } catch (e) {
-    if ((e as Error).message === 'cancelled') return;
+    if ((e as Error).message === 'cancelled') return undefined;
     // A stored password that no longer works is dropped, so the next attempt asks again.
     await svc.context.secrets.delete(secretKeyFor(keyFile));
     void vscode.window.showErrorMessage(`Cannot use ${path.basename(keyFile)}: ${(e as Error).message}`);
-    return;
+    return undefined;
   }
   const isDir = fs.statSync(target.fsPath).isDirectory();
   const res = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Signing ${path.basename(target.fsPath)}`, cancellable: true }, (_p, token) => {
@@ -194,8 +254,9 @@ async function runSign(svc: Services, uri: vscode.Uri | undefined): Promise<void
   const choice = keys.length
     ? await vscode.window.showWarningMessage(`${written} Not signed: ${keys.join(', ')}, ${keys.length === 1 ? 'a private key' : 'private keys'} inside the model folder; move ${keys.length === 1 ? 'it' : 'them'} out before the model is shared.`, 'Verify', 'Show Details')
     : await vscode.window.showInformationMessage(written, 'Verify', 'Show Details');
-  if (choice === 'Verify') await runVerify(svc, target);
-  else if (choice === 'Show Details') svc.log.show(true);
+  if (choice === 'Verify') return { signed: res, ...await verifyAfterSign(svc, target, keyFile, key) };
+  if (choice === 'Show Details') svc.log.show(true);
+  return { signed: res };
 }
 
 /** Where Generate Key Pair wrote, or why it did not (for tests and callers). */

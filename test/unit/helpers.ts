@@ -26,3 +26,11 @@ export function cli(args: string[], opts: { cwd?: string; env?: Record<string, s
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** A valid one-tensor safetensors file: clean content the scanner reads in full (signing asks about anything else). */
+export function safetensorsBytes(): Buffer {
+  const header = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }), 'utf8');
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(header.length));
+  return Buffer.concat([len, header, Buffer.alloc(4)]);
+}

@@ -9,6 +9,7 @@ import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR } from '../../core/signing/endpoi
 import { isEncryptedCosignKey, signPath } from '../../core/signing/index.ts';
 import { generateCosignKeyPair, loadPrivateKey } from '../../core/signing/privateKeys.ts';
 import { defaultKeyDir, modelFolderAround } from '../../core/signing/keyLocation.ts';
+import { describePreflight, preflightFlagged, signPreflight } from '../../core/signing/preflight.ts';
 import { isReferenceArgument, REF_SIGN_FLAGS } from '../registryFlags.ts';
 import { plural } from '../../core/messageText.ts';
 
@@ -27,7 +28,7 @@ function excludedKeyLines(keys: readonly string[] | undefined): string[] {
 export const signCommand: Command = {
   name: 'sign',
   summary: 'sign a file (Sigstore bundle, cosign-compatible) or a model folder (OpenSSF model.sig) with a local key, offline; or an image/model in a registry by reference (cosign .sig, online)',
-  usage: 'sign ARTIFACT|DIR --key KEY [--bundle OUT] [--ignore-paths P]…  |  sign ARTIFACT|DIR [--identity-token T] [--fulcio-url U] [--rekor-url U] (keyless, online)  |  sign REGISTRY/REPO@sha256:… (--key KEY | keyless) [--allow-tag] [-a KEY=VALUE]…',
+  usage: 'sign ARTIFACT|DIR --key KEY [--bundle OUT] [--ignore-paths P]… [--allow-flagged]  |  sign ARTIFACT|DIR [--identity-token T] [--fulcio-url U] [--rekor-url U] (keyless, online)  |  sign REGISTRY/REPO@sha256:… (--key KEY | keyless) [--allow-tag] [-a KEY=VALUE]…',
   flags: {
     key: { value: true, metavar: 'KEY', description: 'private key: cosign.key (password from COSIGN_PASSWORD or a prompt) or a PEM private key; without it, signing is keyless (online)' },
     'identity-token': { value: true, metavar: 'T', description: 'keyless: the OIDC identity token (default SIGSTORE_ID_TOKEN, or the CI\'s ambient token, e.g. GitHub Actions id-token)' },
@@ -35,6 +36,7 @@ export const signCommand: Command = {
     'rekor-url': { value: true, metavar: 'URL', description: `keyless: Rekor (default ${PUBLIC_GOOD_REKOR})` },
     bundle: { value: true, metavar: 'OUT', description: 'where to write the signature (default FILE.sigstore.json, or DIR/model.sig)' },
     'ignore-paths': { value: true, repeat: true, metavar: 'P', description: 'model folders: a path (relative to the folder) to leave out of the signed manifest' },
+    'allow-flagged': { description: 'sign even when the scanner flags content as dangerous or could not analyse some of it (without it, such a file or folder is refused)' },
     annotation: { value: true, repeat: true, short: 'a', metavar: 'KEY=VALUE', description: 'references: an annotation in the signed payload (cosign -a)' },
     ...REF_SIGN_FLAGS,
   },
@@ -44,6 +46,11 @@ export const signCommand: Command = {
     if (isReferenceArgument(args.positionals[0], io.cwd)) return (await import('./attest.ts')).signReferenceCommand(args, io, args.positionals[0]);
     const target = path.resolve(io.cwd, args.positionals[0]);
     if (!fs.existsSync(target)) throw new Error(`no such file or folder: ${args.positionals[0]}`);
+    // A signature vouches for the content: what the scanner flags, or could not analyse, is not signed unless asked.
+    const check = await signPreflight(target, io.signal);
+    const flagged = preflightFlagged(check) ? describePreflight(check) : undefined;
+    if (flagged && !args.has('allow-flagged')) throw new UsageError(`not signing ${displayPath(target, io.cwd)}: ${flagged}. Look at \`model-inspect scan ${args.positionals[0]}\`; to sign it anyway, add --allow-flagged`);
+    const flaggedLine = flagged ? `  warning   signed although ${flagged} (--allow-flagged)` : '';
     const keyFile = args.get('key');
     const out = args.get('bundle');
     if (!keyFile) {
@@ -60,6 +67,7 @@ export const signCommand: Command = {
         `  digest    ${res.digest}`,
         res.logIndex !== undefined ? `  tlog      index ${res.logIndex}` : '',
         ...excludedKeyLines(res.excludedPrivateKeys),
+        flaggedLine,
       ].filter(Boolean).join('\n');
       return { findings: [], text, json: { signed: { ...res, path: displayPath(res.path, io.cwd), signatureFile: displayPath(res.signatureFile, io.cwd) } } };
     }
@@ -72,6 +80,7 @@ export const signCommand: Command = {
       `  digest    ${res.digest}`,
       isEncryptedCosignKey(keyText) ? '' : '  note      the private key file is not encrypted; prefer `model-inspect generate-key-pair` (encrypted cosign.key)',
       ...excludedKeyLines(res.excludedPrivateKeys),
+      flaggedLine,
     ].filter(Boolean).join('\n');
     return { findings: [], text, json: { signed: { ...res, path: displayPath(res.path, io.cwd), signatureFile: displayPath(res.signatureFile, io.cwd) } } };
   },

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cli, sharedFixture } from '../helpers.ts';
+import { cli, safetensorsBytes, sharedFixture } from '../helpers.ts';
 
 /** `model-inspect verify|sign|generate-key-pair` through the built CLI (dist/cli.js). */
 
@@ -19,7 +19,7 @@ test('generate-key-pair, sign a folder and a file, verify both; exit codes 0/1/2
     assert.equal(fs.statSync(path.join(dir, 'cosign.key')).mode & 0o077, 0, 'private key readable by its owner only');
     assert.equal(cli(['generate-key-pair'], { cwd: dir, env }).status, 2, 'never overwrites a key');
     fs.mkdirSync(path.join(dir, 'model'));
-    fs.writeFileSync(path.join(dir, 'model', 'w.safetensors'), 'weights');
+    fs.writeFileSync(path.join(dir, 'model', 'w.safetensors'), safetensorsBytes());
     fs.writeFileSync(path.join(dir, 'model', 'config.json'), '{}');
     r = cli(['sign', 'model', '--key', 'cosign.key'], { cwd: dir, env });
     assert.equal(r.status, 0, r.stderr);
@@ -60,7 +60,7 @@ test('generate-key-pair refuses a model folder by default; a key in a model fold
     const env = { COSIGN_PASSWORD: 'pw' };
     const model = path.join(dir, 'model');
     fs.mkdirSync(path.join(model, 'sub'), { recursive: true });
-    fs.writeFileSync(path.join(model, 'w.safetensors'), 'weights');
+    fs.writeFileSync(path.join(model, 'w.safetensors'), safetensorsBytes());
     fs.writeFileSync(path.join(model, 'config.json'), '{}');
     // In the model folder and in a folder below it: refused, nothing written.
     for (const cwd of [model, path.join(model, 'sub')]) {
@@ -98,5 +98,31 @@ test('generate-key-pair refuses a model folder by default; a key in a model fold
     r = cli(['sign', 'model/cosign.key', '--key', 'model/cosign.key'], { cwd: dir, env });
     assert.equal(r.status, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /never signed/);
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('sign refuses content the scanner flags or could not analyse, unless --allow-flagged', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-cli-flagged-'));
+  try {
+    const env = { COSIGN_PASSWORD: 'pw' };
+    assert.equal(cli(['generate-key-pair'], { cwd: dir, env }).status, 0);
+    fs.mkdirSync(path.join(dir, 'model'));
+    fs.writeFileSync(path.join(dir, 'model', 'w.safetensors'), safetensorsBytes());
+    // A pickle that calls os.system.
+    fs.writeFileSync(path.join(dir, 'model', 'extra.pkl'), Buffer.from('\x80\x02cos\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03.', 'latin1'));
+    let r = cli(['sign', 'model', '--key', 'cosign.key'], { cwd: dir, env });
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /not signing model: the scanner flags extra\.pkl as dangerous/);
+    assert.match(r.stderr, /--allow-flagged/);
+    assert.equal(fs.existsSync(path.join(dir, 'model', 'model.sig')), false);
+    r = cli(['sign', 'model', '--key', 'cosign.key', '--allow-flagged'], { cwd: dir, env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /warning   signed although the scanner flags extra\.pkl as dangerous/);
+    assert.ok(fs.existsSync(path.join(dir, 'model', 'model.sig')));
+    // A weight file that is not what its name says is not analysed: refused by itself too.
+    fs.writeFileSync(path.join(dir, 'w2.safetensors'), 'not weights');
+    r = cli(['sign', 'w2.safetensors', '--key', 'cosign.key'], { cwd: dir, env });
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /w2\.safetensors could not be analysed/);
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }
 });

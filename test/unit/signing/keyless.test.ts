@@ -168,7 +168,7 @@ test('CLI: model-inspect sign without a key signs keylessly with SIGSTORE_ID_TOK
   fs.writeFileSync(file, crypto.randomBytes(2048));
   const token = unsignedJwt({ iss: ISSUER_CLAIM, sub: SUBJECT, email: SUBJECT, email_verified: true });
   const r = await new Promise<{ code: number; out: string }>((resolve) => {
-    execFile(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'sign', file, '--fulcio-url', `${base}/fulcio`, '--rekor-url', `${base}/rekor`], { env: { ...process.env, SIGSTORE_ID_TOKEN: token, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'sign', file, '--fulcio-url', `${base}/fulcio`, '--rekor-url', `${base}/rekor`, '--allow-flagged'], { env: { ...process.env, SIGSTORE_ID_TOKEN: token, NO_COLOR: '1' } }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 2) : 0, out: stdout + stderr });
     });
   });
