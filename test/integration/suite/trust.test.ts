@@ -12,6 +12,7 @@ import { activateExtension, workspaceRoot } from './util.ts';
  * the same expectations (settings first, then the policy), as `model-inspect verify|gate` do.
  */
 
+interface Report { verdict: { checks: { id: string; reasons: string[] }[] }; evidence: { signatures: { results: { failures: string[] }[] } } }
 interface Export { verdict: string; policy: string | null; checks: { id: string; status: string; reasons: string[] }[]; findings: { ruleId: string; message: string; file?: string }[] }
 
 suite('trust boundary (trusted workspace)', () => {
@@ -71,6 +72,31 @@ suite('trust boundary (trusted workspace)', () => {
     } finally {
       fs.rmSync(path.join(model, 'modeling_evil.py'));
       fs.writeFileSync(path.join(model, 'config.json'), '{}\n');
+    }
+  });
+
+  test('a broken folder signature names changed, added and removed files where the panel and the tree read them', async () => {
+    const api = (await activateExtension()).exports as { models: { current(root: string): Promise<Report | undefined> } };
+    fs.writeFileSync(path.join(model, 'modeling_evil.py'), 'import os\n');
+    fs.writeFileSync(path.join(model, 'config.json'), '{"changed": true}\n');
+    const weights = fs.readFileSync(path.join(model, 'weights.safetensors'));
+    fs.rmSync(path.join(model, 'weights.safetensors'));
+    try {
+      const r = await api.models.current(model);
+      assert.ok(r, 'a report');
+      // The tree's Signatures item shows the check's reasons (its tooltip); the panel's Signatures table each signature's problems.
+      const reasons = r.verdict.checks.find((c) => c.id === 'signatures')?.reasons.join('\n') ?? '';
+      assert.match(reasons, /modeling_evil\.py was added after signing/);
+      assert.match(reasons, /config\.json was changed after signing/);
+      assert.match(reasons, /weights\.safetensors was signed but is missing/);
+      const problems = r.evidence.signatures.results.flatMap((s) => s.failures).join('\n');
+      assert.match(problems, /changed files .*config\.json/);
+      assert.match(problems, /missing files .*weights\.safetensors/);
+      assert.match(problems, /extra files .*modeling_evil\.py/);
+    } finally {
+      fs.rmSync(path.join(model, 'modeling_evil.py'));
+      fs.writeFileSync(path.join(model, 'config.json'), '{}\n');
+      fs.writeFileSync(path.join(model, 'weights.safetensors'), weights);
     }
   });
 
