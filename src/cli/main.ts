@@ -3,6 +3,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { atLeast, dedupeFindings, sortFindings, type Finding } from '../core/findings.ts';
 import { terminalSafeJson, toJsonFinding, toJsonReport } from '../core/output/json.ts';
+import { displayPath } from '../core/output/paths.ts';
 import { formatFindings, sanitize, sanitizeLine, summaryLine } from '../core/output/text.ts';
 import { flagHelp, parseArgs, UsageError, type FlagSpec } from './args.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -53,11 +54,14 @@ export interface ShownResult extends Omit<CommandResult, 'text' | 'json'> {
   json?: Record<string, unknown>;
   /** Findings an inline comment silenced. */
   suppressed: Finding[];
+  /** The policy files whose `rules:` set the findings' severities (text output names them). */
+  policies?: string[];
 }
 
-export function shownResult(result: CommandResult, shown: { findings: Finding[]; suppressed: Finding[] }): ShownResult {
+export function shownResult(result: CommandResult, shown: { findings: Finding[]; suppressed: Finding[]; policies?: string[] }): ShownResult {
   return {
     ...result,
+    policies: shown.policies,
     findings: shown.findings,
     suppressed: sortFindings(dedupeFindings([...result.suppressed ?? [], ...shown.suppressed])),
     text: typeof result.text === 'function' ? result.text(shown.findings) : result.text,
@@ -83,6 +87,8 @@ export async function render(result: ShownResult, format: OutputFormat, io: CliI
   if (result.findings.length) parts.push(formatFindings(result.findings, io.cwd, { color }));
   const silenced = result.suppressed.length;
   parts.push(summaryLine(result.findings) + (silenced ? ` (${silenced} suppressed by model-inspect-disable comments)` : ''));
+  // Whose rule settings judged: a repository's policy can switch rules off, so it is named.
+  for (const p of result.policies ?? []) parts.push(sanitize(`rule settings from the policy ${displayPath(p, io.cwd)}`));
   return parts.join('\n\n') + '\n';
 }
 

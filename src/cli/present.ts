@@ -10,7 +10,7 @@ import type { ParsedArgs } from './args.ts';
  * the gate finds it: `--policy`, else the nearest `.model-inspect.yaml` above each inspected path,
  * never one inside it), inline suppressions, de-duplication and order.
  */
-export async function presentCliFindings(findings: readonly Finding[], args: ParsedArgs, cwd: string): Promise<Presented> {
+export async function presentCliFindings(findings: readonly Finding[], args: ParsedArgs, cwd: string): Promise<Presented & { policies?: string[] }> {
   if (!findings.length) return { findings: [], suppressed: [] };
   // Loaded only when there is something to present: `--version` and a clean run read no policy.
   const { loadPolicyRules } = await import('../core/policyFile.ts');
@@ -33,17 +33,19 @@ export async function presentCliFindings(findings: readonly Finding[], args: Par
   const shown: Finding[] = [];
   const suppressed: Finding[] = [];
   const policyProblems: Finding[] = [];
+  const policies = new Set<string>();
   for (const [root, group] of groups) {
     // Nothing inspected on disk (a registry reference): the policy from the working folder up, as
     // the reference commands find it (src/cli/registryFlags.ts).
     const policy = await loadPolicyRules(root ?? path.join(cwd, 'registry-reference'), { file: explicit, isKnownRule, inspected: root });
     policyProblems.push(...policy.findings);
+    if (policy.file && policy.rules) policies.add(policy.file);
     const text = policy.inline ? await readSourceTexts(group, readSource, cwd) : undefined;
     const r = presentFindings(group, { rules: policy.rules ? [policy.rules] : [], inline: policy.inline, text });
     shown.push(...r.findings);
     suppressed.push(...r.suppressed);
   }
-  return { findings: sortFindings(dedupeFindings([...shown, ...policyProblems])), suppressed: sortFindings(dedupeFindings(suppressed)) };
+  return { findings: sortFindings(dedupeFindings([...shown, ...policyProblems])), suppressed: sortFindings(dedupeFindings(suppressed)), policies: [...policies] };
 }
 
 /** A file's text, or a notebook cell's (`member: "cell N"`, 1-based as Jupyter numbers them). */

@@ -2,7 +2,12 @@ import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding, Severity } from './findings.ts';
+import { nameMatches } from './area.ts';
 import { regularFileStat } from './fsutil/walk.ts';
+import { isWeightFile } from './model/target.ts';
+import { modelCardArea } from './modelcard/area.ts';
+import { frontMatter, looksLikeHfMetadata } from './modelcard/files.ts';
+import { signingArea } from './signing/area.ts';
 import type { RuleSettings } from './ruleSettings.ts';
 import { decodeUtf8 } from './yaml/decode.ts';
 import { parseYaml, type YamlDocument, type YamlNode } from './yaml/document.ts';
@@ -18,25 +23,97 @@ import { yamlProblemFindings } from './yaml/findings.ts';
 export const POLICY_FILE_NAMES = ['.model-inspect.yaml', '.model-inspect.yml'];
 export const MAX_POLICY_BYTES = 1024 * 1024;
 
+/** A policy the upward search passed because the folder it lies in is part of a model. */
+export interface PolicyInModel { file: string; reason: string }
+
+/** What the upward search found: the policy to use, and the ones it refused on the way. */
+export interface PolicySearch { file?: string; inModel: PolicyInModel[] }
+
 /**
  * The nearest `.model-inspect.yaml` (or `.yml`) *above* a folder, up to the repository root (a
  * folder with `.git`) or `stopAt` (the workspace folder). The folder itself is never searched.
  * When it is the repository root or the workspace folder there is nothing above it to search.
+ *
+ * The model boundary: a policy that lies in a folder which itself holds model content (weights,
+ * a model card, a signature, `model_index.json`…) belongs to that model, as in a downloaded
+ * diffusers repository inspected at `dl/unet/` whose `dl/.model-inspect.yaml` the publisher wrote.
+ * It is refused (reported as `gate/policy-in-model`) and the search goes on above it.
  */
-export async function findPolicyFile(modelDir: string, stopAt?: string): Promise<string | undefined> {
+export async function searchPolicyFile(modelDir: string, stopAt?: string): Promise<PolicySearch> {
   let dir = path.resolve(modelDir);
   const stop = stopAt ? path.resolve(stopAt) : undefined;
+  const inModel: PolicyInModel[] = [];
   for (;;) {
     let isRepoRoot = false;
     try { await fs.stat(path.join(dir, '.git')); isRepoRoot = true; } catch { /* keep climbing */ }
     const parent = path.dirname(dir);
-    if (isRepoRoot || dir === stop || parent === dir) return undefined;
+    if (isRepoRoot || dir === stop || parent === dir) return { inModel };
     dir = parent;
     for (const name of POLICY_FILE_NAMES) {
       const p = path.join(dir, name);
-      try { if ((await fs.stat(p)).isFile()) return p; } catch { /* not here */ }
+      try { if (!(await fs.stat(p)).isFile()) continue; } catch { continue; }
+      const reason = await modelContentIn(dir);
+      if (!reason) return { file: p, inModel };
+      inModel.push({ file: p, reason });
+      break; // its .yml twin is the model's as well
     }
   }
+}
+
+/** The nearest usable policy above a folder (searchPolicyFile without the refusals). */
+export async function findPolicyFile(modelDir: string, stopAt?: string): Promise<string | undefined> {
+  return (await searchPolicyFile(modelDir, stopAt)).file;
+}
+
+/** The refusal of a policy the search found in a folder that is part of a model (the gate blocks on it). */
+export function policyInModelFinding(found: PolicyInModel): Finding {
+  return { ruleId: 'gate/policy-in-model', severity: 'error', message: `the policy ${found.file} was found above the inspected folder, but its folder is part of a model (${found.reason}): a model cannot set the policy it is judged by, so it was not used (name your policy with --policy or the modelInspect.gate.policyFile setting, and keep downloaded models outside your repositories)`, file: found.file };
+}
+
+const CARD_YAML = modelCardArea.files.find((k) => k.id === 'model-card')!;
+const SIGNATURE = signingArea.files.find((k) => k.id === 'signature')!;
+/** Files only a model (Hugging Face, diffusers) holds beside its weights. */
+const MODEL_FILE_NAMES = new Set(['model_index.json', 'generation_config.json', 'tokenizer_config.json', 'tokenizer.json', 'special_tokens_map.json', 'preprocessor_config.json', 'scheduler_config.json', 'adapter_config.json']);
+const MAX_BOUNDARY_ENTRIES = 10_000;
+const MAX_README_BYTES = 64 * 1024;
+
+/**
+ * Why a folder is part of a model (the model boundary of the policy search), from its entries'
+ * names and a README's front matter; undefined when it holds no model content. A folder that
+ * cannot be listed in full counts as a model's: what was not looked at is not known to be a repository.
+ */
+export async function modelContentIn(dir: string): Promise<string | undefined> {
+  let readme: string | undefined;
+  let n = 0;
+  try {
+    for await (const e of await fs.opendir(dir)) {
+      if (++n > MAX_BOUNDARY_ENTRIES) return `it holds over ${MAX_BOUNDARY_ENTRIES} entries, not all looked at`;
+      const lower = e.name.toLowerCase();
+      if (isWeightFile(e.name)) return `it holds the weight file ${e.name}`;
+      if (nameMatches(CARD_YAML, e.name)) return `it holds the model card ${e.name}`;
+      if (nameMatches(SIGNATURE, e.name)) return `it holds the signature ${e.name}`;
+      if (MODEL_FILE_NAMES.has(lower)) return `it holds ${e.name}`;
+      if (lower === 'readme.md') readme = e.name;
+    }
+  } catch (e) {
+    return `its entries cannot be listed: ${(e as Error).message}`;
+  }
+  if (readme && await isHuggingFaceCard(path.join(dir, readme))) return `its ${readme} is a Hugging Face model card`;
+  return undefined;
+}
+
+async function isHuggingFaceCard(file: string): Promise<boolean> {
+  const st = await regularFileStat(file);
+  if (!st.ok) return false;
+  try {
+    const fh = await fs.open(file, 'r');
+    try {
+      const buf = Buffer.alloc(Math.min(MAX_README_BYTES, st.stat.size));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      const fm = frontMatter(decodeUtf8(buf.subarray(0, bytesRead)).text);
+      return fm !== undefined && looksLikeHfMetadata(fm.text);
+    } finally { await fh.close(); }
+  } catch { return false; }
 }
 
 /**
@@ -168,7 +245,13 @@ export function policyInsideFinding(file: string, inspected: string): Finding {
 
 /** The `rules:` of the policy that applies to a folder (the gate's lookup), with the file it came from. */
 export async function loadPolicyRules(dir: string, lookup: PolicyLookup & { isKnownRule?: (id: string) => boolean } = {}): Promise<PolicyRules & { file?: string }> {
-  const file = lookup.file ?? (lookup.search === false || typeof lookup.search === 'string' ? undefined : await findPolicyFile(dir, lookup.stopAt));
+  const search: PolicySearch = lookup.file || lookup.search === false || typeof lookup.search === 'string' ? { inModel: [] } : await searchPolicyFile(dir, lookup.stopAt);
+  const refused = search.inModel.map(policyInModelFinding);
+  const rules = await policyRulesOf(lookup.file ?? search.file, lookup);
+  return { ...rules, findings: [...refused, ...rules.findings] };
+}
+
+async function policyRulesOf(file: string | undefined, lookup: PolicyLookup & { isKnownRule?: (id: string) => boolean }): Promise<PolicyRules & { file?: string }> {
   if (!file) return { inline: true, findings: [] };
   if (lookup.inspected && isInside(file, lookup.inspected)) return { file, inline: true, findings: [policyInsideFinding(file, lookup.inspected)] };
   const foreign = lookup.file ? undefined : untrustedOwnerReason(file);

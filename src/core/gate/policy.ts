@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
-import { findPolicyFile, parseRulesSection, policyInsideFinding, POLICY_FILE_NAMES, readPolicyText, untrustedOwnerReason, untrustedPolicyFinding, type PolicyLookup, type PolicyRules } from '../policyFile.ts';
+import { findPolicyFile, parseRulesSection, policyInModelFinding, policyInsideFinding, searchPolicyFile, POLICY_FILE_NAMES, readPolicyText, untrustedOwnerReason, untrustedPolicyFinding, type PolicyLookup, type PolicyRules } from '../policyFile.ts';
 import type { RuleSettings } from '../ruleSettings.ts';
 import { isVulnSeverity, VULN_SEVERITIES, type VulnSeverity } from '../tools/vulnerabilities.ts';
 import { compilePattern, parsePolicyPattern } from '../signing/policy.ts';
@@ -176,7 +176,14 @@ export type PolicySource = PolicyLookup;
 
 export async function loadPolicy(modelDir: string, options: PolicySource = {}): Promise<LoadedPolicy> {
   const notSearched = options.search === false ? 'policy files were not searched for' : typeof options.search === 'string' ? options.search : undefined;
-  const file = options.file ?? (notSearched ? undefined : await findPolicyFile(modelDir, options.stopAt));
+  const search = options.file || notSearched ? { inModel: [] } : await searchPolicyFile(modelDir, options.stopAt);
+  // Policies the search passed in a model's own folder: refused, and the refusal blocks.
+  const refused = search.inModel.map(policyInModelFinding);
+  const loaded = await loadPolicyFile(options.file ?? search.file, options, notSearched);
+  return refused.length ? { ...loaded, findings: [...refused, ...loaded.findings] } : loaded;
+}
+
+async function loadPolicyFile(file: string | undefined, options: PolicySource, notSearched: string | undefined): Promise<LoadedPolicy> {
   if (!file) return { policy: defaultPolicy(), findings: [], notSearched };
   if (options.inspected && isInsidePath(file, options.inspected)) {
     // The defaults apply, and the refusal blocks: a policy the user named cannot silently be replaced.

@@ -93,3 +93,39 @@ test('identities need issuers (and the reverse); allow_unsigned stays inside the
   const out = parsePolicy('gate:\n  signatures:\n    allow_unsigned: [../x]\n', 'p.yaml');
   assert.match(out.findings[0].message, /must be a path inside the model folder/);
 });
+
+test('the model boundary: a policy above the inspected folder in a folder that holds model content is refused, and the search goes on', async () => {
+  const { searchPolicyFile, modelContentIn } = await import('../../../src/core/policyFile.ts');
+  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-pol-'));
+  try {
+    fs.mkdirSync(path.join(repo, '.git'));
+    const dl = path.join(repo, 'dl');
+    fs.mkdirSync(path.join(dl, 'unet'), { recursive: true });
+    fs.writeFileSync(path.join(dl, '.model-inspect.yaml'), 'gate: {}\n');
+    // Nothing but the policy and subfolders: indistinguishable from a repository (documented).
+    assert.equal(await modelContentIn(dl), undefined);
+    assert.equal(await findPolicyFile(path.join(dl, 'unet')), path.join(dl, '.model-inspect.yaml'));
+    // A README without Hugging Face front matter, or a static-site page's, is not a card.
+    fs.writeFileSync(path.join(dl, 'README.md'), '---\ntitle: docs\nlayout: page\n---\n# repo\n');
+    assert.equal(await modelContentIn(dl), undefined);
+    const marks: Record<string, string> = { 'README.md': '---\n"license": mit\n---\n', 'model.sig': '{}', 'model-card.yaml': 'x: 1\n', 'model_index.json': '{}', 'Tokenizer_Config.json': '{}', 'pytorch_model.bin': '', 'x.gguf': '' };
+    for (const [name, content] of Object.entries(marks)) {
+      const before = name === 'README.md' ? undefined : fs.readFileSync(path.join(dl, 'README.md'));
+      fs.writeFileSync(path.join(dl, name), content);
+      assert.ok(await modelContentIn(dl), name);
+      const s = await searchPolicyFile(path.join(dl, 'unet'));
+      assert.equal(s.file, undefined, name);
+      assert.deepEqual(s.inModel.map((x) => x.file), [path.join(dl, '.model-inspect.yaml')], name);
+      if (before) fs.rmSync(path.join(dl, name)); else fs.writeFileSync(path.join(dl, name), '# repo\n');
+    }
+    // Past the refused one, the repository's own policy applies; the loader reports the refusal.
+    fs.writeFileSync(path.join(dl, 'model_index.json'), '{}');
+    fs.writeFileSync(path.join(repo, '.model-inspect.yaml'), 'gate:\n  sbom: { enabled: false }\n');
+    const loaded = await loadPolicy(path.join(dl, 'unet'));
+    assert.equal(loaded.file, path.join(repo, '.model-inspect.yaml'));
+    assert.equal(loaded.policy.sbom.enabled, false);
+    assert.deepEqual(loaded.findings.map((f) => [f.ruleId, f.severity, f.file]), [['gate/policy-in-model', 'error', path.join(dl, '.model-inspect.yaml')]]);
+    // A folder that cannot be listed is not known to be a repository.
+    assert.match((await modelContentIn(path.join(repo, 'missing'))) ?? '', /cannot be listed/);
+  } finally { fs.rmSync(repo, { recursive: true, force: true }); }
+});

@@ -395,3 +395,92 @@ test('require_verified provenance: an attestation that vouches for another file 
     assert.ok(g.json.findings.some((f) => f.ruleId === 'gate/provenance-missing'), messages(g));
   } finally { l.cleanup(); }
 });
+
+/**
+ * A downloaded diffusers repository (model_index.json, a Hugging Face card, unet/ text_encoder/
+ * vae/) whose publisher put a `.model-inspect.yaml` at its root: inspecting one of its subfolders
+ * or files must not let that policy judge them (the model boundary of the upward search).
+ */
+function diffusersDownload(policy: string): { dir: string; dl: string; cleanup(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-diffusers-'));
+  const dl = path.join(dir, 'dl');
+  for (const sub of ['unet', 'text_encoder', 'vae']) fs.mkdirSync(path.join(dl, sub), { recursive: true });
+  fs.writeFileSync(path.join(dl, 'model_index.json'), '{"_class_name": "StableDiffusionPipeline", "unet": ["diffusers", "UNet2DConditionModel"]}\n');
+  fs.writeFileSync(path.join(dl, 'README.md'), '---\nlicense: openrail\ntags: [stable-diffusion]\n---\n# a pipeline\n');
+  fs.writeFileSync(path.join(dl, 'unet', 'config.json'), '{}\n');
+  fs.writeFileSync(path.join(dl, 'unet', 'diffusion_pytorch_model.safetensors'), WEIGHTS);
+  fs.writeFileSync(path.join(dl, 'text_encoder', 'pytorch_model.bin'), EVIL_PICKLE);
+  fs.writeFileSync(path.join(dl, '.model-inspect.yaml'), policy);
+  return { dir, dl, cleanup: () => execFileSync('rm', ['-rf', dir]) };
+}
+
+const EVERYTHING_OFF = ['gate:', ...['signatures', 'provenance', 'scan', 'sbom', 'vulnerabilities', 'model_card'].map((c) => `  ${c}: { enabled: false }`), 'rules:', '  disabled: ["scan/*"]', ''].join('\n');
+
+test('diffusers layout: verify FILE in unet/ does not take the expected key from the download\'s own policy', async () => {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const d = diffusersDownload('gate:\n  signatures: { keys: [attacker.pub] }\n');
+  try {
+    fs.writeFileSync(path.join(d.dl, 'attacker.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+    const file = path.join(d.dl, 'unet', 'diffusion_pytorch_model.safetensors');
+    await signPath(file, privateKey);
+    const v = cli(['verify', file]);
+    assert.equal(v.status, 1, v.stdout);
+    assert.match(v.stdout, /NOT VERIFIED/);
+    assert.match(v.stdout, /gate\/policy-in-model/);
+    assert.match(v.stdout, /part of a model \(it holds model_index\.json\)/);
+  } finally { d.cleanup(); }
+});
+
+test('diffusers layout: scan FILE in text_encoder/ is not silenced by the download\'s own rules: section', () => {
+  const d = diffusersDownload(EVERYTHING_OFF);
+  try {
+    const r = cli(['scan', path.join(d.dl, 'text_encoder', 'pytorch_model.bin')]);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stdout, /scan\/pickle-dangerous-import/);
+    assert.match(r.stdout, /gate\/policy-in-model/);
+    assert.doesNotMatch(r.stdout, /rule settings from the policy/);
+    // A README that is a Hugging Face card marks the model as well, without model_index.json.
+    fs.rmSync(path.join(d.dl, 'model_index.json'));
+    const card = cli(['scan', path.join(d.dl, 'text_encoder', 'pytorch_model.bin')]);
+    assert.equal(card.status, 1, card.stdout);
+    assert.match(card.stdout, /README\.md is a Hugging Face model card/);
+  } finally { d.cleanup(); }
+});
+
+test('diffusers layout: gate SUBFOLDER is judged by the defaults, not the download\'s policy, and the refusal blocks', () => {
+  const d = diffusersDownload(EVERYTHING_OFF);
+  try {
+    const g = gate(path.join(d.dl, 'text_encoder'));
+    assert.equal(g.status, 1);
+    assert.equal(g.json.verdict, 'blocked');
+    assert.ok(g.json.findings.some((f) => f.ruleId === 'gate/policy-in-model' && f.file === path.join(d.dl, '.model-inspect.yaml')), messages(g));
+    assert.equal(g.json.checks.find((c) => c.id === 'policy')?.status, 'fail');
+    assert.ok(g.json.findings.some((f) => f.ruleId === 'gate/dangerous-content'), messages(g));
+  } finally { d.cleanup(); }
+});
+
+test('a repository root policy above models/<name>/ still applies (and is named in the text output), past a refused one', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-repo-'));
+  try {
+    fs.mkdirSync(path.join(dir, '.git'));
+    fs.mkdirSync(path.join(dir, 'models', 'x'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'README.md'), '# our models\n');
+    fs.writeFileSync(path.join(dir, 'models', 'x', 'pytorch_model.bin'), EVIL_PICKLE);
+    const policy = path.join(dir, '.model-inspect.yaml');
+    fs.writeFileSync(policy, 'rules:\n  severity: { scan/pickle-dangerous-import: warning }\n');
+    const r = cli(['scan', path.join(dir, 'models', 'x', 'pytorch_model.bin')]);
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /warning scan\/pickle-dangerous-import/);
+    assert.ok(r.stdout.includes(`rule settings from the policy ${policy}`), r.stdout);
+    const g = cli(['gate', path.join(dir, 'models', 'x')]);
+    assert.ok(g.stdout.includes(`(policy ${policy})`), g.stdout);
+    assert.doesNotMatch(g.stdout, /policy-in-model/);
+    // A model folder's own policy between them is refused; the repository's still applies.
+    fs.writeFileSync(path.join(dir, 'models', 'model-card.yaml'), 'model_details: {name: x}\n');
+    fs.writeFileSync(path.join(dir, 'models', '.model-inspect.yaml'), 'rules:\n  disabled: ["scan/*"]\n');
+    const past = cli(['scan', path.join(dir, 'models', 'x', 'pytorch_model.bin')]);
+    assert.match(past.stdout, /warning scan\/pickle-dangerous-import/);
+    assert.match(past.stdout, /error gate\/policy-in-model/);
+    assert.ok(past.stdout.includes(`rule settings from the policy ${policy}`), past.stdout);
+  } finally { execFileSync('rm', ['-rf', dir]); }
+});
