@@ -4,12 +4,12 @@ import path from 'node:path';
 import type { Finding, Severity } from './findings.ts';
 import { nameMatches } from './area.ts';
 import { regularFileStat } from './fsutil/walk.ts';
-import { isWeightFile } from './model/target.ts';
 import { modelCardArea } from './modelcard/area.ts';
-import { frontMatter, looksLikeHfMetadata } from './modelcard/files.ts';
+import { isWeightFile } from './scan/area.ts';
 import { signingArea } from './signing/area.ts';
 import type { RuleSettings } from './ruleSettings.ts';
 import { decodeUtf8 } from './yaml/decode.ts';
+import { frontMatter, looksLikeHfMetadata } from './yaml/frontMatter.ts';
 import { parseYaml, type YamlDocument, type YamlNode } from './yaml/document.ts';
 import { yamlProblemFindings } from './yaml/findings.ts';
 

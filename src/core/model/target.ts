@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { WEIGHTS } from '../scan/area.ts';
+import { isWeightFile, WEIGHTS } from '../scan/area.ts';
 import { walk, type WalkEntry, type WalkLink, type WalkSkipped, type WalkSpecial } from '../fsutil/walk.ts';
 import { frontMatter, modelCardKind } from '../modelcard/files.ts';
 
@@ -30,20 +30,8 @@ export interface ModelTarget {
   errors: { path: string; rel: string; message: string }[];
 }
 
-/**
- * A weight file by name (the scan area's descriptor). An extension other files share (`.bin`,
- * `.pb`, `.dat`…) is a weight file only when the rest of its name says so (pytorch_model.bin,
- * model-00001-of-00002.bin, saved_model.pb), so a vocabulary or an image does not make a model.
- */
-export function isWeightFile(file: string): boolean {
-  const base = path.basename(file).toLowerCase();
-  const dot = base.lastIndexOf('.');
-  if (dot <= 0) return false;
-  const ext = base.slice(dot);
-  if (WEIGHTS.extensions?.includes(ext)) return true;
-  if (!WEIGHTS.weakExtensions?.includes(ext)) return false;
-  return /model|weights?|ckpt|checkpoint|adapter|pytorch|tf_|flax|saved/.test(base.slice(0, dot));
-}
+// Named by the scan area, so the policy search's model boundary (a foundation) reads it too.
+export { isWeightFile };
 
 export type WeightFormat = 'safetensors' | 'gguf' | 'pickle' | 'pytorch-zip' | 'zip' | 'hdf5' | 'numpy' | 'onnx' | 'tflite' | 'unknown';
 

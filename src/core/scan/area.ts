@@ -44,3 +44,18 @@ export const WEIGHT_EXTENSIONS: readonly string[] = [...(WEIGHTS.extensions ?? [
 export function hasWeightName(file: string): boolean {
   return nameMatches(WEIGHTS, file);
 }
+
+/**
+ * A weight file by name (the scan area's descriptor). An extension other files share (`.bin`,
+ * `.pb`, `.dat`…) is a weight file only when the rest of its name says so (pytorch_model.bin,
+ * model-00001-of-00002.bin, saved_model.pb), so a vocabulary or an image does not make a model.
+ */
+export function isWeightFile(file: string): boolean {
+  const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1).toLowerCase();
+  const dot = base.lastIndexOf('.');
+  if (dot <= 0) return false;
+  const ext = base.slice(dot);
+  if (WEIGHTS.extensions?.includes(ext)) return true;
+  if (!WEIGHTS.weakExtensions?.includes(ext)) return false;
+  return /model|weights?|ckpt|checkpoint|adapter|pytorch|tf_|flax|saved/.test(base.slice(0, dot));
+}
