@@ -17,7 +17,7 @@ export function evaluateGate(evidence: Evidence, loaded: LoadedPolicy, now = new
     p.signatures.enabled ? signatureCheck(evidence, p) : skipped('signatures', 'Signatures'),
     p.provenance.enabled ? provenanceCheck(evidence, p) : skipped('provenance', 'Provenance'),
     p.scan.enabled ? scanCheck(evidence, p) : skipped('scan', 'No dangerous content'),
-    p.sbom.enabled ? sbomCheck(evidence) : skipped('sbom', 'SBOM present'),
+    p.sbom.enabled ? sbomCheck(evidence, p) : skipped('sbom', 'SBOM present'),
     p.vulnerabilities.enabled ? vulnerabilityCheck(evidence, p) : skipped('vulnerabilities', 'Vulnerabilities'),
     p.modelCard.enabled ? cardCheck(evidence, p, now) : skipped('model-card', 'Model card valid and fresh'),
   ];
@@ -202,9 +202,21 @@ function scanCheck(ev: Evidence, p: GatePolicy): GateCheck {
   return check('scan', title, findings, [`${ev.scan.files.length} file${ev.scan.files.length === 1 ? '' : 's'} scanned, nothing at or above ${p.scan.blockAt}`, ...listed]);
 }
 
-function sbomCheck(ev: Evidence): GateCheck {
+function sbomCheck(ev: Evidence, p: GatePolicy): GateCheck {
   const sboms = ev.sbom.sboms;
   const findings = sboms.length ? [] : [fail('gate/sbom-missing', `no readable CycloneDX or SPDX JSON SBOM in the folder${ev.card.facts?.sbomRef ? ` or at sbom_ref '${ev.card.facts.sbomRef.value}'` : ''}`, ev.card.facts?.sbomRef ? { file: ev.card.file, range: ev.card.facts.sbomRef.range } : { file: ev.root })];
+  // An SBOM the model ships is the publisher's word, as a vulnerability report is: it says "this is
+  // what the model holds" only when a verified signature from an expected signer vouches for it
+  // (or the policy lets it stay unsigned, or checks no signatures at all).
+  const covered = coveredFiles(ev);
+  const modelFiles = new Map(ev.files.map((f) => [path.resolve(f.path), f.rel]));
+  const unvouched = sboms.filter((s) => {
+    const relPath = modelFiles.get(path.resolve(s.file));
+    return relPath !== undefined && p.signatures.enabled && !covered.has(path.resolve(s.file)) && !allowedUnsigned(p, relPath);
+  });
+  if (sboms.length && unvouched.length === sboms.length) {
+    for (const s of unvouched) findings.push(fail('gate/sbom-missing', `${modelFiles.get(path.resolve(s.file))} is not covered by a verified signature from an expected signer: an SBOM the model ships unsigned is the publisher's claim (sign it, or list it in gate.signatures.allow_unsigned)`, { file: s.file }));
+  }
   return check('sbom', 'SBOM present', findings, sboms.map((s) => `${path.basename(s.file)}: ${s.format === 'cyclonedx' ? 'CycloneDX' : 'SPDX'} ${s.specVersion.replace(/^SPDX-/, '')}, ${s.components.length} component${s.components.length === 1 ? '' : 's'}`));
 }
 

@@ -97,7 +97,7 @@ export const GATE_RULES: readonly RuleInfo[] = [
     title: 'No SBOM',
     category: 'gate',
     defaultSeverity: 'error',
-    help: "No readable CycloneDX (1.4–1.6) or SPDX 2.3 JSON SBOM is in the model folder or at the model card's local `sbom_ref`. Generate an ML-BOM with `model-inspect sbom DIR --output DIR/sbom.cdx.json` (or **Model Inspect: Generate ML-BOM**), or with `syft dir:DIR -o cyclonedx-json`.",
+    help: "No readable CycloneDX (1.4–1.6) or SPDX 2.3 JSON SBOM is in the model folder or at the model card's local `sbom_ref`. Generate an ML-BOM with `model-inspect sbom DIR --output DIR/sbom.cdx.json` (or **Model Inspect: Generate ML-BOM**), or with `syft dir:DIR -o cyclonedx-json`. An SBOM the model ships counts only when a verified signature from an expected signer covers it, `gate.signatures.allow_unsigned` lists it, or the signature check is off (it is the publisher's claim otherwise, as with `cover: weight-files`).",
   },
   {
     id: 'gate/vulnerable-dependency',

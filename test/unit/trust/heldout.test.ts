@@ -484,3 +484,18 @@ test('a repository root policy above models/<name>/ still applies (and is named 
     assert.ok(past.stdout.includes(`rule settings from the policy ${policy}`), past.stdout);
   } finally { execFileSync('rm', ['-rf', dir]); }
 });
+
+test('cover: weight-files: an SBOM no verified signature covers does not satisfy "SBOM present"', async () => {
+  const policy = SIGNATURES_ONLY.replace('signatures: { keys: [k.pub] }', 'signatures: { keys: [k.pub], cover: weight-files }').replace('sbom: { enabled: false }', 'sbom: { enabled: true }');
+  const sbom = JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, components: [] });
+  const l = lab({ 'model.safetensors': WEIGHTS, 'sbom.cdx.json': sbom }, policy);
+  try {
+    await signPath(path.join(l.model, 'model.safetensors'), l.key);
+    await signPath(path.join(l.model, 'sbom.cdx.json'), l.key);
+    assert.equal(gate(l.model, '--policy', l.policy).json.verdict, 'approved');
+    fs.rmSync(path.join(l.model, 'sbom.cdx.json.sigstore.json'));
+    const g = gate(l.model, '--policy', l.policy);
+    assert.equal(g.json.verdict, 'blocked', messages(g));
+    assert.match(messages(g), /sbom\.cdx\.json is not covered by a verified signature/);
+  } finally { l.cleanup(); }
+});
