@@ -167,7 +167,7 @@ describe('report panel in Chromium', { skip: SKIP }, () => {
     assert.match(await page.textContent('#verdict-banner') ?? '', /Promotion BLOCKED/);
     for (const id of ['verdict', 'signatures', 'sbom', 'vulnerabilities', 'scan', 'card', 'chain']) assert.ok(await page.$(`section#${id}`), `section ${id}`);
     const checks = await page.$$eval('tr[data-check]', (rows) => rows.map((r) => [r.getAttribute('data-check'), r.getAttribute('data-status')]));
-    assert.deepEqual(Object.fromEntries(checks), { policy: 'pass', signatures: 'fail', provenance: 'skip', scan: 'fail', sbom: 'pass', vulnerabilities: 'fail', 'model-card': 'fail' });
+    assert.deepEqual(Object.fromEntries(checks), { policy: 'pass', signatures: 'fail', provenance: 'skip', scan: 'fail', sbom: 'fail', vulnerabilities: 'fail', 'model-card': 'fail' });
     assert.match(await page.textContent('tr[data-check="vulnerabilities"]') ?? '', /GHSA-pg7h-5qx3-wjr3 \(critical\) in torch 2\.1\.2; fixed in 2\.6\.0/);
     assert.match(await page.textContent('#vulnerabilities-table') ?? '', /CVE-2024-0001/);
     assert.match(await page.textContent('#tools-missing') ?? '', /grype.*install/s);
