@@ -37,6 +37,22 @@ function findTests(dir) {
   return out.sort();
 }
 
+// The code files Prettier owns: git's list (tracked and new, not git-ignored) of code files that
+// .prettierignore does not exclude, so the check and `npm run format` (same ignore file) agree.
+async function listCode(prettier) {
+  const r = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ls-files failed: ${r.stderr}`);
+  const out = [];
+  for (const f of r.stdout.split('\0')) {
+    if (!/\.(ts|mts|cts|js|mjs|cjs)$/.test(f)) continue;
+    const file = path.join(root, f);
+    if (!fs.existsSync(file)) continue;
+    const info = await prettier.getFileInfo(file, { ignorePath: path.join(root, '.prettierignore') });
+    if (!info.ignored) out.push(file);
+  }
+  return out;
+}
+
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...opts.env } });
   if (r.error) throw r.error;
@@ -64,6 +80,23 @@ if (run(process.execPath, ['esbuild.js']) !== 0) {
     failedLayers++;
   } else totals.passed++;
   summary.push(`lint: ${problems} problem${problems === 1 ? '' : 's'} in ${results.length} files (${since(t0)})`);
+}
+
+// ---- layer 0a: format (Prettier in check mode over the code; .prettierignore leaves documents
+// and fixtures alone). Each file that differs counts as one failure; `npm run format` fixes them.
+{
+  const t0 = Date.now();
+  const prettier = await import('prettier');
+  const files = await listCode(prettier);
+  const differ = [];
+  for (const file of files) {
+    const text = fs.readFileSync(file, 'utf8');
+    const options = await prettier.resolveConfig(file);
+    if (!(await prettier.check(text, { ...options, filepath: file }))) differ.push(path.relative(root, file));
+  }
+  for (const f of differ) console.log(`format: ${f} is not formatted (npm run format)`);
+  if (differ.length) { totals.failed += differ.length; failedLayers++; } else totals.passed++;
+  summary.push(`format: ${differ.length} of ${files.length} files not formatted (${since(t0)})`);
 }
 
 // ---- layer 0b: type-checks (esbuild strips types without checking them) ----
