@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every test layer and ends with one line: "N passed, N failed, N skipped".
 //   0. lint         ESLint over the repository (eslint.config.mjs: import fences, recommended rules);
+//                   Prettier in check mode over the code (one failure per file that differs);
 //                   each problem, warnings included, counts as one failure; then both type-checks
 //                   (`npm run typecheck`: the Node side and the webview without Node types), one
 //                   failure each
