@@ -24,7 +24,9 @@ const version = require('./package.json').version;
 const problemMatcher = {
   name: 'esbuild-problem-matcher',
   setup(build) {
-    build.onStart(() => { if (watch) console.log('[watch] build started'); });
+    build.onStart(() => {
+      if (watch) console.log('[watch] build started');
+    });
     build.onEnd((result) => {
       for (const { text, location } of result.errors) {
         console.error(`✘ [ERROR] ${text}`);
@@ -58,14 +60,14 @@ const common = {
  * extension.js). Keep what a chunk exports plain: functions over data.
  */
 const LAZY = [
-  { chunk: 'signing-online', source: 'src/core/signing/online.ts' },    // keyless signing (sigstore-js), OIDC, TUF
-  { chunk: 'sbom-generate', source: 'src/core/sbom/generate.ts' },      // the ML-BOM (CycloneDX library)
-  { chunk: 'python-checks', source: 'src/core/python/checks.ts' },      // Python checks (tree-sitter WASM runtime)
-  { chunk: 'k8s-schemas', source: 'src/core/k8s/schemaData.ts' },       // Kubernetes validators (kubernetes-models) and admission CRD schemas
-  { chunk: 'registry', source: 'src/core/registry/online.ts' },         // the registry client and inspections (online actions only)
+  { chunk: 'signing-online', source: 'src/core/signing/online.ts' }, // keyless signing (sigstore-js), OIDC, TUF
+  { chunk: 'sbom-generate', source: 'src/core/sbom/generate.ts' }, // the ML-BOM (CycloneDX library)
+  { chunk: 'python-checks', source: 'src/core/python/checks.ts' }, // Python checks (tree-sitter WASM runtime)
+  { chunk: 'k8s-schemas', source: 'src/core/k8s/schemaData.ts' }, // Kubernetes validators (kubernetes-models) and admission CRD schemas
+  { chunk: 'registry', source: 'src/core/registry/online.ts' }, // the registry client and inspections (online actions only)
   { chunk: 'scan-headers', source: 'src/core/scan/formats/headers.ts' }, // .npy header literals and GGUF chat-template tokenizer
   { chunk: 'signing-keys', source: 'src/core/signing/privateKeys.ts' }, // cosign.key encryption (scrypt + NaCl): Sign… and Generate Key Pair
-  { chunk: 'convert', source: 'src/core/convert/convert.ts' },           // pickle checkpoint → safetensors (its command only)
+  { chunk: 'convert', source: 'src/core/convert/convert.ts' }, // pickle checkpoint → safetensors (its command only)
 ];
 
 /** Turns `import('<a LAZY source>')` into require('./extension-<chunk>.js'); refuses a static import of one. */
@@ -78,7 +80,13 @@ function lazyChunks(self) {
         const lazy = LAZY.find((l) => path.resolve(__dirname, l.source) === abs);
         if (!lazy || lazy === self || args.kind === 'entry-point') return undefined;
         if (args.kind === 'dynamic-import') return { path: `./extension-${lazy.chunk}.js`, external: true };
-        return { errors: [{ text: `${lazy.source} is loaded lazily (dist/extension-${lazy.chunk}.js): reach it with \`await import()\`, not a static import, or it is bundled into extension.js again` }] };
+        return {
+          errors: [
+            {
+              text: `${lazy.source} is loaded lazily (dist/extension-${lazy.chunk}.js): reach it with \`await import()\`, not a static import, or it is bundled into extension.js again`,
+            },
+          ],
+        };
       });
     },
   };
@@ -88,7 +96,9 @@ function lazyChunks(self) {
 const clearCliChunks = {
   name: 'clear-cli-chunks',
   setup(build) {
-    build.onStart(() => { fs.rmSync(path.join(__dirname, 'dist', 'cli'), { recursive: true, force: true }); });
+    build.onStart(() => {
+      fs.rmSync(path.join(__dirname, 'dist', 'cli'), { recursive: true, force: true });
+    });
   },
 };
 
@@ -166,7 +176,10 @@ async function main() {
 /** dist/cli.js, the `model-inspect` bin: a CommonJS file (the package is not "type": "module") that loads the ES module CLI. */
 function writeCliLauncher() {
   const file = path.join(__dirname, 'dist', 'cli.js');
-  fs.writeFileSync(file, "#!/usr/bin/env node\n// model-inspect: the CLI is ES modules (dist/cli/main.mjs and its chunks), see esbuild.js.\nimport('./cli/main.mjs');\n");
+  fs.writeFileSync(
+    file,
+    "#!/usr/bin/env node\n// model-inspect: the CLI is ES modules (dist/cli/main.mjs and its chunks), see esbuild.js.\nimport('./cli/main.mjs');\n",
+  );
   fs.chmodSync(file, 0o755);
 }
 

@@ -14,11 +14,21 @@ import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { convertCheckpoint } from '../src/core/convert/convert.ts';
 
-export interface BenchLine { name: string; value: number; unit: string; goal?: string; ok?: boolean }
+export interface BenchLine {
+  name: string;
+  value: number;
+  unit: string;
+  goal?: string;
+  ok?: boolean;
+}
 
 const MiB = 1024 * 1024;
 
-const le32 = (n: number): Buffer => { const b = Buffer.alloc(4); b.writeInt32LE(n); return b; };
+const le32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(n);
+  return b;
+};
 const str = (s: string): Buffer => Buffer.concat([Buffer.from('X'), le32(Buffer.byteLength(s)), Buffer.from(s)]);
 
 /** data.pkl as torch.save writes it (protocol 2): an OrderedDict of `_rebuild_tensor_v2` calls on float storages. */
@@ -26,8 +36,22 @@ function statePickle(tensors: number, numel: number): Buffer {
   const parts: Buffer[] = [Buffer.from([0x80, 2]), Buffer.from('ccollections\nOrderedDict\n)R(', 'latin1')];
   for (let i = 0; i < tensors; i++) {
     parts.push(str(`layers.${i}.weight`), Buffer.from('ctorch._utils\n_rebuild_tensor_v2\n((', 'latin1'));
-    parts.push(str('storage'), Buffer.from('ctorch\nFloatStorage\n', 'latin1'), str(String(i)), str('cpu'), Buffer.from('J'), le32(numel), Buffer.from('tQ', 'latin1'));
-    parts.push(Buffer.from('K\x00J', 'latin1'), le32(numel / 1024), Buffer.from('M\x00\x04\x86J', 'latin1'), le32(1024), Buffer.from('K\x01\x86\x89ccollections\nOrderedDict\n)RtR', 'latin1'));
+    parts.push(
+      str('storage'),
+      Buffer.from('ctorch\nFloatStorage\n', 'latin1'),
+      str(String(i)),
+      str('cpu'),
+      Buffer.from('J'),
+      le32(numel),
+      Buffer.from('tQ', 'latin1'),
+    );
+    parts.push(
+      Buffer.from('K\x00J', 'latin1'),
+      le32(numel / 1024),
+      Buffer.from('M\x00\x04\x86J', 'latin1'),
+      le32(1024),
+      Buffer.from('K\x01\x86\x89ccollections\nOrderedDict\n)RtR', 'latin1'),
+    );
   }
   parts.push(Buffer.from('u.'));
   return Buffer.concat(parts);
@@ -46,12 +70,24 @@ function writeCheckpoint(file: string, totalMiB: number): void {
     const n = Buffer.from(name);
     const crc = crc32(data);
     const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18); local.writeUInt32LE(data.length, 22); local.writeUInt16LE(n.length, 26);
-    fs.writeSync(fd, local); fs.writeSync(fd, n); fs.writeSync(fd, data);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(n.length, 26);
+    fs.writeSync(fd, local);
+    fs.writeSync(fd, n);
+    fs.writeSync(fd, data);
     const c = Buffer.alloc(46);
-    c.writeUInt32LE(0x02014b50, 0); c.writeUInt16LE(20, 4); c.writeUInt16LE(20, 6); c.writeUInt32LE(crc, 16);
-    c.writeUInt32LE(data.length, 20); c.writeUInt32LE(data.length, 24); c.writeUInt16LE(n.length, 28); c.writeUInt32LE(offset, 42);
+    c.writeUInt32LE(0x02014b50, 0);
+    c.writeUInt16LE(20, 4);
+    c.writeUInt16LE(20, 6);
+    c.writeUInt32LE(crc, 16);
+    c.writeUInt32LE(data.length, 20);
+    c.writeUInt32LE(data.length, 24);
+    c.writeUInt16LE(n.length, 28);
+    c.writeUInt32LE(offset, 42);
     central.push(c, n);
     offset += 30 + n.length + data.length;
   };
@@ -64,8 +100,11 @@ function writeCheckpoint(file: string, totalMiB: number): void {
   const cd = Buffer.concat(central);
   fs.writeSync(fd, cd);
   const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(central.length / 2, 8); end.writeUInt16LE(central.length / 2, 10);
-  end.writeUInt32LE(cd.length, 12); end.writeUInt32LE(offset, 16);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(central.length / 2, 8);
+  end.writeUInt16LE(central.length / 2, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
   fs.writeSync(fd, end);
   fs.closeSync(fd);
 }
@@ -102,7 +141,10 @@ export async function convertBenchmarks(totalMiB = 1024): Promise<BenchLine[]> {
     const size = fs.statSync(input).size;
     const copyOut = path.join(dir, 'copy.bin');
     const convOut = path.join(dir, 'model.safetensors');
-    const rm = () => { fs.rmSync(copyOut, { force: true }); fs.rmSync(convOut, { force: true }); };
+    const rm = () => {
+      fs.rmSync(copyOut, { force: true });
+      fs.rmSync(convOut, { force: true });
+    };
     let copy = Infinity;
     let cp = Infinity;
     let conv = Infinity;
@@ -113,21 +155,36 @@ export async function convertBenchmarks(totalMiB = 1024): Promise<BenchLine[]> {
       rm();
       cp = Math.min(cp, await timed(() => fs.promises.copyFile(input, copyOut)));
       rm();
-      const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 20);
-      conv = Math.min(conv, await timed(async () => {
-        const r = await convertCheckpoint(input, { output: convOut });
-        if (!r.ok) throw new Error(`conversion failed: ${JSON.stringify(r.findings)}`);
-      }));
+      const sampler = setInterval(() => {
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      }, 20);
+      conv = Math.min(
+        conv,
+        await timed(async () => {
+          const r = await convertCheckpoint(input, { output: convOut });
+          if (!r.ok) throw new Error(`conversion failed: ${JSON.stringify(r.findings)}`);
+        }),
+      );
       clearInterval(sampler);
     }
     const ratio = conv / copy;
     return [
-      { name: `convert ${(size / MiB).toFixed(0)} MiB checkpoint (write + fsync + validate + compare)`, value: conv, unit: 'ms' },
+      {
+        name: `convert ${(size / MiB).toFixed(0)} MiB checkpoint (write + fsync + validate + compare)`,
+        value: conv,
+        unit: 'ms',
+      },
       { name: 'baseline: streamed copy of the same file + fsync', value: copy, unit: 'ms' },
       { name: 'convert / streamed copy', value: ratio, unit: '×', goal: '≤ 3×', ok: ratio <= 3 },
       { name: 'convert / fs.copyFile (kernel copy, no fsync)', value: conv / cp, unit: '×' },
       { name: 'throughput', value: size / MiB / (conv / 1000), unit: 'MiB/s' },
-      { name: 'peak RSS while converting', value: peakRss / MiB, unit: 'MiB', goal: '< 300 MiB', ok: peakRss < 300 * MiB },
+      {
+        name: 'peak RSS while converting',
+        value: peakRss / MiB,
+        unit: 'MiB',
+        goal: '< 300 MiB',
+        ok: peakRss < 300 * MiB,
+      },
     ];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -142,7 +199,10 @@ export function printLines(lines: BenchLine[]): void {
 }
 
 if (process.argv[1] && /bench-convert\.ts$/.test(process.argv[1])) {
-  convertBenchmarks(Number(process.argv[2] ?? 1024)).then(printLines, (e) => { console.error(e); process.exitCode = 1; });
+  convertBenchmarks(Number(process.argv[2] ?? 1024)).then(printLines, (e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
 }
 
 /** Called by scripts/bench.ts (`npm run bench`, or `npm run bench -- convert`). */

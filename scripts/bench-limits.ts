@@ -11,7 +11,14 @@ import { checkNotebookText } from '../src/core/python/files.ts';
 import { loadPythonParser, type PythonParser } from '../src/core/python/treeSitter.ts';
 import { checkWorkflowText } from '../src/core/workflow/check.ts';
 
-export interface LimitLine { family: string; size: string; ms: number; msDoubled: number; ratio: number; ok: boolean }
+export interface LimitLine {
+  family: string;
+  size: string;
+  ms: number;
+  msDoubled: number;
+  ratio: number;
+  ok: boolean;
+}
 
 const ALLOWED = 2.5;
 
@@ -25,7 +32,13 @@ interface Family {
 }
 
 function notebook(cells: number): string {
-  const c = Array.from({ length: cells }, (_, i) => ({ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source: [`import torch\n`, `m${i} = torch.load('m${i}.pt')\n`] }));
+  const c = Array.from({ length: cells }, (_, i) => ({
+    cell_type: 'code',
+    metadata: {},
+    outputs: [],
+    execution_count: null,
+    source: [`import torch\n`, `m${i} = torch.load('m${i}.pt')\n`],
+  }));
   return JSON.stringify({ cells: c, metadata: {}, nbformat: 4, nbformat_minor: 5 });
 }
 
@@ -53,20 +66,58 @@ function deepYaml(depth: number): string {
 
 function sbom(components: number): string {
   return JSON.stringify({
-    bomFormat: 'CycloneDX', specVersion: '1.6', version: 1,
-    components: Array.from({ length: components }, (_, i) => ({ type: 'library', name: `pkg${i}`, version: `1.${i}`, purl: `pkg:pypi/pkg${i}@1.${i}`, hashes: [{ alg: 'SHA-256', content: i.toString(16).padStart(64, '0') }] })),
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    version: 1,
+    components: Array.from({ length: components }, (_, i) => ({
+      type: 'library',
+      name: `pkg${i}`,
+      version: `1.${i}`,
+      purl: `pkg:pypi/pkg${i}@1.${i}`,
+      hashes: [{ alg: 'SHA-256', content: i.toString(16).padStart(64, '0') }],
+    })),
   });
 }
 
 function families(parser: PythonParser): Family[] {
   return [
-    { name: 'notebook cells', unit: 'cells', n: 1000, make: notebook, run: (t) => checkNotebookText(parser, t, 'nb.ipynb') },
-    { name: 'workflow run: continuations', unit: 'lines', n: 5000, make: workflowContinuations, run: (t) => checkWorkflowText(t, '.github/workflows/w.yml') },
-    { name: 'wide Python', unit: 'lines', n: 10_000, make: widePython, run: (t) => checkPythonWith(parser, t, { file: 'w.py' }) },
-    { name: 'deep Python', unit: 'nested calls', n: 1500, make: deepPython, run: (t) => checkPythonWith(parser, t, { file: 'd.py' }) },
+    {
+      name: 'notebook cells',
+      unit: 'cells',
+      n: 1000,
+      make: notebook,
+      run: (t) => checkNotebookText(parser, t, 'nb.ipynb'),
+    },
+    {
+      name: 'workflow run: continuations',
+      unit: 'lines',
+      n: 5000,
+      make: workflowContinuations,
+      run: (t) => checkWorkflowText(t, '.github/workflows/w.yml'),
+    },
+    {
+      name: 'wide Python',
+      unit: 'lines',
+      n: 10_000,
+      make: widePython,
+      run: (t) => checkPythonWith(parser, t, { file: 'w.py' }),
+    },
+    {
+      name: 'deep Python',
+      unit: 'nested calls',
+      n: 1500,
+      make: deepPython,
+      run: (t) => checkPythonWith(parser, t, { file: 'd.py' }),
+    },
     { name: 'wide YAML', unit: 'keys', n: 20_000, make: wideYaml, run: (t) => parseYaml(t) },
     { name: 'deep YAML', unit: 'levels', n: 500, make: deepYaml, run: (t) => parseYaml(t) },
-    { name: 'SBOM components', unit: 'components', n: 20_000, make: sbom, run: (t) => parseSbomJson(JSON.parse(t), 'bom.json') },
+    {
+      name: 'SBOM components',
+      unit: 'components',
+      n: 20_000,
+      make: sbom,
+      run: (t) => parseSbomJson(JSON.parse(t), 'bom.json'),
+    },
   ];
 }
 
@@ -98,7 +149,9 @@ export async function benchLimits(log: (s: string) => void = console.log): Promi
     const ratio = msDoubled / ms;
     const line = { family: f.name, size: `${f.n} → ${f.n * 2} ${f.unit}`, ms, msDoubled, ratio, ok: ratio <= ALLOWED };
     out.push(line);
-    log(`${line.ok ? 'met' : 'MISSED'} ${f.name}: ${line.size}, ${ms.toFixed(1)} ms → ${msDoubled.toFixed(1)} ms, ${ratio.toFixed(2)}× (goal ≤ 2, allowed ${ALLOWED})`);
+    log(
+      `${line.ok ? 'met' : 'MISSED'} ${f.name}: ${line.size}, ${ms.toFixed(1)} ms → ${msDoubled.toFixed(1)} ms, ${ratio.toFixed(2)}× (goal ≤ 2, allowed ${ALLOWED})`,
+    );
   }
   return out;
 }
@@ -112,5 +165,8 @@ export async function runFromBench(json: boolean): Promise<void> {
 
 const invokedDirectly = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename ?? '');
 if (invokedDirectly) {
-  runFromBench(process.argv.includes('--json')).catch((e) => { console.error(e); process.exit(1); });
+  runFromBench(process.argv.includes('--json')).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

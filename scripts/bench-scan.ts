@@ -12,7 +12,13 @@ import { FileAccess, streamOf } from '../src/core/scan/io/source.ts';
 import { readPickle } from '../src/core/scan/pickle/index.ts';
 import { scanFile } from '../src/core/scan/scanner.ts';
 
-export interface BenchLine { name: string; value: number; unit: string; goal?: string; ok?: boolean }
+export interface BenchLine {
+  name: string;
+  value: number;
+  unit: string;
+  goal?: string;
+  ok?: boolean;
+}
 
 const MB = 1024 * 1024;
 
@@ -22,7 +28,10 @@ export function writeOpcodePickle(file: string, floats: number): number {
   fs.writeSync(fd, Buffer.from([0x80, 2, 0x5d]));
   const batch = Buffer.alloc(1 + 1000 * 9 + 1);
   batch[0] = 0x28;
-  for (let i = 0; i < 1000; i++) { batch[1 + i * 9] = 0x47; batch.writeDoubleBE(i / 7, 2 + i * 9); }
+  for (let i = 0; i < 1000; i++) {
+    batch[1 + i * 9] = 0x47;
+    batch.writeDoubleBE(i / 7, 2 + i * 9);
+  }
   batch[batch.length - 1] = 0x65;
   for (let n = 0; n < floats; n += 1000) fs.writeSync(fd, batch);
   fs.writeSync(fd, Buffer.from('.'));
@@ -37,7 +46,12 @@ export function writeSparseTorchZip(file: string, storages: number, storageBytes
     const key = String(i);
     pkl.push(Buffer.from(`X${le32(`layer.${i}.weight`.length)}layer.${i}.weight`, 'latin1'));
     pkl.push(Buffer.from('ctorch._utils\n_rebuild_tensor_v2\n(', 'latin1'));
-    pkl.push(Buffer.from(`(X${le32(7)}storagectorch\nFloatStorage\nX${le32(key.length)}${key}X${le32(3)}cpuJ${le32n(storageBytes / 4)}tQ`, 'latin1'));
+    pkl.push(
+      Buffer.from(
+        `(X${le32(7)}storagectorch\nFloatStorage\nX${le32(key.length)}${key}X${le32(3)}cpuJ${le32n(storageBytes / 4)}tQ`,
+        'latin1',
+      ),
+    );
     pkl.push(Buffer.from(`K\x00J${le32n(storageBytes / 4)}\x85K\x01\x85\x89ccollections\nOrderedDict\n)RtR`, 'latin1'));
   }
   pkl.push(Buffer.from('u.'));
@@ -49,12 +63,22 @@ export function writeSparseTorchZip(file: string, storages: number, storageBytes
     const size = typeof data === 'number' ? data : data.length;
     const nameB = Buffer.from(name);
     const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0); lh.writeUInt16LE(20, 4); lh.writeUInt32LE(size, 18); lh.writeUInt32LE(size, 22); lh.writeUInt16LE(nameB.length, 26);
+    lh.writeUInt32LE(0x04034b50, 0);
+    lh.writeUInt16LE(20, 4);
+    lh.writeUInt32LE(size, 18);
+    lh.writeUInt32LE(size, 22);
+    lh.writeUInt16LE(nameB.length, 26);
     fs.writeSync(fd, Buffer.concat([lh, nameB]), 0, 30 + nameB.length, offset);
     if (typeof data !== 'number') fs.writeSync(fd, data, 0, data.length, offset + 30 + nameB.length);
     const ch = Buffer.alloc(46);
-    ch.writeUInt32LE(0x02014b50, 0); ch.writeUInt16LE(20, 4); ch.writeUInt16LE(20, 6); ch.writeUInt32LE(typeof data === 'number' ? 0 : zlib.crc32(data), 16);
-    ch.writeUInt32LE(size, 20); ch.writeUInt32LE(size, 24); ch.writeUInt16LE(nameB.length, 28); ch.writeUInt32LE(offset, 42);
+    ch.writeUInt32LE(0x02014b50, 0);
+    ch.writeUInt16LE(20, 4);
+    ch.writeUInt16LE(20, 6);
+    ch.writeUInt32LE(typeof data === 'number' ? 0 : zlib.crc32(data), 16);
+    ch.writeUInt32LE(size, 20);
+    ch.writeUInt32LE(size, 24);
+    ch.writeUInt16LE(nameB.length, 28);
+    ch.writeUInt32LE(offset, 42);
     central.push(ch, nameB);
     offset += 30 + nameB.length + size;
   };
@@ -65,13 +89,25 @@ export function writeSparseTorchZip(file: string, storages: number, storageBytes
   const cd = Buffer.concat(central);
   const eocd = Buffer.alloc(22);
   const n = storages + 3;
-  eocd.writeUInt32LE(0x06054b50, 0); eocd.writeUInt16LE(n, 8); eocd.writeUInt16LE(n, 10); eocd.writeUInt32LE(cd.length, 12); eocd.writeUInt32LE(offset, 16);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(n, 8);
+  eocd.writeUInt16LE(n, 10);
+  eocd.writeUInt32LE(cd.length, 12);
+  eocd.writeUInt32LE(offset, 16);
   fs.writeSync(fd, Buffer.concat([cd, eocd]), 0, cd.length + 22, offset);
   fs.closeSync(fd);
 }
 
-function le32(n: number): string { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b.toString('latin1'); }
-function le32n(n: number): string { const b = Buffer.alloc(4); b.writeInt32LE(n); return b.toString('latin1'); }
+function le32(n: number): string {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b.toString('latin1');
+}
+function le32n(n: number): string {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(n);
+  return b.toString('latin1');
+}
 
 async function timeIt<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t = process.hrtime.bigint();
@@ -93,19 +129,27 @@ async function readThrough(file: string): Promise<number> {
     let n = 0;
     for (let b = await s.next(); b; b = await s.next()) n += b.length;
     return n;
-  } finally { await fa.close(); }
+  } finally {
+    await fa.close();
+  }
 }
 
 export async function benchScan(log: (s: string) => void = console.log): Promise<BenchLine[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scan-'));
   const lines: BenchLine[] = [];
   let peak = 0;
-  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 5);
   try {
     // Warm up the JIT on a small pickle first: the extension and CLI scan many files per process.
     const warm = path.join(dir, 'warm.pkl');
     writeOpcodePickle(warm, 1_000_000);
-    for (let i = 0; i < 2; i++) { const fa = await FileAccess.open(warm); await readPickle(streamOf(fa, 0, undefined, true), {}); await fa.close(); }
+    for (let i = 0; i < 2; i++) {
+      const fa = await FileAccess.open(warm);
+      await readPickle(streamOf(fa, 0, undefined, true), {});
+      await fa.close();
+    }
     const pkl = path.join(dir, 'ops.pkl');
     const ops = writeOpcodePickle(pkl, 10_000_000);
     const size = fs.statSync(pkl).size;
@@ -114,14 +158,26 @@ export async function benchScan(log: (s: string) => void = console.log): Promise
     const read = await bestOf(3, () => readThrough(pkl));
     const walk = await bestOf(3, async () => {
       const fa = await FileAccess.open(pkl);
-      try { return await readPickle(streamOf(fa, 0, undefined, true), {}); } finally { await fa.close(); }
+      try {
+        return await readPickle(streamOf(fa, 0, undefined, true), {});
+      } finally {
+        await fa.close();
+      }
     });
     const rate = walk.value.opcodes / (walk.ms / 1000) / 1e6;
     log(`load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs (timings are best of N runs)`);
-    log(`pickle walk: ${walk.value.opcodes} opcodes (${(size / MB).toFixed(0)} MB) in ${walk.ms.toFixed(0)} ms = ${rate.toFixed(1)} M opcodes/s; reading the file: ${read.ms.toFixed(0)} ms; ratio ${(walk.ms / read.ms).toFixed(2)}x`);
+    log(
+      `pickle walk: ${walk.value.opcodes} opcodes (${(size / MB).toFixed(0)} MB) in ${walk.ms.toFixed(0)} ms = ${rate.toFixed(1)} M opcodes/s; reading the file: ${read.ms.toFixed(0)} ms; ratio ${(walk.ms / read.ms).toFixed(2)}x`,
+    );
     if (walk.value.opcodes !== ops) log(`  (expected ${ops} opcodes)`);
     lines.push({ name: 'pickle walk, M opcodes/s', value: rate, unit: 'M/s', goal: '>= 100', ok: rate >= 100 });
-    lines.push({ name: 'pickle walk / file read', value: walk.ms / read.ms, unit: 'x', goal: '<= 3', ok: walk.ms / read.ms <= 3 });
+    lines.push({
+      name: 'pickle walk / file read',
+      value: walk.ms / read.ms,
+      unit: 'x',
+      goal: '<= 3',
+      ok: walk.ms / read.ms <= 3,
+    });
     fs.rmSync(pkl);
 
     const zip = path.join(dir, 'checkpoint.pt');
@@ -130,7 +186,9 @@ export async function benchScan(log: (s: string) => void = console.log): Promise
     const z = await bestOf(5, () => scanFile(zip));
     const zsize = fs.statSync(zip).size;
     const verdict = z.value.findings.filter((f) => f.severity !== 'info').map((f) => f.ruleId);
-    log(`PyTorch zip checkpoint: ${(zsize / 1024 ** 3).toFixed(2)} GB, ${z.value.members.length} members, scanned in ${z.ms.toFixed(1)} ms best of 5 (median ${z.median.toFixed(1)} ms; ${verdict.length ? verdict.join(', ') : 'clean'})`);
+    log(
+      `PyTorch zip checkpoint: ${(zsize / 1024 ** 3).toFixed(2)} GB, ${z.value.members.length} members, scanned in ${z.ms.toFixed(1)} ms best of 5 (median ${z.median.toFixed(1)} ms; ${verdict.length ? verdict.join(', ') : 'clean'})`,
+    );
     lines.push({ name: '2 GB PyTorch zip scan', value: z.ms, unit: 'ms', goal: '< 50', ok: z.ms < 50 });
   } finally {
     clearInterval(sampler);
@@ -146,11 +204,16 @@ export async function benchScan(log: (s: string) => void = console.log): Promise
 export async function runFromBench(json: boolean): Promise<void> {
   const lines = await benchScan(json ? () => undefined : console.log);
   if (json) console.log(JSON.stringify({ scan: lines }, null, 2));
-  else for (const l of lines) console.log(`${l.ok ? 'met' : 'MISSED'} ${l.name}: ${l.value.toFixed(2)} ${l.unit} (goal ${l.goal})`);
+  else
+    for (const l of lines)
+      console.log(`${l.ok ? 'met' : 'MISSED'} ${l.name}: ${l.value.toFixed(2)} ${l.unit} (goal ${l.goal})`);
   if (lines.some((l) => !l.ok)) process.exitCode = 1;
 }
 
 const invokedDirectly = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename ?? '');
 if (invokedDirectly) {
-  runFromBench(process.argv.includes('--json')).catch((e) => { console.error(e); process.exit(1); });
+  runFromBench(process.argv.includes('--json')).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

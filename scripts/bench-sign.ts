@@ -25,7 +25,12 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
 }
 
-interface Measure { seconds: number; peakMiB: number; cpu?: number; note?: string }
+interface Measure {
+  seconds: number;
+  peakMiB: number;
+  cpu?: number;
+  note?: string;
+}
 
 function runChild(op: string, args: string[]): Measure {
   const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', op, ...args], { encoding: 'utf8' });
@@ -89,16 +94,23 @@ async function main(): Promise<void> {
     const ossl = timeCommand('openssl', ['dgst', '-sha256', file]);
     if (ossl) rows.push(['openssl dgst -sha256', ossl]);
     const ref = Math.min(base.seconds, base2.seconds);
-    console.log(`file: ${(size / 2 ** 30).toFixed(2)} GiB (${size} bytes), ${os.cpus().length} CPUs, node ${process.version}`);
+    console.log(
+      `file: ${(size / 2 ** 30).toFixed(2)} GiB (${size} bytes), ${os.cpus().length} CPUs, node ${process.version}`,
+    );
     // Wall time is what the goal is about; CPU time is also shown because a loaded machine makes wall times noisy.
     console.log('operation                        seconds   ratio   cpu s   peak RSS');
     for (const [name, m] of rows) {
-      console.log(`${name.padEnd(32)} ${m.seconds.toFixed(2).padStart(7)}  ${(m.seconds / ref).toFixed(2).padStart(5)}×  ${m.cpu === undefined ? '   n/a' : m.cpu.toFixed(2).padStart(6)}  ${Number.isNaN(m.peakMiB) ? '   n/a' : `${m.peakMiB.toFixed(0).padStart(5)} MiB`}${m.note ? `  ${m.note}` : ''}`);
+      console.log(
+        `${name.padEnd(32)} ${m.seconds.toFixed(2).padStart(7)}  ${(m.seconds / ref).toFixed(2).padStart(5)}×  ${m.cpu === undefined ? '   n/a' : m.cpu.toFixed(2).padStart(6)}  ${Number.isNaN(m.peakMiB) ? '   n/a' : `${m.peakMiB.toFixed(0).padStart(5)} MiB`}${m.note ? `  ${m.note}` : ''}`,
+      );
     }
     const ours = rows.filter(([n]) => n.startsWith('sign') || n.startsWith('verify'));
     const worst = Math.max(...ours.map(([, m]) => m.seconds / ref));
     console.log(`worst ratio to sha256sum ${worst.toFixed(2)}× (goal ≤ 1.20×): ${worst <= 1.2 ? 'met' : 'NOT met'}`);
-    if (ossl) console.log(`worst ratio to openssl dgst -sha256 ${Math.max(...ours.map(([, m]) => m.seconds / ossl.seconds)).toFixed(2)}×`);
+    if (ossl)
+      console.log(
+        `worst ratio to openssl dgst -sha256 ${Math.max(...ours.map(([, m]) => m.seconds / ossl.seconds)).toFixed(2)}×`,
+      );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -120,5 +132,7 @@ async function child(op: string, args: string[]): Promise<void> {
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
   // maxRSS covers the whole process, worker threads included (KiB on Linux).
   const u = process.resourceUsage();
-  console.log(JSON.stringify({ seconds, peakMiB: u.maxRSS / 1024, cpu: (u.userCPUTime + u.systemCPUTime) / 1e6, note }));
+  console.log(
+    JSON.stringify({ seconds, peakMiB: u.maxRSS / 1024, cpu: (u.userCPUTime + u.systemCPUTime) / 1e6, note }),
+  );
 }

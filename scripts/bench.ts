@@ -46,7 +46,8 @@ const SUITES: (() => Benchmark[] | Promise<Benchmark[]>)[] = [
 /** Median time of `fn` over as many runs as fit in `timeMs` (at least `minRuns`), after warming up. */
 export function measure(fn: () => unknown, timeMs = 400, minRuns = 10): { ms: number; runs: number } {
   const warmUntil = performance.now() + timeMs / 4;
-  do fn(); while (performance.now() < warmUntil);
+  do fn();
+  while (performance.now() < warmUntil);
   const samples: number[] = [];
   const until = performance.now() + timeMs;
   while (samples.length < minRuns || performance.now() < until) {
@@ -68,8 +69,14 @@ export function runBenchmark(b: Benchmark): BenchResult {
   const baselineMs = Math.min(base1.ms, base2.ms);
   const ms = Math.min(sub1.ms, sub2.ms);
   return {
-    name: b.name, baseline: b.baseline.name, ms, baselineMs, ratio: ms / baselineMs, runs: sub1.runs + sub2.runs,
-    budgetMs: b.budgetMs, withinBudget: b.budgetMs === undefined ? undefined : ms <= b.budgetMs,
+    name: b.name,
+    baseline: b.baseline.name,
+    ms,
+    baselineMs,
+    ratio: ms / baselineMs,
+    runs: sub1.runs + sub2.runs,
+    budgetMs: b.budgetMs,
+    withinBudget: b.budgetMs === undefined ? undefined : ms <= b.budgetMs,
   };
 }
 
@@ -92,8 +99,11 @@ async function main(): Promise<void> {
     const r = runBenchmark(b);
     results.push(r);
     if (!json) {
-      const budget = r.budgetMs === undefined ? '' : `  budget ${fmt(r.budgetMs)}: ${r.withinBudget ? 'met' : 'MISSED'}`;
-      console.log(`${r.name}\n  ${fmt(r.ms)} per run (${r.runs} runs), ${r.ratio.toFixed(2)}× the baseline (${r.baseline}: ${fmt(r.baselineMs)})${budget}`);
+      const budget =
+        r.budgetMs === undefined ? '' : `  budget ${fmt(r.budgetMs)}: ${r.withinBudget ? 'met' : 'MISSED'}`;
+      console.log(
+        `${r.name}\n  ${fmt(r.ms)} per run (${r.runs} runs), ${r.ratio.toFixed(2)}× the baseline (${r.baseline}: ${fmt(r.baselineMs)})${budget}`,
+      );
     }
   }
   if (json) console.log(JSON.stringify({ results }, null, 2));
@@ -110,9 +120,17 @@ if (process.argv[1] && /bench\.ts$/.test(process.argv[1])) {
   const wantsRegistry = !filters.length || filters.some((f) => 'registry'.includes(f));
   // Linear-time checks of every parser that reads attacker-sized text (scripts/bench-limits.ts).
   const wantsLimits = !filters.length || filters.some((f) => 'limits'.includes(f));
-  const timed = !filters.length || filters.some((f) => !'convert'.includes(f) && !'scan'.includes(f) && !'registry'.includes(f) && !'limits'.includes(f)) ? main() : Promise.resolve();
+  const timed =
+    !filters.length ||
+    filters.some(
+      (f) => !'convert'.includes(f) && !'scan'.includes(f) && !'registry'.includes(f) && !'limits'.includes(f),
+    )
+      ? main()
+      : Promise.resolve();
   const json = process.argv.includes('--json');
-  const convert = wantsConvert ? timed.then(() => import('./bench-convert.ts')).then((m) => m.runFromBench(json)) : timed;
+  const convert = wantsConvert
+    ? timed.then(() => import('./bench-convert.ts')).then((m) => m.runFromBench(json))
+    : timed;
   const scan = wantsScan ? convert.then(() => import('./bench-scan.ts')).then((m) => m.runFromBench(json)) : convert;
   const limits = wantsLimits ? scan.then(() => import('./bench-limits.ts')).then((m) => m.runFromBench(json)) : scan;
   if (wantsRegistry) void limits.then(() => import('./bench-registry.ts')).then((m) => m.runFromBench(json));

@@ -39,12 +39,16 @@ export interface Parser {
 
 function real(filter: (f: string) => boolean): Buffer[] {
   if (!fs.existsSync(REAL)) return [];
-  return fs.readdirSync(REAL).filter(filter).map((f) => fs.readFileSync(path.join(REAL, f)));
+  return fs
+    .readdirSync(REAL)
+    .filter(filter)
+    .map((f) => fs.readFileSync(path.join(REAL, f)));
 }
 
 function hostilePickles(): Buffer[] {
   return [
-    p0Call('os', 'system'), p4Call('builtins', 'eval'),
+    p0Call('os', 'system'),
+    p4Call('builtins', 'eval'),
     new P().proto(4).frame(3).sbu('os').memoize().sbu('system').stackGlobal().emptyTuple().reduce().stop().bytes(),
     new P().proto(2).global('pickle', 'loads').binbytes(p4Call('os', 'system')).raw([0x85]).reduce().stop().bytes(),
     new P().proto(2).raw([0x82, 1]).emptyTuple().reduce().stop().bytes(),
@@ -55,22 +59,91 @@ function hostilePickles(): Buffer[] {
 const tarSeed = (): Buffer => {
   const h = Buffer.alloc(512);
   const data = p4Call('os', 'system');
-  h.write('pickle', 0); h.write('0000644\0', 100); h.write(data.length.toString(8).padStart(11, '0') + '\0', 124); h.write('0', 156); h.write('ustar\0', 257); h.write('        ', 148);
-  let sum = 0; for (const b of h) sum += b;
+  h.write('pickle', 0);
+  h.write('0000644\0', 100);
+  h.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
+  h.write('0', 156);
+  h.write('ustar\0', 257);
+  h.write('        ', 148);
+  let sum = 0;
+  for (const b of h) sum += b;
   h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
   return Buffer.concat([h, data, Buffer.alloc(512 - data.length), Buffer.alloc(1024)]);
 };
 
 export const PARSERS: Parser[] = [
-  { name: 'pickle', seeds: () => [...real((f) => /\.pkl$|legacy/.test(f)), ...hostilePickles()], run: (b) => readPickle(b, { limits: { maxOpcodes: 2_000_000 } }) },
-  { name: 'zip', seeds: () => [...real((f) => /\.(pt|npz)$/.test(f) && !/legacy/.test(f)), makeZip([{ name: 'a/data.pkl', data: p4Call('os', 'system'), deflate: true }])], run: (b) => listZip(new BufferAccess(b), 1000) },
+  {
+    name: 'pickle',
+    seeds: () => [...real((f) => /\.pkl$|legacy/.test(f)), ...hostilePickles()],
+    run: (b) => readPickle(b, { limits: { maxOpcodes: 2_000_000 } }),
+  },
+  {
+    name: 'zip',
+    seeds: () => [
+      ...real((f) => /\.(pt|npz)$/.test(f) && !/legacy/.test(f)),
+      makeZip([{ name: 'a/data.pkl', data: p4Call('os', 'system'), deflate: true }]),
+    ],
+    run: (b) => listZip(new BufferAccess(b), 1000),
+  },
   { name: 'tar', seeds: () => [tarSeed()], run: (b) => listTar(new BufferAccess(b), 1000) },
-  { name: 'compressed', seeds: () => [...real((f) => /\.(gz|bz2|xz)$|_(zlib|gzip|bz2|xz)\.joblib$/.test(f)), zlib.gzipSync(p4Call('os', 'system'))], run: (b) => scanBytes(b, 'fuzz.bin'), weight: 4 },
-  { name: 'safetensors', seeds: () => [makeSafetensors({ a: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] }, __metadata__: { k: 'v' } }, 16)], run: (b) => validateSafetensors(new BufferAccess(b)) },
-  { name: 'gguf', seeds: () => [makeGguf([['general.architecture', 'llama'], ['general.alignment', 32], ['tokenizer.chat_template', '{{ x }}']], [{ name: 'w', dims: [32, 2] }])], run: (b) => validateGguf(new BufferAccess(b)) },
+  {
+    name: 'compressed',
+    seeds: () => [
+      ...real((f) => /\.(gz|bz2|xz)$|_(zlib|gzip|bz2|xz)\.joblib$/.test(f)),
+      zlib.gzipSync(p4Call('os', 'system')),
+    ],
+    run: (b) => scanBytes(b, 'fuzz.bin'),
+    weight: 4,
+  },
+  {
+    name: 'safetensors',
+    seeds: () => [
+      makeSafetensors({ a: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] }, __metadata__: { k: 'v' } }, 16),
+    ],
+    run: (b) => validateSafetensors(new BufferAccess(b)),
+  },
+  {
+    name: 'gguf',
+    seeds: () => [
+      makeGguf(
+        [
+          ['general.architecture', 'llama'],
+          ['general.alignment', 32],
+          ['tokenizer.chat_template', '{{ x }}'],
+        ],
+        [{ name: 'w', dims: [32, 2] }],
+      ),
+    ],
+    run: (b) => validateGguf(new BufferAccess(b)),
+  },
   { name: 'npy', seeds: () => real((f) => f.endsWith('.npy')), run: (b) => parseNpyHeader(b) },
-  { name: 'keras', seeds: () => [Buffer.from(JSON.stringify({ class_name: 'Sequential', config: { layers: [{ class_name: 'Lambda', module: 'keras.layers', config: { name: 'l', function: 'x' } }, { class_name: 'Dense', module: 'evil', registered_name: 'e>D', config: {} }] } }))], run: (b) => { const s = b.toString('utf8'); checkKerasConfig(s, 0); findH5ModelConfig(b); } },
-  { name: 'scan', seeds: () => [...real(() => true), ...hostilePickles()], run: (b) => scanBytes(b, 'fuzz.bin'), weight: 2 },
+  {
+    name: 'keras',
+    seeds: () => [
+      Buffer.from(
+        JSON.stringify({
+          class_name: 'Sequential',
+          config: {
+            layers: [
+              { class_name: 'Lambda', module: 'keras.layers', config: { name: 'l', function: 'x' } },
+              { class_name: 'Dense', module: 'evil', registered_name: 'e>D', config: {} },
+            ],
+          },
+        }),
+      ),
+    ],
+    run: (b) => {
+      const s = b.toString('utf8');
+      checkKerasConfig(s, 0);
+      findH5ModelConfig(b);
+    },
+  },
+  {
+    name: 'scan',
+    seeds: () => [...real(() => true), ...hostilePickles()],
+    run: (b) => scanBytes(b, 'fuzz.bin'),
+    weight: 2,
+  },
 ];
 
 /** Deterministic PRNG (mulberry32) so a run can be repeated with --seed. */
@@ -86,9 +159,19 @@ function rng(seed: number): () => number {
 }
 
 const INTERESTING: Buffer[] = [
-  Buffer.from([0xff, 0xff, 0xff, 0xff]), Buffer.from([0, 0, 0, 0, 0, 0, 0, 0x40]), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]),
-  Buffer.from([0, 0, 0, 0x80]), Buffer.from([0x28]), Buffer.from([0x80, 0x05]), Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('PK\x05\x06', 'latin1'),
-  Buffer.from([0x1f, 0x8b]), Buffer.from('GGUF'), Buffer.from('\x93NUMPY', 'latin1'), Buffer.from('cos\nsystem\n'), Buffer.from([0x95, 1, 0, 0, 0, 0, 0, 0, 0]),
+  Buffer.from([0xff, 0xff, 0xff, 0xff]),
+  Buffer.from([0, 0, 0, 0, 0, 0, 0, 0x40]),
+  Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]),
+  Buffer.from([0, 0, 0, 0x80]),
+  Buffer.from([0x28]),
+  Buffer.from([0x80, 0x05]),
+  Buffer.from('PK\x03\x04', 'latin1'),
+  Buffer.from('PK\x05\x06', 'latin1'),
+  Buffer.from([0x1f, 0x8b]),
+  Buffer.from('GGUF'),
+  Buffer.from('\x93NUMPY', 'latin1'),
+  Buffer.from('cos\nsystem\n'),
+  Buffer.from([0x95, 1, 0, 0, 0, 0, 0, 0, 0]),
 ];
 
 /** One mutation of a seed: bit flips, byte edits, splices, length-field overwrites, truncation. */
@@ -98,22 +181,58 @@ export function mutate(seed: Buffer, rand: () => number, pool: Buffer[]): Buffer
   for (let i = 0; i < n; i++) {
     const at = b.length ? Math.floor(rand() * b.length) : 0;
     switch (Math.floor(rand() * 8)) {
-      case 0: if (b.length) b[at] ^= 1 << Math.floor(rand() * 8); break;
-      case 1: if (b.length) b[at] = Math.floor(rand() * 256); break;
-      case 2: b = Buffer.concat([b.subarray(0, at), Buffer.from([Math.floor(rand() * 256)]), b.subarray(at)]); break;
-      case 3: b = Buffer.concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + 1 + Math.floor(rand() * 8)))]); break;
-      case 4: { const x = INTERESTING[Math.floor(rand() * INTERESTING.length)]; b = Buffer.concat([b.subarray(0, at), x, b.subarray(Math.min(b.length, at + x.length))]); break; }
-      case 5: b = b.subarray(0, at); break;
-      case 6: { const o = pool[Math.floor(rand() * pool.length)]; const s = Math.floor(rand() * o.length); b = Buffer.concat([b.subarray(0, at), o.subarray(s, s + 1 + Math.floor(rand() * 64))]); break; }
-      default: { const x = b.subarray(at, at + 1 + Math.floor(rand() * 16)); b = Buffer.concat([b.subarray(0, at), x, x, b.subarray(at + x.length)]); break; }
+      case 0:
+        if (b.length) b[at] ^= 1 << Math.floor(rand() * 8);
+        break;
+      case 1:
+        if (b.length) b[at] = Math.floor(rand() * 256);
+        break;
+      case 2:
+        b = Buffer.concat([b.subarray(0, at), Buffer.from([Math.floor(rand() * 256)]), b.subarray(at)]);
+        break;
+      case 3:
+        b = Buffer.concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + 1 + Math.floor(rand() * 8)))]);
+        break;
+      case 4: {
+        const x = INTERESTING[Math.floor(rand() * INTERESTING.length)];
+        b = Buffer.concat([b.subarray(0, at), x, b.subarray(Math.min(b.length, at + x.length))]);
+        break;
+      }
+      case 5:
+        b = b.subarray(0, at);
+        break;
+      case 6: {
+        const o = pool[Math.floor(rand() * pool.length)];
+        const s = Math.floor(rand() * o.length);
+        b = Buffer.concat([b.subarray(0, at), o.subarray(s, s + 1 + Math.floor(rand() * 64))]);
+        break;
+      }
+      default: {
+        const x = b.subarray(at, at + 1 + Math.floor(rand() * 16));
+        b = Buffer.concat([b.subarray(0, at), x, x, b.subarray(at + x.length)]);
+        break;
+      }
     }
   }
   return b;
 }
 
-export interface FuzzReport { parser: string; cases: number; failures: { file: string; why: string }[]; slowestMs: number; peakHeapMB: number }
+export interface FuzzReport {
+  parser: string;
+  cases: number;
+  failures: { file: string; why: string }[];
+  slowestMs: number;
+  peakHeapMB: number;
+}
 
-async function check(p: Parser, input: Buffer, failures: FuzzReport['failures'], stats: { slowest: number }, save: boolean, caseMs: number): Promise<void> {
+async function check(
+  p: Parser,
+  input: Buffer,
+  failures: FuzzReport['failures'],
+  stats: { slowest: number },
+  save: boolean,
+  caseMs: number,
+): Promise<void> {
   const t = performance.now();
   let why: string | undefined;
   try {
@@ -126,7 +245,11 @@ async function check(p: Parser, input: Buffer, failures: FuzzReport['failures'],
     // A slow case is timed once more: a GC pause or a busy machine should not count, an input
     // that is really slow is slow twice.
     const t2 = performance.now();
-    try { await p.run(input); } catch { /* reported by the first run if it threw */ }
+    try {
+      await p.run(input);
+    } catch {
+      /* reported by the first run if it threw */
+    }
     ms = Math.min(ms, performance.now() - t2);
   }
   stats.slowest = Math.max(stats.slowest, ms);
@@ -134,8 +257,12 @@ async function check(p: Parser, input: Buffer, failures: FuzzReport['failures'],
   if (why) {
     const hash = crypto.createHash('sha256').update(input).digest('hex').slice(0, 16);
     const file = path.join(OUT, `${p.name}-${hash}.bin`);
-    if (save) { fs.mkdirSync(OUT, { recursive: true }); fs.writeFileSync(file, input); }
-    if (failures.length < 20) failures.push({ file: path.relative(ROOT, file), why: why.split('\n').slice(0, 4).join(' | ') });
+    if (save) {
+      fs.mkdirSync(OUT, { recursive: true });
+      fs.writeFileSync(file, input);
+    }
+    if (failures.length < 20)
+      failures.push({ file: path.relative(ROOT, file), why: why.split('\n').slice(0, 4).join(' | ') });
   }
 }
 
@@ -144,29 +271,61 @@ async function check(p: Parser, input: Buffer, failures: FuzzReport['failures'],
  * slower than `caseMs` (twice) is a failure; the unit smoke test passes Infinity, as a wall-clock
  * limit in a test flakes on a loaded machine.
  */
-export async function fuzzParser(p: Parser, cases: number, seed: number, save = true, caseMs = CASE_MS): Promise<FuzzReport> {
+export async function fuzzParser(
+  p: Parser,
+  cases: number,
+  seed: number,
+  save = true,
+  caseMs = CASE_MS,
+): Promise<FuzzReport> {
   const failures: FuzzReport['failures'] = [];
   const stats = { slowest: 0 };
   let peak = 0;
   const seeds = p.seeds().filter((s) => s.length > 0);
   const pool = seeds.length ? seeds : [Buffer.from('.')];
   // Previously failing cases are replayed first (they are fixtures now).
-  if (fs.existsSync(OUT)) for (const f of fs.readdirSync(OUT).filter((x) => x.startsWith(`${p.name}-`))) await check(p, fs.readFileSync(path.join(OUT, f)), failures, stats, false, caseMs);
+  if (fs.existsSync(OUT))
+    for (const f of fs.readdirSync(OUT).filter((x) => x.startsWith(`${p.name}-`)))
+      await check(p, fs.readFileSync(path.join(OUT, f)), failures, stats, false, caseMs);
   const propertyCases = Math.floor(cases / 5);
-  await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), async (arr) => { await check(p, Buffer.from(arr), failures, stats, save, caseMs); return true; }), { numRuns: Math.floor(propertyCases / 2), seed });
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), async (arr) => {
+      await check(p, Buffer.from(arr), failures, stats, save, caseMs);
+      return true;
+    }),
+    { numRuns: Math.floor(propertyCases / 2), seed },
+  );
   // Structured: valid-looking prefixes with random tails.
-  await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: pool.length - 1 }), fc.nat(4096), fc.uint8Array({ maxLength: 256 }), async (i, cut, tail) => {
-    const s = pool[i];
-    await check(p, Buffer.concat([s.subarray(0, Math.min(cut, s.length)), Buffer.from(tail)]), failures, stats, save, caseMs);
-    return true;
-  }), { numRuns: propertyCases - Math.floor(propertyCases / 2), seed: seed + 1 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: pool.length - 1 }),
+      fc.nat(4096),
+      fc.uint8Array({ maxLength: 256 }),
+      async (i, cut, tail) => {
+        const s = pool[i];
+        await check(
+          p,
+          Buffer.concat([s.subarray(0, Math.min(cut, s.length)), Buffer.from(tail)]),
+          failures,
+          stats,
+          save,
+          caseMs,
+        );
+        return true;
+      },
+    ),
+    { numRuns: propertyCases - Math.floor(propertyCases / 2), seed: seed + 1 },
+  );
   const rand = rng(seed);
   for (let i = 0; i < cases - propertyCases; i++) {
     await check(p, mutate(pool[i % pool.length], rand, pool), failures, stats, save, caseMs);
     if (i % 2000 === 0) {
       const heap = process.memoryUsage().heapUsed;
       peak = Math.max(peak, heap);
-      if (heap > HEAP_LIMIT) { failures.push({ file: '(heap)', why: `heap ${Math.round(heap / 1048576)} MB over ${HEAP_LIMIT / 1048576} MB` }); break; }
+      if (heap > HEAP_LIMIT) {
+        failures.push({ file: '(heap)', why: `heap ${Math.round(heap / 1048576)} MB over ${HEAP_LIMIT / 1048576} MB` });
+        break;
+      }
     }
   }
   return { parser: p.name, cases, failures, slowestMs: stats.slowest, peakHeapMB: Math.round(peak / 1048576) };
@@ -174,7 +333,10 @@ export async function fuzzParser(p: Parser, cases: number, seed: number, save = 
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const arg = (k: string): string | undefined => { const i = argv.indexOf(`--${k}`); return i >= 0 ? argv[i + 1] : undefined; };
+  const arg = (k: string): string | undefined => {
+    const i = argv.indexOf(`--${k}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
   const cases = Number(arg('cases') ?? 100_000);
   const seed = Number(arg('seed') ?? Date.now() % 1_000_000);
   const only = arg('parser');
@@ -185,7 +347,9 @@ async function main(): Promise<void> {
   for (const p of parsers) {
     const t = Date.now();
     const r = await fuzzParser(p, cases, seed);
-    console.log(`${r.failures.length ? 'FAIL' : 'ok  '} ${p.name}: ${r.cases} cases in ${((Date.now() - t) / 1000).toFixed(1)} s, slowest ${r.slowestMs.toFixed(1)} ms, peak heap ${r.peakHeapMB} MB`);
+    console.log(
+      `${r.failures.length ? 'FAIL' : 'ok  '} ${p.name}: ${r.cases} cases in ${((Date.now() - t) / 1000).toFixed(1)} s, slowest ${r.slowestMs.toFixed(1)} ms, peak heap ${r.peakHeapMB} MB`,
+    );
     for (const f of r.failures) console.log(`     ${f.file}: ${f.why}`);
     if (r.failures.length) failed++;
   }
@@ -194,5 +358,8 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename ?? '')) {
-  main().catch((e) => { console.error(e); process.exit(2); });
+  main().catch((e) => {
+    console.error(e);
+    process.exit(2);
+  });
 }

@@ -7,7 +7,10 @@ import { AREAS, manifestActivationEvents, manifestExplorerWhen } from '../src/co
 
 const file = path.join(import.meta.dirname, '..', 'package.json');
 const text = fs.readFileSync(file, 'utf8');
-const pkg = JSON.parse(text) as { activationEvents: string[]; contributes: { menus: { 'explorer/context': { command: string; when?: string }[] } } };
+const pkg = JSON.parse(text) as {
+  activationEvents: string[];
+  contributes: { menus: { 'explorer/context': { command: string; when?: string }[] } };
+};
 pkg.activationEvents = manifestActivationEvents();
 const when = manifestExplorerWhen();
 for (const entry of pkg.contributes.menus['explorer/context']) {
@@ -15,7 +18,10 @@ for (const entry of pkg.contributes.menus['explorer/context']) {
   if (w !== undefined) entry.when = w;
 }
 const missing = [...when.keys()].filter((c) => !pkg.contributes.menus['explorer/context'].some((e) => e.command === c));
-if (missing.length) throw new Error(`no explorer/context entry for ${missing.join(', ')}: add one (its group) to package.json, then run this again`);
+if (missing.length)
+  throw new Error(
+    `no explorer/context entry for ${missing.join(', ')}: add one (its group) to package.json, then run this again`,
+  );
 const out = `${JSON.stringify(pkg, null, 2)}\n`;
 if (out !== text) fs.writeFileSync(file, out);
 console.log(out === text ? 'package.json already agrees with the areas' : 'package.json updated from the areas');
@@ -23,10 +29,17 @@ console.log(out === text ? 'package.json already agrees with the areas' : 'packa
 /** The catalogue table of docs/rules.md: one table per area, each rule with its default severity and title. */
 function rulesTable(): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|');
-  return AREAS.filter((a) => a.rules.length).map((a) => [
-    `### ${a.title}`, '', '| rule | default | title |', '|---|---|---|',
-    ...a.rules.map((r) => `| \`${r.id}\` | ${r.defaultSeverity} | ${cell(r.title)} |`),
-  ].join('\n')).join('\n\n');
+  return AREAS.filter((a) => a.rules.length)
+    .map((a) =>
+      [
+        `### ${a.title}`,
+        '',
+        '| rule | default | title |',
+        '|---|---|---|',
+        ...a.rules.map((r) => `| \`${r.id}\` | ${r.defaultSeverity} | ${cell(r.title)} |`),
+      ].join('\n'),
+    )
+    .join('\n\n');
 }
 
 const docs = path.join(import.meta.dirname, '..', 'docs', 'rules.md');

@@ -41,7 +41,10 @@ function findTests(dir) {
 // The code files Prettier owns: git's list (tracked and new, not git-ignored) of code files that
 // .prettierignore does not exclude, so the check and `npm run format` (same ignore file) agree.
 async function listCode(prettier) {
-  const r = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`git ls-files failed: ${r.stderr}`);
   const out = [];
   for (const f of r.stdout.split('\0')) {
@@ -96,16 +99,30 @@ if (run(process.execPath, ['esbuild.js']) !== 0) {
     if (!(await prettier.check(text, { ...options, filepath: file }))) differ.push(path.relative(root, file));
   }
   for (const f of differ) console.log(`format: ${f} is not formatted (npm run format)`);
-  if (differ.length) { totals.failed += differ.length; failedLayers++; } else totals.passed++;
+  if (differ.length) {
+    totals.failed += differ.length;
+    failedLayers++;
+  } else totals.passed++;
   summary.push(`format: ${differ.length} of ${files.length} files not formatted (${since(t0)})`);
 }
 
 // ---- layer 0b: type-checks (esbuild strips types without checking them) ----
-for (const [name, project] of [['typecheck', '.'], ['typecheck webview', 'webview']]) {
+for (const [name, project] of [
+  ['typecheck', '.'],
+  ['typecheck webview', 'webview'],
+]) {
   const t0 = Date.now();
-  const status = run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', project]);
+  const status = run(process.execPath, [
+    path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+    '--noEmit',
+    '-p',
+    project,
+  ]);
   if (status === 0) totals.passed++;
-  else { totals.failed++; failedLayers++; }
+  else {
+    totals.failed++;
+    failedLayers++;
+  }
   summary.push(`${name}: ${status === 0 ? 'ok' : 'FAILED'} (${since(t0)})`);
 }
 
@@ -115,9 +132,14 @@ for (const [name, project] of [['typecheck', '.'], ['typecheck webview', 'webvie
   const tap = path.join(os.tmpdir(), `model-inspect-unit-${process.pid}.tap`);
   const t0 = Date.now();
   const status = run(process.execPath, [
-    '--import', 'tsx', '--test', '--test-concurrency=2',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
     ...files,
   ]);
   const text = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
@@ -126,7 +148,10 @@ for (const [name, project] of [['typecheck', '.'], ['typecheck webview', 'webvie
   totals.passed += num('pass');
   totals.failed += num('fail') + num('cancelled');
   totals.skipped += num('skipped') + num('todo');
-  if (status !== 0) { failedLayers++; if (num('fail') === 0) totals.failed++; }
+  if (status !== 0) {
+    failedLayers++;
+    if (num('fail') === 0) totals.failed++;
+  }
   summary.push(`unit: ${num('pass')} passed, ${num('fail')} failed, ${num('skipped')} skipped (${since(t0)})`);
 }
 
@@ -137,7 +162,10 @@ if (only !== 'unit') {
   const codeServer = path.join(codeServerDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
   const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   const missing = [];
-  if (!fs.existsSync(codeServer)) missing.push(`code-server (looked for ${codeServer.startsWith(root + path.sep) ? path.relative(root, codeServer) : codeServer})`);
+  if (!fs.existsSync(codeServer))
+    missing.push(
+      `code-server (looked for ${codeServer.startsWith(root + path.sep) ? path.relative(root, codeServer) : codeServer})`,
+    );
   if (!fs.existsSync(chromium)) missing.push(`chromium (looked for ${chromium})`);
   if (!fs.existsSync(runner)) missing.push('test/integration/run.mjs');
   for (const layer of ['extension', 'untrusted', 'ui']) {
@@ -152,18 +180,26 @@ if (only !== 'unit') {
     const t0 = Date.now();
     const status = run(process.execPath, [runner, '--layer', layer, '--result', result, '--no-build']);
     let counts = { passed: 0, failed: status === 0 ? 0 : 1, skipped: 0 };
-    try { counts = JSON.parse(fs.readFileSync(result, 'utf8')); } catch { /* the runner died before writing: counted as one failure */ }
+    try {
+      counts = JSON.parse(fs.readFileSync(result, 'utf8'));
+    } catch {
+      /* the runner died before writing: counted as one failure */
+    }
     fs.rmSync(result, { force: true });
     totals.passed += counts.passed;
     totals.failed += counts.failed;
     totals.skipped += counts.skipped;
     if (status !== 0) failedLayers++;
-    summary.push(`${layer}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${since(t0)}${status !== 0 ? `, exit code ${status}` : ''})`);
+    summary.push(
+      `${layer}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${since(t0)}${status !== 0 ? `, exit code ${status}` : ''})`,
+    );
   }
   if (skippedLayers.length) {
-    skippedLayers.push('To run them: `bash scripts/setup-integration.sh` (apt: chromium, libkrb5-dev, ripgrep; needs root;'
-      + ' then code-server 4.100.3 into ./.code-server), or point CODE_SERVER_DIR / CHROMIUM_PATH at existing installs.'
-      + ' Each skipped layer counts as 1 skipped below.');
+    skippedLayers.push(
+      'To run them: `bash scripts/setup-integration.sh` (apt: chromium, libkrb5-dev, ripgrep; needs root;' +
+        ' then code-server 4.100.3 into ./.code-server), or point CODE_SERVER_DIR / CHROMIUM_PATH at existing installs.' +
+        ' Each skipped layer counts as 1 skipped below.',
+    );
     // In CI a skipped layer is a broken set-up, not a pass: .ci/run installs everything first.
     if (process.env.CI && process.env.CI !== 'false') {
       skippedLayers.push('CI is set, so skipped integration layers fail this run.');

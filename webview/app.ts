@@ -1,6 +1,13 @@
 import type { TextRange } from '../src/core/findings.ts';
 import {
-  isHostMessage, isPersistedPanelState, PROTOCOL_VERSION, type ActionId, type HostMessage, type PanelMessage, type PanelState, type PersistedPanelState,
+  isHostMessage,
+  isPersistedPanelState,
+  PROTOCOL_VERSION,
+  type ActionId,
+  type HostMessage,
+  type PanelMessage,
+  type PanelState,
+  type PersistedPanelState,
 } from '../src/core/report/protocol.ts';
 import { cardSection } from './render/card.ts';
 import { chainSection } from './render/chain.ts';
@@ -20,7 +27,11 @@ export interface VsCodeApi {
   setState(state: PersistedPanelState): void;
 }
 
-const DEFAULT_UI: PersistedPanelState['ui'] = { sbomFilter: '', sbomSort: { column: 'name', descending: false }, vulnFilter: '' };
+const DEFAULT_UI: PersistedPanelState['ui'] = {
+  sbomFilter: '',
+  sbomSort: { column: 'name', descending: false },
+  vulnFilter: '',
+};
 
 /**
  * The panel app: renders the whole state on every state message (states are small: one model),
@@ -35,7 +46,10 @@ export class ReportApp {
   private readonly pending = new Map<number, ActionId>();
   private lastResult: { ok: boolean; message: string } | undefined;
 
-  constructor(private readonly api: VsCodeApi, private readonly root: HTMLElement) {}
+  constructor(
+    private readonly api: VsCodeApi,
+    private readonly root: HTMLElement,
+  ) {}
 
   start(restored: unknown): void {
     if (isPersistedPanelState(restored)) {
@@ -72,7 +86,8 @@ export class ReportApp {
       root: state.target.root,
       ui: this.ui,
       saveUi: () => this.persist(),
-      open: (file: string, range?: TextRange, offset?: number) => this.api.postMessage({ type: 'open', file, range, offset }),
+      open: (file: string, range?: TextRange, offset?: number) =>
+        this.api.postMessage({ type: 'open', file, range, offset }),
       action: (id: ActionId) => this.runAction(id),
     };
   }
@@ -93,21 +108,53 @@ export class ReportApp {
     const ctx = this.context(state);
     const report = state.report;
     this.root.setAttribute('aria-busy', String(state.status === 'loading'));
-    replaceChildren(this.root,
-      h('header', { className: 'header' },
+    replaceChildren(
+      this.root,
+      h(
+        'header',
+        { className: 'header' },
         h('h1', null, report?.evidence.name ?? state.target.name),
         h('p', { className: 'muted path' }, state.target.root),
         report ? verdictBanner(report) : null,
         this.actionBar(state),
-        state.progress ? h('div', { className: 'progress', attrs: { role: 'status', id: 'progress' } }, progressRing(state.progress.message), h('span', null, state.progress.message),
-          state.progress.cancellable ? button('Cancel', { onClick: () => this.api.postMessage({ type: 'cancel' }), id: 'cancel' }) : null) : null,
+        state.progress
+          ? h(
+              'div',
+              { className: 'progress', attrs: { role: 'status', id: 'progress' } },
+              progressRing(state.progress.message),
+              h('span', null, state.progress.message),
+              state.progress.cancellable
+                ? button('Cancel', { onClick: () => this.api.postMessage({ type: 'cancel' }), id: 'cancel' })
+                : null,
+            )
+          : null,
         this.lastResult ? note(this.lastResult.message, this.lastResult.ok ? 'info' : 'warn') : null,
         state.status === 'error' || (state.error && state.error !== 'cancelled')
-          ? h('div', { className: 'note note-warn', attrs: { role: 'alert', id: 'error' } }, `The report could not be ${report ? 'refreshed' : 'built'}: ${state.error ?? 'unknown error'}`)
-          : state.error === 'cancelled' ? note(report ? 'Refresh cancelled: showing the previous report.' : 'Cancelled.') : null,
+          ? h(
+              'div',
+              { className: 'note note-warn', attrs: { role: 'alert', id: 'error' } },
+              `The report could not be ${report ? 'refreshed' : 'built'}: ${state.error ?? 'unknown error'}`,
+            )
+          : state.error === 'cancelled'
+            ? note(report ? 'Refresh cancelled: showing the previous report.' : 'Cancelled.')
+            : null,
         report ? h('p', { className: 'muted' }, `Generated ${new Date(report.generatedAt).toLocaleString()}`) : null,
-        report ? h('nav', { attrs: { 'aria-label': 'Sections' } }, ...[['verdict', 'Verdict'], ['signatures', 'Signatures'], ['sbom', 'SBOM'], ['vulnerabilities', 'Vulnerabilities'], ['scan', 'Scan'], ['card', 'Model card'], ['chain', 'Chain']]
-          .map(([id, title]) => h('a', { attrs: { href: `#${id}` } }, title))) : null),
+        report
+          ? h(
+              'nav',
+              { attrs: { 'aria-label': 'Sections' } },
+              ...[
+                ['verdict', 'Verdict'],
+                ['signatures', 'Signatures'],
+                ['sbom', 'SBOM'],
+                ['vulnerabilities', 'Vulnerabilities'],
+                ['scan', 'Scan'],
+                ['card', 'Model card'],
+                ['chain', 'Chain'],
+              ].map(([id, title]) => h('a', { attrs: { href: `#${id}` } }, title)),
+            )
+          : null,
+      ),
       report ? verdictSection(ctx, report) : null,
       report ? signaturesSection(ctx, report) : null,
       report ? sbomSection(ctx, report) : null,
@@ -115,14 +162,25 @@ export class ReportApp {
       report ? scanSection(ctx, report) : null,
       report ? cardSection(ctx, report) : null,
       report ? chainSection(ctx, report) : null,
-      !report && state.status === 'loading' ? h('p', { className: 'placeholder' }, 'Building the report…') : null);
+      !report && state.status === 'loading' ? h('p', { className: 'placeholder' }, 'Building the report…') : null,
+    );
     if (focusedId) document.getElementById(focusedId)?.focus();
   }
 
   private actionBar(state: PanelState): HTMLElement | null {
     if (!state.actions.length) return null;
     const busy = state.status === 'loading' || this.pending.size > 0;
-    return h('div', { className: 'actions', attrs: { role: 'toolbar', 'aria-label': 'Actions' } },
-      ...state.actions.map((a, i) => button(a.title, { appearance: i === 0 ? 'primary' : 'secondary', onClick: () => this.runAction(a.id), disabled: busy, id: `action-${a.id}` })));
+    return h(
+      'div',
+      { className: 'actions', attrs: { role: 'toolbar', 'aria-label': 'Actions' } },
+      ...state.actions.map((a, i) =>
+        button(a.title, {
+          appearance: i === 0 ? 'primary' : 'secondary',
+          onClick: () => this.runAction(a.id),
+          disabled: busy,
+          id: `action-${a.id}`,
+        }),
+      ),
+    );
   }
 }

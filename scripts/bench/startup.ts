@@ -39,14 +39,42 @@ export function startupBenchmarks(): Benchmark[] {
   const node = { name: 'node -e 0', run: spawn(process.execPath, ['-e', '0']) };
   const out: Benchmark[] = [
     { name: 'startup: model-inspect --version', baseline: node, run: spawn(process.execPath, [CLI, '--version']) },
-    { name: 'startup: model-inspect scan (2 GB PyTorch zip checkpoint)', baseline: node, run: spawn(process.execPath, [CLI, 'scan', zip]) },
-    { name: 'startup: model-inspect card (a model card)', baseline: node, run: spawn(process.execPath, [CLI, 'card', path.join(REPO, 'examples', 'sentiment-classifier', 'model-card.yaml')]) },
-    { name: 'startup: model-inspect verify (a signed model folder)', baseline: node, run: spawn(process.execPath, [CLI, 'verify', path.join(REPO, 'examples', 'sentiment-classifier-signed')]) },
-    { name: 'startup: model-inspect gate (a signed model folder)', baseline: node, run: spawn(process.execPath, [CLI, 'gate', path.join(REPO, 'examples', 'sentiment-classifier-signed')]) },
-    { name: 'startup: require dist/extension.js (VS Code\'s code-loading part of activation)', baseline: node, run: spawn(process.execPath, ['-e', LOAD_EXTENSION, path.join(REPO, 'dist', 'extension.js')]) },
+    {
+      name: 'startup: model-inspect scan (2 GB PyTorch zip checkpoint)',
+      baseline: node,
+      run: spawn(process.execPath, [CLI, 'scan', zip]),
+    },
+    {
+      name: 'startup: model-inspect card (a model card)',
+      baseline: node,
+      run: spawn(process.execPath, [
+        CLI,
+        'card',
+        path.join(REPO, 'examples', 'sentiment-classifier', 'model-card.yaml'),
+      ]),
+    },
+    {
+      name: 'startup: model-inspect verify (a signed model folder)',
+      baseline: node,
+      run: spawn(process.execPath, [CLI, 'verify', path.join(REPO, 'examples', 'sentiment-classifier-signed')]),
+    },
+    {
+      name: 'startup: model-inspect gate (a signed model folder)',
+      baseline: node,
+      run: spawn(process.execPath, [CLI, 'gate', path.join(REPO, 'examples', 'sentiment-classifier-signed')]),
+    },
+    {
+      name: "startup: require dist/extension.js (VS Code's code-loading part of activation)",
+      baseline: node,
+      run: spawn(process.execPath, ['-e', LOAD_EXTENSION, path.join(REPO, 'dist', 'extension.js')]),
+    },
   ];
   if (spawnSync('python3', ['-c', 'import zipfile, pickletools'], { stdio: 'ignore' }).status === 0) {
-    out.splice(2, 0, { name: 'startup: python3 -c "import zipfile, pickletools" (the floor of picklescan\'s process)', baseline: node, run: spawn('python3', ['-c', 'import zipfile, pickletools']) });
+    out.splice(2, 0, {
+      name: 'startup: python3 -c "import zipfile, pickletools" (the floor of picklescan\'s process)',
+      baseline: node,
+      run: spawn('python3', ['-c', 'import zipfile, pickletools']),
+    });
   }
   return out;
 }

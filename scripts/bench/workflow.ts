@@ -13,8 +13,11 @@ const REPO = path.resolve(import.meta.dirname, '..', '..');
  * (test/unit/workflow/seed.test.ts) proves every line is read; this measures how long it takes.
  */
 export function hugeScriptWorkflow(lines: number): string {
-  return 'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n'
-    + '          echo "${{ github.sha }}" | tee -a x ; cosign sign "$I" \\\n'.repeat(lines) + '          true\n';
+  return (
+    'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n' +
+    '          echo "${{ github.sha }}" | tee -a x ; cosign sign "$I" \\\n'.repeat(lines) +
+    '          true\n'
+  );
 }
 
 export async function workflowBenchmarks(): Promise<Benchmark[]> {

@@ -17,18 +17,29 @@ const NODE_BUILTINS = new Set(builtinModules);
 
 /** Every way a file can name another: static imports and re-exports, import(), require(), `import x = require()`, `import('x').T`. */
 function moduleSpecifiers(visit) {
-  const fromSource = (node) => { if (node.source && typeof node.source.value === 'string') visit(node, node.source.value); };
+  const fromSource = (node) => {
+    if (node.source && typeof node.source.value === 'string') visit(node, node.source.value);
+  };
   return {
     ImportDeclaration: fromSource,
     ExportNamedDeclaration: fromSource,
     ExportAllDeclaration: fromSource,
-    ImportExpression(node) { if (node.source.type === 'Literal' && typeof node.source.value === 'string') visit(node, node.source.value); },
+    ImportExpression(node) {
+      if (node.source.type === 'Literal' && typeof node.source.value === 'string') visit(node, node.source.value);
+    },
     CallExpression(node) {
-      if (node.callee.type === 'Identifier' && node.callee.name === 'require' && node.arguments[0]?.type === 'Literal' && typeof node.arguments[0].value === 'string') visit(node, node.arguments[0].value);
+      if (
+        node.callee.type === 'Identifier' &&
+        node.callee.name === 'require' &&
+        node.arguments[0]?.type === 'Literal' &&
+        typeof node.arguments[0].value === 'string'
+      )
+        visit(node, node.arguments[0].value);
     },
     TSImportEqualsDeclaration(node) {
       const ref = node.moduleReference;
-      if (ref.type === 'TSExternalModuleReference' && ref.expression.type === 'Literal') visit(node, ref.expression.value);
+      if (ref.type === 'TSExternalModuleReference' && ref.expression.type === 'Literal')
+        visit(node, ref.expression.value);
     },
     TSImportType(node) {
       const arg = node.argument;
@@ -67,25 +78,37 @@ const FACE_NAMES = { core: 'src/core', extension: 'src/extension', cli: 'src/cli
 const imports = {
   meta: {
     type: 'problem',
-    docs: { description: 'The engine never imports a face, faces do not import each other, and engine areas import only downwards (ARCHITECTURE.md).' },
-    schema: [{
-      type: 'object',
-      properties: {
-        root: { type: 'string' },
-        foundations: { type: 'array', items: { type: 'string' } },
-        layers: { type: 'array', items: { type: 'string' } },
+    docs: {
+      description:
+        'The engine never imports a face, faces do not import each other, and engine areas import only downwards (ARCHITECTURE.md).',
+    },
+    schema: [
+      {
+        type: 'object',
+        properties: {
+          root: { type: 'string' },
+          foundations: { type: 'array', items: { type: 'string' } },
+          layers: { type: 'array', items: { type: 'string' } },
+        },
+        required: ['root', 'foundations', 'layers'],
+        additionalProperties: false,
       },
-      required: ['root', 'foundations', 'layers'],
-      additionalProperties: false,
-    }],
+    ],
     messages: {
-      coreImportsFace: '{{from}} imports {{to}}: the engine (src/core) never imports {{face}}. Give the engine what it needs as a parameter (a callback, plain data), or move the shared code into src/core.',
-      faceImportsFace: '{{from}} imports {{to}}: {{fromFace}} and {{face}} are separate faces over the engine. Move what both need into src/core (or, for the panel, into src/core/report).',
-      vscodeOutsideExtension: "{{from}} imports 'vscode': only src/extension may. The engine and the CLI run without VS Code; pass in what the editor knows (settings, documents) as plain data.",
-      nodeInWebview: "{{from}} imports '{{to}}': the report panel runs in a browser, without Node. Ask the host for it through the typed messages of src/core/report/protocol.ts.",
-      foundationImportsArea: '{{from}} imports {{to}}: {{fromArea}} is a foundation ({{foundations}}) that every area may use, so it must not depend on an area ({{toArea}}). Move the piece it needs into the foundation, or pass it in.',
-      upward: '{{from}} imports {{to}}: {{toArea}}/ is above {{fromArea}}/ in the engine\'s layers ({{order}}), so this import runs upwards. Move the piece both need down into {{fromArea}}/ or a foundation ({{foundations}}), or pass it in as a parameter. Layers: eslint.config.mjs.',
-      unlisted: '{{from}} imports {{to}}, but src/core/{{area}} is not in the layers of eslint.config.mjs: add it there (as a foundation, or at its place in the layer order) so its imports can be checked.',
+      coreImportsFace:
+        '{{from}} imports {{to}}: the engine (src/core) never imports {{face}}. Give the engine what it needs as a parameter (a callback, plain data), or move the shared code into src/core.',
+      faceImportsFace:
+        '{{from}} imports {{to}}: {{fromFace}} and {{face}} are separate faces over the engine. Move what both need into src/core (or, for the panel, into src/core/report).',
+      vscodeOutsideExtension:
+        "{{from}} imports 'vscode': only src/extension may. The engine and the CLI run without VS Code; pass in what the editor knows (settings, documents) as plain data.",
+      nodeInWebview:
+        "{{from}} imports '{{to}}': the report panel runs in a browser, without Node. Ask the host for it through the typed messages of src/core/report/protocol.ts.",
+      foundationImportsArea:
+        '{{from}} imports {{to}}: {{fromArea}} is a foundation ({{foundations}}) that every area may use, so it must not depend on an area ({{toArea}}). Move the piece it needs into the foundation, or pass it in.',
+      upward:
+        "{{from}} imports {{to}}: {{toArea}}/ is above {{fromArea}}/ in the engine's layers ({{order}}), so this import runs upwards. Move the piece both need down into {{fromArea}}/ or a foundation ({{foundations}}), or pass it in as a parameter. Layers: eslint.config.mjs.",
+      unlisted:
+        '{{from}} imports {{to}}, but src/core/{{area}} is not in the layers of eslint.config.mjs: add it there (as a foundation, or at its place in the layer order) so its imports can be checked.',
     },
   },
   create(context) {
@@ -97,8 +120,10 @@ const imports = {
     const shownFoundations = foundations.map((f) => (f.endsWith('.ts') ? f : `${f}/`)).join(', ');
     return moduleSpecifiers((node, spec) => {
       if (!spec.startsWith('.')) {
-        if (spec === 'vscode' && from.face !== 'extension') context.report({ node, messageId: 'vscodeOutsideExtension', data: { from: fromName } });
-        else if (from.face === 'webview' && (spec.startsWith('node:') || NODE_BUILTINS.has(spec.split('/')[0]))) context.report({ node, messageId: 'nodeInWebview', data: { from: fromName, to: spec } });
+        if (spec === 'vscode' && from.face !== 'extension')
+          context.report({ node, messageId: 'vscodeOutsideExtension', data: { from: fromName } });
+        else if (from.face === 'webview' && (spec.startsWith('node:') || NODE_BUILTINS.has(spec.split('/')[0])))
+          context.report({ node, messageId: 'nodeInWebview', data: { from: fromName, to: spec } });
         return;
       }
       const target = place(root, path.resolve(path.dirname(file), spec));
@@ -115,15 +140,26 @@ const imports = {
       const fromArea = areaOf(from.rel);
       const toArea = areaOf(target.rel);
       if (isFoundation(from.rel, foundations)) {
-        context.report({ node, messageId: 'foundationImportsArea', data: { ...data, fromArea: from.rel, toArea, foundations: shownFoundations } });
+        context.report({
+          node,
+          messageId: 'foundationImportsArea',
+          data: { ...data, fromArea: from.rel, toArea, foundations: shownFoundations },
+        });
         return;
       }
       if (fromArea === toArea) return;
       for (const area of [fromArea, toArea]) {
-        if (!layers.includes(area)) { context.report({ node, messageId: 'unlisted', data: { ...data, area } }); return; }
+        if (!layers.includes(area)) {
+          context.report({ node, messageId: 'unlisted', data: { ...data, area } });
+          return;
+        }
       }
       if (layers.indexOf(toArea) > layers.indexOf(fromArea)) {
-        context.report({ node, messageId: 'upward', data: { ...data, fromArea, toArea, order: layers.join(' < '), foundations: shownFoundations } });
+        context.report({
+          node,
+          messageId: 'upward',
+          data: { ...data, fromArea, toArea, order: layers.join(' < '), foundations: shownFoundations },
+        });
       }
     });
   },
@@ -146,16 +182,30 @@ function importGraph(root, dirs) {
   const edges = new Map();
   const walk = (dir) => {
     let entries;
-    try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries) {
       const p = path.join(dir, e.name);
-      if (e.isDirectory()) { if (e.name !== 'node_modules') walk(p); } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) edges.set(p, null);
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules') walk(p);
+      } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) edges.set(p, null);
     }
   };
   for (const d of dirs) walk(path.join(root, d));
   for (const f of edges.keys()) {
     const info = ts.preProcessFile(fs.readFileSync(f, 'utf8'), true, true);
-    edges.set(f, [...new Set(info.importedFiles.map((i) => i.fileName).filter((s) => s.startsWith('.')).map((s) => path.resolve(path.dirname(f), s)).filter((t) => edges.has(t)))]);
+    edges.set(f, [
+      ...new Set(
+        info.importedFiles
+          .map((i) => i.fileName)
+          .filter((s) => s.startsWith('.'))
+          .map((s) => path.resolve(path.dirname(f), s))
+          .filter((t) => edges.has(t)),
+      ),
+    ]);
   }
   const graph = { built: Date.now(), edges };
   graphs.set(key, graph);
@@ -173,7 +223,11 @@ function pathBetween(graph, start, goal) {
       for (let n = f; n !== null; n = parent.get(n)) out.unshift(n);
       return out;
     }
-    for (const t of graph.edges.get(f) ?? []) if (!parent.has(t)) { parent.set(t, f); queue.push(t); }
+    for (const t of graph.edges.get(f) ?? [])
+      if (!parent.has(t)) {
+        parent.set(t, f);
+        queue.push(t);
+      }
   }
   return undefined;
 }
@@ -183,14 +237,17 @@ const noCycle = {
   meta: {
     type: 'problem',
     docs: { description: 'No import cycles between files (type-only and dynamic imports included).' },
-    schema: [{
-      type: 'object',
-      properties: { root: { type: 'string' }, dirs: { type: 'array', items: { type: 'string' } } },
-      required: ['root', 'dirs'],
-      additionalProperties: false,
-    }],
+    schema: [
+      {
+        type: 'object',
+        properties: { root: { type: 'string' }, dirs: { type: 'array', items: { type: 'string' } } },
+        required: ['root', 'dirs'],
+        additionalProperties: false,
+      },
+    ],
     messages: {
-      cycle: 'This import closes a cycle: {{cycle}}. Files that import each other are one unit in disguise and their load order starts to matter: move what both need into a third module that both import (usually down, into the lower of the two).',
+      cycle:
+        'This import closes a cycle: {{cycle}}. Files that import each other are one unit in disguise and their load order starts to matter: move what both need into a third module that both import (usually down, into the lower of the two).',
     },
   },
   create(context) {
@@ -203,7 +260,12 @@ const noCycle = {
       const graph = importGraph(root, dirs);
       if (!graph.edges.has(target)) return;
       const back = pathBetween(graph, target, file);
-      if (back) context.report({ node, messageId: 'cycle', data: { cycle: [file, ...back].map((f) => posix(path.relative(root, f))).join(' → ') } });
+      if (back)
+        context.report({
+          node,
+          messageId: 'cycle',
+          data: { cycle: [file, ...back].map((f) => posix(path.relative(root, f))).join(' → ') },
+        });
     });
   },
 };

@@ -31,7 +31,10 @@ export function parseArgs(argv: readonly string[], specs: Readonly<Record<string
   for (const [name, s] of Object.entries(specs)) if (s.short) shorts.set(s.short, name);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--') { positionals.push(...argv.slice(i + 1)); break; }
+    if (a === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
     let name: string | undefined;
     let inline: string | undefined;
     if (a.startsWith('--')) {

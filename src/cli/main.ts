@@ -12,8 +12,17 @@ import { VERSION } from './version.ts';
 
 export const COMMON_FLAGS: Readonly<Record<string, FlagSpec>> = {
   format: { value: true, short: 'f', metavar: 'text|json|sarif', description: 'output format (default text)' },
-  'fail-on': { value: true, metavar: 'error|warning|info|never', description: 'exit 1 when a finding is at or above this severity (default error)' },
-  output: { value: true, short: 'o', metavar: 'FILE', description: 'write the report to FILE instead of standard output' },
+  'fail-on': {
+    value: true,
+    metavar: 'error|warning|info|never',
+    description: 'exit 1 when a finding is at or above this severity (default error)',
+  },
+  output: {
+    value: true,
+    short: 'o',
+    metavar: 'FILE',
+    description: 'write the report to FILE instead of standard output',
+  },
   'no-color': { description: 'no ANSI colours in text output (also NO_COLOR=1)' },
   help: { short: 'h', description: 'show help for the command' },
 };
@@ -39,7 +48,14 @@ async function usage(): Promise<string> {
 }
 
 function commandHelp(cmd: Command): string {
-  return [`usage: model-inspect ${cmd.usage}`, '', cmd.summary, '', 'options:', flagHelp({ ...cmd.flags, ...COMMON_FLAGS })].join('\n');
+  return [
+    `usage: model-inspect ${cmd.usage}`,
+    '',
+    cmd.summary,
+    '',
+    'options:',
+    flagHelp({ ...cmd.flags, ...COMMON_FLAGS }),
+  ].join('\n');
 }
 
 function exitCodeFor(result: ShownResult, failOn: FailOn): number {
@@ -58,23 +74,36 @@ export interface ShownResult extends Omit<CommandResult, 'text' | 'json'> {
   policies?: string[];
 }
 
-export function shownResult(result: CommandResult, shown: { findings: Finding[]; suppressed: Finding[]; policies?: string[] }): ShownResult {
+export function shownResult(
+  result: CommandResult,
+  shown: { findings: Finding[]; suppressed: Finding[]; policies?: string[] },
+): ShownResult {
   return {
     ...result,
     policies: shown.policies,
     findings: shown.findings,
-    suppressed: sortFindings(dedupeFindings([...result.suppressed ?? [], ...shown.suppressed])),
+    suppressed: sortFindings(dedupeFindings([...(result.suppressed ?? []), ...shown.suppressed])),
     text: typeof result.text === 'function' ? result.text(shown.findings) : result.text,
     json: typeof result.json === 'function' ? result.json(shown.findings) : result.json,
   };
 }
 
 export async function render(result: ShownResult, format: OutputFormat, io: CliIO, color: boolean): Promise<string> {
-  if (format === 'json') return terminalSafeJson(toJsonReport(result.findings, io.cwd, { ...result.json ?? {}, suppressed: result.suppressed.map((f) => toJsonFinding(f, io.cwd)) })) + '\n';
+  if (format === 'json')
+    return (
+      terminalSafeJson(
+        toJsonReport(result.findings, io.cwd, {
+          ...(result.json ?? {}),
+          suppressed: result.suppressed.map((f) => toJsonFinding(f, io.cwd)),
+        }),
+      ) + '\n'
+    );
   if (format === 'sarif') {
     // SARIF carries every reported rule's help: the rule catalogue of all areas loads only for it.
     const { toSarif } = await import('../core/output/sarif.ts');
-    return terminalSafeJson(toSarif(result.findings, io.cwd, { toolVersion: VERSION, suppressed: result.suppressed })) + '\n';
+    return (
+      terminalSafeJson(toSarif(result.findings, io.cwd, { toolVersion: VERSION, suppressed: result.suppressed })) + '\n'
+    );
   }
   if (result.document !== undefined) {
     if (result.findings.length) io.stderr(formatFindings(result.findings, io.cwd, { color: false }) + '\n');
@@ -86,9 +115,12 @@ export async function render(result: ShownResult, format: OutputFormat, io: CliI
   if (result.text) parts.push(sanitize(result.text.trimEnd()));
   if (result.findings.length) parts.push(formatFindings(result.findings, io.cwd, { color }));
   const silenced = result.suppressed.length;
-  parts.push(summaryLine(result.findings) + (silenced ? ` (${silenced} suppressed by model-inspect-disable comments)` : ''));
+  parts.push(
+    summaryLine(result.findings) + (silenced ? ` (${silenced} suppressed by model-inspect-disable comments)` : ''),
+  );
   // Whose rule settings judged: a repository's policy can switch rules off, so it is named.
-  for (const p of result.policies ?? []) parts.push(sanitize(`rule settings from the policy ${displayPath(p, io.cwd)}`));
+  for (const p of result.policies ?? [])
+    parts.push(sanitize(`rule settings from the policy ${displayPath(p, io.cwd)}`));
   return parts.join('\n\n') + '\n';
 }
 
@@ -96,7 +128,7 @@ export async function render(result: ShownResult, format: OutputFormat, io: CliI
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(await usage() + '\n');
+    io.stdout((await usage()) + '\n');
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-V' || name === 'version') {
@@ -121,14 +153,19 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     }
     const f = args.get('format') ?? 'text';
     if (cmd.documentFormats?.includes(f)) format = 'text';
-    else if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif${cmd.documentFormats?.length ? ` (or ${cmd.documentFormats.join(', ')})` : ''}, not '${f}'`);
+    else if (f !== 'text' && f !== 'json' && f !== 'sarif')
+      throw new UsageError(
+        `--format must be text, json or sarif${cmd.documentFormats?.length ? ` (or ${cmd.documentFormats.join(', ')})` : ''}, not '${f}'`,
+      );
     else format = f;
     const fo = args.get('fail-on') ?? 'error';
-    if (fo !== 'error' && fo !== 'warning' && fo !== 'info' && fo !== 'never') throw new UsageError(`--fail-on must be error, warning, info or never, not '${fo}'`);
+    if (fo !== 'error' && fo !== 'warning' && fo !== 'info' && fo !== 'never')
+      throw new UsageError(`--fail-on must be error, warning, info or never, not '${fo}'`);
     failOn = fo;
     const n = args.positionals.length;
     if (n < cmd.positionals.min) throw new UsageError(`missing ${cmd.positionals.metavar}`);
-    if (cmd.positionals.max !== undefined && n > cmd.positionals.max) throw new UsageError(`too many arguments: ${args.positionals.slice(cmd.positionals.max).join(' ')}`);
+    if (cmd.positionals.max !== undefined && n > cmd.positionals.max)
+      throw new UsageError(`too many arguments: ${args.positionals.slice(cmd.positionals.max).join(' ')}`);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`model-inspect ${cmd.name}: ${e.message}\nusage: model-inspect ${cmd.usage}\n`);
@@ -151,7 +188,13 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     io.stderr(`model-inspect ${cmd.name}: ${sanitizeLine((e as Error)?.message ?? String(e))}\n`);
     return 2;
   }
-  const color = format === 'text' && !args.has('no-color') && !io.env.NO_COLOR && !args.has('output') && io.env.FORCE_COLOR !== '0' && Boolean(process.stdout.isTTY);
+  const color =
+    format === 'text' &&
+    !args.has('no-color') &&
+    !io.env.NO_COLOR &&
+    !args.has('output') &&
+    io.env.FORCE_COLOR !== '0' &&
+    Boolean(process.stdout.isTTY);
   const out = await render(result, format, io, color);
   const file = args.get('output');
   if (file) {
@@ -167,7 +210,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 
 function terminalPrompt(question: string, secret: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
-    if (!process.stdin.isTTY) { reject(new Error('no terminal to ask for a password on')); return; }
+    if (!process.stdin.isTTY) {
+      reject(new Error('no terminal to ask for a password on'));
+      return;
+    }
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true });
     if (secret) {
       // Echo nothing while the secret is typed.
@@ -175,7 +221,11 @@ function terminalPrompt(question: string, secret: boolean): Promise<string> {
         if (s.includes(question)) process.stderr.write(question);
       };
     }
-    rl.question(question, (answer) => { rl.close(); process.stderr.write(secret ? '\n' : ''); resolve(answer); });
+    rl.question(question, (answer) => {
+      rl.close();
+      process.stderr.write(secret ? '\n' : '');
+      resolve(answer);
+    });
   });
 }
 

@@ -10,7 +10,11 @@ import type { ParsedArgs } from './args.ts';
  * the gate finds it: `--policy`, else the nearest `.model-inspect.yaml` above each inspected path,
  * never one inside it), inline suppressions, de-duplication and order.
  */
-export async function presentCliFindings(findings: readonly Finding[], args: ParsedArgs, cwd: string): Promise<Presented & { policies?: string[] }> {
+export async function presentCliFindings(
+  findings: readonly Finding[],
+  args: ParsedArgs,
+  cwd: string,
+): Promise<Presented & { policies?: string[] }> {
   if (!findings.length) return { findings: [], suppressed: [] };
   // Loaded only when there is something to present: `--version` and a clean run read no policy.
   const { loadPolicyRules } = await import('../core/policyFile.ts');
@@ -19,8 +23,14 @@ export async function presentCliFindings(findings: readonly Finding[], args: Par
   const explicit = args.has('policy') ? path.resolve(cwd, args.get('policy')!) : undefined;
   // Each inspected path (a folder, or a file's folder) has the policy above it; a finding belongs
   // to the deepest inspected path that holds it.
-  const roots = [...new Set(args.positionals.map((p) => path.resolve(cwd, p)).filter((p) => fs.existsSync(p))
-    .map((p) => (fs.statSync(p).isDirectory() ? p : path.dirname(p))))].sort((a, b) => b.length - a.length);
+  const roots = [
+    ...new Set(
+      args.positionals
+        .map((p) => path.resolve(cwd, p))
+        .filter((p) => fs.existsSync(p))
+        .map((p) => (fs.statSync(p).isDirectory() ? p : path.dirname(p))),
+    ),
+  ].sort((a, b) => b.length - a.length);
   const groups = new Map<string | undefined, Finding[]>();
   const rootOf = (f: Finding) => {
     const abs = f.file ? path.resolve(cwd, f.file) : undefined;
@@ -28,7 +38,7 @@ export async function presentCliFindings(findings: readonly Finding[], args: Par
   };
   for (const f of findings) {
     const r = rootOf(f);
-    groups.set(r, [...groups.get(r) ?? [], f]);
+    groups.set(r, [...(groups.get(r) ?? []), f]);
   }
   const shown: Finding[] = [];
   const suppressed: Finding[] = [];
@@ -37,7 +47,11 @@ export async function presentCliFindings(findings: readonly Finding[], args: Par
   for (const [root, group] of groups) {
     // Nothing inspected on disk (a registry reference): the policy from the working folder up, as
     // the reference commands find it (src/cli/registryFlags.ts).
-    const policy = await loadPolicyRules(root ?? path.join(cwd, 'registry-reference'), { file: explicit, isKnownRule, inspected: root });
+    const policy = await loadPolicyRules(root ?? path.join(cwd, 'registry-reference'), {
+      file: explicit,
+      isKnownRule,
+      inspected: root,
+    });
     policyProblems.push(...policy.findings);
     if (policy.file && policy.rules) policies.add(policy.file);
     const text = policy.inline ? await readSourceTexts(group, readSource, cwd) : undefined;
@@ -45,7 +59,11 @@ export async function presentCliFindings(findings: readonly Finding[], args: Par
     shown.push(...r.findings);
     suppressed.push(...r.suppressed);
   }
-  return { findings: sortFindings(dedupeFindings([...shown, ...policyProblems])), suppressed: sortFindings(dedupeFindings(suppressed)), policies: [...policies] };
+  return {
+    findings: sortFindings(dedupeFindings([...shown, ...policyProblems])),
+    suppressed: sortFindings(dedupeFindings(suppressed)),
+    policies: [...policies],
+  };
 }
 
 /** A file's text, or a notebook cell's (`member: "cell N"`, 1-based as Jupyter numbers them). */

@@ -22,9 +22,6 @@ import { resolveExpectations, type Expectations } from '../core/signing/expectat
 import { PolicyInputError } from '../core/signing/policy.ts';
 import { commandLineLayer, policyFlag } from './expectations.ts';
 
-
-
-
 /** True when a command-line argument is a registry reference rather than a path. */
 export function isReferenceArgument(arg: string, cwd: string): boolean {
   if (/^oci:\/\//i.test(arg)) return true;
@@ -56,29 +53,39 @@ export async function registryClient(args: ParsedArgs, io: CliIO, reference: str
     if (!user) throw new UsageError('--registry-password-stdin needs --registry-username');
     const pw = (await readStdin(io)).replace(/\r?\n$/, '');
     fromFlags = staticCredentials(registry, user, pw);
-  } else if (user) throw new UsageError('--registry-username needs --registry-password-stdin (passwords are never taken as arguments)');
+  } else if (user)
+    throw new UsageError(
+      '--registry-username needs --registry-password-stdin (passwords are never taken as arguments)',
+    );
   const cafile = args.get('registry-cacert');
   const timeout = positiveNumber(args, 'registry-timeout');
   const retries = positiveNumber(args, 'registry-retries');
   const helpersSkipped = new Set<string>();
   const client = new RegistryClient({
-    credentials: chainCredentials(fromFlags, dockerCredentials({
-      configFile: args.get('docker-config') ? path.resolve(io.cwd, args.get('docker-config')!) : undefined,
-      allowHelpers: args.has('registry-credential-helpers'),
-      env: io.env,
-      onHelperSkipped: (helper, r) => {
-        if (helpersSkipped.has(helper)) return;
-        helpersSkipped.add(helper);
-        io.stderr(`model-inspect: ~/.docker/config.json names the credential helper docker-credential-${helper} for ${r}; it is not run without --registry-credential-helpers\n`);
-      },
-    })),
+    credentials: chainCredentials(
+      fromFlags,
+      dockerCredentials({
+        configFile: args.get('docker-config') ? path.resolve(io.cwd, args.get('docker-config')!) : undefined,
+        allowHelpers: args.has('registry-credential-helpers'),
+        env: io.env,
+        onHelperSkipped: (helper, r) => {
+          if (helpersSkipped.has(helper)) return;
+          helpersSkipped.add(helper);
+          io.stderr(
+            `model-inspect: ~/.docker/config.json names the credential helper docker-credential-${helper} for ${r}; it is not run without --registry-credential-helpers\n`,
+          );
+        },
+      }),
+    ),
     ca: cafile ? fs.readFileSync(path.resolve(io.cwd, cafile)) : undefined,
     allowInsecure: args.has('allow-insecure-registry'),
     idleTimeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
     retries: retries !== undefined ? Math.floor(retries) : undefined,
     signal: io.signal,
     // MODEL_INSPECT_REGISTRY_LOG=1 lists every request (method, URL without credentials, status).
-    onRequest: io.env.MODEL_INSPECT_REGISTRY_LOG ? (e) => io.stderr(`registry: ${e.method} ${e.url} ${e.status ?? e.error ?? ''}\n`) : undefined,
+    onRequest: io.env.MODEL_INSPECT_REGISTRY_LOG
+      ? (e) => io.stderr(`registry: ${e.method} ${e.url} ${e.status ?? e.error ?? ''}\n`)
+      : undefined,
   });
   io.stderr(`model-inspect: online: reading ${registry} for ${reference} (a reference you gave)\n`);
   return client;
@@ -89,7 +96,10 @@ export async function registryClient(args: ParsedArgs, io: CliIO, reference: str
  * the command line's signers, else the promotion policy's (`--policy`, else the nearest
  * `.model-inspect.yaml` from the working folder up); never anything read from the registry.
  */
-export async function trustFromFlags(args: ParsedArgs, io: CliIO): Promise<{ trust: RegistryTrust; expectations: Expectations; policy: LoadedPolicy }> {
+export async function trustFromFlags(
+  args: ParsedArgs,
+  io: CliIO,
+): Promise<{ trust: RegistryTrust; expectations: Expectations; policy: LoadedPolicy }> {
   let flags;
   let expectations: Expectations;
   let policy: LoadedPolicy;

@@ -12,7 +12,12 @@ import { inspectRemote, type RemoteInspectOptions, type RemoteModel } from '../c
 import type { AttachedResult } from '../core/registry/signatures.ts';
 import { plural } from '../core/messageText.ts';
 
-export async function inspectReferenceArg(args: ParsedArgs, io: CliIO, ref: string, opts: RemoteInspectOptions): Promise<RemoteModel> {
+export async function inspectReferenceArg(
+  args: ParsedArgs,
+  io: CliIO,
+  ref: string,
+  opts: RemoteInspectOptions,
+): Promise<RemoteModel> {
   const client = await registryClient(args, io, ref);
   try {
     return await inspectRemote(client, ref, { ...opts, signal: io.signal });
@@ -29,32 +34,62 @@ function verdictOf(findings: { severity: string }[], complete: boolean): string 
 }
 
 function describeAttached(a: AttachedResult): string {
-  const who = a.identity ? `${a.identity}${a.issuer ? ` (${a.issuer})` : ''}` : a.key ?? '';
+  const who = a.identity ? `${a.identity}${a.issuer ? ` (${a.issuer})` : ''}` : (a.key ?? '');
   return `${a.verified ? 'VERIFIED' : 'NOT VERIFIED'} ${a.kind === 'attestation' ? `attestation ${a.predicateType ?? '(unknown type)'}` : 'signature'}${who ? ` by ${who}` : ''}${a.time ? ` at ${a.time}` : ''} [${a.source}]${a.failures.length ? `\n      ${a.failures.join('\n      ')}` : ''}`;
 }
 
 /** The text and JSON every reference command shares. */
 export function remoteReport(m: RemoteModel): Pick<CommandResult, 'text' | 'json'> {
-  const files = m.manifests.flatMap((im) => im.layers.flatMap((l) => l.files.filter((f) => f.scan).map((f) => {
-    const s = f.scan!;
-    const count = { error: 0, warning: 0, info: 0 };
-    for (const x of s.findings) count[x.severity]++;
-    return { file: f.name, platform: im.platform ?? null, layer: l.plan.descriptor.digest, format: s.format, size: f.size, complete: s.complete, verdict: verdictOf(s.findings, s.complete), ...count };
-  })));
+  const files = m.manifests.flatMap((im) =>
+    im.layers.flatMap((l) =>
+      l.files
+        .filter((f) => f.scan)
+        .map((f) => {
+          const s = f.scan!;
+          const count = { error: 0, warning: 0, info: 0 };
+          for (const x of s.findings) count[x.severity]++;
+          return {
+            file: f.name,
+            platform: im.platform ?? null,
+            layer: l.plan.descriptor.digest,
+            format: s.format,
+            size: f.size,
+            complete: s.complete,
+            verdict: verdictOf(s.findings, s.complete),
+            ...count,
+          };
+        }),
+    ),
+  );
   const lines: string[] = [];
-  lines.push(`Model ${sanitize(m.pinned ?? m.input)}${m.fromTag ? ` (resolved from tag ${sanitize(m.reference?.tag ?? 'latest')})` : ''}`);
+  lines.push(
+    `Model ${sanitize(m.pinned ?? m.input)}${m.fromTag ? ` (resolved from tag ${sanitize(m.reference?.tag ?? 'latest')})` : ''}`,
+  );
   for (const im of m.manifests) {
     const read = im.layers.reduce((n, l) => n + l.bytes, 0);
-    lines.push(`  ${im.platform ? `${im.platform}: ` : ''}${describePackaging(im.packaging)}${im.artifactType ? ` (${sanitize(im.artifactType)})` : ''}, ${plural(im.layers.length, 'layer')}, ${read} bytes read and checked against their digests`);
+    lines.push(
+      `  ${im.platform ? `${im.platform}: ` : ''}${describePackaging(im.packaging)}${im.artifactType ? ` (${sanitize(im.artifactType)})` : ''}, ${plural(im.layers.length, 'layer')}, ${read} bytes read and checked against their digests`,
+    );
   }
-  if (files.length) lines.push('', table(['file', 'format', 'verdict', 'errors', 'warnings'], files.map((f) => [sanitize(f.file), f.format, f.verdict, String(f.error), String(f.warning)])));
+  if (files.length)
+    lines.push(
+      '',
+      table(
+        ['file', 'format', 'verdict', 'errors', 'warnings'],
+        files.map((f) => [sanitize(f.file), f.format, f.verdict, String(f.error), String(f.warning)]),
+      ),
+    );
   if (m.attachments) {
     lines.push('', `Signatures and attestations (referrers: ${m.attachments.referrers})`);
     const all = [...m.attachments.signatures, ...m.attachments.attestations];
     if (!all.length) lines.push('  none found');
     for (const a of all) lines.push(`  ${sanitize(describeAttached(a))}`);
   }
-  if (!m.complete) lines.push('', 'INCOMPLETE: part of the artifact could not be read or checked (see the registry/incomplete and registry/* findings).');
+  if (!m.complete)
+    lines.push(
+      '',
+      'INCOMPLETE: part of the artifact could not be read or checked (see the registry/incomplete and registry/* findings).',
+    );
   return {
     text: lines.join('\n'),
     json: {
@@ -65,19 +100,48 @@ export function remoteReport(m: RemoteModel): Pick<CommandResult, 'text' | 'json
       complete: m.complete,
       bytes: m.bytes,
       manifests: m.manifests.map((im) => ({
-        digest: im.digest, platform: im.platform ?? null, packaging: im.packaging, artifactType: im.artifactType ?? null, configMediaType: im.configMediaType,
-        layers: im.layers.map((l) => ({ digest: l.plan.descriptor.digest, mediaType: l.plan.descriptor.mediaType, size: l.plan.descriptor.size, title: l.plan.title ?? null, role: l.plan.role, found: l.found ?? null, verified: l.verified, failure: l.failure ?? null, files: l.files.length, notes: l.notes })),
+        digest: im.digest,
+        platform: im.platform ?? null,
+        packaging: im.packaging,
+        artifactType: im.artifactType ?? null,
+        configMediaType: im.configMediaType,
+        layers: im.layers.map((l) => ({
+          digest: l.plan.descriptor.digest,
+          mediaType: l.plan.descriptor.mediaType,
+          size: l.plan.descriptor.size,
+          title: l.plan.title ?? null,
+          role: l.plan.role,
+          found: l.found ?? null,
+          verified: l.verified,
+          failure: l.failure ?? null,
+          files: l.files.length,
+          notes: l.notes,
+        })),
       })),
       files,
-      ...(m.attachments ? {
-        referrers: m.attachments.referrers,
-        signatures: [...m.attachments.signatures, ...m.attachments.attestations].map((a) => ({
-          kind: a.kind, source: a.source, signature: a.signatureFile, format: a.format, verified: a.verified, identity: a.identity ?? null, issuer: a.issuer ?? null,
-          key: a.key ?? null, time: a.time ?? null, tlog: a.tlog ?? [], predicateType: a.predicateType ?? null, signedDigest: a.signedDigest ?? null,
-          dockerReference: a.dockerReference ?? null, failures: a.failures, notes: a.notes,
-        })),
-        ignored: m.attachments.others,
-      } : {}),
+      ...(m.attachments
+        ? {
+            referrers: m.attachments.referrers,
+            signatures: [...m.attachments.signatures, ...m.attachments.attestations].map((a) => ({
+              kind: a.kind,
+              source: a.source,
+              signature: a.signatureFile,
+              format: a.format,
+              verified: a.verified,
+              identity: a.identity ?? null,
+              issuer: a.issuer ?? null,
+              key: a.key ?? null,
+              time: a.time ?? null,
+              tlog: a.tlog ?? [],
+              predicateType: a.predicateType ?? null,
+              signedDigest: a.signedDigest ?? null,
+              dockerReference: a.dockerReference ?? null,
+              failures: a.failures,
+              notes: a.notes,
+            })),
+            ignored: m.attachments.others,
+          }
+        : {}),
     },
   };
 }

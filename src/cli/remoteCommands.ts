@@ -28,7 +28,12 @@ export async function verifyReference(args: ParsedArgs, io: CliIO, ref: string):
   const verified = Boolean(m.attachments?.signatures.some((s) => s.verified));
   const report = remoteReport(m);
   const x = expectationNotes(t);
-  return { findings: [...x.findings, ...m.findings], text: [...x.notes, report.text].join('\n'), json: { ...report.json, verified, expectations: x.notes }, exitCode: verified && m.complete ? 0 : 1 };
+  return {
+    findings: [...x.findings, ...m.findings],
+    text: [...x.notes, report.text].join('\n'),
+    json: { ...report.json, verified, expectations: x.notes },
+    exitCode: verified && m.complete ? 0 : 1,
+  };
 }
 
 /** Everything about a reference: every layer through the scanner, and its signatures and attestations. */
@@ -37,7 +42,11 @@ export async function inspectReference(args: ParsedArgs, io: CliIO, ref: string)
   const m = await inspectReferenceArg(args, io, ref, { scan: true, trust: t.trust });
   const report = remoteReport(m);
   const x = expectationNotes(t);
-  return { findings: [...x.findings, ...m.findings], text: [...x.notes, report.text].join('\n'), json: { ...report.json, expectations: x.notes } };
+  return {
+    findings: [...x.findings, ...m.findings],
+    text: [...x.notes, report.text].join('\n'),
+    json: { ...report.json, expectations: x.notes },
+  };
 }
 
 /** A CycloneDX 1.6 ML-BOM for a reference (layers by digest, files inside archives, the attested card). */
@@ -46,5 +55,10 @@ export async function sbomReference(args: ParsedArgs, io: CliIO, ref: string): P
   const m = await inspectReferenceArg(args, io, ref, { scan: true, trust: t.trust });
   if (!m.digest) return { findings: m.findings, exitCode: 2, text: `could not read ${ref}` };
   const bom = remoteMlBom(m, { toolVersion: VERSION });
-  return { findings: m.findings.filter((f) => f.severity !== 'info'), document: terminalSafeJson(bom) + '\n', json: { bom, reference: m.pinned }, exitCode: m.complete ? 0 : 1 };
+  return {
+    findings: m.findings.filter((f) => f.severity !== 'info'),
+    document: terminalSafeJson(bom) + '\n',
+    json: { bom, reference: m.pinned },
+    exitCode: m.complete ? 0 : 1,
+  };
 }

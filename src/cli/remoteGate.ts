@@ -16,7 +16,8 @@ import { runRemoteGate } from '../core/registry/gate.ts';
 
 export async function gateReference(args: ParsedArgs, io: CliIO, ref: string, now: Date): Promise<CommandResult> {
   const policyArg = args.get('policy');
-  if (policyArg && !fs.existsSync(path.resolve(io.cwd, policyArg))) throw new UsageError(`no such policy file: ${policyArg}`);
+  if (policyArg && !fs.existsSync(path.resolve(io.cwd, policyArg)))
+    throw new UsageError(`no such policy file: ${policyArg}`);
   // Expectations as for a folder: the command line's signers, else the policy's (never the registry's).
   const { trust, expectations, policy } = await trustFromFlags(args, io);
   const client = await registryClient(args, io, ref);
@@ -27,7 +28,9 @@ export async function gateReference(args: ParsedArgs, io: CliIO, ref: string, no
     client.close();
   }
   const { verdict, evidence, model } = run;
-  const where = policy.file ? `policy ${displayPath(policy.file, io.cwd)}` : 'default policy: no .model-inspect.yaml from the working folder up';
+  const where = policy.file
+    ? `policy ${displayPath(policy.file, io.cwd)}`
+    : 'default policy: no .model-inspect.yaml from the working folder up';
   const findings = [
     ...verdict.findings,
     ...policy.findings.filter((f) => f.severity !== 'error'),
@@ -46,9 +49,32 @@ export async function gateReference(args: ParsedArgs, io: CliIO, ref: string, no
       policy: policy.file ? displayPath(policy.file, io.cwd) : null,
       verdict: verdict.passed ? 'approved' : 'blocked',
       checks: verdict.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, reasons: c.reasons })),
-      signatures: evidence.signatures.results.map((r) => ({ file: r.file, signatureFile: r.signatureFile, format: r.format, verified: r.verified, identity: r.identity ?? null, issuer: r.issuer ?? null, time: r.time ?? null, tlog: r.tlogEntry ?? null, key: r.key ?? null, failures: r.failures })),
-      sboms: evidence.sbom.sboms.map((b) => ({ file: b.file, format: b.format, specVersion: b.specVersion, components: b.components.length })),
-      vulnerabilities: evidence.vulnerabilities.vulnerabilities.map((v) => ({ id: v.id, severity: v.severity, package: v.package, version: v.version ?? null, fixedIn: v.fixedIn, scanner: v.scanner })),
+      signatures: evidence.signatures.results.map((r) => ({
+        file: r.file,
+        signatureFile: r.signatureFile,
+        format: r.format,
+        verified: r.verified,
+        identity: r.identity ?? null,
+        issuer: r.issuer ?? null,
+        time: r.time ?? null,
+        tlog: r.tlogEntry ?? null,
+        key: r.key ?? null,
+        failures: r.failures,
+      })),
+      sboms: evidence.sbom.sboms.map((b) => ({
+        file: b.file,
+        format: b.format,
+        specVersion: b.specVersion,
+        components: b.components.length,
+      })),
+      vulnerabilities: evidence.vulnerabilities.vulnerabilities.map((v) => ({
+        id: v.id,
+        severity: v.severity,
+        package: v.package,
+        version: v.version ?? null,
+        fixedIn: v.fixedIn,
+        scanner: v.scanner,
+      })),
       registry: report.json,
     },
   };

@@ -70,7 +70,9 @@ export interface ExplorerMenu {
 }
 
 /** `{ ...descriptor }` with its literal ids kept, so the inspector and validator ids can be typed from the list. */
-export function defineArea<const I extends string, const V extends string>(d: AreaDescriptor<I, V>): AreaDescriptor<I, V> {
+export function defineArea<const I extends string, const V extends string>(
+  d: AreaDescriptor<I, V>,
+): AreaDescriptor<I, V> {
   return d;
 }
 
@@ -94,7 +96,9 @@ export function globsOf(kind: FileKind, options: { weak?: boolean } = {}): strin
   if (kind.names?.length) out.push(`**/${brace(kind.names)}`);
   for (const s of kind.suffixes ?? []) out.push(`**/*${s}`);
   for (const p of kind.paths ?? []) out.push(`**/${p}`);
-  const exts = [...(kind.extensions ?? []), ...(options.weak ? kind.weakExtensions ?? [] : [])].map((e) => e.slice(1));
+  const exts = [...(kind.extensions ?? []), ...(options.weak ? (kind.weakExtensions ?? []) : [])].map((e) =>
+    e.slice(1),
+  );
   if (exts.length) out.push(`**/*.${brace(exts)}`);
   return out;
 }
@@ -102,7 +106,9 @@ export function globsOf(kind: FileKind, options: { weak?: boolean } = {}): strin
 /** The extension's activation events, derived from every area's files, plus the faces' own events. */
 export function activationEventsOf(areas: readonly AreaDescriptor[], faceEvents: readonly string[]): string[] {
   const out: string[] = [];
-  const add = (e: string) => { if (!out.includes(e)) out.push(e); };
+  const add = (e: string) => {
+    if (!out.includes(e)) out.push(e);
+  };
   for (const a of areas) {
     for (const k of a.files) {
       if (k.activation === 'none') continue;

@@ -38,7 +38,9 @@ export type ValidatorId = Area['validators'][number];
 /** Activation events of the faces themselves, not of a file kind (the report panel restored after a reload). */
 export const FACE_ACTIVATION_EVENTS: readonly string[] = ['onWebviewPanel:modelInspect.report'];
 
-export const FILE_KINDS: ReadonlyMap<string, FileKind> = new Map(AREAS.flatMap((a) => a.files.map((k) => [k.id, k] as const)));
+export const FILE_KINDS: ReadonlyMap<string, FileKind> = new Map(
+  AREAS.flatMap((a) => a.files.map((k) => [k.id, k] as const)),
+);
 
 // The weight-file kind lives with the scan area, so the scanner reads it without the other areas.
 export { hasWeightName, WEIGHT_EXTENSIONS, WEIGHTS } from './scan/area.ts';

@@ -63,7 +63,21 @@ export interface Finding {
 }
 
 /** Rule categories (the prefix of a rule id). Each belongs to exactly one area's descriptor (src/core/areas.ts; a unit test checks). */
-export const RULE_CATEGORIES = ['yaml', 'card', 'workflow', 'scan', 'signing', 'sbom', 'gate', 'python', 'convert', 'k8s', 'admission', 'chain', 'registry'] as const;
+export const RULE_CATEGORIES = [
+  'yaml',
+  'card',
+  'workflow',
+  'scan',
+  'signing',
+  'sbom',
+  'gate',
+  'python',
+  'convert',
+  'k8s',
+  'admission',
+  'chain',
+  'registry',
+] as const;
 export type RuleCategory = (typeof RULE_CATEGORIES)[number];
 
 export interface RuleInfo {
@@ -109,19 +123,28 @@ export function compareCodePoints(a: string, b: string): number {
 
 /** Findings in a stable order: file, member, then position or offset, then rule, then message (code-point order throughout). */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
-  return [...findings].sort((a, b) =>
-    compareCodePoints(a.file ?? '', b.file ?? '') ||
-    compareCodePoints(a.member ?? '', b.member ?? '') ||
-    (a.range?.start.line ?? -1) - (b.range?.start.line ?? -1) ||
-    (a.range?.start.character ?? -1) - (b.range?.start.character ?? -1) ||
-    (a.offset ?? -1) - (b.offset ?? -1) ||
-    compareCodePoints(a.ruleId, b.ruleId) ||
-    compareCodePoints(a.message, b.message));
+  return [...findings].sort(
+    (a, b) =>
+      compareCodePoints(a.file ?? '', b.file ?? '') ||
+      compareCodePoints(a.member ?? '', b.member ?? '') ||
+      (a.range?.start.line ?? -1) - (b.range?.start.line ?? -1) ||
+      (a.range?.start.character ?? -1) - (b.range?.start.character ?? -1) ||
+      (a.offset ?? -1) - (b.offset ?? -1) ||
+      compareCodePoints(a.ruleId, b.ruleId) ||
+      compareCodePoints(a.message, b.message),
+  );
 }
 
 function identity(f: Finding): string {
   const r = f.range;
-  return [f.ruleId, f.file ?? '', f.member ?? '', r ? `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}` : '', f.offset ?? '', f.message].join('\u0000');
+  return [
+    f.ruleId,
+    f.file ?? '',
+    f.member ?? '',
+    r ? `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}` : '',
+    f.offset ?? '',
+    f.message,
+  ].join('\u0000');
 }
 
 /** One finding per rule, place and message (two engines, or two passes, may report the same thing); the highest severity is kept. */
@@ -131,7 +154,11 @@ export function dedupeFindings(findings: readonly Finding[]): Finding[] {
   for (const f of findings) {
     const k = identity(f);
     const i = seen.get(k);
-    if (i === undefined) { seen.set(k, out.length); out.push(f); continue; }
+    if (i === undefined) {
+      seen.set(k, out.length);
+      out.push(f);
+      continue;
+    }
     if (SEVERITY_ORDER[f.severity] > SEVERITY_ORDER[out[i].severity]) out[i] = { ...out[i], severity: f.severity };
   }
   return out;

@@ -5,5 +5,8 @@
  */
 export function jsonErrorMessage(e: unknown): string {
   const m = (e as Error)?.message ?? String(e);
-  return m.replace(/, ".*" is not valid JSON$/s, ': not valid JSON').replace(/, ".*"\.\.\. is not valid JSON$/s, ': not valid JSON').slice(0, 200);
+  return m
+    .replace(/, ".*" is not valid JSON$/s, ': not valid JSON')
+    .replace(/, ".*"\.\.\. is not valid JSON$/s, ': not valid JSON')
+    .slice(0, 200);
 }

@@ -29,7 +29,11 @@ export function messageParts(message: string): MessagePart[] {
     while (message[open + ticks] === '`') ticks++;
     const fence = '`'.repeat(ticks);
     const close = findFence(message, open + ticks, ticks);
-    if (close < 0) { push('text', message.slice(i, open + ticks)); i = open + ticks; continue; }
+    if (close < 0) {
+      push('text', message.slice(i, open + ticks));
+      i = open + ticks;
+      continue;
+    }
     push('text', message.slice(i, open));
     push('code', message.slice(open + ticks, close));
     i = close + fence.length;
@@ -51,19 +55,23 @@ function findFence(s: string, from: number, ticks: number): number {
 
 /** Plain text for faces that show no Markdown (a diagnostic's message, a notification): code spans lose their backticks. */
 export function plainMessage(message: string): string {
-  return messageParts(message).map((p) => p.text).join('');
+  return messageParts(message)
+    .map((p) => p.text)
+    .join('');
 }
 
 const MD_SPECIAL = /[\\`*_{}[\]()#+\-.!<>|~&]/g;
 
 /** Markdown that renders the message's code spans and nothing else of it (its text is escaped). */
 export function markdownMessage(message: string): string {
-  return messageParts(message).map((p) => {
-    if (p.kind === 'text') return p.text.replace(MD_SPECIAL, '\\$&');
-    const fence = p.text.includes('`') ? '``' : '`';
-    const pad = p.text.startsWith('`') || p.text.endsWith('`') ? ' ' : '';
-    return `${fence}${pad}${p.text}${pad}${fence}`;
-  }).join('');
+  return messageParts(message)
+    .map((p) => {
+      if (p.kind === 'text') return p.text.replace(MD_SPECIAL, '\\$&');
+      const fence = p.text.includes('`') ? '``' : '`';
+      const pad = p.text.startsWith('`') || p.text.endsWith('`') ? ' ' : '';
+      return `${fence}${pad}${p.text}${pad}${fence}`;
+    })
+    .join('');
 }
 
 /**

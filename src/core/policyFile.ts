@@ -24,10 +24,16 @@ export const POLICY_FILE_NAMES = ['.model-inspect.yaml', '.model-inspect.yml'];
 export const MAX_POLICY_BYTES = 1024 * 1024;
 
 /** A policy the upward search passed because the folder it lies in is part of a model. */
-export interface PolicyInModel { file: string; reason: string }
+export interface PolicyInModel {
+  file: string;
+  reason: string;
+}
 
 /** What the upward search found: the policy to use, and the ones it refused on the way. */
-export interface PolicySearch { file?: string; inModel: PolicyInModel[] }
+export interface PolicySearch {
+  file?: string;
+  inModel: PolicyInModel[];
+}
 
 /**
  * The nearest `.model-inspect.yaml` (or `.yml`) *above* a folder, up to the repository root (a
@@ -45,13 +51,22 @@ export async function searchPolicyFile(modelDir: string, stopAt?: string): Promi
   const inModel: PolicyInModel[] = [];
   for (;;) {
     let isRepoRoot = false;
-    try { await fs.stat(path.join(dir, '.git')); isRepoRoot = true; } catch { /* keep climbing */ }
+    try {
+      await fs.stat(path.join(dir, '.git'));
+      isRepoRoot = true;
+    } catch {
+      /* keep climbing */
+    }
     const parent = path.dirname(dir);
     if (isRepoRoot || dir === stop || parent === dir) return { inModel };
     dir = parent;
     for (const name of POLICY_FILE_NAMES) {
       const p = path.join(dir, name);
-      try { if (!(await fs.stat(p)).isFile()) continue; } catch { continue; }
+      try {
+        if (!(await fs.stat(p)).isFile()) continue;
+      } catch {
+        continue;
+      }
       const reason = await modelContentIn(dir);
       if (!reason) return { file: p, inModel };
       inModel.push({ file: p, reason });
@@ -67,13 +82,27 @@ export async function findPolicyFile(modelDir: string, stopAt?: string): Promise
 
 /** The refusal of a policy the search found in a folder that is part of a model (the gate blocks on it). */
 export function policyInModelFinding(found: PolicyInModel): Finding {
-  return { ruleId: 'gate/policy-in-model', severity: 'error', message: `the policy ${found.file} was found above the inspected folder, but its folder is part of a model (${found.reason}): a model cannot set the policy it is judged by, so it was not used (name your policy with --policy or the modelInspect.gate.policyFile setting, and keep downloaded models outside your repositories)`, file: found.file };
+  return {
+    ruleId: 'gate/policy-in-model',
+    severity: 'error',
+    message: `the policy ${found.file} was found above the inspected folder, but its folder is part of a model (${found.reason}): a model cannot set the policy it is judged by, so it was not used (name your policy with --policy or the modelInspect.gate.policyFile setting, and keep downloaded models outside your repositories)`,
+    file: found.file,
+  };
 }
 
 const CARD_YAML = modelCardArea.files.find((k) => k.id === 'model-card')!;
 const SIGNATURE = signingArea.files.find((k) => k.id === 'signature')!;
 /** Files only a model (Hugging Face, diffusers) holds beside its weights. */
-const MODEL_FILE_NAMES = new Set(['model_index.json', 'generation_config.json', 'tokenizer_config.json', 'tokenizer.json', 'special_tokens_map.json', 'preprocessor_config.json', 'scheduler_config.json', 'adapter_config.json']);
+const MODEL_FILE_NAMES = new Set([
+  'model_index.json',
+  'generation_config.json',
+  'tokenizer_config.json',
+  'tokenizer.json',
+  'special_tokens_map.json',
+  'preprocessor_config.json',
+  'scheduler_config.json',
+  'adapter_config.json',
+]);
 const MAX_BOUNDARY_ENTRIES = 10_000;
 const MAX_README_BYTES = 64 * 1024;
 
@@ -98,7 +127,7 @@ export async function modelContentIn(dir: string): Promise<string | undefined> {
   } catch (e) {
     return `its entries cannot be listed: ${(e as Error).message}`;
   }
-  if (readme && await isHuggingFaceCard(path.join(dir, readme))) return `its ${readme} is a Hugging Face model card`;
+  if (readme && (await isHuggingFaceCard(path.join(dir, readme)))) return `its ${readme} is a Hugging Face model card`;
   return undefined;
 }
 
@@ -112,8 +141,12 @@ async function isHuggingFaceCard(file: string): Promise<boolean> {
       const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
       const fm = frontMatter(decodeUtf8(buf.subarray(0, bytesRead)).text);
       return fm !== undefined && looksLikeHfMetadata(fm.text);
-    } finally { await fh.close(); }
-  } catch { return false; }
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -127,7 +160,11 @@ async function isHuggingFaceCard(file: string): Promise<boolean> {
 export function untrustedOwnerReason(file: string, uid: number | undefined = process.getuid?.()): string | undefined {
   if (uid === undefined) return undefined;
   let st: fsSync.Stats;
-  try { st = fsSync.statSync(file); } catch { return undefined; } // reported when it is read
+  try {
+    st = fsSync.statSync(file);
+  } catch {
+    return undefined;
+  } // reported when it is read
   // Ownership only, as git's safe.directory: modes say little on mounted Windows drives (0777).
   if (st.uid !== uid && st.uid !== 0) return `it is owned by another user (uid ${st.uid}), not by you or root`;
   return undefined;
@@ -135,12 +172,19 @@ export function untrustedOwnerReason(file: string, uid: number | undefined = pro
 
 /** The refusal of a policy the search found that someone else could have written (the gate blocks on it). */
 export function untrustedPolicyFinding(file: string, reason: string): Finding {
-  return { ruleId: 'gate/policy-invalid', severity: 'error', message: `the policy ${file} was found above the inspected folder, but ${reason}: another local user could have written it, so it was not used (name it with --policy or the modelInspect.gate.policyFile setting if you trust it)`, file };
+  return {
+    ruleId: 'gate/policy-invalid',
+    severity: 'error',
+    message: `the policy ${file} was found above the inspected folder, but ${reason}: another local user could have written it, so it was not used (name it with --policy or the modelInspect.gate.policyFile setting if you trust it)`,
+    file,
+  };
 }
 
 /** A policy file's text (bounded, a regular file only), or the finding that says why it was not read. */
 export async function readPolicyText(file: string): Promise<{ text: string } | { finding: Finding }> {
-  const invalid = (message: string): { finding: Finding } => ({ finding: { ruleId: 'gate/policy-invalid', severity: 'error', message, file } });
+  const invalid = (message: string): { finding: Finding } => ({
+    finding: { ruleId: 'gate/policy-invalid', severity: 'error', message, file },
+  });
   try {
     const st = await regularFileStat(file);
     if (!st.ok) throw new Error(`${file} ${st.message}`);
@@ -171,36 +215,63 @@ const SEVERITIES: readonly (Severity | 'off')[] = ['error', 'warning', 'info', '
 export function parseRulesSection(doc: YamlDocument, file: string, isKnownRule?: (id: string) => boolean): PolicyRules {
   const findings: Finding[] = [];
   const out: PolicyRules = { inline: true, findings };
-  const problem = (node: { start: number; end: number }, message: string, severity: Severity = 'error') => findings.push({ ruleId: 'gate/policy-invalid', severity, message, file, range: doc.range(node) });
+  const problem = (node: { start: number; end: number }, message: string, severity: Severity = 'error') =>
+    findings.push({ ruleId: 'gate/policy-invalid', severity, message, file, range: doc.range(node) });
   const root = doc.resolveAlias(doc.root);
   const section = root?.kind === 'mapping' ? doc.pair(root, 'rules') : undefined;
   if (!section) return out;
   const node = doc.resolveAlias(section.value);
-  if (!node || node.kind !== 'mapping') { problem(node ?? section.key, '`rules` must be a mapping with `severity`, `disabled` and `inline_suppressions`'); return out; }
+  if (!node || node.kind !== 'mapping') {
+    problem(node ?? section.key, '`rules` must be a mapping with `severity`, `disabled` and `inline_suppressions`');
+    return out;
+  }
   const source = `rules: of ${path.basename(file)}`;
   const rules: RuleSettings = { severity: {}, disabled: [], source };
   const checkId = (n: YamlNode, id: string): boolean => {
-    if (!RULE_PATTERN.test(id)) { problem(n, `'${id}' is not a rule id or an area (\`card/placeholder-digest\`, \`card/*\`)`); return false; }
-    if (!id.endsWith('/*') && isKnownRule && !isKnownRule(id)) problem(n, `unknown rule '${id}' (model-inspect rules lists them)`, 'warning');
-    if (id.startsWith('gate/')) { problem(n, `${id}: the gate's own findings are its verdict's reasons and are not changed here; use the \`gate:\` section`, 'warning'); return false; }
+    if (!RULE_PATTERN.test(id)) {
+      problem(n, `'${id}' is not a rule id or an area (\`card/placeholder-digest\`, \`card/*\`)`);
+      return false;
+    }
+    if (!id.endsWith('/*') && isKnownRule && !isKnownRule(id))
+      problem(n, `unknown rule '${id}' (model-inspect rules lists them)`, 'warning');
+    if (id.startsWith('gate/')) {
+      problem(
+        n,
+        `${id}: the gate's own findings are its verdict's reasons and are not changed here; use the \`gate:\` section`,
+        'warning',
+      );
+      return false;
+    }
     return true;
   };
   for (const pair of node.pairs ?? []) {
     const value = doc.resolveAlias(pair.value);
     if (pair.keyText === 'severity') {
-      if (!value || value.kind !== 'mapping') { problem(value ?? pair.key, '`rules.severity` must map rule ids (or `area/*`) to error, warning, info or off'); continue; }
+      if (!value || value.kind !== 'mapping') {
+        problem(value ?? pair.key, '`rules.severity` must map rule ids (or `area/*`) to error, warning, info or off');
+        continue;
+      }
       for (const p of value.pairs ?? []) {
         const v = doc.resolveAlias(p.value);
         const s = v?.kind === 'scalar' ? v.value : undefined;
-        if (typeof s !== 'string' || !(SEVERITIES as readonly string[]).includes(s)) { problem(v ?? p.key, `rules.severity.${p.keyText}: expected one of ${SEVERITIES.join(', ')}`); continue; }
+        if (typeof s !== 'string' || !(SEVERITIES as readonly string[]).includes(s)) {
+          problem(v ?? p.key, `rules.severity.${p.keyText}: expected one of ${SEVERITIES.join(', ')}`);
+          continue;
+        }
         if (checkId(p.key, p.keyText)) rules.severity![p.keyText] = s as Severity | 'off';
       }
     } else if (pair.keyText === 'disabled') {
-      if (!value || value.kind !== 'sequence') { problem(value ?? pair.key, '`rules.disabled` must be a list of rule ids (or `area/*`)'); continue; }
+      if (!value || value.kind !== 'sequence') {
+        problem(value ?? pair.key, '`rules.disabled` must be a list of rule ids (or `area/*`)');
+        continue;
+      }
       const ids: string[] = [];
       for (const item of value.items ?? []) {
         const it = doc.resolveAlias(item);
-        if (!it || it.kind !== 'scalar' || typeof it.value !== 'string') { problem(it ?? value, 'every item of `rules.disabled` must be a rule id'); continue; }
+        if (!it || it.kind !== 'scalar' || typeof it.value !== 'string') {
+          problem(it ?? value, 'every item of `rules.disabled` must be a rule id');
+          continue;
+        }
         if (checkId(it, it.value)) ids.push(it.value);
       }
       rules.disabled = ids;
@@ -229,7 +300,11 @@ export interface PolicyLookup {
 }
 
 function real(p: string): string {
-  try { return fsSync.realpathSync(p); } catch { return path.resolve(p); }
+  try {
+    return fsSync.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 /** Whether `p` is `root` or inside it, links resolved. */
@@ -240,26 +315,46 @@ function isInside(p: string, root: string): boolean {
 
 /** The refusal of a policy that lies inside what it would judge (the gate blocks on it). */
 export function policyInsideFinding(file: string, inspected: string): Finding {
-  return { ruleId: 'gate/policy-in-model', severity: 'error', message: `the policy ${path.basename(file)} lies inside the inspected ${path.basename(inspected)}: a model cannot set the policy it is judged by, so it was not used (keep the policy outside the model folder)`, file };
+  return {
+    ruleId: 'gate/policy-in-model',
+    severity: 'error',
+    message: `the policy ${path.basename(file)} lies inside the inspected ${path.basename(inspected)}: a model cannot set the policy it is judged by, so it was not used (keep the policy outside the model folder)`,
+    file,
+  };
 }
 
 /** The `rules:` of the policy that applies to a folder (the gate's lookup), with the file it came from. */
-export async function loadPolicyRules(dir: string, lookup: PolicyLookup & { isKnownRule?: (id: string) => boolean } = {}): Promise<PolicyRules & { file?: string }> {
-  const search: PolicySearch = lookup.file || lookup.search === false || typeof lookup.search === 'string' ? { inModel: [] } : await searchPolicyFile(dir, lookup.stopAt);
+export async function loadPolicyRules(
+  dir: string,
+  lookup: PolicyLookup & { isKnownRule?: (id: string) => boolean } = {},
+): Promise<PolicyRules & { file?: string }> {
+  const search: PolicySearch =
+    lookup.file || lookup.search === false || typeof lookup.search === 'string'
+      ? { inModel: [] }
+      : await searchPolicyFile(dir, lookup.stopAt);
   const refused = search.inModel.map(policyInModelFinding);
   const rules = await policyRulesOf(lookup.file ?? search.file, lookup);
   return { ...rules, findings: [...refused, ...rules.findings] };
 }
 
-async function policyRulesOf(file: string | undefined, lookup: PolicyLookup & { isKnownRule?: (id: string) => boolean }): Promise<PolicyRules & { file?: string }> {
+async function policyRulesOf(
+  file: string | undefined,
+  lookup: PolicyLookup & { isKnownRule?: (id: string) => boolean },
+): Promise<PolicyRules & { file?: string }> {
   if (!file) return { inline: true, findings: [] };
-  if (lookup.inspected && isInside(file, lookup.inspected)) return { file, inline: true, findings: [policyInsideFinding(file, lookup.inspected)] };
+  if (lookup.inspected && isInside(file, lookup.inspected))
+    return { file, inline: true, findings: [policyInsideFinding(file, lookup.inspected)] };
   const foreign = lookup.file ? undefined : untrustedOwnerReason(file);
   if (foreign) return { file, inline: true, findings: [untrustedPolicyFinding(file, foreign)] };
   const read = await readPolicyText(file);
   if ('finding' in read) return { file, inline: true, findings: [read.finding] };
   const doc = parseYaml(read.text);
   // A file that does not parse is reported by the gate (gate/policy-invalid); here it has no rules.
-  if (doc.problems.length) return { file, inline: true, findings: yamlProblemFindings(doc, file).map((f) => ({ ...f, ruleId: 'gate/policy-invalid' })) };
+  if (doc.problems.length)
+    return {
+      file,
+      inline: true,
+      findings: yamlProblemFindings(doc, file).map((f) => ({ ...f, ruleId: 'gate/policy-invalid' })),
+    };
   return { file, ...parseRulesSection(doc, file, lookup.isKnownRule) };
 }

@@ -1,7 +1,15 @@
 import path from 'node:path';
 import { compareCodePoints, dedupeFindings, sortFindings, type Finding } from './findings.ts';
 import { FileTooLargeError, readRegularFile } from './fsutil/read.ts';
-import { applyRuleSettings, isInlineSuppressible, isSuppressed, SUPPRESSION_MARKER, suppressionsIn, type RuleSettings, type SuppressionMap } from './ruleSettings.ts';
+import {
+  applyRuleSettings,
+  isInlineSuppressible,
+  isSuppressed,
+  SUPPRESSION_MARKER,
+  suppressionsIn,
+  type RuleSettings,
+  type SuppressionMap,
+} from './ruleSettings.ts';
 import { decodeUtf8 } from './yaml/decode.ts';
 
 /**
@@ -55,7 +63,8 @@ export function presentFindings(raw: readonly Finding[], options: PresentOptions
   const shown: Finding[] = [];
   const suppressed: Finding[] = [];
   for (const f of ruled) {
-    const silenced = options.inline !== false && f.range && isInlineSuppressible(f.ruleId) && isSuppressed(f, mapFor(f)!);
+    const silenced =
+      options.inline !== false && f.range && isInlineSuppressible(f.ruleId) && isSuppressed(f, mapFor(f)!);
     (silenced ? suppressed : shown).push(f);
   }
   return { findings: sortFindings(dedupeFindings(shown)), suppressed: sortFindings(dedupeFindings(suppressed)) };
@@ -82,7 +91,11 @@ export async function readSourceFile(file: string, member: string | undefined): 
  * The texts the suppressible findings refer to, read once each (only files that mention
  * `model-inspect-disable` are kept), as the synchronous lookup `presentFindings` takes.
  */
-export async function readSourceTexts(findings: readonly Finding[], read: SourceReader, base = process.cwd()): Promise<PresentOptions['text']> {
+export async function readSourceTexts(
+  findings: readonly Finding[],
+  read: SourceReader,
+  base = process.cwd(),
+): Promise<PresentOptions['text']> {
   const texts = new Map<string, string>();
   const wanted = new Map<string, { file: string; member: string | undefined }>();
   for (const f of findings) {

@@ -26,7 +26,10 @@ function lookup<T>(table: Record<string, T> | undefined, ruleId: string): T | un
 function layerSays(settings: RuleSettings, ruleId: string): Severity | 'off' | undefined {
   const disabled = settings.disabled ?? [];
   if (disabled.includes(ruleId)) return 'off';
-  const exact = settings.severity && Object.prototype.hasOwnProperty.call(settings.severity, ruleId) ? settings.severity[ruleId] : undefined;
+  const exact =
+    settings.severity && Object.prototype.hasOwnProperty.call(settings.severity, ruleId)
+      ? settings.severity[ruleId]
+      : undefined;
   if (exact !== undefined) return exact === 'off' || isSeverity(exact) ? exact : undefined;
   if (disabled.includes(areaOf(ruleId) + '/*')) return 'off';
   const area = lookup(settings.severity, ruleId);
@@ -66,12 +69,18 @@ export function isInlineSuppressible(ruleId: string): boolean {
 }
 
 /** Rule settings applied (one layer). The gate's own findings are never changed. */
-export function applyRuleSettings(findings: readonly Finding[], settings: RuleSettings | readonly RuleSettings[] | undefined): Finding[] {
+export function applyRuleSettings(
+  findings: readonly Finding[],
+  settings: RuleSettings | readonly RuleSettings[] | undefined,
+): Finding[] {
   if (!settings) return [...findings];
   const layers: readonly RuleSettings[] = Array.isArray(settings) ? settings : [settings as RuleSettings];
   const out: Finding[] = [];
   for (const f of findings) {
-    if (isVerdictRule(f.ruleId)) { out.push(f); continue; }
+    if (isVerdictRule(f.ruleId)) {
+      out.push(f);
+      continue;
+    }
     const s = ruleSetting(layers, f.ruleId);
     if (s === 'off') continue;
     out.push(s && s !== f.severity ? { ...f, severity: s } : f);

@@ -7,9 +7,15 @@ import { fixesOf, toVsRange } from './diagnostics.ts';
  * offers to silence a rule on one line with the inline comment the engine honours.
  */
 export class FindingCodeActions implements vscode.CodeActionProvider {
-  static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
+  static readonly metadata: vscode.CodeActionProviderMetadata = {
+    providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
+  };
 
-  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(
+    doc: vscode.TextDocument,
+    _range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
     for (const d of context.diagnostics) {
       if (d.source !== 'model-inspect') continue;
@@ -23,7 +29,11 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
         const a = new vscode.CodeAction(`Suppress ${ruleId} on this line`, vscode.CodeActionKind.QuickFix);
         a.diagnostics = [d];
         a.edit = new vscode.WorkspaceEdit();
-        a.edit.insert(doc.uri, new vscode.Position(line.lineNumber, 0), `${indent}${comment} model-inspect-disable-next-line ${ruleId}\n`);
+        a.edit.insert(
+          doc.uri,
+          new vscode.Position(line.lineNumber, 0),
+          `${indent}${comment} model-inspect-disable-next-line ${ruleId}\n`,
+        );
         actions.push(a);
       }
     }
@@ -42,7 +52,11 @@ function toAction(fix: Fix, d: vscode.Diagnostic, uri: vscode.Uri): vscode.CodeA
       const target = e.file ? vscode.Uri.file(e.file) : uri;
       let entry = byFile.get(target.toString());
       if (!entry) byFile.set(target.toString(), (entry = { target, edits: [] }));
-      entry.edits.push(e.snippet !== undefined ? snippetEdit(e.range, e.snippet) : vscode.TextEdit.replace(toVsRange(e.range), e.newText));
+      entry.edits.push(
+        e.snippet !== undefined
+          ? snippetEdit(e.range, e.snippet)
+          : vscode.TextEdit.replace(toVsRange(e.range), e.newText),
+      );
     }
     for (const { target, edits } of byFile.values()) a.edit.set(target, edits);
     a.isPreferred = fix.isPreferred;

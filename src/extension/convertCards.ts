@@ -7,9 +7,11 @@ import type { Services } from './services.ts';
  * beside them, or offer to convert the checkpoint. Only for files on disk, where "beside" means something.
  */
 export function registerCardWeightReferences(s: Services): void {
-  s.context.subscriptions.push(s.live.add({
-    id: 'model card weight references',
-    matches: (doc) => doc.uri.scheme === 'file' && modelCardKind(doc.uri.fsPath) !== undefined,
-    validate: (doc) => checkCardWeightReferences(doc.getText(), doc.uri.fsPath),
-  }));
+  s.context.subscriptions.push(
+    s.live.add({
+      id: 'model card weight references',
+      matches: (doc) => doc.uri.scheme === 'file' && modelCardKind(doc.uri.fsPath) !== undefined,
+      validate: (doc) => checkCardWeightReferences(doc.getText(), doc.uri.fsPath),
+    }),
+  );
 }

@@ -35,8 +35,13 @@ export function toDiagnostic(f: Finding, document?: vscode.TextDocument): vscode
   if (f.related?.length) {
     d.relatedInformation = f.related
       .filter((r) => r.file)
-      .map((r) => new vscode.DiagnosticRelatedInformation(
-        new vscode.Location(vscode.Uri.file(r.file!), r.range ? toVsRange(r.range) : new vscode.Range(0, 0, 0, 0)), r.message));
+      .map(
+        (r) =>
+          new vscode.DiagnosticRelatedInformation(
+            new vscode.Location(vscode.Uri.file(r.file!), r.range ? toVsRange(r.range) : new vscode.Range(0, 0, 0, 0)),
+            r.message,
+          ),
+      );
   }
   if (f.fixes?.length) FIXES.set(d, { finding: f, fixes: f.fixes });
   return d;

@@ -57,7 +57,9 @@ function policySource(root: string): Pick<GateRunOptions, 'policyFile' | 'stopAt
     policyFile: trustedPathSetting('gate.policyFile', scope),
     stopAt: vscode.workspace.getWorkspaceFolder(scope)?.uri.fsPath,
     // An untrusted workspace's files decide nothing: its .model-inspect.yaml is not read.
-    search: vscode.workspace.isTrusted ? true : 'the workspace is not trusted, so its .model-inspect.yaml files are not used',
+    search: vscode.workspace.isTrusted
+      ? true
+      : 'the workspace is not trusted, so its .model-inspect.yaml files are not used',
   };
 }
 
@@ -79,7 +81,12 @@ export async function verifyExpectations(target: vscode.Uri): Promise<Expectatio
   const st = fs.statSync(target.fsPath);
   const dir = st.isDirectory() ? target.fsPath : path.dirname(target.fsPath);
   const src = policySource(dir);
-  const policy = await loadPolicy(dir, { file: src.policyFile, stopAt: src.stopAt, search: src.search, inspected: target.fsPath });
+  const policy = await loadPolicy(dir, {
+    file: src.policyFile,
+    stopAt: src.stopAt,
+    search: src.search,
+    inspected: target.fsPath,
+  });
   return resolveExpectations([settingsLayer(target), policyLayer(policy, dir)], { inspected: target.fsPath });
 }
 
@@ -103,7 +110,12 @@ export async function presentationFor(uri: vscode.Uri): Promise<Pick<PresentOpti
   let loaded = policyRules.get(dir);
   if (!loaded) {
     const source = policySource(dir);
-    loaded = loadPolicyRules(dir, { file: source.policyFile, stopAt: source.stopAt, search: source.search, inspected: dir }).catch(() => ({ inline: true, findings: [] }));
+    loaded = loadPolicyRules(dir, {
+      file: source.policyFile,
+      stopAt: source.stopAt,
+      search: source.search,
+      inspected: dir,
+    }).catch(() => ({ inline: true, findings: [] }));
     policyRules.set(dir, loaded);
   }
   const policy = await loaded;

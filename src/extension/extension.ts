@@ -48,7 +48,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
   registerRuleHelp(context);
   // Notebook cells are documents of their own scheme; Python checks run on them.
-  const selector: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }, { scheme: 'vscode-notebook-cell', language: 'python' }];
+  const selector: vscode.DocumentSelector = [
+    { scheme: 'file' },
+    { scheme: 'untitled' },
+    { scheme: 'vscode-remote' },
+    { scheme: 'vscode-notebook-cell', language: 'python' },
+  ];
   context.subscriptions.push(
     vscode.languages.registerCodeActionsProvider(selector, new FindingCodeActions(), FindingCodeActions.metadata),
     vscode.languages.registerHoverProvider(selector, new RuleHelpHover()),

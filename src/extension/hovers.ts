@@ -11,7 +11,9 @@ import { ruleHelpUri } from './ruleHelp.ts';
  */
 export class RuleHelpHover implements vscode.HoverProvider {
   provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
-    const ours = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'model-inspect' && d.range.contains(pos));
+    const ours = vscode.languages
+      .getDiagnostics(doc.uri)
+      .filter((d) => d.source === 'model-inspect' && d.range.contains(pos));
     if (!ours.length) return undefined;
     const seen = new Set<string>();
     const md = new vscode.MarkdownString(undefined, true);
@@ -21,7 +23,10 @@ export class RuleHelpHover implements vscode.HoverProvider {
       const id = typeof d.code === 'object' ? String(d.code.value) : String(d.code ?? '');
       if (!id) continue;
       const f = findingOf(d);
-      if (f) md.appendMarkdown(`${markdownMessage(editorMessage(f.message))}${f.member ? ` (in \`${f.member.replace(/`/g, "'")}\`)` : ''}\n\n`);
+      if (f)
+        md.appendMarkdown(
+          `${markdownMessage(editorMessage(f.message))}${f.member ? ` (in \`${f.member.replace(/`/g, "'")}\`)` : ''}\n\n`,
+        );
       if (seen.has(id)) continue;
       seen.add(id);
       const rule = ruleInfo(id);

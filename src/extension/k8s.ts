@@ -21,7 +21,10 @@ export function registerK8s(s: Services): void {
   const watcher = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}');
   const stale = () => workspace.invalidate();
   s.context.subscriptions.push(
-    watcher, watcher.onDidChange(stale), watcher.onDidCreate(stale), watcher.onDidDelete(stale),
+    watcher,
+    watcher.onDidChange(stale),
+    watcher.onDidCreate(stale),
+    watcher.onDidDelete(stale),
     s.live.add({ id: 'k8s', matches: isK8sDocument, validate: (doc) => validate(doc, workspace) }),
     vscode.commands.registerCommand(PIN_IMAGE_COMMAND, (args: PinImageArgs) => pinImage(s, args)),
   );
@@ -31,7 +34,8 @@ const SCHEMES = new Set(['file', 'untitled', 'vscode-remote']);
 
 export function isK8sDocument(doc: vscode.TextDocument): boolean {
   if (!SCHEMES.has(doc.uri.scheme) || doc.languageId !== 'yaml') return false;
-  if (isWorkflowPath(doc.uri.path) || modelCardKind(doc.uri.path) || /\.model-inspect\.ya?ml$/.test(doc.uri.path)) return false;
+  if (isWorkflowPath(doc.uri.path) || modelCardKind(doc.uri.path) || /\.model-inspect\.ya?ml$/.test(doc.uri.path))
+    return false;
   if (!setting<boolean>('k8s.enable', true, doc.uri)) return false;
   const head = doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 400), 0));
   return looksLikeKubernetes(head);
@@ -62,7 +66,13 @@ class WorkspaceK8s {
         const stat = await vscode.workspace.fs.stat(uri);
         if (stat.size > 1024 * 1024) continue;
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        if (!looksLikeKubernetes(text) || !/verifyImages|ImageValidatingPolicy|ClusterImagePolicy|containers|InferenceService|SeldonDeployment/.test(text)) continue;
+        if (
+          !looksLikeKubernetes(text) ||
+          !/verifyImages|ImageValidatingPolicy|ClusterImagePolicy|containers|InferenceService|SeldonDeployment/.test(
+            text,
+          )
+        )
+          continue;
         const k = collect([{ path: uri.fsPath, text }]);
         if (k.policies.length || k.workloads.length) out.push({ path: uri.fsPath, ...k });
       } catch {
@@ -78,9 +88,13 @@ async function validate(doc: vscode.TextDocument, workspace: WorkspaceK8s): Prom
   const context = doc.uri.scheme === 'file' ? await workspace.others(file) : {};
   const set = await checkK8sTexts([{ path: file, text: doc.getText() }], context);
   const online = vscode.workspace.isTrusted && setting<boolean>('k8s.resolveDigestsOnline', true, doc.uri);
-  return set.findings.filter((f) => !f.file || f.file === file).map((f) => (online || !f.fixes?.some((x) => x.kind === 'command' && x.command === PIN_IMAGE_COMMAND)
-    ? f
-    : { ...f, fixes: f.fixes!.filter((x) => !(x.kind === 'command' && x.command === PIN_IMAGE_COMMAND)) }));
+  return set.findings
+    .filter((f) => !f.file || f.file === file)
+    .map((f) =>
+      online || !f.fixes?.some((x) => x.kind === 'command' && x.command === PIN_IMAGE_COMMAND)
+        ? f
+        : { ...f, fixes: f.fixes!.filter((x) => !(x.kind === 'command' && x.command === PIN_IMAGE_COMMAND)) },
+    );
 }
 
 /** The user chose "Pin to digest (online)": ask the registry, then edit if the text is unchanged. */
@@ -88,21 +102,42 @@ async function pinImage(s: Services, args: PinImageArgs): Promise<void> {
   if (!args || typeof args.image !== 'string' || !args.range || !vscode.workspace.isTrusted) return;
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === args.file);
   if (!doc) return;
-  const range = new vscode.Range(args.range.start.line, args.range.start.character, args.range.end.line, args.range.end.character);
+  const range = new vscode.Range(
+    args.range.start.line,
+    args.range.start.character,
+    args.range.end.line,
+    args.range.end.character,
+  );
   try {
     const digest = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Asking the registry for the digest of ${args.image}`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Asking the registry for the digest of ${args.image}`,
+        cancellable: true,
+      },
       async (_p, token) => {
         const ac = new AbortController();
         token.onCancellationRequested(() => ac.abort());
         const timer = setTimeout(() => ac.abort(), 20_000);
         // the registry area's client (a chunk loaded on first use): anonymous or ~/.docker/config.json auths, never a credential helper program
         const { RegistryClient, dockerCredentials, resolveDigest } = await import('../core/registry/online.ts');
-        const client = new RegistryClient({ credentials: dockerCredentials({ allowHelpers: false, env: process.env }), signal: ac.signal, retries: 1 });
-        return resolveDigest(client, args.image).then((r) => r.digest).finally(() => { clearTimeout(timer); client.close(); });
-      });
+        const client = new RegistryClient({
+          credentials: dockerCredentials({ allowHelpers: false, env: process.env }),
+          signal: ac.signal,
+          retries: 1,
+        });
+        return resolveDigest(client, args.image)
+          .then((r) => r.digest)
+          .finally(() => {
+            clearTimeout(timer);
+            client.close();
+          });
+      },
+    );
     if (doc.getText(range) !== args.image) {
-      void vscode.window.showWarningMessage(`The image reference changed while its digest was resolved; run the quick fix again.`);
+      void vscode.window.showWarningMessage(
+        `The image reference changed while its digest was resolved; run the quick fix again.`,
+      );
       return;
     }
     const edit = new vscode.WorkspaceEdit();
@@ -111,7 +146,8 @@ async function pinImage(s: Services, args: PinImageArgs): Promise<void> {
     await vscode.workspace.applyEdit(edit);
     s.log.info(`pinned ${args.image} to ${digest}`);
   } catch (e) {
-    const message = (e as Error)?.name === 'AbortError' ? 'cancelled or timed out' : (e as Error)?.message ?? String(e);
+    const message =
+      (e as Error)?.name === 'AbortError' ? 'cancelled or timed out' : ((e as Error)?.message ?? String(e));
     s.log.warn(`resolving ${args.image}: ${message}`);
     void vscode.window.showErrorMessage(`Could not pin ${args.image}: ${message}`);
   }

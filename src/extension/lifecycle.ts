@@ -25,7 +25,11 @@ export abstract class Disposable implements vscode.Disposable {
 
 export function disposeAll(ds: vscode.Disposable[]): void {
   while (ds.length) {
-    try { ds.pop()?.dispose(); } catch { /* one failing dispose must not keep the others alive */ }
+    try {
+      ds.pop()?.dispose();
+    } catch {
+      /* one failing dispose must not keep the others alive */
+    }
   }
 }
 

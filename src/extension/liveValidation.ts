@@ -39,18 +39,33 @@ export class LiveValidation extends Disposable {
   constructor() {
     super();
     this.register(vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)));
-    this.register(vscode.workspace.onDidChangeTextDocument((e) => {
-      if (e.contentChanges.length) this.schedule(e.document);
-    }));
+    this.register(
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length) this.schedule(e.document);
+      }),
+    );
     this.register(vscode.workspace.onDidSaveTextDocument((d) => this.schedule(d, 0)));
     this.register(vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)));
-    this.register(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('modelInspect')) { forgetPolicyRules(); this.revalidateAll(); }
-    }));
-    this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => { forgetPolicyRules(); this.revalidateAll(); }));
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('modelInspect')) {
+          forgetPolicyRules();
+          this.revalidateAll();
+        }
+      }),
+    );
+    this.register(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        forgetPolicyRules();
+        this.revalidateAll();
+      }),
+    );
     // A policy's `rules:` section changes how every file below it is shown.
     const policies = this.register(vscode.workspace.createFileSystemWatcher('**/.model-inspect.{yaml,yml}'));
-    const policyChanged = () => { forgetPolicyRules(); this.revalidateAll(); };
+    const policyChanged = () => {
+      forgetPolicyRules();
+      this.revalidateAll();
+    };
     this.register(policies.onDidChange(policyChanged));
     this.register(policies.onDidCreate(policyChanged));
     this.register(policies.onDidDelete(policyChanged));
@@ -59,7 +74,12 @@ export class LiveValidation extends Disposable {
   add(validator: TextValidator): vscode.Disposable {
     this.validators.push(validator);
     for (const d of vscode.workspace.textDocuments) if (validator.matches(d)) this.schedule(d, 0);
-    return { dispose: () => { const i = this.validators.indexOf(validator); if (i >= 0) this.validators.splice(i, 1); } };
+    return {
+      dispose: () => {
+        const i = this.validators.indexOf(validator);
+        if (i >= 0) this.validators.splice(i, 1);
+      },
+    };
   }
 
   revalidateAll(): void {
@@ -78,10 +98,16 @@ export class LiveValidation extends Disposable {
     const key = doc.uri.toString();
     this.cancelTimer(doc.uri);
     const wait = delay ?? setting<number>('validation.debounceMs', 150, doc.uri);
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      void this.run(doc);
-    }, Math.max(0, wait)));
+    this.timers.set(
+      key,
+      setTimeout(
+        () => {
+          this.timers.delete(key);
+          void this.run(doc);
+        },
+        Math.max(0, wait),
+      ),
+    );
   }
 
   private cancelTimer(uri: vscode.Uri): void {
@@ -108,10 +134,15 @@ export class LiveValidation extends Disposable {
       for (const v of this.validators) {
         if (!v.matches(doc)) continue;
         try {
-          findings.push(...await v.validate(doc, cts.token));
+          findings.push(...(await v.validate(doc, cts.token)));
         } catch (e) {
           // A validator bug must not take the others down, nor leave stale diagnostics behind.
-          findings.push({ ruleId: 'gate/incomplete', severity: 'warning', message: `${v.id} check failed: ${(e as Error)?.message ?? e}`, file: doc.uri.fsPath });
+          findings.push({
+            ruleId: 'gate/incomplete',
+            severity: 'warning',
+            message: `${v.id} check failed: ${(e as Error)?.message ?? e}`,
+            file: doc.uri.fsPath,
+          });
         }
         if (cts.token.isCancellationRequested) return;
       }
@@ -121,7 +152,10 @@ export class LiveValidation extends Disposable {
       if (cts.token.isCancellationRequested || doc.isClosed || doc.version !== version) return;
       const text = doc.getText();
       const shown = presentFindings(findings, { ...presentation, text: () => text }).findings;
-      this.collection.set(doc.uri, shown.map((f) => toDiagnostic(f, doc)));
+      this.collection.set(
+        doc.uri,
+        shown.map((f) => toDiagnostic(f, doc)),
+      );
       this.versions.set(key, version);
       this.emitter.fire({ uri: doc.uri, findings: shown, millis: performance.now() - started });
     } finally {

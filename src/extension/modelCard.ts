@@ -2,7 +2,12 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding } from '../core/findings.ts';
 import { analyzeModelCard, DEFAULT_REVIEW_MAX_AGE_DAYS } from '../core/modelcard/check.ts';
-import { DEFAULT_MAX_HASH_BYTES, FileDigestCache, filesToCheck, localFileFindings } from '../core/modelcard/fileDigests.ts';
+import {
+  DEFAULT_MAX_HASH_BYTES,
+  FileDigestCache,
+  filesToCheck,
+  localFileFindings,
+} from '../core/modelcard/fileDigests.ts';
 import { frontMatter, looksLikeHfMetadata, modelCardKind } from '../core/modelcard/files.ts';
 import type { Services } from './services.ts';
 import { setting, trustedSetting } from './settings.ts';
@@ -29,12 +34,19 @@ export function registerModelCard(s: Services): void {
     const signal = ac.signal;
     const maxMiB = trustedSetting<number>('modelCard.maxHashMiB', DEFAULT_MAX_HASH_BYTES / 1024 ** 2, doc.uri);
     const started = performance.now();
-    cache.refresh(files, { maxHashBytes: maxMiB * 1024 ** 2, signal }).then((changed) => {
-      if (changed) s.log.debug(`model card: checked ${files.length} local file(s) for ${doc.uri.fsPath} in ${Math.round(performance.now() - started)} ms`);
-      if (changed && !doc.isClosed && !signal.aborted) void s.live.validateNow(doc);
-    }, (e: unknown) => {
-      if (!signal.aborted) s.log.warn(`model card: local file check failed for ${doc.uri.fsPath}: ${(e as Error)?.message ?? e}`);
-    });
+    cache.refresh(files, { maxHashBytes: maxMiB * 1024 ** 2, signal }).then(
+      (changed) => {
+        if (changed)
+          s.log.debug(
+            `model card: checked ${files.length} local file(s) for ${doc.uri.fsPath} in ${Math.round(performance.now() - started)} ms`,
+          );
+        if (changed && !doc.isClosed && !signal.aborted) void s.live.validateNow(doc);
+      },
+      (e: unknown) => {
+        if (!signal.aborted)
+          s.log.warn(`model card: local file check failed for ${doc.uri.fsPath}: ${(e as Error)?.message ?? e}`);
+      },
+    );
   };
 
   s.context.subscriptions.push(
@@ -43,7 +55,12 @@ export function registerModelCard(s: Services): void {
       matches: (doc) => isModelCardDocument(doc),
       validate: (doc) => validateCard(doc, cache, refreshFiles),
     }),
-    { dispose: () => { for (const ac of refreshing.values()) ac.abort(); refreshing.clear(); } },
+    {
+      dispose: () => {
+        for (const ac of refreshing.values()) ac.abort();
+        refreshing.clear();
+      },
+    },
     vscode.workspace.onDidCloseTextDocument((doc) => {
       refreshing.get(doc.uri.toString())?.abort();
       refreshing.delete(doc.uri.toString());
@@ -51,7 +68,11 @@ export function registerModelCard(s: Services): void {
   );
 }
 
-function validateCard(doc: vscode.TextDocument, cache: FileDigestCache, refreshFiles: (doc: vscode.TextDocument, files: { abs: string; hash: boolean }[]) => void): Finding[] {
+function validateCard(
+  doc: vscode.TextDocument,
+  cache: FileDigestCache,
+  refreshFiles: (doc: vscode.TextDocument, files: { abs: string; hash: boolean }[]) => void,
+): Finding[] {
   const file = doc.uri.fsPath;
   const analysis = analyzeModelCard(doc.getText(), doc.uri.scheme === 'untitled' ? doc.uri.path : file, {
     now: new Date(),

@@ -7,8 +7,10 @@ import type { Services } from './services.ts';
 /** Hovers with the field's documentation and completion of keys and values, from the model-card schemas. */
 export function registerModelCardEditing(s: Services): void {
   const selector: vscode.DocumentSelector = [
-    { language: 'yaml', scheme: 'file' }, { language: 'yaml', scheme: 'untitled' },
-    { language: 'markdown', scheme: 'file' }, { language: 'markdown', scheme: 'untitled' },
+    { language: 'yaml', scheme: 'file' },
+    { language: 'yaml', scheme: 'untitled' },
+    { language: 'markdown', scheme: 'file' },
+    { language: 'markdown', scheme: 'untitled' },
   ];
   s.context.subscriptions.push(
     vscode.languages.registerHoverProvider(selector, new ModelCardFieldHover()),
@@ -35,7 +37,10 @@ class ModelCardCompletion implements vscode.CompletionItemProvider {
 }
 
 function toItem(c: CardCompletion): vscode.CompletionItem {
-  const item = new vscode.CompletionItem(c.label, c.kind === 'key' ? vscode.CompletionItemKind.Property : vscode.CompletionItemKind.EnumMember);
+  const item = new vscode.CompletionItem(
+    c.label,
+    c.kind === 'key' ? vscode.CompletionItemKind.Property : vscode.CompletionItemKind.EnumMember,
+  );
   item.insertText = c.insertText;
   item.range = toVsRange(c.range);
   item.detail = c.detail;

@@ -26,7 +26,11 @@ export interface ModelEntry {
 }
 
 /** A file as a gate run saw it when it started. */
-interface Stamp { size: number; mtimeMs: number; ctimeMs: number }
+interface Stamp {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
 type Snapshot = Map<string, Stamp>;
 
 interface Run {
@@ -81,12 +85,18 @@ export class ModelStore extends Disposable {
     this.register(watcher.onDidDelete((uri) => void this.fileChanged(uri.fsPath, true)));
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.rediscover()));
     // Settings and trust decide expectations and rule severities: every verdict shown is judged again.
-    this.register(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('modelInspect')) this.invalidateAll(); }));
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('modelInspect')) this.invalidateAll();
+      }),
+    );
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.invalidateAll()));
-    this.register(toDisposable(() => {
-      for (const t of this.dirty.values()) clearTimeout(t);
-      for (const r of this.runs.values()) r.ac.abort();
-    }));
+    this.register(
+      toDisposable(() => {
+        for (const t of this.dirty.values()) clearTimeout(t);
+        for (const r of this.runs.values()) r.ac.abort();
+      }),
+    );
   }
 
   async models(): Promise<ModelEntry[]> {
@@ -102,7 +112,8 @@ export class ModelStore extends Disposable {
   modelFor(file: string): ModelEntry | undefined {
     let best: ModelEntry | undefined;
     for (const e of this.entries.values()) {
-      if ((file === e.root || file.startsWith(e.root + path.sep)) && (!best || e.root.length > best.root.length)) best = e;
+      if ((file === e.root || file.startsWith(e.root + path.sep)) && (!best || e.root.length > best.root.length))
+        best = e;
     }
     return best;
   }
@@ -134,14 +145,20 @@ export class ModelStore extends Disposable {
       if (this.runs.get(root) === running) break;
     }
     const e = this.entries.get(root);
-    if (e?.report && !this.runs.has(root) && (!options.chain || this.withChain.has(root)) && await this.unchanged(root)) return e.report;
+    if (
+      e?.report &&
+      !this.runs.has(root) &&
+      (!options.chain || this.withChain.has(root)) &&
+      (await this.unchanged(root))
+    )
+      return e.report;
     return this.start(root, {});
   }
 
   /** Run the gate only when the model's files differ from what the last run saw (after a command that may have written some). */
   async refreshIfChanged(root: string): Promise<ModelReport | undefined> {
     const e = this.entries.get(root);
-    if (e?.report && !this.runs.has(root) && await this.unchanged(root)) return e.report;
+    if (e?.report && !this.runs.has(root) && (await this.unchanged(root))) return e.report;
     return this.start(root, {});
   }
 
@@ -188,7 +205,14 @@ export class ModelStore extends Disposable {
    */
   private async unchanged(root: string): Promise<boolean> {
     const last = this.seen.get(root);
-    if (!last || last.size >= MAX_SNAPSHOT_ENTRIES || this.stale.has(root) || this.dirty.has(root) || this.optionKeys.get(root) !== optionsKey(root)) return false;
+    if (
+      !last ||
+      last.size >= MAX_SNAPSHOT_ENTRIES ||
+      this.stale.has(root) ||
+      this.dirty.has(root) ||
+      this.optionKeys.get(root) !== optionsKey(root)
+    )
+      return false;
     return sameSnapshot(last, await snapshot(root));
   }
 
@@ -219,7 +243,12 @@ export class ModelStore extends Disposable {
           engines: COUNTED_ENGINES,
           signal: ac.signal,
           runTools: options.runTools,
-          onProgress: (message) => { if (latest()) { e.progress = message; this.changed.fire(root); } },
+          onProgress: (message) => {
+            if (latest()) {
+              e.progress = message;
+              this.changed.fire(root);
+            }
+          },
         });
         if (!latest()) return undefined;
         e.report = report;
@@ -264,7 +293,8 @@ export class ModelStore extends Disposable {
       }
     }
     // A model a panel shows stays, discovered or not.
-    for (const root of [...this.entries.keys()]) if (!roots.has(root) && !this.viewers.has(root)) this.entries.delete(root);
+    for (const root of [...this.entries.keys()])
+      if (!roots.has(root) && !this.viewers.has(root)) this.entries.delete(root);
     this.discovered = true;
     // Verdicts that were shown before are judged again (the files may have changed meanwhile).
     for (const root of roots) if (this.entries.get(root)?.report) this.schedule(root);
@@ -299,15 +329,27 @@ export class ModelStore extends Disposable {
     this.stale.add(root);
     if (!setting('report.autoRefresh', true, vscode.Uri.file(root))) return;
     clearTimeout(this.dirty.get(root));
-    this.dirty.set(root, setTimeout(() => { this.dirty.delete(root); void this.start(root, {}); }, DEBOUNCE_MS));
+    this.dirty.set(
+      root,
+      setTimeout(() => {
+        this.dirty.delete(root);
+        void this.start(root, {});
+      }, DEBOUNCE_MS),
+    );
     const e = this.entries.get(root);
-    if (e && !e.pending) { e.pending = true; this.changed.fire(root); }
+    if (e && !e.pending) {
+      e.pending = true;
+      this.changed.fire(root);
+    }
   }
 
   private async fileChanged(file: string, deleted: boolean): Promise<void> {
     if (IGNORED.test(file)) return;
     // A policy file anywhere may be the one above a model: every verdict shown is judged again.
-    if (POLICY_FILE_NAMES.includes(path.basename(file))) { this.invalidateAll(); return; }
+    if (POLICY_FILE_NAMES.includes(path.basename(file))) {
+      this.invalidateAll();
+      return;
+    }
     const entry = this.modelFor(file);
     if (!entry) {
       // A new weight file or model card may be a new model.
@@ -378,7 +420,11 @@ async function snapshot(root: string): Promise<Snapshot> {
   while (todo.length && out.size < MAX_SNAPSHOT_ENTRIES) {
     const dir = todo.pop()!;
     let names: string[];
-    try { names = await fs.readdir(dir); } catch { continue; }
+    try {
+      names = await fs.readdir(dir);
+    } catch {
+      continue;
+    }
     for (const name of names) {
       const p = path.join(dir, name);
       if (IGNORED.test(p)) continue;

@@ -31,7 +31,8 @@ export class ModelTreeProvider extends Disposable implements vscode.TreeDataProv
       for (const m of models) this.store.ensure(m.root);
       return models.map((entry) => ({ kind: 'model', entry }));
     }
-    if (node.kind === 'model') return (node.entry.report?.verdict.checks ?? []).map((check) => ({ kind: 'check', entry: node.entry, check }));
+    if (node.kind === 'model')
+      return (node.entry.report?.verdict.checks ?? []).map((check) => ({ kind: 'check', entry: node.entry, check }));
     return [];
   }
 
@@ -42,11 +43,18 @@ export class ModelTreeProvider extends Disposable implements vscode.TreeDataProv
       item.tooltip = node.check.reasons.join('\n');
       item.iconPath = CHECK_ICON[node.check.status];
       item.contextValue = 'modelInspect.check';
-      item.command = { command: OPEN_REPORT_COMMAND, title: 'Open Model Report', arguments: [vscode.Uri.file(node.entry.root)] };
+      item.command = {
+        command: OPEN_REPORT_COMMAND,
+        title: 'Open Model Report',
+        arguments: [vscode.Uri.file(node.entry.root)],
+      };
       return item;
     }
     const e = node.entry;
-    const item = new vscode.TreeItem(e.name, e.report ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      e.name,
+      e.report ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = e.root;
     item.resourceUri = vscode.Uri.file(e.root);
     item.contextValue = 'modelInspect.model';
@@ -62,8 +70,14 @@ export class ModelTreeProvider extends Disposable implements vscode.TreeDataProv
 }
 
 export function verdictBadge(e: ModelEntry | undefined): { text: string; icon: vscode.ThemeIcon; codicon: string } {
-  if (!e || (e.pending && !e.report)) return { text: 'checking…', icon: new vscode.ThemeIcon('loading~spin'), codicon: '$(loading~spin)' };
-  if (e.error && !e.report) return { text: 'error', icon: new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')), codicon: '$(warning)' };
+  if (!e || (e.pending && !e.report))
+    return { text: 'checking…', icon: new vscode.ThemeIcon('loading~spin'), codicon: '$(loading~spin)' };
+  if (e.error && !e.report)
+    return {
+      text: 'error',
+      icon: new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')),
+      codicon: '$(warning)',
+    };
   const v = e.report!.verdict;
   const failed = v.checks.filter((c) => c.status === 'fail').length;
   return v.passed
@@ -73,7 +87,9 @@ export function verdictBadge(e: ModelEntry | undefined): { text: string; icon: v
 
 /** Status bar: the verdict of the model the active editor's file belongs to. */
 export class ModelStatusBar extends Disposable {
-  private readonly item = this.register(vscode.window.createStatusBarItem('modelInspect.modelVerdict', vscode.StatusBarAlignment.Left, 50));
+  private readonly item = this.register(
+    vscode.window.createStatusBarItem('modelInspect.modelVerdict', vscode.StatusBarAlignment.Left, 50),
+  );
 
   constructor(private readonly store: ModelStore) {
     super();
@@ -85,16 +101,29 @@ export class ModelStatusBar extends Disposable {
 
   private async update(): Promise<void> {
     const uri = vscode.window.activeTextEditor?.document.uri;
-    if (!uri || uri.scheme !== 'file') { this.item.hide(); return; }
+    if (!uri || uri.scheme !== 'file') {
+      this.item.hide();
+      return;
+    }
     await this.store.models();
     const entry = this.store.modelFor(uri.fsPath);
-    if (!entry) { this.item.hide(); return; }
+    if (!entry) {
+      this.item.hide();
+      return;
+    }
     this.store.ensure(entry.root);
     const badge = verdictBadge(entry);
     this.item.text = `${badge.codicon} ${entry.name}: ${badge.text}`;
     this.item.tooltip = `Promotion gate for ${entry.root}: ${badge.text}. Click to open the model report.`;
-    this.item.command = { command: OPEN_REPORT_COMMAND, title: 'Open Model Report', arguments: [vscode.Uri.file(entry.root)] };
-    this.item.backgroundColor = entry.report && !entry.report.verdict.passed ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.command = {
+      command: OPEN_REPORT_COMMAND,
+      title: 'Open Model Report',
+      arguments: [vscode.Uri.file(entry.root)],
+    };
+    this.item.backgroundColor =
+      entry.report && !entry.report.verdict.passed
+        ? new vscode.ThemeColor('statusBarItem.warningBackground')
+        : undefined;
     this.item.show();
   }
 }
@@ -104,7 +133,9 @@ export function registerModelTree(store: ModelStore): vscode.Disposable[] {
   const view = vscode.window.createTreeView(MODELS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
   const updateBadge = async () => {
     const blocked = (await store.models()).filter((m) => m.report && !m.report.verdict.passed).length;
-    view.badge = blocked ? { value: blocked, tooltip: `${blocked} model${blocked === 1 ? '' : 's'} blocked by the promotion gate` } : undefined;
+    view.badge = blocked
+      ? { value: blocked, tooltip: `${blocked} model${blocked === 1 ? '' : 's'} blocked by the promotion gate` }
+      : undefined;
   };
   const sub = store.onDidChange(() => void updateBadge());
   return [provider, view, sub, new ModelStatusBar(store)];

@@ -6,7 +6,14 @@ import type { TextRange } from '../core/findings.ts';
 import { makeNonce, panelHtml } from '../core/report/html.ts';
 import type { ModelReport } from '../core/report/model.ts';
 import {
-  isPanelMessage, isPersistedPanelState, REPORT_VIEW_TYPE, type ActionId, type HostMessage, type PanelAction, type PanelMessage, type PanelState,
+  isPanelMessage,
+  isPersistedPanelState,
+  REPORT_VIEW_TYPE,
+  type ActionId,
+  type HostMessage,
+  type PanelAction,
+  type PanelMessage,
+  type PanelState,
 } from '../core/report/protocol.ts';
 import { Disposable } from './lifecycle.ts';
 import type { ModelEntry, ModelStore } from './modelStore.ts';
@@ -55,9 +62,20 @@ export class ReportPanel extends Disposable {
   /** A remote model's running build. */
   private run: AbortController | undefined;
 
-  constructor(readonly panel: vscode.WebviewPanel, readonly root: string, private readonly svc: Services, private readonly store: ModelStore, onDispose: () => void, private readonly remote?: RemoteReportSource) {
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly root: string,
+    private readonly svc: Services,
+    private readonly store: ModelStore,
+    onDispose: () => void,
+    private readonly remote?: RemoteReportSource,
+  ) {
     super();
-    this.state = { status: 'loading', target: { root, name: remote ? remote.reference : path.basename(root) }, actions: this.actions() };
+    this.state = {
+      status: 'loading',
+      target: { root, name: remote ? remote.reference : path.basename(root) },
+      actions: this.actions(),
+    };
     const media = vscode.Uri.joinPath(svc.context.extensionUri, 'media');
     const dist = vscode.Uri.joinPath(svc.context.extensionUri, 'dist');
     panel.webview.options = { enableScripts: true, localResourceRoots: [media, dist] };
@@ -71,11 +89,23 @@ export class ReportPanel extends Disposable {
       title: panel.title,
     });
     this.register(panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)));
-    this.register(panel.onDidDispose(() => { this.dispose(); onDispose(); }));
+    this.register(
+      panel.onDidDispose(() => {
+        this.dispose();
+        onDispose();
+      }),
+    );
     this.register({ dispose: () => this.run?.abort() });
-    if (remote) { void this.refresh(); return; }
+    if (remote) {
+      void this.refresh();
+      return;
+    }
     this.register(store.view(root));
-    this.register(store.onDidChange((r) => { if (r === root) this.show(store.get(root)); }));
+    this.register(
+      store.onDidChange((r) => {
+        if (r === root) this.show(store.get(root));
+      }),
+    );
     // The verdict the tree already has is shown at once; a run is started only when it is out of date.
     this.show(store.get(root));
     void store.current(root, { chain: true });
@@ -111,9 +141,16 @@ export class ReportPanel extends Disposable {
     this.run?.abort();
     const ac = new AbortController();
     this.run = ac;
-    this.setState({ ...this.state, status: this.state.report ? 'ready' : 'loading', error: undefined, progress: { message: 'Running the promotion gate…', cancellable: true } });
+    this.setState({
+      ...this.state,
+      status: this.state.report ? 'ready' : 'loading',
+      error: undefined,
+      progress: { message: 'Running the promotion gate…', cancellable: true },
+    });
     try {
-      const onProgress = (message: string) => { if (this.run === ac) this.setState({ ...this.state, progress: { message, cancellable: true } }); };
+      const onProgress = (message: string) => {
+        if (this.run === ac) this.setState({ ...this.state, progress: { message, cancellable: true } });
+      };
       const report = await this.remote.build(ac.signal, onProgress);
       if (this.run !== ac) return undefined;
       // A remote model's title carries the digest it was judged at.
@@ -124,7 +161,12 @@ export class ReportPanel extends Disposable {
     } catch (e) {
       if (this.run !== ac) return undefined;
       const cancelled = ac.signal.aborted;
-      this.setState({ ...this.state, status: this.state.report ? 'ready' : 'error', progress: undefined, error: cancelled ? 'cancelled' : (e as Error).message });
+      this.setState({
+        ...this.state,
+        status: this.state.report ? 'ready' : 'error',
+        progress: undefined,
+        error: cancelled ? 'cancelled' : (e as Error).message,
+      });
       if (!cancelled) this.svc.log.error(`report for ${this.root}: ${(e as Error).stack ?? e}`);
       return undefined;
     } finally {
@@ -143,7 +185,10 @@ export class ReportPanel extends Disposable {
   }
 
   private async receive(raw: unknown): Promise<void> {
-    if (!isPanelMessage(raw)) { this.svc.log.warn('report panel: ignored a malformed message'); return; }
+    if (!isPanelMessage(raw)) {
+      this.svc.log.warn('report panel: ignored a malformed message');
+      return;
+    }
     const m: PanelMessage = raw;
     switch (m.type) {
       case 'ready':
@@ -199,35 +244,58 @@ export class ReportPanel extends Disposable {
 
   /** Opens a location from the report; only files inside the model folder (or its policy file). */
   private async open(file: string, range?: TextRange, offset?: number): Promise<void> {
-    if (this.remote) { this.svc.log.info(`report panel: ${file} is in the registry, not on disk; nothing to open`); return; }
-    const abs = path.resolve(file);
-    const chainRoot = this.state.report?.chain?.root;
-    const allowed = abs === this.root || abs.startsWith(this.root + path.sep) || abs === this.state.report?.policyFile
-      || (!!chainRoot && (abs === chainRoot || abs.startsWith(chainRoot + path.sep)));
-    if (!allowed || !fs.existsSync(abs)) { this.svc.log.warn(`report panel: refused to open ${file}`); return; }
-    const uri = vscode.Uri.file(abs);
-    if (fs.statSync(abs).isDirectory()) { await vscode.commands.executeCommand('revealInExplorer', uri); return; }
-    if (offset !== undefined) {
-      // A byte offset in a binary file: the Hex Editor shows it when installed; otherwise say where.
-      if (vscode.extensions.getExtension('ms-vscode.hexeditor')) await vscode.commands.executeCommand('vscode.openWith', uri, 'hexEditor.hexedit');
-      else await vscode.commands.executeCommand('revealInExplorer', uri);
-      void vscode.window.showInformationMessage(`${path.basename(abs)}: the finding is at byte offset ${offset} (0x${offset.toString(16)}).`);
+    if (this.remote) {
+      this.svc.log.info(`report panel: ${file} is in the registry, not on disk; nothing to open`);
       return;
     }
-    const selection = range ? new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character) : undefined;
+    const abs = path.resolve(file);
+    const chainRoot = this.state.report?.chain?.root;
+    const allowed =
+      abs === this.root ||
+      abs.startsWith(this.root + path.sep) ||
+      abs === this.state.report?.policyFile ||
+      (!!chainRoot && (abs === chainRoot || abs.startsWith(chainRoot + path.sep)));
+    if (!allowed || !fs.existsSync(abs)) {
+      this.svc.log.warn(`report panel: refused to open ${file}`);
+      return;
+    }
+    const uri = vscode.Uri.file(abs);
+    if (fs.statSync(abs).isDirectory()) {
+      await vscode.commands.executeCommand('revealInExplorer', uri);
+      return;
+    }
+    if (offset !== undefined) {
+      // A byte offset in a binary file: the Hex Editor shows it when installed; otherwise say where.
+      if (vscode.extensions.getExtension('ms-vscode.hexeditor'))
+        await vscode.commands.executeCommand('vscode.openWith', uri, 'hexEditor.hexedit');
+      else await vscode.commands.executeCommand('revealInExplorer', uri);
+      void vscode.window.showInformationMessage(
+        `${path.basename(abs)}: the finding is at byte offset ${offset} (0x${offset.toString(16)}).`,
+      );
+      return;
+    }
+    const selection = range
+      ? new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character)
+      : undefined;
     await vscode.window.showTextDocument(uri, { selection, viewColumn: vscode.ViewColumn.One, preview: true });
   }
-
 }
 
 /** Every open report panel, by model folder; restores panels after a reload. */
 export class ReportPanels extends Disposable implements vscode.WebviewPanelSerializer {
   private readonly panels = new Map<string, ReportPanel>();
 
-  constructor(private readonly svc: Services, private readonly store: ModelStore) {
+  constructor(
+    private readonly svc: Services,
+    private readonly store: ModelStore,
+  ) {
     super();
     this.register(vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, this));
-    this.register({ dispose: () => { for (const p of [...this.panels.values()]) p.panel.dispose(); } });
+    this.register({
+      dispose: () => {
+        for (const p of [...this.panels.values()]) p.panel.dispose();
+      },
+    });
   }
 
   get(root: string): ReportPanel | undefined {
@@ -236,8 +304,16 @@ export class ReportPanels extends Disposable implements vscode.WebviewPanelSeria
 
   show(root: string): ReportPanel {
     const existing = this.panels.get(root);
-    if (existing) { existing.reveal(); return existing; }
-    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, `Model Report: ${path.basename(root)}`, vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: false });
+    if (existing) {
+      existing.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      REPORT_VIEW_TYPE,
+      `Model Report: ${path.basename(root)}`,
+      vscode.ViewColumn.Active,
+      { enableScripts: true, retainContextWhenHidden: false },
+    );
     return this.adopt(panel, root);
   }
 
@@ -245,8 +321,17 @@ export class ReportPanels extends Disposable implements vscode.WebviewPanelSeria
   showRemote(source: RemoteReportSource): ReportPanel {
     const key = `oci://${source.reference}`;
     const existing = this.panels.get(key);
-    if (existing) { existing.reveal(); void existing.refresh(); return existing; }
-    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, `Model Report: ${source.reference}`, vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: false });
+    if (existing) {
+      existing.reveal();
+      void existing.refresh();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      REPORT_VIEW_TYPE,
+      `Model Report: ${source.reference}`,
+      vscode.ViewColumn.Active,
+      { enableScripts: true, retainContextWhenHidden: false },
+    );
     const p = new ReportPanel(panel, key, this.svc, this.store, () => this.panels.delete(key), source);
     this.panels.set(key, p);
     return p;
@@ -254,7 +339,10 @@ export class ReportPanels extends Disposable implements vscode.WebviewPanelSeria
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const root = isPersistedPanelState(state) ? state.state.target.root : undefined;
-    if (!root || !fs.existsSync(root) || this.panels.has(root)) { panel.dispose(); return; }
+    if (!root || !fs.existsSync(root) || this.panels.has(root)) {
+      panel.dispose();
+      return;
+    }
     this.adopt(panel, root);
   }
 

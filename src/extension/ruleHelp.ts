@@ -36,13 +36,16 @@ export function registerRuleHelp(context: vscode.ExtensionContext): void {
       if (!id) {
         const pick = await vscode.window.showQuickPick(
           allRules().map((r) => ({ label: r.id, description: r.title, detail: `default: ${r.defaultSeverity}` })),
-          { placeHolder: 'Show help for which rule?', matchOnDescription: true });
+          { placeHolder: 'Show help for which rule?', matchOnDescription: true },
+        );
         id = pick?.label;
       }
       if (!id) return;
       const doc = await vscode.workspace.openTextDocument(ruleHelpUri(id));
       await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
-      await vscode.commands.executeCommand('markdown.showPreview', doc.uri).then(undefined, () => vscode.window.showTextDocument(doc));
+      await vscode.commands
+        .executeCommand('markdown.showPreview', doc.uri)
+        .then(undefined, () => vscode.window.showTextDocument(doc));
     }),
   );
 }

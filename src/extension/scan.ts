@@ -21,7 +21,12 @@ const WATCH_GLOB = globsOf(WEIGHTS, { weak: true })[0]!;
 const MiB = 1024 * 1024;
 
 /** What the Problems panel and the status bar need of a file's scan (the gate's scan evidence has as much). */
-export interface ScanShown { path: string; format: string; complete: boolean; findings: Finding[] }
+export interface ScanShown {
+  path: string;
+  format: string;
+  complete: boolean;
+  findings: Finding[];
+}
 
 const results = new Map<string, ScanShown>();
 const didScan = new vscode.EventEmitter<readonly ScanShown[]>();
@@ -58,7 +63,10 @@ function scanOptions(scope?: vscode.Uri): ScanOptions {
 
 /** A binary file has no text positions: the byte offset goes into the message; range stays 0,0. */
 export function scanDiagnostic(f: Finding): vscode.Diagnostic {
-  const withOffset = f.offset !== undefined && !f.message.includes(`byte ${f.offset}`) ? { ...f, message: `${f.message} [byte ${f.offset}]` } : f;
+  const withOffset =
+    f.offset !== undefined && !f.message.includes(`byte ${f.offset}`)
+      ? { ...f, message: `${f.message} [byte ${f.offset}]` }
+      : f;
   return toDiagnostic(withOffset);
 }
 
@@ -92,10 +100,15 @@ class ScanUi implements vscode.Disposable {
       this.shownFrom.set(r.path, started);
       results.set(r.path, r);
       const uri = vscode.Uri.file(r.path);
-      const findings = presentFindings(r.findings, { rules: [ruleSettings(uri)] }).findings.filter((f) => f.severity !== 'info' || batch.length === 1);
+      const findings = presentFindings(r.findings, { rules: [ruleSettings(uri)] }).findings.filter(
+        (f) => f.severity !== 'info' || batch.length === 1,
+      );
       this.diagnostics.set(uri, findings.map(scanDiagnostic));
     }
-    if (fresh.length < batch.length) this.s.log.info(`scan: ${plural(batch.length - fresh.length, 'result')} of an older scan not shown (a newer scan of the same file came first)`);
+    if (fresh.length < batch.length)
+      this.s.log.info(
+        `scan: ${plural(batch.length - fresh.length, 'result')} of an older scan not shown (a newer scan of the same file came first)`,
+      );
     if (!fresh.length) return;
     this.updateStatus();
     didScan.fire(fresh);
@@ -116,10 +129,21 @@ class ScanUi implements vscode.Disposable {
       else if (!r.complete || r.findings.some((f) => f.severity === 'warning')) review++;
       else clean++;
     }
-    if (results.size === 0) { this.status.hide(); return; }
-    this.status.text = dangerous ? `$(error) ${plural(dangerous, 'unsafe model file')}` : review ? `$(warning) ${plural(review, 'model file')} to review` : `$(shield) ${plural(clean, 'model file')} clean`;
+    if (results.size === 0) {
+      this.status.hide();
+      return;
+    }
+    this.status.text = dangerous
+      ? `$(error) ${plural(dangerous, 'unsafe model file')}`
+      : review
+        ? `$(warning) ${plural(review, 'model file')} to review`
+        : `$(shield) ${plural(clean, 'model file')} clean`;
     this.status.tooltip = `Model file scan: ${dangerous} dangerous, ${review} to review or incompletely scanned, ${clean} clean. Click for the Problems panel.`;
-    this.status.backgroundColor = dangerous ? new vscode.ThemeColor('statusBarItem.errorBackground') : review ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.status.backgroundColor = dangerous
+      ? new vscode.ThemeColor('statusBarItem.errorBackground')
+      : review
+        ? new vscode.ThemeColor('statusBarItem.warningBackground')
+        : undefined;
     this.status.show();
   }
 
@@ -128,10 +152,16 @@ class ScanUi implements vscode.Disposable {
     if (!setting('scan.rescanOnChange', true, uri)) return;
     const key = uri.fsPath;
     clearTimeout(this.pending.get(key));
-    this.pending.set(key, setTimeout(() => {
-      this.pending.delete(key);
-      void this.rescan(uri);
-    }, setting('scan.rescanDelayMs', 1000, uri)));
+    this.pending.set(
+      key,
+      setTimeout(
+        () => {
+          this.pending.delete(key);
+          void this.rescan(uri);
+        },
+        setting('scan.rescanDelayMs', 1000, uri),
+      ),
+    );
   }
 
   private async rescan(uri: vscode.Uri): Promise<void> {
@@ -146,7 +176,9 @@ class ScanUi implements vscode.Disposable {
       if (st.type !== vscode.FileType.File || st.size > setting('scan.autoScanMaxMiB', 4096, uri) * MiB) return;
       countWork(key, 'scans');
       countWork(key, 'scansRunning');
-      const r = await scanFile(key, { ...scanOptions(uri), signal: ac.signal }).finally(() => countWork(key, 'scansRunning', -1));
+      const r = await scanFile(key, { ...scanOptions(uri), signal: ac.signal }).finally(() =>
+        countWork(key, 'scansRunning', -1),
+      );
       this.publish([r], started);
       this.s.log.info(`re-scanned ${key}: ${r.format}, ${plural(r.findings.length, 'finding')}`);
     } catch (e) {
@@ -169,44 +201,68 @@ async function runScan(s: Services, ui: ScanUi, targets: vscode.Uri[], title: st
   const paths = targets.map((u) => u.fsPath);
   const started = ui.begin();
   for (const p of paths) countWork(p, 'scansRunning');
-  const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-    const abort = new AbortController();
-    const sub = token.onCancellationRequested(() => abort.abort());
-    let last = 0;
-    try {
-      return await scanPaths(paths, scanOptions(targets[0]), (done, total, file) => {
-        const pct = total ? (done / total) * 100 : 100;
-        progress.report({ increment: pct - last, message: file ? `${done + 1}/${total} ${path.basename(file)}` : `${plural(total, 'file')}` });
-        last = pct;
-      }, abort.signal);
-    } catch (e) {
-      if (abort.signal.aborted) return undefined;
-      throw e;
-    } finally {
-      sub.dispose();
-      for (const p of paths) countWork(p, 'scansRunning', -1);
-    }
-  });
-  if (!outcome) { void vscode.window.showInformationMessage('Model scan cancelled.'); return; }
+  const outcome = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => abort.abort());
+      let last = 0;
+      try {
+        return await scanPaths(
+          paths,
+          scanOptions(targets[0]),
+          (done, total, file) => {
+            const pct = total ? (done / total) * 100 : 100;
+            progress.report({
+              increment: pct - last,
+              message: file ? `${done + 1}/${total} ${path.basename(file)}` : `${plural(total, 'file')}`,
+            });
+            last = pct;
+          },
+          abort.signal,
+        );
+      } catch (e) {
+        if (abort.signal.aborted) return undefined;
+        throw e;
+      } finally {
+        sub.dispose();
+        for (const p of paths) countWork(p, 'scansRunning', -1);
+      }
+    },
+  );
+  if (!outcome) {
+    void vscode.window.showInformationMessage('Model scan cancelled.');
+    return;
+  }
   for (const r of outcome.results) countWork(r.path, 'scans');
   ui.publish(outcome.results, started);
   for (const e of outcome.errors) s.log.warn(`scan: ${e.path}: ${e.message}`);
   const dangerous = outcome.results.filter((r) => r.findings.some((f) => f.severity === 'error'));
   const incomplete = outcome.results.filter((r) => !r.complete).length;
   for (const n of outcome.notAnalysed) s.log.info(`scan: not analysed: ${n.path} (${n.size} bytes) ${n.detail}`);
-  const unanalysed = outcome.notAnalysed.length ? ` ${plural(outcome.notAnalysed.length, 'file')} not analysed (listed in the output channel).` : '';
+  const unanalysed = outcome.notAnalysed.length
+    ? ` ${plural(outcome.notAnalysed.length, 'file')} not analysed (listed in the output channel).`
+    : '';
   const summary = `Scanned ${plural(outcome.results.length, 'model file')}: ${dangerous.length} with code that runs on load, ${incomplete} not fully scanned.${unanalysed}`;
   s.log.info(summary);
   // Not awaited: the command completes when the scan does, not when the user dismisses the message.
   if (dangerous.length) {
-    void vscode.window.showWarningMessage(`${summary} ${dangerous.map((r) => path.basename(r.path)).slice(0, 3).join(', ')}`, 'Show Problems')
+    void vscode.window
+      .showWarningMessage(
+        `${summary} ${dangerous
+          .map((r) => path.basename(r.path))
+          .slice(0, 3)
+          .join(', ')}`,
+        'Show Problems',
+      )
       .then((pick) => (pick ? vscode.commands.executeCommand('workbench.actions.view.problems') : undefined));
   } else {
     // A clean pickle checkpoint is the moment to move it off pickle: offer the converter.
     const convertible = outcome.results.filter((r) => r.format === 'pytorch-zip' || r.format === 'pytorch-legacy');
     const fix = convertible.length === 1 ? convertFix(convertible[0].path) : undefined;
     if (fix?.kind === 'command') {
-      void vscode.window.showInformationMessage(summary, fix.title)
+      void vscode.window
+        .showInformationMessage(summary, fix.title)
         .then((pick) => (pick ? vscode.commands.executeCommand(fix.command, ...(fix.args ?? [])) : undefined));
     } else void vscode.window.showInformationMessage(summary);
   }
@@ -216,9 +272,17 @@ async function runScan(s: Services, ui: ScanUi, targets: vscode.Uri[], title: st
 async function scanTargets(uri?: vscode.Uri, uris?: vscode.Uri[]): Promise<vscode.Uri[] | undefined> {
   if (uris?.length) return uris;
   if (uri instanceof vscode.Uri) return [uri];
-  const active = vscode.window.activeTextEditor?.document.uri ?? (vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: vscode.Uri } | undefined)?.uri;
-  if (active?.scheme === 'file' && WEIGHT_EXTENSIONS.includes(path.extname(active.fsPath).toLowerCase())) return [active];
-  return vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, canSelectMany: true, openLabel: 'Scan for Unsafe Code' });
+  const active =
+    vscode.window.activeTextEditor?.document.uri ??
+    (vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: vscode.Uri } | undefined)?.uri;
+  if (active?.scheme === 'file' && WEIGHT_EXTENSIONS.includes(path.extname(active.fsPath).toLowerCase()))
+    return [active];
+  return vscode.window.showOpenDialog({
+    canSelectFiles: true,
+    canSelectFolders: true,
+    canSelectMany: true,
+    openLabel: 'Scan for Unsafe Code',
+  });
 }
 
 export function registerScan(s: Services): void {
@@ -227,7 +291,11 @@ export function registerScan(s: Services): void {
   const watcher = vscode.workspace.createFileSystemWatcher(WATCH_GLOB);
   s.context.subscriptions.push(
     ui,
-    { dispose: () => { if (activeUi === ui) activeUi = undefined; } },
+    {
+      dispose: () => {
+        if (activeUi === ui) activeUi = undefined;
+      },
+    },
     didScan,
     watcher,
     watcher.onDidChange((u) => ui.scheduleRescan(u)),
@@ -237,7 +305,14 @@ export function registerScan(s: Services): void {
       const targets = await scanTargets(uri, uris);
       if (!targets?.length) return;
       try {
-        await runScan(s, ui, targets, targets.length === 1 ? `Scanning ${path.basename(targets[0].fsPath)} for unsafe code` : `Scanning ${targets.length} items for unsafe code`);
+        await runScan(
+          s,
+          ui,
+          targets,
+          targets.length === 1
+            ? `Scanning ${path.basename(targets[0].fsPath)} for unsafe code`
+            : `Scanning ${targets.length} items for unsafe code`,
+        );
       } catch (e) {
         s.log.error(`scan failed: ${(e as Error).message}`);
         void vscode.window.showErrorMessage(`Model scan failed: ${(e as Error).message}`);
@@ -245,7 +320,10 @@ export function registerScan(s: Services): void {
     }),
     vscode.commands.registerCommand(SCAN_WORKSPACE_COMMAND, async () => {
       const folders = vscode.workspace.workspaceFolders?.map((f) => f.uri) ?? [];
-      if (!folders.length) { void vscode.window.showInformationMessage('Open a folder to scan its model files.'); return; }
+      if (!folders.length) {
+        void vscode.window.showInformationMessage('Open a folder to scan its model files.');
+        return;
+      }
       try {
         await runScan(s, ui, folders, 'Scanning the workspace for unsafe model files');
       } catch (e) {

@@ -15,7 +15,11 @@ export function ruleSettings(scope?: vscode.Uri): RuleSettings {
   const severity: Record<string, Severity | 'off'> = {};
   for (const [id, v] of Object.entries(raw ?? {})) if (isSeverity(v) || v === 'off') severity[id] = v;
   const disabled: unknown = trustedSetting<string[]>('rules.disabled', [], scope);
-  return { severity, disabled: Array.isArray(disabled) ? disabled.filter((x): x is string => typeof x === 'string') : [], source: 'modelInspect.rules settings' };
+  return {
+    severity,
+    disabled: Array.isArray(disabled) ? disabled.filter((x): x is string => typeof x === 'string') : [],
+    source: 'modelInspect.rules settings',
+  };
 }
 
 export function setting<T>(key: string, fallback: T, scope?: vscode.Uri): T {
@@ -30,7 +34,7 @@ export function setting<T>(key: string, fallback: T, scope?: vscode.Uri): T {
  */
 export function trustedSetting<T>(key: string, fallback: T, scope?: vscode.Uri): T {
   if (vscode.workspace.isTrusted) return setting(key, fallback, scope);
-  return (vscode.workspace.getConfiguration(SECTION, scope).inspect<T>(key)?.globalValue ?? fallback);
+  return vscode.workspace.getConfiguration(SECTION, scope).inspect<T>(key)?.globalValue ?? fallback;
 }
 
 /**
@@ -62,4 +66,3 @@ export function toolLocations(root: string): { configured: Partial<Record<'syft'
   const pick = (k: string) => setting<string>(`tools.${k}Path`, '', scope).trim() || undefined;
   return { configured: { syft: pick('syft'), grype: pick('grype'), trivy: pick('trivy') } };
 }
-

@@ -20,8 +20,11 @@ const esbuild = require('esbuild');
 const argv = process.argv.slice(2);
 
 /** *.ts files of a folder whose names end with `suffix`. */
-const sources = (dir, suffix) => fs.readdirSync(path.join(here, dir))
-  .filter((f) => f.endsWith(suffix)).map((f) => path.join(here, dir, f));
+const sources = (dir, suffix) =>
+  fs
+    .readdirSync(path.join(here, dir))
+    .filter((f) => f.endsWith(suffix))
+    .map((f) => path.join(here, dir, f));
 
 /** Drops compiled tests whose source is gone, so the runners never load a stale file. */
 function pruneStale(dir, suffix) {
@@ -35,18 +38,37 @@ function pruneStale(dir, suffix) {
 
 async function compile() {
   const common = {
-    bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: true, sourcesContent: false,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: true,
+    sourcesContent: false,
     // node_modules stay external: mocha, playwright-core and test-electron load from the repo's node_modules.
-    packages: 'external', external: ['vscode'], logLevel: 'warning',
+    packages: 'external',
+    external: ['vscode'],
+    logLevel: 'warning',
   };
   pruneStale('suite', '.test');
   pruneStale('untrusted', '.test');
   pruneStale('ui', '.ui');
   await Promise.all([
-    esbuild.build({ ...common, entryPoints: [path.join(here, 'harness', 'main.ts')], outdir: path.join(out, 'harness') }),
-    esbuild.build({ ...common, entryPoints: [path.join(here, 'suite', 'index.ts'), ...sources('suite', '.test.ts')], outdir: path.join(out, 'suite') }),
+    esbuild.build({
+      ...common,
+      entryPoints: [path.join(here, 'harness', 'main.ts')],
+      outdir: path.join(out, 'harness'),
+    }),
+    esbuild.build({
+      ...common,
+      entryPoints: [path.join(here, 'suite', 'index.ts'), ...sources('suite', '.test.ts')],
+      outdir: path.join(out, 'suite'),
+    }),
     esbuild.build({ ...common, entryPoints: sources('ui', '.ui.ts'), outdir: path.join(out, 'ui') }),
-    esbuild.build({ ...common, entryPoints: [path.join(here, 'untrusted', 'index.ts'), ...sources('untrusted', '.test.ts')], outdir: path.join(out, 'untrusted') }),
+    esbuild.build({
+      ...common,
+      entryPoints: [path.join(here, 'untrusted', 'index.ts'), ...sources('untrusted', '.test.ts')],
+      outdir: path.join(out, 'untrusted'),
+    }),
   ]);
 }
 

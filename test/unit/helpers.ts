@@ -12,11 +12,16 @@ export const SHARED_FIXTURES = path.join(SHARED, 'fixtures');
  */
 export function sharedFixture(rel: string): { path: string; skip: false | string } {
   const p = path.join(SHARED_FIXTURES, rel);
-  return fs.existsSync(p) ? { path: p, skip: false } : { path: p, skip: `shared fixture ${rel} is absent (../shared/fixtures is not beside this clone)` };
+  return fs.existsSync(p)
+    ? { path: p, skip: false }
+    : { path: p, skip: `shared fixture ${rel} is absent (../shared/fixtures is not beside this clone)` };
 }
 
 /** Runs the built CLI (dist/cli.js; `npm test` builds it first). */
-export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): { status: number; stdout: string; stderr: string } {
+export function cli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; input?: string } = {},
+): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], {
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },

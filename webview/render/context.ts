@@ -15,13 +15,19 @@ export interface RenderContext {
 /** A path relative to the model folder, for display. */
 export function rel(ctx: RenderContext, file: string | undefined): string {
   if (!file) return '';
-  const root = ctx.root.endsWith('/') || ctx.root.endsWith('\\') ? ctx.root : ctx.root + (ctx.root.includes('\\') && !ctx.root.includes('/') ? '\\' : '/');
+  const root =
+    ctx.root.endsWith('/') || ctx.root.endsWith('\\')
+      ? ctx.root
+      : ctx.root + (ctx.root.includes('\\') && !ctx.root.includes('/') ? '\\' : '/');
   if (file === ctx.root) return `${ctx.root.split(/[\\/]/).filter(Boolean).pop() ?? ctx.root}/`;
   return file.startsWith(root) ? file.slice(root.length) : file;
 }
 
 /** "file:12:3", "file@1024", "file!member@64": where a finding is, as a button that opens it. */
-export function location(ctx: RenderContext, f: Pick<Finding, 'file' | 'range' | 'offset' | 'member'>): HTMLElement | string {
+export function location(
+  ctx: RenderContext,
+  f: Pick<Finding, 'file' | 'range' | 'offset' | 'member'>,
+): HTMLElement | string {
   if (!f.file) return '';
   let where = rel(ctx, f.file);
   if (f.member) where += `!${f.member}`;
@@ -30,8 +36,17 @@ export function location(ctx: RenderContext, f: Pick<Finding, 'file' | 'range' |
   return actionLink(where, () => ctx.open(f.file!, f.range, f.offset), `Open ${where}`);
 }
 
-export function section(id: string, title: string, ...children: (Node | string | null | undefined | false)[]): HTMLElement {
-  return h('section', { attrs: { id, 'aria-labelledby': `${id}-title` } }, h('h2', { attrs: { id: `${id}-title` } }, title), ...children);
+export function section(
+  id: string,
+  title: string,
+  ...children: (Node | string | null | undefined | false)[]
+): HTMLElement {
+  return h(
+    'section',
+    { attrs: { id, 'aria-labelledby': `${id}-title` } },
+    h('h2', { attrs: { id: `${id}-title` } }, title),
+    ...children,
+  );
 }
 
 export function note(text: string, tone: 'info' | 'warn' = 'info'): HTMLElement {

@@ -16,23 +16,63 @@ function importOf(f: Finding): string {
 
 export function scanSection(ctx: RenderContext, report: ModelReport): HTMLElement {
   const s = report.evidence.scan;
-  if (!s.available) return section('scan', 'Scan', note(`Weight files were not scanned: ${s.note ?? 'no scanner'}.`, 'warn'));
+  if (!s.available)
+    return section('scan', 'Scan', note(`Weight files were not scanned: ${s.note ?? 'no scanner'}.`, 'warn'));
   if (!s.files.length) return section('scan', 'Scan', note('No weight files to scan.'));
-  return section('scan', 'Scan', ...s.files.map((file) => h('div', { className: 'scan-file', attrs: { 'data-file': rel(ctx, file.path) } },
-    h('h3', null, location(ctx, { file: file.path }), ' ', tag(file.format, 'neutral'), file.complete ? null : tag('INCOMPLETE', 'fail'),
-      file.findings.length ? null : tag('NO FINDINGS', 'pass')),
-    file.findings.length ? dataTable<Finding>({
-      id: `scan-${rel(ctx, file.path).replace(/[^A-Za-z0-9_-]/g, '_')}`,
-      caption: `findings in ${rel(ctx, file.path)}`,
-      rows: file.findings,
-      empty: 'No findings.',
-      columns: [
-        { key: 'severity', title: 'Severity', text: (f) => f.severity, cell: (f) => tag(f.severity.toUpperCase(), f.severity === 'error' ? 'fail' : f.severity === 'warning' ? 'medium' : 'info') },
-        { key: 'rule', title: 'Rule', text: (f) => f.ruleId, className: 'mono' },
-        { key: 'message', title: 'Finding', text: (f) => messageText(f.message), cell: (f) => messageNode(f.message) },
-        { key: 'member', title: 'Member', text: (f) => f.member ?? '', className: 'mono' },
-        { key: 'offset', title: 'Offset', text: (f) => (f.offset === undefined ? '' : String(f.offset)), sortValue: (f) => f.offset ?? -1, cell: (f) => (f.offset === undefined ? '' : location(ctx, { file: f.file ?? file.path, offset: f.offset })) },
-        { key: 'import', title: 'Import', text: importOf, className: 'mono' },
-      ],
-    }) : null)));
+  return section(
+    'scan',
+    'Scan',
+    ...s.files.map((file) =>
+      h(
+        'div',
+        { className: 'scan-file', attrs: { 'data-file': rel(ctx, file.path) } },
+        h(
+          'h3',
+          null,
+          location(ctx, { file: file.path }),
+          ' ',
+          tag(file.format, 'neutral'),
+          file.complete ? null : tag('INCOMPLETE', 'fail'),
+          file.findings.length ? null : tag('NO FINDINGS', 'pass'),
+        ),
+        file.findings.length
+          ? dataTable<Finding>({
+              id: `scan-${rel(ctx, file.path).replace(/[^A-Za-z0-9_-]/g, '_')}`,
+              caption: `findings in ${rel(ctx, file.path)}`,
+              rows: file.findings,
+              empty: 'No findings.',
+              columns: [
+                {
+                  key: 'severity',
+                  title: 'Severity',
+                  text: (f) => f.severity,
+                  cell: (f) =>
+                    tag(
+                      f.severity.toUpperCase(),
+                      f.severity === 'error' ? 'fail' : f.severity === 'warning' ? 'medium' : 'info',
+                    ),
+                },
+                { key: 'rule', title: 'Rule', text: (f) => f.ruleId, className: 'mono' },
+                {
+                  key: 'message',
+                  title: 'Finding',
+                  text: (f) => messageText(f.message),
+                  cell: (f) => messageNode(f.message),
+                },
+                { key: 'member', title: 'Member', text: (f) => f.member ?? '', className: 'mono' },
+                {
+                  key: 'offset',
+                  title: 'Offset',
+                  text: (f) => (f.offset === undefined ? '' : String(f.offset)),
+                  sortValue: (f) => f.offset ?? -1,
+                  cell: (f) =>
+                    f.offset === undefined ? '' : location(ctx, { file: f.file ?? file.path, offset: f.offset }),
+                },
+                { key: 'import', title: 'Import', text: importOf, className: 'mono' },
+              ],
+            })
+          : null,
+      ),
+    ),
+  );
 }

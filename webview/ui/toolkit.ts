@@ -4,7 +4,11 @@
  * The components take VS Code's theme from its CSS variables (light, dark, high contrast).
  */
 import {
-  provideVSCodeDesignSystem, vsCodeButton, vsCodeDivider, vsCodeProgressRing, vsCodeTextField,
+  provideVSCodeDesignSystem,
+  vsCodeButton,
+  vsCodeDivider,
+  vsCodeProgressRing,
+  vsCodeTextField,
 } from '@vscode/webview-ui-toolkit';
 import { h, type Child } from './dom.ts';
 
@@ -26,10 +30,24 @@ export interface ButtonOptions {
 }
 
 export function button(label: Child, o: ButtonOptions): HTMLElement {
-  const el = h('vscode-button', {
-    attrs: { appearance: o.appearance ?? 'secondary', 'aria-label': o.ariaLabel, title: o.title, id: o.id, 'data-action': o.id },
-    on: { click: () => { if (!el.hasAttribute('disabled')) o.onClick(); } },
-  }, label);
+  const el = h(
+    'vscode-button',
+    {
+      attrs: {
+        appearance: o.appearance ?? 'secondary',
+        'aria-label': o.ariaLabel,
+        title: o.title,
+        id: o.id,
+        'data-action': o.id,
+      },
+      on: {
+        click: () => {
+          if (!el.hasAttribute('disabled')) o.onClick();
+        },
+      },
+    },
+    label,
+  );
   if (o.disabled) el.setAttribute('disabled', '');
   return el;
 }
@@ -39,11 +57,20 @@ export function button(label: Child, o: ButtonOptions): HTMLElement {
  * Not the toolkit's <vscode-tag>/<vscode-badge>: their template binds a `style` attribute, which
  * the panel's CSP (no 'unsafe-inline') blocks. A styled span looks the same and needs nothing.
  */
-export function tag(text: string, tone: 'pass' | 'fail' | 'skip' | 'critical' | 'high' | 'medium' | 'low' | 'info' | 'neutral'): HTMLElement {
+export function tag(
+  text: string,
+  tone: 'pass' | 'fail' | 'skip' | 'critical' | 'high' | 'medium' | 'low' | 'info' | 'neutral',
+): HTMLElement {
   return h('span', { className: `tag tone-${tone}`, attrs: { 'data-tone': tone } }, text);
 }
 
-export function textField(o: { placeholder: string; label: string; value: string; onInput: (value: string) => void; id?: string }): HTMLElement {
+export function textField(o: {
+  placeholder: string;
+  label: string;
+  value: string;
+  onInput: (value: string) => void;
+  id?: string;
+}): HTMLElement {
   const el = h('vscode-text-field', {
     attrs: { placeholder: o.placeholder, 'aria-label': o.label, value: o.value, id: o.id },
     on: { input: () => o.onInput((el as HTMLInputElement).value ?? '') },

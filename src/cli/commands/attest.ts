@@ -3,7 +3,14 @@ import path from 'node:path';
 import { UsageError, type ParsedArgs } from '../args.ts';
 import type { CliIO, Command, CommandResult } from '../command.ts';
 import { REF_SIGN_FLAGS, registryClient } from '../registryFlags.ts';
-import { attestReference, PREDICATE_TYPES, signReference, TagRefusedError, type ImageSigner, type SignRefResult } from '../../core/registry/sign.ts';
+import {
+  attestReference,
+  PREDICATE_TYPES,
+  signReference,
+  TagRefusedError,
+  type ImageSigner,
+  type SignRefResult,
+} from '../../core/registry/sign.ts';
 import { loadPrivateKey } from '../../core/signing/privateKeys.ts';
 import { PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR } from '../../core/signing/endpoints.ts';
 import { sanitize } from '../../core/output/text.ts';
@@ -20,13 +27,24 @@ export async function imageSigner(args: ParsedArgs, io: CliIO): Promise<ImageSig
   const keyFile = args.get('key');
   if (keyFile) {
     const text = fs.readFileSync(path.resolve(io.cwd, keyFile), 'utf8');
-    return { kind: 'key', key: await loadPrivateKey(text, () => password(io, `Enter password for private key ${keyFile}: `)) };
+    return {
+      kind: 'key',
+      key: await loadPrivateKey(text, () => password(io, `Enter password for private key ${keyFile}: `)),
+    };
   }
   const explicit = args.get('identity-token') ?? io.env.SIGSTORE_ID_TOKEN;
-  if (!explicit && !io.env.ACTIONS_ID_TOKEN_REQUEST_URL) throw new UsageError('no --key and no OIDC identity token: give --key KEY, or --identity-token / SIGSTORE_ID_TOKEN for keyless signing');
+  if (!explicit && !io.env.ACTIONS_ID_TOKEN_REQUEST_URL)
+    throw new UsageError(
+      'no --key and no OIDC identity token: give --key KEY, or --identity-token / SIGSTORE_ID_TOKEN for keyless signing',
+    );
   // The CI's ambient token is found by sigstore-js, which loads (online code) only when the token is asked for.
   const ambient = { getToken: async () => (await import('../../core/signing/online.ts')).ambientIdentity().getToken() };
-  return { kind: 'keyless', identity: explicit ? { getToken: async () => explicit } : ambient, fulcioURL: args.get('fulcio-url'), rekorURL: args.get('rekor-url') };
+  return {
+    kind: 'keyless',
+    identity: explicit ? { getToken: async () => explicit } : ambient,
+    fulcioURL: args.get('fulcio-url'),
+    rekorURL: args.get('rekor-url'),
+  };
 }
 
 function describe(kind: 'signature' | 'attestation', r: SignRefResult & { predicateType?: string }): string {
@@ -37,7 +55,9 @@ function describe(kind: 'signature' | 'attestation', r: SignRefResult & { predic
     `  attached  ${r.attachment} (${r.layers} layer${r.layers === 1 ? '' : 's'}, manifest ${r.manifestDigest})`,
     r.fromTag ? `  note      the tag was resolved to ${r.digest}; that digest is what was signed` : '',
     r.logIndex !== undefined ? `  tlog      index ${r.logIndex}` : '',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** `sign REF`: cosign's `.sig` for an image or artifact in a registry. */
@@ -63,13 +83,31 @@ export async function signReferenceCommand(args: ParsedArgs, io: CliIO, ref: str
 
 export const attestCommand: Command = {
   name: 'attest',
-  summary: 'attach an in-toto attestation (SLSA provenance, CycloneDX, SPDX, the model card as `custom`) to an image or model in a registry, as cosign attest does (online)',
+  summary:
+    'attach an in-toto attestation (SLSA provenance, CycloneDX, SPDX, the model card as `custom`) to an image or model in a registry, as cosign attest does (online)',
   usage: `attest REF --predicate FILE --type ${Object.keys(PREDICATE_TYPES).join('|')}|URI (--key KEY | keyless) [--allow-tag]`,
   flags: {
-    predicate: { value: true, metavar: 'FILE', description: 'the predicate: a JSON document, or any text for --type custom (e.g. model-card.yaml)' },
-    type: { value: true, metavar: 'TYPE', description: `cosign's predicate type name (${Object.keys(PREDICATE_TYPES).join(', ')}) or a predicate type URI; default custom` },
-    key: { value: true, metavar: 'KEY', description: 'private key: cosign.key (password from COSIGN_PASSWORD or a prompt) or a PEM private key; without it, signing is keyless (online)' },
-    'identity-token': { value: true, metavar: 'T', description: 'keyless: the OIDC identity token (default SIGSTORE_ID_TOKEN, or the CI\'s ambient token)' },
+    predicate: {
+      value: true,
+      metavar: 'FILE',
+      description: 'the predicate: a JSON document, or any text for --type custom (e.g. model-card.yaml)',
+    },
+    type: {
+      value: true,
+      metavar: 'TYPE',
+      description: `cosign's predicate type name (${Object.keys(PREDICATE_TYPES).join(', ')}) or a predicate type URI; default custom`,
+    },
+    key: {
+      value: true,
+      metavar: 'KEY',
+      description:
+        'private key: cosign.key (password from COSIGN_PASSWORD or a prompt) or a PEM private key; without it, signing is keyless (online)',
+    },
+    'identity-token': {
+      value: true,
+      metavar: 'T',
+      description: "keyless: the OIDC identity token (default SIGSTORE_ID_TOKEN, or the CI's ambient token)",
+    },
     'fulcio-url': { value: true, metavar: 'URL', description: `keyless: Fulcio (default ${PUBLIC_GOOD_FULCIO})` },
     'rekor-url': { value: true, metavar: 'URL', description: `keyless: Rekor (default ${PUBLIC_GOOD_REKOR})` },
     ...REF_SIGN_FLAGS,
@@ -95,4 +133,3 @@ export const attestCommand: Command = {
     }
   },
 };
-

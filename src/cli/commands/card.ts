@@ -10,12 +10,25 @@ import type { Command } from '../command.ts';
 export const cardCommand: Command = {
   name: 'card',
   summary: 'validate model cards (model-card.yaml, or the front matter of a Hugging Face README.md)',
-  usage: 'card FILE… [--review-max-age-days N] [--now TIME] [--no-file-digests] [--max-hash-mib N] [--format text|json|sarif] [--fail-on error|warning|info]',
+  usage:
+    'card FILE… [--review-max-age-days N] [--now TIME] [--no-file-digests] [--max-hash-mib N] [--format text|json|sarif] [--fail-on error|warning|info]',
   flags: {
-    'review-max-age-days': { value: true, metavar: 'N', description: `a security review older than N days is stale (default ${DEFAULT_REVIEW_MAX_AGE_DAYS})` },
-    now: { value: true, metavar: 'TIME', description: 'judge dates as of this RFC 3339 time or date instead of the current time (reproducible CI runs)' },
+    'review-max-age-days': {
+      value: true,
+      metavar: 'N',
+      description: `a security review older than N days is stale (default ${DEFAULT_REVIEW_MAX_AGE_DAYS})`,
+    },
+    now: {
+      value: true,
+      metavar: 'TIME',
+      description: 'judge dates as of this RFC 3339 time or date instead of the current time (reproducible CI runs)',
+    },
     'no-file-digests': { description: 'do not hash local files the card gives digests for' },
-    'max-hash-mib': { value: true, metavar: 'N', description: `do not hash local files larger than N MiB (default ${DEFAULT_MAX_HASH_BYTES / 1024 ** 2})` },
+    'max-hash-mib': {
+      value: true,
+      metavar: 'N',
+      description: `do not hash local files larger than N MiB (default ${DEFAULT_MAX_HASH_BYTES / 1024 ** 2})`,
+    },
   },
   positionals: { min: 1, metavar: 'FILE' },
   async run(args, io) {
@@ -39,7 +52,14 @@ export const cardCommand: Command = {
         signal: io.signal,
       });
       files.push({ file: p, isCard: r.isCard });
-      if (!r.isCard) findings.push({ ruleId: 'yaml/syntax', severity: 'info', message: 'no Hugging Face model metadata (YAML front matter with license, language, pipeline_tag, …): not a model card', file: abs });
+      if (!r.isCard)
+        findings.push({
+          ruleId: 'yaml/syntax',
+          severity: 'info',
+          message:
+            'no Hugging Face model metadata (YAML front matter with license, language, pipeline_tag, …): not a model card',
+          file: abs,
+        });
       findings.push(...r.findings);
     }
     return { findings, json: { files } };

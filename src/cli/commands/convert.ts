@@ -19,9 +19,12 @@ export const convertCommand: Command = {
     const show = (p: string) => displayPath(p, io.cwd);
     const lines: string[] = [];
     if (r.ok && r.output) {
-      lines.push(`Converted ${show(input)} (${r.format}) → ${show(r.output)}: ${plural(r.tensors, 'tensor')}, ${r.bytes} bytes, verified tensor by tensor`);
+      lines.push(
+        `Converted ${show(input)} (${r.format}) → ${show(r.output)}: ${plural(r.tensors, 'tensor')}, ${r.bytes} bytes, verified tensor by tensor`,
+      );
       const aliases = Object.entries(r.aliases);
-      if (aliases.length) lines.push(`  same tensor, written once: ${aliases.map(([a, k]) => `${a} → ${k}`).join(', ')}`);
+      if (aliases.length)
+        lines.push(`  same tensor, written once: ${aliases.map(([a, k]) => `${a} → ${k}`).join(', ')}`);
       const kept = Object.keys(r.metadata);
       if (kept.length) lines.push(`  kept as __metadata__: ${kept.join(', ')}`);
       if (r.dropped.length) lines.push(`  not kept: ${r.dropped.map((d) => d.name).join(', ')}`);
@@ -31,7 +34,19 @@ export const convertCommand: Command = {
     return {
       findings: r.findings,
       text: lines.join('\n'),
-      json: { conversion: { ok: r.ok, input: show(input), output: r.output ? show(r.output) : null, format: r.format ?? null, tensors: r.tensors, bytes: r.bytes, aliases: r.aliases, metadata: r.metadata, dropped: r.dropped } },
+      json: {
+        conversion: {
+          ok: r.ok,
+          input: show(input),
+          output: r.output ? show(r.output) : null,
+          format: r.format ?? null,
+          tensors: r.tensors,
+          bytes: r.bytes,
+          aliases: r.aliases,
+          metadata: r.metadata,
+          dropped: r.dropped,
+        },
+      },
       exitCode: r.ok ? 0 : 1,
     };
   },

@@ -11,12 +11,18 @@ import { REGISTRY_FLAGS } from '../registryFlagSpecs.ts';
 
 export const gateCommand: Command = {
   name: 'gate',
-  summary: 'promotion gate: signatures, provenance, pickle scan, SBOM, vulnerabilities and model card against .model-inspect.yaml (exit 1 when blocked)',
-  usage: 'gate DIR|REF [--policy FILE] [--key PUB…] [--certificate-identity ID --certificate-oidc-issuer ISS] [--run-tools] [--tool-timeout SECONDS] [--now DATE] [--format text|json|sarif] [registry flags: --registry-username U --registry-password-stdin …]',
+  summary:
+    'promotion gate: signatures, provenance, pickle scan, SBOM, vulnerabilities and model card against .model-inspect.yaml (exit 1 when blocked)',
+  usage:
+    'gate DIR|REF [--policy FILE] [--key PUB…] [--certificate-identity ID --certificate-oidc-issuer ISS] [--run-tools] [--tool-timeout SECONDS] [--now DATE] [--format text|json|sarif] [registry flags: --registry-username U --registry-password-stdin …]',
   flags: {
     ...EXPECTATION_FLAGS,
     'run-tools': { description: 'run grype or trivy when installed (they may download their vulnerability database)' },
-    'tool-timeout': { value: true, metavar: 'SECONDS', description: 'time limit for each external tool run (default 600)' },
+    'tool-timeout': {
+      value: true,
+      metavar: 'SECONDS',
+      description: 'time limit for each external tool run (default 600)',
+    },
     now: { value: true, metavar: 'DATE', description: 'judge freshness as of DATE (ISO 8601) instead of today' },
     ...REGISTRY_FLAGS,
   },
@@ -28,18 +34,22 @@ export const gateCommand: Command = {
     if (Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO 8601 date, not '${nowArg}'`);
     if (!fs.existsSync(dir)) {
       // A model in a registry: the registry client loads only for a reference.
-      if ((await import('../registryFlags.ts')).isReferenceArgument(args.positionals[0], io.cwd)) return (await import('../remoteGate.ts')).gateReference(args, io, args.positionals[0], now);
+      if ((await import('../registryFlags.ts')).isReferenceArgument(args.positionals[0], io.cwd))
+        return (await import('../remoteGate.ts')).gateReference(args, io, args.positionals[0], now);
       throw new Error(`no such file or folder: ${args.positionals[0]}`);
     }
     const timeoutArg = args.get('tool-timeout');
     const timeout = timeoutArg === undefined ? undefined : Number(timeoutArg);
-    if (timeout !== undefined && !(timeout > 0)) throw new UsageError('--tool-timeout must be a number of seconds above 0');
+    if (timeout !== undefined && !(timeout > 0))
+      throw new UsageError('--tool-timeout must be a number of seconds above 0');
     const policyFile = policyFlag(args, io.cwd);
     const flags = commandLineLayer(args, io.cwd);
     let run;
     try {
       run = await runGate(dir, {
-        now, signal: io.signal, policyFile,
+        now,
+        signal: io.signal,
+        policyFile,
         expectations: [flags],
         runTools: args.has('run-tools'),
         toolTimeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
@@ -54,7 +64,13 @@ export const gateCommand: Command = {
       findings: run.findings,
       suppressed: run.suppressed,
       exitCode: verdict.passed ? 0 : 1,
-      text: formatGateTable(verdict, displayPath(evidence.root, io.cwd) || '.', policy.file ? `policy ${displayPath(policy.file, io.cwd)}` : 'default policy: no .model-inspect.yaml above the model folder'),
+      text: formatGateTable(
+        verdict,
+        displayPath(evidence.root, io.cwd) || '.',
+        policy.file
+          ? `policy ${displayPath(policy.file, io.cwd)}`
+          : 'default policy: no .model-inspect.yaml above the model folder',
+      ),
       json: {
         model: displayPath(evidence.root, io.cwd) || '.',
         policy: policy.file ? displayPath(policy.file, io.cwd) : null,
@@ -62,11 +78,31 @@ export const gateCommand: Command = {
         checks: verdict.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, reasons: c.reasons })),
         // The evidence behind the verdict, for CI logs and dashboards.
         signatures: evidence.signatures.results.map((r) => ({
-          file: displayPath(r.file, io.cwd), signatureFile: displayPath(r.signatureFile, io.cwd), format: r.format, verified: r.verified,
-          identity: r.identity ?? null, issuer: r.issuer ?? null, time: r.time ?? null, tlog: r.tlogEntry ?? null, key: r.key ?? null, failures: r.failures,
+          file: displayPath(r.file, io.cwd),
+          signatureFile: displayPath(r.signatureFile, io.cwd),
+          format: r.format,
+          verified: r.verified,
+          identity: r.identity ?? null,
+          issuer: r.issuer ?? null,
+          time: r.time ?? null,
+          tlog: r.tlogEntry ?? null,
+          key: r.key ?? null,
+          failures: r.failures,
         })),
-        sboms: evidence.sbom.sboms.map((b) => ({ file: displayPath(b.file, io.cwd), format: b.format, specVersion: b.specVersion, components: b.components.length })),
-        vulnerabilities: evidence.vulnerabilities.vulnerabilities.map((v) => ({ id: v.id, severity: v.severity, package: v.package, version: v.version ?? null, fixedIn: v.fixedIn, scanner: v.scanner })),
+        sboms: evidence.sbom.sboms.map((b) => ({
+          file: displayPath(b.file, io.cwd),
+          format: b.format,
+          specVersion: b.specVersion,
+          components: b.components.length,
+        })),
+        vulnerabilities: evidence.vulnerabilities.vulnerabilities.map((v) => ({
+          id: v.id,
+          severity: v.severity,
+          package: v.package,
+          version: v.version ?? null,
+          fixedIn: v.fixedIn,
+          scanner: v.scanner,
+        })),
         tools: evidence.vulnerabilities.tools.map((t) => ({ id: t.id, path: t.path ?? null })),
       },
     };

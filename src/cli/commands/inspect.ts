@@ -18,11 +18,21 @@ import { plural } from '../../core/messageText.ts';
 export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'find everything inspectable in a folder, run every engine on it, print one summary',
-  usage: 'inspect DIR|REF [--key PUB…] [--certificate-identity ID --certificate-oidc-issuer ISS] [--policy FILE] [--now DATE] [--format text|json|sarif] [--fail-on error|warning|info]',
+  usage:
+    'inspect DIR|REF [--key PUB…] [--certificate-identity ID --certificate-oidc-issuer ISS] [--policy FILE] [--now DATE] [--format text|json|sarif] [--fail-on error|warning|info]',
   flags: {
     ...EXPECTATION_FLAGS,
-    'review-max-age-days': { value: true, metavar: 'N', description: 'a model card security review older than N days is stale (default 90)' },
-    now: { value: true, metavar: 'DATE', description: 'judge model card dates (the age of the security review) as of this RFC 3339 time or date instead of the current time (reproducible CI runs)' },
+    'review-max-age-days': {
+      value: true,
+      metavar: 'N',
+      description: 'a model card security review older than N days is stale (default 90)',
+    },
+    now: {
+      value: true,
+      metavar: 'DATE',
+      description:
+        'judge model card dates (the age of the security review) as of this RFC 3339 time or date instead of the current time (reproducible CI runs)',
+    },
     ...REGISTRY_FLAGS,
   },
   positionals: { min: 1, max: 1, metavar: 'DIR|REF' },
@@ -30,13 +40,18 @@ export const inspectCommand: Command = {
     const dir = path.resolve(io.cwd, args.positionals[0]);
     if (!fs.existsSync(dir)) {
       const remote = await import('../remoteCommands.ts');
-      if (await remote.isReference(args.positionals[0], io.cwd)) return remote.inspectReference(args, io, args.positionals[0]);
+      if (await remote.isReference(args.positionals[0], io.cwd))
+        return remote.inspectReference(args, io, args.positionals[0]);
     }
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`not a folder: ${args.positionals[0]}`);
     const nowText = args.get('now');
     const now = nowText !== undefined ? new Date(nowText) : new Date();
     if (Number.isNaN(now.getTime())) throw new UsageError(`--now must be an RFC 3339 time or a date, not '${nowText}'`);
-    const report = await inspectFolder(dir, { now, signal: io.signal, options: await engineOptions(dir, args, io.cwd) });
+    const report = await inspectFolder(dir, {
+      now,
+      signal: io.signal,
+      options: await engineOptions(dir, args, io.cwd),
+    });
     // The table counts the findings as shown (after rule settings and suppressions), as the list below it.
     const rows = (shown: readonly Finding[]) => {
       const counts = new Map<string, { error: number; warning: number; info: number }>();
@@ -48,16 +63,25 @@ export const inspectCommand: Command = {
       }
       return report.files.map((f) => {
         const c = counts.get(f.path) ?? { error: 0, warning: 0, info: 0 };
-        return { file: sanitizeLine(displayPath(f.path, io.cwd)), kind: f.kind, summary: sanitizeLine(f.summary ?? ''), ...c };
+        return {
+          file: sanitizeLine(displayPath(f.path, io.cwd)),
+          kind: f.kind,
+          summary: sanitizeLine(f.summary ?? ''),
+          ...c,
+        };
       });
     };
     return {
       findings: report.findings,
-      text: (shown) => [
-        `Inspected ${displayPath(dir, io.cwd)}: ${plural(report.files.length, 'file')} by ${plural(report.engines.length, 'engine')}`,
-        '',
-        table(['file', 'kind', 'errors', 'warnings', 'info', 'summary'], rows(shown).map((r) => [r.file, r.kind, String(r.error), String(r.warning), String(r.info), r.summary])),
-      ].join('\n'),
+      text: (shown) =>
+        [
+          `Inspected ${displayPath(dir, io.cwd)}: ${plural(report.files.length, 'file')} by ${plural(report.engines.length, 'engine')}`,
+          '',
+          table(
+            ['file', 'kind', 'errors', 'warnings', 'info', 'summary'],
+            rows(shown).map((r) => [r.file, r.kind, String(r.error), String(r.warning), String(r.info), r.summary]),
+          ),
+        ].join('\n'),
       json: (shown) => ({ root: displayPath(dir, io.cwd), files: rows(shown), engines: report.engines }),
     };
   },
@@ -71,7 +95,9 @@ async function engineOptions(dir: string, args: ParsedArgs, cwd: string): Promis
   const options: Record<string, unknown> = {};
   const loaded = await loadPolicy(dir, { file: policyFlag(args, cwd), inspected: dir });
   try {
-    options['signing.expectations'] = resolveExpectations([commandLineLayer(args, cwd), policyLayer(loaded, dir)], { inspected: dir });
+    options['signing.expectations'] = resolveExpectations([commandLineLayer(args, cwd), policyLayer(loaded, dir)], {
+      inspected: dir,
+    });
   } catch (e) {
     if (e instanceof PolicyInputError) throw new UsageError(e.message);
     throw e;
@@ -79,9 +105,9 @@ async function engineOptions(dir: string, args: ParsedArgs, cwd: string): Promis
   const age = args.get('review-max-age-days');
   if (age !== undefined) {
     const n = Number(age);
-    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--review-max-age-days must be a positive whole number, not '${age}'`);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new UsageError(`--review-max-age-days must be a positive whole number, not '${age}'`);
     options['card.reviewMaxAgeDays'] = n;
   }
   return options;
 }
-

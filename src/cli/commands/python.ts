@@ -27,7 +27,11 @@ export const pythonCommand: Command = {
       }
     }
     const findings: Finding[] = [];
-    for (const t of targets) findings.push(...await checkPythonFile(t));
-    return { findings, json: { files: targets.map((t) => displayPath(t, io.cwd)) }, text: `Checked ${plural(targets.length, 'Python file')}` };
+    for (const t of targets) findings.push(...(await checkPythonFile(t)));
+    return {
+      findings,
+      json: { files: targets.map((t) => displayPath(t, io.cwd)) },
+      text: `Checked ${plural(targets.length, 'Python file')}`,
+    };
   },
 };

@@ -8,15 +8,27 @@ import { checkWorkflowFile } from '../../core/workflow/inspector.ts';
 import type { Command } from '../command.ts';
 
 /** Files named on the command line, and the `.github/workflows/*.{yml,yaml}` under named folders. */
-async function workflowFiles(args: readonly string[], cwd: string): Promise<{ files: string[]; incomplete: Finding[] }> {
+async function workflowFiles(
+  args: readonly string[],
+  cwd: string,
+): Promise<{ files: string[]; incomplete: Finding[] }> {
   const files: string[] = [];
   const incomplete: Finding[] = [];
   for (const p of args) {
     const abs = path.resolve(cwd, p);
     if (!fs.existsSync(abs)) throw new Error(`no such file or folder: ${p}`);
-    if (!fs.statSync(abs).isDirectory()) { files.push(abs); continue; }
+    if (!fs.statSync(abs).isDirectory()) {
+      files.push(abs);
+      continue;
+    }
     const walked = await walk(abs);
-    if (walked.truncated) incomplete.push({ ruleId: 'gate/incomplete', severity: 'warning', message: `search incomplete: ${walked.truncated}`, file: abs });
+    if (walked.truncated)
+      incomplete.push({
+        ruleId: 'gate/incomplete',
+        severity: 'warning',
+        message: `search incomplete: ${walked.truncated}`,
+        file: abs,
+      });
     const inWorkflowsDir = /(^|[\\/])\.github[\\/]workflows[\\/]?$/.test(abs);
     for (const f of walked.files) {
       if (isWorkflowPath(f.path) || (inWorkflowsDir && /^[^/]+\.ya?ml$/i.test(f.rel))) files.push(f.path);
@@ -30,7 +42,12 @@ export const workflowCommand: Command = {
   summary: 'check GitHub Actions workflows for signing, SBOM, provenance and supply-chain mistakes',
   usage: 'workflow FILE|DIR… [--repository-owner OWNER] [--format text|json|sarif] [--fail-on error|warning|info]',
   flags: {
-    'repository-owner': { value: true, metavar: 'OWNER', description: 'owner of the repository the workflows belong to (default: $GITHUB_REPOSITORY_OWNER); reusable workflows of other owners get every secret only with a warning' },
+    'repository-owner': {
+      value: true,
+      metavar: 'OWNER',
+      description:
+        'owner of the repository the workflows belong to (default: $GITHUB_REPOSITORY_OWNER); reusable workflows of other owners get every secret only with a warning',
+    },
   },
   positionals: { min: 1, metavar: 'FILE|DIR' },
   async run(args, io) {

@@ -9,11 +9,14 @@ export const convertArea = defineArea({
   rules: CONVERT_RULES,
   files: [
     // The weights are the scan area's; these are the ones a PyTorch converter reads.
-    { id: 'checkpoint', title: 'PyTorch checkpoint', extensions: ['.pt', '.pth', '.bin', '.ckpt', '.pkl', '.tar'], activation: 'none' },
+    {
+      id: 'checkpoint',
+      title: 'PyTorch checkpoint',
+      extensions: ['.pt', '.pth', '.bin', '.ckpt', '.pkl', '.tar'],
+      activation: 'none',
+    },
   ],
   inspectors: ['convert'],
   validators: ['model card weight references'],
-  explorer: [
-    { command: 'modelInspect.convertToSafetensors', kinds: ['checkpoint'], folders: false },
-  ],
+  explorer: [{ command: 'modelInspect.convertToSafetensors', kinds: ['checkpoint'], folders: false }],
 });

@@ -11,7 +11,8 @@ import { convertFix } from './fix.ts';
  */
 
 /** A weight-file name in prose or code: a relative path ending in a pickle weight extension. */
-const REFERENCE = /(?<![\w./\\:-])((?:[\w.-]+\/)*[\w.-]+?)(\.(?:bin|pt|pth|ckpt|pkl|pickle))(\.index\.json)?(?![\w-]|\.\w)/g;
+const REFERENCE =
+  /(?<![\w./\\:-])((?:[\w.-]+\/)*[\w.-]+?)(\.(?:bin|pt|pth|ckpt|pkl|pickle))(\.index\.json)?(?![\w-]|\.\w)/g;
 
 export interface CardReferenceOptions {
   /** Whether a file exists (injectable for tests and for editors with unsaved state). */
@@ -29,7 +30,11 @@ export function safetensorsCandidates(stem: string, indexSuffix: string): string
   return [...names].map((n) => dir + n + indexSuffix);
 }
 
-export function checkCardWeightReferences(text: string, cardFile: string, options: CardReferenceOptions = {}): Finding[] {
+export function checkCardWeightReferences(
+  text: string,
+  cardFile: string,
+  options: CardReferenceOptions = {},
+): Finding[] {
   const exists = options.exists ?? ((f: string) => fs.existsSync(f));
   const dir = path.dirname(cardFile);
   const lines = new LineIndex(text);
@@ -42,9 +47,19 @@ export function checkCardWeightReferences(text: string, cardFile: string, option
     const alternative = safetensorsCandidates(stem, index).find((c) => exists(path.join(dir, c)));
     if (alternative) {
       findings.push({
-        ruleId: 'convert/card-pickle-reference', severity: 'info', file: cardFile, range,
+        ruleId: 'convert/card-pickle-reference',
+        severity: 'info',
+        file: cardFile,
+        range,
         message: `'${whole}' is a pickle; '${alternative}' is next to it and holds tensors without code. Point readers at the safetensors file.`,
-        fixes: [{ kind: 'edit', title: `Refer to ${alternative}`, isPreferred: true, edits: [{ range, newText: alternative }] }],
+        fixes: [
+          {
+            kind: 'edit',
+            title: `Refer to ${alternative}`,
+            isPreferred: true,
+            edits: [{ range, newText: alternative }],
+          },
+        ],
         data: { reference: whole, alternative },
       });
       continue;
@@ -53,9 +68,13 @@ export function checkCardWeightReferences(text: string, cardFile: string, option
     if (!index && ext !== '.pkl' && ext !== '.pickle' && exists(target)) {
       const fix = convertFix(target);
       findings.push({
-        ruleId: 'convert/card-pickle-reference', severity: 'info', file: cardFile, range,
+        ruleId: 'convert/card-pickle-reference',
+        severity: 'info',
+        file: cardFile,
+        range,
         message: `'${whole}' is a pickle and has no safetensors copy next to it; convert it and point readers at the result.`,
-        fixes: [fix], data: { reference: whole },
+        fixes: [fix],
+        data: { reference: whole },
       });
     }
   }

@@ -36,7 +36,11 @@ const PICKLE_LIMITS = { maxValueItems: 50_000_000 };
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_HEAD = Buffer.from('80028a0a6cfc9c46f9206aa85019', 'hex');
 
-const fail = (ruleId: 'convert/refused' | 'convert/unsupported', reason: string, offset?: number): Extract<RebuildResult, { ok: false }> => ({ ok: false, ruleId, reason, offset });
+const fail = (
+  ruleId: 'convert/refused' | 'convert/unsupported',
+  reason: string,
+  offset?: number,
+): Extract<RebuildResult, { ok: false }> => ({ ok: false, ruleId, reason, offset });
 
 export async function openCheckpoint(file: string, signal?: AbortSignal): Promise<OpenResult> {
   const fa = await FileAccess.open(file);
@@ -47,8 +51,13 @@ export async function openCheckpoint(file: string, signal?: AbortSignal): Promis
     try {
       if (head.subarray(0, 4).toString('latin1') === 'PK\x03\x04') r = await openZip(fa, signal);
       else if (head.subarray(0, LEGACY_HEAD.length).equals(LEGACY_HEAD)) r = await openLegacy(fa, signal);
-      else if (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar') r = fail('convert/unsupported', 'the tar checkpoint format of PyTorch before 0.4 is not supported');
-      else r = fail('convert/unsupported', 'not a PyTorch checkpoint: neither the zip format (torch.save since 1.6) nor the legacy format');
+      else if (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar')
+        r = fail('convert/unsupported', 'the tar checkpoint format of PyTorch before 0.4 is not supported');
+      else
+        r = fail(
+          'convert/unsupported',
+          'not a PyTorch checkpoint: neither the zip format (torch.save since 1.6) nor the legacy format',
+        );
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
       // Hostile structure that a reader did not anticipate (e.g. offsets outside the file): a finding, not a crash.
@@ -68,22 +77,45 @@ async function openZip(fa: FileAccess, signal?: AbortSignal): Promise<OpenResult
   if (problem) return fail('convert/unsupported', `the zip archive is malformed: ${problem.message}`, problem.offset);
   if (listing.truncated) return fail('convert/unsupported', 'the zip archive has more members than the reader accepts');
   const renamed = listing.entries.find((e) => e.localName !== undefined);
-  if (renamed) return fail('convert/refused', `member ${JSON.stringify(renamed.name)} has a different name in its local header (${JSON.stringify(renamed.localName)}): a trick to show scanners and torch different files`, renamed.headerOffset);
+  if (renamed)
+    return fail(
+      'convert/refused',
+      `member ${JSON.stringify(renamed.name)} has a different name in its local header (${JSON.stringify(renamed.localName)}): a trick to show scanners and torch different files`,
+      renamed.headerOffset,
+    );
   const pkls = listing.entries.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
-  if (pkls.length !== 1) return fail('convert/unsupported', pkls.length ? 'the archive has more than one data.pkl' : 'no <name>/data.pkl record: not a torch.save archive');
+  if (pkls.length !== 1)
+    return fail(
+      'convert/unsupported',
+      pkls.length ? 'the archive has more than one data.pkl' : 'no <name>/data.pkl record: not a torch.save archive',
+    );
   const prefix = pkls[0].name.slice(0, -'data.pkl'.length);
   const byName = new Map(listing.entries.map((e) => [e.name, e]));
-  if (byName.has(`${prefix}constants.pkl`)) return fail('convert/unsupported', 'a TorchScript archive (constants.pkl): export its state_dict() from Python instead');
+  if (byName.has(`${prefix}constants.pkl`))
+    return fail(
+      'convert/unsupported',
+      'a TorchScript archive (constants.pkl): export its state_dict() from Python instead',
+    );
   let bigEndian = false;
   const order = byName.get(`${prefix}byteorder`);
   if (order) {
     const text = (await memberBytes(fa, order, 16)).toString('latin1');
-    if (text !== 'little' && text !== 'big') return fail('convert/unsupported', `byteorder record says ${JSON.stringify(text)}, neither "little" nor "big"`, order.dataOffset);
+    if (text !== 'little' && text !== 'big')
+      return fail(
+        'convert/unsupported',
+        `byteorder record says ${JSON.stringify(text)}, neither "little" nor "big"`,
+        order.dataOffset,
+      );
     bigEndian = text === 'big';
   }
   const pickleBytes = await memberAccess(fa, pkls[0], MAX_PICKLE_MEMBER);
   if ('error' in pickleBytes) return fail('convert/unsupported', pickleBytes.error, pkls[0].dataOffset);
-  const read = await readPickle(pickleBytes.access, { multi: false, signal, limits: PICKLE_LIMITS, baseOffset: pkls[0].dataOffset });
+  const read = await readPickle(pickleBytes.access, {
+    multi: false,
+    signal,
+    limits: PICKLE_LIMITS,
+    baseOffset: pkls[0].dataOffset,
+  });
   const rebuilt = rebuildFrom(read, 0);
   if (!rebuilt.ok) return rebuilt;
   const storages = new Map<string, StorageBytes>();
@@ -93,17 +125,33 @@ async function openZip(fa: FileAccess, signal?: AbortSignal): Promise<OpenResult
     const info = rebuilt.plan.storages.get(key)!;
     const a = await memberAccess(fa, entry, MAX_INFLATED_STORAGE);
     if ('error' in a) return fail('convert/unsupported', a.error, entry.dataOffset);
-    if (a.access.size < info.numel * info.dtype.size) return fail('convert/unsupported', `storage ${key} holds ${a.access.size} bytes, fewer than the ${info.numel} × ${info.dtype.size} its tensors need`, entry.dataOffset);
+    if (a.access.size < info.numel * info.dtype.size)
+      return fail(
+        'convert/unsupported',
+        `storage ${key} holds ${a.access.size} bytes, fewer than the ${info.numel} × ${info.dtype.size} its tensors need`,
+        entry.dataOffset,
+      );
     storages.set(key, { access: a.access, bigEndian });
   }
-  return { ok: true, checkpoint: { format: 'pytorch-zip', plan: rebuilt.plan, storage: (k) => storages.get(k), close: () => fa.close() } };
+  return {
+    ok: true,
+    checkpoint: { format: 'pytorch-zip', plan: rebuilt.plan, storage: (k) => storages.get(k), close: () => fa.close() },
+  };
 }
 
 /** A member's bytes as random access: stored members in place, deflated ones inflated (bounded). */
-async function memberAccess(fa: FileAccess, e: ZipEntry, maxInflated: number): Promise<{ access: RandomAccess } | { error: string }> {
+async function memberAccess(
+  fa: FileAccess,
+  e: ZipEntry,
+  maxInflated: number,
+): Promise<{ access: RandomAccess } | { error: string }> {
   if (e.method === 0) return { access: new SliceAccess(fa, e.dataOffset, e.compressedSize) };
-  if (e.method !== 8) return { error: `member ${e.name} uses compression method ${e.method}, which the converter does not read` };
-  if (e.size > maxInflated) return { error: `member ${e.name} is compressed and ${e.size} bytes inflated, over the ${maxInflated}-byte limit for compressed members` };
+  if (e.method !== 8)
+    return { error: `member ${e.name} uses compression method ${e.method}, which the converter does not read` };
+  if (e.size > maxInflated)
+    return {
+      error: `member ${e.name} is compressed and ${e.size} bytes inflated, over the ${maxInflated}-byte limit for compressed members`,
+    };
   try {
     const raw = await fa.read(e.dataOffset, e.compressedSize);
     return { access: new BufferAccess(zlib.inflateRawSync(raw, { maxOutputLength: maxInflated })) };
@@ -119,8 +167,15 @@ async function memberBytes(fa: FileAccess, e: ZipEntry, max: number): Promise<Bu
 
 function rebuildFrom(read: PickleReadResult, index: number): RebuildResult {
   const p = read.pickles[index];
-  if (!p) return fail('convert/unsupported', read.anomalies[0]?.message ?? 'no pickle found', read.anomalies[0]?.offset);
-  return rebuildCheckpoint({ value: p.value, imports: read.imports, calls: read.calls, anomalies: read.anomalies, complete: read.complete && p.complete });
+  if (!p)
+    return fail('convert/unsupported', read.anomalies[0]?.message ?? 'no pickle found', read.anomalies[0]?.offset);
+  return rebuildCheckpoint({
+    value: p.value,
+    imports: read.imports,
+    calls: read.calls,
+    anomalies: read.anomalies,
+    complete: read.complete && p.complete,
+  });
 }
 
 /**
@@ -130,11 +185,21 @@ function rebuildFrom(read: PickleReadResult, index: number): RebuildResult {
  */
 async function openLegacy(fa: FileAccess, signal?: AbortSignal): Promise<OpenResult> {
   const read = await readPickle(streamOf(fa), { pickleCount: 5, signal, limits: PICKLE_LIMITS });
-  if (read.pickles.length < 5) return fail('convert/unsupported', `the legacy stream has ${read.pickles.length} of its 5 pickles`, read.end);
+  if (read.pickles.length < 5)
+    return fail('convert/unsupported', `the legacy stream has ${read.pickles.length} of its 5 pickles`, read.end);
   const [magic, protocol, sysInfo, , keysPickle] = read.pickles;
-  if (magic.value !== LEGACY_MAGIC && !(typeof magic.value === 'number' && BigInt(magic.value) === LEGACY_MAGIC)) return fail('convert/unsupported', 'the legacy magic number is wrong', magic.offset);
-  if (protocol.value !== 1001) return fail('convert/unsupported', `legacy protocol version ${String(protocol.value)} is not 1001`, protocol.offset);
-  const rebuilt = rebuildFrom({ ...read, complete: read.pickles.slice(0, 5).every((p) => p.complete) && !read.limitReached }, 3);
+  if (magic.value !== LEGACY_MAGIC && !(typeof magic.value === 'number' && BigInt(magic.value) === LEGACY_MAGIC))
+    return fail('convert/unsupported', 'the legacy magic number is wrong', magic.offset);
+  if (protocol.value !== 1001)
+    return fail(
+      'convert/unsupported',
+      `legacy protocol version ${String(protocol.value)} is not 1001`,
+      protocol.offset,
+    );
+  const rebuilt = rebuildFrom(
+    { ...read, complete: read.pickles.slice(0, 5).every((p) => p.complete) && !read.limitReached },
+    3,
+  );
   if (!rebuilt.ok) return rebuilt;
   const bigEndian = littleEndianFlag(sysInfo.value) === false;
   const keys = keysPickle.value;
@@ -145,18 +210,38 @@ async function openLegacy(fa: FileAccess, signal?: AbortSignal): Promise<OpenRes
   let pos = keysPickle.end;
   for (const key of keys.items as string[]) {
     const info = rebuilt.plan.storages.get(key);
-    if (!info) return fail('convert/unsupported', `legacy storage ${key} is not used by any tensor, so its element size is unknown`);
+    if (!info)
+      return fail(
+        'convert/unsupported',
+        `legacy storage ${key} is not used by any tensor, so its element size is unknown`,
+      );
     const header = await fa.read(pos, 8);
     if (header.length < 8) return fail('convert/unsupported', `legacy storage ${key} is cut off`, pos);
     const count = bigEndian ? header.readBigUInt64BE(0) : header.readBigUInt64LE(0);
-    if (count !== BigInt(info.numel)) return fail('convert/unsupported', `legacy storage ${key} holds ${count} elements, the pickle says ${info.numel}`, pos);
+    if (count !== BigInt(info.numel))
+      return fail(
+        'convert/unsupported',
+        `legacy storage ${key} holds ${count} elements, the pickle says ${info.numel}`,
+        pos,
+      );
     const bytes = info.numel * info.dtype.size;
-    if (pos + 8 + bytes > fa.size) return fail('convert/unsupported', `legacy storage ${key} runs past the end of the file`, pos);
+    if (pos + 8 + bytes > fa.size)
+      return fail('convert/unsupported', `legacy storage ${key} runs past the end of the file`, pos);
     storages.set(key, { access: new SliceAccess(fa, pos + 8, bytes), bigEndian });
     pos += 8 + bytes;
   }
-  for (const key of rebuilt.plan.storages.keys()) if (!storages.has(key)) return fail('convert/unsupported', `legacy storage ${key} is used by a tensor but not stored in the file`);
-  return { ok: true, checkpoint: { format: 'pytorch-legacy', plan: rebuilt.plan, storage: (k) => storages.get(k), close: () => fa.close() } };
+  for (const key of rebuilt.plan.storages.keys())
+    if (!storages.has(key))
+      return fail('convert/unsupported', `legacy storage ${key} is used by a tensor but not stored in the file`);
+  return {
+    ok: true,
+    checkpoint: {
+      format: 'pytorch-legacy',
+      plan: rebuilt.plan,
+      storage: (k) => storages.get(k),
+      close: () => fa.close(),
+    },
+  };
 }
 
 function littleEndianFlag(v: PValue): boolean | undefined {

@@ -50,12 +50,25 @@ export class ConvertError extends Error {
 export async function convertCheckpoint(input: string, options: ConvertOptions = {}): Promise<ConvertReport> {
   const output = path.resolve(options.output ?? defaultOutputPath(input));
   if (path.resolve(input) === output) throw new ConvertError(`the output would overwrite the input: ${output}`);
-  if (await exists(output)) throw new ConvertError(`${output} already exists; not overwritten (choose another output path)`);
-  const report: ConvertReport = { ok: false, input, tensors: 0, bytes: 0, aliases: {}, metadata: {}, dropped: [], findings: [] };
+  if (await exists(output))
+    throw new ConvertError(`${output} already exists; not overwritten (choose another output path)`);
+  const report: ConvertReport = {
+    ok: false,
+    input,
+    tensors: 0,
+    bytes: 0,
+    aliases: {},
+    metadata: {},
+    dropped: [],
+    findings: [],
+  };
   const opened = await openCheckpoint(input, options.signal);
   if (!opened.ok) {
     report.findings.push({
-      ruleId: opened.ruleId, severity: 'error', file: input, ...(opened.offset !== undefined ? { offset: opened.offset } : {}),
+      ruleId: opened.ruleId,
+      severity: 'error',
+      file: input,
+      ...(opened.offset !== undefined ? { offset: opened.offset } : {}),
       message: `${opened.ruleId === 'convert/refused' ? 'Not converted: ' : 'Cannot convert: '}${opened.reason}`,
     });
     return report;
@@ -72,7 +85,9 @@ export async function convertCheckpoint(input: string, options: ConvertOptions =
     const planned = safetensorsHeader(plan).dataBytes;
     if (planned > maxOutputBytes(inputBytes)) {
       report.findings.push({
-        ruleId: 'convert/unsupported', severity: 'error', file: input,
+        ruleId: 'convert/unsupported',
+        severity: 'error',
+        file: input,
         message: `Cannot convert: the tensors would take ${planned} bytes once contiguous, ${(planned / Math.max(1, inputBytes)).toFixed(0)}× the ${inputBytes}-byte checkpoint (views that expand or repeat a small storage); refused so a small file cannot fill the disk`,
       });
       return report;
@@ -85,7 +100,12 @@ export async function convertCheckpoint(input: string, options: ConvertOptions =
       written = { ok: false, reason: `the checkpoint could not be converted: ${(e as Error).message}` };
     }
     if (!written.ok) {
-      report.findings.push({ ruleId: 'convert/verify-failed', severity: 'error', file: input, message: written.reason });
+      report.findings.push({
+        ruleId: 'convert/verify-failed',
+        severity: 'error',
+        file: input,
+        message: written.reason,
+      });
       return report;
     }
     report.ok = true;
@@ -110,21 +130,53 @@ export function maxOutputBytes(inputBytes: number): number {
 function planFindings(plan: ConversionPlan, file: string): Finding[] {
   const findings: Finding[] = [];
   const MAX_LISTED = 20;
-  plan.dropped.slice(0, MAX_LISTED).forEach((d) => findings.push({ ruleId: 'convert/dropped-value', severity: 'warning', file, message: `'${d.name}' was not kept: ${d.why}`, data: { name: d.name } }));
-  if (plan.dropped.length > MAX_LISTED) findings.push({ ruleId: 'convert/dropped-value', severity: 'warning', file, message: `${plan.dropped.length - MAX_LISTED} more values were not kept` });
+  plan.dropped.slice(0, MAX_LISTED).forEach((d) =>
+    findings.push({
+      ruleId: 'convert/dropped-value',
+      severity: 'warning',
+      file,
+      message: `'${d.name}' was not kept: ${d.why}`,
+      data: { name: d.name },
+    }),
+  );
+  if (plan.dropped.length > MAX_LISTED)
+    findings.push({
+      ruleId: 'convert/dropped-value',
+      severity: 'warning',
+      file,
+      message: `${plan.dropped.length - MAX_LISTED} more values were not kept`,
+    });
   if (plan.aliases.size) {
-    const list = [...plan.aliases].slice(0, 5).map(([a, k]) => `${a} → ${k}`).join(', ');
-    findings.push({ ruleId: 'convert/shared-tensor', severity: 'info', file, message: `${plural(plan.aliases.size, 'name')} are the same tensor as another and were written once, recorded in __metadata__ (${list}${plan.aliases.size > 5 ? ', …' : ''})` });
+    const list = [...plan.aliases]
+      .slice(0, 5)
+      .map(([a, k]) => `${a} → ${k}`)
+      .join(', ');
+    findings.push({
+      ruleId: 'convert/shared-tensor',
+      severity: 'info',
+      file,
+      message: `${plural(plan.aliases.size, 'name')} are the same tensor as another and were written once, recorded in __metadata__ (${list}${plan.aliases.size > 5 ? ', …' : ''})`,
+    });
   }
   const perStorage = new Map<string, number>();
   for (const t of plan.tensors) perStorage.set(t.storage.key, (perStorage.get(t.storage.key) ?? 0) + 1);
   const sharedViews = [...perStorage.values()].filter((n) => n > 1).reduce((a, n) => a + n, 0);
-  if (sharedViews) findings.push({ ruleId: 'convert/shared-tensor', severity: 'info', file, message: `${sharedViews} tensors are different views of shared storages; each was written as its own contiguous copy` });
+  if (sharedViews)
+    findings.push({
+      ruleId: 'convert/shared-tensor',
+      severity: 'info',
+      file,
+      message: `${sharedViews} tensors are different views of shared storages; each was written as its own contiguous copy`,
+    });
   return findings;
 }
 
 /** The safetensors header: `format: pt`, kept values and aliases in __metadata__, then tensors in order. */
-export function safetensorsHeader(plan: ConversionPlan): { header: Buffer; offsets: Map<string, [number, number]>; dataBytes: number } {
+export function safetensorsHeader(plan: ConversionPlan): {
+  header: Buffer;
+  offsets: Map<string, [number, number]>;
+  dataBytes: number;
+} {
   const metadata: Record<string, string> = { format: 'pt' };
   for (const [k, v] of plan.metadata) metadata[k] = v;
   for (const [alias, kept] of plan.aliases) metadata[alias] = kept;
@@ -148,13 +200,23 @@ export function safetensorsHeader(plan: ConversionPlan): { header: Buffer; offse
   return { header, offsets, dataBytes: at };
 }
 
-async function writeVerified(cp: OpenCheckpoint, output: string, options: ConvertOptions): Promise<{ ok: true; bytes: number } | { ok: false; reason: string }> {
+async function writeVerified(
+  cp: OpenCheckpoint,
+  output: string,
+  options: ConvertOptions,
+): Promise<{ ok: true; bytes: number } | { ok: false; reason: string }> {
   const plan = cp.plan;
   const { header, offsets, dataBytes } = safetensorsHeader(plan);
-  const tmp = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.partial`);
+  const tmp = path.join(
+    path.dirname(output),
+    `.${path.basename(output)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.partial`,
+  );
   const total = dataBytes * 2;
   let done = 0;
-  const progress = (n: number): void => { done += n; options.onProgress?.(done, total); };
+  const progress = (n: number): void => {
+    done += n;
+    options.onProgress?.(done, total);
+  };
   let fh: fs.FileHandle | undefined;
   try {
     try {
@@ -173,7 +235,8 @@ async function writeVerified(cp: OpenCheckpoint, output: string, options: Conver
         n += chunk.length;
         progress(chunk.length);
       }
-      if (n !== byteLength(t)) return { ok: false, reason: `${t.name}: produced ${n} bytes, expected ${byteLength(t)}` };
+      if (n !== byteLength(t))
+        return { ok: false, reason: `${t.name}: produced ${n} bytes, expected ${byteLength(t)}` };
     }
     await fh.sync();
     await fh.close();
@@ -193,7 +256,14 @@ async function writeVerified(cp: OpenCheckpoint, output: string, options: Conver
  * then read every tensor back and compare it byte for byte with the tensor rebuilt again from
  * the source checkpoint (a second, independent read of the source, not a remembered digest).
  */
-async function verify(file: string, cp: OpenCheckpoint, offsets: Map<string, [number, number]>, dataStart: number, progress: (n: number) => void, signal?: AbortSignal): Promise<string | undefined> {
+async function verify(
+  file: string,
+  cp: OpenCheckpoint,
+  offsets: Map<string, [number, number]>,
+  dataStart: number,
+  progress: (n: number) => void,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const plan = cp.plan;
   const fa = await FileAccess.open(file);
   try {
@@ -202,12 +272,20 @@ async function verify(file: string, cp: OpenCheckpoint, offsets: Map<string, [nu
     const formatProblem = info.problems.find((p) => p.rule !== 'scan/safetensors-metadata');
     if (formatProblem) return `safetensors validator: ${formatProblem.message}`;
     if (info.metadata.format !== 'pt') return '__metadata__.format is not "pt"';
-    if (info.tensors.length !== plan.tensors.length) return `${info.tensors.length} tensors in the file, ${plan.tensors.length} planned`;
+    if (info.tensors.length !== plan.tensors.length)
+      return `${info.tensors.length} tensors in the file, ${plan.tensors.length} planned`;
     const byName = new Map(info.tensors.map((t) => [t.name, t]));
     for (const t of plan.tensors) {
       const got = byName.get(t.name);
       const [begin, end] = offsets.get(t.name)!;
-      if (!got || got.dtype !== t.dtype.safetensors || got.begin !== begin || got.end !== end || JSON.stringify(got.shape) !== JSON.stringify(t.shape)) return `${t.name}: header entry differs from the plan`;
+      if (
+        !got ||
+        got.dtype !== t.dtype.safetensors ||
+        got.begin !== begin ||
+        got.end !== end ||
+        JSON.stringify(got.shape) !== JSON.stringify(t.shape)
+      )
+        return `${t.name}: header entry differs from the plan`;
       let at = dataStart + begin;
       for await (const expected of tensorChunks(t, cp.storage(t.storage.key)!)) {
         signal?.throwIfAborted();
@@ -248,6 +326,8 @@ async function writeAll(fh: fs.FileHandle, b: Buffer): Promise<void> {
 }
 
 async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(() => true, () => false);
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
 }
-

@@ -9,5 +9,10 @@ export const CONVERT_COMMAND = 'modelInspect.convertToSafetensors';
  * scanner's pickle findings, model-card references). The extension registers the command.
  */
 export function convertFix(file: string): Fix {
-  return { kind: 'command', title: `Convert ${path.basename(file)} to safetensors`, command: CONVERT_COMMAND, args: [path.resolve(file)] };
+  return {
+    kind: 'command',
+    title: `Convert ${path.basename(file)} to safetensors`,
+    command: CONVERT_COMMAND,
+    args: [path.resolve(file)],
+  };
 }

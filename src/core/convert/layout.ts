@@ -41,7 +41,11 @@ export interface ChunkOptions {
   maxSpanInMemory?: number;
 }
 
-export async function* tensorChunks(t: TensorRef, src: StorageBytes, options: ChunkOptions = {}): AsyncGenerator<Buffer> {
+export async function* tensorChunks(
+  t: TensorRef,
+  src: StorageBytes,
+  options: ChunkOptions = {},
+): AsyncGenerator<Buffer> {
   const chunk = options.chunk ?? OUTPUT_CHUNK;
   const maxSpan = options.maxSpanInMemory ?? MAX_SPAN_IN_MEMORY;
   const es = t.dtype.size;
@@ -130,7 +134,8 @@ function blockCache(access: RandomAccess): RunReader {
 
 async function exactly(access: RandomAccess, position: number, length: number): Promise<Buffer> {
   const b = await access.read(position, length);
-  if (b.length !== length) throw new Error(`storage ends at byte ${position + b.length}, the tensor needs ${position + length}`);
+  if (b.length !== length)
+    throw new Error(`storage ends at byte ${position + b.length}, the tensor needs ${position + length}`);
   return b;
 }
 

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { convertArea } from './area.ts';
 
 /** Extensions of PyTorch checkpoints (and the pickles people save weights in): the convert area's `checkpoint` files. */
-export const CHECKPOINT_EXTENSIONS: readonly string[] = convertArea.files.find((k) => k.id === 'checkpoint')?.extensions ?? [];
+export const CHECKPOINT_EXTENSIONS: readonly string[] =
+  convertArea.files.find((k) => k.id === 'checkpoint')?.extensions ?? [];
 
 /**
  * The safetensors name for a checkpoint, as Hugging Face's converter names it: the weight

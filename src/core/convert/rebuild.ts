@@ -55,13 +55,29 @@ export interface PickleFacts {
   complete: boolean;
 }
 
-const REBUILD_TENSOR = new Set(['torch._utils._rebuild_tensor', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_tensor_v3']);
+const REBUILD_TENSOR = new Set([
+  'torch._utils._rebuild_tensor',
+  'torch._utils._rebuild_tensor_v2',
+  'torch._utils._rebuild_tensor_v3',
+]);
 const REBUILD_PARAMETER = new Set(['torch._utils._rebuild_parameter', 'torch._utils._rebuild_parameter_with_state']);
-const UNTYPED_STORAGE = new Set(['torch.storage.UntypedStorage', 'torch.UntypedStorage', 'torch.storage.TypedStorage', 'torch.TypedStorage']);
+const UNTYPED_STORAGE = new Set([
+  'torch.storage.UntypedStorage',
+  'torch.UntypedStorage',
+  'torch.storage.TypedStorage',
+  'torch.TypedStorage',
+]);
 /** Globals accepted besides storage classes and dtypes: containers and tensor plumbing only. */
 const ALLOWED_GLOBALS = new Set([
-  'collections.OrderedDict', 'torch.Size', 'torch.device', '_codecs.encode', 'builtins.set', 'builtins.frozenset',
-  ...REBUILD_TENSOR, ...REBUILD_PARAMETER, ...UNTYPED_STORAGE,
+  'collections.OrderedDict',
+  'torch.Size',
+  'torch.device',
+  '_codecs.encode',
+  'builtins.set',
+  'builtins.frozenset',
+  ...REBUILD_TENSOR,
+  ...REBUILD_PARAMETER,
+  ...UNTYPED_STORAGE,
 ]);
 
 export const MAX_METADATA_VALUE = 64 * 1024;
@@ -69,11 +85,17 @@ export const MAX_METADATA_TOTAL = 1024 * 1024;
 const MAX_DEPTH = 100;
 
 class Stop extends Error {
-  constructor(readonly result: Extract<RebuildResult, { ok: false }>) { super(result.reason); }
+  constructor(readonly result: Extract<RebuildResult, { ok: false }>) {
+    super(result.reason);
+  }
 }
 
-const refuse = (reason: string, offset?: number): never => { throw new Stop({ ok: false, ruleId: 'convert/refused', reason, offset }); };
-const unsupported = (reason: string, offset?: number): never => { throw new Stop({ ok: false, ruleId: 'convert/unsupported', reason, offset }); };
+const refuse = (reason: string, offset?: number): never => {
+  throw new Stop({ ok: false, ruleId: 'convert/refused', reason, offset });
+};
+const unsupported = (reason: string, offset?: number): never => {
+  throw new Stop({ ok: false, ruleId: 'convert/unsupported', reason, offset });
+};
 
 export function rebuildCheckpoint(facts: PickleFacts): RebuildResult {
   try {
@@ -93,13 +115,20 @@ function screen(facts: PickleFacts): void {
     const storage = storageDType(imp.module, imp.name);
     if (storage && 'unsupported' in storage) unsupported(`${storage.unsupported}`, imp.offset);
     if (storage) continue;
-    const hint = imp.module.startsWith('torch.nn.') || imp.module.startsWith('torch.optim') ? '; this looks like a whole pickled model or optimizer (torch.save(model)): save model.state_dict() instead' : '';
-    refuse(`the pickle imports ${full}, which is not needed to rebuild tensors (only tensor-rebuilding globals and plain containers are accepted)${hint}`, imp.offset);
+    const hint =
+      imp.module.startsWith('torch.nn.') || imp.module.startsWith('torch.optim')
+        ? '; this looks like a whole pickled model or optimizer (torch.save(model)): save model.state_dict() instead'
+        : '';
+    refuse(
+      `the pickle imports ${full}, which is not needed to rebuild tensors (only tensor-rebuilding globals and plain containers are accepted)${hint}`,
+      imp.offset,
+    );
   }
-  for (const c of facts.calls) refuse(`the pickle calls the result of ${describe(c.callable)} (${c.opcode}), not a plain import`, c.offset);
+  for (const c of facts.calls)
+    refuse(`the pickle calls the result of ${describe(c.callable)} (${c.opcode}), not a plain import`, c.offset);
   const bad = facts.anomalies[0];
   if (bad) refuse(`the pickle is malformed: ${bad.message}`, bad.offset);
-  if (!facts.complete) unsupported('the pickle could not be read to the end (truncated, or over the reader\'s limits)');
+  if (!facts.complete) unsupported("the pickle could not be read to the end (truncated, or over the reader's limits)");
 }
 
 function globalOf(v: PValue): string | undefined {
@@ -145,7 +174,8 @@ class Planner {
 
   plan(root: PValue): ConversionPlan {
     if (this.tensorOf(root)) this.visit(root, 'tensor', 0);
-    else if (!this.dictEntries(root)) return unsupported(`the checkpoint holds ${describe(root)}, not a dict of tensors`);
+    else if (!this.dictEntries(root))
+      return unsupported(`the checkpoint holds ${describe(root)}, not a dict of tensors`);
     else this.visit(root, '', 0);
     if (this.tensors.size === 0) unsupported('the checkpoint holds no tensors');
     // One copy per distinct tensor: names that are the same view of the same storage share it.
@@ -154,10 +184,20 @@ class Planner {
     const distinct: TensorRef[] = [];
     for (const name of [...this.tensors.keys()].sort()) {
       const t = this.tensors.get(name)!;
-      const key = JSON.stringify([t.storage.key, t.storage.view?.key ?? null, t.dtype.safetensors, t.offset, t.shape, t.stride]);
+      const key = JSON.stringify([
+        t.storage.key,
+        t.storage.view?.key ?? null,
+        t.dtype.safetensors,
+        t.offset,
+        t.shape,
+        t.stride,
+      ]);
       const kept = byLayout.get(key);
       if (kept) aliases.set(name, kept);
-      else { byLayout.set(key, name); distinct.push(t); }
+      else {
+        byLayout.set(key, name);
+        distinct.push(t);
+      }
     }
     return { tensors: distinct, aliases, metadata: this.metadata, dropped: this.dropped, storages: this.storages };
   }
@@ -167,16 +207,25 @@ class Planner {
     const tensor = this.tensorOf(v);
     if (tensor) {
       if (!name || name === '__metadata__') return unsupported(`a tensor cannot be named '${name}' in safetensors`);
-      if (this.tensors.has(name) || this.metadata.has(name)) unsupported(`two values flatten to the same name '${name}'`);
+      if (this.tensors.has(name) || this.metadata.has(name))
+        unsupported(`two values flatten to the same name '${name}'`);
       this.tensors.set(name, { ...tensor, name });
       return;
     }
     const entries = this.dictEntries(v);
     if (entries) {
       for (const [k, child] of entries) {
-        const key = typeof k === 'string' ? k : typeof k === 'number' || typeof k === 'bigint' || typeof k === 'boolean' ? String(k) : undefined;
+        const key =
+          typeof k === 'string'
+            ? k
+            : typeof k === 'number' || typeof k === 'bigint' || typeof k === 'boolean'
+              ? String(k)
+              : undefined;
         const childName = key === undefined ? undefined : name ? `${name}.${key}` : key;
-        if (childName === undefined) { this.drop(`${name || '(top level)'}[${describe(k)}]`, 'the key is not a string or integer'); continue; }
+        if (childName === undefined) {
+          this.drop(`${name || '(top level)'}[${describe(k)}]`, 'the key is not a string or integer');
+          continue;
+        }
         this.visit(child, childName, depth + 1);
       }
       return;
@@ -230,8 +279,13 @@ class Planner {
     if (state === null || (isTagged(state) && this.statesSeen.has(state))) return;
     if (isTagged(state)) this.statesSeen.add(state);
     const entries = isTagged(state) && state.k === 'dict' ? state.entries : undefined;
-    if (!entries) { this.drop('(dict state)', `${describe(state)} set on a dict has no place in safetensors`); return; }
-    for (const [k] of entries) if (k !== '_metadata') this.drop(`attribute ${describe(k)}`, 'an attribute set on a dict has no place in safetensors');
+    if (!entries) {
+      this.drop('(dict state)', `${describe(state)} set on a dict has no place in safetensors`);
+      return;
+    }
+    for (const [k] of entries)
+      if (k !== '_metadata')
+        this.drop(`attribute ${describe(k)}`, 'an attribute set on a dict has no place in safetensors');
   }
 
   /** A tensor's layout when `v` is `_rebuild_tensor*(…)` or `_rebuild_parameter*(…)`. */
@@ -245,23 +299,27 @@ class Planner {
       return t ?? unsupported(`${c.name} of ${describe(data ?? null)}, not a tensor`, c.call.offset);
     }
     if (!REBUILD_TENSOR.has(c.name)) return undefined;
-    if (c.call.state !== undefined) unsupported('a tensor with extra Python state (BUILD on a rebuilt tensor)', c.call.offset);
+    if (c.call.state !== undefined)
+      unsupported('a tensor with extra Python state (BUILD on a rebuilt tensor)', c.call.offset);
     if (!args || args.length < 4) return unsupported(`${c.name} with ${args?.length ?? 0} arguments`, c.call.offset);
     const v3dtype = c.name.endsWith('_v3') ? args[6] : undefined;
     const storage = this.storageOf(args[0], v3dtype);
     const offset = int(args[1], 'storage offset');
     const shape = intTuple(args[2], 'size');
     const stride = intTuple(args[3], 'stride');
-    if (shape.length !== stride.length) unsupported(`size ${JSON.stringify(shape)} and stride ${JSON.stringify(stride)} differ in rank`, c.call.offset);
+    if (shape.length !== stride.length)
+      unsupported(`size ${JSON.stringify(shape)} and stride ${JSON.stringify(stride)} differ in rank`, c.call.offset);
     checkBounds(storage, offset, shape, stride, c.call.offset);
     return { storage, dtype: storage.dtype, offset: offset + (storage.view?.offset ?? 0), shape, stride };
   }
 
   /** `persistent_load(('storage', StorageClass, key, location, numel[, view]))`. */
   private storageOf(v: PValue, v3dtype: PValue | undefined): StorageRef {
-    if (!isTagged(v) || v.k !== 'persid') return unsupported(`a tensor's storage is ${describe(v)}, not a persistent storage reference`);
+    if (!isTagged(v) || v.k !== 'persid')
+      return unsupported(`a tensor's storage is ${describe(v)}, not a persistent storage reference`);
     const pid = items(v.pid);
-    if (!pid || pid[0] !== 'storage' || pid.length < 5) return unsupported(`unexpected persistent id ${describe(v.pid)}`, v.offset);
+    if (!pid || pid[0] !== 'storage' || pid.length < 5)
+      return unsupported(`unexpected persistent id ${describe(v.pid)}`, v.offset);
     const cls = pid[1];
     let dtype: DType | undefined;
     const clsName = globalOf(cls);
@@ -272,26 +330,40 @@ class Planner {
     }
     let numel = int(pid[4], 'storage size');
     if (!dtype && clsName && UNTYPED_STORAGE.has(clsName)) {
-      const d = v3dtype !== undefined && isTagged(v3dtype) && v3dtype.k === 'global' ? torchDType(v3dtype.module, v3dtype.name) : undefined;
-      if (!d) return unsupported(`an untyped storage without a dtype PyTorch would give it (${describe(v3dtype ?? null)})`, v.offset);
+      const d =
+        v3dtype !== undefined && isTagged(v3dtype) && v3dtype.k === 'global'
+          ? torchDType(v3dtype.module, v3dtype.name)
+          : undefined;
+      if (!d)
+        return unsupported(
+          `an untyped storage without a dtype PyTorch would give it (${describe(v3dtype ?? null)})`,
+          v.offset,
+        );
       dtype = d;
-      if (numel % d.size !== 0) unsupported(`untyped storage of ${numel} bytes is not a whole number of ${d.torch} elements`, v.offset);
+      if (numel % d.size !== 0)
+        unsupported(`untyped storage of ${numel} bytes is not a whole number of ${d.torch} elements`, v.offset);
       numel = numel / d.size; // untyped storages count bytes
     }
     if (!dtype) return unsupported(`storage class ${describe(cls)} is not one PyTorch uses for tensors`, v.offset);
     const key = pid[2];
-    if (typeof key !== 'string' || key.length === 0 || key.length > 256) return unsupported(`storage key ${describe(key)}`, v.offset);
+    if (typeof key !== 'string' || key.length === 0 || key.length > 256)
+      return unsupported(`storage key ${describe(key)}`, v.offset);
     const location = typeof pid[3] === 'string' ? pid[3] : 'cpu';
     const ref: StorageRef = { key, dtype, numel, location };
     const seen = this.storages.get(key);
-    if (seen && (seen.dtype.safetensors !== dtype.safetensors || seen.numel !== numel)) unsupported(`storage ${key} is declared twice with different types or sizes`, v.offset);
+    if (seen && (seen.dtype.safetensors !== dtype.safetensors || seen.numel !== numel))
+      unsupported(`storage ${key} is declared twice with different types or sizes`, v.offset);
     this.storages.set(key, { dtype, numel });
     const view = items(pid[5] ?? null);
     if (view && view.length === 3) {
       const viewKey = typeof view[0] === 'string' ? view[0] : String(view[0]);
       const vOffset = int(view[1], 'storage view offset');
       const vSize = int(view[2], 'storage view size');
-      if (vOffset + vSize > numel) unsupported(`storage view ${viewKey} [${vOffset}, ${vOffset + vSize}) is outside its storage of ${numel} elements`, v.offset);
+      if (vOffset + vSize > numel)
+        unsupported(
+          `storage view ${viewKey} [${vOffset}, ${vOffset + vSize}) is outside its storage of ${numel} elements`,
+          v.offset,
+        );
       ref.view = { key: viewKey, offset: vOffset, size: vSize };
     }
     return ref;
@@ -299,11 +371,29 @@ class Planner {
 
   private keepAsMetadata(v: PValue, name: string): void {
     const json = plainValue(v, 0);
-    if (json === undefined) { this.drop(name, isBytes(v) ? 'bytes have no string form in safetensors metadata' : `${describe(v)} is not a plain value`); return; }
-    if (name === 'format' || name === '') { this.drop(name || '(top level)', 'the name is reserved for the format marker'); return; }
+    if (json === undefined) {
+      this.drop(
+        name,
+        isBytes(v) ? 'bytes have no string form in safetensors metadata' : `${describe(v)} is not a plain value`,
+      );
+      return;
+    }
+    if (name === 'format' || name === '') {
+      this.drop(name || '(top level)', 'the name is reserved for the format marker');
+      return;
+    }
     const text = typeof json === 'string' ? json : JSON.stringify(json);
-    if (text.length > MAX_METADATA_VALUE) { this.drop(name, `${text.length} characters is over the ${MAX_METADATA_VALUE}-character limit for one metadata value`); return; }
-    if (this.metadataBytes + text.length > MAX_METADATA_TOTAL) { this.drop(name, `metadata is over its ${MAX_METADATA_TOTAL}-character budget`); return; }
+    if (text.length > MAX_METADATA_VALUE) {
+      this.drop(
+        name,
+        `${text.length} characters is over the ${MAX_METADATA_VALUE}-character limit for one metadata value`,
+      );
+      return;
+    }
+    if (this.metadataBytes + text.length > MAX_METADATA_TOTAL) {
+      this.drop(name, `metadata is over its ${MAX_METADATA_TOTAL}-character budget`);
+      return;
+    }
     if (this.tensors.has(name)) unsupported(`two values flatten to the same name '${name}'`);
     this.metadata.set(name, text);
     this.metadataBytes += text.length;
@@ -328,11 +418,19 @@ function plainValue(v: PValue, depth: number): Json | undefined {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return v.toString();
   switch (v.k) {
-    case 'float': return Number.isFinite(v.v) ? v.v : String(v.v);
-    case 'list': case 'tuple': case 'set': case 'frozenset': {
+    case 'float':
+      return Number.isFinite(v.v) ? v.v : String(v.v);
+    case 'list':
+    case 'tuple':
+    case 'set':
+    case 'frozenset': {
       if ('truncated' in v && v.truncated) return undefined;
       const out: Json[] = [];
-      for (const x of v.items) { const j = plainValue(x, depth + 1); if (j === undefined) return undefined; out.push(j); }
+      for (const x of v.items) {
+        const j = plainValue(x, depth + 1);
+        if (j === undefined) return undefined;
+        out.push(j);
+      }
       return out;
     }
     case 'dict': {
@@ -346,16 +444,20 @@ function plainValue(v: PValue, depth: number): Json | undefined {
       }
       return out;
     }
-    case 'global': return v.module === 'torch' && torchDType(v.module, v.name) ? `torch.${v.name}` : undefined;
+    case 'global':
+      return v.module === 'torch' && torchDType(v.module, v.name) ? `torch.${v.name}` : undefined;
     case 'call': {
       const name = globalOf(v.callable);
       const args = items(v.args) ?? [];
-      if (name === 'torch.device' && args.every((a) => typeof a === 'string' || typeof a === 'number')) return args.join(':');
-      if (name === 'torch.Size' || name === 'builtins.set' || name === 'builtins.frozenset') return plainValue(args[0] ?? { k: 'tuple', items: [] }, depth + 1);
+      if (name === 'torch.device' && args.every((a) => typeof a === 'string' || typeof a === 'number'))
+        return args.join(':');
+      if (name === 'torch.Size' || name === 'builtins.set' || name === 'builtins.frozenset')
+        return plainValue(args[0] ?? { k: 'tuple', items: [] }, depth + 1);
       if (name === 'collections.OrderedDict' && !v.setitems?.length && args.length === 0) return {};
       return undefined;
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -371,5 +473,9 @@ function checkBounds(storage: StorageRef, offset: number, shape: number[], strid
   }
   if (numel === 0) return;
   const limit = storage.view ? storage.view.size : storage.numel;
-  if (last >= limit) unsupported(`tensor of size ${JSON.stringify(shape)}, stride ${JSON.stringify(stride)} at offset ${offset} reads past its storage of ${limit} elements`, at);
+  if (last >= limit)
+    unsupported(
+      `tensor of size ${JSON.stringify(shape)}, stride ${JSON.stringify(stride)} at offset ${offset} reads past its storage of ${limit} elements`,
+      at,
+    );
 }

@@ -19,7 +19,7 @@ export const CONVERT_RULES: readonly RuleInfo[] = [
     category: 'convert',
     defaultSeverity: 'error',
     help: [
-      'The converter reads the checkpoint\'s pickle with the scanner\'s simulated machine and accepts only what rebuilds tensors and plain containers: `collections.OrderedDict`, `torch._utils._rebuild_tensor_v2` / `_rebuild_tensor`, `torch._utils._rebuild_parameter`, `torch.*Storage`, `torch.storage.UntypedStorage`/`TypedStorage`, `torch.Size`, and dicts, lists, tuples, strings and numbers.',
+      "The converter reads the checkpoint's pickle with the scanner's simulated machine and accepts only what rebuilds tensors and plain containers: `collections.OrderedDict`, `torch._utils._rebuild_tensor_v2` / `_rebuild_tensor`, `torch._utils._rebuild_parameter`, `torch.*Storage`, `torch.storage.UntypedStorage`/`TypedStorage`, `torch.Size`, and dicts, lists, tuples, strings and numbers.",
       '',
       'Anything else (a call to `os.system`, a pickled class, an unknown global, a custom `__reduce__`) is refused with its name and byte offset, and nothing is written. A checkpoint that needs other objects to load is not a plain weight file: scan it (`model-inspect scan`) and, if you trust it, save its `state_dict()` with `safetensors.torch.save_file` in Python.',
     ].join('\n'),
@@ -41,7 +41,7 @@ export const CONVERT_RULES: readonly RuleInfo[] = [
     category: 'convert',
     defaultSeverity: 'warning',
     help: [
-      'safetensors files hold tensors plus a map of strings (`__metadata__`). Non-tensor values in the checkpoint (epoch numbers, learning rates, names, small lists) are kept there as strings (JSON for numbers and lists); values that do not fit (bytes, large structures, `None` inside tensors\' places, a key that would clash with `format`) are dropped and listed here.',
+      "safetensors files hold tensors plus a map of strings (`__metadata__`). Non-tensor values in the checkpoint (epoch numbers, learning rates, names, small lists) are kept there as strings (JSON for numbers and lists); values that do not fit (bytes, large structures, `None` inside tensors' places, a key that would clash with `format`) are dropped and listed here.",
       '',
       'If the dropped values matter (training state, hyper-parameters), keep them in a separate JSON file next to the weights.',
     ].join('\n'),
@@ -62,6 +62,6 @@ export const CONVERT_RULES: readonly RuleInfo[] = [
     title: 'Written file did not verify',
     category: 'convert',
     defaultSeverity: 'error',
-    help: 'After writing, the converter re-opens the new file with the safetensors validator and compares every tensor\'s bytes with the source checkpoint. A mismatch (disk error, a converter bug) deletes the new file and reports the first differing tensor; the source is never touched.',
+    help: "After writing, the converter re-opens the new file with the safetensors validator and compares every tensor's bytes with the source checkpoint. A mismatch (disk error, a converter bug) deletes the new file and reports the first differing tensor; the source is never touched.",
   },
 ];

@@ -4,7 +4,10 @@ import { regularFileStat, specialKind } from './walk.ts';
 
 /** A path that is not a regular file (FIFO, socket, device, folder): refused, never read. */
 export class NotRegularFileError extends Error {
-  constructor(readonly path: string, reason: string) {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
     super(`${path} ${reason}`);
     this.name = 'NotRegularFileError';
   }
@@ -12,7 +15,11 @@ export class NotRegularFileError extends Error {
 
 /** A regular file larger than the caller accepts for a whole-file read. */
 export class FileTooLargeError extends Error {
-  constructor(readonly path: string, readonly size: number, readonly limit: number) {
+  constructor(
+    readonly path: string,
+    readonly size: number,
+    readonly limit: number,
+  ) {
     super(`${path} is ${size} bytes, more than the ${limit} bytes this check reads into memory; it was not read`);
     this.name = 'FileTooLargeError';
   }
@@ -42,7 +49,11 @@ export async function openRegularFile(p: string): Promise<{ fh: fs.FileHandle; s
   const fh = await fs.open(p, OPEN_FLAGS);
   try {
     const stat = await fh.stat();
-    if (!stat.isFile()) throw new NotRegularFileError(p, `is a ${specialKind(stat).replace('-', ' ')}, not a regular file; it was not read`);
+    if (!stat.isFile())
+      throw new NotRegularFileError(
+        p,
+        `is a ${specialKind(stat).replace('-', ' ')}, not a regular file; it was not read`,
+      );
     return { fh, stat };
   } catch (e) {
     await fh.close();

@@ -63,7 +63,18 @@ export interface WalkResult {
   skipped: WalkSkipped[];
 }
 
-export const DEFAULT_SKIP_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules', '.hg', '.svn', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', '.code-server']);
+export const DEFAULT_SKIP_DIRS: ReadonlySet<string> = new Set([
+  '.git',
+  'node_modules',
+  '.hg',
+  '.svn',
+  '__pycache__',
+  '.venv',
+  'venv',
+  '.tox',
+  '.mypy_cache',
+  '.code-server',
+]);
 
 export function specialKind(st: Stats | Dirent): SpecialKind {
   if (st.isFIFO()) return 'fifo';
@@ -103,14 +114,25 @@ export async function walk(root: string, options: WalkOptions = {}): Promise<Wal
   }
 
   const addFile = (abs: string, size: number, linkTarget?: string): boolean => {
-    if (result.files.length >= maxFiles) { result.truncated = `more than ${maxFiles} files; the rest were not read`; return false; }
-    result.files.push({ path: abs, rel: toRel(absRoot, abs), size, ...(linkTarget !== undefined ? { linkTarget } : {}) });
+    if (result.files.length >= maxFiles) {
+      result.truncated = `more than ${maxFiles} files; the rest were not read`;
+      return false;
+    }
+    result.files.push({
+      path: abs,
+      rel: toRel(absRoot, abs),
+      size,
+      ...(linkTarget !== undefined ? { linkTarget } : {}),
+    });
     return true;
   };
 
   const visit = async (dir: string, depth: number): Promise<void> => {
     if (result.truncated) return;
-    if (depth > maxDepth) { result.truncated = `folders nested deeper than ${maxDepth} levels were not read`; return; }
+    if (depth > maxDepth) {
+      result.truncated = `folders nested deeper than ${maxDepth} levels were not read`;
+      return;
+    }
     let entries: Dirent[];
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
@@ -127,7 +149,11 @@ export async function walk(root: string, options: WalkOptions = {}): Promise<Wal
       if (ent.isDirectory()) {
         if (skip.has(ent.name)) {
           let count = 0;
-          try { count = (await fs.readdir(abs)).length; } catch { /* listed as skipped either way */ }
+          try {
+            count = (await fs.readdir(abs)).length;
+          } catch {
+            /* listed as skipped either way */
+          }
           result.skipped.push({ path: abs, rel, entries: count });
         } else {
           await visit(abs, depth + 1);
@@ -141,7 +167,12 @@ export async function walk(root: string, options: WalkOptions = {}): Promise<Wal
         }
       } else if (ent.isSymbolicLink()) {
         let target = '';
-        try { target = await fs.readlink(abs); } catch (e) { result.errors.push({ path: abs, rel, message: (e as Error).message }); continue; }
+        try {
+          target = await fs.readlink(abs);
+        } catch (e) {
+          result.errors.push({ path: abs, rel, message: (e as Error).message });
+          continue;
+        }
         let real: string;
         try {
           real = await fs.realpath(abs);
@@ -150,9 +181,17 @@ export async function walk(root: string, options: WalkOptions = {}): Promise<Wal
           result.links.push({ path: abs, rel, target, reason: code === 'ELOOP' ? 'loop' : 'dangling' });
           continue;
         }
-        if (!followInside || !isInside(realRoot, real)) { result.links.push({ path: abs, rel, target, reason: 'outside-root' }); continue; }
+        if (!followInside || !isInside(realRoot, real)) {
+          result.links.push({ path: abs, rel, target, reason: 'outside-root' });
+          continue;
+        }
         let st: Stats;
-        try { st = await fs.stat(abs); } catch (e) { result.errors.push({ path: abs, rel, message: (e as Error).message }); continue; }
+        try {
+          st = await fs.stat(abs);
+        } catch (e) {
+          result.errors.push({ path: abs, rel, message: (e as Error).message });
+          continue;
+        }
         if (st.isDirectory()) {
           result.links.push({ path: abs, rel, target, reason: 'directory' });
         } else if (st.isFile()) {

@@ -8,7 +8,13 @@ export const gateArea = defineArea({
   categories: ['gate'],
   rules: GATE_RULES,
   files: [
-    { id: 'policy', title: 'promotion policy', names: ['.model-inspect.yaml', '.model-inspect.yml'], languages: ['yaml'], activation: 'language' },
+    {
+      id: 'policy',
+      title: 'promotion policy',
+      names: ['.model-inspect.yaml', '.model-inspect.yml'],
+      languages: ['yaml'],
+      activation: 'language',
+    },
   ],
   inspectors: [],
   validators: ['promotion policy'],

@@ -42,7 +42,13 @@ export async function scanModel(target: ModelTarget, ctx: EngineContext): Promis
   for (const f of plan.files) todo.push(f.path);
   for (const w of weights) if (!todo.includes(w) && !plan.unscannable.some((u) => u.path === w)) todo.push(w);
   for (const u of plan.unscannable) files.push(unreadable(u.path, new Error(`${u.rel} ${u.reason}`)));
-  const notAnalysed = plan.notAnalysed.map((n) => ({ path: n.path, rel: n.rel, size: n.size, kind: n.kind, detail: n.detail }));
+  const notAnalysed = plan.notAnalysed.map((n) => ({
+    path: n.path,
+    rel: n.rel,
+    size: n.size,
+    kind: n.kind,
+    detail: n.detail,
+  }));
   for (let i = 0; i < todo.length; i++) {
     ctx.signal?.throwIfAborted();
     ctx.onProgress?.(`scanning ${path.relative(target.root, todo[i])} (${i + 1}/${todo.length})`);
@@ -59,12 +65,26 @@ export async function scanModel(target: ModelTarget, ctx: EngineContext): Promis
 
 /** The target's walk as scan/folder.ts takes it: its files, plus what the walk reported besides them. */
 function modelWalk(target: ModelTarget): WalkResult {
-  return { files: [...target.files], errors: [...target.errors], special: [...target.special], links: [...target.links], skipped: [...target.skipped], ...(target.truncated ? { truncated: target.truncated } : {}) };
+  return {
+    files: [...target.files],
+    errors: [...target.errors],
+    special: [...target.special],
+    links: [...target.links],
+    skipped: [...target.skipped],
+    ...(target.truncated ? { truncated: target.truncated } : {}),
+  };
 }
 
 /** A file that could not be read was not scanned: an incomplete entry, never a clean one. */
 function unreadable(file: string, e: unknown): ScannedFile {
-  return { path: file, format: 'unknown', complete: false, findings: [{ ruleId: 'gate/incomplete', severity: 'warning', message: `not scanned: ${(e as Error).message}`, file }] };
+  return {
+    path: file,
+    format: 'unknown',
+    complete: false,
+    findings: [
+      { ruleId: 'gate/incomplete', severity: 'warning', message: `not scanned: ${(e as Error).message}`, file },
+    ],
+  };
 }
 
 const SLSA_PREDICATE = /^https:\/\/slsa\.dev\/provenance\//;
@@ -75,9 +95,13 @@ export function signatureFilesOf(target: ModelTarget): { signature: string; subj
   const out: { signature: string; subject: string; folder: boolean }[] = [];
   for (const f of target.files) {
     const base = path.basename(f.path);
-    if (base === MODEL_SIG) { out.push({ signature: f.path, subject: path.dirname(f.path), folder: true }); continue; }
+    if (base === MODEL_SIG) {
+      out.push({ signature: f.path, subject: path.dirname(f.path), folder: true });
+      continue;
+    }
     const suffix = SIGNATURE_SUFFIXES.find((x) => base.endsWith(x) && base.length > x.length);
-    if (suffix && present.has(f.path.slice(0, -suffix.length))) out.push({ signature: f.path, subject: f.path.slice(0, -suffix.length), folder: false });
+    if (suffix && present.has(f.path.slice(0, -suffix.length)))
+      out.push({ signature: f.path, subject: f.path.slice(0, -suffix.length), folder: false });
   }
   return out;
 }
@@ -88,14 +112,21 @@ export function signatureFilesOf(target: ModelTarget): { signature: string; subj
  * own signatures (X.sig, X.sigstore.json…) against that file. Expectations (keys, identities,
  * issuers, CA, trusted root) are resolved once by the caller; a signature verifies only against them.
  */
-export async function verifyModelSignatures(target: ModelTarget, expectations: Expectations, ctx: EngineContext): Promise<SignatureEvidence> {
+export async function verifyModelSignatures(
+  target: ModelTarget,
+  expectations: Expectations,
+  ctx: EngineContext,
+): Promise<SignatureEvidence> {
   for (const k of expectations.signers.keys) {
     // A key the policy or the settings name but that is not there is a broken expectation, not an unsigned model.
-    if (!fs.existsSync(k)) throw new Error(`${expectations.signers.source ?? 'the expectations'} names ${k}, which does not exist`);
+    if (!fs.existsSync(k))
+      throw new Error(`${expectations.signers.source ?? 'the expectations'} names ${k}, which does not exist`);
   }
   const options = verifyOptionsFor(expectations, { signal: ctx.signal });
   const results: SignatureResult[] = [];
-  const findings: SignatureEvidence['findings'] = [...await privateKeyFindings(target.root, target.files, ctx.signal)];
+  const findings: SignatureEvidence['findings'] = [
+    ...(await privateKeyFindings(target.root, target.files, ctx.signal)),
+  ];
   for (const s of signatureFilesOf(target)) {
     ctx.signal?.throwIfAborted();
     ctx.onProgress?.(`verifying ${path.relative(target.root, s.signature)}`);
@@ -103,7 +134,12 @@ export async function verifyModelSignatures(target: ModelTarget, expectations: E
     for (const r of report.signatures) results.push(toEvidence(r, target, expectations));
     findings.push(...report.findings.filter((f) => f.ruleId !== 'signing/no-signature'));
   }
-  return { available: true, results, findings, expectations: { notes: expectations.notes, refused: expectations.refused } };
+  return {
+    available: true,
+    results,
+    findings,
+    expectations: { notes: expectations.notes, refused: expectations.refused },
+  };
 }
 
 const insideOf = (dir: string, p: string) => p === dir || p.startsWith(dir + path.sep);
@@ -124,16 +160,24 @@ function toEvidence(r: SigningResult, target: ModelTarget, e: Expectations): Sig
       // Folders the walk skipped were read by the manifest check (it skips nothing but ignored
       // paths): covered unless an ignored path lies in, on or above them.
       const ign = ignored;
-      coversFolders = target.skipped.filter((s) => insideOf(root, s.path) && !ign.some((i) => insideOf(i, s.path) || insideOf(s.path, i))).map((s) => s.path);
+      coversFolders = target.skipped
+        .filter((s) => insideOf(root, s.path) && !ign.some((i) => insideOf(i, s.path) || insideOf(s.path, i)))
+        .map((s) => s.path);
     }
-    manifest = { changed: r.manifest.changed.map(abs), added: r.manifest.extra.map(abs), removed: r.manifest.missing.map(abs) };
+    manifest = {
+      changed: r.manifest.changed.map(abs),
+      added: r.manifest.extra.map(abs),
+      removed: r.manifest.missing.map(abs),
+    };
   } else if (r.verified && fs.existsSync(r.file) && !fs.statSync(r.file).isDirectory()) covers = [r.file];
   let sourceRepository: string | undefined;
   // A GitHub Actions keyless identity is the workflow URI: its repository is the source.
-  if (r.identity && /^https:\/\/github\.com\/[^/]+\/[^/]+\//.test(r.identity)) sourceRepository = normaliseRepository(r.identity);
+  if (r.identity && /^https:\/\/github\.com\/[^/]+\/[^/]+\//.test(r.identity))
+    sourceRepository = normaliseRepository(r.identity);
   // A verified SLSA attestation has been checked against the expected repository by the signing
   // engine (VerifyOptions.provenance): verified means it names that repository.
-  if (r.verified && r.predicateType && SLSA_PREDICATE.test(r.predicateType) && e.provenance.sourceRepository) sourceRepository = e.provenance.sourceRepository;
+  if (r.verified && r.predicateType && SLSA_PREDICATE.test(r.predicateType) && e.provenance.sourceRepository)
+    sourceRepository = e.provenance.sourceRepository;
   const tlog = r.tlog?.[0];
   return {
     file: r.file,
@@ -143,12 +187,17 @@ function toEvidence(r: SigningResult, target: ModelTarget, e: Expectations): Sig
     identity: r.identity,
     issuer: r.issuer,
     time: r.time,
-    tlogEntry: tlog ? `log index ${tlog.logIndex}${tlog.kind ? ` (${tlog.kind})` : ''}${tlog.integratedTime ? `, integrated ${tlog.integratedTime}` : ''}` : undefined,
+    tlogEntry: tlog
+      ? `log index ${tlog.logIndex}${tlog.kind ? ` (${tlog.kind})` : ''}${tlog.integratedTime ? `, integrated ${tlog.integratedTime}` : ''}`
+      : undefined,
     key: r.key,
     covers,
     coversFolders,
     ignored,
-    signerRejected: !r.verified && r.failures.length > 0 && r.failures.every((f) => ruleForFailure(f) === 'signing/identity-mismatch'),
+    signerRejected:
+      !r.verified &&
+      r.failures.length > 0 &&
+      r.failures.every((f) => ruleForFailure(f) === 'signing/identity-mismatch'),
     manifest,
     sourceRepository,
     failures: r.failures,

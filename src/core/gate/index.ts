@@ -56,7 +56,9 @@ export function policyLayer(loaded: LoadedPolicy, fallbackDir: string): Expectat
   const s = loaded.policy.signatures;
   return {
     origin: 'policy',
-    source: loaded.file ? `${path.basename(path.dirname(loaded.file))}/${path.basename(loaded.file)}` : 'default policy',
+    source: loaded.file
+      ? `${path.basename(path.dirname(loaded.file))}/${path.basename(loaded.file)}`
+      : 'default policy',
     baseDir: loaded.file ? path.dirname(loaded.file) : fallbackDir,
     keys: s.keys,
     identities: s.identities.map(parsePolicyPattern),
@@ -69,9 +71,16 @@ export function policyLayer(loaded: LoadedPolicy, fallbackDir: string): Expectat
 export async function runGate(modelPath: string, options: GateRunOptions = {}): Promise<GateRun> {
   const now = options.now ?? new Date();
   const target = await modelTarget(modelPath);
-  const policy = await loadPolicy(target.root, { file: options.policyFile ?? options.file, stopAt: options.stopAt, search: options.search, inspected: target.root });
+  const policy = await loadPolicy(target.root, {
+    file: options.policyFile ?? options.file,
+    stopAt: options.stopAt,
+    search: options.search,
+    inspected: target.root,
+  });
   policy.ignored = policiesInside([...target.files, ...target.special]).filter((f) => f !== policy.file);
-  const expectations = resolveExpectations([...options.expectations ?? [], policyLayer(policy, target.root)], { inspected: target.root });
+  const expectations = resolveExpectations([...(options.expectations ?? []), policyLayer(policy, target.root)], {
+    inspected: target.root,
+  });
   const evidence = await collectEvidence(target, {
     now,
     signal: options.signal,
@@ -84,17 +93,31 @@ export async function runGate(modelPath: string, options: GateRunOptions = {}): 
     tools: options.tools,
     toolTimeoutMs: options.toolTimeoutMs,
   });
-  const presentation = { rules: [...options.rules ?? [], ...(policy.rules ? [policy.rules] : [])], inline: policy.inline !== false };
+  const presentation = {
+    rules: [...(options.rules ?? []), ...(policy.rules ? [policy.rules] : [])],
+    inline: policy.inline !== false,
+  };
   // The engines' findings go through the same step as every face's before the gate judges them:
   // a rule the settings or the policy turn off, or a card line its author silenced, does not block.
   const suppressed = await presentEvidence(evidence, presentation);
   const verdict = evaluateGate(evidence, policy, now);
-  const shown = presentFindings([...verdict.findings, ...policy.findings.filter((f) => f.severity !== 'error'), ...evidence.sbom.findings, ...evidence.vulnerabilities.findings], presentation);
+  const shown = presentFindings(
+    [
+      ...verdict.findings,
+      ...policy.findings.filter((f) => f.severity !== 'error'),
+      ...evidence.sbom.findings,
+      ...evidence.vulnerabilities.findings,
+    ],
+    presentation,
+  );
   return { evidence, verdict, policy, expectations, presentation, findings: shown.findings, suppressed };
 }
 
 /** Applies the findings step to each engine's evidence, in place; returns what inline comments silenced. */
-async function presentEvidence(evidence: Evidence, presentation: Pick<PresentOptions, 'rules' | 'inline'>): Promise<Finding[]> {
+async function presentEvidence(
+  evidence: Evidence,
+  presentation: Pick<PresentOptions, 'rules' | 'inline'>,
+): Promise<Finding[]> {
   const suppressed: Finding[] = [];
   const step = async (findings: Finding[]): Promise<Finding[]> => {
     const text = presentation.inline ? await readSourceTexts(findings, readSourceFile) : undefined;

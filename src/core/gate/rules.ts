@@ -62,7 +62,7 @@ export const GATE_RULES: readonly RuleInfo[] = [
     title: 'Model card claim contradicts the verified evidence',
     category: 'gate',
     defaultSeverity: 'error',
-    help: "The model card claims something the verified evidence contradicts: `provenance.build_environment.signed_by` names a signer other than the one whose signature verified, or `security.vulnerability_scan` says clean while a vulnerability report lists vulnerabilities. The card is evidence, never the expectation: fix the card (or find out why it is wrong).",
+    help: 'The model card claims something the verified evidence contradicts: `provenance.build_environment.signed_by` names a signer other than the one whose signature verified, or `security.vulnerability_scan` says clean while a vulnerability report lists vulnerabilities. The card is evidence, never the expectation: fix the card (or find out why it is wrong).',
   },
   {
     id: 'gate/provenance-mismatch',

@@ -25,17 +25,38 @@ export async function inspectFolder(dir: string, opts: InspectFolderOptions = {}
   const walked = await walk(root);
   const findings: Finding[] = [];
   if (walked.truncated) {
-    findings.push({ ruleId: 'gate/incomplete', severity: 'warning', message: `inspection incomplete: ${walked.truncated}`, file: root });
+    findings.push({
+      ruleId: 'gate/incomplete',
+      severity: 'warning',
+      message: `inspection incomplete: ${walked.truncated}`,
+      file: root,
+    });
   }
   for (const e of walked.errors) {
-    findings.push({ ruleId: 'gate/incomplete', severity: 'warning', message: `could not read ${e.path}: ${e.message}`, file: e.path });
+    findings.push({
+      ruleId: 'gate/incomplete',
+      severity: 'warning',
+      message: `could not read ${e.path}: ${e.message}`,
+      file: e.path,
+    });
   }
   for (const s of walked.special) {
-    findings.push({ ruleId: 'gate/file-refused', severity: 'warning', message: `${s.rel} is a ${s.kind.replace('-', ' ')}, not a regular file: not opened`, file: s.path });
+    findings.push({
+      ruleId: 'gate/file-refused',
+      severity: 'warning',
+      message: `${s.rel} is a ${s.kind.replace('-', ' ')}, not a regular file: not opened`,
+      file: s.path,
+    });
   }
   const files: InspectedFile[] = [];
   const engines: FolderReport['engines'] = [];
-  const ctx = { root, files: walked.files, now: opts.now ?? new Date(), signal: opts.signal, options: opts.options ?? {} };
+  const ctx = {
+    root,
+    files: walked.files,
+    now: opts.now ?? new Date(),
+    signal: opts.signal,
+    options: opts.options ?? {},
+  };
   for (const inspector of opts.inspectors ?? INSPECTORS) {
     opts.signal?.throwIfAborted();
     try {
@@ -46,7 +67,12 @@ export async function inspectFolder(dir: string, opts: InspectFolderOptions = {}
     } catch (e) {
       if (opts.signal?.aborted) throw e;
       const message = (e as Error)?.message ?? String(e);
-      findings.push({ ruleId: 'gate/incomplete', severity: 'error', message: `${inspector.title} failed: ${message}`, file: root });
+      findings.push({
+        ruleId: 'gate/incomplete',
+        severity: 'error',
+        message: `${inspector.title} failed: ${message}`,
+        file: root,
+      });
       engines.push({ id: inspector.id, title: inspector.title, findings: 0, error: message });
     }
   }

@@ -8,7 +8,13 @@ export const k8sArea = defineArea({
   categories: ['k8s', 'admission', 'chain'],
   rules: [...K8S_RULES, ...ADMISSION_RULES, ...CHAIN_RULES],
   files: [
-    { id: 'k8s', title: 'Kubernetes manifest or admission policy', extensions: ['.yaml', '.yml'], languages: ['yaml'], activation: 'language' },
+    {
+      id: 'k8s',
+      title: 'Kubernetes manifest or admission policy',
+      extensions: ['.yaml', '.yml'],
+      languages: ['yaml'],
+      activation: 'language',
+    },
   ],
   inspectors: ['k8s', 'chain'],
   validators: ['k8s'],

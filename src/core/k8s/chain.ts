@@ -26,7 +26,10 @@ import { child, sequence, str, text } from './yamlView.ts';
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 
-interface Place { file: string; range?: TextRange }
+interface Place {
+  file: string;
+  range?: TextRange;
+}
 
 /** An identity as one place writes it. */
 interface Identity extends Place {
@@ -36,23 +39,45 @@ interface Identity extends Place {
   issuer?: string;
 }
 
-interface Signed extends Place { identity: string; issuer: string; what: string }
+interface Signed extends Place {
+  identity: string;
+  issuer: string;
+  what: string;
+}
 
 export interface ChainGroup {
   root: string;
   workflows: WorkflowSupplyChain[];
   cards: { file: string; signedBy?: Identity; sbomRef?: { value: string } & Place; sources: string[] }[];
-  gate?: { file: string; identities: Identity[]; issuers: Identity[]; keys: ({ value: string } & Place)[]; sourceRepository?: string; sbom: boolean; provenanceVerified: boolean; imageReferences: ({ value: string } & Place)[] };
+  gate?: {
+    file: string;
+    identities: Identity[];
+    issuers: Identity[];
+    keys: ({ value: string } & Place)[];
+    sourceRepository?: string;
+    sbom: boolean;
+    provenanceVerified: boolean;
+    imageReferences: ({ value: string } & Place)[];
+  };
   policies: AdmissionPolicy[];
   workloads: PodTemplate[];
 }
 
 function globMatch(pattern: string, value: string): boolean {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(value);
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  ).test(value);
 }
 
 function safeRegExp(src: string, full: boolean): RegExp | undefined {
-  try { return new RegExp(full ? `^(?:${src})$` : src); } catch { return undefined; }
+  try {
+    return new RegExp(full ? `^(?:${src})$` : src);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Would a place that accepts `id` accept a signature made as `signer` (a glob over refs)? */
@@ -66,7 +91,11 @@ function accepts(id: Identity, signer: string): boolean {
 
 /** Two places name the same identity: equal text, equal patterns once anchors are stripped, or one accepts the other. */
 function sameIdentity(a: Identity, b: Identity): boolean {
-  const strip = (s: string) => s.replace(/^\^/, '').replace(/\$$/, '').replace(/^\(\?:(.*)\)$/, '$1');
+  const strip = (s: string) =>
+    s
+      .replace(/^\^/, '')
+      .replace(/\$$/, '')
+      .replace(/^\(\?:(.*)\)$/, '$1');
   const regex = (i: Identity) => i.syntax === 'full' || i.syntax === 'search';
   if (regex(a) && regex(b)) return strip(a.value) === strip(b.value);
   if (regex(a) || regex(b)) {
@@ -78,7 +107,14 @@ function sameIdentity(a: Identity, b: Identity): boolean {
 
 function issuerAccepts(id: Identity, issuer: string): boolean {
   if (!id.issuer) return true;
-  return accepts({ ...id, value: id.issuer, syntax: id.issuer.startsWith('/') ? 'full' : id.syntax === 'search' ? 'search' : 'exact' }, issuer);
+  return accepts(
+    {
+      ...id,
+      value: id.issuer,
+      syntax: id.issuer.startsWith('/') ? 'full' : id.syntax === 'search' ? 'search' : 'exact',
+    },
+    issuer,
+  );
 }
 
 /** `owner/repo` of a GitHub repository from a URL in any spelling. */
@@ -93,7 +129,9 @@ async function readText(file: string, max = 4 * 1024 * 1024): Promise<string | u
     const st = await fs.stat(file);
     if (!st.isFile() || st.size > max) return undefined;
     return decodeUtf8(await fs.readFile(file)).text;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 function repoRoots(files: readonly WalkEntry[]): string[] {
@@ -114,7 +152,7 @@ function gateIdentities(doc: YamlDocument, file: string, key: 'identities' | 'is
     const v = text(doc, n);
     if (!v) return [];
     const re = /^\/(.+)\/[a-z]*$/.exec(v);
-    return [{ value: re ? re[1] : v, syntax: re ? 'full' as const : 'exact' as const, file, range: doc.range(n) }];
+    return [{ value: re ? re[1] : v, syntax: re ? ('full' as const) : ('exact' as const), file, range: doc.range(n) }];
   });
 }
 
@@ -123,15 +161,23 @@ async function readGate(file: string): Promise<ChainGroup['gate']> {
   if (t === undefined) return undefined;
   const doc = parseYaml(t);
   if (!doc.root) return undefined;
-  const refs = sequence(doc, doc.at(['admission', 'image_references']) ?? undefined).flatMap((n) => { const v = text(doc, n); return v ? [{ value: v, file, range: doc.range(n) }] : []; });
+  const refs = sequence(doc, doc.at(['admission', 'image_references']) ?? undefined).flatMap((n) => {
+    const v = text(doc, n);
+    return v ? [{ value: v, file, range: doc.range(n) }] : [];
+  });
   return {
     file,
     identities: gateIdentities(doc, file, 'identities'),
     issuers: gateIdentities(doc, file, 'issuers'),
-    keys: sequence(doc, doc.at(['gate', 'signatures', 'keys']) ?? undefined).flatMap((n) => { const v = text(doc, n); return v ? [{ value: v, file, range: doc.range(n) }] : []; }),
+    keys: sequence(doc, doc.at(['gate', 'signatures', 'keys']) ?? undefined).flatMap((n) => {
+      const v = text(doc, n);
+      return v ? [{ value: v, file, range: doc.range(n) }] : [];
+    }),
     sourceRepository: text(doc, doc.at(['gate', 'provenance', 'source_repository'])) || undefined,
     sbom: doc.resolveAlias(doc.at(['gate', 'sbom', 'enabled']))?.value !== false,
-    provenanceVerified: doc.resolveAlias(doc.at(['gate', 'provenance', 'require_verified']))?.value === true && doc.resolveAlias(doc.at(['gate', 'provenance', 'enabled']))?.value !== false,
+    provenanceVerified:
+      doc.resolveAlias(doc.at(['gate', 'provenance', 'require_verified']))?.value === true &&
+      doc.resolveAlias(doc.at(['gate', 'provenance', 'enabled']))?.value !== false,
     imageReferences: refs,
   };
 }
@@ -150,7 +196,11 @@ function nearestPolicy(files: readonly WalkEntry[], groupRel: string): WalkEntry
   }
 }
 
-export async function readChainGroups(root: string, files: readonly WalkEntry[], signal?: AbortSignal): Promise<ChainGroup[]> {
+export async function readChainGroups(
+  root: string,
+  files: readonly WalkEntry[],
+  signal?: AbortSignal,
+): Promise<ChainGroup[]> {
   const roots = repoRoots(files);
   const groupRels = [...new Set([...roots, ...files.map((f) => groupOf(f.rel, roots))])];
   const lib = await loadExpressionLib();
@@ -197,7 +247,14 @@ export async function readChainGroups(root: string, files: readonly WalkEntry[],
 async function repoSlug(group: ChainGroup): Promise<string | undefined> {
   const config = await readText(path.join(group.root, '.git', 'config'), 256 * 1024);
   const url = config && /\[remote "origin"\][^[]*?url\s*=\s*(\S+)/.exec(config)?.[1];
-  return githubSlug(url) ?? githubSlug(group.gate?.sourceRepository) ?? group.cards.flatMap((c) => c.sources).map(githubSlug).find(Boolean);
+  return (
+    githubSlug(url) ??
+    githubSlug(group.gate?.sourceRepository) ??
+    group.cards
+      .flatMap((c) => c.sources)
+      .map(githubSlug)
+      .find(Boolean)
+  );
 }
 
 function admissionIdentities(p: AdmissionPolicy): Identity[] {
@@ -231,7 +288,13 @@ function rel(file: string, group: ChainGroup): string {
   return path.relative(group.root, file) || path.basename(file);
 }
 
-function finding(ruleId: string, severity: Finding['severity'], message: string, at: Place, related: RelatedLocation[]): Finding {
+function finding(
+  ruleId: string,
+  severity: Finding['severity'],
+  message: string,
+  at: Place,
+  related: RelatedLocation[],
+): Finding {
   return { ruleId, severity, message, file: at.file, range: at.range, related };
 }
 
@@ -243,10 +306,19 @@ export async function checkChainGroup(group: ChainGroup): Promise<Finding[]> {
   const keySigned: (Place & { what: string; key?: string })[] = [];
   for (const w of group.workflows) {
     for (const s of w.signing) {
-      if (!s.keyless) { keySigned.push({ file: w.file, range: s.range, what: s.what, key: s.key }); continue; }
+      if (!s.keyless) {
+        keySigned.push({ file: w.file, range: s.range, what: s.what, key: s.key });
+        continue;
+      }
       if (!slug) continue;
       for (const ref of w.refs.length ? w.refs : ['refs/heads/*']) {
-        signed.push({ identity: `https://github.com/${slug}/.github/workflows/${path.basename(w.file)}@${ref}`, issuer: GITHUB_ISSUER, what: s.what, file: w.file, range: s.range });
+        signed.push({
+          identity: `https://github.com/${slug}/.github/workflows/${path.basename(w.file)}@${ref}`,
+          issuer: GITHUB_ISSUER,
+          what: s.what,
+          file: w.file,
+          range: s.range,
+        });
       }
     }
   }
@@ -257,68 +329,189 @@ export async function checkChainGroup(group: ChainGroup): Promise<Finding[]> {
   const gateIssuers = group.gate?.issuers ?? [];
   const admission = group.policies.map((p) => ({ policy: p, ids: admissionIdentities(p) })).filter((x) => x.ids.length);
   const show = (xs: readonly { value: string }[]) => xs.map((x) => x.value).join(', ');
-  const sigRel = (s: Signed): RelatedLocation => ({ message: `${s.what} in ${rel(s.file, group)} signs as ${s.identity}`, file: s.file, range: s.range });
+  const sigRel = (s: Signed): RelatedLocation => ({
+    message: `${s.what} in ${rel(s.file, group)} signs as ${s.identity}`,
+    file: s.file,
+    range: s.range,
+  });
 
   if (signers.length) {
     for (const c of cardIds) {
       if (signers.some((s) => accepts(c, s.identity))) continue;
-      out.push(finding('chain/identity-mismatch', 'error', `the model card says signed_by ${c.value}, but the workflow signs as ${signers.map((s) => s.identity).join(' or ')} (issuer ${GITHUB_ISSUER})`, c, signers.slice(0, 3).map(sigRel)));
+      out.push(
+        finding(
+          'chain/identity-mismatch',
+          'error',
+          `the model card says signed_by ${c.value}, but the workflow signs as ${signers.map((s) => s.identity).join(' or ')} (issuer ${GITHUB_ISSUER})`,
+          c,
+          signers.slice(0, 3).map(sigRel),
+        ),
+      );
     }
     if (gateIds.length && !signers.some((s) => gateIds.some((g) => accepts(g, s.identity)))) {
-      out.push(finding('chain/identity-mismatch', 'error', `the workflow signs as ${signers[0].identity}, but the promotion policy accepts only ${show(gateIds)}: promoted models fail the gate`, gateIds[0], signers.slice(0, 3).map(sigRel)));
+      out.push(
+        finding(
+          'chain/identity-mismatch',
+          'error',
+          `the workflow signs as ${signers[0].identity}, but the promotion policy accepts only ${show(gateIds)}: promoted models fail the gate`,
+          gateIds[0],
+          signers.slice(0, 3).map(sigRel),
+        ),
+      );
     }
     const gateKeys = group.gate?.keys ?? [];
     if (!gateIds.length && gateKeys.length) {
-      out.push(finding('chain/identity-mismatch', 'error', `the workflow signs keylessly as ${signers[0].identity}, but the promotion policy accepts only signatures made with ${gateKeys.map((k) => k.value).join(', ')}`, gateKeys[0], signers.slice(0, 3).map(sigRel)));
+      out.push(
+        finding(
+          'chain/identity-mismatch',
+          'error',
+          `the workflow signs keylessly as ${signers[0].identity}, but the promotion policy accepts only signatures made with ${gateKeys.map((k) => k.value).join(', ')}`,
+          gateKeys[0],
+          signers.slice(0, 3).map(sigRel),
+        ),
+      );
     }
     if (gateIssuers.length && !signers.some((s) => gateIssuers.some((g) => accepts(g, s.issuer)))) {
-      out.push(finding('chain/identity-mismatch', 'error', `the workflow's keyless signatures come from ${GITHUB_ISSUER}, but the promotion policy accepts only the issuers ${show(gateIssuers)}`, gateIssuers[0], signers.slice(0, 1).map(sigRel)));
+      out.push(
+        finding(
+          'chain/identity-mismatch',
+          'error',
+          `the workflow's keyless signatures come from ${GITHUB_ISSUER}, but the promotion policy accepts only the issuers ${show(gateIssuers)}`,
+          gateIssuers[0],
+          signers.slice(0, 1).map(sigRel),
+        ),
+      );
     }
     for (const a of admission) {
       if (signers.some((s) => a.ids.some((i) => accepts(i, s.identity) && issuerAccepts(i, s.issuer)))) continue;
-      out.push(finding('chain/identity-mismatch', 'error', `the workflow signs as ${signers[0].identity} (issuer ${GITHUB_ISSUER}), but the cluster admits only ${a.ids.map((i) => `${i.value}${i.issuer ? ` (issuer ${i.issuer})` : ''}`).join(', ')} (${a.policy.object.label})`, a.ids[0], signers.slice(0, 3).map(sigRel)));
+      out.push(
+        finding(
+          'chain/identity-mismatch',
+          'error',
+          `the workflow signs as ${signers[0].identity} (issuer ${GITHUB_ISSUER}), but the cluster admits only ${a.ids.map((i) => `${i.value}${i.issuer ? ` (issuer ${i.issuer})` : ''}`).join(', ')} (${a.policy.object.label})`,
+          a.ids[0],
+          signers.slice(0, 3).map(sigRel),
+        ),
+      );
     }
   } else if (keySigned.length) {
     for (const a of admission) {
-      out.push(finding('chain/identity-mismatch', 'error', `the workflow signs with a key (${keySigned[0].key ?? keySigned[0].what}), but ${a.policy.object.label} admits only keyless signatures from ${show(a.ids)}`, a.ids[0], [{ message: `${keySigned[0].what} in ${rel(keySigned[0].file, group)}`, file: keySigned[0].file, range: keySigned[0].range }]));
+      out.push(
+        finding(
+          'chain/identity-mismatch',
+          'error',
+          `the workflow signs with a key (${keySigned[0].key ?? keySigned[0].what}), but ${a.policy.object.label} admits only keyless signatures from ${show(a.ids)}`,
+          a.ids[0],
+          [
+            {
+              message: `${keySigned[0].what} in ${rel(keySigned[0].file, group)}`,
+              file: keySigned[0].file,
+              range: keySigned[0].range,
+            },
+          ],
+        ),
+      );
     }
   } else {
     // no signing workflow: the card's claim against the two authorities
     for (const c of cardIds) {
-      if (gateIds.length && !gateIds.some((g) => accepts(g, c.value))) out.push(finding('chain/identity-mismatch', 'error', `the model card says signed_by ${c.value}, but the promotion policy accepts only ${show(gateIds)}`, c, [{ message: 'promotion policy identities', file: gateIds[0].file, range: gateIds[0].range }]));
-      for (const a of admission) if (!a.ids.some((i) => accepts(i, c.value))) out.push(finding('chain/identity-mismatch', 'error', `the model card says signed_by ${c.value}, but ${a.policy.object.label} admits only ${show(a.ids)}`, c, [{ message: 'admitted identities', file: a.ids[0].file, range: a.ids[0].range }]));
+      if (gateIds.length && !gateIds.some((g) => accepts(g, c.value)))
+        out.push(
+          finding(
+            'chain/identity-mismatch',
+            'error',
+            `the model card says signed_by ${c.value}, but the promotion policy accepts only ${show(gateIds)}`,
+            c,
+            [{ message: 'promotion policy identities', file: gateIds[0].file, range: gateIds[0].range }],
+          ),
+        );
+      for (const a of admission)
+        if (!a.ids.some((i) => accepts(i, c.value)))
+          out.push(
+            finding(
+              'chain/identity-mismatch',
+              'error',
+              `the model card says signed_by ${c.value}, but ${a.policy.object.label} admits only ${show(a.ids)}`,
+              c,
+              [{ message: 'admitted identities', file: a.ids[0].file, range: a.ids[0].range }],
+            ),
+          );
     }
   }
   // the two authorities: every identity the gate accepts should be admitted, and only those
   for (const a of admission) {
     for (const g of gateIds) {
       if (a.ids.some((i) => sameIdentity(i, g))) continue;
-      out.push(finding('chain/identity-mismatch', 'error', `the promotion policy accepts ${g.value}, but ${a.policy.object.label} does not admit it: models the gate promotes are refused at deployment`, g, [{ message: `${a.policy.object.label} admits ${show(a.ids)}`, file: a.ids[0].file, range: a.ids[0].range }]));
+      out.push(
+        finding(
+          'chain/identity-mismatch',
+          'error',
+          `the promotion policy accepts ${g.value}, but ${a.policy.object.label} does not admit it: models the gate promotes are refused at deployment`,
+          g,
+          [{ message: `${a.policy.object.label} admits ${show(a.ids)}`, file: a.ids[0].file, range: a.ids[0].range }],
+        ),
+      );
     }
     if (!gateIds.length) continue;
     for (const i of a.ids) {
       if (gateIds.some((g) => sameIdentity(g, i))) continue;
-      out.push(finding('chain/identity-mismatch', 'error', `${a.policy.object.label} admits ${i.value}, which the promotion policy does not accept: the cluster runs models that never passed the gate`, i, [{ message: `the promotion policy accepts ${show(gateIds)}`, file: gateIds[0].file, range: gateIds[0].range }]));
+      out.push(
+        finding(
+          'chain/identity-mismatch',
+          'error',
+          `${a.policy.object.label} admits ${i.value}, which the promotion policy does not accept: the cluster runs models that never passed the gate`,
+          i,
+          [
+            {
+              message: `the promotion policy accepts ${show(gateIds)}`,
+              file: gateIds[0].file,
+              range: gateIds[0].range,
+            },
+          ],
+        ),
+      );
     }
   }
 
   // registry paths
-  const pushes = group.workflows.flatMap((w) => w.pushes.map((p) => ({ ...p, file: w.file, repo: repoOf(p.target) }))).filter((p) => p.repo);
+  const pushes = group.workflows
+    .flatMap((w) => w.pushes.map((p) => ({ ...p, file: w.file, repo: repoOf(p.target) })))
+    .filter((p) => p.repo);
   const pushed = [...new Set(pushes.map((p) => p.repo!))];
-  const pushRel = (repo: string): RelatedLocation[] => pushes.filter((p) => p.repo === repo).slice(0, 1).map((p) => ({ message: `${p.what} in ${rel(p.file, group)} pushes ${p.target}`, file: p.file, range: p.range }));
+  const pushRel = (repo: string): RelatedLocation[] =>
+    pushes
+      .filter((p) => p.repo === repo)
+      .slice(0, 1)
+      .map((p) => ({ message: `${p.what} in ${rel(p.file, group)} pushes ${p.target}`, file: p.file, range: p.range }));
   const anyPushRel = () => pushed.slice(0, 3).flatMap(pushRel);
   if (pushed.length) {
     for (const c of group.cards) {
       const r = c.sbomRef && repoOf(c.sbomRef.value);
       if (!c.sbomRef || !r || !/[./]/.test(c.sbomRef.value.split('/')[0]) || pushed.includes(r)) continue;
-      out.push(finding('chain/registry-mismatch', 'error', `the model card's sbom_ref is in ${r}, but the workflow pushes ${pushed.join(', ')}`, c.sbomRef, anyPushRel()));
+      out.push(
+        finding(
+          'chain/registry-mismatch',
+          'error',
+          `the model card's sbom_ref is in ${r}, but the workflow pushes ${pushed.join(', ')}`,
+          c.sbomRef,
+          anyPushRel(),
+        ),
+      );
     }
     const owners = new Set(pushed.map((p) => p.split('/').slice(0, 2).join('/')));
     for (const t of group.workloads) {
       for (const img of workloadImages(t)) {
         const r = repoOf(img.value);
         if (!r || pushed.includes(r) || !owners.has(r.split('/').slice(0, 2).join('/'))) continue;
-        out.push(finding('chain/registry-mismatch', 'error', `${t.object.label} runs ${img.value}, from ${r}, which no workflow here pushes (they push ${pushed.join(', ')})`, { file: t.object.file ?? '', range: t.doc.range(img.node) }, anyPushRel()));
+        out.push(
+          finding(
+            'chain/registry-mismatch',
+            'error',
+            `${t.object.label} runs ${img.value}, from ${r}, which no workflow here pushes (they push ${pushed.join(', ')})`,
+            { file: t.object.file ?? '', range: t.doc.range(img.node) },
+            anyPushRel(),
+          ),
+        );
       }
     }
     for (const p of group.policies) {
@@ -326,17 +519,43 @@ export async function checkChainGroup(group: ChainGroup): Promise<Finding[]> {
       if (!scopes.length) continue;
       for (const repo of pushed) {
         if (scopes.some((s) => scopeCoversRepository(s, repo))) continue;
-        out.push(finding('admission/image-scope', 'error', `the workflow pushes ${repo}, but no image pattern of ${p.object.label} (${scopes.map((s) => s.pattern).join(', ')}) covers it: those images are admitted unchecked`, { file: scopes[0].file ?? '', range: scopes[0].range }, pushRel(repo)));
+        out.push(
+          finding(
+            'admission/image-scope',
+            'error',
+            `the workflow pushes ${repo}, but no image pattern of ${p.object.label} (${scopes.map((s) => s.pattern).join(', ')}) covers it: those images are admitted unchecked`,
+            { file: scopes[0].file ?? '', range: scopes[0].range },
+            pushRel(repo),
+          ),
+        );
       }
       for (const s of scopes) {
         const probe = scopeBroaderThan(s, pushed);
-        if (probe) out.push(finding('admission/image-scope', 'warning', `the image pattern ${s.pattern} of ${p.object.label} also matches ${probe.replace(/:1$/, '')}, which the workflows here do not push (they push ${pushed.join(', ')})`, { file: s.file ?? '', range: s.range }, anyPushRel()));
+        if (probe)
+          out.push(
+            finding(
+              'admission/image-scope',
+              'warning',
+              `the image pattern ${s.pattern} of ${p.object.label} also matches ${probe.replace(/:1$/, '')}, which the workflows here do not push (they push ${pushed.join(', ')})`,
+              { file: s.file ?? '', range: s.range },
+              anyPushRel(),
+            ),
+          );
       }
     }
     if (group.gate) {
       for (const r of group.gate.imageReferences) {
-        if (pushed.some((repo) => scopeCoversRepository({ pattern: r.value, syntax: 'kyverno', policy: '' }, repo))) continue;
-        out.push(finding('chain/registry-mismatch', 'error', `admission.image_references ${r.value} in the promotion policy covers none of the pushed repositories (${pushed.join(', ')})`, r, anyPushRel()));
+        if (pushed.some((repo) => scopeCoversRepository({ pattern: r.value, syntax: 'kyverno', policy: '' }, repo)))
+          continue;
+        out.push(
+          finding(
+            'chain/registry-mismatch',
+            'error',
+            `admission.image_references ${r.value} in the promotion policy covers none of the pushed repositories (${pushed.join(', ')})`,
+            r,
+            anyPushRel(),
+          ),
+        );
       }
     }
   }
@@ -349,29 +568,81 @@ export async function checkChainGroup(group: ChainGroup): Promise<Finding[]> {
       const rules = p.rules.filter((r) => r.action.value === 'Enforce');
       if (!rules.length) continue;
       const atts = rules.flatMap((r) => r.attestations);
-      const at: Place = { file: p.object.file ?? '', range: p.object.doc.range(rules[0].node.pairs?.[0]?.key ?? rules[0].node) };
+      const at: Place = {
+        file: p.object.file ?? '',
+        range: p.object.doc.range(rules[0].node.pairs?.[0]?.key ?? rules[0].node),
+      };
       if (gate.sbom && !atts.some((a) => /cyclonedx|spdx/i.test(a.predicateType?.value ?? ''))) {
-        out.push(finding('admission/attestation-mismatch', 'warning', `the promotion gate requires an SBOM, but ${p.object.label} admits images without an SBOM attestation (CycloneDX or SPDX)`, at, [gateRel]));
+        out.push(
+          finding(
+            'admission/attestation-mismatch',
+            'warning',
+            `the promotion gate requires an SBOM, but ${p.object.label} admits images without an SBOM attestation (CycloneDX or SPDX)`,
+            at,
+            [gateRel],
+          ),
+        );
       }
       const slug = githubSlug(gate.sourceRepository);
       if (gate.provenanceVerified && slug) {
         const slsa = atts.filter((a) => /slsa/i.test(a.predicateType?.value ?? ''));
-        if (!slsa.length) out.push(finding('admission/attestation-mismatch', 'warning', `the promotion gate requires verified provenance from ${gate.sourceRepository}, but ${p.object.label} requires no SLSA provenance attestation`, at, [gateRel]));
+        if (!slsa.length)
+          out.push(
+            finding(
+              'admission/attestation-mismatch',
+              'warning',
+              `the promotion gate requires verified provenance from ${gate.sourceRepository}, but ${p.object.label} requires no SLSA provenance attestation`,
+              at,
+              [gateRel],
+            ),
+          );
         else if (!slsa.some((a) => a.conditions.replace(/\\/g, '').includes(slug))) {
           const a = slsa[0];
-          out.push(finding('admission/attestation-mismatch', 'warning', `${p.object.label} requires SLSA provenance but does not check that it comes from ${gate.sourceRepository}, as the promotion gate does`, { file: p.object.file ?? '', range: p.object.doc.range(a.predicateType?.node ?? a.node) }, [gateRel]));
+          out.push(
+            finding(
+              'admission/attestation-mismatch',
+              'warning',
+              `${p.object.label} requires SLSA provenance but does not check that it comes from ${gate.sourceRepository}, as the promotion gate does`,
+              { file: p.object.file ?? '', range: p.object.doc.range(a.predicateType?.node ?? a.node) },
+              [gateRel],
+            ),
+          );
         }
       }
     }
   }
 
   // what could not be compared
-  const links = { workflow: group.workflows.some((w) => w.signing.length), card: group.cards.length > 0, gate: !!group.gate, cluster: group.policies.length > 0 || group.workloads.length > 0 };
+  const links = {
+    workflow: group.workflows.some((w) => w.signing.length),
+    card: group.cards.length > 0,
+    gate: !!group.gate,
+    cluster: group.policies.length > 0 || group.workloads.length > 0,
+  };
   const present = Object.values(links).filter(Boolean).length;
   if (present >= 2) {
-    const missing = Object.entries(links).filter(([, v]) => !v).map(([k]) => ({ workflow: 'no release workflow that signs', card: 'no model card', gate: 'no promotion policy (.model-inspect.yaml)', cluster: 'no Kubernetes manifest or admission policy' }[k]));
-    if (signed.length === 0 && links.workflow && !slug && !keySigned.length) missing.push('the repository of the signing workflow is unknown (no .git/config, no source_repository in the policy or the card)');
-    if (missing.length) out.push({ ruleId: 'chain/incomplete', severity: 'info', message: `chain of ${path.basename(group.root) || group.root} not fully compared: ${missing.join('; ')}`, file: group.root });
+    const missing = Object.entries(links)
+      .filter(([, v]) => !v)
+      .map(
+        ([k]) =>
+          ({
+            workflow: 'no release workflow that signs',
+            card: 'no model card',
+            gate: 'no promotion policy (.model-inspect.yaml)',
+            cluster: 'no Kubernetes manifest or admission policy',
+          })[k],
+      );
+    if (signed.length === 0 && links.workflow && !slug && !keySigned.length)
+      missing.push(
+        'the repository of the signing workflow is unknown (no .git/config, no source_repository in the policy or the card)',
+      );
+    if (missing.length)
+      out.push({
+        ruleId: 'chain/incomplete',
+        severity: 'info',
+        message: `chain of ${path.basename(group.root) || group.root} not fully compared: ${missing.join('; ')}`,
+        file: group.root,
+      });
   }
   return out;
 }
@@ -394,9 +665,13 @@ function workloadImages(t: PodTemplate): { value: string; node: import('../yaml/
   return out;
 }
 
-export async function checkChain(root: string, files: readonly WalkEntry[], signal?: AbortSignal): Promise<{ findings: Finding[]; groups: ChainGroup[] }> {
+export async function checkChain(
+  root: string,
+  files: readonly WalkEntry[],
+  signal?: AbortSignal,
+): Promise<{ findings: Finding[]; groups: ChainGroup[] }> {
   const groups = await readChainGroups(root, files, signal);
   const findings: Finding[] = [];
-  for (const g of groups) findings.push(...await checkChainGroup(g));
+  for (const g of groups) findings.push(...(await checkChainGroup(g)));
   return { findings, groups };
 }

@@ -19,7 +19,11 @@ export interface ManifestCheck {
  * Check the serving workloads of one manifest file: Kubernetes schema, hardening, model rules.
  * Objects of other kinds (Services, ConfigMaps, admission policies) are left to their checkers.
  */
-export async function checkManifestText(text: string, file: string | undefined, options: K8sCheckOptions = {}): Promise<ManifestCheck> {
+export async function checkManifestText(
+  text: string,
+  file: string | undefined,
+  options: K8sCheckOptions = {},
+): Promise<ManifestCheck> {
   const manifest = readManifest(text, file);
   await loadSchemaValidators(schemaKeysFor(manifest.objects));
   return checkManifest(manifest, options);
@@ -42,7 +46,12 @@ export function checkManifest(manifest: ManifestFile, options: K8sCheckOptions =
         modelChecks(sink, t, options.admissionScopes);
       }
     } catch (e) {
-      sink.add('k8s/incomplete', obj.doc, obj.node, `${obj.label} could not be checked completely: ${(e as Error)?.message ?? e}`);
+      sink.add(
+        'k8s/incomplete',
+        obj.doc,
+        obj.node,
+        `${obj.label} could not be checked completely: ${(e as Error)?.message ?? e}`,
+      );
     }
   }
   return { manifest, findings: sink.findings, workloads };
@@ -63,10 +72,21 @@ export async function checkManifestFile(file: string, options: K8sCheckOptions =
 export async function readManifestFileText(file: string): Promise<string | Finding> {
   try {
     const st = await fs.stat(file);
-    if (st.size > MAX_FILE_BYTES) return { ruleId: 'k8s/incomplete', severity: 'warning', message: `${st.size} bytes is over the ${MAX_FILE_BYTES}-byte limit for a manifest; not checked`, file };
+    if (st.size > MAX_FILE_BYTES)
+      return {
+        ruleId: 'k8s/incomplete',
+        severity: 'warning',
+        message: `${st.size} bytes is over the ${MAX_FILE_BYTES}-byte limit for a manifest; not checked`,
+        file,
+      };
     const decoded = decodeUtf8(await fs.readFile(file));
     return decoded.text;
   } catch (e) {
-    return { ruleId: 'k8s/incomplete', severity: 'warning', message: `cannot read ${file}: ${(e as Error).message}`, file };
+    return {
+      ruleId: 'k8s/incomplete',
+      severity: 'warning',
+      message: `cannot read ${file}: ${(e as Error).message}`,
+      file,
+    };
   }
 }

@@ -18,12 +18,29 @@ export class FindingSink {
 
   constructor(readonly file: string | undefined) {}
 
-  add(ruleId: string, doc: YamlDocument, at: { start: number; end: number }, message: string, extra: { fixes?: (Fix | undefined)[]; related?: RelatedLocation[]; severity?: Finding['severity']; data?: Finding['data'] } = {}): Finding | undefined {
+  add(
+    ruleId: string,
+    doc: YamlDocument,
+    at: { start: number; end: number },
+    message: string,
+    extra: {
+      fixes?: (Fix | undefined)[];
+      related?: RelatedLocation[];
+      severity?: Finding['severity'];
+      data?: Finding['data'];
+    } = {},
+  ): Finding | undefined {
     const range = doc.range(at);
     const key = `${ruleId}|${range.start.line}:${range.start.character}|${message}`;
     if (this.seen.has(key)) return undefined;
     this.seen.add(key);
-    const f: Finding = { ruleId, severity: extra.severity ?? K8S_RULE_SEVERITY.get(ruleId) ?? 'warning', message, file: this.file, range };
+    const f: Finding = {
+      ruleId,
+      severity: extra.severity ?? K8S_RULE_SEVERITY.get(ruleId) ?? 'warning',
+      message,
+      file: this.file,
+      range,
+    };
     const fixes = (extra.fixes ?? []).filter((x): x is Fix => x !== undefined);
     if (fixes.length) f.fixes = fixes;
     if (extra.related?.length) f.related = extra.related.map((r) => ({ ...r, file: r.file ?? this.file }));

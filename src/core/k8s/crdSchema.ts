@@ -41,7 +41,9 @@ export function crdSchemaFor(obj: K8sObject): CrdSchema | undefined {
 
 /** The CRD versions known for a kind, for "unknown version" messages. */
 export function crdVersionsOf(group: string, kind: string): string[] {
-  return Object.keys(crds().kinds).filter((k) => k.startsWith(`${group}/`) && k.endsWith(`/${kind}`)).map((k) => k.split('/')[1]);
+  return Object.keys(crds().kinds)
+    .filter((k) => k.startsWith(`${group}/`) && k.endsWith(`/${kind}`))
+    .map((k) => k.split('/')[1]);
 }
 
 const MAX_NODES = 200_000;
@@ -56,7 +58,15 @@ function typeOf(n: YamlNode): string {
   return 'string';
 }
 
-const KIND_WORD: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', null: 'empty' };
+const KIND_WORD: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'true or false',
+  null: 'empty',
+};
 
 /** Validate `obj` against its CRD schema. Returns false when the kind/version has no known schema. */
 export function validateCrd(sink: FindingSink, obj: K8sObject): boolean {
@@ -64,46 +74,94 @@ export function validateCrd(sink: FindingSink, obj: K8sObject): boolean {
   if (!schema) return false;
   const doc = obj.doc;
   let budget = MAX_NODES;
-  const walk = (raw: YamlNode | null, s: CrdSchema, where: string, keyNode: YamlNode | undefined, depth: number): void => {
+  const walk = (
+    raw: YamlNode | null,
+    s: CrdSchema,
+    where: string,
+    keyNode: YamlNode | undefined,
+    depth: number,
+  ): void => {
     if (--budget < 0 || depth > 100) return;
     const node = unwrapFlowItem(doc.resolveAlias(raw));
     if (!node) return;
     const t = typeOf(node);
     if (t === 'null') return; // an empty value is dropped like an absent one
     if (s['x-kubernetes-int-or-string']) {
-      if (t !== 'integer' && t !== 'string') sink.add('admission/schema', doc, node, `${where} must be an integer or a string, not ${KIND_WORD[t]}`);
+      if (t !== 'integer' && t !== 'string')
+        sink.add('admission/schema', doc, node, `${where} must be an integer or a string, not ${KIND_WORD[t]}`);
       return;
     }
     if (s.type && s.type !== t && !(s.type === 'number' && t === 'integer')) {
-      const quoted = s.type === 'string' && node.kind === 'scalar' && node.style === 'plain' && (t === 'boolean' || t === 'integer' || t === 'number');
-      sink.add('admission/schema', doc, node, `${where} must be ${KIND_WORD[s.type] ?? s.type}, not ${KIND_WORD[t] ?? t}${quoted ? ' (quote it: YAML reads it unquoted as ' + KIND_WORD[t] + ')' : ''}`, {
-        fixes: quoted ? [fix('Quote the value', [replace(doc, node.start, node.end, JSON.stringify(doc.source(node)))])] : [],
-      });
+      const quoted =
+        s.type === 'string' &&
+        node.kind === 'scalar' &&
+        node.style === 'plain' &&
+        (t === 'boolean' || t === 'integer' || t === 'number');
+      sink.add(
+        'admission/schema',
+        doc,
+        node,
+        `${where} must be ${KIND_WORD[s.type] ?? s.type}, not ${KIND_WORD[t] ?? t}${quoted ? ' (quote it: YAML reads it unquoted as ' + KIND_WORD[t] + ')' : ''}`,
+        {
+          fixes: quoted
+            ? [fix('Quote the value', [replace(doc, node.start, node.end, JSON.stringify(doc.source(node)))])]
+            : [],
+        },
+      );
       return;
     }
     if (s.enum && node.kind === 'scalar' && !s.enum.some((e) => e === node.value)) {
-      const close = typeof node.value === 'string' ? s.enum.find((e) => typeof e === 'string' && e.toLowerCase() === String(node.value).toLowerCase()) : undefined;
-      sink.add('admission/schema', doc, node, `${where} is ${JSON.stringify(node.value)}; allowed: ${s.enum.map(String).join(', ')}`, {
-        fixes: typeof close === 'string' ? [fix(`Change to ${close}`, [replace(doc, node.start, node.end, close)])] : [],
-      });
+      const close =
+        typeof node.value === 'string'
+          ? s.enum.find((e) => typeof e === 'string' && e.toLowerCase() === String(node.value).toLowerCase())
+          : undefined;
+      sink.add(
+        'admission/schema',
+        doc,
+        node,
+        `${where} is ${JSON.stringify(node.value)}; allowed: ${s.enum.map(String).join(', ')}`,
+        {
+          fixes:
+            typeof close === 'string' ? [fix(`Change to ${close}`, [replace(doc, node.start, node.end, close)])] : [],
+        },
+      );
     }
     if (node.kind === 'mapping') {
       const present = new Set((node.pairs ?? []).map((p) => p.keyText));
       for (const r of s.required ?? []) {
-        if (!present.has(r)) sink.add('admission/schema', doc, keyNode ?? node, `${where || obj.kind} is missing the required field '${r}'`);
+        if (!present.has(r))
+          sink.add(
+            'admission/schema',
+            doc,
+            keyNode ?? node,
+            `${where || obj.kind} is missing the required field '${r}'`,
+          );
       }
       for (const p of node.pairs ?? []) {
-        if (p.keyText === '<<' || (depth === 0 && ['apiVersion', 'kind', 'metadata', 'status'].includes(p.keyText))) continue;
+        if (p.keyText === '<<' || (depth === 0 && ['apiVersion', 'kind', 'metadata', 'status'].includes(p.keyText)))
+          continue;
         const sub = s.properties?.[p.keyText];
         const childWhere = where ? `${where}.${p.keyText}` : p.keyText;
-        if (sub) { walk(p.value, sub, childWhere, p.key, depth + 1); continue; }
-        if (typeof s.additionalProperties === 'object') { walk(p.value, s.additionalProperties, childWhere, p.key, depth + 1); continue; }
+        if (sub) {
+          walk(p.value, sub, childWhere, p.key, depth + 1);
+          continue;
+        }
+        if (typeof s.additionalProperties === 'object') {
+          walk(p.value, s.additionalProperties, childWhere, p.key, depth + 1);
+          continue;
+        }
         if (s.additionalProperties === true || s['x-kubernetes-preserve-unknown-fields'] || !s.properties) continue;
         const known = Object.keys(s.properties);
         const guess = closest(p.keyText, known);
-        sink.add('admission/schema', doc, p.key, `${where || obj.kind} has no field '${p.keyText}'${guess ? ` (did you mean '${guess}'?)` : ''}: the API server drops unknown fields, so it has no effect`, {
-          fixes: guess ? [fix(`Rename to ${guess}`, [replace(doc, p.key.start, p.key.end, guess)])] : [],
-        });
+        sink.add(
+          'admission/schema',
+          doc,
+          p.key,
+          `${where || obj.kind} has no field '${p.keyText}'${guess ? ` (did you mean '${guess}'?)` : ''}: the API server drops unknown fields, so it has no effect`,
+          {
+            fixes: guess ? [fix(`Rename to ${guess}`, [replace(doc, p.key.start, p.key.end, guess)])] : [],
+          },
+        );
       }
     } else if (node.kind === 'sequence' && s.items) {
       sequence(doc, node).forEach((item, i) => walk(item, s.items!, `${where}[${i}]`, undefined, depth + 1));
@@ -111,7 +169,8 @@ export function validateCrd(sink: FindingSink, obj: K8sObject): boolean {
   };
   const root = mapping(doc, obj.node);
   if (root) walk(root, schema, '', undefined, 0);
-  if (budget < 0) sink.add('k8s/incomplete', doc, obj.node, `${obj.label} is too large to validate completely against its CRD`);
+  if (budget < 0)
+    sink.add('k8s/incomplete', doc, obj.node, `${obj.label} is too large to validate completely against its CRD`);
   return true;
 }
 

@@ -57,14 +57,25 @@ function addToMapping(doc: YamlDocument, m: YamlNode, keys: readonly string[], v
   const last = m.pairs[m.pairs.length - 1];
   const at = lineEnd(doc.text, Math.max(last.key.end, last.value?.end ?? 0));
   const pad = ' '.repeat(col);
-  return insert(doc, at, nested(keys, value, unit).map((l) => `\n${pad}${l}`).join(''));
+  return insert(
+    doc,
+    at,
+    nested(keys, value, unit)
+      .map((l) => `\n${pad}${l}`)
+      .join(''),
+  );
 }
 
 /**
  * Set `keys` (a path under `parent`) to `value` (YAML text for a scalar or flow collection):
  * replaces the value when the last key exists, otherwise adds what is missing.
  */
-export function setField(doc: YamlDocument, parent: YamlNode, keys: readonly string[], value: string): TextEdit | undefined {
+export function setField(
+  doc: YamlDocument,
+  parent: YamlNode,
+  keys: readonly string[],
+  value: string,
+): TextEdit | undefined {
   let m = mapping(doc, parent);
   if (!m) return undefined;
   for (let i = 0; i < keys.length; i++) {
@@ -88,7 +99,14 @@ export function setField(doc: YamlDocument, parent: YamlNode, keys: readonly str
       if (col === undefined) return undefined;
       const colon = doc.text.indexOf(':', p.key.end);
       const pad = ' '.repeat(col + 2);
-      return replace(doc, p.key.end, Math.max(colon + 1, v?.end ?? 0), `:${nested(keys.slice(i + 1), value, '  ').map((l) => `\n${pad}${l}`).join('')}`);
+      return replace(
+        doc,
+        p.key.end,
+        Math.max(colon + 1, v?.end ?? 0),
+        `:${nested(keys.slice(i + 1), value, '  ')
+          .map((l) => `\n${pad}${l}`)
+          .join('')}`,
+      );
     }
     m = next;
   }

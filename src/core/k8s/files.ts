@@ -26,7 +26,8 @@ export interface K8sSet {
 }
 
 /** JSON files that are never manifests (project and tool configuration). */
-const NOT_MANIFEST_JSON = /(^|\/)(package(-lock)?|tsconfig[^/]*|jsconfig|composer|\.eslintrc|tokenizer(_config)?|special_tokens_map|vocab|generation_config|[^/]*\.index)\.json$/i;
+const NOT_MANIFEST_JSON =
+  /(^|\/)(package(-lock)?|tsconfig[^/]*|jsconfig|composer|\.eslintrc|tokenizer(_config)?|special_tokens_map|vocab|generation_config|[^/]*\.index)\.json$/i;
 
 /**
  * Files a folder walk should look at: YAML (not workflows, not model cards, not Helm templates'
@@ -47,7 +48,11 @@ export function policyScopes(policies: readonly AdmissionPolicy[]): ImageScope[]
 }
 
 /** Read texts (already in memory) into manifests, policies and workloads. */
-export function collect(texts: readonly { path: string; text: string }[]): { manifests: ManifestFile[]; policies: AdmissionPolicy[]; workloads: PodTemplate[] } {
+export function collect(texts: readonly { path: string; text: string }[]): {
+  manifests: ManifestFile[];
+  policies: AdmissionPolicy[];
+  workloads: PodTemplate[];
+} {
   const manifests: ManifestFile[] = [];
   const policies: AdmissionPolicy[] = [];
   const workloads: PodTemplate[] = [];
@@ -65,7 +70,10 @@ export function collect(texts: readonly { path: string; text: string }[]): { man
 }
 
 /** Check every manifest and policy of a set of files against each other. */
-export async function checkK8sTexts(texts: readonly { path: string; text: string }[], context: { policies?: readonly AdmissionPolicy[]; workloads?: readonly PodTemplate[] } = {}): Promise<K8sSet> {
+export async function checkK8sTexts(
+  texts: readonly { path: string; text: string }[],
+  context: { policies?: readonly AdmissionPolicy[]; workloads?: readonly PodTemplate[] } = {},
+): Promise<K8sSet> {
   const { manifests, policies, workloads } = collect(texts);
   await loadSchemaValidators(schemaKeysFor(manifests.flatMap((m) => m.objects)));
   const allPolicies = [...policies, ...(context.policies ?? [])];
@@ -84,7 +92,12 @@ export async function checkK8sTexts(texts: readonly { path: string; text: string
       try {
         checkAdmissionPolicy(sink, p, { workloads: allWorkloads });
       } catch (e) {
-        sink.add('k8s/incomplete', o.doc, o.node, `${o.label} could not be checked completely: ${(e as Error)?.message ?? e}`);
+        sink.add(
+          'k8s/incomplete',
+          o.doc,
+          o.node,
+          `${o.label} could not be checked completely: ${(e as Error)?.message ?? e}`,
+        );
       }
     }
     // Inline suppressions are applied by the findings step of each face (src/core/present.ts), not here.
@@ -96,7 +109,10 @@ export async function checkK8sTexts(texts: readonly { path: string; text: string
 }
 
 /** Read files (walk entries or paths) and check them as one set. */
-export async function checkK8sFiles(paths: readonly string[], signal?: AbortSignal): Promise<K8sSet & { unread: Finding[] }> {
+export async function checkK8sFiles(
+  paths: readonly string[],
+  signal?: AbortSignal,
+): Promise<K8sSet & { unread: Finding[] }> {
   const texts: { path: string; text: string }[] = [];
   const unread: Finding[] = [];
   for (const p of paths) {

@@ -12,11 +12,31 @@ import { bool, child, keyOf, pair, pairs, str, strings, text } from './yamlView.
  */
 
 export const DANGEROUS_CAPABILITIES = new Set([
-  'ALL', 'SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE', 'SYS_MODULE', 'DAC_READ_SEARCH', 'DAC_OVERRIDE', 'SYS_RAWIO', 'SYS_BOOT',
-  'SYS_TIME', 'BPF', 'PERFMON', 'MAC_ADMIN', 'MAC_OVERRIDE', 'SYSLOG', 'SETFCAP', 'LINUX_IMMUTABLE', 'SYS_CHROOT', 'NET_RAW', 'MKNOD', 'AUDIT_CONTROL',
+  'ALL',
+  'SYS_ADMIN',
+  'NET_ADMIN',
+  'SYS_PTRACE',
+  'SYS_MODULE',
+  'DAC_READ_SEARCH',
+  'DAC_OVERRIDE',
+  'SYS_RAWIO',
+  'SYS_BOOT',
+  'SYS_TIME',
+  'BPF',
+  'PERFMON',
+  'MAC_ADMIN',
+  'MAC_OVERRIDE',
+  'SYSLOG',
+  'SETFCAP',
+  'LINUX_IMMUTABLE',
+  'SYS_CHROOT',
+  'NET_RAW',
+  'MKNOD',
+  'AUDIT_CONTROL',
 ]);
 
-const GPU_RESOURCE = /(^|\/)gpu$|^nvidia\.com\/|^amd\.com\/gpu|^gpu\.intel\.com\/|^habana\.ai\/|^aws\.amazon\.com\/neuron/;
+const GPU_RESOURCE =
+  /(^|\/)gpu$|^nvidia\.com\/|^amd\.com\/gpu|^gpu\.intel\.com\/|^habana\.ai\/|^aws\.amazon\.com\/neuron/;
 
 interface Effective {
   node?: YamlNode;
@@ -68,16 +88,34 @@ export function hardening(sink: FindingSink, t: PodTemplate): void {
     for (const key of ['hostNetwork', 'hostPID', 'hostIPC']) {
       if (bool(doc, t.spec, key) === true) {
         const p = pair(doc, t.spec, key)!;
-        sink.add('k8s/host-namespace', doc, p.value ?? p.key, `${key}: true shares the node's ${key === 'hostNetwork' ? 'network stack' : key === 'hostPID' ? 'process table' : 'IPC namespace and shared memory'} with ${t.object.label}`, {
-          fixes: [fix(`Remove ${key}: true`, [setField(doc, t.spec, [key], 'false')])],
-        });
+        sink.add(
+          'k8s/host-namespace',
+          doc,
+          p.value ?? p.key,
+          `${key}: true shares the node's ${key === 'hostNetwork' ? 'network stack' : key === 'hostPID' ? 'process table' : 'IPC namespace and shared memory'} with ${t.object.label}`,
+          {
+            fixes: [fix(`Remove ${key}: true`, [setField(doc, t.spec, [key], 'false')])],
+          },
+        );
       }
     }
     if (bool(doc, t.spec, 'automountServiceAccountToken') !== false && t.object.group !== 'machinelearning.seldon.io') {
       const p = pair(doc, t.spec, 'automountServiceAccountToken');
-      sink.add('k8s/service-account-token', doc, p?.value ?? podAnchor, `${t.object.label}: the service account token is mounted into every container (automountServiceAccountToken is not false)`, {
-        fixes: [fix('Set automountServiceAccountToken: false', [setField(doc, t.spec, ['automountServiceAccountToken'], 'false')], false)],
-      });
+      sink.add(
+        'k8s/service-account-token',
+        doc,
+        p?.value ?? podAnchor,
+        `${t.object.label}: the service account token is mounted into every container (automountServiceAccountToken is not false)`,
+        {
+          fixes: [
+            fix(
+              'Set automountServiceAccountToken: false',
+              [setField(doc, t.spec, ['automountServiceAccountToken'], 'false')],
+              false,
+            ),
+          ],
+        },
+      );
     }
   }
 
@@ -88,7 +126,9 @@ export function hardening(sink: FindingSink, t: PodTemplate): void {
     // privileged
     if (bool(doc, sc, 'privileged') === true) {
       const p = pair(doc, sc, 'privileged')!;
-      sink.add('k8s/privileged', doc, p.value ?? p.key, `${scLabel} is privileged: root on the node`, { fixes: [fix('Set privileged: false', [setField(doc, c.node, ['securityContext', 'privileged'], 'false')])] });
+      sink.add('k8s/privileged', doc, p.value ?? p.key, `${scLabel} is privileged: root on the node`, {
+        fixes: [fix('Set privileged: false', [setField(doc, c.node, ['securityContext', 'privileged'], 'false')])],
+      });
     }
 
     // run as root
@@ -97,32 +137,72 @@ export function hardening(sink: FindingSink, t: PodTemplate): void {
     const uid = user.node?.kind === 'scalar' ? user.node.value : undefined;
     const nr = nonRoot.node?.kind === 'scalar' ? nonRoot.node.value : undefined;
     if (uid === 0) {
-      sink.add('k8s/run-as-root', doc, user.node!, `${scLabel} runs as root (runAsUser: 0${user.from === 'pod' ? ' from the pod securityContext' : ''})${nr === true ? '; with runAsNonRoot: true the kubelet refuses to start it' : ''}`);
+      sink.add(
+        'k8s/run-as-root',
+        doc,
+        user.node!,
+        `${scLabel} runs as root (runAsUser: 0${user.from === 'pod' ? ' from the pod securityContext' : ''})${nr === true ? '; with runAsNonRoot: true the kubelet refuses to start it' : ''}`,
+      );
     } else if (uid === undefined || uid === null) {
       if (nr === false) {
-        sink.add('k8s/run-as-root', doc, nonRoot.node!, `${scLabel} allows root (runAsNonRoot: false${nonRoot.from === 'pod' ? ' from the pod' : ''}) and sets no runAsUser: the image's USER decides`);
+        sink.add(
+          'k8s/run-as-root',
+          doc,
+          nonRoot.node!,
+          `${scLabel} allows root (runAsNonRoot: false${nonRoot.from === 'pod' ? ' from the pod' : ''}) and sets no runAsUser: the image's USER decides`,
+        );
       } else if (nr !== true) {
         const target = t.podLevel ? t.spec : c.node;
-        sink.add('k8s/run-as-non-root', doc, containerAnchor(doc, c), `${scLabel} may run as root: neither it nor the pod sets runAsNonRoot: true or a non-zero runAsUser`, {
-          fixes: [fix(`Add runAsNonRoot: true to the ${target === t.spec ? 'pod' : 'container'} securityContext`, [setField(doc, target, ['securityContext', 'runAsNonRoot'], 'true')])],
-        });
+        sink.add(
+          'k8s/run-as-non-root',
+          doc,
+          containerAnchor(doc, c),
+          `${scLabel} may run as root: neither it nor the pod sets runAsNonRoot: true or a non-zero runAsUser`,
+          {
+            fixes: [
+              fix(`Add runAsNonRoot: true to the ${target === t.spec ? 'pod' : 'container'} securityContext`, [
+                setField(doc, target, ['securityContext', 'runAsNonRoot'], 'true'),
+              ]),
+            ],
+          },
+        );
       }
     }
 
     // read-only root filesystem (container only)
     const ro = bool(doc, sc, 'readOnlyRootFilesystem');
     if (ro !== true) {
-      sink.add('k8s/writable-root-filesystem', doc, ro === false ? child(doc, sc, 'readOnlyRootFilesystem')! : keyOrAnchor(doc, c, ['securityContext']), `${scLabel} has a writable root filesystem (readOnlyRootFilesystem is ${ro === false ? 'false' : 'not set'})`, {
-        fixes: [fix('Set readOnlyRootFilesystem: true', [setField(doc, c.node, ['securityContext', 'readOnlyRootFilesystem'], 'true')])],
-      });
+      sink.add(
+        'k8s/writable-root-filesystem',
+        doc,
+        ro === false ? child(doc, sc, 'readOnlyRootFilesystem')! : keyOrAnchor(doc, c, ['securityContext']),
+        `${scLabel} has a writable root filesystem (readOnlyRootFilesystem is ${ro === false ? 'false' : 'not set'})`,
+        {
+          fixes: [
+            fix('Set readOnlyRootFilesystem: true', [
+              setField(doc, c.node, ['securityContext', 'readOnlyRootFilesystem'], 'true'),
+            ]),
+          ],
+        },
+      );
     }
 
     // privilege escalation (container only)
     const ape = bool(doc, sc, 'allowPrivilegeEscalation');
     if (ape !== false) {
-      sink.add('k8s/privilege-escalation', doc, ape === true ? child(doc, sc, 'allowPrivilegeEscalation')! : keyOrAnchor(doc, c, ['securityContext']), `${scLabel} allows privilege escalation (allowPrivilegeEscalation is ${ape === true ? 'true' : 'not set, which means true'})`, {
-        fixes: [fix('Set allowPrivilegeEscalation: false', [setField(doc, c.node, ['securityContext', 'allowPrivilegeEscalation'], 'false')])],
-      });
+      sink.add(
+        'k8s/privilege-escalation',
+        doc,
+        ape === true ? child(doc, sc, 'allowPrivilegeEscalation')! : keyOrAnchor(doc, c, ['securityContext']),
+        `${scLabel} allows privilege escalation (allowPrivilegeEscalation is ${ape === true ? 'true' : 'not set, which means true'})`,
+        {
+          fixes: [
+            fix('Set allowPrivilegeEscalation: false', [
+              setField(doc, c.node, ['securityContext', 'allowPrivilegeEscalation'], 'false'),
+            ]),
+          ],
+        },
+      );
     }
 
     // capabilities (container only)
@@ -130,27 +210,59 @@ export function hardening(sink: FindingSink, t: PodTemplate): void {
     const drop = strings(doc, child(doc, caps, 'drop'));
     if (!drop.some((d) => d.value === 'ALL')) {
       const lower = drop.find((d) => d.value.toUpperCase() === 'ALL');
-      sink.add('k8s/capabilities-not-dropped', doc, lower?.node ?? keyOrAnchor(doc, c, ['securityContext', 'capabilities', 'drop']), lower
-        ? `${scLabel} drops '${lower.value}'; capability names are upper case: write "ALL"`
-        : `${scLabel} keeps the runtime's default Linux capabilities (capabilities.drop does not include ALL)`, {
-        fixes: [fix('Drop all capabilities (drop: ["ALL"])', [setField(doc, c.node, ['securityContext', 'capabilities', 'drop'], '["ALL"]')])],
-      });
+      sink.add(
+        'k8s/capabilities-not-dropped',
+        doc,
+        lower?.node ?? keyOrAnchor(doc, c, ['securityContext', 'capabilities', 'drop']),
+        lower
+          ? `${scLabel} drops '${lower.value}'; capability names are upper case: write "ALL"`
+          : `${scLabel} keeps the runtime's default Linux capabilities (capabilities.drop does not include ALL)`,
+        {
+          fixes: [
+            fix('Drop all capabilities (drop: ["ALL"])', [
+              setField(doc, c.node, ['securityContext', 'capabilities', 'drop'], '["ALL"]'),
+            ]),
+          ],
+        },
+      );
     }
     for (const a of strings(doc, child(doc, caps, 'add'))) {
       const name = a.value.toUpperCase().replace(/^CAP_/, '');
-      if (DANGEROUS_CAPABILITIES.has(name)) sink.add('k8s/dangerous-capability', doc, a.node, `${scLabel} adds ${a.value}${name === 'ALL' ? ' (every capability)' : ''}`);
+      if (DANGEROUS_CAPABILITIES.has(name))
+        sink.add(
+          'k8s/dangerous-capability',
+          doc,
+          a.node,
+          `${scLabel} adds ${a.value}${name === 'ALL' ? ' (every capability)' : ''}`,
+        );
     }
 
     // seccomp (container over pod)
     const seccomp = effective(doc, t, c, ['seccompProfile', 'type']);
     const st = text(doc, seccomp.node);
     if (st === 'Unconfined') {
-      sink.add('k8s/seccomp', doc, seccomp.node!, `${scLabel} runs without seccomp (seccompProfile Unconfined${seccomp.from === 'pod' ? ' from the pod' : ''})`, { severity: 'error' });
+      sink.add(
+        'k8s/seccomp',
+        doc,
+        seccomp.node!,
+        `${scLabel} runs without seccomp (seccompProfile Unconfined${seccomp.from === 'pod' ? ' from the pod' : ''})`,
+        { severity: 'error' },
+      );
     } else if (st !== 'RuntimeDefault' && st !== 'Localhost') {
       const target = t.podLevel ? t.spec : c.node;
-      sink.add('k8s/seccomp', doc, seccomp.node ?? containerAnchor(doc, c), `${scLabel} has no seccomp profile (seccompProfile.type is ${st ? `'${st}'` : 'not set'} on the container and the pod)`, {
-        fixes: [fix(`Set seccompProfile type RuntimeDefault on the ${target === t.spec ? 'pod' : 'container'}`, [setField(doc, target, ['securityContext', 'seccompProfile', 'type'], 'RuntimeDefault')])],
-      });
+      sink.add(
+        'k8s/seccomp',
+        doc,
+        seccomp.node ?? containerAnchor(doc, c),
+        `${scLabel} has no seccomp profile (seccompProfile.type is ${st ? `'${st}'` : 'not set'} on the container and the pod)`,
+        {
+          fixes: [
+            fix(`Set seccompProfile type RuntimeDefault on the ${target === t.spec ? 'pod' : 'container'}`, [
+              setField(doc, target, ['securityContext', 'seccompProfile', 'type'], 'RuntimeDefault'),
+            ]),
+          ],
+        },
+      );
     }
 
     // resources
@@ -171,11 +283,26 @@ function resources(sink: FindingSink, doc: YamlDocument, c: ContainerRef, label:
     const req = text(doc, p.value);
     const lim = str(doc, limits, p.keyText);
     if (lim === undefined) {
-      sink.add('k8s/gpu-limit', doc, p.key, `${label} requests ${p.keyText}: ${req} without a limit; the API server rejects extended resources requested without an equal limit`, {
-        fixes: [fix(`Add ${p.keyText}: ${req} to resources.limits`, [setField(doc, c.node, ['resources', 'limits', p.keyText], JSON.stringify(req ?? '1'))])],
-      });
+      sink.add(
+        'k8s/gpu-limit',
+        doc,
+        p.key,
+        `${label} requests ${p.keyText}: ${req} without a limit; the API server rejects extended resources requested without an equal limit`,
+        {
+          fixes: [
+            fix(`Add ${p.keyText}: ${req} to resources.limits`, [
+              setField(doc, c.node, ['resources', 'limits', p.keyText], JSON.stringify(req ?? '1')),
+            ]),
+          ],
+        },
+      );
     } else if (req !== undefined && lim !== req && Number(lim) !== Number(req)) {
-      sink.add('k8s/gpu-limit', doc, p.value ?? p.key, `${label} requests ${p.keyText}: ${req} but its limit is ${lim}; extended resources must have requests equal to limits`);
+      sink.add(
+        'k8s/gpu-limit',
+        doc,
+        p.value ?? p.key,
+        `${label} requests ${p.keyText}: ${req} but its limit is ${lim}; extended resources must have requests equal to limits`,
+      );
     }
   }
 }

@@ -26,8 +26,13 @@ export function parseImageRef(raw: string): ImageRef | undefined {
   const ref = tryParseReference(t);
   if (!ref) return undefined;
   return {
-    raw, registry: ref.registry, repository: ref.repository, tag: ref.tag, digest: ref.digest,
-    name: `${ref.registry}/${ref.repository}`, implicitLatest: ref.tag === undefined && ref.digest === undefined,
+    raw,
+    registry: ref.registry,
+    repository: ref.repository,
+    tag: ref.tag,
+    digest: ref.digest,
+    name: `${ref.registry}/${ref.repository}`,
+    implicitLatest: ref.tag === undefined && ref.digest === undefined,
   };
 }
 

@@ -8,11 +8,18 @@ export const k8sInspector: Inspector = {
   title: 'Kubernetes manifests and admission policies',
   async inspect(ctx): Promise<InspectResult> {
     const set = await checkK8sFiles(candidateFiles(ctx.files), ctx.signal);
-    const files = set.files.filter((f) => f.workloads || f.policies).map((f) => ({
-      path: f.path,
-      kind: f.policies && !f.workloads ? 'admission policy' : f.workloads && !f.policies ? 'kubernetes manifest' : 'kubernetes manifest + policy',
-      summary: `${f.workloads ? `${f.workloads} workload${f.workloads === 1 ? '' : 's'}` : ''}${f.workloads && f.policies ? ', ' : ''}${f.policies ? `${f.policies} polic${f.policies === 1 ? 'y' : 'ies'}` : ''}; ${f.findings ? `${f.findings} finding${f.findings === 1 ? '' : 's'}` : 'no findings'}`,
-    }));
+    const files = set.files
+      .filter((f) => f.workloads || f.policies)
+      .map((f) => ({
+        path: f.path,
+        kind:
+          f.policies && !f.workloads
+            ? 'admission policy'
+            : f.workloads && !f.policies
+              ? 'kubernetes manifest'
+              : 'kubernetes manifest + policy',
+        summary: `${f.workloads ? `${f.workloads} workload${f.workloads === 1 ? '' : 's'}` : ''}${f.workloads && f.policies ? ', ' : ''}${f.policies ? `${f.policies} polic${f.policies === 1 ? 'y' : 'ies'}` : ''}; ${f.findings ? `${f.findings} finding${f.findings === 1 ? '' : 's'}` : 'no findings'}`,
+      }));
     return { findings: set.findings, files };
   },
 };

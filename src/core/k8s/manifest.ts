@@ -52,7 +52,11 @@ const MAX_LIST_DEPTH = 8;
  */
 export function looksLikeKubernetes(text: string): boolean {
   const head = text.length > 65536 ? text.slice(0, 65536) : text;
-  return /(?:^|[\s{,])(?:apiVersion|"apiVersion"|'apiVersion')[ \t]*:/m.test(head) && /(?:^|[\s{,])(?:kind|"kind"|'kind')[ \t]*:/m.test(head) && !isTemplate(head);
+  return (
+    /(?:^|[\s{,])(?:apiVersion|"apiVersion"|'apiVersion')[ \t]*:/m.test(head) &&
+    /(?:^|[\s{,])(?:kind|"kind"|'kind')[ \t]*:/m.test(head) &&
+    !isTemplate(head)
+  );
 }
 
 /**
@@ -61,15 +65,24 @@ export function looksLikeKubernetes(text: string): boolean {
  * Kyverno variables) is plain YAML and does not count.
  */
 export function isTemplate(text: string): boolean {
-  return /^\s*(?:-\s+)?\{\{|:[ \t]+\{\{|\{\{-?\s*(?:\.Values|\.Release|\.Chart|include|template|toYaml|tpl)\b/m.test(text);
+  return /^\s*(?:-\s+)?\{\{|:[ \t]+\{\{|\{\{-?\s*(?:\.Values|\.Release|\.Chart|include|template|toYaml|tpl)\b/m.test(
+    text,
+  );
 }
 
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const slash = apiVersion.lastIndexOf('/');
-  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+  return slash < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
 
-function objectAt(doc: YamlDocument, node: YamlNode, file: string | undefined, listItem?: number): K8sObject | undefined {
+function objectAt(
+  doc: YamlDocument,
+  node: YamlNode,
+  file: string | undefined,
+  listItem?: number,
+): K8sObject | undefined {
   const m = mapping(doc, node);
   if (!m) return undefined;
   const apiVersion = str(doc, m, 'apiVersion');
@@ -79,7 +92,15 @@ function objectAt(doc: YamlDocument, node: YamlNode, file: string | undefined, l
   const name = str(doc, meta, 'name') || undefined;
   const namespace = str(doc, meta, 'namespace') || undefined;
   return {
-    doc, node: m, apiVersion, kind, ...splitApiVersion(apiVersion), name, namespace, listItem, file,
+    doc,
+    node: m,
+    apiVersion,
+    kind,
+    ...splitApiVersion(apiVersion),
+    name,
+    namespace,
+    listItem,
+    file,
     label: `${kind}${name ? ` ${name}` : ''}`,
   };
 }
@@ -88,15 +109,34 @@ function objectAt(doc: YamlDocument, node: YamlNode, file: string | undefined, l
 export function readManifest(text: string, file?: string): ManifestFile {
   if (text.length > MAX_MANIFEST_CHARS) {
     return {
-      file, text, stream: { documents: [], lines: new LineIndex('') }, objects: [],
-      findings: [{ ruleId: 'yaml/too-large', severity: 'warning', message: `${text.length} characters is over the ${MAX_MANIFEST_CHARS}-character limit for a manifest file; not checked`, file }],
+      file,
+      text,
+      stream: { documents: [], lines: new LineIndex('') },
+      objects: [],
+      findings: [
+        {
+          ruleId: 'yaml/too-large',
+          severity: 'warning',
+          message: `${text.length} characters is over the ${MAX_MANIFEST_CHARS}-character limit for a manifest file; not checked`,
+          file,
+        },
+      ],
     };
   }
   const stream = parseYamlStream(text);
   const findings: Finding[] = [];
   const objects: K8sObject[] = [];
   if (stream.truncated) {
-    findings.push({ ruleId: 'k8s/incomplete', severity: 'warning', message: `the file holds more than ${stream.documents.length} YAML documents; the rest were not checked`, file, range: stream.documents[0]?.doc.range({ start: stream.truncated.at - stream.documents[0].start, end: stream.truncated.at - stream.documents[0].start }) });
+    findings.push({
+      ruleId: 'k8s/incomplete',
+      severity: 'warning',
+      message: `the file holds more than ${stream.documents.length} YAML documents; the rest were not checked`,
+      file,
+      range: stream.documents[0]?.doc.range({
+        start: stream.truncated.at - stream.documents[0].start,
+        end: stream.truncated.at - stream.documents[0].start,
+      }),
+    });
   }
   for (const d of stream.documents) {
     findings.push(...yamlProblemFindings(d.doc, file).filter((f) => f.ruleId !== 'yaml/multiple-documents'));
@@ -107,10 +147,22 @@ export function readManifest(text: string, file?: string): ManifestFile {
     let budget = MAX_LIST_ITEMS;
     const flatten = (o: K8sObject, depth: number): void => {
       const items = /List$/.test(o.kind) ? child(d.doc, o.node, 'items') : undefined;
-      if (!items || items.kind !== 'sequence') { objects.push(o); return; }
+      if (!items || items.kind !== 'sequence') {
+        objects.push(o);
+        return;
+      }
       const list = sequence(d.doc, items);
       if (depth > MAX_LIST_DEPTH || list.length > budget) {
-        findings.push({ ruleId: 'k8s/incomplete', severity: 'warning', message: depth > MAX_LIST_DEPTH ? `${o.kind} nested more than ${MAX_LIST_DEPTH} Lists deep; its items were not checked` : `${o.kind} holds ${list.length} items; only the first ${budget} were checked (at most ${MAX_LIST_ITEMS} per document)`, file, range: d.doc.range(items) });
+        findings.push({
+          ruleId: 'k8s/incomplete',
+          severity: 'warning',
+          message:
+            depth > MAX_LIST_DEPTH
+              ? `${o.kind} nested more than ${MAX_LIST_DEPTH} Lists deep; its items were not checked`
+              : `${o.kind} holds ${list.length} items; only the first ${budget} were checked (at most ${MAX_LIST_ITEMS} per document)`,
+          file,
+          range: d.doc.range(items),
+        });
         if (depth > MAX_LIST_DEPTH) return;
       }
       list.slice(0, Math.max(0, budget)).forEach((item, i) => {

@@ -44,12 +44,26 @@ export async function loadSchemaValidators(_keys: Iterable<string> = []): Promis
   await loadSchemaData();
 }
 
-const MODEL_KEYS = ['Pod@v1', 'PodTemplate@v1', 'ReplicationController@v1', 'Deployment@apps/v1', 'StatefulSet@apps/v1', 'DaemonSet@apps/v1', 'ReplicaSet@apps/v1', 'Job@batch/v1', 'CronJob@batch/v1'];
+const MODEL_KEYS = [
+  'Pod@v1',
+  'PodTemplate@v1',
+  'ReplicationController@v1',
+  'Deployment@apps/v1',
+  'StatefulSet@apps/v1',
+  'DaemonSet@apps/v1',
+  'ReplicaSet@apps/v1',
+  'Job@batch/v1',
+  'CronJob@batch/v1',
+];
 const loaded = { get: (k: string): ModelClass | undefined => data?.MODELS[k] };
 
 /** Apis removed from Kubernetes: the object is refused by any supported cluster. */
 const REMOVED: Record<string, string> = {
-  'extensions/v1beta1': 'apps/v1', 'apps/v1beta1': 'apps/v1', 'apps/v1beta2': 'apps/v1', 'batch/v1beta1': 'batch/v1', 'batch/v2alpha1': 'batch/v1',
+  'extensions/v1beta1': 'apps/v1',
+  'apps/v1beta1': 'apps/v1',
+  'apps/v1beta2': 'apps/v1',
+  'batch/v1beta1': 'batch/v1',
+  'batch/v2alpha1': 'batch/v1',
 };
 
 export function schemaKeysFor(objects: readonly K8sObject[]): string[] {
@@ -57,7 +71,10 @@ export function schemaKeysFor(objects: readonly K8sObject[]): string[] {
   for (const o of objects) {
     const k = `${o.kind}@${o.apiVersion}`;
     if (MODEL_KEYS.includes(k)) keys.add(k);
-    if (o.group === 'serving.kserve.io') { keys.add('Container'); keys.add('Volume'); }
+    if (o.group === 'serving.kserve.io') {
+      keys.add('Container');
+      keys.add('Volume');
+    }
     if (o.group === 'machinelearning.seldon.io') keys.add('PodSpec');
   }
   return [...keys];
@@ -70,7 +87,13 @@ function plain(v: unknown, depth = 0): unknown {
   if (Array.isArray(v)) return v.map((x) => plain(x, depth + 1));
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: plain(x, depth + 1), enumerable: true, writable: true, configurable: true });
+    for (const [k, x] of Object.entries(v))
+      Object.defineProperty(out, k, {
+        value: plain(x, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     return out;
   }
   return v;
@@ -88,8 +111,15 @@ function run(cls: ModelClass, data: unknown): AjvError[] {
 }
 
 /** The node at a JSON pointer under `root`, and the key that holds it. */
-function nodeAt(doc: YamlDocument, root: YamlNode, pointer: string): { node: YamlNode; key?: YamlNode; path: string[]; complete: boolean } {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+function nodeAt(
+  doc: YamlDocument,
+  root: YamlNode,
+  pointer: string,
+): { node: YamlNode; key?: YamlNode; path: string[]; complete: boolean } {
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let node = root;
   let key: YamlNode | undefined;
   const path: string[] = [];
@@ -103,7 +133,10 @@ function nodeAt(doc: YamlDocument, root: YamlNode, pointer: string): { node: Yam
       path.push(`[${part}]`);
       continue;
     }
-    const p = mapping(doc, n)?.pairs?.slice().reverse().find((x) => x.keyText === part);
+    const p = mapping(doc, n)
+      ?.pairs?.slice()
+      .reverse()
+      .find((x) => x.keyText === part);
     if (!p) return { node, key, path, complete: false };
     key = p.key;
     node = p.value ?? p.key;
@@ -120,7 +153,14 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-function report(sink: FindingSink, doc: YamlDocument, root: YamlNode, base: string, errors: readonly AjvError[], valueAt: (pointer: string) => unknown): void {
+function report(
+  sink: FindingSink,
+  doc: YamlDocument,
+  root: YamlNode,
+  base: string,
+  errors: readonly AjvError[],
+  valueAt: (pointer: string) => unknown,
+): void {
   const byPath = new Map<string, AjvError[]>();
   for (const e of errors) {
     const k = e.keyword === 'required' ? `${e.instancePath}#${String(e.params.missingProperty)}` : e.instancePath;
@@ -128,7 +168,8 @@ function report(sink: FindingSink, doc: YamlDocument, root: YamlNode, base: stri
     byPath.get(k)!.push(e);
   }
   for (const list of byPath.values()) {
-    const e = ['format', 'enum', 'type', 'required'].map((k) => list.find((x) => x.keyword === k)).find(Boolean) ?? list[0];
+    const e =
+      ['format', 'enum', 'type', 'required'].map((k) => list.find((x) => x.keyword === k)).find(Boolean) ?? list[0];
     if (e.keyword === 'oneOf' || e.keyword === 'anyOf') continue; // the branch errors say more
     const at = nodeAt(doc, root, e.instancePath);
     const where = [base, at.path.join('')].filter(Boolean).join('.').replace(/\.\[/g, '[');
@@ -143,24 +184,44 @@ function report(sink: FindingSink, doc: YamlDocument, root: YamlNode, base: stri
     if (e.keyword === 'type') {
       const want = String(e.params.type);
       message = `${where} must be ${want === 'integer' ? 'an integer' : want === 'object' ? 'a mapping' : want === 'array' ? 'a list' : `a ${want}`}, not ${describe(value)}`;
-      if (want === 'string' && (typeof value === 'number' || typeof value === 'boolean') && at.node.kind === 'scalar' && at.node.style === 'plain') {
+      if (
+        want === 'string' &&
+        (typeof value === 'number' || typeof value === 'boolean') &&
+        at.node.kind === 'scalar' &&
+        at.node.style === 'plain'
+      ) {
         message += ' (YAML reads it unquoted as a ' + typeof value + ')';
-        fixes = [fix('Quote the value', [replace(doc, at.node.start, at.node.end, JSON.stringify(doc.source(at.node)))])];
-      } else if ((want === 'integer' || want === 'number') && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)) {
+        fixes = [
+          fix('Quote the value', [replace(doc, at.node.start, at.node.end, JSON.stringify(doc.source(at.node)))]),
+        ];
+      } else if (
+        (want === 'integer' || want === 'number') &&
+        typeof value === 'string' &&
+        /^-?\d+(\.\d+)?$/.test(value)
+      ) {
         fixes = [fix('Unquote the number', [replace(doc, at.node.start, at.node.end, value)])];
       } else if (want === 'boolean' && typeof value === 'string' && /^(true|false)$/i.test(value)) {
-        fixes = [fix(`Write ${value.toLowerCase()} without quotes`, [replace(doc, at.node.start, at.node.end, value.toLowerCase())])];
+        fixes = [
+          fix(`Write ${value.toLowerCase()} without quotes`, [
+            replace(doc, at.node.start, at.node.end, value.toLowerCase()),
+          ]),
+        ];
       }
     } else if (e.keyword === 'enum') {
       const allowed = (e.params.allowedValues as unknown[] | undefined) ?? [];
-      const close = typeof value === 'string' ? allowed.find((a) => typeof a === 'string' && a.toLowerCase() === value.toLowerCase()) : undefined;
+      const close =
+        typeof value === 'string'
+          ? allowed.find((a) => typeof a === 'string' && a.toLowerCase() === value.toLowerCase())
+          : undefined;
       message = `${where} is ${describe(value)}; allowed: ${allowed.map(String).join(', ')}`;
-      if (typeof close === 'string') fixes = [fix(`Change to ${close}`, [replace(doc, at.node.start, at.node.end, close)])];
+      if (typeof close === 'string')
+        fixes = [fix(`Change to ${close}`, [replace(doc, at.node.start, at.node.end, close)])];
     } else if (e.keyword === 'format') {
       const fmt = String(e.params.format);
-      message = fmt === 'quantity'
-        ? `${where} ${describe(value)} is not a Kubernetes quantity (e.g. 4Gi, 500Mi, 2, 250m)`
-        : `${where} ${describe(value)} is not a valid ${fmt}`;
+      message =
+        fmt === 'quantity'
+          ? `${where} ${describe(value)} is not a Kubernetes quantity (e.g. 4Gi, 500Mi, 2, 250m)`
+          : `${where} ${describe(value)} is not a valid ${fmt}`;
     } else {
       message = `${where} ${e.message ?? e.keyword}`;
     }
@@ -187,7 +248,9 @@ export function validateSchema(sink: FindingSink, obj: K8sObject, templates: rea
   const removed = REMOVED[obj.apiVersion];
   if (removed && MODEL_KEYS.includes(`${obj.kind}@${removed}`)) {
     const at = child(doc, obj.node, 'apiVersion')!;
-    sink.add('k8s/schema', doc, at, `${obj.kind} ${obj.apiVersion} was removed from Kubernetes; use ${removed}`, { fixes: [fix(`Change to ${removed}`, [replace(doc, at.start, at.end, removed)])] });
+    sink.add('k8s/schema', doc, at, `${obj.kind} ${obj.apiVersion} was removed from Kubernetes; use ${removed}`, {
+      fixes: [fix(`Change to ${removed}`, [replace(doc, at.start, at.end, removed)])],
+    });
     return true;
   }
   const targets: { cls?: ModelClass; node: YamlNode; base: string; ignoreRequired?: boolean }[] = [];
@@ -195,17 +258,30 @@ export function validateSchema(sink: FindingSink, obj: K8sObject, templates: rea
   if (main) targets.push({ cls: main, node: obj.node, base: '' });
   else if (obj.group === 'serving.kserve.io') {
     for (const t of templates) {
-      for (const c of t.containers) targets.push({ cls: loaded.get('Container'), node: c.node, base: c.where, ignoreRequired: c.kind === 'modelServer' });
-      for (const v of t.volumes.values()) targets.push({ cls: loaded.get('Volume'), node: v.node, base: `${t.where}.volumes[${v.name}]` });
+      for (const c of t.containers)
+        targets.push({
+          cls: loaded.get('Container'),
+          node: c.node,
+          base: c.where,
+          ignoreRequired: c.kind === 'modelServer',
+        });
+      for (const v of t.volumes.values())
+        targets.push({ cls: loaded.get('Volume'), node: v.node, base: `${t.where}.volumes[${v.name}]` });
     }
   } else if (obj.group === 'machinelearning.seldon.io') {
-    for (const t of templates) if (t.podLevel) targets.push({ cls: loaded.get('PodSpec'), node: t.spec, base: t.where });
+    for (const t of templates)
+      if (t.podLevel) targets.push({ cls: loaded.get('PodSpec'), node: t.spec, base: t.where });
   }
   for (const target of targets) {
     if (!target.cls) continue;
     const built = doc.toValue(target.node);
     if (!built.complete) {
-      sink.add('k8s/incomplete', doc, target.node, `${obj.label}: anchors and aliases expand into too many nodes; the object was not validated`);
+      sink.add(
+        'k8s/incomplete',
+        doc,
+        target.node,
+        `${obj.label}: anchors and aliases expand into too many nodes; the object was not validated`,
+      );
       return false;
     }
     const value = plain(built.value);
@@ -219,14 +295,139 @@ export function validateSchema(sink: FindingSink, obj: K8sObject, templates: rea
 // ---- unknown fields where a typo silently undoes hardening ----
 
 const KNOWN: Record<string, readonly string[]> = {
-  container: ['args', 'command', 'env', 'envFrom', 'image', 'imagePullPolicy', 'lifecycle', 'livenessProbe', 'name', 'ports', 'readinessProbe', 'resizePolicy', 'resources', 'restartPolicy', 'securityContext', 'startupProbe', 'stdin', 'stdinOnce', 'terminationMessagePath', 'terminationMessagePolicy', 'tty', 'volumeDevices', 'volumeMounts', 'workingDir'],
-  securityContext: ['allowPrivilegeEscalation', 'appArmorProfile', 'capabilities', 'privileged', 'procMount', 'readOnlyRootFilesystem', 'runAsGroup', 'runAsNonRoot', 'runAsUser', 'seLinuxOptions', 'seccompProfile', 'windowsOptions'],
-  podSecurityContext: ['appArmorProfile', 'fsGroup', 'fsGroupChangePolicy', 'runAsGroup', 'runAsNonRoot', 'runAsUser', 'seLinuxChangePolicy', 'seLinuxOptions', 'seccompProfile', 'supplementalGroups', 'supplementalGroupsPolicy', 'sysctls', 'windowsOptions'],
+  container: [
+    'args',
+    'command',
+    'env',
+    'envFrom',
+    'image',
+    'imagePullPolicy',
+    'lifecycle',
+    'livenessProbe',
+    'name',
+    'ports',
+    'readinessProbe',
+    'resizePolicy',
+    'resources',
+    'restartPolicy',
+    'securityContext',
+    'startupProbe',
+    'stdin',
+    'stdinOnce',
+    'terminationMessagePath',
+    'terminationMessagePolicy',
+    'tty',
+    'volumeDevices',
+    'volumeMounts',
+    'workingDir',
+  ],
+  securityContext: [
+    'allowPrivilegeEscalation',
+    'appArmorProfile',
+    'capabilities',
+    'privileged',
+    'procMount',
+    'readOnlyRootFilesystem',
+    'runAsGroup',
+    'runAsNonRoot',
+    'runAsUser',
+    'seLinuxOptions',
+    'seccompProfile',
+    'windowsOptions',
+  ],
+  podSecurityContext: [
+    'appArmorProfile',
+    'fsGroup',
+    'fsGroupChangePolicy',
+    'runAsGroup',
+    'runAsNonRoot',
+    'runAsUser',
+    'seLinuxChangePolicy',
+    'seLinuxOptions',
+    'seccompProfile',
+    'supplementalGroups',
+    'supplementalGroupsPolicy',
+    'sysctls',
+    'windowsOptions',
+  ],
   volumeMount: ['mountPath', 'mountPropagation', 'name', 'readOnly', 'recursiveReadOnly', 'subPath', 'subPathExpr'],
-  podSpec: ['activeDeadlineSeconds', 'affinity', 'automountServiceAccountToken', 'containers', 'dnsConfig', 'dnsPolicy', 'enableServiceLinks', 'ephemeralContainers', 'hostAliases', 'hostIPC', 'hostNetwork', 'hostPID', 'hostUsers', 'hostname', 'imagePullSecrets', 'initContainers', 'nodeName', 'nodeSelector', 'os', 'overhead', 'preemptionPolicy', 'priority', 'priorityClassName', 'readinessGates', 'resourceClaims', 'resources', 'restartPolicy', 'runtimeClassName', 'schedulerName', 'schedulingGates', 'securityContext', 'serviceAccount', 'serviceAccountName', 'setHostnameAsFQDN', 'shareProcessNamespace', 'subdomain', 'terminationGracePeriodSeconds', 'tolerations', 'topologySpreadConstraints', 'volumes'],
+  podSpec: [
+    'activeDeadlineSeconds',
+    'affinity',
+    'automountServiceAccountToken',
+    'containers',
+    'dnsConfig',
+    'dnsPolicy',
+    'enableServiceLinks',
+    'ephemeralContainers',
+    'hostAliases',
+    'hostIPC',
+    'hostNetwork',
+    'hostPID',
+    'hostUsers',
+    'hostname',
+    'imagePullSecrets',
+    'initContainers',
+    'nodeName',
+    'nodeSelector',
+    'os',
+    'overhead',
+    'preemptionPolicy',
+    'priority',
+    'priorityClassName',
+    'readinessGates',
+    'resourceClaims',
+    'resources',
+    'restartPolicy',
+    'runtimeClassName',
+    'schedulerName',
+    'schedulingGates',
+    'securityContext',
+    'serviceAccount',
+    'serviceAccountName',
+    'setHostnameAsFQDN',
+    'shareProcessNamespace',
+    'subdomain',
+    'terminationGracePeriodSeconds',
+    'tolerations',
+    'topologySpreadConstraints',
+    'volumes',
+  ],
   capabilities: ['add', 'drop'],
   seccompProfile: ['localhostProfile', 'type'],
-  volume: ['awsElasticBlockStore', 'azureDisk', 'azureFile', 'cephfs', 'cinder', 'configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'fc', 'flexVolume', 'flocker', 'gcePersistentDisk', 'gitRepo', 'glusterfs', 'hostPath', 'image', 'iscsi', 'name', 'nfs', 'persistentVolumeClaim', 'photonPersistentDisk', 'portworxVolume', 'projected', 'quobyte', 'rbd', 'scaleIO', 'secret', 'storageos', 'vsphereVolume'],
+  volume: [
+    'awsElasticBlockStore',
+    'azureDisk',
+    'azureFile',
+    'cephfs',
+    'cinder',
+    'configMap',
+    'csi',
+    'downwardAPI',
+    'emptyDir',
+    'ephemeral',
+    'fc',
+    'flexVolume',
+    'flocker',
+    'gcePersistentDisk',
+    'gitRepo',
+    'glusterfs',
+    'hostPath',
+    'image',
+    'iscsi',
+    'name',
+    'nfs',
+    'persistentVolumeClaim',
+    'photonPersistentDisk',
+    'portworxVolume',
+    'projected',
+    'quobyte',
+    'rbd',
+    'scaleIO',
+    'secret',
+    'storageos',
+    'vsphereVolume',
+  ],
   resources: ['claims', 'limits', 'requests'],
   persistentVolumeClaim: ['claimName', 'readOnly'],
   imageVolume: ['pullPolicy', 'reference'],
@@ -258,19 +459,34 @@ export function closest(name: string, known: readonly string[]): string | undefi
   let bestD = Math.max(2, Math.floor(name.length / 4)) + 1;
   for (const k of known) {
     const d = distance(lower, k.toLowerCase());
-    if (d < bestD) { best = k; bestD = d; }
+    if (d < bestD) {
+      best = k;
+      bestD = d;
+    }
   }
   return best;
 }
 
-function unknownKeys(sink: FindingSink, doc: YamlDocument, node: YamlNode | undefined, table: keyof typeof KNOWN, where: string): void {
+function unknownKeys(
+  sink: FindingSink,
+  doc: YamlDocument,
+  node: YamlNode | undefined,
+  table: keyof typeof KNOWN,
+  where: string,
+): void {
   const known = KNOWN[table];
   for (const p of pairs(doc, node)) {
     if (known.includes(p.keyText) || p.keyText === '<<') continue;
     const guess = closest(p.keyText, known);
-    sink.add('k8s/unknown-field', doc, p.key, `${where} has no field '${p.keyText}'${guess ? ` (did you mean '${guess}'?)` : ''}: Kubernetes drops unknown fields, so this setting has no effect`, {
-      fixes: guess ? [fix(`Rename to ${guess}`, [replace(doc, p.key.start, p.key.end, guess)])] : [],
-    });
+    sink.add(
+      'k8s/unknown-field',
+      doc,
+      p.key,
+      `${where} has no field '${p.keyText}'${guess ? ` (did you mean '${guess}'?)` : ''}: Kubernetes drops unknown fields, so this setting has no effect`,
+      {
+        fixes: guess ? [fix(`Rename to ${guess}`, [replace(doc, p.key.start, p.key.end, guess)])] : [],
+      },
+    );
   }
 }
 
@@ -281,20 +497,35 @@ export function unknownFields(sink: FindingSink, t: PodTemplate): void {
   if (t.podLevel) {
     const psc = child(doc, t.spec, 'securityContext');
     unknownKeys(sink, doc, psc, 'podSecurityContext', `${t.where}.securityContext`);
-    unknownKeys(sink, doc, child(doc, psc, 'seccompProfile'), 'seccompProfile', `${t.where}.securityContext.seccompProfile`);
+    unknownKeys(
+      sink,
+      doc,
+      child(doc, psc, 'seccompProfile'),
+      'seccompProfile',
+      `${t.where}.securityContext.seccompProfile`,
+    );
   }
   for (const c of t.containers) {
     if (c.kind !== 'modelServer') unknownKeys(sink, doc, c.node, 'container', c.where);
     const sc = child(doc, c.node, 'securityContext');
     unknownKeys(sink, doc, sc, 'securityContext', `${c.where}.securityContext`);
     unknownKeys(sink, doc, child(doc, sc, 'capabilities'), 'capabilities', `${c.where}.securityContext.capabilities`);
-    unknownKeys(sink, doc, child(doc, sc, 'seccompProfile'), 'seccompProfile', `${c.where}.securityContext.seccompProfile`);
+    unknownKeys(
+      sink,
+      doc,
+      child(doc, sc, 'seccompProfile'),
+      'seccompProfile',
+      `${c.where}.securityContext.seccompProfile`,
+    );
     unknownKeys(sink, doc, child(doc, c.node, 'resources'), 'resources', `${c.where}.resources`);
-    sequence(doc, child(doc, c.node, 'volumeMounts')).forEach((m, i) => unknownKeys(sink, doc, m, 'volumeMount', `${c.where}.volumeMounts[${i}]`));
+    sequence(doc, child(doc, c.node, 'volumeMounts')).forEach((m, i) =>
+      unknownKeys(sink, doc, m, 'volumeMount', `${c.where}.volumeMounts[${i}]`),
+    );
   }
   for (const v of t.volumes.values()) {
     unknownKeys(sink, doc, v.node, 'volume', `volume '${v.name}'`);
-    if (v.source === 'persistentVolumeClaim') unknownKeys(sink, doc, v.sourceNode, 'persistentVolumeClaim', `volume '${v.name}'.persistentVolumeClaim`);
+    if (v.source === 'persistentVolumeClaim')
+      unknownKeys(sink, doc, v.sourceNode, 'persistentVolumeClaim', `volume '${v.name}'.persistentVolumeClaim`);
     if (v.source === 'image') unknownKeys(sink, doc, v.sourceNode, 'imageVolume', `volume '${v.name}'.image`);
   }
 }

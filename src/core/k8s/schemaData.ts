@@ -19,7 +19,9 @@ import { Volume } from 'kubernetes-models/v1/Volume';
  * admission-policy CRD schemas (schemas/k8s/admission-crds.json).
  */
 
-export interface Validatable { validate(): void }
+export interface Validatable {
+  validate(): void;
+}
 export type ModelClass = new (data: unknown) => Validatable;
 
 /** kind@apiVersion (or a Kubernetes type name) → its model class. */

@@ -34,8 +34,10 @@ function toRegExp(pattern: string, syntax: ImageScope['syntax']): RegExp {
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
     if (c === '*') {
-      if (syntax === 'glob' && pattern[i + 1] === '*') { src += '.*'; i++; }
-      else src += syntax === 'glob' ? '[^/]*' : '.*';
+      if (syntax === 'glob' && pattern[i + 1] === '*') {
+        src += '.*';
+        i++;
+      } else src += syntax === 'glob' ? '[^/]*' : '.*';
     } else if (c === '?') src += syntax === 'glob' ? '[^/]' : '.';
     else src += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
@@ -54,7 +56,8 @@ export function imageForms(image: string): string[] {
     const names = [ref.name];
     if (ref.registry === 'docker.io') {
       names.push(`index.docker.io/${ref.repository}`);
-      if (ref.repository.startsWith('library/')) names.push(`docker.io/${ref.repository.slice(8)}`, ref.repository.slice(8));
+      if (ref.repository.startsWith('library/'))
+        names.push(`docker.io/${ref.repository.slice(8)}`, ref.repository.slice(8));
       else names.push(ref.repository);
     }
     for (const n of names) {
@@ -81,10 +84,14 @@ export function kyvernoImageString(image: string): string | undefined {
   let name = at >= 0 ? t.slice(0, at) : t;
   const colon = name.lastIndexOf(':');
   let tag: string | undefined;
-  if (colon > name.lastIndexOf('/')) { tag = name.slice(colon + 1); name = name.slice(0, colon); }
+  if (colon > name.lastIndexOf('/')) {
+    tag = name.slice(colon + 1);
+    name = name.slice(0, colon);
+  }
   const slash = name.indexOf('/');
   const first = slash < 0 ? '' : name.slice(0, slash);
-  if (slash < 0 || !(/[.:]/.test(first) || first === 'localhost' || first !== first.toLowerCase())) name = `docker.io/${name}`;
+  if (slash < 0 || !(/[.:]/.test(first) || first === 'localhost' || first !== first.toLowerCase()))
+    name = `docker.io/${name}`;
   return digest ? `${name}@${digest}` : `${name}:${tag || 'latest'}`;
 }
 

@@ -65,19 +65,36 @@ const TEMPLATE_KINDS: Record<string, { groups: readonly string[]; path: readonly
 };
 
 /** KServe's predictor framework specs: each is a container (with `storageUri`) KServe fills in. */
-export const KSERVE_FRAMEWORKS = ['model', 'sklearn', 'xgboost', 'tensorflow', 'pytorch', 'triton', 'onnx', 'pmml', 'lightgbm', 'paddle', 'huggingface'];
+export const KSERVE_FRAMEWORKS = [
+  'model',
+  'sklearn',
+  'xgboost',
+  'tensorflow',
+  'pytorch',
+  'triton',
+  'onnx',
+  'pmml',
+  'lightgbm',
+  'paddle',
+  'huggingface',
+];
 const KSERVE_COMPONENTS = ['predictor', 'transformer', 'explainer'];
 
 function isKnownWorkloadKind(obj: K8sObject): boolean {
   if (obj.kind === 'Pod' && obj.group === '') return true;
   const t = TEMPLATE_KINDS[obj.kind];
   if (t && t.groups.includes(obj.group)) return true;
-  if (obj.group === 'serving.kserve.io' && ['InferenceService', 'ServingRuntime', 'ClusterServingRuntime'].includes(obj.kind)) return true;
+  if (
+    obj.group === 'serving.kserve.io' &&
+    ['InferenceService', 'ServingRuntime', 'ClusterServingRuntime'].includes(obj.kind)
+  )
+    return true;
   return obj.group === 'machinelearning.seldon.io' && obj.kind === 'SeldonDeployment';
 }
 
 /** Groups whose objects hold pod-shaped patterns that are not pods (admission and policy engines). */
-const POLICY_GROUP = /(^|\.)(kyverno\.io|sigstore\.dev|gatekeeper\.sh|admissionregistration\.k8s\.io|kubewarden\.io|openpolicyagent\.org)$/;
+const POLICY_GROUP =
+  /(^|\.)(kyverno\.io|sigstore\.dev|gatekeeper\.sh|admissionregistration\.k8s\.io|kubewarden\.io|openpolicyagent\.org)$/;
 
 /**
  * Kinds whose pods this module can find: the serving workloads of the issue, and any other
@@ -94,7 +111,13 @@ const MAX_EMBEDDED_DEPTH = 16;
 
 function isContainerList(doc: YamlDocument, n: YamlNode | undefined): boolean {
   const items = sequence(doc, n);
-  return items.length > 0 && items.every((i) => { const m = mapping(doc, i); return m !== undefined && str(doc, m, 'image') !== undefined && str(doc, m, 'name') !== undefined; });
+  return (
+    items.length > 0 &&
+    items.every((i) => {
+      const m = mapping(doc, i);
+      return m !== undefined && str(doc, m, 'image') !== undefined && str(doc, m, 'name') !== undefined;
+    })
+  );
 }
 
 /**
@@ -103,7 +126,8 @@ function isContainerList(doc: YamlDocument, n: YamlNode | undefined): boolean {
  * for policy engines' objects, whose patterns look like pods.
  */
 function embeddedPodSpecs(obj: K8sObject): { spec: YamlNode; where: string; labels: Map<string, string> }[] {
-  if (isKnownWorkloadKind(obj) || POLICY_GROUP.test(obj.group) || (obj.group === '' && obj.kind !== 'PodTemplate')) return [];
+  if (isKnownWorkloadKind(obj) || POLICY_GROUP.test(obj.group) || (obj.group === '' && obj.kind !== 'PodTemplate'))
+    return [];
   const doc = obj.doc;
   const out: { spec: YamlNode; where: string; labels: Map<string, string> }[] = [];
   const seen = new Set<YamlNode>();
@@ -118,11 +142,13 @@ function embeddedPodSpecs(obj: K8sObject): { spec: YamlNode; where: string; labe
         return;
       }
       for (const p of pairs(doc, n)) {
-        const v = p.value ? mapping(doc, p.value) ?? doc.resolveAlias(p.value) : null;
+        const v = p.value ? (mapping(doc, p.value) ?? doc.resolveAlias(p.value)) : null;
         if (v && v.kind !== 'scalar') walk(v, where ? `${where}.${p.keyText}` : p.keyText, n, depth + 1);
       }
     } else if (n.kind === 'sequence') {
-      sequence(doc, n).forEach((i, k) => { if (i.kind !== 'scalar') walk(i, `${where}[${k}]`, undefined, depth + 1); });
+      sequence(doc, n).forEach((i, k) => {
+        if (i.kind !== 'scalar') walk(i, `${where}[${k}]`, undefined, depth + 1);
+      });
     }
   };
   const spec = child(doc, obj.node, 'spec');
@@ -134,7 +160,11 @@ function embeddedPodSpecs(obj: K8sObject): { spec: YamlNode; where: string; labe
 
 function containersOf(doc: YamlDocument, spec: YamlNode, where: string): ContainerRef[] {
   const out: ContainerRef[] = [];
-  const lists: [string, ContainerKind][] = [['initContainers', 'initContainer'], ['containers', 'container'], ['ephemeralContainers', 'ephemeralContainer']];
+  const lists: [string, ContainerKind][] = [
+    ['initContainers', 'initContainer'],
+    ['containers', 'container'],
+    ['ephemeralContainers', 'ephemeralContainer'],
+  ];
   for (const [key, kind] of lists) {
     sequence(doc, child(doc, spec, key)).forEach((c, i) => {
       const m = mapping(doc, c);
@@ -151,7 +181,12 @@ function volumesOf(doc: YamlDocument, spec: YamlNode): Map<string, VolumeRef> {
     const name = m && str(doc, m, 'name');
     if (!m || !name) continue;
     const src = pairs(doc, m).find((p) => p.keyText !== 'name');
-    out.set(name, { name, node: m, source: src?.keyText, sourceNode: src?.value ? doc.resolveAlias(src.value) ?? undefined : undefined });
+    out.set(name, {
+      name,
+      node: m,
+      source: src?.keyText,
+      sourceNode: src?.value ? (doc.resolveAlias(src.value) ?? undefined) : undefined,
+    });
   }
   return out;
 }
@@ -166,14 +201,31 @@ function keyFor(doc: YamlDocument, root: YamlNode, target: YamlNode): YamlNode |
       if (v === target) return p.key;
       if (v && d < 8) stack.push({ n: v, d: d + 1 });
     }
-    if (d < 8) for (const i of n.items ?? []) { const m = mapping(doc, i); if (m) stack.push({ n: m, d: d + 1 }); }
+    if (d < 8)
+      for (const i of n.items ?? []) {
+        const m = mapping(doc, i);
+        if (m) stack.push({ n: m, d: d + 1 });
+      }
   }
   return undefined;
 }
 
-function template(obj: K8sObject, spec: YamlNode, where: string, podLevel: boolean, labels: Map<string, string>): PodTemplate {
+function template(
+  obj: K8sObject,
+  spec: YamlNode,
+  where: string,
+  podLevel: boolean,
+  labels: Map<string, string>,
+): PodTemplate {
   return {
-    object: obj, doc: obj.doc, spec, specKey: keyFor(obj.doc, obj.node, spec), where, podLevel, labels, namespace: obj.namespace,
+    object: obj,
+    doc: obj.doc,
+    spec,
+    specKey: keyFor(obj.doc, obj.node, spec),
+    where,
+    podLevel,
+    labels,
+    namespace: obj.namespace,
     containers: containersOf(obj.doc, spec, where),
     volumes: podLevel || child(obj.doc, spec, 'volumes') ? volumesOf(obj.doc, spec) : new Map(),
     modelUris: [],
@@ -199,11 +251,15 @@ export function podTemplates(obj: K8sObject): PodTemplate[] {
   if (t && t.groups.includes(obj.group)) {
     const tpl = path(doc, obj.node, t.path);
     const spec = mapping(doc, child(doc, tpl, 'spec'));
-    return spec ? [template(obj, spec, [...t.path, 'spec'].join('.'), true, labelsAt(doc, child(doc, tpl, 'metadata')))] : [];
+    return spec
+      ? [template(obj, spec, [...t.path, 'spec'].join('.'), true, labelsAt(doc, child(doc, tpl, 'metadata')))]
+      : [];
   }
   if (obj.group === 'serving.kserve.io') return kserve(obj);
   if (obj.group === 'machinelearning.seldon.io' && obj.kind === 'SeldonDeployment') return seldon(obj);
-  return embeddedPodSpecs(obj).map((e) => template(obj, e.spec, e.where, true, e.labels.size ? e.labels : metadataMap(obj, 'labels')));
+  return embeddedPodSpecs(obj).map((e) =>
+    template(obj, e.spec, e.where, true, e.labels.size ? e.labels : metadataMap(obj, 'labels')),
+  );
 }
 
 function kserve(obj: K8sObject): PodTemplate[] {
@@ -226,7 +282,12 @@ function kserve(obj: K8sObject): PodTemplate[] {
     for (const fw of KSERVE_FRAMEWORKS) {
       const m = mapping(doc, child(doc, c, fw));
       if (!m) continue;
-      t.containers.unshift({ node: m, kind: 'modelServer', name: fw === 'model' ? 'kserve-container' : `kserve-container (${fw})`, where: `${where}.${fw}` });
+      t.containers.unshift({
+        node: m,
+        kind: 'modelServer',
+        name: fw === 'model' ? 'kserve-container' : `kserve-container (${fw})`,
+        where: `${where}.${fw}`,
+      });
       const uri = child(doc, m, 'storageUri');
       const v = text(doc, uri);
       if (uri && v) t.modelUris.push({ value: v, node: uri, where: `${where}.${fw}.storageUri` });
@@ -251,21 +312,34 @@ function seldon(obj: K8sObject): PodTemplate[] {
       const uri = child(doc, node, 'modelUri');
       const v = text(doc, uri);
       if (uri && v) uris.push({ value: v, node: uri, where: `${where}.modelUri` });
-      sequence(doc, child(doc, node, 'children')).forEach((c, k) => graphUris(mapping(doc, c), `${where}.children[${k}]`, depth + 1));
+      sequence(doc, child(doc, node, 'children')).forEach((c, k) =>
+        graphUris(mapping(doc, c), `${where}.children[${k}]`, depth + 1),
+      );
     };
     graphUris(mapping(doc, child(doc, pred, 'graph')), `spec.predictors[${i}].graph`, 0);
     const specs = sequence(doc, child(doc, pred, 'componentSpecs'));
     specs.forEach((cs, j) => {
       const spec = mapping(doc, child(doc, cs, 'spec'));
       if (!spec) return;
-      const t = template(obj, spec, `spec.predictors[${i}].componentSpecs[${j}].spec`, true, labelsAt(doc, child(doc, cs, 'metadata')));
+      const t = template(
+        obj,
+        spec,
+        `spec.predictors[${i}].componentSpecs[${j}].spec`,
+        true,
+        labelsAt(doc, child(doc, cs, 'metadata')),
+      );
       if (j === 0) t.modelUris.push(...uris);
       out.push(t);
     });
     if (!specs.length && uris.length) {
       // prepackaged servers only: Seldon builds the pod; the model URIs still count
       const predNode = mapping(doc, pred);
-      if (predNode) out.push({ ...template(obj, predNode, `spec.predictors[${i}]`, false, new Map()), containers: [], modelUris: uris });
+      if (predNode)
+        out.push({
+          ...template(obj, predNode, `spec.predictors[${i}]`, false, new Map()),
+          containers: [],
+          modelUris: uris,
+        });
     }
   });
   return out;

@@ -45,7 +45,8 @@ function mergeSources(doc: YamlDocument, m: YamlNode): YamlNode[] {
   const p = doc.pair(m, MERGE_KEY);
   const v = p?.value ? doc.resolveAlias(p.value) : null;
   if (!v) return [];
-  if (v.kind === 'sequence') return (v.items ?? []).map((i) => mapping(doc, i)).filter((x): x is YamlNode => x !== undefined);
+  if (v.kind === 'sequence')
+    return (v.items ?? []).map((i) => mapping(doc, i)).filter((x): x is YamlNode => x !== undefined);
   const one = mapping(doc, v);
   return one ? [one] : [];
 }
@@ -63,11 +64,15 @@ function mergedPair(doc: YamlDocument, m: YamlNode, key: string, depth: number):
 export function child(doc: YamlDocument, node: YamlNode | null | undefined, key: string): YamlNode | undefined {
   const p = pair(doc, node, key);
   const v = p?.value ? doc.resolveAlias(p.value) : null;
-  return v ? unwrapFlowItem(v) ?? v : undefined;
+  return v ? (unwrapFlowItem(v) ?? v) : undefined;
 }
 
 /** Walk keys from a node. */
-export function path(doc: YamlDocument, node: YamlNode | null | undefined, keys: readonly string[]): YamlNode | undefined {
+export function path(
+  doc: YamlDocument,
+  node: YamlNode | null | undefined,
+  keys: readonly string[],
+): YamlNode | undefined {
   let n: YamlNode | undefined = node ?? undefined;
   for (const k of keys) {
     n = child(doc, n, k);
@@ -133,12 +138,19 @@ export function pairs(doc: YamlDocument, node: YamlNode | null | undefined): Yam
   const out: YamlPair[] = [];
   const seen = new Set<string>();
   const add = (ps: readonly YamlPair[]) => {
-    for (const p of ps) if (p.keyText !== MERGE_KEY && !seen.has(p.keyText)) { seen.add(p.keyText); out.push(pair(doc, m, p.keyText)!); }
+    for (const p of ps)
+      if (p.keyText !== MERGE_KEY && !seen.has(p.keyText)) {
+        seen.add(p.keyText);
+        out.push(pair(doc, m, p.keyText)!);
+      }
   };
   add(own);
   const walk = (n: YamlNode, depth: number) => {
     if (depth >= MAX_MERGE_DEPTH) return;
-    for (const src of mergeSources(doc, n)) { add(src.pairs ?? []); walk(src, depth + 1); }
+    for (const src of mergeSources(doc, n)) {
+      add(src.pairs ?? []);
+      walk(src, depth + 1);
+    }
   };
   walk(m, 0);
   return out;

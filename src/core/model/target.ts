@@ -33,7 +33,8 @@ export interface ModelTarget {
 // Named by the scan area, so the policy search's model boundary (a foundation) reads it too.
 export { isWeightFile };
 
-export type WeightFormat = 'safetensors' | 'gguf' | 'pickle' | 'pytorch-zip' | 'zip' | 'hdf5' | 'numpy' | 'onnx' | 'tflite' | 'unknown';
+export type WeightFormat =
+  'safetensors' | 'gguf' | 'pickle' | 'pytorch-zip' | 'zip' | 'hdf5' | 'numpy' | 'onnx' | 'tflite' | 'unknown';
 
 /** The format of a weight file from its first 16 bytes (and its extension where bytes can't tell). */
 export async function sniffWeightFormat(file: string): Promise<WeightFormat> {
@@ -51,10 +52,14 @@ export async function sniffWeightFormat(file: string): Promise<WeightFormat> {
     return 'unknown';
   }
   const ext = path.extname(file).toLowerCase();
-  const magic = WEIGHTS.magic?.find((m) => head.subarray(m.offset, m.offset + m.bytes.length).toString('latin1') === m.bytes);
+  const magic = WEIGHTS.magic?.find(
+    (m) => head.subarray(m.offset, m.offset + m.bytes.length).toString('latin1') === m.bytes,
+  );
   if (magic) return magic.format as WeightFormat;
-  if (head.subarray(0, 4).toString('latin1') === 'PK\x03\x04') return ext === '.pt' || ext === '.pth' || ext === '.bin' || ext === '.ckpt' ? 'pytorch-zip' : 'zip';
-  if (head.length >= 9 && head[0] !== undefined && head.readBigUInt64LE(0) < 100_000_000n && head[8] === 0x7b) return 'safetensors';
+  if (head.subarray(0, 4).toString('latin1') === 'PK\x03\x04')
+    return ext === '.pt' || ext === '.pth' || ext === '.bin' || ext === '.ckpt' ? 'pytorch-zip' : 'zip';
+  if (head.length >= 9 && head[0] !== undefined && head.readBigUInt64LE(0) < 100_000_000n && head[8] === 0x7b)
+    return 'safetensors';
   if (head[0] === 0x80 && head[1] !== undefined && head[1] <= 5) return 'pickle';
   if (ext === '.onnx') return 'onnx';
   return 'unknown';
@@ -97,7 +102,7 @@ export async function modelTarget(p: string): Promise<ModelTarget> {
     root,
     name: path.basename(root),
     weightFiles,
-    cardFile: cards[0]?.path ?? (readme && await hasFrontMatter(readme.path) ? readme.path : undefined),
+    cardFile: cards[0]?.path ?? (readme && (await hasFrontMatter(readme.path)) ? readme.path : undefined),
     files,
     truncated: walked.truncated,
     special: walked.special,

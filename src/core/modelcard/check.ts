@@ -53,7 +53,13 @@ export function analyzeModelCard(text: string, file: string, options: CardCheckO
   const dialect: CardDialect = modelCardKind(file) === 'hf-readme' ? 'hf-readme' : 'card-yaml';
   const empty: CardAnalysis = { dialect, findings: [], claims: [], paths: [] };
   if (text.length > MAX_CARD_CHARS) {
-    empty.findings.push({ ruleId: 'yaml/too-large', severity: 'error', message: `the card is ${text.length} characters, over the ${MAX_CARD_CHARS}-character limit for a model card; not validated`, file, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } });
+    empty.findings.push({
+      ruleId: 'yaml/too-large',
+      severity: 'error',
+      message: `the card is ${text.length} characters, over the ${MAX_CARD_CHARS}-character limit for a model card; not validated`,
+      file,
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    });
     return empty;
   }
   let doc: YamlDocument;
@@ -69,7 +75,14 @@ export function analyzeModelCard(text: string, file: string, options: CardCheckO
   // A syntax error leaves no tree worth checking (js-yaml stops at the first one).
   if (doc.problems.some((p) => p.code === 'syntax' || p.code === 'too-deep')) return result;
   if (doc.root && doc.root.kind !== 'mapping' && !(doc.root.kind === 'scalar' && doc.root.value === null)) {
-    findings.push({ ruleId: 'card/wrong-type', severity: 'error', message: 'a model card is a YAML mapping of sections (`model_details:`, `provenance:`, …), not a list or a single value', file, range: doc.range(doc.root) });
+    findings.push({
+      ruleId: 'card/wrong-type',
+      severity: 'error',
+      message:
+        'a model card is a YAML mapping of sections (`model_details:`, `provenance:`, …), not a list or a single value',
+      file,
+      range: doc.range(doc.root),
+    });
     return result;
   }
   if (doc.anchors.size > 0) {
@@ -77,13 +90,22 @@ export function analyzeModelCard(text: string, file: string, options: CardCheckO
     if (options.stats) options.stats.aliasVisits += expanded.visits;
     if (!expanded.complete) {
       const firstAlias = findFirstAlias(doc);
-      findings.push({ ruleId: 'yaml/alias-limit', severity: 'error', message: `anchors and aliases expand to more than ${ALIAS_EXPANSION_BUDGET} nodes (an alias bomb); aliased values were checked once at their anchors`, file, range: doc.range(firstAlias ?? { start: 0, end: 0 }) });
+      findings.push({
+        ruleId: 'yaml/alias-limit',
+        severity: 'error',
+        message: `anchors and aliases expand to more than ${ALIAS_EXPANSION_BUDGET} nodes (an alias bomb); aliased values were checked once at their anchors`,
+        file,
+        range: doc.range(firstAlias ?? { start: 0, end: 0 }),
+      });
     }
   }
   const ctx = new CardContext(doc, file);
   const schema = schemaFor(dialect);
   new SchemaValidator(ctx, schema, options.stats).validateDocument();
-  const refs = checkSemantics(ctx, { now: options.now ?? new Date(), reviewMaxAgeDays: options.reviewMaxAgeDays ?? DEFAULT_REVIEW_MAX_AGE_DAYS });
+  const refs = checkSemantics(ctx, {
+    now: options.now ?? new Date(),
+    reviewMaxAgeDays: options.reviewMaxAgeDays ?? DEFAULT_REVIEW_MAX_AGE_DAYS,
+  });
   findings.push(...dedupe(ctx.findings));
   result.claims = refs.claims;
   result.paths = refs.paths;

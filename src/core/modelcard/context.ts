@@ -22,10 +22,24 @@ export class CardContext {
   readonly findings: Finding[] = [];
   readonly roles: RoleHit[] = [];
 
-  constructor(readonly doc: YamlDocument, readonly file: string | undefined) {}
+  constructor(
+    readonly doc: YamlDocument,
+    readonly file: string | undefined,
+  ) {}
 
-  report(ruleId: string, at: { start: number; end: number }, message: string, extra: { fixes?: Fix[]; related?: RelatedLocation[]; severity?: Finding['severity']; data?: Finding['data'] } = {}): void {
-    const f: Finding = { ruleId, severity: extra.severity ?? SEVERITY.get(ruleId) ?? 'warning', message, file: this.file, range: this.doc.range(at) };
+  report(
+    ruleId: string,
+    at: { start: number; end: number },
+    message: string,
+    extra: { fixes?: Fix[]; related?: RelatedLocation[]; severity?: Finding['severity']; data?: Finding['data'] } = {},
+  ): void {
+    const f: Finding = {
+      ruleId,
+      severity: extra.severity ?? SEVERITY.get(ruleId) ?? 'warning',
+      message,
+      file: this.file,
+      range: this.doc.range(at),
+    };
     if (extra.fixes?.length) f.fixes = extra.fixes;
     if (extra.related?.length) f.related = extra.related;
     if (extra.data) f.data = extra.data;
@@ -58,6 +72,6 @@ export function isSafePlain(v: string): boolean {
 /** Dotted path for messages: `provenance.training_data.hash`, `artifacts[0].path`. */
 export function pathLabel(path: readonly (string | number)[]): string {
   let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : (out ? `.${p}` : p);
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
   return out || '(top level)';
 }

@@ -1,11 +1,22 @@
 /** Content digests as model cards write them (`sha256:<hex>`), and what is wrong with them. */
 
-export const STRONG_ALGORITHMS: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128, 'sha3-256': 64, 'sha3-512': 128, blake2b: 128, blake3: 64 };
+export const STRONG_ALGORITHMS: Readonly<Record<string, number>> = {
+  sha256: 64,
+  sha384: 96,
+  sha512: 128,
+  'sha3-256': 64,
+  'sha3-512': 128,
+  blake2b: 128,
+  blake3: 64,
+};
 export const WEAK_ALGORITHMS: ReadonlySet<string> = new Set(['md5', 'sha1', 'sha-1', 'md4', 'crc32', 'adler32']);
 
 /** Does this text look like an attempt at a digest (an algorithm prefix, or a long run of hex)? */
 export function looksLikeDigest(text: string): boolean {
-  return /^\s*(sha-?\d+|sha3-\d+|md[45]|blake\w*|crc32|adler32)\s*[:=-]/i.test(text) || /^[0-9a-f]{32,128}$/i.test(text.trim());
+  return (
+    /^\s*(sha-?\d+|sha3-\d+|md[45]|blake\w*|crc32|adler32)\s*[:=-]/i.test(text) ||
+    /^[0-9a-f]{32,128}$/i.test(text.trim())
+  );
 }
 
 export type DigestVerdict =
@@ -29,8 +40,10 @@ export function classifyDigest(raw: string): DigestVerdict {
     if (/^[0-9a-f]{64}$/i.test(text)) return { kind: 'no-algorithm', hex: text.toLowerCase() };
     if (/^[0-9a-f]{40}$/i.test(text)) return { kind: 'weak', algorithm: 'sha1' };
     if (/^[0-9a-f]{32}$/i.test(text)) return { kind: 'weak', algorithm: 'md5' };
-    if (PLACEHOLDER_WORDS.test(text) || /\.\.\.|…/.test(text)) return { kind: 'placeholder', reason: 'it is not a digest at all' };
-    if (/^[0-9a-f]{1,31}$/i.test(text)) return { kind: 'placeholder', reason: `it is ${text.length} hex digits with no algorithm` };
+    if (PLACEHOLDER_WORDS.test(text) || /\.\.\.|…/.test(text))
+      return { kind: 'placeholder', reason: 'it is not a digest at all' };
+    if (/^[0-9a-f]{1,31}$/i.test(text))
+      return { kind: 'placeholder', reason: `it is ${text.length} hex digits with no algorithm` };
     return { kind: 'malformed', algorithm: '', reason: 'it has no `sha256:` prefix and is not 64 hex characters' };
   }
   const algorithm = m[1].toLowerCase();
@@ -39,16 +52,20 @@ export function classifyDigest(raw: string): DigestVerdict {
   const want = STRONG_ALGORITHMS[algorithm];
   if (/\.\.\.|…/.test(hex)) return { kind: 'placeholder', reason: 'it is cut short with an ellipsis' };
   if (!hex) return { kind: 'placeholder', reason: 'it has an algorithm but no hex digits' };
-  if (PLACEHOLDER_WORDS.test(hex)) return { kind: 'placeholder', reason: 'it holds placeholder text instead of hex digits' };
+  if (PLACEHOLDER_WORDS.test(hex))
+    return { kind: 'placeholder', reason: 'it holds placeholder text instead of hex digits' };
   if (/^(.)\1+$/.test(hex)) return { kind: 'placeholder', reason: 'every character is the same' };
   if (!want) return { kind: 'unknown-algorithm', algorithm };
   if (/^[0-9a-fA-F]+$/.test(hex) && hex.length < Math.min(32, want)) {
     // a short run of hex (`abc123`, `def456`) is a stand-in, not a truncated real digest anyone could verify
     return { kind: 'placeholder', reason: `it has ${hex.length} hex digits where ${algorithm} has ${want}` };
   }
-  if (!/^[0-9a-fA-F]+$/.test(hex)) return { kind: 'malformed', algorithm, reason: 'it contains characters that are not hex digits' };
-  if (hex.length !== want) return { kind: 'malformed', algorithm, reason: `it has ${hex.length} hex digits where ${algorithm} has ${want}` };
-  if (/^(?:0123456789abcdef)+$/i.test(hex) || /^(?:deadbeef)+$/i.test(hex)) return { kind: 'placeholder', reason: 'it is a well-known filler pattern' };
+  if (!/^[0-9a-fA-F]+$/.test(hex))
+    return { kind: 'malformed', algorithm, reason: 'it contains characters that are not hex digits' };
+  if (hex.length !== want)
+    return { kind: 'malformed', algorithm, reason: `it has ${hex.length} hex digits where ${algorithm} has ${want}` };
+  if (/^(?:0123456789abcdef)+$/i.test(hex) || /^(?:deadbeef)+$/i.test(hex))
+    return { kind: 'placeholder', reason: 'it is a well-known filler pattern' };
   if (hex !== hex.toLowerCase()) return { kind: 'uppercase', algorithm, hex: hex.toLowerCase() };
   return { kind: 'ok', algorithm, hex };
 }

@@ -3,7 +3,16 @@ import { parseYaml, type YamlDocument, type YamlNode } from '../yaml/document.ts
 import { LineIndex } from '../yaml/lines.ts';
 import { frontMatter, modelCardKind } from './files.ts';
 import { licenseCompletions } from './license.ts';
-import { branchFor, describeTypes, resolveRef, schemaAtPath, schemaFor, typesOf, type CardDialect, type SchemaNode } from './schema.ts';
+import {
+  branchFor,
+  describeTypes,
+  resolveRef,
+  schemaAtPath,
+  schemaFor,
+  typesOf,
+  type CardDialect,
+  type SchemaNode,
+} from './schema.ts';
 
 /**
  * Editor help for model cards, from the same schemas the validator uses: field documentation for
@@ -40,10 +49,18 @@ function yamlPart(text: string, file: string): { text: string; offset: number } 
 export function fieldMarkdown(pathLabel: string, s: SchemaNode): string {
   const parts = [`**${pathLabel}**${typesOf(s).length ? ` · ${describeTypes(typesOf(s))}` : ''}`];
   if (s.description) parts.push(s.description);
-  if (s.enum) parts.push(`Allowed: ${s.enum.slice(0, 40).map((v) => `\`${String(v)}\``).join(', ')}${s.enum.length > 40 ? ', …' : ''}`);
+  if (s.enum)
+    parts.push(
+      `Allowed: ${s.enum
+        .slice(0, 40)
+        .map((v) => `\`${String(v)}\``)
+        .join(', ')}${s.enum.length > 40 ? ', …' : ''}`,
+    );
   const bounds = [
-    s.minimum !== undefined ? `≥ ${s.minimum}` : '', s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : '',
-    s.maximum !== undefined ? `≤ ${s.maximum}` : '', s.exclusiveMaximum !== undefined ? `< ${s.exclusiveMaximum}` : '',
+    s.minimum !== undefined ? `≥ ${s.minimum}` : '',
+    s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : '',
+    s.maximum !== undefined ? `≤ ${s.maximum}` : '',
+    s.exclusiveMaximum !== undefined ? `< ${s.exclusiveMaximum}` : '',
   ].filter(Boolean);
   if (bounds.length) parts.push(`Range: ${bounds.join(', ')}`);
   if (s.format) parts.push(`Format: \`${s.format}\``);
@@ -66,23 +83,34 @@ export function hoverAt(text: string, file: string, pos: TextPosition): FieldHov
   const root = schemaFor(dialectOf(file));
   const s = schemaAtPath(root, hit.path);
   if (!s || (!s.description && !s.enum)) return undefined;
-  const label = hit.path.map((p) => (p === '*' ? '[]' : p)).join('.').replace(/\.\[\]/g, '[]');
+  const label = hit.path
+    .map((p) => (p === '*' ? '[]' : p))
+    .join('.')
+    .replace(/\.\[\]/g, '[]');
   return { markdown: fieldMarkdown(label, s), range: doc.range(hit.node) };
 }
 
-function locate(doc: YamlDocument, node: YamlNode, offset: number, path: (string | number)[]): { node: YamlNode; path: (string | '*')[] } | undefined {
+function locate(
+  doc: YamlDocument,
+  node: YamlNode,
+  offset: number,
+  path: (string | number)[],
+): { node: YamlNode; path: (string | '*')[] } | undefined {
   if (node.kind === 'mapping') {
     for (const p of node.pairs ?? []) {
-      if (offset >= p.key.start && offset <= p.key.end) return { node: p.key, path: [...path, p.keyText] as (string | '*')[] };
+      if (offset >= p.key.start && offset <= p.key.end)
+        return { node: p.key, path: [...path, p.keyText] as (string | '*')[] };
       const v = p.value;
       if (v && offset >= v.start && offset <= v.end) {
-        if (v.kind === 'scalar' || v.kind === 'alias') return { node: v, path: [...path, p.keyText] as (string | '*')[] };
+        if (v.kind === 'scalar' || v.kind === 'alias')
+          return { node: v, path: [...path, p.keyText] as (string | '*')[] };
         return locate(doc, v, offset, [...path, p.keyText]);
       }
     }
   } else if (node.kind === 'sequence') {
     for (const it of node.items ?? []) {
-      if (offset >= it.start && offset <= it.end && it.kind !== 'scalar') return locate(doc, it, offset, [...path, '*']);
+      if (offset >= it.start && offset <= it.end && it.kind !== 'scalar')
+        return locate(doc, it, offset, [...path, '*']);
     }
   }
   return undefined;
@@ -121,7 +149,13 @@ function shape(line: string): LineShape {
 }
 
 /** The mapping path (keys and '*' for list items) that a key at `col` on line `lineNo` belongs to. */
-function contextPath(lines: string[], lineNo: number, col: number, first: number, ownDashCol?: number): (string | '*')[] {
+function contextPath(
+  lines: string[],
+  lineNo: number,
+  col: number,
+  first: number,
+  ownDashCol?: number,
+): (string | '*')[] {
   const path: (string | '*')[] = [];
   let need = col; // a parent key sits left of this column
   let seq = ownDashCol; // inside a list item whose dash is at this column
@@ -135,7 +169,10 @@ function contextPath(lines: string[], lineNo: number, col: number, first: number
         path.unshift(s.key!);
         need = s.keyCol;
         seq = undefined;
-        if (s.dashCol !== undefined) { path.unshift('*'); seq = s.dashCol; }
+        if (s.dashCol !== undefined) {
+          path.unshift('*');
+          seq = s.dashCol;
+        }
       } else if (s.indent < seq && s.dashCol === undefined && s.keyCol === undefined) return path;
       continue;
     }
@@ -148,7 +185,10 @@ function contextPath(lines: string[], lineNo: number, col: number, first: number
     if (s.keyCol !== undefined && s.keyCol < need && !s.hasValue) {
       path.unshift(s.key!);
       need = s.keyCol;
-      if (s.dashCol !== undefined) { path.unshift('*'); seq = s.dashCol; }
+      if (s.dashCol !== undefined) {
+        path.unshift('*');
+        seq = s.dashCol;
+      }
       continue;
     }
     if (s.indent < need && s.keyCol === undefined && s.dashCol === undefined) return path; // text we cannot place
@@ -223,7 +263,9 @@ export function completionsAt(text: string, file: string, pos: TextPosition): Ca
         const sub = resolveRef(root, raw);
         const nested = typesOf(sub)[0] === 'object' || typesOf(sub)[0] === 'array';
         return {
-          label: k, kind: 'key' as const, range,
+          label: k,
+          kind: 'key' as const,
+          range,
           insertText: nested ? `${k}:` : `${k}: `,
           detail: `${required.has(k) ? 'required · ' : ''}${describeTypes(typesOf(sub))}`,
           documentation: sub.description,
@@ -238,19 +280,43 @@ export function completionsAt(text: string, file: string, pos: TextPosition): Ca
     const col = valueTyping[1].length + (valueTyping[2] ? 1 + valueTyping[3].length : 0);
     const key = valueTyping[4].replace(/^["']|["']$/g, '');
     const found = schemaAtPath(root, [...contextPath(lines, pos.line, col, first, dashCol), key]);
-    const s = found && (found.anyOf ? found.anyOf.map((b) => resolveRef(root, b)).find((b) => b.enum || typesOf(b).includes('boolean')) ?? found : found);
+    const s =
+      found &&
+      (found.anyOf
+        ? (found.anyOf.map((b) => resolveRef(root, b)).find((b) => b.enum || typesOf(b).includes('boolean')) ?? found)
+        : found);
     if (!s) return [];
     if (s['x-role'] === 'license') {
       // an SPDX expression: complete the identifier being typed (`MIT OR Apa|`)
       const word = /[\w.+-]*$/.exec(valueTyping[6])![0];
-      const range = { start: { line: pos.line, character: pos.character - word.length }, end: { line: pos.line, character: pos.character } };
-      return licenseCompletions(hfLicenseIds()).map(({ id, detail }) => ({ label: id, kind: 'value' as const, insertText: id, range, detail, documentation: s.description }));
+      const range = {
+        start: { line: pos.line, character: pos.character - word.length },
+        end: { line: pos.line, character: pos.character },
+      };
+      return licenseCompletions(hfLicenseIds()).map(({ id, detail }) => ({
+        label: id,
+        kind: 'value' as const,
+        insertText: id,
+        range,
+        detail,
+        documentation: s.description,
+      }));
     }
-    const values = s.enum?.filter((v): v is string | number | boolean => v !== null && typeof v !== 'object').map(String)
-      ?? (typesOf(s).includes('boolean') ? ['true', 'false'] : s['x-known'] ?? []);
+    const values =
+      s.enum?.filter((v): v is string | number | boolean => v !== null && typeof v !== 'object').map(String) ??
+      (typesOf(s).includes('boolean') ? ['true', 'false'] : (s['x-known'] ?? []));
     const partial = valueTyping[6];
-    const range = { start: { line: pos.line, character: pos.character - partial.length }, end: { line: pos.line, character: pos.character } };
-    return values.map((v) => ({ label: v, kind: 'value' as const, insertText: v, range, documentation: s.description }));
+    const range = {
+      start: { line: pos.line, character: pos.character - partial.length },
+      end: { line: pos.line, character: pos.character },
+    };
+    return values.map((v) => ({
+      label: v,
+      kind: 'value' as const,
+      insertText: v,
+      range,
+      documentation: s.description,
+    }));
   }
   return [];
 }

@@ -71,17 +71,30 @@ export function cardFactsFromText(text: string, file: string): CardFacts | undef
   const data = get('provenance.training_data.source');
   if (data) out.datasets.push({ name: data.value, url: data.value });
   const hfDatasets = doc.at(['datasets']);
-  if (hfDatasets?.kind === 'sequence') for (const item of hfDatasets.items ?? []) { const v = scalarText(doc.resolveAlias(item)); if (v) out.datasets.push({ name: v }); }
+  if (hfDatasets?.kind === 'sequence')
+    for (const item of hfDatasets.items ?? []) {
+      const v = scalarText(doc.resolveAlias(item));
+      if (v) out.datasets.push({ name: v });
+    }
   const perf = doc.at(['performance']);
-  for (const p of perf?.kind === 'mapping' ? perf.pairs ?? [] : []) {
-    const v = p.value && p.value.kind === 'scalar' && typeof p.value.value === 'number' ? String(p.value.value) : undefined;
+  for (const p of perf?.kind === 'mapping' ? (perf.pairs ?? []) : []) {
+    const v =
+      p.value && p.value.kind === 'scalar' && typeof p.value.value === 'number' ? String(p.value.value) : undefined;
     if (v !== undefined) out.metrics.push({ type: p.keyText, value: v });
   }
   const lim = doc.at(['known_limitations']);
-  if (lim?.kind === 'sequence') for (const item of lim.items ?? []) { const v = scalarText(doc.resolveAlias(item)); if (v) out.limitations.push(v); }
-  out.sourceRepositories = out.facts.filter((f) => f.key === 'provenance.training_config.source' || f.key === 'provenance.source_repository');
+  if (lim?.kind === 'sequence')
+    for (const item of lim.items ?? []) {
+      const v = scalarText(doc.resolveAlias(item));
+      if (v) out.limitations.push(v);
+    }
+  out.sourceRepositories = out.facts.filter(
+    (f) => f.key === 'provenance.training_config.source' || f.key === 'provenance.source_repository',
+  );
   out.sbomRef = get('security.sbom_ref');
-  for (const f of out.facts.filter((x) => x.key === 'security.last_security_review' || x.key === 'provenance.build_environment.build_timestamp')) {
+  for (const f of out.facts.filter(
+    (x) => x.key === 'security.last_security_review' || x.key === 'provenance.build_environment.build_timestamp',
+  )) {
     const d = parseDate(f.value);
     if (d && (!out.reviewed || d.toISOString() > out.reviewed.date)) out.reviewed = { date: d.toISOString(), fact: f };
   }

@@ -63,16 +63,28 @@ export class FileDigestCache {
       st = await fs.stat(abs);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      return code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'missing' } : { kind: 'other', reason: (e as Error).message };
+      return code === 'ENOENT' || code === 'ENOTDIR'
+        ? { kind: 'missing' }
+        : { kind: 'other', reason: (e as Error).message };
     }
     // Never open FIFOs or devices: /dev/zero would hash forever, a FIFO would block.
-    if (!st.isFile()) return st.isDirectory() ? { kind: 'other', reason: 'it is a folder, not a file' } : { kind: 'other', reason: 'it is not a regular file' };
+    if (!st.isFile())
+      return st.isDirectory()
+        ? { kind: 'other', reason: 'it is a folder, not a file' }
+        : { kind: 'other', reason: 'it is not a regular file' };
     const prev = this.states.get(abs);
-    if (prev?.kind === 'file' && prev.size === st.size && prev.mtimeMs === st.mtimeMs && (prev.sha256 || prev.skipped || !hash)) return prev;
+    if (
+      prev?.kind === 'file' &&
+      prev.size === st.size &&
+      prev.mtimeMs === st.mtimeMs &&
+      (prev.sha256 || prev.skipped || !hash)
+    )
+      return prev;
     const base = { kind: 'file' as const, size: st.size, mtimeMs: st.mtimeMs };
     if (!hash) return base;
     const max = options.maxHashBytes ?? DEFAULT_MAX_HASH_BYTES;
-    if (st.size > max) return { ...base, skipped: `it is ${formatBytes(st.size)}, over the ${formatBytes(max)} hashing limit` };
+    if (st.size > max)
+      return { ...base, skipped: `it is ${formatBytes(st.size)}, over the ${formatBytes(max)} hashing limit` };
     try {
       return { ...base, sha256: await sha256File(abs, options.signal) };
     } catch (e) {
@@ -84,7 +96,8 @@ export class FileDigestCache {
 
 function sameState(a: FileState | undefined, b: FileState): boolean {
   if (!a || a.kind !== b.kind) return false;
-  if (a.kind === 'file' && b.kind === 'file') return a.size === b.size && a.mtimeMs === b.mtimeMs && a.sha256 === b.sha256 && a.skipped === b.skipped;
+  if (a.kind === 'file' && b.kind === 'file')
+    return a.size === b.size && a.mtimeMs === b.mtimeMs && a.sha256 === b.sha256 && a.skipped === b.skipped;
   return true;
 }
 
@@ -109,7 +122,11 @@ function inside(root: string, p: string): boolean {
 }
 
 function realOrSelf(p: string): string {
-  try { return realpathSync(p); } catch { return p; }
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 /**
@@ -152,11 +169,22 @@ export function filesToCheck(cardFile: string, refs: LocalRefs, root?: string): 
  * Findings for a card's local references, from whatever the cache knows (references it does not
  * know yet give nothing; the caller refreshes the cache and asks again).
  */
-export function localFileFindings(doc: YamlDocument, cardFile: string, refs: LocalRefs, peek: (abs: string) => FileState | undefined, root?: string): Finding[] {
+export function localFileFindings(
+  doc: YamlDocument,
+  cardFile: string,
+  refs: LocalRefs,
+  peek: (abs: string) => FileState | undefined,
+  root?: string,
+): Finding[] {
   const ctx = new CardContext(doc, cardFile);
   for (const c of refs.claims) {
     // Never read, so nothing about the file (not even whether it exists) is said.
-    if (!resolveCardPath(cardFile, c.relPath, root)) ctx.report('card/file-not-hashed', c.node, `the digest of \`${c.relPath}\` was not verified: only files inside the model folder are read`);
+    if (!resolveCardPath(cardFile, c.relPath, root))
+      ctx.report(
+        'card/file-not-hashed',
+        c.node,
+        `the digest of \`${c.relPath}\` was not verified: only files inside the model folder are read`,
+      );
   }
   const reportedMissing = new Set<string>();
   for (const p of refs.paths) {
@@ -185,10 +213,22 @@ export function localFileFindings(doc: YamlDocument, cardFile: string, refs: Loc
     if (v.kind === 'ok' && v.algorithm !== 'sha256') continue; // another strong algorithm: not ours to recompute
     const real = `sha256:${st.sha256}`;
     const claim = v.kind === 'ok' ? `the card says \`${c.text.slice(0, 19)}…\`` : 'the card gives no usable digest';
-    ctx.report('card/digest-mismatch', c.node, `\`${c.relPath}\` has SHA-256 \`${st.sha256.slice(0, 12)}…\`; ${claim}`, {
-      fixes: [ctx.replace(`Replace with the SHA-256 of ${path.basename(c.relPath)}`, c.node, ctx.styled(c.node, real), v.kind !== 'ok')],
-      data: { file: c.relPath, actual: real, expected: c.text },
-    });
+    ctx.report(
+      'card/digest-mismatch',
+      c.node,
+      `\`${c.relPath}\` has SHA-256 \`${st.sha256.slice(0, 12)}…\`; ${claim}`,
+      {
+        fixes: [
+          ctx.replace(
+            `Replace with the SHA-256 of ${path.basename(c.relPath)}`,
+            c.node,
+            ctx.styled(c.node, real),
+            v.kind !== 'ok',
+          ),
+        ],
+        data: { file: c.relPath, actual: real, expected: c.text },
+      },
+    );
   }
   return ctx.findings;
 }

@@ -14,13 +14,17 @@ export function formatProblem(format: string, text: string): string | undefined 
   switch (format) {
     case 'date': {
       const m = DATE.exec(text);
-      if (!m) return DATE_TIME.test(text) ? 'a date is expected (`YYYY-MM-DD`), not a timestamp' : 'a date is written `YYYY-MM-DD`';
+      if (!m)
+        return DATE_TIME.test(text)
+          ? 'a date is expected (`YYYY-MM-DD`), not a timestamp'
+          : 'a date is written `YYYY-MM-DD`';
       return validDay(+m[1], +m[2], +m[3]) ? undefined : 'there is no such day';
     }
     case 'date-time': {
       const m = DATE_TIME.exec(text);
       if (!m) {
-        if (/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)) return 'the timestamp has no time zone (end it with `Z` or an offset such as `+02:00`)';
+        if (/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text))
+          return 'the timestamp has no time zone (end it with `Z` or an offset such as `+02:00`)';
         if (DATE.test(text)) return 'a timestamp with time and time zone is expected (`2025-01-15T10:30:00Z`)';
         return 'an RFC 3339 timestamp is expected (`2025-01-15T10:30:00Z`)';
       }
@@ -30,8 +34,11 @@ export function formatProblem(format: string, text: string): string | undefined 
       return undefined;
     }
     case 'email':
-      return /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/.test(text) && !text.includes('..')
-        ? undefined : 'an e-mail address is expected (`team@example.com`)';
+      return /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/.test(
+        text,
+      ) && !text.includes('..')
+        ? undefined
+        : 'an e-mail address is expected (`team@example.com`)';
     case 'uri': {
       const m = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/.exec(text);
       if (!m || /\s/.test(text)) return 'an absolute URL is expected (`https://…`)';

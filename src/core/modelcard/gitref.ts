@@ -10,7 +10,8 @@ export interface SourceRef {
   revisionOffset?: number;
 }
 
-const FORGES = /^(?:[\w.-]+@)?(?:www\.)?(github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|dev\.azure\.com|ssh\.dev\.azure\.com|huggingface\.co|git\.[\w.-]+)[/:]/i;
+const FORGES =
+  /^(?:[\w.-]+@)?(?:www\.)?(github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|dev\.azure\.com|ssh\.dev\.azure\.com|huggingface\.co|git\.[\w.-]+)[/:]/i;
 
 export function parseSourceRef(text: string): SourceRef {
   const t = text.trim();
@@ -19,7 +20,13 @@ export function parseSourceRef(text: string): SourceRef {
   let rest = schemeMatch ? t.slice(schemeMatch[0].length) : t;
   let restOffset = schemeMatch ? schemeMatch[0].length : 0;
   if (!scheme && /^[\w.-]+@[\w.-]+:/.test(t)) scheme = 'scp'; // git@github.com:org/repo.git
-  const isGit = scheme === 'git' || scheme.startsWith('git+') || scheme === 'ssh' || scheme === 'scp' || /\.git(?:$|[@#/])/.test(rest) || FORGES.test(rest);
+  const isGit =
+    scheme === 'git' ||
+    scheme.startsWith('git+') ||
+    scheme === 'ssh' ||
+    scheme === 'scp' ||
+    /\.git(?:$|[@#/])/.test(rest) ||
+    FORGES.test(rest);
   if (!isGit) return { scheme, isGit };
   // a user before the host (`git@github.com:`) is not a revision
   const userAt = /^[\w.-]+@/.exec(rest);

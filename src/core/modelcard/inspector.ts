@@ -31,14 +31,31 @@ export async function checkModelCardFile(file: string, options: CardFileOptions 
     bytes = await readRegularFile(file, MAX_CARD_BYTES);
   } catch (e) {
     if (e instanceof FileTooLargeError) {
-      return { isCard: true, findings: [{ ruleId: 'yaml/too-large', severity: 'error', message: `${e.size} bytes is over the ${MAX_CARD_BYTES}-byte limit for a model card; not validated, so not known to be valid`, file }] };
+      return {
+        isCard: true,
+        findings: [
+          {
+            ruleId: 'yaml/too-large',
+            severity: 'error',
+            message: `${e.size} bytes is over the ${MAX_CARD_BYTES}-byte limit for a model card; not validated, so not known to be valid`,
+            file,
+          },
+        ],
+      };
     }
     if (e instanceof NotRegularFileError) throw e;
     throw new Error(`cannot read ${file}: ${(e as Error).message}`);
   }
   const decoded = decodeUtf8(bytes);
   const findings: Finding[] = [];
-  if (decoded.problem) findings.push({ ruleId: 'yaml/encoding', severity: 'error', message: decoded.problem.message, file, offset: decoded.problem.offset });
+  if (decoded.problem)
+    findings.push({
+      ruleId: 'yaml/encoding',
+      severity: 'error',
+      message: decoded.problem.message,
+      file,
+      offset: decoded.problem.offset,
+    });
   if (modelCardKind(file) === 'hf-readme') {
     const fm = frontMatter(decoded.text);
     if (!fm || !looksLikeHfMetadata(fm.text)) return { findings, isCard: false };
@@ -50,7 +67,10 @@ export async function checkModelCardFile(file: string, options: CardFileOptions 
     const files = filesToCheck(file, analysis, opts.root);
     await cache.refresh(files, opts);
     findings.push(...localFileFindings(analysis.doc, file, analysis, (p) => cache.peek(p), opts.root));
-    const hashed = files.filter((f) => { const st = f.hash ? cache.peek(f.abs) : undefined; return st?.kind === 'file' && st.sha256; }).length;
+    const hashed = files.filter((f) => {
+      const st = f.hash ? cache.peek(f.abs) : undefined;
+      return st?.kind === 'file' && st.sha256;
+    }).length;
     return { findings, isCard: true, digestsChecked: hashed };
   }
   return { findings, isCard: true, digestsChecked: 0 };
@@ -77,7 +97,11 @@ export const modelCardInspector: Inspector = {
       result.findings.push(...findings);
       const n = findings.length;
       const summary = `${n === 0 ? 'valid' : `${n} finding${n === 1 ? '' : 's'}`}${digestsChecked ? `, ${digestsChecked} local file digest${digestsChecked === 1 ? '' : 's'} checked` : ''}`;
-      result.files.push({ path: f.path, kind: modelCardKind(f.path) === 'hf-readme' ? 'model card (Hugging Face README)' : 'model card', summary });
+      result.files.push({
+        path: f.path,
+        kind: modelCardKind(f.path) === 'hf-readme' ? 'model card (Hugging Face README)' : 'model card',
+        summary,
+      });
     }
     return result;
   },

@@ -19,9 +19,30 @@ for (const id of EXCEPTIONS) EXCEPTION_BY_LOWER.set(id.toLowerCase(), id);
 
 /** Names people write instead of the identifier (compared after removing case, spaces and punctuation). */
 const COMMON_NAMES: Readonly<Record<string, string>> = {
-  apache: 'Apache-2.0', apache2: 'Apache-2.0', apache20: 'Apache-2.0', apachelicense20: 'Apache-2.0', apachelicenseversion20: 'Apache-2.0', apachev2: 'Apache-2.0', asl20: 'Apache-2.0',
-  mitlicense: 'MIT', bsd: 'BSD-3-Clause', bsd3: 'BSD-3-Clause', bsd2: 'BSD-2-Clause', gpl3: 'GPL-3.0-only', gplv3: 'GPL-3.0-only', gpl2: 'GPL-2.0-only', gplv2: 'GPL-2.0-only',
-  lgpl3: 'LGPL-3.0-only', lgpl21: 'LGPL-2.1-only', agpl3: 'AGPL-3.0-only', mpl2: 'MPL-2.0', cc0: 'CC0-1.0', ccby4: 'CC-BY-4.0', ccbysa4: 'CC-BY-SA-4.0', ccbync4: 'CC-BY-NC-4.0', unlicense: 'Unlicense',
+  apache: 'Apache-2.0',
+  apache2: 'Apache-2.0',
+  apache20: 'Apache-2.0',
+  apachelicense20: 'Apache-2.0',
+  apachelicenseversion20: 'Apache-2.0',
+  apachev2: 'Apache-2.0',
+  asl20: 'Apache-2.0',
+  mitlicense: 'MIT',
+  bsd: 'BSD-3-Clause',
+  bsd3: 'BSD-3-Clause',
+  bsd2: 'BSD-2-Clause',
+  gpl3: 'GPL-3.0-only',
+  gplv3: 'GPL-3.0-only',
+  gpl2: 'GPL-2.0-only',
+  gplv2: 'GPL-2.0-only',
+  lgpl3: 'LGPL-3.0-only',
+  lgpl21: 'LGPL-2.1-only',
+  agpl3: 'AGPL-3.0-only',
+  mpl2: 'MPL-2.0',
+  cc0: 'CC0-1.0',
+  ccby4: 'CC-BY-4.0',
+  ccbysa4: 'CC-BY-SA-4.0',
+  ccbync4: 'CC-BY-NC-4.0',
+  unlicense: 'Unlicense',
 };
 
 export type LicenseVerdict =
@@ -68,7 +89,8 @@ export function licenseCompletions(hfIds: readonly string[]): { id: string; deta
     if (hf === 'other' || hf === 'unknown') continue;
     const spdx = BY_LOWER.get(hf.toLowerCase());
     if (spdx) out.set(spdx, `SPDX license (Hugging Face: ${hf})`);
-    else if (/^[A-Za-z0-9.-]+$/.test(hf)) out.set(`LicenseRef-${hf}`, `Hugging Face license ${hf} (not on the SPDX list)`);
+    else if (/^[A-Za-z0-9.-]+$/.test(hf))
+      out.set(`LicenseRef-${hf}`, `Hugging Face license ${hf} (not on the SPDX list)`);
   }
   return [...out].map(([id, detail]) => ({ id, detail }));
 }
@@ -102,16 +124,35 @@ function checkUncached(text: string): LicenseVerdict {
   const tokens = expr.replace(/[()]/g, ' ').split(/\s+/).filter(Boolean);
   if (parsed) {
     const deprecated = tokens
-      .filter((t) => !OPERATORS.has(t) && !CURRENT.has(t.replace(/\+$/, '')) && (DEPRECATED.has(t) || DEPRECATED.has(t.replace(/\+$/, ''))))
+      .filter(
+        (t) =>
+          !OPERATORS.has(t) &&
+          !CURRENT.has(t.replace(/\+$/, '')) &&
+          (DEPRECATED.has(t) || DEPRECATED.has(t.replace(/\+$/, ''))),
+      )
       .map((id) => ({ id, replacement: replacementFor(id) }));
     return deprecated.length ? { kind: 'deprecated', ids: deprecated } : { kind: 'ok' };
   }
   // SPDX matches identifiers case-insensitively: `apache-2.0` is Apache-2.0 written loosely.
-  const canonical = tokens.map((t) => OPERATORS.has(t) ? t : (BY_LOWER.get(t.replace(/\+$/, '').toLowerCase()) ?? (OPERATORS.has(t.toUpperCase()) ? t.toUpperCase() : undefined)));
+  const canonical = tokens.map((t) =>
+    OPERATORS.has(t)
+      ? t
+      : (BY_LOWER.get(t.replace(/\+$/, '').toLowerCase()) ??
+        (OPERATORS.has(t.toUpperCase()) ? t.toUpperCase() : undefined)),
+  );
   if (canonical.every((c) => c !== undefined)) {
     let out = expr;
-    tokens.forEach((t, i) => { const c = canonical[i]!; if (c !== t) out = out.replace(new RegExp(`(^|[\\s(])${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=$|[\\s)+])`), `$1${c}`); });
-    try { parseSpdx(out); return { kind: 'case', canonical: out }; } catch { /* fall through to the token report */ }
+    tokens.forEach((t, i) => {
+      const c = canonical[i]!;
+      if (c !== t)
+        out = out.replace(new RegExp(`(^|[\\s(])${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=$|[\\s)+])`), `$1${c}`);
+    });
+    try {
+      parseSpdx(out);
+      return { kind: 'case', canonical: out };
+    } catch {
+      /* fall through to the token report */
+    }
   }
   // Not a valid expression: find the first token that is neither an operator nor a known id.
   const wholeGuess = suggestLicenseId(expr);
@@ -121,13 +162,28 @@ function checkUncached(text: string): LicenseVerdict {
   }
   for (const t of tokens) {
     if (OPERATORS.has(t)) continue;
-    if (OPERATORS.has(t.toUpperCase())) return { kind: 'invalid', reason: `the operator \`${t}\` must be upper case`, suggestion: expr.replace(new RegExp(`\\b${t}\\b`), t.toUpperCase()) };
+    if (OPERATORS.has(t.toUpperCase()))
+      return {
+        kind: 'invalid',
+        reason: `the operator \`${t}\` must be upper case`,
+        suggestion: expr.replace(new RegExp(`\\b${t}\\b`), t.toUpperCase()),
+      };
     const id = t.replace(/\+$/, '');
-    if (CURRENT.has(id) || DEPRECATED.has(id) || EXCEPTIONS.has(id) || /^(DocumentRef-[\w.-]+:)?LicenseRef-[\w.-]+$/.test(id)) continue;
+    if (
+      CURRENT.has(id) ||
+      DEPRECATED.has(id) ||
+      EXCEPTIONS.has(id) ||
+      /^(DocumentRef-[\w.-]+:)?LicenseRef-[\w.-]+$/.test(id)
+    )
+      continue;
     const guess = suggestLicenseId(id) ?? EXCEPTION_BY_LOWER.get(id.toLowerCase());
-    const fixed = guess && tokens.length === 1 ? guess + (t.endsWith('+') ? '+' : '') : guess ? expr.replace(t, guess) : undefined;
+    const fixed =
+      guess && tokens.length === 1 ? guess + (t.endsWith('+') ? '+' : '') : guess ? expr.replace(t, guess) : undefined;
     const custom = guess ? '' : ` (a license of your own is written \`LicenseRef-${id.replace(/[^\w.-]/g, '-')}\`)`;
     return { kind: 'invalid', reason: `\`${t}\` is not an SPDX license identifier${custom}`, suggestion: fixed };
   }
-  return { kind: 'invalid', reason: 'it is not a well-formed SPDX expression (operators are AND, OR, WITH; group with parentheses)' };
+  return {
+    kind: 'invalid',
+    reason: 'it is not a well-formed SPDX expression (operators are AND, OR, WITH; group with parentheses)',
+  };
 }

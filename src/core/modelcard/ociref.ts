@@ -20,7 +20,8 @@ export function parseOciRef(text: string): OciRef | undefined {
     const cut = t.indexOf('://') + 3;
     base = cut;
     t = t.slice(cut);
-  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t) || t.startsWith('/') || t.startsWith('.') || /\s/.test(t)) return undefined;
+  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t) || t.startsWith('/') || t.startsWith('.') || /\s/.test(t))
+    return undefined;
   const slash = t.indexOf('/');
   if (slash <= 0) return undefined;
   const host = t.slice(0, slash);
@@ -32,6 +33,7 @@ export function parseOciRef(text: string): OciRef | undefined {
   const colon = namePart.indexOf(':', lastSlash);
   const name = colon >= 0 ? namePart.slice(0, colon) : namePart;
   const tag = colon >= 0 ? namePart.slice(colon + 1) : undefined;
-  if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+$/i.test(name)) return undefined;
+  if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+$/i.test(name))
+    return undefined;
   return { name, tag, digest, digestOffset: at >= 0 ? base + at + 1 : undefined };
 }

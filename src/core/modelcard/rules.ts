@@ -7,7 +7,7 @@ export const CARD_RULES: readonly RuleInfo[] = [
     title: 'Required field missing',
     category: 'card',
     defaultSeverity: 'error',
-    help: 'A field the model-card schema requires is absent. The diagnostic sits on the key of the section that should contain it (or on the first key for a top-level section). Reviewers and promotion gates rely on these fields: without `provenance.build_environment.commit_sha` nobody can tell which code built the weights, without `security.last_security_review` nobody can tell whether it was reviewed. The quick fix inserts the field (or a whole section) from the schema\'s template; fill in the values it leaves empty.',
+    help: "A field the model-card schema requires is absent. The diagnostic sits on the key of the section that should contain it (or on the first key for a top-level section). Reviewers and promotion gates rely on these fields: without `provenance.build_environment.commit_sha` nobody can tell which code built the weights, without `security.last_security_review` nobody can tell whether it was reviewed. The quick fix inserts the field (or a whole section) from the schema's template; fill in the values it leaves empty.",
   },
   {
     id: 'card/unknown-key',
@@ -70,7 +70,7 @@ export const CARD_RULES: readonly RuleInfo[] = [
     title: 'Placeholder digest',
     category: 'card',
     defaultSeverity: 'error',
-    help: 'The digest is a placeholder such as `sha256:abc123...` (cut short, too few hex digits, filler text or a repeated character), not a real SHA-256. Nothing can be verified against it, yet the card looks complete. Compute the real digest (`sha256sum FILE`, or `cosign`/`oras` output for artifacts) and write it as `sha256:` followed by 64 lowercase hex characters. Where the digest belongs to a file next to the card, the quick fix writes the file\'s real digest.',
+    help: "The digest is a placeholder such as `sha256:abc123...` (cut short, too few hex digits, filler text or a repeated character), not a real SHA-256. Nothing can be verified against it, yet the card looks complete. Compute the real digest (`sha256sum FILE`, or `cosign`/`oras` output for artifacts) and write it as `sha256:` followed by 64 lowercase hex characters. Where the digest belongs to a file next to the card, the quick fix writes the file's real digest.",
   },
   {
     id: 'card/weak-digest',
@@ -140,7 +140,7 @@ export const CARD_RULES: readonly RuleInfo[] = [
     title: 'License is not a valid identifier',
     category: 'card',
     defaultSeverity: 'error',
-    help: 'The license is not a valid SPDX license identifier or expression (checked against the SPDX license list from the `spdx-license-ids` package), or, in a Hugging Face card, not one of the Hub\'s license ids. Compliance tooling cannot interpret free text such as `Apache License 2.0`. Use the identifier (`Apache-2.0`), an expression (`MIT OR Apache-2.0`), `LicenseRef-<name>` for a custom license, or on the Hub `license: other` with `license_name` and `license_link`.',
+    help: "The license is not a valid SPDX license identifier or expression (checked against the SPDX license list from the `spdx-license-ids` package), or, in a Hugging Face card, not one of the Hub's license ids. Compliance tooling cannot interpret free text such as `Apache License 2.0`. Use the identifier (`Apache-2.0`), an expression (`MIT OR Apache-2.0`), `LicenseRef-<name>` for a custom license, or on the Hub `license: other` with `license_name` and `license_link`.",
   },
   {
     id: 'card/license-not-canonical',
@@ -161,7 +161,7 @@ export const CARD_RULES: readonly RuleInfo[] = [
     title: 'Digest does not match the file',
     category: 'card',
     defaultSeverity: 'error',
-    help: 'The card gives a digest for a file that exists next to it, and the file\'s actual SHA-256 is different. Either the file changed after the card was written (possibly tampered with) or the digest was never computed from it. Check where the file came from; if it is the right file, the quick fix writes its real digest.',
+    help: "The card gives a digest for a file that exists next to it, and the file's actual SHA-256 is different. Either the file changed after the card was written (possibly tampered with) or the digest was never computed from it. Check where the file came from; if it is the right file, the quick fix writes its real digest.",
   },
   {
     id: 'card/missing-file',

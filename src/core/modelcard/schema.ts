@@ -16,9 +16,21 @@ export type JsonType = 'object' | 'array' | 'string' | 'number' | 'integer' | 'b
 
 /** What a semantic rule does with a field (see semantic.ts). */
 export type FieldRole =
-  | 'digest' | 'commit' | 'source' | 'oci-ref' | 'path' | 'link-or-path'
-  | 'model-name' | 'model-version' | 'license' | 'hf-license' | 'language'
-  | 'build-time' | 'review-date' | 'past-date' | 'scan-status';
+  | 'digest'
+  | 'commit'
+  | 'source'
+  | 'oci-ref'
+  | 'path'
+  | 'link-or-path'
+  | 'model-name'
+  | 'model-version'
+  | 'license'
+  | 'hf-license'
+  | 'language'
+  | 'build-time'
+  | 'review-date'
+  | 'past-date'
+  | 'scan-status';
 
 export interface SchemaNode {
   $ref?: string;
@@ -102,7 +114,8 @@ export function propertySchema(root: SchemaNode, s: SchemaNode, key: string): Sc
   const r = branchFor(root, s, 'object') ?? resolveRef(root, s);
   const p = r.properties && Object.prototype.hasOwnProperty.call(r.properties, key) ? r.properties[key] : undefined;
   if (p) return resolveRef(root, p);
-  if (r.additionalProperties && typeof r.additionalProperties === 'object') return resolveRef(root, r.additionalProperties);
+  if (r.additionalProperties && typeof r.additionalProperties === 'object')
+    return resolveRef(root, r.additionalProperties);
   return undefined;
 }
 
@@ -115,15 +128,22 @@ export function schemaAtPath(root: SchemaNode, path: readonly (string | number)[
     if (typeof step === 'number' || step === '*') {
       const arr = branchFor(root, s, 'array') ?? s;
       s = arr.items ? resolveRef(root, arr.items) : undefined;
-    }
-    else s = propertySchema(root, s, step);
+    } else s = propertySchema(root, s, step);
   }
   return s ? resolveRef(root, s) : undefined;
 }
 
 /** Human label for a type list: "a string", "a number or a string". */
 export function describeTypes(types: readonly string[]): string {
-  const words: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', integer: 'a whole number', boolean: 'true or false', null: 'empty' };
+  const words: Record<string, string> = {
+    object: 'a mapping',
+    array: 'a list',
+    string: 'a string',
+    number: 'a number',
+    integer: 'a whole number',
+    boolean: 'true or false',
+    null: 'empty',
+  };
   const ws = types.map((t) => words[t] ?? t);
   return ws.length <= 1 ? (ws[0] ?? 'a value') : `${ws.slice(0, -1).join(', ')} or ${ws[ws.length - 1]}`;
 }

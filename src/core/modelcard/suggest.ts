@@ -40,7 +40,10 @@ let ROWS: [Int32Array, Int32Array, Int32Array] = [new Int32Array(64), new Int32A
 
 /** Case, `-`/`_`/space and camelCase differences do not count: `f1-Score` and `f1_score` are the same name. */
 export function normalizeName(s: string): string {
-  return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[\s_-]+/g, '_');
+  return s
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '_');
 }
 
 /** How far a typo may be from its intended word, by length: short words need close matches. */
@@ -54,7 +57,11 @@ function allowance(len: number): number {
 const NORMALIZED = new Map<string, string>();
 
 /** The closest candidate to `word`, or undefined when none is close enough to be a likely typo. */
-export function closest(word: string, candidates: Iterable<string>, options: { strict?: boolean } = {}): string | undefined {
+export function closest(
+  word: string,
+  candidates: Iterable<string>,
+  options: { strict?: boolean } = {},
+): string | undefined {
   const w = normalizeName(word);
   let best: string | undefined;
   let bestD = Infinity;
@@ -64,7 +71,9 @@ export function closest(word: string, candidates: Iterable<string>, options: { s
     if (Math.abs(n.length - w.length) > 3) continue;
     if (n === w) return c;
     // strict: where unknown keys are allowed, only near-certain typos count (`model_type` is not `model_name`)
-    const max = options.strict ? Math.max(1, allowance(Math.min(w.length, n.length)) - 1) : allowance(Math.min(w.length, n.length));
+    const max = options.strict
+      ? Math.max(1, allowance(Math.min(w.length, n.length)) - 1)
+      : allowance(Math.min(w.length, n.length));
     const d = editDistance(w, n, max);
     if (d <= max && d < bestD) {
       best = c;

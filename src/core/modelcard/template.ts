@@ -11,7 +11,11 @@ export interface TemplateLine {
 
 /** A value the user has to give: empty in the plain text, a tab stop (with the schema's example as its placeholder) in the snippet. */
 const TO_FILL = Symbol('to fill');
-interface ToFill { [TO_FILL]: true; example?: string; quoted: boolean }
+interface ToFill {
+  [TO_FILL]: true;
+  example?: string;
+  quoted: boolean;
+}
 
 const escapeSnippet = (s: string) => s.replace(/[$}\\]/g, '\\$&');
 
@@ -22,7 +26,13 @@ const escapeSnippet = (s: string) => s.replace(/[$}\\]/g, '\\$&');
  * the snippet, with the schema's first example as its placeholder, so the editor leaves the cursor
  * on it instead of inserting an empty value that is an error at once.
  */
-export function templateLines(key: string, schema: SchemaNode, root: SchemaNode, depth = 0, stops = { n: 0 }): TemplateLine[] {
+export function templateLines(
+  key: string,
+  schema: SchemaNode,
+  root: SchemaNode,
+  depth = 0,
+  stops = { n: 0 },
+): TemplateLine[] {
   const s = resolveRef(root, schema);
   const value = s.default !== undefined ? s.default : skeleton(s, root, depth);
   return emit(key, value, 0, stops);
@@ -41,7 +51,11 @@ function skeleton(s: SchemaNode, root: SchemaNode, depth: number): unknown {
   }
   if (types[0] === 'array') return [];
   const example = s.examples?.find((e) => typeof e === 'string' || typeof e === 'number');
-  const fill: ToFill = { [TO_FILL]: true, quoted: types[0] === 'string' || !types.length, ...(example !== undefined ? { example: String(example) } : {}) };
+  const fill: ToFill = {
+    [TO_FILL]: true,
+    quoted: types[0] === 'string' || !types.length,
+    ...(example !== undefined ? { example: String(example) } : {}),
+  };
   return fill;
 }
 
@@ -63,20 +77,30 @@ function emit(key: string, value: unknown, indent: number, stops: { n: number })
   if (isToFill(value)) {
     const stop = `\${${++stops.n}${value.example !== undefined ? `:${escapeSnippet(value.example)}` : ''}}`;
     const head = escapeSnippet(`${pad}${key}:`);
-    return [value.quoted ? { text: `${pad}${key}: ""`, snippet: `${head} "${stop}"` } : { text: `${pad}${key}:`, snippet: `${head} ${stop}` }];
+    return [
+      value.quoted
+        ? { text: `${pad}${key}: ""`, snippet: `${head} "${stop}"` }
+        : { text: `${pad}${key}:`, snippet: `${head} ${stop}` },
+    ];
   }
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const entries = Object.entries(value as Record<string, unknown>);
     if (!entries.length) return [same(`${pad}${key}: {}`)];
     return [same(`${pad}${key}:`), ...entries.flatMap(([k, v]) => emit(k, v, indent + 2, stops))];
   }
-  if (Array.isArray(value)) return [{ text: `${pad}${key}: []`, snippet: `${escapeSnippet(`${pad}${key}:`)} [\${${++stops.n}}]` }];
+  if (Array.isArray(value))
+    return [{ text: `${pad}${key}: []`, snippet: `${escapeSnippet(`${pad}${key}:`)} [\${${++stops.n}}]` }];
   const v = scalar(value);
   return [same(v ? `${pad}${key}: ${v}` : `${pad}${key}:`)];
 }
 
 /** Joins template lines into one edit's text and snippet (`$0`, the final cursor, after the last line). */
-export function joinTemplate(lines: readonly TemplateLine[], prefix: string, nl: string, suffix = ''): { newText: string; snippet: string } {
+export function joinTemplate(
+  lines: readonly TemplateLine[],
+  prefix: string,
+  nl: string,
+  suffix = '',
+): { newText: string; snippet: string } {
   return {
     newText: prefix + lines.map((l) => l.text).join(nl) + suffix,
     snippet: escapeSnippet(prefix) + lines.map((l) => l.snippet).join(nl) + '$0' + escapeSnippet(suffix),
@@ -84,7 +108,13 @@ export function joinTemplate(lines: readonly TemplateLine[], prefix: string, nl:
 }
 
 /** A quick fix inserting `key` (from its template) at the end of a block mapping, at its indentation. */
-export function templateInsertion(ctx: CardContext, mapping: YamlNode, key: string, schema: SchemaNode, root: SchemaNode): Fix | undefined {
+export function templateInsertion(
+  ctx: CardContext,
+  mapping: YamlNode,
+  key: string,
+  schema: SchemaNode,
+  root: SchemaNode,
+): Fix | undefined {
   const doc = ctx.doc;
   const text = doc.text;
   if (mapping.kind !== 'mapping' || text[mapping.start] === '{') return undefined;
@@ -99,16 +129,29 @@ export function templateInsertion(ctx: CardContext, mapping: YamlNode, key: stri
   if (eol < 0) eol = text.length;
   else if (text[eol - 1] === '\r') eol--;
   const nl = text.includes('\r\n') ? '\r\n' : '\n';
-  const lines = templateLines(key, schema, root).map((l) => ({ text: ' '.repeat(indent) + l.text, snippet: ' '.repeat(indent) + l.snippet }));
+  const lines = templateLines(key, schema, root).map((l) => ({
+    text: ' '.repeat(indent) + l.text,
+    snippet: ' '.repeat(indent) + l.snippet,
+  }));
   const title = `Add '${key}' from the template`;
   const next = text.indexOf('\n', eol) + 1;
   if (next > 0) {
     // At the start of the next line: editors re-indent a snippet's lines to the line it is typed on,
     // and there that is nothing.
     const at = { start: next, end: next };
-    return { kind: 'edit', title, isPreferred: true, edits: [{ file: ctx.file, range: doc.range(at), ...joinTemplate(lines, '', nl, nl) }] };
+    return {
+      kind: 'edit',
+      title,
+      isPreferred: true,
+      edits: [{ file: ctx.file, range: doc.range(at), ...joinTemplate(lines, '', nl, nl) }],
+    };
   }
   // The mapping ends the file without a newline: plain text (a snippet would be re-indented to its last line).
   const at = { start: eol, end: eol };
-  return { kind: 'edit', title, isPreferred: true, edits: [{ file: ctx.file, range: doc.range(at), newText: nl + lines.map((l) => l.text).join(nl) }] };
+  return {
+    kind: 'edit',
+    title,
+    isPreferred: true,
+    edits: [{ file: ctx.file, range: doc.range(at), newText: nl + lines.map((l) => l.text).join(nl) }],
+  };
 }

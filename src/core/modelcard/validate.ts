@@ -33,7 +33,13 @@ const YAML11_BOOL = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 const MAX_DEPTH = 64;
 
 /** Roles whose checks compare fields with each other: still useful on a value reported as a YAML trap. */
-const CROSS_FIELD_ROLES: ReadonlySet<string> = new Set(['model-name', 'model-version', 'build-time', 'review-date', 'past-date']);
+const CROSS_FIELD_ROLES: ReadonlySet<string> = new Set([
+  'model-name',
+  'model-version',
+  'build-time',
+  'review-date',
+  'past-date',
+]);
 
 /**
  * Validates a YAML document against one of our schemas, placing every problem on the exact key
@@ -43,7 +49,11 @@ const CROSS_FIELD_ROLES: ReadonlySet<string> = new Set(['model-name', 'model-ver
 export class SchemaValidator {
   private readonly visited = new Map<YamlNode, Set<SchemaNode>>();
 
-  constructor(private readonly ctx: CardContext, private readonly root: SchemaNode, private readonly stats?: { schemaChecks: number }) {}
+  constructor(
+    private readonly ctx: CardContext,
+    private readonly root: SchemaNode,
+    private readonly stats?: { schemaChecks: number },
+  ) {}
 
   validateDocument(): void {
     const rootNode = this.ctx.doc.root;
@@ -65,11 +75,34 @@ export class SchemaValidator {
     const lines = req.flatMap((k) => templateLines(k, r.properties?.[k] ?? {}, this.root, 0, stops));
     const end = text.length;
     const lead = end > 0 && !text.endsWith('\n') ? '\n' : '';
-    const fix: Fix = { kind: 'edit', title: 'Fill in the card from the template', isPreferred: true, edits: [{ file: this.ctx.file, range: this.ctx.doc.range({ start: end, end }), ...joinTemplate(lines, lead, '\n', '\n') }] };
-    this.ctx.report('card/missing-field', { start: 0, end: 0 }, `the card is empty: ${req.map((k) => `\`${k}\``).join(', ')} ${req.length === 1 ? 'is' : 'are'} required`, { fixes: [fix] });
+    const fix: Fix = {
+      kind: 'edit',
+      title: 'Fill in the card from the template',
+      isPreferred: true,
+      edits: [
+        {
+          file: this.ctx.file,
+          range: this.ctx.doc.range({ start: end, end }),
+          ...joinTemplate(lines, lead, '\n', '\n'),
+        },
+      ],
+    };
+    this.ctx.report(
+      'card/missing-field',
+      { start: 0, end: 0 },
+      `the card is empty: ${req.map((k) => `\`${k}\``).join(', ')} ${req.length === 1 ? 'is' : 'are'} required`,
+      { fixes: [fix] },
+    );
   }
 
-  private validate(raw: YamlNode | null, schemaIn: SchemaNode, path: (string | number)[], pair: YamlPair | null, parent: YamlNode | null, depth: number): void {
+  private validate(
+    raw: YamlNode | null,
+    schemaIn: SchemaNode,
+    path: (string | number)[],
+    pair: YamlPair | null,
+    parent: YamlNode | null,
+    depth: number,
+  ): void {
     if (depth > MAX_DEPTH) return;
     let schema = resolveRef(this.root, schemaIn);
     let node = raw;
@@ -89,11 +122,18 @@ export class SchemaValidator {
     const label = new Label(path);
     let actual = yamlType(node);
     if (schema.anyOf) {
-      const branch = actual === 'timestamp' ? branchFor(this.root, schema, 'string') : branchFor(this.root, schema, actual);
+      const branch =
+        actual === 'timestamp' ? branchFor(this.root, schema, 'string') : branchFor(this.root, schema, actual);
       if (!branch) {
         const all = schema.anyOf.flatMap((b) => typesOf(resolveRef(this.root, b)));
-        if (actual === 'null') this.ctx.report('card/empty-value', at, `${label} is empty; ${describeTypes(all)} is expected`);
-        else this.ctx.report('card/wrong-type', at, `${label} must be ${describeTypes(all)}, not ${describeTypes([actual])}`);
+        if (actual === 'null')
+          this.ctx.report('card/empty-value', at, `${label} is empty; ${describeTypes(all)} is expected`);
+        else
+          this.ctx.report(
+            'card/wrong-type',
+            at,
+            `${label} must be ${describeTypes(all)}, not ${describeTypes([actual])}`,
+          );
         return;
       }
       schema = branch;
@@ -108,17 +148,34 @@ export class SchemaValidator {
       actual = 'string';
       text = asText;
       coerced = true;
-    } else if (actual === 'string' && node.kind === 'scalar' && node.style === 'plain' && YAML11_BOOL.test(text ?? '') && types.includes('string') && !types.includes('boolean')) {
-      this.ctx.report('card/ambiguous-boolean', at, `${label}: unquoted \`${text}\` is a string here but the boolean ${/^(y|yes|on)$/i.test(text!) ? 'true' : 'false'} to YAML 1.1 readers such as PyYAML; quote it`, {
-        fixes: [this.ctx.replace(`Quote ${JSON.stringify(text)}`, node, JSON.stringify(text))],
-      });
+    } else if (
+      actual === 'string' &&
+      node.kind === 'scalar' &&
+      node.style === 'plain' &&
+      YAML11_BOOL.test(text ?? '') &&
+      types.includes('string') &&
+      !types.includes('boolean')
+    ) {
+      this.ctx.report(
+        'card/ambiguous-boolean',
+        at,
+        `${label}: unquoted \`${text}\` is a string here but the boolean ${/^(y|yes|on)$/i.test(text!) ? 'true' : 'false'} to YAML 1.1 readers such as PyYAML; quote it`,
+        {
+          fixes: [this.ctx.replace(`Quote ${JSON.stringify(text)}`, node, JSON.stringify(text))],
+        },
+      );
     }
 
-    if (actual === 'string' && text === '' && (schema.enum || schema.minLength || schema.pattern || schema.format || schema['x-role'])) {
+    if (
+      actual === 'string' &&
+      text === '' &&
+      (schema.enum || schema.minLength || schema.pattern || schema.format || schema['x-role'])
+    ) {
       this.ctx.report('card/empty-value', at, `${label} is empty`);
       return;
     }
-    if (schema.enum && !coerced && !this.checkEnum(node, at, actual === 'string' ? text : node.value, schema, label)) return;
+    if (schema.enum && !coerced && !this.checkEnum(node, at, actual === 'string' ? text : node.value, schema, label))
+      return;
     if (schema.const !== undefined && node.value !== schema.const && actual !== 'object' && actual !== 'array') {
       this.ctx.report('card/invalid-value', at, `${label} must be ${JSON.stringify(schema.const)}`);
     }
@@ -143,14 +200,22 @@ export class SchemaValidator {
         break;
     }
     const role = schema['x-role'];
-    if (role && actual === 'string' && (!coerced || CROSS_FIELD_ROLES.has(role))) this.ctx.roles.push({ role, node, text: text ?? '', path, parent, schema });
+    if (role && actual === 'string' && (!coerced || CROSS_FIELD_ROLES.has(role)))
+      this.ctx.roles.push({ role, node, text: text ?? '', path, parent, schema });
   }
 
   /**
    * Reports a value whose YAML type is not the schema's. Returns the text to go on checking as a
    * string when the value is a YAML trap for a string (a number, boolean or date written unquoted).
    */
-  private typeProblem(node: YamlNode, at: YamlNode, actual: YamlType, types: JsonType[], label: Label, schema: SchemaNode): string | undefined {
+  private typeProblem(
+    node: YamlNode,
+    at: YamlNode,
+    actual: YamlType,
+    types: JsonType[],
+    label: Label,
+    schema: SchemaNode,
+  ): string | undefined {
     const src = this.ctx.doc.source(node);
     const wantsString = types.includes('string');
     if (actual === 'null') {
@@ -161,17 +226,33 @@ export class SchemaValidator {
     if (wantsString && node.kind === 'scalar' && node.style === 'plain') {
       const quote = this.ctx.replace(`Quote ${JSON.stringify(src)}`, node, JSON.stringify(src));
       if (actual === 'timestamp') {
-        this.ctx.report('card/unquoted-date', at, `${label}: unquoted \`${src}\` is read as a ${/[Tt ]\d/.test(src) ? 'timestamp' : 'date'} object, not a string; quote it`, { fixes: [quote] });
+        this.ctx.report(
+          'card/unquoted-date',
+          at,
+          `${label}: unquoted \`${src}\` is read as a ${/[Tt ]\d/.test(src) ? 'timestamp' : 'date'} object, not a string; quote it`,
+          { fixes: [quote] },
+        );
         return src;
       }
       if (actual === 'number' || actual === 'integer') {
         const shown = String(node.value);
-        const trap = shown !== src ? ` YAML reads \`${src}\` as the number ${shown}, so the value is silently changed.` : '';
-        this.ctx.report('card/wrong-type', at, `${label} must be a string, not the number ${shown}.${trap} Quote it: "${src}"`, { fixes: [quote] });
+        const trap =
+          shown !== src ? ` YAML reads \`${src}\` as the number ${shown}, so the value is silently changed.` : '';
+        this.ctx.report(
+          'card/wrong-type',
+          at,
+          `${label} must be a string, not the number ${shown}.${trap} Quote it: "${src}"`,
+          { fixes: [quote] },
+        );
         return src;
       }
       if (actual === 'boolean') {
-        this.ctx.report('card/wrong-type', at, `${label} must be a string, not the boolean ${String(node.value)}; quote it if the text is meant`, { fixes: [quote] });
+        this.ctx.report(
+          'card/wrong-type',
+          at,
+          `${label} must be a string, not the boolean ${String(node.value)}; quote it if the text is meant`,
+          { fixes: [quote] },
+        );
         return undefined;
       }
     }
@@ -179,7 +260,12 @@ export class SchemaValidator {
     let hint = '';
     if (actual === 'string' && node.kind === 'scalar' && typeof node.value === 'string') {
       const s = node.value.trim();
-      if (node.style !== 'plain' && (types.includes('number') || types.includes('integer')) && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) && (!types.includes('integer') || types.includes('number') || Number.isInteger(Number(s)))) {
+      if (
+        node.style !== 'plain' &&
+        (types.includes('number') || types.includes('integer')) &&
+        /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) &&
+        (!types.includes('integer') || types.includes('number') || Number.isInteger(Number(s)))
+      ) {
         hint = ` (it is written in quotes; write ${s} without them)`;
         fixes.push(this.ctx.replace(`Write the number ${s}`, node, s));
       } else if (types.includes('boolean') && /^(true|false|yes|no|on|off)$/i.test(s)) {
@@ -193,7 +279,10 @@ export class SchemaValidator {
       return undefined;
     }
     const got = actual === 'timestamp' ? 'a date' : describeTypes([actual]);
-    this.ctx.report('card/wrong-type', at, `${label} must be ${describeTypes(types)}, not ${got}${hint}`, { fixes, data: { expected: typesOf(schema).join('|'), actual } });
+    this.ctx.report('card/wrong-type', at, `${label} must be ${describeTypes(types)}, not ${got}${hint}`, {
+      fixes,
+      data: { expected: typesOf(schema).join('|'), actual },
+    });
     return undefined;
   }
 
@@ -203,11 +292,31 @@ export class SchemaValidator {
     const role = schema['x-role'];
     if (role === 'hf-license') return true; // the license rule explains this one (semantic.ts)
     const strings = allowed.filter((a): a is string => typeof a === 'string');
-    const prefixed = (v: string) => { const hits = strings.filter((s) => s.startsWith(`${v.toLowerCase()}-`)); return hits.length === 1 ? hits[0] : undefined; };
-    const guess = typeof value === 'string' ? (strings.find((s) => s.toLowerCase() === value.toLowerCase()) ?? closest(value, strings) ?? prefixed(value)) : undefined;
-    const list = strings.length > 12 ? `${strings.slice(0, 12).map((s) => `\`${s}\``).join(', ')}, …` : strings.map((s) => `\`${s}\``).join(', ');
-    const fixes = guess && node.kind === 'scalar' ? [this.ctx.replace(`Change to '${guess}'`, node, this.ctx.styled(node, guess))] : [];
-    this.ctx.report('card/invalid-value', at, `${label}: ${JSON.stringify(value)} is not an allowed value${guess ? `; did you mean \`${guess}\`?` : '.'} Allowed: ${list}`, { fixes });
+    const prefixed = (v: string) => {
+      const hits = strings.filter((s) => s.startsWith(`${v.toLowerCase()}-`));
+      return hits.length === 1 ? hits[0] : undefined;
+    };
+    const guess =
+      typeof value === 'string'
+        ? (strings.find((s) => s.toLowerCase() === value.toLowerCase()) ?? closest(value, strings) ?? prefixed(value))
+        : undefined;
+    const list =
+      strings.length > 12
+        ? `${strings
+            .slice(0, 12)
+            .map((s) => `\`${s}\``)
+            .join(', ')}, …`
+        : strings.map((s) => `\`${s}\``).join(', ');
+    const fixes =
+      guess && node.kind === 'scalar'
+        ? [this.ctx.replace(`Change to '${guess}'`, node, this.ctx.styled(node, guess))]
+        : [];
+    this.ctx.report(
+      'card/invalid-value',
+      at,
+      `${label}: ${JSON.stringify(value)} is not an allowed value${guess ? `; did you mean \`${guess}\`?` : '.'} Allowed: ${list}`,
+      { fixes },
+    );
     return false;
   }
 
@@ -227,17 +336,35 @@ export class SchemaValidator {
         return;
       }
     }
-    if (schema.format === 'uri' && /^http:\/\//i.test(text) && !/^http:\/\/(localhost|127\.0\.0\.1)([:/]|$)/i.test(text)) {
-      this.ctx.report('card/insecure-transport', at, `${label}: \`http://\` is unauthenticated; use \`https://\``, { severity: 'warning' });
+    if (
+      schema.format === 'uri' &&
+      /^http:\/\//i.test(text) &&
+      !/^http:\/\/(localhost|127\.0\.0\.1)([:/]|$)/i.test(text)
+    ) {
+      this.ctx.report('card/insecure-transport', at, `${label}: \`http://\` is unauthenticated; use \`https://\``, {
+        severity: 'warning',
+      });
     }
     if (schema.pattern && !safeRegExp(schema.pattern).test(text)) {
-      this.ctx.report('card/bad-format', at, `${label}: ${JSON.stringify(text)} does not have the expected form. ${firstSentence(schema.description)}`.trim());
+      this.ctx.report(
+        'card/bad-format',
+        at,
+        `${label}: ${JSON.stringify(text)} does not have the expected form. ${firstSentence(schema.description)}`.trim(),
+      );
     }
     const known = schema['x-known'];
     if (known && !known.includes(text)) {
       const guess = known.find((k) => k.toLowerCase() === text.toLowerCase()) ?? closest(text, known);
       if (guess && guess !== text) {
-        this.ctx.report('card/invalid-value', at, `${label}: \`${text}\` is not a known value; did you mean \`${guess}\`?`, { severity: 'warning', fixes: [this.ctx.replace(`Change to '${guess}'`, node, this.ctx.styled(node, guess))] });
+        this.ctx.report(
+          'card/invalid-value',
+          at,
+          `${label}: \`${text}\` is not a known value; did you mean \`${guess}\`?`,
+          {
+            severity: 'warning',
+            fixes: [this.ctx.replace(`Change to '${guess}'`, node, this.ctx.styled(node, guess))],
+          },
+        );
       }
     }
   }
@@ -245,34 +372,56 @@ export class SchemaValidator {
   private checkNumber(_node: YamlNode, at: YamlNode, v: number, schema: SchemaNode, label: Label): void {
     const bounds: string[] = [];
     if (schema.minimum !== undefined && v < schema.minimum) bounds.push(`at least ${schema.minimum}`);
-    if (schema.exclusiveMinimum !== undefined && v <= schema.exclusiveMinimum) bounds.push(`greater than ${schema.exclusiveMinimum}`);
+    if (schema.exclusiveMinimum !== undefined && v <= schema.exclusiveMinimum)
+      bounds.push(`greater than ${schema.exclusiveMinimum}`);
     if (schema.maximum !== undefined && v > schema.maximum) bounds.push(`at most ${schema.maximum}`);
-    if (schema.exclusiveMaximum !== undefined && v >= schema.exclusiveMaximum) bounds.push(`less than ${schema.exclusiveMaximum}`);
+    if (schema.exclusiveMaximum !== undefined && v >= schema.exclusiveMaximum)
+      bounds.push(`less than ${schema.exclusiveMaximum}`);
     if (!bounds.length) return;
     const lo = schema.minimum ?? schema.exclusiveMinimum;
     const hi = schema.maximum ?? schema.exclusiveMaximum;
-    const range = lo !== undefined && hi !== undefined ? ` (the range is ${schema.minimum !== undefined ? '[' : '('}${lo}, ${hi}${schema.maximum !== undefined ? ']' : ')'})` : '';
+    const range =
+      lo !== undefined && hi !== undefined
+        ? ` (the range is ${schema.minimum !== undefined ? '[' : '('}${lo}, ${hi}${schema.maximum !== undefined ? ']' : ')'})`
+        : '';
     const pct = hi === 1 && v > 1 && v <= 100 ? `; it looks like a percentage: write ${+(v / 100).toFixed(6)}` : '';
     this.ctx.report('card/out-of-range', at, `${label} is ${v}; it must be ${bounds.join(' and ')}${range}${pct}`);
   }
 
-  private checkArray(node: YamlNode, schema: SchemaNode, path: (string | number)[], pair: YamlPair | null, depth: number): void {
+  private checkArray(
+    node: YamlNode,
+    schema: SchemaNode,
+    path: (string | number)[],
+    pair: YamlPair | null,
+    depth: number,
+  ): void {
     const items = node.items ?? [];
     if (schema.minItems !== undefined && items.length < schema.minItems) {
-      this.ctx.report('card/empty-value', node.end > node.start ? node : (pair?.key ?? node), `\`${pathLabel(path)}\` needs at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}`);
+      this.ctx.report(
+        'card/empty-value',
+        node.end > node.start ? node : (pair?.key ?? node),
+        `\`${pathLabel(path)}\` needs at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}`,
+      );
     }
     if (!schema.items) return;
     items.forEach((item, i) => this.validate(item, schema.items!, [...path, i], null, node, depth + 1));
   }
 
-  private checkObject(node: YamlNode, schema: SchemaNode, path: (string | number)[], pair: YamlPair | null, depth: number): void {
+  private checkObject(
+    node: YamlNode,
+    schema: SchemaNode,
+    path: (string | number)[],
+    pair: YamlPair | null,
+    depth: number,
+  ): void {
     const pairs = node.pairs ?? [];
     const present = new Set(pairs.map((p) => p.keyText));
     // keys merged in with `<<: *anchor` are present too (their values are checked at the anchor's own place)
     for (const p of pairs) {
       if (p.keyText !== '<<') continue;
       const merged = this.ctx.doc.resolveAlias(p.value);
-      const sources = merged?.kind === 'sequence' ? (merged.items ?? []).map((i) => this.ctx.doc.resolveAlias(i)) : [merged];
+      const sources =
+        merged?.kind === 'sequence' ? (merged.items ?? []).map((i) => this.ctx.doc.resolveAlias(i)) : [merged];
       for (const src of sources) for (const mp of src?.pairs ?? []) present.add(mp.keyText);
     }
     const props = schema.properties ?? {};
@@ -289,14 +438,30 @@ export class SchemaValidator {
       const where = path.length ? ` in \`${pathLabel(path)}\`` : ' at the top level';
       if (schema.additionalProperties === false) {
         const fixes = guess ? [this.ctx.replace(`Rename to '${guess}'`, p.key, guess)] : [];
-        const home = guess ? undefined : this.homeOf(p.keyText, schema, path, pairs.slice(0, pairs.indexOf(p)).map((x) => x.keyText));
+        const home = guess
+          ? undefined
+          : this.homeOf(
+              p.keyText,
+              schema,
+              path,
+              pairs.slice(0, pairs.indexOf(p)).map((x) => x.keyText),
+            );
         const expected = known.length <= 8 ? ` Known keys: ${known.map((k) => `\`${k}\``).join(', ')}.` : '';
-        const tail = guess ? `; did you mean \`${guess}\`?` : home ? `; it is a field of \`${home}\` (is it indented under it?)` : `.${expected}`;
+        const tail = guess
+          ? `; did you mean \`${guess}\`?`
+          : home
+            ? `; it is a field of \`${home}\` (is it indented under it?)`
+            : `.${expected}`;
         this.ctx.report('card/unknown-key', p.key, `unknown key \`${p.keyText}\`${where}${tail}`, { fixes });
         continue;
       }
       if (guess) {
-        this.ctx.report('card/unknown-key', p.key, `\`${p.keyText}\`${where} is not a known key; did you mean \`${guess}\`?`, { fixes: [this.ctx.replace(`Rename to '${guess}'`, p.key, guess)] });
+        this.ctx.report(
+          'card/unknown-key',
+          p.key,
+          `\`${p.keyText}\`${where} is not a known key; did you mean \`${guess}\`?`,
+          { fixes: [this.ctx.replace(`Rename to '${guess}'`, p.key, guess)] },
+        );
       }
       if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
         this.validate(p.value, schema.additionalProperties, [...path, p.keyText], p, node, depth + 1);
@@ -318,14 +483,24 @@ export class SchemaValidator {
    * for keys that lost their indentation. Of several homes, the one named by the nearest key
    * before it wins (`hash` after `training_data:` belongs to `provenance.training_data`).
    */
-  private homeOf(key: string, schema: SchemaNode, path: (string | number)[], before: readonly string[]): string | undefined {
+  private homeOf(
+    key: string,
+    schema: SchemaNode,
+    path: (string | number)[],
+    before: readonly string[],
+  ): string | undefined {
     const homes: string[][] = [];
-    const queue: { s: SchemaNode; at: string[] }[] = Object.entries(schema.properties ?? {}).map(([k, v]) => ({ s: resolveRef(this.root, v), at: [k] }));
+    const queue: { s: SchemaNode; at: string[] }[] = Object.entries(schema.properties ?? {}).map(([k, v]) => ({
+      s: resolveRef(this.root, v),
+      at: [k],
+    }));
     for (let i = 0; i < queue.length && i < 300; i++) {
       const { s, at } = queue[i];
       const inner = s.items ? resolveRef(this.root, s.items) : s;
       if (inner.properties && Object.prototype.hasOwnProperty.call(inner.properties, key)) homes.push(at);
-      if (at.length < 3) for (const [k, v] of Object.entries(inner.properties ?? {})) queue.push({ s: resolveRef(this.root, v), at: [...at, k] });
+      if (at.length < 3)
+        for (const [k, v] of Object.entries(inner.properties ?? {}))
+          queue.push({ s: resolveRef(this.root, v), at: [...at, k] });
     }
     if (!homes.length) return undefined;
     for (let i = before.length - 1; i >= 0; i--) {
@@ -335,19 +510,40 @@ export class SchemaValidator {
     return pathLabel([...path, ...homes[0]]);
   }
 
-  private checkRequired(node: YamlNode, required: readonly string[], present: Set<string>, schema: SchemaNode, path: (string | number)[], pair: YamlPair | null, because?: SchemaNode): void {
+  private checkRequired(
+    node: YamlNode,
+    required: readonly string[],
+    present: Set<string>,
+    schema: SchemaNode,
+    path: (string | number)[],
+    pair: YamlPair | null,
+    because?: SchemaNode,
+  ): void {
     const missing = required.filter((r) => !present.has(r));
     if (!missing.length) return;
     // A field another key requires (`license: other` needs `license_name`) is reported on that key;
     // otherwise on the parent key (yaml-language-server does the same), at the top level on the first key.
-    const needer = because?.properties ? node.pairs?.find((p) => Object.prototype.hasOwnProperty.call(because.properties, p.keyText)) : undefined;
+    const needer = because?.properties
+      ? node.pairs?.find((p) => Object.prototype.hasOwnProperty.call(because.properties, p.keyText))
+      : undefined;
     const anchor = needer?.key ?? pair?.key ?? node.pairs?.[0]?.key ?? node;
     const where = path.length ? `\`${pathLabel(path)}\`` : 'the card';
-    const cond = because?.properties ? ` when ${Object.entries(because.properties).map(([k, v]) => (v.const ?? v.enum) === undefined ? `\`${k}\` is set` : `\`${k}\` is ${JSON.stringify(v.const ?? v.enum)}`).join(' and ')}` : '';
+    const cond = because?.properties
+      ? ` when ${Object.entries(because.properties)
+          .map(([k, v]) =>
+            (v.const ?? v.enum) === undefined ? `\`${k}\` is set` : `\`${k}\` is ${JSON.stringify(v.const ?? v.enum)}`,
+          )
+          .join(' and ')}`
+      : '';
     for (const m of missing) {
       const sub = resolveRef(this.root, schema.properties?.[m] ?? {});
       const fix = templateInsertion(this.ctx, node, m, sub, this.root);
-      this.ctx.report('card/missing-field', anchor, `${where} is missing the required field \`${m}\`${cond}${sub.description ? `: ${firstSentence(sub.description)}` : ''}`, { fixes: fix ? [fix] : [], data: { field: m } });
+      this.ctx.report(
+        'card/missing-field',
+        anchor,
+        `${where} is missing the required field \`${m}\`${cond}${sub.description ? `: ${firstSentence(sub.description)}` : ''}`,
+        { fixes: fix ? [fix] : [], data: { field: m } },
+      );
     }
   }
 
@@ -377,7 +573,11 @@ const REGEX_CACHE = new Map<string, RegExp>();
 function safeRegExp(src: string): RegExp {
   let r = REGEX_CACHE.get(src);
   if (!r) {
-    try { r = new RegExp(src, 'u'); } catch { r = /(?:)/; }
+    try {
+      r = new RegExp(src, 'u');
+    } catch {
+      r = /(?:)/;
+    }
     REGEX_CACHE.set(src, r);
   }
   return r;

@@ -37,7 +37,11 @@ export function toJsonFinding(f: Finding, base: string): JsonFinding {
 }
 
 /** The stable JSON contract: `{"version":1,"findings":[…]}` plus command-specific top-level fields. */
-export function toJsonReport(findings: readonly Finding[], base: string, extra: Record<string, unknown> = {}): JsonReport {
+export function toJsonReport(
+  findings: readonly Finding[],
+  base: string,
+  extra: Record<string, unknown> = {},
+): JsonReport {
   return { version: 1, ...extra, findings: sortFindings(findings).map((f) => toJsonFinding(f, base)) };
 }
 
@@ -48,5 +52,8 @@ export function toJsonReport(findings: readonly Finding[], base: string, extra: 
  * occur inside strings, where `\uXXXX` is the same value to every JSON parser.
  */
 export function terminalSafeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

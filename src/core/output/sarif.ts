@@ -44,7 +44,10 @@ export function toSarif(findings: readonly Finding[], base: string, options: Sar
         region.startLine = f.range.start.line + 1;
         region.startColumn = f.range.start.character + 1;
         region.endLine = f.range.end.line + 1;
-        region.endColumn = Math.max(f.range.end.character + 1, f.range.end.line === f.range.start.line ? f.range.start.character + 2 : 1);
+        region.endColumn = Math.max(
+          f.range.end.character + 1,
+          f.range.end.line === f.range.start.line ? f.range.start.character + 2 : 1,
+        );
       } else {
         region.startLine = 1;
         if (f.offset !== undefined) {
@@ -52,35 +55,40 @@ export function toSarif(findings: readonly Finding[], base: string, options: Sar
           region.byteLength = 1;
         }
       }
-      result.locations = [{
-        physicalLocation: {
-          artifactLocation: { uri: encodeURI(displayPath(f.file, base)), uriBaseId: '%SRCROOT%' },
-          region,
+      result.locations = [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: encodeURI(displayPath(f.file, base)), uriBaseId: '%SRCROOT%' },
+            region,
+          },
         },
-      }];
+      ];
     }
     if (f.data && Object.keys(f.data).length) result.properties = { ...f.data };
     result.partialFingerprints = { 'modelInspect/v1': fingerprint(f, base) };
-    if (silenced.has(f)) result.suppressions = [{ kind: 'inSource', justification: 'model-inspect-disable comment on the line' }];
+    if (silenced.has(f))
+      result.suppressions = [{ kind: 'inSource', justification: 'model-inspect-disable comment on the line' }];
     return result;
   });
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{
-      tool: {
-        driver: {
-          name: 'model-inspect',
-          fullName: 'Model Supply Chain Inspector',
-          version: options.toolVersion,
-          semanticVersion: options.toolVersion,
-          ...(options.informationUri ? { informationUri: options.informationUri } : {}),
-          rules,
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'model-inspect',
+            fullName: 'Model Supply Chain Inspector',
+            version: options.toolVersion,
+            semanticVersion: options.toolVersion,
+            ...(options.informationUri ? { informationUri: options.informationUri } : {}),
+            rules,
+          },
         },
+        originalUriBaseIds: { '%SRCROOT%': { uri: toFileUri(base) } },
+        results,
       },
-      originalUriBaseIds: { '%SRCROOT%': { uri: toFileUri(base) } },
-      results,
-    }],
+    ],
   };
 }
 
@@ -108,7 +116,10 @@ function firstSentence(md: string): string {
 }
 
 function stripMarkdown(md: string): string {
-  return md.replace(/`([^`]*)`/g, '$1').replace(/\*\*([^*]*)\*\*/g, '$1').replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
+  return md
+    .replace(/`([^`]*)`/g, '$1')
+    .replace(/\*\*([^*]*)\*\*/g, '$1')
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
 }
 
 function toFileUri(dir: string): string {

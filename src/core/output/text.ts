@@ -22,7 +22,9 @@ export function formatFindingLine(f: Finding, base: string, opts: TextOptions): 
 }
 
 export function formatFindings(findings: readonly Finding[], base: string, opts: TextOptions): string {
-  return sortFindings(findings).map((f) => formatFindingLine(f, base, opts)).join('\n');
+  return sortFindings(findings)
+    .map((f) => formatFindingLine(f, base, opts))
+    .join('\n');
 }
 
 export function summaryLine(findings: readonly Finding[]): string {

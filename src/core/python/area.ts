@@ -8,7 +8,14 @@ export const pythonArea = defineArea({
   categories: ['python'],
   rules: PYTHON_RULES,
   files: [
-    { id: 'python', title: 'Python source or notebook cell', extensions: ['.py', '.ipynb'], languages: ['python'], notebookTypes: ['jupyter-notebook'], activation: 'language' },
+    {
+      id: 'python',
+      title: 'Python source or notebook cell',
+      extensions: ['.py', '.ipynb'],
+      languages: ['python'],
+      notebookTypes: ['jupyter-notebook'],
+      activation: 'language',
+    },
   ],
   inspectors: ['python'],
   validators: ['python'],

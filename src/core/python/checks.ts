@@ -30,7 +30,12 @@ export function checkPythonWith(parser: PythonParser, source: string, options: P
   const contextTrees = (options.context ?? []).map((s) => parser.parse(s));
   const tree = parser.parse(source);
   try {
-    return new PythonChecker(tree, ImportTable.of([...contextTrees, tree], options.contextImports), source, options.file).run();
+    return new PythonChecker(
+      tree,
+      ImportTable.of([...contextTrees, tree], options.contextImports),
+      source,
+      options.file,
+    ).run();
   } finally {
     tree.delete();
     for (const t of contextTrees) t.delete();
@@ -45,13 +50,23 @@ const NUMPY_LOAD = new Set(['numpy.load', 'numpy.lib.npyio.load']);
 
 /** Calls that unpickle what they read; the value says what they are in a message. */
 const UNPICKLERS = new Map<string, string>([
-  ['pickle.load', 'pickle.load'], ['pickle.loads', 'pickle.loads'], ['pickle.Unpickler', 'pickle.Unpickler'],
-  ['_pickle.load', 'pickle.load'], ['_pickle.loads', 'pickle.loads'], ['_pickle.Unpickler', 'pickle.Unpickler'],
-  ['cPickle.load', 'pickle.load'], ['cPickle.loads', 'pickle.loads'],
-  ['dill.load', 'dill.load'], ['dill.loads', 'dill.loads'], ['dill.Unpickler', 'dill.Unpickler'],
-  ['cloudpickle.load', 'cloudpickle.load'], ['cloudpickle.loads', 'cloudpickle.loads'],
-  ['joblib.load', 'joblib.load'], ['sklearn.externals.joblib.load', 'joblib.load'],
-  ['pandas.read_pickle', 'pandas.read_pickle'], ['pandas.io.pickle.read_pickle', 'pandas.read_pickle'],
+  ['pickle.load', 'pickle.load'],
+  ['pickle.loads', 'pickle.loads'],
+  ['pickle.Unpickler', 'pickle.Unpickler'],
+  ['_pickle.load', 'pickle.load'],
+  ['_pickle.loads', 'pickle.loads'],
+  ['_pickle.Unpickler', 'pickle.Unpickler'],
+  ['cPickle.load', 'pickle.load'],
+  ['cPickle.loads', 'pickle.loads'],
+  ['dill.load', 'dill.load'],
+  ['dill.loads', 'dill.loads'],
+  ['dill.Unpickler', 'dill.Unpickler'],
+  ['cloudpickle.load', 'cloudpickle.load'],
+  ['cloudpickle.loads', 'cloudpickle.loads'],
+  ['joblib.load', 'joblib.load'],
+  ['sklearn.externals.joblib.load', 'joblib.load'],
+  ['pandas.read_pickle', 'pandas.read_pickle'],
+  ['pandas.io.pickle.read_pickle', 'pandas.read_pickle'],
 ]);
 
 /** File names that are model weights or pickled models (for naming the risk, and for save targets). */
@@ -64,7 +79,12 @@ class PythonChecker {
   private readonly findings: Finding[] = [];
   private readonly openedFiles: Map<string, string | null>;
 
-  constructor(private readonly tree: Tree, private readonly imports: ImportTable, private readonly source: string, private readonly file: string | undefined) {
+  constructor(
+    private readonly tree: Tree,
+    private readonly imports: ImportTable,
+    private readonly source: string,
+    private readonly file: string | undefined,
+  ) {
     this.openedFiles = openedFileNames(tree.rootNode, imports);
   }
 
@@ -91,16 +111,31 @@ class PythonChecker {
     if (!given && args.splat) return; // may arrive through **kwargs
     const target = this.describeTarget(argument(args, 0, 'f'));
     const what = given ? `${name}(…, weights_only=${given.value.text})` : `${name}(…) without weights_only=True`;
-    const message = `${what} unpickles arbitrary objects${target ? ` from ${target}` : ''}: a crafted checkpoint runs code as it loads. ` +
+    const message =
+      `${what} unpickles arbitrary objects${target ? ` from ${target}` : ''}: a crafted checkpoint runs code as it loads. ` +
       'PyTorch 2.6 made weights_only=True the default, but older versions (and TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1) still load everything, so say it explicitly.';
     const fixes: Fix[] = [];
     const pickleModule = TORCH_LOAD.has(name) ? argument(args, 2, 'pickle_module') : undefined;
     const note = pickleModule ? ' (no automatic fix: torch refuses weights_only=True together with pickle_module)' : '';
     if (!pickleModule && !call.hasError) {
       if (given) {
-        fixes.push({ kind: 'edit', title: 'Set weights_only=True (tensors and plain containers only)', edits: [{ range: rangeOf(given.value), newText: 'True' }] });
+        fixes.push({
+          kind: 'edit',
+          title: 'Set weights_only=True (tensors and plain containers only)',
+          edits: [{ range: rangeOf(given.value), newText: 'True' }],
+        });
       } else if (args.last) {
-        fixes.push({ kind: 'edit', title: 'Add weights_only=True', isPreferred: true, edits: [{ range: { start: position(args.last.endPosition), end: position(args.last.endPosition) }, newText: ', weights_only=True' }] });
+        fixes.push({
+          kind: 'edit',
+          title: 'Add weights_only=True',
+          isPreferred: true,
+          edits: [
+            {
+              range: { start: position(args.last.endPosition), end: position(args.last.endPosition) },
+              newText: ', weights_only=True',
+            },
+          ],
+        });
       }
     }
     this.report('python/torch-load-unsafe', 'warning', fn, message + note, fixes, { call: name });
@@ -110,17 +145,22 @@ class PythonChecker {
     const obj = argument(args, 0, 'obj');
     const pathNode = argument(args, 1, 'f');
     const path = literal(pathNode);
-    const message = `${name} writes a pickle${path?.kind === 'string' ? ` ('${path.value}')` : ''}: whoever loads it runs whatever it contains. ` +
+    const message =
+      `${name} writes a pickle${path?.kind === 'string' ? ` ('${path.value}')` : ''}: whoever loads it runs whatever it contains. ` +
       'A flat dict of tensors (a state_dict) saves as safetensors instead, which holds data only.';
     const fixes: Fix[] = [];
-    const extraArguments = args.positional.length > 2 || args.splat || [...args.keywords.keys()].some((k) => k !== 'obj' && k !== 'f');
+    const extraArguments =
+      args.positional.length > 2 || args.splat || [...args.keywords.keys()].some((k) => k !== 'obj' && k !== 'f');
     if (obj && path?.kind === 'string' && pathNode && !extraArguments && !call.hasError && isTensorDictCandidate(obj)) {
       const saveFile = this.importedName('safetensors.torch', 'save_file', call);
       const newPath = `${path.quoteStart}${safetensorsName(path.value)}${path.quoteEnd}`;
       fixes.push({
         kind: 'edit',
         title: 'Save with safetensors.torch.save_file (a flat dict of tensors only)',
-        edits: mergeTouching([...saveFile.edits, { range: rangeOf(call), newText: `${saveFile.expression}(${obj.text}, ${newPath})` }]),
+        edits: mergeTouching([
+          ...saveFile.edits,
+          { range: rangeOf(call), newText: `${saveFile.expression}(${obj.text}, ${newPath})` },
+        ]),
       });
       // `torch.save(model.state_dict(), …)`: save_model takes the module and copes with tied weights.
       const module = stateDictReceiver(obj);
@@ -129,12 +169,18 @@ class PythonChecker {
         fixes.push({
           kind: 'edit',
           title: 'Save with safetensors.torch.save_model (the module; handles tied weights)',
-          edits: mergeTouching([...saveModel.edits, { range: rangeOf(call), newText: `${saveModel.expression}(${module.text}, ${newPath})` }]),
+          edits: mergeTouching([
+            ...saveModel.edits,
+            { range: rangeOf(call), newText: `${saveModel.expression}(${module.text}, ${newPath})` },
+          ]),
         });
       }
     }
-    const why = fixes.length ? ' save_file raises on nested dicts, non-tensor values and tensors that share memory (tied weights); load the result with safetensors.torch.load_file.'
-      : path?.kind === 'string' ? '' : ' (no automatic fix: the path is not a literal)';
+    const why = fixes.length
+      ? ' save_file raises on nested dicts, non-tensor values and tensors that share memory (tied weights); load the result with safetensors.torch.load_file.'
+      : path?.kind === 'string'
+        ? ''
+        : ' (no automatic fix: the path is not a literal)';
     this.report('python/torch-save-pickle', 'info', fn, message + why, fixes, { call: name });
   }
 
@@ -143,20 +189,38 @@ class PythonChecker {
     const value = literal(given?.value);
     if (!given || value?.kind !== 'bool' || !value.value) return;
     const target = this.describeTarget(argument(args, 0, 'file'));
-    this.report('python/numpy-allow-pickle', 'warning', fn,
+    this.report(
+      'python/numpy-allow-pickle',
+      'warning',
+      fn,
       `numpy.load(…, allow_pickle=True) unpickles object arrays${target ? ` in ${target}` : ''}: a crafted .npy/.npz runs code as it loads. Numeric arrays load without it.`,
-      [{ kind: 'edit', title: 'Set allow_pickle=False (numeric arrays load the same)', isPreferred: true, edits: [{ range: rangeOf(given.value), newText: 'False' }] }],
-      { call: 'numpy.load' });
+      [
+        {
+          kind: 'edit',
+          title: 'Set allow_pickle=False (numeric arrays load the same)',
+          isPreferred: true,
+          edits: [{ range: rangeOf(given.value), newText: 'False' }],
+        },
+      ],
+      { call: 'numpy.load' },
+    );
   }
 
   private unpickle(fn: Node, args: CallArguments, what: string): void {
     const keyword = what === 'pandas.read_pickle' ? 'filepath_or_buffer' : what === 'joblib.load' ? 'filename' : 'file';
     const target = this.describeTarget(argument(args, 0, keyword));
-    const alternative = what === 'joblib.load' ? ' For scikit-learn models, skops.io or ONNX store them without pickle.'
-      : ' For tensors, safetensors stores them without pickle.';
-    this.report('python/unpickle-model', 'warning', fn,
+    const alternative =
+      what === 'joblib.load'
+        ? ' For scikit-learn models, skops.io or ONNX store them without pickle.'
+        : ' For tensors, safetensors stores them without pickle.';
+    this.report(
+      'python/unpickle-model',
+      'warning',
+      fn,
       `${what} ${target ? `reads ${target} with pickle` : 'unpickles its input'}: unpickling runs any code the file contains, so only load files you produced or verified.${alternative}`,
-      [], { call: what });
+      [],
+      { call: what },
+    );
   }
 
   private safeSerialization(fn: Node, args: CallArguments): void {
@@ -164,13 +228,26 @@ class PythonChecker {
       if (!SAFE_SERIALIZATION_KEYWORDS.has(keyword)) continue;
       const v = literal(value);
       if (v?.kind !== 'bool' || v.value) continue;
-      const callee = fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text ?? fn.text : fn.text;
-      const what = keyword === 'use_safetensors'
-        ? 'loads pickle weights (pytorch_model.bin) even where model.safetensors exists; unpickling runs whatever the file contains.'
-        : 'saves weights as a pickle (pytorch_model.bin) instead of safetensors; anyone who loads them runs whatever the pickle contains.';
-      this.report('python/safe-serialization-off', 'warning', value, `${callee}(…, ${keyword}=False) ${what}`,
-        [{ kind: 'edit', title: `Set ${keyword}=True`, isPreferred: true, edits: [{ range: rangeOf(value), newText: 'True' }] }],
-        { call: callee, keyword });
+      const callee = fn.type === 'attribute' ? (fn.childForFieldName('attribute')?.text ?? fn.text) : fn.text;
+      const what =
+        keyword === 'use_safetensors'
+          ? 'loads pickle weights (pytorch_model.bin) even where model.safetensors exists; unpickling runs whatever the file contains.'
+          : 'saves weights as a pickle (pytorch_model.bin) instead of safetensors; anyone who loads them runs whatever the pickle contains.';
+      this.report(
+        'python/safe-serialization-off',
+        'warning',
+        value,
+        `${callee}(…, ${keyword}=False) ${what}`,
+        [
+          {
+            kind: 'edit',
+            title: `Set ${keyword}=True`,
+            isPreferred: true,
+            edits: [{ range: rangeOf(value), newText: 'True' }],
+          },
+        ],
+        { call: callee, keyword },
+      );
     }
   }
 
@@ -201,7 +278,8 @@ class PythonChecker {
   private importedName(module: string, attr: string, use: Node): { expression: string; edits: TextEdit[] } {
     const existing = this.imports.localNameFor(module, attr);
     if (existing) return { expression: existing, edits: [] };
-    const taken = descendants(this.tree.rootNode, 'identifier').some((n) => n.text === attr) || this.imports.isBound(attr);
+    const taken =
+      descendants(this.tree.rootNode, 'identifier').some((n) => n.text === attr) || this.imports.isBound(attr);
     const statement = taken ? `import ${module}` : `from ${module} import ${attr}`;
     return { expression: taken ? `${module}.${attr}` : attr, edits: [this.importEdit(statement, use)] };
   }
@@ -213,12 +291,17 @@ class PythonChecker {
     if (!anchor) {
       for (const c of this.tree.rootNode.namedChildren) {
         if (!c || c.startIndex >= use.startIndex) break;
-        const isDocstring = c.type === 'expression_statement' && c.namedChildCount === 1 && c.namedChild(0)?.type === 'string' && c === firstStatement(this.tree.rootNode);
+        const isDocstring =
+          c.type === 'expression_statement' &&
+          c.namedChildCount === 1 &&
+          c.namedChild(0)?.type === 'string' &&
+          c === firstStatement(this.tree.rootNode);
         if (c.type === 'comment' || isDocstring) anchor = c;
         else break;
       }
     }
-    if (!anchor) return { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: `${statement}\n` };
+    if (!anchor)
+      return { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: `${statement}\n` };
     const end = position(anchor.endPosition);
     const lineEnd = this.source.indexOf('\n', anchor.endIndex);
     if (lineEnd < 0) return { range: { start: end, end }, newText: `\n${statement}` };
@@ -226,8 +309,23 @@ class PythonChecker {
     return { range: { start: next, end: next }, newText: `${statement}\n` };
   }
 
-  private report(ruleId: string, severity: Finding['severity'], node: Node, message: string, fixes: Fix[], data: Record<string, string>): void {
-    this.findings.push({ ruleId, severity, message, file: this.file, range: rangeOf(node), ...(fixes.length ? { fixes } : {}), data });
+  private report(
+    ruleId: string,
+    severity: Finding['severity'],
+    node: Node,
+    message: string,
+    fixes: Fix[],
+    data: Record<string, string>,
+  ): void {
+    this.findings.push({
+      ruleId,
+      severity,
+      message,
+      file: this.file,
+      range: rangeOf(node),
+      ...(fixes.length ? { fixes } : {}),
+      data,
+    });
   }
 }
 
@@ -297,10 +395,13 @@ function isTensorDictCandidate(obj: Node): boolean {
  */
 function mergeTouching(edits: TextEdit[]): TextEdit[] {
   const out: TextEdit[] = [];
-  const same = (a: TextEdit['range']['start'], b: TextEdit['range']['start']): boolean => a.line === b.line && a.character === b.character;
+  const same = (a: TextEdit['range']['start'], b: TextEdit['range']['start']): boolean =>
+    a.line === b.line && a.character === b.character;
   for (const e of edits) {
     const isInsert = same(e.range.start, e.range.end);
-    const target = isInsert ? edits.find((o) => o !== e && same(o.range.start, e.range.start) && !same(o.range.start, o.range.end)) : undefined;
+    const target = isInsert
+      ? edits.find((o) => o !== e && same(o.range.start, e.range.start) && !same(o.range.start, o.range.end))
+      : undefined;
     if (target) target.newText = e.newText + target.newText;
     else out.push(e);
   }

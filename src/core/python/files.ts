@@ -34,7 +34,14 @@ export async function checkPythonFile(file: string): Promise<Finding[]> {
     bytes = await readRegularFile(file, limit);
   } catch (e) {
     if (!(e instanceof FileTooLargeError)) throw e;
-    return [{ ruleId: 'python/not-checked', severity: 'info', file, message: `${e.size} bytes is over the ${limit}-byte limit for a ${kind === 'notebook' ? 'notebook' : 'Python file'}; not checked` }];
+    return [
+      {
+        ruleId: 'python/not-checked',
+        severity: 'info',
+        file,
+        message: `${e.size} bytes is over the ${limit}-byte limit for a ${kind === 'notebook' ? 'notebook' : 'Python file'}; not checked`,
+      },
+    ];
   }
   const decoded = decodeUtf8(bytes);
   const parser = await loadPythonParser();
@@ -49,15 +56,21 @@ export async function checkPythonFile(file: string): Promise<Finding[]> {
  */
 export function checkNotebookText(parser: PythonParser, text: string, file: string): Finding[] {
   const nb = notebookCodeCells(text);
-  if ('error' in nb) return [{ ruleId: 'python/not-checked', severity: 'info', file, message: `notebook not checked: ${nb.error}` }];
+  if ('error' in nb)
+    return [{ ruleId: 'python/not-checked', severity: 'info', file, message: `notebook not checked: ${nb.error}` }];
   const findings: Finding[] = [];
   const earlier = new ImportTable();
   for (const cell of nb.cells) {
     const source = maskIpython(cell.source);
     if (source === undefined) continue;
-    for (const f of checkPythonWith(parser, source, { file, contextImports: earlier })) findings.push({ ...f, member: `cell ${cell.index + 1}` });
+    for (const f of checkPythonWith(parser, source, { file, contextImports: earlier }))
+      findings.push({ ...f, member: `cell ${cell.index + 1}` });
     const tree = parser.parse(source);
-    try { earlier.include(tree); } finally { tree.delete(); }
+    try {
+      earlier.include(tree);
+    } finally {
+      tree.delete();
+    }
   }
   return findings;
 }
@@ -73,7 +86,11 @@ export const pythonInspector: Inspector = {
       if (!kind) continue;
       const findings = await checkPythonFile(f.path);
       result.findings.push(...findings);
-      result.files.push({ path: f.path, kind: kind === 'notebook' ? 'Jupyter notebook' : 'Python source', summary: `${findings.length} finding${findings.length === 1 ? '' : 's'}` });
+      result.files.push({
+        path: f.path,
+        kind: kind === 'notebook' ? 'Jupyter notebook' : 'Python source',
+        summary: `${findings.length} finding${findings.length === 1 ? '' : 's'}`,
+      });
     }
     return result;
   },

@@ -77,12 +77,19 @@ export class ImportTable {
       else if (node.type === 'import_from_statement') this.addFromImport(node);
       else {
         const kids = node.namedChildren;
-        for (let i = kids.length - 1; i >= 0; i--) { const c = kids[i]; if (c) stack.push(c); }
+        for (let i = kids.length - 1; i >= 0; i--) {
+          const c = kids[i];
+          if (c) stack.push(c);
+        }
       }
     }
     if (!recordTopLevel) return;
     for (const c of tree.rootNode.namedChildren) {
-      if (c && (c.type === 'import_statement' || c.type === 'import_from_statement' || c.type === 'future_import_statement')) this.topLevelImports.push(c);
+      if (
+        c &&
+        (c.type === 'import_statement' || c.type === 'import_from_statement' || c.type === 'future_import_statement')
+      )
+        this.topLevelImports.push(c);
     }
   }
 

@@ -33,13 +33,22 @@ export function notebookCodeCells(json: string): { cells: NotebookCell[] } | { e
   }
   if (!isRecord(doc) || !Array.isArray(doc.cells)) return { error: 'not a Jupyter notebook (no "cells" list)' };
   const meta = isRecord(doc.metadata) ? doc.metadata : {};
-  const language = (isRecord(meta.kernelspec) && typeof meta.kernelspec.language === 'string' ? meta.kernelspec.language
-    : isRecord(meta.language_info) && typeof meta.language_info.name === 'string' ? meta.language_info.name : 'python').toLowerCase();
+  const language = (
+    isRecord(meta.kernelspec) && typeof meta.kernelspec.language === 'string'
+      ? meta.kernelspec.language
+      : isRecord(meta.language_info) && typeof meta.language_info.name === 'string'
+        ? meta.language_info.name
+        : 'python'
+  ).toLowerCase();
   if (language !== 'python') return { cells: [] };
   const cells: NotebookCell[] = [];
   doc.cells.forEach((c: unknown, index: number) => {
     if (!isRecord(c) || c.cell_type !== 'code') return;
-    const source = Array.isArray(c.source) ? c.source.filter((s): s is string => typeof s === 'string').join('') : typeof c.source === 'string' ? c.source : '';
+    const source = Array.isArray(c.source)
+      ? c.source.filter((s): s is string => typeof s === 'string').join('')
+      : typeof c.source === 'string'
+        ? c.source
+        : '';
     cells.push({ index, source });
   });
   return { cells };

@@ -66,6 +66,6 @@ export const PYTHON_RULES: readonly RuleInfo[] = [
     title: 'Python file not checked',
     category: 'python',
     defaultSeverity: 'info',
-    help: 'The file was skipped: a `.py` file over 4 MiB or a notebook over 32 MiB (generated code or embedded outputs), or an `.ipynb` that is not valid notebook JSON. Nothing in it was checked, so the absence of findings says nothing about it. Check the code that matters in a smaller file, or clear the notebook\'s outputs.',
+    help: "The file was skipped: a `.py` file over 4 MiB or a notebook over 32 MiB (generated code or embedded outputs), or an `.ipynb` that is not valid notebook JSON. Nothing in it was checked, so the absence of findings says nothing about it. Check the code that matters in a smaller file, or clear the notebook's outputs.",
   },
 ];

@@ -47,7 +47,10 @@ export function argument(args: CallArguments, index: number, keyword: string): N
   return args.keywords.get(keyword)?.value ?? args.positional[index];
 }
 
-export type Literal = { kind: 'bool'; value: boolean } | { kind: 'none' } | { kind: 'string'; value: string; quoteStart: string; quoteEnd: string };
+export type Literal =
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'none' }
+  | { kind: 'string'; value: string; quoteStart: string; quoteEnd: string };
 
 /** A literal's value: True/False/None, or a plain string (no f-string holes, no bytes, no concatenation). */
 export function literal(node: Node | undefined): Literal | undefined {

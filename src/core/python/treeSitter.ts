@@ -59,6 +59,8 @@ export function loadPythonParser(paths: GrammarPaths = defaultGrammarPaths()): P
       },
     };
   })();
-  loading.catch(() => { loading = undefined; });
+  loading.catch(() => {
+    loading = undefined;
+  });
   return loading;
 }

@@ -30,7 +30,7 @@ export interface Challenge {
  * comma-separated `key=value` or `key="quoted value"` parameters.
  */
 export function parseChallenges(header: string | string[] | undefined): Challenge[] {
-  const text = Array.isArray(header) ? header.join(', ') : header ?? '';
+  const text = Array.isArray(header) ? header.join(', ') : (header ?? '');
   const out: Challenge[] = [];
   let cur: Challenge | undefined;
   let i = 0;
@@ -40,11 +40,16 @@ export function parseChallenges(header: string | string[] | undefined): Challeng
     i += m[0].length;
     return m[0];
   };
-  const spaces = () => { while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++; };
+  const spaces = () => {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+  };
   while (i < text.length) {
     while (i < text.length && /[\s,]/.test(text[i])) i++;
     const t = token();
-    if (!t) { i++; continue; }
+    if (!t) {
+      i++;
+      continue;
+    }
     spaces();
     if (text[i] === '=' && cur) {
       i++;
@@ -80,7 +85,13 @@ export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The keys Docker may have stored a registry under (Docker Hub has its historical v1 URL). */
 function configKeys(registry: string): string[] {
-  const keys = [registry, `https://${registry}`, `http://${registry}`, `https://${registry}/v1/`, `https://${registry}/v2/`];
+  const keys = [
+    registry,
+    `https://${registry}`,
+    `http://${registry}`,
+    `https://${registry}/v1/`,
+    `https://${registry}/v2/`,
+  ];
   if (registry === DOCKER_HUB) keys.unshift('https://index.docker.io/v1/', 'index.docker.io', 'registry-1.docker.io');
   return keys;
 }
@@ -105,12 +116,19 @@ export interface DockerCredentialOptions {
 export function dockerCredentials(opts: DockerCredentialOptions = {}): CredentialSource {
   let loaded: Promise<DockerConfig | undefined> | undefined;
   const file = opts.configFile ?? dockerConfigPath(opts.env);
-  const load = () => (loaded ??= fs.readFile(file, 'utf8').then((t) => JSON.parse(t) as DockerConfig, () => undefined));
+  const load = () =>
+    (loaded ??= fs.readFile(file, 'utf8').then(
+      (t) => JSON.parse(t) as DockerConfig,
+      () => undefined,
+    ));
   return async (registry) => {
     const cfg = await load();
     if (!cfg || typeof cfg !== 'object') return undefined;
     const keys = configKeys(registry);
-    const helper = cfg.credHelpers?.[registry] ?? (registry === DOCKER_HUB ? cfg.credHelpers?.['index.docker.io'] : undefined) ?? cfg.credsStore;
+    const helper =
+      cfg.credHelpers?.[registry] ??
+      (registry === DOCKER_HUB ? cfg.credHelpers?.['index.docker.io'] : undefined) ??
+      cfg.credsStore;
     if (helper && typeof helper === 'string') {
       if (!opts.allowHelpers) {
         opts.onHelperSkipped?.(helper, registry);
@@ -124,13 +142,21 @@ export function dockerCredentials(opts: DockerCredentialOptions = {}): Credentia
     for (const [key, entry] of Object.entries(auths)) {
       if (!keys.includes(key) && hostOfKey(key) !== registry) continue;
       if (!entry || typeof entry !== 'object') continue;
-      if (typeof entry.identitytoken === 'string' && entry.identitytoken) return { kind: 'identity-token', token: entry.identitytoken, source: `${file} (auths.${key}.identitytoken)` };
+      if (typeof entry.identitytoken === 'string' && entry.identitytoken)
+        return { kind: 'identity-token', token: entry.identitytoken, source: `${file} (auths.${key}.identitytoken)` };
       if (typeof entry.auth === 'string' && entry.auth) {
         const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
         const colon = decoded.indexOf(':');
-        if (colon > 0) return { kind: 'basic', username: decoded.slice(0, colon), password: decoded.slice(colon + 1), source: `${file} (auths.${key})` };
+        if (colon > 0)
+          return {
+            kind: 'basic',
+            username: decoded.slice(0, colon),
+            password: decoded.slice(colon + 1),
+            source: `${file} (auths.${key})`,
+          };
       }
-      if (typeof entry.username === 'string' && typeof entry.password === 'string') return { kind: 'basic', username: entry.username, password: entry.password, source: `${file} (auths.${key})` };
+      if (typeof entry.username === 'string' && typeof entry.password === 'string')
+        return { kind: 'basic', username: entry.username, password: entry.password, source: `${file} (auths.${key})` };
     }
     return undefined;
   };
@@ -140,29 +166,50 @@ export function dockerCredentials(opts: DockerCredentialOptions = {}): Credentia
  * Runs `docker-credential-<helper> get` (the docker-credential-helpers protocol): the server URL on
  * stdin, `{"Username","Secret"}` on stdout; `<token>` as the user name means an identity token.
  */
-export function runCredentialHelper(helper: string, serverUrl: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<Credential | undefined> {
+export function runCredentialHelper(
+  helper: string,
+  serverUrl: string,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Credential | undefined> {
   if (!/^[\w.-]+$/.test(helper)) return Promise.resolve(undefined);
   const program = `docker-credential-${helper}`;
   return new Promise((resolve) => {
-    const child = execFile(program, ['get'], { timeout: timeoutMs, maxBuffer: 1 << 20, env, windowsHide: true }, (err, stdout) => {
-      if (err) { resolve(undefined); return; }
-      try {
-        const j = JSON.parse(stdout) as { Username?: string; Secret?: string };
-        if (!j.Secret) { resolve(undefined); return; }
-        if (j.Username === '<token>') resolve({ kind: 'identity-token', token: j.Secret, source: program });
-        else resolve({ kind: 'basic', username: j.Username ?? '', password: j.Secret, source: program });
-      } catch {
-        resolve(undefined);
-      }
+    const child = execFile(
+      program,
+      ['get'],
+      { timeout: timeoutMs, maxBuffer: 1 << 20, env, windowsHide: true },
+      (err, stdout) => {
+        if (err) {
+          resolve(undefined);
+          return;
+        }
+        try {
+          const j = JSON.parse(stdout) as { Username?: string; Secret?: string };
+          if (!j.Secret) {
+            resolve(undefined);
+            return;
+          }
+          if (j.Username === '<token>') resolve({ kind: 'identity-token', token: j.Secret, source: program });
+          else resolve({ kind: 'basic', username: j.Username ?? '', password: j.Secret, source: program });
+        } catch {
+          resolve(undefined);
+        }
+      },
+    );
+    child.stdin?.on('error', () => {
+      /* the helper may exit before reading */
     });
-    child.stdin?.on('error', () => { /* the helper may exit before reading */ });
     child.stdin?.end(serverUrl);
   });
 }
 
 /** A fixed credential for one registry (--registry-username / --registry-password-stdin). */
 export function staticCredentials(registry: string | undefined, username: string, password: string): CredentialSource {
-  return async (r) => (registry === undefined || r === registry ? { kind: 'basic', username, password, source: 'command line' } : undefined);
+  return async (r) =>
+    registry === undefined || r === registry
+      ? { kind: 'basic', username, password, source: 'command line' }
+      : undefined;
 }
 
 /** The first source that has a credential for the registry wins. */

@@ -112,7 +112,10 @@ export function digestMatches(bytes: Buffer, digest: string): boolean {
 
 function describeNetworkError(e: NodeJS.ErrnoException): { kind: 'network' | 'tls'; message: string } {
   const code = e.code ?? '';
-  if (/^(ERR_SSL|ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|EPROTO)/.test(code) || /certificate|SSL|TLS/.test(e.message)) {
+  if (
+    /^(ERR_SSL|ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|EPROTO)/.test(code) ||
+    /certificate|SSL|TLS/.test(e.message)
+  ) {
     return { kind: 'tls', message: `TLS: ${e.message}${code ? ` (${code})` : ''}` };
   }
   return { kind: 'network', message: `${e.message}${code && !e.message.includes(code) ? ` (${code})` : ''}` };
@@ -120,7 +123,10 @@ function describeNetworkError(e: NodeJS.ErrnoException): { kind: 'network' | 'tl
 
 /** A TLS failure that means "the server does not speak TLS" (not a certificate problem). */
 function isPlainHttpServer(e: NodeJS.ErrnoException): boolean {
-  return /WRONG_VERSION_NUMBER|packet length too long|unknown protocol|http request/i.test(`${e.code} ${e.message}`) || e.code === 'EPROTO' && !/certificate/i.test(e.message);
+  return (
+    /WRONG_VERSION_NUMBER|packet length too long|unknown protocol|http request/i.test(`${e.code} ${e.message}`) ||
+    (e.code === 'EPROTO' && !/certificate/i.test(e.message))
+  );
 }
 
 interface RawResponse {
@@ -165,7 +171,11 @@ export async function readBounded(res: IncomingMessage, max: number, what: strin
 
 async function drain(res: IncomingMessage): Promise<void> {
   // Small error bodies are read so the connection can be reused; anything large is dropped.
-  try { await readBounded(res, 64 * 1024, 'error body'); } catch { res.destroy(); }
+  try {
+    await readBounded(res, 64 * 1024, 'error body');
+  } catch {
+    res.destroy();
+  }
 }
 
 export class RegistryClient {
@@ -202,21 +212,35 @@ export class RegistryClient {
     const idle = this.options.idleTimeoutMs ?? 60_000;
     this.requests++;
     return new Promise<RawResponse>((resolve, reject) => {
-      const req = lib.request(url, {
-        method,
-        headers: { 'user-agent': this.options.userAgent ?? 'model-inspect', ...headers, ...(body ? { 'content-length': String(Buffer.isBuffer(body) ? body.length : body.size) } : {}) },
-        agent: url.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
-        signal,
-      }, (res) => {
-        this.options.onRequest?.({ method, url: url.toString(), status: res.statusCode });
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
-      });
+      const req = lib.request(
+        url,
+        {
+          method,
+          headers: {
+            'user-agent': this.options.userAgent ?? 'model-inspect',
+            ...headers,
+            ...(body ? { 'content-length': String(Buffer.isBuffer(body) ? body.length : body.size) } : {}),
+          },
+          agent: url.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
+          signal,
+        },
+        (res) => {
+          this.options.onRequest?.({ method, url: url.toString(), status: res.statusCode });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
+        },
+      );
       // The idle timer restarts on every byte, so a server that trickles header lines forever
       // would never trip it: the whole response head must arrive within its own deadline,
       // counted from the end of the request body.
       let headTimer: NodeJS.Timeout | undefined;
       req.on('finish', () => {
-        headTimer = setTimeout(() => req.destroy(new RegistryError('network', `${url.host} did not finish its response headers within ${2 * idle} ms`)), 2 * idle);
+        headTimer = setTimeout(
+          () =>
+            req.destroy(
+              new RegistryError('network', `${url.host} did not finish its response headers within ${2 * idle} ms`),
+            ),
+          2 * idle,
+        );
         headTimer.unref?.();
       });
       req.on('response', () => clearTimeout(headTimer));
@@ -226,7 +250,9 @@ export class RegistryClient {
         if (timedSockets.has(socket)) return;
         timedSockets.add(socket);
         socket.setTimeout(idle);
-        socket.on('timeout', () => socket.destroy(new RegistryError('network', `no data from ${url.host} for ${idle} ms`)));
+        socket.on('timeout', () =>
+          socket.destroy(new RegistryError('network', `no data from ${url.host} for ${idle} ms`)),
+        );
       });
       req.on('error', (e: NodeJS.ErrnoException) => {
         this.options.onRequest?.({ method, url: url.toString(), error: e.message });
@@ -259,7 +285,10 @@ export class RegistryClient {
         this.schemes.set(host, 'http');
       } else {
         const d = describeNetworkError(err);
-        const hint = !mayUseHttp && isPlainHttpServer(err) ? `; it may speak plain HTTP, which is used only for localhost/127.0.0.1 or with --allow-insecure-registry` : '';
+        const hint =
+          !mayUseHttp && isPlainHttpServer(err)
+            ? `; it may speak plain HTTP, which is used only for localhost/127.0.0.1 or with --allow-insecure-registry`
+            : '';
         throw new RegistryError(d.kind, `cannot reach ${registry}: ${d.message}${hint}`);
       }
     }
@@ -285,13 +314,28 @@ export class RegistryClient {
       if (!REDIRECT_STATUS.has(res.status)) return res;
       await drain(res.body);
       const location = res.headers.location;
-      if (!location) throw new RegistryError('redirect', `${m} ${cur.pathname}: redirect (${res.status}) without a Location`);
+      if (!location)
+        throw new RegistryError('redirect', `${m} ${cur.pathname}: redirect (${res.status}) without a Location`);
       let next: URL;
-      try { next = new URL(location, cur); } catch { throw new RegistryError('redirect', `${m} ${cur.pathname}: redirect to an invalid URL`); }
-      if (seen.has(next.toString())) throw new RegistryError('redirect', `${m} ${cur.pathname}: redirect loop (${next.origin}${next.pathname} again after ${plural(hop + 1, 'redirect')})`);
-      if (hop + 1 > this.limits.maxRedirects) throw new RegistryError('limit', `${m} ${cur.pathname}: more than ${this.limits.maxRedirects} redirects`);
-      if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new RegistryError('redirect', `redirect to a ${next.protocol} URL refused`);
-      if (next.protocol === 'http:' && cur.protocol === 'https:' && !(isLoopbackRegistry(next.host) || this.options.allowInsecure)) {
+      try {
+        next = new URL(location, cur);
+      } catch {
+        throw new RegistryError('redirect', `${m} ${cur.pathname}: redirect to an invalid URL`);
+      }
+      if (seen.has(next.toString()))
+        throw new RegistryError(
+          'redirect',
+          `${m} ${cur.pathname}: redirect loop (${next.origin}${next.pathname} again after ${plural(hop + 1, 'redirect')})`,
+        );
+      if (hop + 1 > this.limits.maxRedirects)
+        throw new RegistryError('limit', `${m} ${cur.pathname}: more than ${this.limits.maxRedirects} redirects`);
+      if (next.protocol !== 'https:' && next.protocol !== 'http:')
+        throw new RegistryError('redirect', `redirect to a ${next.protocol} URL refused`);
+      if (
+        next.protocol === 'http:' &&
+        cur.protocol === 'https:' &&
+        !(isLoopbackRegistry(next.host) || this.options.allowInsecure)
+      ) {
         throw new RegistryError('redirect', `redirect from HTTPS to plain HTTP (${next.host}) refused`);
       }
       if (next.protocol === 'http:' && !(isLoopbackRegistry(next.host) || this.options.allowInsecure)) {
@@ -313,42 +357,76 @@ export class RegistryClient {
   private credential(registry: string): Promise<Credential | undefined> {
     let c = this.credentialCache.get(registry);
     if (!c) {
-      c = this.options.credentials ? this.options.credentials(registry).catch(() => undefined) : Promise.resolve(undefined);
+      c = this.options.credentials
+        ? this.options.credentials(registry).catch(() => undefined)
+        : Promise.resolve(undefined);
       this.credentialCache.set(registry, c);
     }
     return c;
   }
 
   /** Answers a 401 challenge: a Basic header, or a token from the Bearer realm. */
-  private async authenticate(registry: string, challengeHeader: string | string[] | undefined, scope: string, baseUrl: string): Promise<string> {
+  private async authenticate(
+    registry: string,
+    challengeHeader: string | string[] | undefined,
+    scope: string,
+    baseUrl: string,
+  ): Promise<string> {
     const challenges = parseChallenges(challengeHeader);
     const cred = await this.credential(registry);
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     if (bearer) {
       const realm = bearer.params.realm;
-      if (!realm) throw new RegistryError('auth', `${registry} asked for a bearer token without naming a token service (realm)`);
+      if (!realm)
+        throw new RegistryError('auth', `${registry} asked for a bearer token without naming a token service (realm)`);
       let realmUrl: URL;
-      try { realmUrl = new URL(realm, baseUrl); } catch { throw new RegistryError('auth', `${registry}: invalid token realm ${JSON.stringify(realm)}`); }
-      if (realmUrl.protocol !== 'https:' && !(realmUrl.protocol === 'http:' && (isLoopbackRegistry(realmUrl.host) || this.options.allowInsecure))) {
-        throw new RegistryError('auth', `${registry}: token service ${realmUrl.origin} is not HTTPS; refusing to ask it for a token`);
+      try {
+        realmUrl = new URL(realm, baseUrl);
+      } catch {
+        throw new RegistryError('auth', `${registry}: invalid token realm ${JSON.stringify(realm)}`);
+      }
+      if (
+        realmUrl.protocol !== 'https:' &&
+        !(realmUrl.protocol === 'http:' && (isLoopbackRegistry(realmUrl.host) || this.options.allowInsecure))
+      ) {
+        throw new RegistryError(
+          'auth',
+          `${registry}: token service ${realmUrl.origin} is not HTTPS; refusing to ask it for a token`,
+        );
       }
       const service = bearer.params.service;
       const wanted = scope || bearer.params.scope || '';
       const headers: Record<string, string> = { accept: 'application/json' };
       let res: RawResponse;
       if (cred?.kind === 'identity-token') {
-        const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cred.token, client_id: 'model-inspect', ...(service ? { service } : {}), ...(wanted ? { scope: wanted } : {}) });
-        res = await this.follow('POST', realmUrl, { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, Buffer.from(form.toString()));
+        const form = new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: cred.token,
+          client_id: 'model-inspect',
+          ...(service ? { service } : {}),
+          ...(wanted ? { scope: wanted } : {}),
+        });
+        res = await this.follow(
+          'POST',
+          realmUrl,
+          { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+          Buffer.from(form.toString()),
+        );
       } else {
         const u = new URL(realmUrl);
         if (service) u.searchParams.set('service', service);
         for (const s of wanted.split(' ').filter(Boolean)) u.searchParams.append('scope', s);
-        if (cred?.kind === 'basic') headers.authorization = `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}`;
+        if (cred?.kind === 'basic')
+          headers.authorization = `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}`;
         res = await this.follow('GET', u, headers);
       }
       if (res.status === 401 || res.status === 403) {
         await drain(res.body);
-        throw new RegistryError('auth', `${registry}: the token service refused ${cred ? `the credentials from ${cred.source}` : 'anonymous access'} (HTTP ${res.status})`, res.status);
+        throw new RegistryError(
+          'auth',
+          `${registry}: the token service refused ${cred ? `the credentials from ${cred.source}` : 'anonymous access'} (HTTP ${res.status})`,
+          res.status,
+        );
       }
       if (res.status !== 200) {
         await drain(res.body);
@@ -356,16 +434,30 @@ export class RegistryClient {
       }
       const body = await readBounded(res.body, this.limits.maxJsonBytes, 'token response');
       let j: { token?: unknown; access_token?: unknown };
-      try { j = JSON.parse(body.toString('utf8')) as typeof j; } catch { throw new RegistryError('auth', `${registry}: the token service answered with something that is not JSON`); }
-      const token = typeof j.token === 'string' && j.token ? j.token : typeof j.access_token === 'string' ? j.access_token : '';
+      try {
+        j = JSON.parse(body.toString('utf8')) as typeof j;
+      } catch {
+        throw new RegistryError('auth', `${registry}: the token service answered with something that is not JSON`);
+      }
+      const token =
+        typeof j.token === 'string' && j.token ? j.token : typeof j.access_token === 'string' ? j.access_token : '';
       if (!token) throw new RegistryError('auth', `${registry}: the token service answered without a token`);
       return `Bearer ${token}`;
     }
     if (challenges.some((c) => c.scheme === 'basic')) {
-      if (cred?.kind !== 'basic') throw new RegistryError('auth', `${registry} requires a user name and password (--registry-username and --registry-password-stdin, or docker login)`, 401);
+      if (cred?.kind !== 'basic')
+        throw new RegistryError(
+          'auth',
+          `${registry} requires a user name and password (--registry-username and --registry-password-stdin, or docker login)`,
+          401,
+        );
       return `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}`;
     }
-    throw new RegistryError('auth', `${registry} answered 401 without an authentication challenge this client understands`, 401);
+    throw new RegistryError(
+      'auth',
+      `${registry} answered 401 without an authentication challenge this client understands`,
+      401,
+    );
   }
 
   /**
@@ -398,7 +490,11 @@ export class RegistryClient {
         // A challenge from the host a redirect led to (blob storage, a CDN) is not the registry's:
         // answering it would hand the registry's credentials, or a token service it names, to that host.
         if (res.url.origin !== new URL(baseUrl).origin) {
-          throw new RegistryError('auth', `${method} ${registry}${pathAndQuery.replace(/\?.*$/, '')}: the redirect target ${res.url.origin} asked for credentials; the credentials for ${registry} are not sent to another host`, 401);
+          throw new RegistryError(
+            'auth',
+            `${method} ${registry}${pathAndQuery.replace(/\?.*$/, '')}: the redirect target ${res.url.origin} asked for credentials; the credentials for ${registry} are not sent to another host`,
+            401,
+          );
         }
         authed = true;
         this.tokens.set(key, await this.authenticate(registry, res.headers['www-authenticate'], scope, baseUrl));
@@ -413,9 +509,15 @@ export class RegistryClient {
       if ((res.status >= 200 && res.status < 300) || opts.accept?.includes(res.status)) return res;
       const detail = await this.errorDetail(res);
       const what = `${method} ${registry}${pathAndQuery.replace(/\?.*$/, '')}`;
-      if (res.status === 401 || res.status === 403) throw new RegistryError('auth', `${what}: access denied (HTTP ${res.status}${detail})`, res.status);
+      if (res.status === 401 || res.status === 403)
+        throw new RegistryError('auth', `${what}: access denied (HTTP ${res.status}${detail})`, res.status);
       if (res.status === 404) throw new RegistryError('not-found', `${what}: not found (HTTP 404${detail})`, 404);
-      if (RETRY_STATUS.has(res.status)) throw new RegistryError('http', `${what}: HTTP ${res.status}${detail} after ${retries + 1} attempts`, res.status);
+      if (RETRY_STATUS.has(res.status))
+        throw new RegistryError(
+          'http',
+          `${what}: HTTP ${res.status}${detail} after ${retries + 1} attempts`,
+          res.status,
+        );
       throw new RegistryError('http', `${what}: HTTP ${res.status}${detail}`, res.status);
     }
   }
@@ -460,11 +562,19 @@ export class RegistryClient {
    * registry's `Docker-Content-Digest` (callers that trust it must re-check it by GET).
    */
   async headManifest(registry: string, repository: string, reference: string): Promise<Descriptor | undefined> {
-    const res = await this.send('HEAD', registry, `/v2/${repository}/manifests/${reference}`, { repository, headers: { accept: MANIFEST_ACCEPT }, accept: [404] });
+    const res = await this.send('HEAD', registry, `/v2/${repository}/manifests/${reference}`, {
+      repository,
+      headers: { accept: MANIFEST_ACCEPT },
+      accept: [404],
+    });
     res.body.resume();
     if (res.status === 404) return undefined;
     const digest = String(res.headers['docker-content-digest'] ?? '');
-    return { mediaType: String(res.headers['content-type'] ?? '').split(';')[0], digest: isDigest(digest) ? digest : '', size: Number(res.headers['content-length'] ?? -1) };
+    return {
+      mediaType: String(res.headers['content-type'] ?? '').split(';')[0],
+      digest: isDigest(digest) ? digest : '',
+      size: Number(res.headers['content-length'] ?? -1),
+    };
   }
 
   /**
@@ -472,32 +582,64 @@ export class RegistryClient {
    * digest is computed here, and a `Docker-Content-Digest` that disagrees is an error.
    */
   async getManifest(registry: string, repository: string, reference: string): Promise<FetchedManifest> {
-    const res = await this.send('GET', registry, `/v2/${repository}/manifests/${reference}`, { repository, headers: { accept: MANIFEST_ACCEPT } });
-    const bytes = await readBounded(res.body, this.limits.maxManifestBytes, `manifest ${repository}${isDigest(reference) ? '@' : ':'}${reference}`);
-    const contentType = String(res.headers['content-type'] ?? '').split(';')[0].trim();
+    const res = await this.send('GET', registry, `/v2/${repository}/manifests/${reference}`, {
+      repository,
+      headers: { accept: MANIFEST_ACCEPT },
+    });
+    const bytes = await readBounded(
+      res.body,
+      this.limits.maxManifestBytes,
+      `manifest ${repository}${isDigest(reference) ? '@' : ':'}${reference}`,
+    );
+    const contentType = String(res.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim();
     if (isDigest(reference)) {
-      if (!digestMatches(bytes, reference)) throw new RegistryError('digest', `manifest ${repository}@${reference}: the registry sent ${bytes.length} bytes whose digest is ${sha256Digest(bytes)}, not the one asked for`);
+      if (!digestMatches(bytes, reference))
+        throw new RegistryError(
+          'digest',
+          `manifest ${repository}@${reference}: the registry sent ${bytes.length} bytes whose digest is ${sha256Digest(bytes)}, not the one asked for`,
+        );
       return { bytes, contentType, digest: reference };
     }
     const digest = sha256Digest(bytes);
     const claimed = String(res.headers['docker-content-digest'] ?? '');
     if (claimed && claimed.startsWith('sha256:') && claimed !== digest) {
-      throw new RegistryError('digest', `manifest ${repository}:${reference}: the registry says its digest is ${claimed}, but the bytes it sent hash to ${digest}`);
+      throw new RegistryError(
+        'digest',
+        `manifest ${repository}:${reference}: the registry says its digest is ${claimed}, but the bytes it sent hash to ${digest}`,
+      );
     }
     return { bytes, contentType, digest };
   }
 
   /** A small blob (config, signature payload, attestation) read whole, checked against its descriptor. */
   async getSmallBlob(registry: string, repository: string, desc: Descriptor): Promise<Buffer> {
-    if (desc.size > this.limits.maxSmallBlobBytes) throw new RegistryError('limit', `blob ${desc.digest} is declared as ${desc.size} bytes, more than the limit of ${this.limits.maxSmallBlobBytes} for ${desc.mediaType}`);
+    if (desc.size > this.limits.maxSmallBlobBytes)
+      throw new RegistryError(
+        'limit',
+        `blob ${desc.digest} is declared as ${desc.size} bytes, more than the limit of ${this.limits.maxSmallBlobBytes} for ${desc.mediaType}`,
+      );
     const res = await this.send('GET', registry, `/v2/${repository}/blobs/${desc.digest}`, { repository });
     const bytes = await readBounded(res.body, Math.max(0, desc.size), `blob ${desc.digest}`).catch((e: unknown) => {
-      if (e instanceof RegistryError && e.kind === 'limit') throw new RegistryError('digest', `blob ${desc.digest}: the registry sent more than the ${desc.size} bytes its descriptor declares`);
+      if (e instanceof RegistryError && e.kind === 'limit')
+        throw new RegistryError(
+          'digest',
+          `blob ${desc.digest}: the registry sent more than the ${desc.size} bytes its descriptor declares`,
+        );
       throw e;
     });
     this.blobBytes += bytes.length;
-    if (bytes.length !== desc.size) throw new RegistryError('digest', `blob ${desc.digest}: ${bytes.length} bytes received, its descriptor declares ${desc.size}`);
-    if (!digestMatches(bytes, desc.digest)) throw new RegistryError('digest', `blob ${desc.digest}: the content's digest is ${sha256Digest(bytes)}; the registry sent other bytes than the descriptor names`);
+    if (bytes.length !== desc.size)
+      throw new RegistryError(
+        'digest',
+        `blob ${desc.digest}: ${bytes.length} bytes received, its descriptor declares ${desc.size}`,
+      );
+    if (!digestMatches(bytes, desc.digest))
+      throw new RegistryError(
+        'digest',
+        `blob ${desc.digest}: the content's digest is ${sha256Digest(bytes)}; the registry sent other bytes than the descriptor names`,
+      );
     return bytes;
   }
 
@@ -511,24 +653,39 @@ export class RegistryClient {
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > desc.size) {
       res.body.destroy();
-      throw new RegistryError('digest', `blob ${desc.digest}: the registry announces ${declared} bytes, its descriptor declares ${desc.size}`);
+      throw new RegistryError(
+        'digest',
+        `blob ${desc.digest}: the registry announces ${declared} bytes, its descriptor declares ${desc.size}`,
+      );
     }
-    return new BlobStream(res.body, desc, (n) => { this.blobBytes += n; });
+    return new BlobStream(res.body, desc, (n) => {
+      this.blobBytes += n;
+    });
   }
 
   /** Lists a repository's tags, following `Link: <…>; rel="next"` pages, up to the tag limit. */
-  async listTags(registry: string, repository: string, pageSize = 1000): Promise<{ tags: string[]; truncated: boolean }> {
+  async listTags(
+    registry: string,
+    repository: string,
+    pageSize = 1000,
+  ): Promise<{ tags: string[]; truncated: boolean }> {
     const tags: string[] = [];
     let next: string | undefined = `/v2/${repository}/tags/list?n=${pageSize}`;
     const seen = new Set<string>();
     while (next) {
-      if (seen.has(next)) throw new RegistryError('invalid', `tag list of ${repository}: the next-page link repeats itself`);
+      if (seen.has(next))
+        throw new RegistryError('invalid', `tag list of ${repository}: the next-page link repeats itself`);
       seen.add(next);
       const res = await this.send('GET', registry, next, { repository });
       const body = await readBounded(res.body, this.limits.maxJsonBytes, `tag list of ${repository}`);
       let j: { tags?: unknown };
-      try { j = JSON.parse(body.toString('utf8')) as typeof j; } catch { throw new RegistryError('invalid', `tag list of ${repository} is not JSON`); }
-      if (j.tags !== null && j.tags !== undefined && !Array.isArray(j.tags)) throw new RegistryError('invalid', `tag list of ${repository}: "tags" is not a list`);
+      try {
+        j = JSON.parse(body.toString('utf8')) as typeof j;
+      } catch {
+        throw new RegistryError('invalid', `tag list of ${repository} is not JSON`);
+      }
+      if (j.tags !== null && j.tags !== undefined && !Array.isArray(j.tags))
+        throw new RegistryError('invalid', `tag list of ${repository}: "tags" is not a list`);
       for (const t of (j.tags as unknown[] | null | undefined) ?? []) {
         if (typeof t !== 'string') continue;
         tags.push(t);
@@ -540,7 +697,11 @@ export class RegistryClient {
       if (m) {
         const u = new URL(m[1], 'http://x');
         next = `${u.pathname}${u.search}`;
-        if (!u.pathname.startsWith(`/v2/${repository}/tags/list`)) throw new RegistryError('invalid', `tag list of ${repository}: the next-page link leaves the tag list (${u.pathname})`);
+        if (!u.pathname.startsWith(`/v2/${repository}/tags/list`))
+          throw new RegistryError(
+            'invalid',
+            `tag list of ${repository}: the next-page link leaves the tag list (${u.pathname})`,
+          );
       }
     }
     return { tags, truncated: false };
@@ -551,7 +712,11 @@ export class RegistryClient {
    * which case callers use the `sha256-<hex>` tag schema.
    */
   async referrers(registry: string, repository: string, digest: string): Promise<Buffer | undefined> {
-    const res = await this.send('GET', registry, `/v2/${repository}/referrers/${digest}`, { repository, headers: { accept: 'application/vnd.oci.image.index.v1+json' }, accept: [404, 400, 405] });
+    const res = await this.send('GET', registry, `/v2/${repository}/referrers/${digest}`, {
+      repository,
+      headers: { accept: 'application/vnd.oci.image.index.v1+json' },
+      accept: [404, 400, 405],
+    });
     if (res.status !== 200) {
       await drain(res.body);
       return undefined;
@@ -562,7 +727,11 @@ export class RegistryClient {
   // ---------------------------------------------------------------- push
 
   async blobExists(registry: string, repository: string, digest: string): Promise<boolean> {
-    const res = await this.send('HEAD', registry, `/v2/${repository}/blobs/${digest}`, { repository, push: true, accept: [404] });
+    const res = await this.send('HEAD', registry, `/v2/${repository}/blobs/${digest}`, {
+      repository,
+      push: true,
+      accept: [404],
+    });
     res.body.resume();
     return res.status === 200;
   }
@@ -575,26 +744,54 @@ export class RegistryClient {
   /** Uploads a blob whose digest is known (a file streamed from disk, for example). */
   async pushBlobBody(registry: string, repository: string, digest: string, bytes: Body): Promise<string> {
     if (await this.blobExists(registry, repository, digest)) return digest;
-    const start = await this.send('POST', registry, `/v2/${repository}/blobs/uploads/`, { repository, push: true, body: Buffer.alloc(0) });
+    const start = await this.send('POST', registry, `/v2/${repository}/blobs/uploads/`, {
+      repository,
+      push: true,
+      body: Buffer.alloc(0),
+    });
     await drain(start.body);
     const location = start.headers.location;
     if (!location) throw new RegistryError('invalid', `${registry}: blob upload started without a Location`);
     const baseUrl = await this.base(registry);
     const u = new URL(location, baseUrl);
-    if (u.origin !== new URL(baseUrl).origin) throw new RegistryError('invalid', `${registry}: the upload location ${u.origin} is on another host; refusing to send the blob there`);
+    if (u.origin !== new URL(baseUrl).origin)
+      throw new RegistryError(
+        'invalid',
+        `${registry}: the upload location ${u.origin} is on another host; refusing to send the blob there`,
+      );
     u.searchParams.set('digest', digest);
-    const put = await this.send('PUT', registry, `${u.pathname}${u.search}`, { repository, push: true, body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    const put = await this.send('PUT', registry, `${u.pathname}${u.search}`, {
+      repository,
+      push: true,
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     await drain(put.body);
     return digest;
   }
 
   /** PUT a manifest under a tag or its digest; returns the digest the bytes hash to. */
-  async putManifest(registry: string, repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
+  async putManifest(
+    registry: string,
+    repository: string,
+    reference: string,
+    bytes: Buffer,
+    mediaType: string,
+  ): Promise<string> {
     const digest = sha256Digest(bytes);
-    const res = await this.send('PUT', registry, `/v2/${repository}/manifests/${reference}`, { repository, push: true, body: bytes, headers: { 'content-type': mediaType } });
+    const res = await this.send('PUT', registry, `/v2/${repository}/manifests/${reference}`, {
+      repository,
+      push: true,
+      body: bytes,
+      headers: { 'content-type': mediaType },
+    });
     await drain(res.body);
     const claimed = String(res.headers['docker-content-digest'] ?? '');
-    if (claimed && claimed !== digest) throw new RegistryError('digest', `${registry}/${repository}: the registry stored the manifest as ${claimed}, but its bytes hash to ${digest}`);
+    if (claimed && claimed !== digest)
+      throw new RegistryError(
+        'digest',
+        `${registry}/${repository}: the registry stored the manifest as ${claimed}, but its bytes hash to ${digest}`,
+      );
     return digest;
   }
 }
@@ -638,9 +835,15 @@ class StreamHash {
         this.worker = new Worker(HASH_WORKER_SOURCE, { eval: true, workerData: { algorithm, ring: sab } });
         this.worker.unref();
         this.worker.on('message', (m: { slot?: number }) => {
-          if (m.slot !== undefined) { this.busy.delete(m.slot); this.waiters.shift()?.(); }
+          if (m.slot !== undefined) {
+            this.busy.delete(m.slot);
+            this.waiters.shift()?.();
+          }
         });
-        this.worker.on('error', (e) => { this.failed = e; for (const w of this.waiters.splice(0)) w(); });
+        this.worker.on('error', (e) => {
+          this.failed = e;
+          for (const w of this.waiters.splice(0)) w();
+        });
       } catch {
         this.worker = undefined;
       }
@@ -662,7 +865,10 @@ class StreamHash {
   }
 
   async update(chunk: Buffer): Promise<void> {
-    if (this.hash) { this.hash.update(chunk); return; }
+    if (this.hash) {
+      this.hash.update(chunk);
+      return;
+    }
     let at = 0;
     while (at < chunk.length) {
       if (this.fill === 0) await this.waitFree(this.slot);
@@ -678,7 +884,12 @@ class StreamHash {
     this.send();
     const w = this.worker!;
     return new Promise<string>((resolve, reject) => {
-      w.on('message', (m: { digest?: string }) => { if (m.digest) { void w.terminate(); resolve(m.digest); } });
+      w.on('message', (m: { digest?: string }) => {
+        if (m.digest) {
+          void w.terminate();
+          resolve(m.digest);
+        }
+      });
       w.once('error', reject);
       w.postMessage({ end: true });
     });
@@ -695,7 +906,11 @@ export class BlobStream implements AsyncIterable<Buffer> {
   private received = 0;
   private done = false;
 
-  constructor(private readonly body: IncomingMessage, readonly descriptor: Descriptor, private readonly count: (n: number) => void) {
+  constructor(
+    private readonly body: IncomingMessage,
+    readonly descriptor: Descriptor,
+    private readonly count: (n: number) => void,
+  ) {
     const alg = descriptor.digest.split(':')[0];
     this.hash = new StreamHash(alg === 'sha512' ? 'sha512' : 'sha256', descriptor.size);
   }
@@ -707,7 +922,10 @@ export class BlobStream implements AsyncIterable<Buffer> {
         this.count(chunk.length);
         if (this.received > this.descriptor.size) {
           this.body.destroy();
-          throw new RegistryError('digest', `blob ${this.descriptor.digest}: the registry sent more than the ${this.descriptor.size} bytes its descriptor declares; reading stopped there`);
+          throw new RegistryError(
+            'digest',
+            `blob ${this.descriptor.digest}: the registry sent more than the ${this.descriptor.size} bytes its descriptor declares; reading stopped there`,
+          );
         }
         await this.hash.update(chunk);
         yield chunk;
@@ -725,11 +943,18 @@ export class BlobStream implements AsyncIterable<Buffer> {
 
   /** After the last chunk: the failure (size or digest), or undefined when the content is the descriptor's. */
   async verify(): Promise<string | undefined> {
-    if (!this.done) { this.hash.dispose(); return `blob ${this.descriptor.digest}: not read to its end`; }
-    if (this.received !== this.descriptor.size) { this.hash.dispose(); return `blob ${this.descriptor.digest}: ${this.received} bytes received, its descriptor declares ${this.descriptor.size}`; }
+    if (!this.done) {
+      this.hash.dispose();
+      return `blob ${this.descriptor.digest}: not read to its end`;
+    }
+    if (this.received !== this.descriptor.size) {
+      this.hash.dispose();
+      return `blob ${this.descriptor.digest}: ${this.received} bytes received, its descriptor declares ${this.descriptor.size}`;
+    }
     const hex = await this.hash.digestHex();
     const want = this.descriptor.digest.split(':')[1];
-    if (hex !== want) return `blob ${this.descriptor.digest}: the content's digest is ${this.descriptor.digest.split(':')[0]}:${hex}; the registry sent other bytes than the manifest names`;
+    if (hex !== want)
+      return `blob ${this.descriptor.digest}: the content's digest is ${this.descriptor.digest.split(':')[0]}:${hex}; the registry sent other bytes than the manifest names`;
     return undefined;
   }
 

@@ -28,7 +28,11 @@ export type RegistryErrorKind =
 
 export class RegistryError extends Error {
   override name = 'RegistryError';
-  constructor(readonly kind: RegistryErrorKind, message: string, readonly status?: number) {
+  constructor(
+    readonly kind: RegistryErrorKind,
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }

@@ -10,7 +10,13 @@
  */
 import type { Finding } from '../findings.ts';
 import { evaluateGate, normaliseRepository } from '../gate/evaluate.ts';
-import type { CardEvidence, Evidence, ProvenanceClaim, ScannedFile, SignatureResult as GateSignature } from '../gate/evidence.ts';
+import type {
+  CardEvidence,
+  Evidence,
+  ProvenanceClaim,
+  ScannedFile,
+  SignatureResult as GateSignature,
+} from '../gate/evidence.ts';
 import type { LoadedPolicy } from '../gate/policy.ts';
 import type { GateVerdict } from '../gate/verdict.ts';
 import { checkModelCardText } from '../modelcard/check.ts';
@@ -20,7 +26,12 @@ import type { SbomDocument } from '../sbom/types.ts';
 import type { Expectations } from '../signing/expectations.ts';
 import { ruleForFailure } from '../signing/findings.ts';
 import { provenanceFacts, isSlsaProvenance } from '../signing/provenance.ts';
-import { parseCycloneDxVulnerabilities, parseGrypeJson, parseTrivyJson, type Vulnerability } from '../tools/vulnerabilities.ts';
+import {
+  parseCycloneDxVulnerabilities,
+  parseGrypeJson,
+  parseTrivyJson,
+  type Vulnerability,
+} from '../tools/vulnerabilities.ts';
 import type { RegistryClient } from './client.ts';
 import { inspectRemote, type RemoteInspectOptions, type RemoteModel } from './remote.ts';
 import type { AttachedResult, RegistryTrust } from './signatures.ts';
@@ -60,14 +71,31 @@ function signerOf(a: AttachedResult): string {
 }
 
 /** Gate evidence from what was read from the registry (and only verified attestations). */
-export function remoteEvidence(m: RemoteModel, now = new Date(), expectations?: Pick<Expectations, 'notes' | 'refused'>): Evidence {
+export function remoteEvidence(
+  m: RemoteModel,
+  now = new Date(),
+  expectations?: Pick<Expectations, 'notes' | 'refused'>,
+): Evidence {
   const label = m.digest && m.reference ? `${m.reference.registry}/${m.reference.repository}@${m.digest}` : m.input;
   const scanned = m.manifests.flatMap((im) => im.layers.flatMap((l) => l.files));
-  const files = scanned.filter((f) => f.scan).map((f) => ({ path: f.name, rel: f.name.slice(label.length + 1) || f.name, size: f.size }));
+  const files = scanned
+    .filter((f) => f.scan)
+    .map((f) => ({ path: f.name, rel: f.name.slice(label.length + 1) || f.name, size: f.size }));
   const incomplete: Finding[] = m.findings
-    .filter((f) => f.ruleId.startsWith('registry/') && f.severity === 'error' && !['registry/unsigned', 'registry/attestation-missing'].includes(f.ruleId))
+    .filter(
+      (f) =>
+        f.ruleId.startsWith('registry/') &&
+        f.severity === 'error' &&
+        !['registry/unsigned', 'registry/attestation-missing'].includes(f.ruleId),
+    )
     .map((f) => ({ ...f, ruleId: 'gate/incomplete', message: `${f.message} (${f.ruleId})` }));
-  if (!m.digest) incomplete.push({ ruleId: 'gate/incomplete', severity: 'error', message: `${m.input} could not be resolved: nothing was inspected`, file: m.input });
+  if (!m.digest)
+    incomplete.push({
+      ruleId: 'gate/incomplete',
+      severity: 'error',
+      message: `${m.input} could not be resolved: nothing was inspected`,
+      file: m.input,
+    });
 
   const att = m.attachments;
   const coverAll = files.map((f) => f.path);
@@ -79,21 +107,38 @@ export function remoteEvidence(m: RemoteModel, now = new Date(), expectations?: 
     identity: s.identity,
     issuer: s.issuer,
     time: s.time,
-    tlogEntry: s.tlog?.[0] ? `log index ${s.tlog[0].logIndex}${s.tlog[0].kind ? ` (${s.tlog[0].kind})` : ''}` : undefined,
+    tlogEntry: s.tlog?.[0]
+      ? `log index ${s.tlog[0].logIndex}${s.tlog[0].kind ? ` (${s.tlog[0].kind})` : ''}`
+      : undefined,
     key: s.key,
     // Verified cryptographically, refused only for who signed: the gate reports the signer, not a broken signature.
-    signerRejected: !s.verified && s.failures.length > 0 && s.failures.every((f) => ruleForFailure(f) === 'signing/identity-mismatch'),
+    signerRejected:
+      !s.verified &&
+      s.failures.length > 0 &&
+      s.failures.every((f) => ruleForFailure(f) === 'signing/identity-mismatch'),
     // A signature on the manifest digest vouches for every blob the manifest names.
     covers: s.verified ? coverAll : [],
-    sourceRepository: s.verified && s.identity && /^https:\/\/github\.com\/[^/]+\/[^/]+\//.test(s.identity) ? normaliseRepository(s.identity) : undefined,
+    sourceRepository:
+      s.verified && s.identity && /^https:\/\/github\.com\/[^/]+\/[^/]+\//.test(s.identity)
+        ? normaliseRepository(s.identity)
+        : undefined,
     failures: s.failures,
   }));
   const verifiedAtt = (att?.attestations ?? []).filter((a) => a.verified && a.statement);
-  const notes: Finding[] = (att?.attestations ?? []).filter((a) => !a.verified).map((a) => ({ ruleId: 'registry/attestation-missing', severity: 'warning', message: `${a.predicateType ?? 'an attestation'} attached to ${label} does not verify (${a.failures[0] ?? 'not verified'}); it is not used as evidence`, file: label }));
+  const notes: Finding[] = (att?.attestations ?? [])
+    .filter((a) => !a.verified)
+    .map((a) => ({
+      ruleId: 'registry/attestation-missing',
+      severity: 'warning',
+      message: `${a.predicateType ?? 'an attestation'} attached to ${label} does not verify (${a.failures[0] ?? 'not verified'}); it is not used as evidence`,
+      file: label,
+    }));
 
   // The model card: the newest verified `custom` attestation holding a card.
   const card: CardEvidence = { findings: [] };
-  const cardAtt = [...verifiedAtt].reverse().find((a) => a.predicateType === CUSTOM_PREDICATE && customPredicateText(a.statement!.predicate) !== undefined);
+  const cardAtt = [...verifiedAtt]
+    .reverse()
+    .find((a) => a.predicateType === CUSTOM_PREDICATE && customPredicateText(a.statement!.predicate) !== undefined);
   if (cardAtt) {
     const text = customPredicateText(cardAtt.statement!.predicate)!;
     const cardFile = `${label}!/model-card.yaml`;
@@ -124,7 +169,11 @@ export function remoteEvidence(m: RemoteModel, now = new Date(), expectations?: 
       const scanner = isObject(pred.scanner) && typeof pred.scanner.uri === 'string' ? pred.scanner.uri : '';
       if (isObject(result)) {
         reports.push(where);
-        vulns.push(...(/trivy/i.test(scanner) || 'Results' in result ? parseTrivyJson(result, where) : parseGrypeJson(result, where)));
+        vulns.push(
+          ...(/trivy/i.test(scanner) || 'Results' in result
+            ? parseTrivyJson(result, where)
+            : parseGrypeJson(result, where)),
+        );
       }
     }
   }
@@ -132,19 +181,49 @@ export function remoteEvidence(m: RemoteModel, now = new Date(), expectations?: 
   const provenance: ProvenanceClaim[] = [];
   for (const a of verifiedAtt) {
     if (!isSlsaProvenance(a.statement!)) continue;
-    for (const repo of provenanceFacts(a.statement!).sources) provenance.push({ repository: repo, source: `SLSA provenance attested by ${signerOf(a)}`, verified: true, file: label });
+    for (const repo of provenanceFacts(a.statement!).sources)
+      provenance.push({
+        repository: repo,
+        source: `SLSA provenance attested by ${signerOf(a)}`,
+        verified: true,
+        file: label,
+      });
   }
-  for (const s of results) if (s.sourceRepository) provenance.push({ repository: s.sourceRepository, source: `signing certificate of ${s.identity}`, verified: true, file: label });
-  for (const f of card.facts?.sourceRepositories ?? []) provenance.push({ repository: f.value, source: `attested model card ${f.key}`, verified: false, file: card.file, range: f.range });
+  for (const s of results)
+    if (s.sourceRepository)
+      provenance.push({
+        repository: s.sourceRepository,
+        source: `signing certificate of ${s.identity}`,
+        verified: true,
+        file: label,
+      });
+  for (const f of card.facts?.sourceRepositories ?? [])
+    provenance.push({
+      repository: f.value,
+      source: `attested model card ${f.key}`,
+      verified: false,
+      file: card.file,
+      range: f.range,
+    });
 
-  const scanFiles: ScannedFile[] = scanned.filter((f) => f.scan).map((f) => ({ path: f.name, format: f.scan!.format, complete: f.scan!.complete, findings: f.scan!.findings }));
+  const scanFiles: ScannedFile[] = scanned
+    .filter((f) => f.scan)
+    .map((f) => ({ path: f.name, format: f.scan!.format, complete: f.scan!.complete, findings: f.scan!.findings }));
   return {
     root: label,
-    name: card.facts?.name ?? (m.reference ? `${m.reference.repository}${m.reference.tag ? `:${m.reference.tag}` : ''}` : m.input),
+    name:
+      card.facts?.name ??
+      (m.reference ? `${m.reference.repository}${m.reference.tag ? `:${m.reference.tag}` : ''}` : m.input),
     weightFiles: files,
     files,
     skipped: [],
-    signatures: { available: att !== undefined, note: att ? undefined : 'the signatures could not be read', results, findings: att?.findings ?? [], expectations: expectations ? { notes: expectations.notes, refused: expectations.refused } : undefined },
+    signatures: {
+      available: att !== undefined,
+      note: att ? undefined : 'the signatures could not be read',
+      results,
+      findings: att?.findings ?? [],
+      expectations: expectations ? { notes: expectations.notes, refused: expectations.refused } : undefined,
+    },
     scan: { available: true, files: scanFiles },
     card,
     sbom: { sboms, findings: sbomFindings },
@@ -155,7 +234,11 @@ export function remoteEvidence(m: RemoteModel, now = new Date(), expectations?: 
 }
 
 /** `gate REF`: inspect (pull, scan, verify attachments), then the gate's own evaluation. */
-export async function runRemoteGate(client: RegistryClient, input: string, opts: RemoteGateOptions): Promise<RemoteGateRun> {
+export async function runRemoteGate(
+  client: RegistryClient,
+  input: string,
+  opts: RemoteGateOptions,
+): Promise<RemoteGateRun> {
   const model = await inspectRemote(client, input, { ...opts, scan: true, trust: opts.trust });
   const evidence = remoteEvidence(model, opts.now, opts.expectations);
   const verdict = evaluateGate(evidence, opts.policy, opts.now);

@@ -52,7 +52,10 @@ export type ParsedManifest = ImageManifest | ImageIndex;
 
 export class ManifestError extends Error {
   override name = 'ManifestError';
-  constructor(message: string, readonly limit = false) {
+  constructor(
+    message: string,
+    readonly limit = false,
+  ) {
     super(message);
   }
 }
@@ -72,23 +75,36 @@ function annotationsOf(v: unknown, where: string): Record<string, string> {
 export function parseDescriptor(v: unknown, where: string): Descriptor {
   if (!isObject(v)) throw new ManifestError(`${where} is not a descriptor object`);
   const { mediaType, digest, size } = v;
-  if (typeof mediaType !== 'string' || mediaType === '' || mediaType.length > 255) throw new ManifestError(`${where}: mediaType missing or invalid`);
-  if (typeof digest !== 'string' || !isDigest(digest)) throw new ManifestError(`${where}: digest ${JSON.stringify(typeof digest === 'string' ? digest.slice(0, 80) : digest)} is not sha256:<64 hex> or sha512:<128 hex>`);
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new ManifestError(`${where}: size ${JSON.stringify(size)} is not a non-negative integer`);
+  if (typeof mediaType !== 'string' || mediaType === '' || mediaType.length > 255)
+    throw new ManifestError(`${where}: mediaType missing or invalid`);
+  if (typeof digest !== 'string' || !isDigest(digest))
+    throw new ManifestError(
+      `${where}: digest ${JSON.stringify(typeof digest === 'string' ? digest.slice(0, 80) : digest)} is not sha256:<64 hex> or sha512:<128 hex>`,
+    );
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+    throw new ManifestError(`${where}: size ${JSON.stringify(size)} is not a non-negative integer`);
   const d: Descriptor = { mediaType, digest, size };
   const ann = annotationsOf(v.annotations, where);
   if (Object.keys(ann).length) d.annotations = ann;
   if (typeof v.artifactType === 'string') d.artifactType = v.artifactType;
   if (isObject(v.platform)) {
     const p = v.platform;
-    d.platform = { os: typeof p.os === 'string' ? p.os : undefined, architecture: typeof p.architecture === 'string' ? p.architecture : undefined, variant: typeof p.variant === 'string' ? p.variant : undefined };
+    d.platform = {
+      os: typeof p.os === 'string' ? p.os : undefined,
+      architecture: typeof p.architecture === 'string' ? p.architecture : undefined,
+      variant: typeof p.variant === 'string' ? p.variant : undefined,
+    };
   }
   if (Array.isArray(v.urls)) d.urls = v.urls.filter((u): u is string => typeof u === 'string');
   return d;
 }
 
 /** Parses manifest bytes. `contentType` is the registry's Content-Type (used when the document has none). */
-export function parseManifest(bytes: Buffer, contentType: string, limits: ManifestLimits = DEFAULT_MANIFEST_LIMITS): ParsedManifest {
+export function parseManifest(
+  bytes: Buffer,
+  contentType: string,
+  limits: ManifestLimits = DEFAULT_MANIFEST_LIMITS,
+): ParsedManifest {
   let j: unknown;
   try {
     j = JSON.parse(bytes.toString('utf8'));
@@ -96,7 +112,10 @@ export function parseManifest(bytes: Buffer, contentType: string, limits: Manife
     throw new ManifestError(`the manifest is not JSON (${(e as Error).message})`);
   }
   if (!isObject(j)) throw new ManifestError('the manifest is not a JSON object');
-  if (j.schemaVersion !== 2) throw new ManifestError(`schemaVersion ${JSON.stringify(j.schemaVersion)} (only schema 2 manifests are supported; Docker schema 1 is deprecated and unsigned content)`);
+  if (j.schemaVersion !== 2)
+    throw new ManifestError(
+      `schemaVersion ${JSON.stringify(j.schemaVersion)} (only schema 2 manifests are supported; Docker schema 1 is deprecated and unsigned content)`,
+    );
   const declared = typeof j.mediaType === 'string' ? j.mediaType : undefined;
   const mediaType = declared ?? contentType;
   const artifactType = typeof j.artifactType === 'string' ? j.artifactType : undefined;
@@ -105,21 +124,49 @@ export function parseManifest(bytes: Buffer, contentType: string, limits: Manife
   // A document with both an index's list and a manifest's config/layers is read as one thing
   // here and another elsewhere; containerd and containers/image refuse it, and so does this.
   if (j.manifests !== undefined && (j.layers !== undefined || j.config !== undefined)) {
-    throw new ManifestError('the document has both an index\'s "manifests" and a manifest\'s "config"/"layers": an ambiguous document that runtimes refuse (containerd, containers/image) and readers take for different things');
+    throw new ManifestError(
+      'the document has both an index\'s "manifests" and a manifest\'s "config"/"layers": an ambiguous document that runtimes refuse (containerd, containers/image) and readers take for different things',
+    );
   }
-  const isIndex = mediaType === MT.ociIndex || mediaType === MT.dockerList || (declared === undefined && Array.isArray(j.manifests) && !Array.isArray(j.layers));
+  const isIndex =
+    mediaType === MT.ociIndex ||
+    mediaType === MT.dockerList ||
+    (declared === undefined && Array.isArray(j.manifests) && !Array.isArray(j.layers));
   if (isIndex) {
     if (!Array.isArray(j.manifests)) throw new ManifestError('the index has no manifests list');
-    if (j.manifests.length > limits.maxIndexEntries) throw new ManifestError(`the index lists ${j.manifests.length} manifests, more than the limit of ${limits.maxIndexEntries}`, true);
-    return { kind: 'index', mediaType, artifactType, manifests: j.manifests.map((m, i) => parseDescriptor(m, `manifests[${i}]`)), subject, annotations };
+    if (j.manifests.length > limits.maxIndexEntries)
+      throw new ManifestError(
+        `the index lists ${j.manifests.length} manifests, more than the limit of ${limits.maxIndexEntries}`,
+        true,
+      );
+    return {
+      kind: 'index',
+      mediaType,
+      artifactType,
+      manifests: j.manifests.map((m, i) => parseDescriptor(m, `manifests[${i}]`)),
+      subject,
+      annotations,
+    };
   }
   if (mediaType !== MT.ociManifest && mediaType !== MT.dockerManifest && declared !== undefined) {
     throw new ManifestError(`unsupported manifest media type ${JSON.stringify(mediaType)}`);
   }
   if (!Array.isArray(j.layers)) throw new ManifestError('the manifest has no layers list');
-  if (j.layers.length > limits.maxLayers) throw new ManifestError(`the manifest lists ${j.layers.length} layers, more than the limit of ${limits.maxLayers}`, true);
+  if (j.layers.length > limits.maxLayers)
+    throw new ManifestError(
+      `the manifest lists ${j.layers.length} layers, more than the limit of ${limits.maxLayers}`,
+      true,
+    );
   const config = parseDescriptor(j.config, 'config');
-  return { kind: 'manifest', mediaType: mediaType || MT.ociManifest, artifactType, config, layers: j.layers.map((l, i) => parseDescriptor(l, `layers[${i}]`)), subject, annotations };
+  return {
+    kind: 'manifest',
+    mediaType: mediaType || MT.ociManifest,
+    artifactType,
+    config,
+    layers: j.layers.map((l, i) => parseDescriptor(l, `layers[${i}]`)),
+    subject,
+    annotations,
+  };
 }
 
 /** A descriptor's display name: the ORAS/OCI title, the ModelPack file path, or the digest. */

@@ -19,7 +19,8 @@ export type Packaging =
   /** Some other artifact. */
   | 'artifact';
 
-export type LayerRole = 'weights' | 'weights-config' | 'docs' | 'code' | 'dataset' | 'filesystem' | 'file' | 'license' | 'template' | 'other';
+export type LayerRole =
+  'weights' | 'weights-config' | 'docs' | 'code' | 'dataset' | 'filesystem' | 'file' | 'license' | 'template' | 'other';
 
 /** What the media type says about the layer's container format. */
 export type DeclaredFormat = 'raw' | 'tar' | 'tar+gzip' | 'tar+zstd' | 'unknown';
@@ -50,19 +51,26 @@ export function declaredFormat(mediaType: string): DeclaredFormat {
   if (/(^|[.+])tar[.+]gzip$|\.tar\.gz$|tar\+gz$|rootfs\.diff\.tar\.gzip$/.test(mt)) return 'tar+gzip';
   if (/(^|[.+])tar[.+]zstd$/.test(mt)) return 'tar+zstd';
   if (/(^|[.+/])tar$|rootfs\.diff\.tar$|\.tar\b/.test(mt) && !/gzip|zstd/.test(mt)) return 'tar';
-  if (/\.raw$|gguf|safetensors|dduf|license|jinja|^text\/|^application\/(json|octet-stream)$|\+json$/.test(mt)) return 'raw';
+  if (/\.raw$|gguf|safetensors|dduf|license|jinja|^text\/|^application\/(json|octet-stream)$|\+json$/.test(mt))
+    return 'raw';
   return 'unknown';
 }
 
 function modelpackRole(mt: string): LayerRole {
   const m = /^application\/vnd\.cncf\.model\.(weight\.config|weight|doc|code|dataset)\.v1/.exec(mt);
   switch (m?.[1]) {
-    case 'weight': return 'weights';
-    case 'weight.config': return 'weights-config';
-    case 'doc': return 'docs';
-    case 'code': return 'code';
-    case 'dataset': return 'dataset';
-    default: return 'other';
+    case 'weight':
+      return 'weights';
+    case 'weight.config':
+      return 'weights-config';
+    case 'doc':
+      return 'docs';
+    case 'code':
+      return 'code';
+    case 'dataset':
+      return 'dataset';
+    default:
+      return 'other';
   }
 }
 
@@ -74,26 +82,41 @@ function dockerModelRole(mt: string): LayerRole {
   return 'other';
 }
 
-const IMAGE_LAYER = /^application\/vnd\.(oci\.image\.layer(\.nondistributable)?\.v1\.tar|docker\.image\.rootfs\.(foreign\.)?diff\.tar)/;
+const IMAGE_LAYER =
+  /^application\/vnd\.(oci\.image\.layer(\.nondistributable)?\.v1\.tar|docker\.image\.rootfs\.(foreign\.)?diff\.tar)/;
 
 /** Classifies an image manifest's packaging and plans how to read each layer. */
 export function planPackaging(m: ImageManifest): PackagingPlan {
   const cfg = m.config.mediaType;
-  const art = m.artifactType ?? (cfg !== MT.ociEmpty && cfg !== MT.ociConfig && cfg !== MT.dockerConfig ? cfg : undefined);
+  const art =
+    m.artifactType ?? (cfg !== MT.ociEmpty && cfg !== MT.ociConfig && cfg !== MT.dockerConfig ? cfg : undefined);
   let packaging: Packaging;
-  if (m.artifactType === MODELPACK_MANIFEST || cfg === MODELPACK_CONFIG || cfg.startsWith('application/vnd.cncf.model.')) packaging = 'modelpack';
+  if (
+    m.artifactType === MODELPACK_MANIFEST ||
+    cfg === MODELPACK_CONFIG ||
+    cfg.startsWith('application/vnd.cncf.model.')
+  )
+    packaging = 'modelpack';
   else if (cfg.startsWith('application/vnd.docker.ai.')) packaging = 'docker-model';
   else if (m.layers.some((l) => layerTitle(l) !== undefined)) packaging = 'oras';
-  else if ((cfg === MT.ociConfig || cfg === MT.dockerConfig) && m.layers.every((l) => IMAGE_LAYER.test(l.mediaType))) packaging = 'image';
+  else if ((cfg === MT.ociConfig || cfg === MT.dockerConfig) && m.layers.every((l) => IMAGE_LAYER.test(l.mediaType)))
+    packaging = 'image';
   else packaging = 'artifact';
   const layers = m.layers.map((d, index): LayerPlan => {
     const title = layerTitle(d);
     let role: LayerRole;
     switch (packaging) {
-      case 'modelpack': role = modelpackRole(d.mediaType); break;
-      case 'docker-model': role = dockerModelRole(d.mediaType); break;
-      case 'image': role = 'filesystem'; break;
-      default: role = IMAGE_LAYER.test(d.mediaType) && title === undefined ? 'filesystem' : 'file';
+      case 'modelpack':
+        role = modelpackRole(d.mediaType);
+        break;
+      case 'docker-model':
+        role = dockerModelRole(d.mediaType);
+        break;
+      case 'image':
+        role = 'filesystem';
+        break;
+      default:
+        role = IMAGE_LAYER.test(d.mediaType) && title === undefined ? 'filesystem' : 'file';
     }
     let declared = declaredFormat(d.mediaType);
     // ORAS marks directories it packed itself; its plain files often carry the generic tar type.
@@ -106,10 +129,15 @@ export function planPackaging(m: ImageManifest): PackagingPlan {
 /** Human words for a packaging kind. */
 export function describePackaging(p: Packaging): string {
   switch (p) {
-    case 'modelpack': return 'CNCF ModelPack model artifact';
-    case 'docker-model': return 'Docker model artifact';
-    case 'oras': return 'ORAS file artifact';
-    case 'image': return 'container image';
-    default: return 'OCI artifact';
+    case 'modelpack':
+      return 'CNCF ModelPack model artifact';
+    case 'docker-model':
+      return 'Docker model artifact';
+    case 'oras':
+      return 'ORAS file artifact';
+    case 'image':
+      return 'container image';
+    default:
+      return 'OCI artifact';
   }
 }

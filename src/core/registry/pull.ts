@@ -24,8 +24,16 @@ import type { BlobStream, RegistryClient } from './client.ts';
 import type { LayerPlan } from './packaging.ts';
 import { shortDigest } from './manifest.ts';
 import {
-  BackwardReadError, ChunkReader, DecompressionLimitError, ForwardAccess, inflate, looksLikeTar, readTar, sniffCompression,
-  type Compression, type SequentialSource,
+  BackwardReadError,
+  ChunkReader,
+  DecompressionLimitError,
+  ForwardAccess,
+  inflate,
+  looksLikeTar,
+  readTar,
+  sniffCompression,
+  type Compression,
+  type SequentialSource,
 } from './stream.ts';
 
 export type FoundFormat = 'raw' | 'tar' | 'tar+gzip' | 'tar+zstd' | 'gzip' | 'zstd';
@@ -89,7 +97,11 @@ function nameOf(plan: LayerPlan, artifact: string, member?: string): string {
 
 /** A partial decompression of a blob's first bytes, to see whether a tar is inside. */
 async function decompressedHead(kind: Compression, compressedHead: Buffer): Promise<Buffer> {
-  const src = ChunkReader.of((async function* () { yield compressedHead; })());
+  const src = ChunkReader.of(
+    (async function* () {
+      yield compressedHead;
+    })(),
+  );
   const parts: Buffer[] = [];
   let n = 0;
   try {
@@ -111,8 +123,25 @@ async function isZipLike(head: Buffer, size: number): Promise<boolean> {
 }
 
 /** Scans one file's content from a sequential source of known size. */
-async function scanContent(name: string, src: SequentialSource, size: number, opts: PullOptions, incomplete: string[]): Promise<FileScanResult | undefined> {
-  const reader = src instanceof ChunkReader ? src : new ChunkReader((async function* () { for (;;) { const b = await src.next(1 << 20); if (!b) return; yield b; } })());
+async function scanContent(
+  name: string,
+  src: SequentialSource,
+  size: number,
+  opts: PullOptions,
+  incomplete: string[],
+): Promise<FileScanResult | undefined> {
+  const reader =
+    src instanceof ChunkReader
+      ? src
+      : new ChunkReader(
+          (async function* () {
+            for (;;) {
+              const b = await src.next(1 << 20);
+              if (!b) return;
+              yield b;
+            }
+          })(),
+        );
   const head = await reader.peek(Math.min(SNIFF_HEAD, size));
   let access: RandomAccess;
   let spool: { dir: string; access: FileAccess } | undefined;
@@ -137,7 +166,9 @@ async function scanContent(name: string, src: SequentialSource, size: number, op
       spool = { dir, access: await FileAccess.open(file) };
       access = spool.access;
     } else {
-      incomplete.push(`${name}: a ${size}-byte zip archive (read by offset, so it must be held whole) is larger than the spool limit; not scanned`);
+      incomplete.push(
+        `${name}: a ${size}-byte zip archive (read by offset, so it must be held whole) is larger than the spool limit; not scanned`,
+      );
       return undefined;
     }
   } else {
@@ -175,60 +206,111 @@ function isModelMember(name: string): boolean {
 /** Reads a tar stream and scans its members. */
 async function scanTar(reader: ChunkReader, plan: LayerPlan, opts: PullOptions, out: LayerResult): Promise<void> {
   const maxMembers = opts.maxMembers ?? 100_000;
-  const res = await readTar(reader, async (m, content) => {
-    opts.signal?.throwIfAborted();
-    const name = m.name.replace(/^\.\//, '');
-    const file = nameOf(plan, opts.artifact, name);
-    // Extraction writes where the name says: outside the target folder for these, in any layer.
-    if (isEscapingPath(m.name)) {
-      out.findings.push({ ruleId: 'scan/archive-unsafe', severity: 'warning', message: `member ${JSON.stringify(m.name)} has an absolute or parent-relative path: extracting the layer writes outside the target folder`, file, data: { member: m.name, offset: m.offset } });
-    }
-    if (m.type === '5' || name === '' || name.endsWith('/')) return;
-    // Whiteouts only delete files from lower layers.
-    if (path.posix.basename(name).startsWith('.wh.')) return;
-    if (m.type === '1' || m.type === '2' || m.type === '3' || m.type === '4' || m.type === '6') {
-      // An operating system's layers are full of links and devices; a model's files are not.
-      if (plan.onlyModelFiles) return;
-      const kind = m.type === '2' ? 'symbolic link' : m.type === '1' ? 'hard link' : m.type === '6' ? 'FIFO' : 'device node';
-      const to = m.type === '1' || m.type === '2' ? ` to ${m.linkName}` : '';
-      out.files.push({ name: file, size: 0, link: `${kind}${to}` });
-      out.notes.push(`${name} is a ${kind}${to} (not followed)`);
-      const outside = (m.type === '1' || m.type === '2') && isEscapingLink(name, m.linkName, m.type) ? ' outside the artifact' : '';
-      // A link inside the artifact (a Hugging Face cache layout) is shown; one that leaves it, or a device, is unsafe.
-      out.findings.push({ ruleId: 'scan/archive-unsafe', severity: outside || !to ? 'warning' : 'info', message: `member ${JSON.stringify(name)} is a ${kind}${to}: a model loader opening it reads ${m.type === '1' || m.type === '2' ? `another file${outside}` : 'a device'}, not a file of the artifact (not followed)`, file, data: { member: name, offset: m.offset } });
-      return;
-    }
-    if (m.sparse) {
-      // Its stored data are the non-hole regions only: what is scanned is not the extracted file.
-      out.incomplete.push(`${file}: a GNU sparse file (${m.size} bytes stored); its holes are not reconstructed, so its content as extracted was not scanned${plan.onlyModelFiles && !isModelMember(name) ? '' : '; its stored data were scanned as they are'}`);
-      if (plan.onlyModelFiles && !isModelMember(name)) return;
-      if (m.size > 0) out.files.push({ name: file, size: m.size, scan: await scanContent(file, content, m.size, opts, out.incomplete) });
-      return;
-    }
-    // GNU tar extracts members of a type it does not know as regular files; so are they scanned.
-    if (!(m.type === '0' || m.type === '\0' || m.type === '7') && m.size === 0) return;
-    if (plan.onlyModelFiles) {
-      // A container image holds an operating system: scan only what a model loader would open.
-      if (m.size === 0) return;
-      let wanted = isModelMember(name);
-      if (!wanted) {
-        const r = new ChunkReader((async function* () { for (;;) { const b = await content.next(1 << 20); if (!b) return; yield b; } })());
-        const head = await r.peek(Math.min(SNIFF_HEAD, m.size));
-        const f = await sniff(head, m.size).catch(() => 'unknown' as const);
-        wanted = !['text', 'json', 'unknown', 'empty', 'zip', 'gzip', 'bzip2', 'xz', 'zlib', 'tar'].includes(f);
-        if (!wanted) return;
-        out.files.push({ name: nameOf(plan, opts.artifact, name), size: m.size, scan: await scanContent(nameOf(plan, opts.artifact, name), r, m.size, opts, out.incomplete) });
+  const res = await readTar(
+    reader,
+    async (m, content) => {
+      opts.signal?.throwIfAborted();
+      const name = m.name.replace(/^\.\//, '');
+      const file = nameOf(plan, opts.artifact, name);
+      // Extraction writes where the name says: outside the target folder for these, in any layer.
+      if (isEscapingPath(m.name)) {
+        out.findings.push({
+          ruleId: 'scan/archive-unsafe',
+          severity: 'warning',
+          message: `member ${JSON.stringify(m.name)} has an absolute or parent-relative path: extracting the layer writes outside the target folder`,
+          file,
+          data: { member: m.name, offset: m.offset },
+        });
+      }
+      if (m.type === '5' || name === '' || name.endsWith('/')) return;
+      // Whiteouts only delete files from lower layers.
+      if (path.posix.basename(name).startsWith('.wh.')) return;
+      if (m.type === '1' || m.type === '2' || m.type === '3' || m.type === '4' || m.type === '6') {
+        // An operating system's layers are full of links and devices; a model's files are not.
+        if (plan.onlyModelFiles) return;
+        const kind =
+          m.type === '2' ? 'symbolic link' : m.type === '1' ? 'hard link' : m.type === '6' ? 'FIFO' : 'device node';
+        const to = m.type === '1' || m.type === '2' ? ` to ${m.linkName}` : '';
+        out.files.push({ name: file, size: 0, link: `${kind}${to}` });
+        out.notes.push(`${name} is a ${kind}${to} (not followed)`);
+        const outside =
+          (m.type === '1' || m.type === '2') && isEscapingLink(name, m.linkName, m.type) ? ' outside the artifact' : '';
+        // A link inside the artifact (a Hugging Face cache layout) is shown; one that leaves it, or a device, is unsafe.
+        out.findings.push({
+          ruleId: 'scan/archive-unsafe',
+          severity: outside || !to ? 'warning' : 'info',
+          message: `member ${JSON.stringify(name)} is a ${kind}${to}: a model loader opening it reads ${m.type === '1' || m.type === '2' ? `another file${outside}` : 'a device'}, not a file of the artifact (not followed)`,
+          file,
+          data: { member: name, offset: m.offset },
+        });
         return;
       }
-    }
-    out.files.push({ name: nameOf(plan, opts.artifact, name), size: m.size, scan: await scanContent(nameOf(plan, opts.artifact, name), content, m.size, opts, out.incomplete) });
-  }, maxMembers);
-  for (const p of res.problems) out.incomplete.push(`${nameOf(plan, opts.artifact)}: ${p.message} (at offset ${p.offset})`);
-  if (res.truncated) out.incomplete.push(`${nameOf(plan, opts.artifact)}: more than ${maxMembers} archive members; the rest were not scanned`);
+      if (m.sparse) {
+        // Its stored data are the non-hole regions only: what is scanned is not the extracted file.
+        out.incomplete.push(
+          `${file}: a GNU sparse file (${m.size} bytes stored); its holes are not reconstructed, so its content as extracted was not scanned${plan.onlyModelFiles && !isModelMember(name) ? '' : '; its stored data were scanned as they are'}`,
+        );
+        if (plan.onlyModelFiles && !isModelMember(name)) return;
+        if (m.size > 0)
+          out.files.push({
+            name: file,
+            size: m.size,
+            scan: await scanContent(file, content, m.size, opts, out.incomplete),
+          });
+        return;
+      }
+      // GNU tar extracts members of a type it does not know as regular files; so are they scanned.
+      if (!(m.type === '0' || m.type === '\0' || m.type === '7') && m.size === 0) return;
+      if (plan.onlyModelFiles) {
+        // A container image holds an operating system: scan only what a model loader would open.
+        if (m.size === 0) return;
+        let wanted = isModelMember(name);
+        if (!wanted) {
+          const r = new ChunkReader(
+            (async function* () {
+              for (;;) {
+                const b = await content.next(1 << 20);
+                if (!b) return;
+                yield b;
+              }
+            })(),
+          );
+          const head = await r.peek(Math.min(SNIFF_HEAD, m.size));
+          const f = await sniff(head, m.size).catch(() => 'unknown' as const);
+          wanted = !['text', 'json', 'unknown', 'empty', 'zip', 'gzip', 'bzip2', 'xz', 'zlib', 'tar'].includes(f);
+          if (!wanted) return;
+          out.files.push({
+            name: nameOf(plan, opts.artifact, name),
+            size: m.size,
+            scan: await scanContent(nameOf(plan, opts.artifact, name), r, m.size, opts, out.incomplete),
+          });
+          return;
+        }
+      }
+      out.files.push({
+        name: nameOf(plan, opts.artifact, name),
+        size: m.size,
+        scan: await scanContent(nameOf(plan, opts.artifact, name), content, m.size, opts, out.incomplete),
+      });
+    },
+    maxMembers,
+  );
+  for (const p of res.problems)
+    out.incomplete.push(`${nameOf(plan, opts.artifact)}: ${p.message} (at offset ${p.offset})`);
+  if (res.truncated)
+    out.incomplete.push(
+      `${nameOf(plan, opts.artifact)}: more than ${maxMembers} archive members; the rest were not scanned`,
+    );
 }
 
 /** Pulls one layer through the scanner. Never throws for what the registry sends; only for cancellation. */
-export async function pullLayer(client: RegistryClient, registry: string, repository: string, plan: LayerPlan, opts: PullOptions): Promise<LayerResult> {
+export async function pullLayer(
+  client: RegistryClient,
+  registry: string,
+  repository: string,
+  plan: LayerPlan,
+  opts: PullOptions,
+): Promise<LayerResult> {
   const out: LayerResult = { plan, bytes: 0, verified: false, files: [], incomplete: [], notes: [], findings: [] };
   const desc = plan.descriptor;
   let blob: BlobStream;
@@ -249,18 +331,26 @@ export async function pullLayer(client: RegistryClient, registry: string, reposi
       const dhead = await decompressedHead(compression, head);
       if (looksLikeTar(dhead)) {
         out.found = compression === 'gzip' ? 'tar+gzip' : 'tar+zstd';
-        tarReader = ChunkReader.of(inflate(compression, reader, {
-          ratioFreeBytes: 64 << 20,
-          maxRatio: opts.maxRatio ?? opts.scan?.limits?.maxRatio ?? 200,
-          maxBytes: opts.maxDecompressedBytes ?? 256 * 1024 ** 3,
-        }));
+        tarReader = ChunkReader.of(
+          inflate(compression, reader, {
+            ratioFreeBytes: 64 << 20,
+            maxRatio: opts.maxRatio ?? opts.scan?.limits?.maxRatio ?? 200,
+            maxBytes: opts.maxDecompressedBytes ?? 256 * 1024 ** 3,
+          }),
+        );
       } else out.found = compression;
     } else if (looksLikeTar(head)) {
       out.found = 'tar';
       tarReader = reader;
     } else out.found = 'raw';
-    if (plan.declared !== 'unknown' && plan.declared !== out.found && !(plan.declared === 'raw' && (out.found === 'gzip' || out.found === 'zstd'))) {
-      out.notes.push(`${nameOf(plan, opts.artifact)}: its media type ${desc.mediaType} says ${plan.declared}, its content is ${out.found}; read as ${out.found}`);
+    if (
+      plan.declared !== 'unknown' &&
+      plan.declared !== out.found &&
+      !(plan.declared === 'raw' && (out.found === 'gzip' || out.found === 'zstd'))
+    ) {
+      out.notes.push(
+        `${nameOf(plan, opts.artifact)}: its media type ${desc.mediaType} says ${plan.declared}, its content is ${out.found}; read as ${out.found}`,
+      );
     }
     if (tarReader) {
       try {

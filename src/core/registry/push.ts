@@ -32,14 +32,22 @@ export function buildManifest(input: ArtifactInput, layerDescriptors: Descriptor
     ...(input.artifactType ? { artifactType: input.artifactType } : {}),
     config: { mediaType: input.configMediaType, digest: sha256Digest(input.config), size: input.config.length },
     layers: layerDescriptors,
-    ...(input.subject ? { subject: { mediaType: input.subject.mediaType, digest: input.subject.digest, size: input.subject.size } } : {}),
+    ...(input.subject
+      ? { subject: { mediaType: input.subject.mediaType, digest: input.subject.digest, size: input.subject.size } }
+      : {}),
     ...(input.annotations && Object.keys(input.annotations).length ? { annotations: input.annotations } : {}),
   };
   return Buffer.from(JSON.stringify(m));
 }
 
 /** Pushes the blobs and the manifest; returns the manifest's descriptor. `tag` undefined pushes by digest. */
-export async function pushArtifact(client: RegistryClient, registry: string, repository: string, tag: string | undefined, input: ArtifactInput): Promise<Descriptor & { bytes: Buffer }> {
+export async function pushArtifact(
+  client: RegistryClient,
+  registry: string,
+  repository: string,
+  tag: string | undefined,
+  input: ArtifactInput,
+): Promise<Descriptor & { bytes: Buffer }> {
   const descriptors: Descriptor[] = [];
   for (const l of input.layers) {
     let digest: string;
@@ -52,7 +60,12 @@ export async function pushArtifact(client: RegistryClient, registry: string, rep
       digest = await client.pushBlob(registry, repository, bytes);
       size = bytes.length;
     }
-    descriptors.push({ mediaType: l.mediaType, digest, size, ...(l.annotations && Object.keys(l.annotations).length ? { annotations: l.annotations } : {}) });
+    descriptors.push({
+      mediaType: l.mediaType,
+      digest,
+      size,
+      ...(l.annotations && Object.keys(l.annotations).length ? { annotations: l.annotations } : {}),
+    });
   }
   await client.pushBlob(registry, repository, input.config);
   const bytes = buildManifest(input, descriptors);
@@ -62,8 +75,17 @@ export async function pushArtifact(client: RegistryClient, registry: string, rep
 }
 
 /** Pushes an OCI image index (e.g. the referrers tag-schema list) under a tag. */
-export async function pushIndex(client: RegistryClient, registry: string, repository: string, tag: string, manifests: Descriptor[], annotations?: Record<string, string>): Promise<Descriptor> {
-  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociIndex, manifests, ...(annotations ? { annotations } : {}) }));
+export async function pushIndex(
+  client: RegistryClient,
+  registry: string,
+  repository: string,
+  tag: string,
+  manifests: Descriptor[],
+  annotations?: Record<string, string>,
+): Promise<Descriptor> {
+  const bytes = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: MT.ociIndex, manifests, ...(annotations ? { annotations } : {}) }),
+  );
   const digest = await client.putManifest(registry, repository, tag, bytes, MT.ociIndex);
   return { mediaType: MT.ociIndex, digest, size: bytes.length };
 }

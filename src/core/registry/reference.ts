@@ -34,7 +34,13 @@ const MAX_NAME = 255;
 
 /** True when the first path component names a registry host rather than a Docker Hub namespace. */
 export function isRegistryHost(component: string): boolean {
-  return component.includes('.') || component.includes(':') || component === 'localhost' || /[A-Z]/.test(component) || component.startsWith('[');
+  return (
+    component.includes('.') ||
+    component.includes(':') ||
+    component === 'localhost' ||
+    /[A-Z]/.test(component) ||
+    component.startsWith('[')
+  );
 }
 
 /** `sha256:<hex>` with the right length for its algorithm; anything else is refused. */
@@ -50,13 +56,19 @@ function checkHost(host: string): void {
     const close = host.indexOf(']');
     if (close < 0) throw new ReferenceSyntaxError(`invalid registry host ${JSON.stringify(host)}`);
     port = host.slice(close + 1).replace(/^:/, '') || undefined;
-    if (!/^\[[0-9a-fA-F:.]+\]$/.test(host.slice(0, close + 1))) throw new ReferenceSyntaxError(`invalid IPv6 registry host ${JSON.stringify(host)}`);
+    if (!/^\[[0-9a-fA-F:.]+\]$/.test(host.slice(0, close + 1)))
+      throw new ReferenceSyntaxError(`invalid IPv6 registry host ${JSON.stringify(host)}`);
   } else {
     const colon = host.lastIndexOf(':');
-    if (colon >= 0) { name = host.slice(0, colon); port = host.slice(colon + 1); }
-    if (!name.split('.').every((c) => DOMAIN_COMPONENT.test(c))) throw new ReferenceSyntaxError(`invalid registry host ${JSON.stringify(host)}`);
+    if (colon >= 0) {
+      name = host.slice(0, colon);
+      port = host.slice(colon + 1);
+    }
+    if (!name.split('.').every((c) => DOMAIN_COMPONENT.test(c)))
+      throw new ReferenceSyntaxError(`invalid registry host ${JSON.stringify(host)}`);
   }
-  if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) > 0 && Number(port) < 65536)) throw new ReferenceSyntaxError(`invalid port in registry host ${JSON.stringify(host)}`);
+  if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) > 0 && Number(port) < 65536))
+    throw new ReferenceSyntaxError(`invalid port in registry host ${JSON.stringify(host)}`);
 }
 
 /**
@@ -69,13 +81,19 @@ export function parseReference(input: string): Reference {
   if (/^oci:\/\//i.test(text)) text = text.slice(6);
   if (text === '') throw new ReferenceSyntaxError('empty reference');
   if (/\s/.test(text)) throw new ReferenceSyntaxError(`a reference has no spaces: ${JSON.stringify(input)}`);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) throw new ReferenceSyntaxError(`${JSON.stringify(input)} is a URL, not a registry reference (write REGISTRY/REPO:TAG or oci://REGISTRY/REPO:TAG)`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text))
+    throw new ReferenceSyntaxError(
+      `${JSON.stringify(input)} is a URL, not a registry reference (write REGISTRY/REPO:TAG or oci://REGISTRY/REPO:TAG)`,
+    );
   let digest: string | undefined;
   const at = text.indexOf('@');
   if (at >= 0) {
     digest = text.slice(at + 1);
     text = text.slice(0, at);
-    if (!isDigest(digest)) throw new ReferenceSyntaxError(`invalid digest ${JSON.stringify(digest)}: expected sha256:<64 hex> or sha512:<128 hex>, lower-case`);
+    if (!isDigest(digest))
+      throw new ReferenceSyntaxError(
+        `invalid digest ${JSON.stringify(digest)}: expected sha256:<64 hex> or sha512:<128 hex>, lower-case`,
+      );
   }
   let tag: string | undefined;
   const lastSlash = text.lastIndexOf('/');
@@ -84,7 +102,10 @@ export function parseReference(input: string): Reference {
   if (colon >= 0) {
     tag = text.slice(colon + 1);
     text = text.slice(0, colon);
-    if (!TAG.test(tag)) throw new ReferenceSyntaxError(`invalid tag ${JSON.stringify(tag)}: at most 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'`);
+    if (!TAG.test(tag))
+      throw new ReferenceSyntaxError(
+        `invalid tag ${JSON.stringify(tag)}: at most 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'`,
+      );
   }
   const parts = text.split('/');
   let registry = DOCKER_HUB;
@@ -92,14 +113,19 @@ export function parseReference(input: string): Reference {
     registry = parts.shift()!;
     checkHost(registry);
   }
-  if (parts.length === 0 || parts.some((p) => p === '')) throw new ReferenceSyntaxError(`invalid repository in ${JSON.stringify(input)}`);
+  if (parts.length === 0 || parts.some((p) => p === ''))
+    throw new ReferenceSyntaxError(`invalid repository in ${JSON.stringify(input)}`);
   for (const p of parts) {
-    if (!COMPONENT.test(p)) throw new ReferenceSyntaxError(`invalid repository component ${JSON.stringify(p)}: lower-case letters, digits and single separators (. _ __ -) only`);
+    if (!COMPONENT.test(p))
+      throw new ReferenceSyntaxError(
+        `invalid repository component ${JSON.stringify(p)}: lower-case letters, digits and single separators (. _ __ -) only`,
+      );
   }
   if (registry === 'index.docker.io') registry = DOCKER_HUB;
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');
   const repository = parts.join('/');
-  if (registry.length + 1 + repository.length > MAX_NAME) throw new ReferenceSyntaxError(`the name is longer than ${MAX_NAME} characters`);
+  if (registry.length + 1 + repository.length > MAX_NAME)
+    throw new ReferenceSyntaxError(`the name is longer than ${MAX_NAME} characters`);
   return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
 }
 

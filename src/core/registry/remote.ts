@@ -9,10 +9,27 @@ import type { Finding } from '../findings.ts';
 import type { ScanOptions } from '../scan/types.ts';
 import type { Descriptor, RegistryClient } from './client.ts';
 import { RegistryError, type RegistryErrorKind } from './errors.ts';
-import { DEFAULT_MANIFEST_LIMITS, MT, ManifestError, parseManifest, shortDigest, type ImageManifest, type ManifestLimits, type ParsedManifest } from './manifest.ts';
+import {
+  DEFAULT_MANIFEST_LIMITS,
+  MT,
+  ManifestError,
+  parseManifest,
+  shortDigest,
+  type ImageManifest,
+  type ManifestLimits,
+  type ParsedManifest,
+} from './manifest.ts';
 import { describePackaging, planPackaging, type Packaging } from './packaging.ts';
 import { pullLayer, type LayerResult } from './pull.ts';
-import { formatReference, isLoopbackRegistry, manifestReference, parseReference, pinnedReference, repositoryName, type Reference } from './reference.ts';
+import {
+  formatReference,
+  isLoopbackRegistry,
+  manifestReference,
+  parseReference,
+  pinnedReference,
+  repositoryName,
+  type Reference,
+} from './reference.ts';
 import { verifyAttachments, type AttachmentsReport, type RegistryTrust } from './signatures.ts';
 import { plural } from '../messageText.ts';
 
@@ -36,21 +53,45 @@ export interface ResolvedReference {
 export async function resolveReference(client: RegistryClient, ref: Reference): Promise<ResolvedReference> {
   if (ref.digest) {
     const m = await client.getManifest(ref.registry, ref.repository, ref.digest);
-    return { input: ref, digest: ref.digest, pinned: ref, fromTag: false, manifest: m.bytes, contentType: m.contentType };
+    return {
+      input: ref,
+      digest: ref.digest,
+      pinned: ref,
+      fromTag: false,
+      manifest: m.bytes,
+      contentType: m.contentType,
+    };
   }
   const tag = manifestReference(ref);
   const head = await client.headManifest(ref.registry, ref.repository, tag);
   if (!head) throw new RegistryError('not-found', `${formatReference(ref)}: no such tag (manifest unknown)`, 404);
   if (head.digest) {
     const m = await client.getManifest(ref.registry, ref.repository, head.digest);
-    return { input: ref, digest: head.digest, pinned: pinnedReference({ ...ref, tag }, head.digest), fromTag: true, manifest: m.bytes, contentType: m.contentType };
+    return {
+      input: ref,
+      digest: head.digest,
+      pinned: pinnedReference({ ...ref, tag }, head.digest),
+      fromTag: true,
+      manifest: m.bytes,
+      contentType: m.contentType,
+    };
   }
   const m = await client.getManifest(ref.registry, ref.repository, tag);
-  return { input: ref, digest: m.digest, pinned: pinnedReference({ ...ref, tag }, m.digest), fromTag: true, manifest: m.bytes, contentType: m.contentType };
+  return {
+    input: ref,
+    digest: m.digest,
+    pinned: pinnedReference({ ...ref, tag }, m.digest),
+    fromTag: true,
+    manifest: m.bytes,
+    contentType: m.contentType,
+  };
 }
 
 /** Tag → digest, for callers that only need the digest (a "pin this image" quick fix). */
-export async function resolveDigest(client: RegistryClient, reference: string | Reference): Promise<{ digest: string; pinned: string; mediaType: string }> {
+export async function resolveDigest(
+  client: RegistryClient,
+  reference: string | Reference,
+): Promise<{ digest: string; pinned: string; mediaType: string }> {
   const ref = typeof reference === 'string' ? parseReference(reference) : reference;
   const r = await resolveReference(client, ref);
   return { digest: r.digest, pinned: formatReference(r.pinned), mediaType: r.contentType };
@@ -107,17 +148,29 @@ export const DEFAULT_MAX_DOWNLOAD = 64 * 1024 ** 3;
 
 function kindRule(kind: RegistryErrorKind): { ruleId: string; severity: 'error' | 'warning' } {
   switch (kind) {
-    case 'digest': return { ruleId: 'registry/digest-mismatch', severity: 'error' };
-    case 'invalid': return { ruleId: 'registry/manifest-invalid', severity: 'error' };
-    case 'limit': return { ruleId: 'registry/incomplete', severity: 'error' };
-    case 'auth': return { ruleId: 'registry/access-denied', severity: 'error' };
-    case 'not-found': return { ruleId: 'registry/not-found', severity: 'error' };
-    default: return { ruleId: 'registry/unreachable', severity: 'error' };
+    case 'digest':
+      return { ruleId: 'registry/digest-mismatch', severity: 'error' };
+    case 'invalid':
+      return { ruleId: 'registry/manifest-invalid', severity: 'error' };
+    case 'limit':
+      return { ruleId: 'registry/incomplete', severity: 'error' };
+    case 'auth':
+      return { ruleId: 'registry/access-denied', severity: 'error' };
+    case 'not-found':
+      return { ruleId: 'registry/not-found', severity: 'error' };
+    default:
+      return { ruleId: 'registry/unreachable', severity: 'error' };
   }
 }
 
 function errorFinding(e: unknown, file: string | undefined): Finding {
-  if (e instanceof ManifestError) return { ruleId: e.limit ? 'registry/incomplete' : 'registry/manifest-invalid', severity: 'error', message: e.message, file };
+  if (e instanceof ManifestError)
+    return {
+      ruleId: e.limit ? 'registry/incomplete' : 'registry/manifest-invalid',
+      severity: 'error',
+      message: e.message,
+      file,
+    };
   if (e instanceof RegistryError) {
     const { ruleId, severity } = kindRule(e.kind);
     return { ruleId, severity, message: e.message, file, data: { kind: e.kind, status: e.status ?? null } };
@@ -132,20 +185,36 @@ function platformOf(d: Descriptor): string | undefined {
 }
 
 /** Inspects a model in a registry by reference. Never throws for what the registry does; only on cancellation. */
-export async function inspectRemote(client: RegistryClient, input: string, opts: RemoteInspectOptions = {}): Promise<RemoteModel> {
+export async function inspectRemote(
+  client: RegistryClient,
+  input: string,
+  opts: RemoteInspectOptions = {},
+): Promise<RemoteModel> {
   const out: RemoteModel = { input, fromTag: false, manifests: [], bytes: 0, complete: true, findings: [] };
-  const fail = (f: Finding) => { out.findings.push(f); if (f.severity !== 'info') out.complete = false; };
+  const fail = (f: Finding) => {
+    out.findings.push(f);
+    if (f.severity !== 'info') out.complete = false;
+  };
   let ref: Reference;
   try {
     ref = parseReference(input);
   } catch (e) {
-    fail({ ruleId: 'registry/manifest-invalid', severity: 'error', message: `not a registry reference: ${(e as Error).message}` });
+    fail({
+      ruleId: 'registry/manifest-invalid',
+      severity: 'error',
+      message: `not a registry reference: ${(e as Error).message}`,
+    });
     return out;
   }
   out.reference = ref;
   const repo = repositoryName(ref);
   if (!isLoopbackRegistry(ref.registry) && client.options.allowInsecure) {
-    out.findings.push({ ruleId: 'registry/insecure-transport', severity: 'warning', message: `${ref.registry}: plain HTTP is allowed (--allow-insecure-registry); if the registry answers over HTTP, its content and any credentials travel unprotected`, file: repo });
+    out.findings.push({
+      ruleId: 'registry/insecure-transport',
+      severity: 'warning',
+      message: `${ref.registry}: plain HTTP is allowed (--allow-insecure-registry); if the registry answers over HTTP, its content and any credentials travel unprotected`,
+      file: repo,
+    });
   }
   opts.onProgress?.(`resolving ${formatReference(ref)}`);
   let resolved: ResolvedReference;
@@ -180,18 +249,40 @@ export async function inspectRemote(client: RegistryClient, input: string, opts:
   out.mediaType = top.mediaType;
   out.kind = top.kind;
   if (resolved.contentType && top.mediaType !== resolved.contentType && resolved.contentType !== 'application/json') {
-    out.findings.push({ ruleId: 'registry/manifest-invalid', severity: 'warning', message: `the registry serves the manifest as ${resolved.contentType}, but it declares ${top.mediaType}`, file: label });
+    out.findings.push({
+      ruleId: 'registry/manifest-invalid',
+      severity: 'warning',
+      message: `the registry serves the manifest as ${resolved.contentType}, but it declares ${top.mediaType}`,
+      file: label,
+    });
   }
   const maxDownload = opts.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD;
   const inspectManifest = async (m: ImageManifest, digest: string, platform: string | undefined) => {
     const plan = planPackaging(m);
-    const im: InspectedManifest = { digest, mediaType: m.mediaType, platform, packaging: plan.packaging, artifactType: plan.artifactType, configMediaType: plan.configMediaType, layers: [] };
+    const im: InspectedManifest = {
+      digest,
+      mediaType: m.mediaType,
+      platform,
+      packaging: plan.packaging,
+      artifactType: plan.artifactType,
+      configMediaType: plan.configMediaType,
+      layers: [],
+    };
     out.manifests.push(im);
     const where = platform ? `${label} (${platform})` : label;
-    if (m.config.size > 0 && m.config.size <= 1 << 20 && /json/.test(m.config.mediaType) && m.config.mediaType !== MT.ociEmpty) {
+    if (
+      m.config.size > 0 &&
+      m.config.size <= 1 << 20 &&
+      /json/.test(m.config.mediaType) &&
+      m.config.mediaType !== MT.ociEmpty
+    ) {
       try {
         const bytes = await client.getSmallBlob(ref.registry, ref.repository, m.config);
-        try { im.config = JSON.parse(bytes.toString('utf8')); } catch { /* a config that is not JSON is only not shown */ }
+        try {
+          im.config = JSON.parse(bytes.toString('utf8'));
+        } catch {
+          /* a config that is not JSON is only not shown */
+        }
       } catch (e) {
         if (opts.signal?.aborted) throw e;
         fail(errorFinding(e, where));
@@ -201,24 +292,50 @@ export async function inspectRemote(client: RegistryClient, input: string, opts:
     for (const lp of plan.layers) {
       opts.signal?.throwIfAborted();
       if (lp.descriptor.urls?.length) {
-        fail({ ruleId: 'registry/incomplete', severity: 'error', message: `${where}: layer ${lp.index} is a foreign layer served from ${lp.descriptor.urls[0]}; not fetched`, file: where });
+        fail({
+          ruleId: 'registry/incomplete',
+          severity: 'error',
+          message: `${where}: layer ${lp.index} is a foreign layer served from ${lp.descriptor.urls[0]}; not fetched`,
+          file: where,
+        });
         continue;
       }
       if (out.bytes + lp.descriptor.size > maxDownload) {
-        fail({ ruleId: 'registry/incomplete', severity: 'error', message: `${where}: layer ${lp.index} (${lp.title ?? shortDigest(lp.descriptor.digest)}, ${lp.descriptor.size} bytes) would pass the download limit of ${maxDownload} bytes; not scanned`, file: where });
+        fail({
+          ruleId: 'registry/incomplete',
+          severity: 'error',
+          message: `${where}: layer ${lp.index} (${lp.title ?? shortDigest(lp.descriptor.digest)}, ${lp.descriptor.size} bytes) would pass the download limit of ${maxDownload} bytes; not scanned`,
+          file: where,
+        });
         continue;
       }
       opts.onProgress?.(`pulling ${lp.title ?? `layer ${lp.index}`} (${lp.descriptor.size} bytes)`);
-      const lr = await pullLayer(client, ref.registry, ref.repository, lp, { artifact: label, scan: opts.scanOptions, tmpDir: opts.tmpDir, signal: opts.signal, maxRatio: opts.scanOptions?.limits?.maxRatio });
+      const lr = await pullLayer(client, ref.registry, ref.repository, lp, {
+        artifact: label,
+        scan: opts.scanOptions,
+        tmpDir: opts.tmpDir,
+        signal: opts.signal,
+        maxRatio: opts.scanOptions?.limits?.maxRatio,
+      });
       im.layers.push(lr);
       out.bytes += lr.bytes;
       if (lr.failure) {
         const { ruleId, severity } = kindRule(lr.failureKind ?? 'network');
-        fail({ ruleId, severity, message: lr.failureKind === 'digest' ? `${lr.failure}; nothing read from it is trusted, and its scan results were discarded` : lr.failure, file: where, data: { layer: lr.plan.descriptor.digest } });
+        fail({
+          ruleId,
+          severity,
+          message:
+            lr.failureKind === 'digest'
+              ? `${lr.failure}; nothing read from it is trusted, and its scan results were discarded`
+              : lr.failure,
+          file: where,
+          data: { layer: lr.plan.descriptor.digest },
+        });
         continue;
       }
       out.findings.push(...lr.findings);
-      for (const msg of lr.incomplete) fail({ ruleId: 'registry/incomplete', severity: 'error', message: msg, file: where });
+      for (const msg of lr.incomplete)
+        fail({ ruleId: 'registry/incomplete', severity: 'error', message: msg, file: where });
       for (const f of lr.files) {
         if (f.scan) {
           out.findings.push(...f.scan.findings);
@@ -233,15 +350,36 @@ export async function inspectRemote(client: RegistryClient, input: string, opts:
     const maxPlatforms = opts.maxPlatforms ?? 64;
     // buildx stores its attestations as index entries for platform unknown/unknown, which no
     // runtime pulls; an entry with that label and a real platform is pulled, so it is inspected.
-    const children = top.manifests.filter((d) => !(d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' && (d.platform?.os ?? 'unknown') === 'unknown' && (d.platform?.architecture ?? 'unknown') === 'unknown'));
-    if (children.length > maxPlatforms) fail({ ruleId: 'registry/incomplete', severity: 'error', message: `${label}: the index lists ${children.length} manifests; only the first ${maxPlatforms} were inspected`, file: label });
+    const children = top.manifests.filter(
+      (d) =>
+        !(
+          d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' &&
+          (d.platform?.os ?? 'unknown') === 'unknown' &&
+          (d.platform?.architecture ?? 'unknown') === 'unknown'
+        ),
+    );
+    if (children.length > maxPlatforms)
+      fail({
+        ruleId: 'registry/incomplete',
+        severity: 'error',
+        message: `${label}: the index lists ${children.length} manifests; only the first ${maxPlatforms} were inspected`,
+        file: label,
+      });
     for (const d of children.slice(0, maxPlatforms)) {
       opts.signal?.throwIfAborted();
       const platform = platformOf(d) ?? shortDigest(d.digest);
       try {
         const child = await client.getManifest(ref.registry, ref.repository, d.digest);
         const parsed = parseManifest(child.bytes, child.contentType || d.mediaType, limits);
-        if (parsed.kind !== 'manifest') { fail({ ruleId: 'registry/incomplete', severity: 'error', message: `${label}: ${platform} is a nested index; not followed`, file: label }); continue; }
+        if (parsed.kind !== 'manifest') {
+          fail({
+            ruleId: 'registry/incomplete',
+            severity: 'error',
+            message: `${label}: ${platform} is a nested index; not followed`,
+            file: label,
+          });
+          continue;
+        }
         await inspectManifest(parsed, d.digest, platform);
       } catch (e) {
         if (opts.signal?.aborted) throw e;
@@ -252,10 +390,21 @@ export async function inspectRemote(client: RegistryClient, input: string, opts:
   if (opts.trust) {
     opts.onProgress?.('verifying signatures and attestations');
     try {
-      const att = await verifyAttachments(client, { registry: ref.registry, repository: ref.repository, digest: resolved.digest, manifestBytes: resolved.manifest }, opts.trust, { signal: opts.signal });
+      const att = await verifyAttachments(
+        client,
+        {
+          registry: ref.registry,
+          repository: ref.repository,
+          digest: resolved.digest,
+          manifestBytes: resolved.manifest,
+        },
+        opts.trust,
+        { signal: opts.signal },
+      );
       out.attachments = att;
       out.findings.push(...att.findings);
-      for (const msg of att.incomplete) fail({ ruleId: 'registry/incomplete', severity: 'error', message: msg, file: label });
+      for (const msg of att.incomplete)
+        fail({ ruleId: 'registry/incomplete', severity: 'error', message: msg, file: label });
       if (!att.signatures.some((s) => s.verified)) {
         out.findings.push({
           ruleId: 'registry/unsigned',
@@ -266,7 +415,13 @@ export async function inspectRemote(client: RegistryClient, input: string, opts:
           file: label,
         });
       }
-      if (att.others.length) out.findings.push({ ruleId: 'registry/attachment-ignored', severity: 'info', message: `${att.others.length} attached object(s) that are not signatures or attestations were left alone: ${att.others.slice(0, 3).join('; ')}${att.others.length > 3 ? '; …' : ''}`, file: label });
+      if (att.others.length)
+        out.findings.push({
+          ruleId: 'registry/attachment-ignored',
+          severity: 'info',
+          message: `${att.others.length} attached object(s) that are not signatures or attestations were left alone: ${att.others.slice(0, 3).join('; ')}${att.others.length > 3 ? '; …' : ''}`,
+          file: label,
+        });
     } catch (e) {
       if (opts.signal?.aborted) throw e;
       fail(errorFinding(e, label));

@@ -29,12 +29,20 @@ function modelCard(card: CardFacts): Record<string, unknown> {
   const modelParameters: Record<string, unknown> = {};
   if (card.task) modelParameters.task = card.task;
   if (card.framework) modelParameters.architectureFamily = card.framework;
-  if (card.datasets.length) modelParameters.datasets = card.datasets.map((d) => ({ type: 'dataset', name: d.name, ...(d.url && /^[a-z][a-z0-9+.-]*:/i.test(d.url) ? { contents: { url: d.url } } : {}) }));
+  if (card.datasets.length)
+    modelParameters.datasets = card.datasets.map((d) => ({
+      type: 'dataset',
+      name: d.name,
+      ...(d.url && /^[a-z][a-z0-9+.-]*:/i.test(d.url) ? { contents: { url: d.url } } : {}),
+    }));
   const out: Record<string, unknown> = { 'bom-ref': 'model-card' };
   if (Object.keys(modelParameters).length) out.modelParameters = modelParameters;
-  if (card.metrics.length) out.quantitativeAnalysis = { performanceMetrics: card.metrics.map((m) => ({ type: m.type, value: m.value })) };
+  if (card.metrics.length)
+    out.quantitativeAnalysis = { performanceMetrics: card.metrics.map((m) => ({ type: m.type, value: m.value })) };
   if (card.limitations.length) out.considerations = { technicalLimitations: card.limitations };
-  const props = card.facts.filter((f) => f.key.startsWith('provenance.') || f.key.startsWith('security.')).map((f) => ({ name: `modelCard:${f.key}`, value: f.value }));
+  const props = card.facts
+    .filter((f) => f.key.startsWith('provenance.') || f.key.startsWith('security.'))
+    .map((f) => ({ name: `modelCard:${f.key}`, value: f.value }));
   out.properties = [{ name: 'modelInspect:cardSource', value: 'verified cosign custom attestation' }, ...props];
   return out;
 }
@@ -42,8 +50,18 @@ function modelCard(card: CardFacts): Record<string, unknown> {
 export function remoteMlBom(m: RemoteModel, opts: RemoteBomOptions = {}): Record<string, unknown> {
   if (!m.reference || !m.digest) throw new Error(`${m.input} could not be read; no ML-BOM`);
   const ref = m.reference;
-  const cardAtt = [...m.attachments?.attestations ?? []].reverse().find((a) => a.verified && a.predicateType === CUSTOM_PREDICATE && a.statement && customPredicateText(a.statement.predicate) !== undefined);
-  const card = cardAtt ? cardFactsFromText(customPredicateText(cardAtt.statement!.predicate)!, 'model-card.yaml') : undefined;
+  const cardAtt = [...(m.attachments?.attestations ?? [])]
+    .reverse()
+    .find(
+      (a) =>
+        a.verified &&
+        a.predicateType === CUSTOM_PREDICATE &&
+        a.statement &&
+        customPredicateText(a.statement.predicate) !== undefined,
+    );
+  const card = cardAtt
+    ? cardFactsFromText(customPredicateText(cardAtt.statement!.predicate)!, 'model-card.yaml')
+    : undefined;
   const components: Record<string, unknown>[] = [];
   const refs: string[] = [];
   for (const im of m.manifests) {
@@ -62,7 +80,9 @@ export function remoteMlBom(m: RemoteModel, opts: RemoteBomOptions = {}): Record
         { name: 'modelInspect:digestVerified', value: String(l.verified) },
       ];
       components.push({
-        type: 'file', 'bom-ref': bomRef, name: l.plan.title ?? d.digest,
+        type: 'file',
+        'bom-ref': bomRef,
+        name: l.plan.title ?? d.digest,
         hashes: [{ alg: alg === 'sha512' ? 'SHA-512' : 'SHA-256', content: hex }],
         properties: props,
       });
@@ -72,7 +92,16 @@ export function remoteMlBom(m: RemoteModel, opts: RemoteBomOptions = {}): Record
           const memberRef = `${bomRef}!/${member}`;
           if (refs.includes(memberRef)) continue;
           refs.push(memberRef);
-          components.push({ type: 'file', 'bom-ref': memberRef, name: member, properties: [{ name: 'modelInspect:format', value: f.scan!.format }, { name: 'modelInspect:size', value: String(f.size) }, { name: 'modelInspect:layer', value: d.digest }] });
+          components.push({
+            type: 'file',
+            'bom-ref': memberRef,
+            name: member,
+            properties: [
+              { name: 'modelInspect:format', value: f.scan!.format },
+              { name: 'modelInspect:size', value: String(f.size) },
+              { name: 'modelInspect:layer', value: d.digest },
+            ],
+          });
         }
       }
     }
@@ -83,7 +112,15 @@ export function remoteMlBom(m: RemoteModel, opts: RemoteBomOptions = {}): Record
     name: card?.name ?? ref.repository,
     ...(card?.version ? { version: card.version } : ref.tag ? { version: ref.tag } : {}),
     purl: ociPurl(ref.registry, ref.repository, m.digest, ref.tag),
-    ...(card?.license ? { licenses: [/^[A-Za-z0-9.+-]+$/.test(card.license) ? { license: { id: card.license } } : { license: { name: card.license } }] } : {}),
+    ...(card?.license
+      ? {
+          licenses: [
+            /^[A-Za-z0-9.+-]+$/.test(card.license)
+              ? { license: { id: card.license } }
+              : { license: { name: card.license } },
+          ],
+        }
+      : {}),
     properties: [
       { name: 'oci:digest', value: m.digest },
       { name: 'oci:packaging', value: [...new Set(m.manifests.map((x) => x.packaging))].join(', ') },
@@ -98,7 +135,16 @@ export function remoteMlBom(m: RemoteModel, opts: RemoteBomOptions = {}): Record
     version: 1,
     metadata: {
       timestamp: (opts.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      tools: { components: [{ type: 'application', group: 'model-supply-chain-inspector', name: 'model-inspect', ...(opts.toolVersion ? { version: opts.toolVersion } : {}) }] },
+      tools: {
+        components: [
+          {
+            type: 'application',
+            group: 'model-supply-chain-inspector',
+            name: 'model-inspect',
+            ...(opts.toolVersion ? { version: opts.toolVersion } : {}),
+          },
+        ],
+      },
       component: model,
     },
     components,

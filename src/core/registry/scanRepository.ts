@@ -13,7 +13,10 @@ import { isAttachmentTag, repositoryName, type Reference } from './reference.ts'
 import { verifyAttachments, type AttachedResult, type AttachmentsReport, type RegistryTrust } from './signatures.ts';
 import { plural } from '../messageText.ts';
 
-export interface Shard { index: number; count: number }
+export interface Shard {
+  index: number;
+  count: number;
+}
 
 /** `I/N` with 0 ≤ I < N (a Kubernetes Indexed Job's JOB_COMPLETION_INDEX is 0-based). */
 export function parseShard(text: string): Shard {
@@ -39,8 +42,14 @@ export function globToRegExp(glob: string): RegExp {
     else if (c === '?') re += '.';
     else if (c === '[') {
       const end = glob.indexOf(']', i + 1);
-      if (end < 0) { re += '\\['; continue; }
-      const body = glob.slice(i + 1, end).replace(/\\/g, '\\\\').replace(/^!/, '^');
+      if (end < 0) {
+        re += '\\[';
+        continue;
+      }
+      const body = glob
+        .slice(i + 1, end)
+        .replace(/\\/g, '\\\\')
+        .replace(/^!/, '^');
       re += `[${body}]`;
       i = end;
     } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
@@ -63,7 +72,9 @@ export function requirementTypes(req: string): string[] {
   const known = REQUIREMENTS[req];
   if (known) return known;
   if (/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(req)) return [req];
-  throw new Error(`unknown attestation requirement ${JSON.stringify(req)}: use ${Object.keys(REQUIREMENTS).join(', ')}, or a predicate type URI`);
+  throw new Error(
+    `unknown attestation requirement ${JSON.stringify(req)}: use ${Object.keys(REQUIREMENTS).join(', ')}, or a predicate type URI`,
+  );
 }
 
 export interface RepoScanOptions {
@@ -103,7 +114,12 @@ function signerOf(a: AttachedResult): string {
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time, keeping the order of results. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+  signal?: AbortSignal,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -117,9 +133,21 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
-export async function scanRepository(client: RegistryClient, repo: Pick<Reference, 'registry' | 'repository'>, opts: RepoScanOptions): Promise<RepoScanResult> {
+export async function scanRepository(
+  client: RegistryClient,
+  repo: Pick<Reference, 'registry' | 'repository'>,
+  opts: RepoScanOptions,
+): Promise<RepoScanResult> {
   const name = repositoryName(repo);
-  const out: RepoScanResult = { repository: name, listed: 0, selected: 0, shard: opts.shard, truncated: false, results: [], findings: [] };
+  const out: RepoScanResult = {
+    repository: name,
+    listed: 0,
+    selected: 0,
+    shard: opts.shard,
+    truncated: false,
+    results: [],
+    findings: [],
+  };
   let tags: string[];
   try {
     const listed = await client.listTags(repo.registry, repo.repository);
@@ -127,10 +155,26 @@ export async function scanRepository(client: RegistryClient, repo: Pick<Referenc
     out.truncated = listed.truncated;
   } catch (e) {
     const kind = e instanceof RegistryError ? e.kind : 'network';
-    out.findings.push({ ruleId: kind === 'auth' ? 'registry/access-denied' : kind === 'not-found' ? 'registry/not-found' : 'registry/unreachable', severity: 'error', message: `${name}: cannot list tags: ${(e as Error).message}`, file: name });
+    out.findings.push({
+      ruleId:
+        kind === 'auth'
+          ? 'registry/access-denied'
+          : kind === 'not-found'
+            ? 'registry/not-found'
+            : 'registry/unreachable',
+      severity: 'error',
+      message: `${name}: cannot list tags: ${(e as Error).message}`,
+      file: name,
+    });
     return out;
   }
-  if (out.truncated) out.findings.push({ ruleId: 'registry/incomplete', severity: 'error', message: `${name}: more tags than the limit; only the first ${tags.length} were listed`, file: name });
+  if (out.truncated)
+    out.findings.push({
+      ruleId: 'registry/incomplete',
+      severity: 'error',
+      message: `${name}: more tags than the limit; only the first ${tags.length} were listed`,
+      file: name,
+    });
   const releases = tags.filter((t) => !isAttachmentTag(t));
   out.listed = releases.length;
   const globs = (opts.tags ?? []).map(globToRegExp);
@@ -141,60 +185,107 @@ export async function scanRepository(client: RegistryClient, repo: Pick<Referenc
   out.selected = selected.length;
   const required = (opts.require ?? []).map((r) => ({ name: r, types: requirementTypes(r) }));
   const byDigest = new Map<string, Promise<AttachmentsReport>>();
-  out.results = await mapLimit(selected, opts.concurrency ?? 8, async (tag): Promise<TagResult> => {
-    const label = `${name}:${tag}`;
-    const r: TagResult = { tag, signed: false, signers: [], attestations: [], missing: [], ok: false, findings: [] };
-    let digest: string | undefined;
-    try {
-      const head = await client.headManifest(repo.registry, repo.repository, tag);
-      if (!head) throw new RegistryError('not-found', `${label}: the tag disappeared while scanning`);
-      digest = head.digest || (await client.getManifest(repo.registry, repo.repository, tag)).digest;
-    } catch (e) {
-      if (opts.signal?.aborted) throw e;
-      r.error = (e as Error).message;
-      r.findings.push({ ruleId: e instanceof RegistryError && e.kind === 'not-found' ? 'registry/not-found' : 'registry/unreachable', severity: 'error', message: r.error, file: label });
-      return r;
-    }
-    r.digest = digest;
-    let att = byDigest.get(digest);
-    if (!att) {
-      // Signatures are per digest: tags that share one are checked once.
-      let manifestBytes: Buffer | undefined;
-      att = (async () => {
-        try { manifestBytes = (await client.getManifest(repo.registry, repo.repository, digest!)).bytes; } catch { /* only message-signature bundles need it */ }
-        return verifyAttachments(client, { registry: repo.registry, repository: repo.repository, digest: digest!, manifestBytes }, opts.trust, { signal: opts.signal });
-      })();
-      byDigest.set(digest, att);
-    }
-    let report: AttachmentsReport;
-    try {
-      report = await att;
-    } catch (e) {
-      if (opts.signal?.aborted) throw e;
-      r.error = (e as Error).message;
-      r.findings.push({ ruleId: 'registry/unreachable', severity: 'error', message: `${label}: ${r.error}`, file: label });
-      return r;
-    }
-    const at = `${label}@${digest}`;
-    for (const f of report.findings) if (f.severity !== 'info') r.findings.push({ ...f, file: at });
-    for (const msg of report.incomplete) r.findings.push({ ruleId: 'registry/incomplete', severity: 'error', message: msg, file: at });
-    const good = report.signatures.filter((s) => s.verified);
-    r.signed = good.length > 0;
-    r.signers = [...new Set(good.map(signerOf))];
-    r.attestations = report.attestations.map((a) => ({ predicateType: a.predicateType ?? '(unknown)', verified: a.verified, signer: a.verified ? signerOf(a) : undefined }));
-    if (!r.signed) {
-      r.findings.push({ ruleId: 'registry/unsigned', severity: 'error', message: report.signatures.length ? `${at}: none of its ${plural(report.signatures.length, 'signature')} verified against what you trust` : `${at}: no signature found`, file: at });
-    }
-    for (const req of required) {
-      if (!report.attestations.some((a) => a.verified && req.types.includes(a.predicateType ?? ''))) {
-        r.missing.push(req.name);
-        r.findings.push({ ruleId: 'registry/attestation-missing', severity: 'error', message: `${at}: no verified ${req.name} attestation (${req.types.join(' or ')})`, file: at });
+  out.results = await mapLimit(
+    selected,
+    opts.concurrency ?? 8,
+    async (tag): Promise<TagResult> => {
+      const label = `${name}:${tag}`;
+      const r: TagResult = { tag, signed: false, signers: [], attestations: [], missing: [], ok: false, findings: [] };
+      let digest: string | undefined;
+      try {
+        const head = await client.headManifest(repo.registry, repo.repository, tag);
+        if (!head) throw new RegistryError('not-found', `${label}: the tag disappeared while scanning`);
+        digest = head.digest || (await client.getManifest(repo.registry, repo.repository, tag)).digest;
+      } catch (e) {
+        if (opts.signal?.aborted) throw e;
+        r.error = (e as Error).message;
+        r.findings.push({
+          ruleId: e instanceof RegistryError && e.kind === 'not-found' ? 'registry/not-found' : 'registry/unreachable',
+          severity: 'error',
+          message: r.error,
+          file: label,
+        });
+        return r;
       }
-    }
-    r.ok = r.signed && r.missing.length === 0 && !report.incomplete.length;
-    if (r.ok) r.findings.push({ ruleId: 'registry/tag-verified', severity: 'info', message: `${at}: signed by ${r.signers.join(', ')}${r.attestations.some((a) => a.verified) ? `; attested: ${[...new Set(r.attestations.filter((a) => a.verified).map((a) => a.predicateType))].join(', ')}` : ''}`, file: at });
-    return r;
-  }, opts.signal);
+      r.digest = digest;
+      let att = byDigest.get(digest);
+      if (!att) {
+        // Signatures are per digest: tags that share one are checked once.
+        let manifestBytes: Buffer | undefined;
+        att = (async () => {
+          try {
+            manifestBytes = (await client.getManifest(repo.registry, repo.repository, digest!)).bytes;
+          } catch {
+            /* only message-signature bundles need it */
+          }
+          return verifyAttachments(
+            client,
+            { registry: repo.registry, repository: repo.repository, digest: digest!, manifestBytes },
+            opts.trust,
+            { signal: opts.signal },
+          );
+        })();
+        byDigest.set(digest, att);
+      }
+      let report: AttachmentsReport;
+      try {
+        report = await att;
+      } catch (e) {
+        if (opts.signal?.aborted) throw e;
+        r.error = (e as Error).message;
+        r.findings.push({
+          ruleId: 'registry/unreachable',
+          severity: 'error',
+          message: `${label}: ${r.error}`,
+          file: label,
+        });
+        return r;
+      }
+      const at = `${label}@${digest}`;
+      for (const f of report.findings) if (f.severity !== 'info') r.findings.push({ ...f, file: at });
+      for (const msg of report.incomplete)
+        r.findings.push({ ruleId: 'registry/incomplete', severity: 'error', message: msg, file: at });
+      const good = report.signatures.filter((s) => s.verified);
+      r.signed = good.length > 0;
+      r.signers = [...new Set(good.map(signerOf))];
+      r.attestations = report.attestations.map((a) => ({
+        predicateType: a.predicateType ?? '(unknown)',
+        verified: a.verified,
+        signer: a.verified ? signerOf(a) : undefined,
+      }));
+      if (!r.signed) {
+        r.findings.push({
+          ruleId: 'registry/unsigned',
+          severity: 'error',
+          message: report.signatures.length
+            ? `${at}: none of its ${plural(report.signatures.length, 'signature')} verified against what you trust`
+            : `${at}: no signature found`,
+          file: at,
+        });
+      }
+      for (const req of required) {
+        if (!report.attestations.some((a) => a.verified && req.types.includes(a.predicateType ?? ''))) {
+          r.missing.push(req.name);
+          r.findings.push({
+            ruleId: 'registry/attestation-missing',
+            severity: 'error',
+            message: `${at}: no verified ${req.name} attestation (${req.types.join(' or ')})`,
+            file: at,
+          });
+        }
+      }
+      r.ok = r.signed && r.missing.length === 0 && !report.incomplete.length;
+      if (r.ok)
+        r.findings.push({
+          ruleId: 'registry/tag-verified',
+          severity: 'info',
+          message: `${at}: signed by ${r.signers.join(', ')}${r.attestations.some((a) => a.verified) ? `; attested: ${[...new Set(r.attestations.filter((a) => a.verified).map((a) => a.predicateType))].join(', ')}` : ''}`,
+          file: at,
+        });
+      return r;
+    },
+    opts.signal,
+  );
   for (const r of out.results) out.findings.push(...r.findings);
   return out;
 }

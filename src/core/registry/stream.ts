@@ -32,9 +32,15 @@ export class ChunkReader implements SequentialSource {
     if (this.ended) return false;
     for (;;) {
       const r = await this.it.next();
-      if (r.done) { this.ended = true; return false; }
+      if (r.done) {
+        this.ended = true;
+        return false;
+      }
       const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
-      if (b.length) { this.pending = b; return true; }
+      if (b.length) {
+        this.pending = b;
+        return true;
+      }
     }
   }
 
@@ -94,7 +100,11 @@ export class ChunkReader implements SequentialSource {
   async close(): Promise<void> {
     this.ended = true;
     this.pending = null;
-    try { await this.it.return?.(undefined); } catch { /* already failed */ }
+    try {
+      await this.it.return?.(undefined);
+    } catch {
+      /* already failed */
+    }
   }
 
   /** What is left, as chunks. */
@@ -110,13 +120,19 @@ export class ChunkReader implements SequentialSource {
 /** The first `size` bytes of a source, as a source of its own (a tar member). */
 export class BoundedSource implements SequentialSource {
   private left: number;
-  constructor(private readonly inner: SequentialSource, readonly size: number) {
+  constructor(
+    private readonly inner: SequentialSource,
+    readonly size: number,
+  ) {
     this.left = size;
   }
   async next(max: number): Promise<Buffer | null> {
     if (this.left <= 0) return null;
     const b = await this.inner.next(Math.min(max, this.left));
-    if (!b) { this.left = 0; return null; }
+    if (!b) {
+      this.left = 0;
+      return null;
+    }
     this.left -= b.length;
     return b;
   }
@@ -178,9 +194,12 @@ export async function* inflate(kind: Compression, src: ChunkReader, limits: Infl
   };
   const check = (n: number) => {
     outBytes += n;
-    if (outBytes > limits.maxBytes) throw new DecompressionLimitError(`decompressed content exceeds ${limits.maxBytes} bytes`);
+    if (outBytes > limits.maxBytes)
+      throw new DecompressionLimitError(`decompressed content exceeds ${limits.maxBytes} bytes`);
     if (outBytes > limits.ratioFreeBytes && outBytes > limits.maxRatio * Math.max(1, inBytes)) {
-      throw new DecompressionLimitError(`decompression ratio over ${limits.maxRatio}:1 after ${outBytes} bytes (a decompression bomb?)`);
+      throw new DecompressionLimitError(
+        `decompression ratio over ${limits.maxRatio}:1 after ${outBytes} bytes (a decompression bomb?)`,
+      );
     }
   };
   if (kind === 'gzip') {
@@ -200,7 +219,9 @@ export async function* inflate(kind: Compression, src: ChunkReader, limits: Infl
     return;
   }
   const out: Buffer[] = [];
-  const d = new ZstdDecompress((data) => { out.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength)); });
+  const d = new ZstdDecompress((data) => {
+    out.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  });
   for await (const b of counted()) {
     d.push(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
     while (out.length) {
@@ -232,7 +253,10 @@ export interface TarMember {
   sparse?: boolean;
 }
 
-export interface TarProblem { offset: number; message: string }
+export interface TarProblem {
+  offset: number;
+  message: string;
+}
 
 function field(h: Buffer, a: number, n: number): string {
   const s = h.toString('utf8', a, a + n);
@@ -273,7 +297,11 @@ function paxRecords(body: string): Record<string, string> {
  * `path`/`linkpath`/`size`) are applied. Stops at the end-of-archive blocks, a bad checksum (a
  * problem), or `maxMembers` (truncated).
  */
-export async function readTar(reader: ChunkReader, onMember: (m: TarMember, content: BoundedSource) => Promise<void>, maxMembers: number): Promise<{ members: number; problems: TarProblem[]; truncated: boolean }> {
+export async function readTar(
+  reader: ChunkReader,
+  onMember: (m: TarMember, content: BoundedSource) => Promise<void>,
+  maxMembers: number,
+): Promise<{ members: number; problems: TarProblem[]; truncated: boolean }> {
   const problems: TarProblem[] = [];
   let members = 0;
   let longName: string | undefined;
@@ -283,14 +311,29 @@ export async function readTar(reader: ChunkReader, onMember: (m: TarMember, cont
     const offset = reader.position;
     const h = await reader.read(512);
     if (h.length === 0) break;
-    if (h.length < 512) { problems.push({ offset, message: 'the archive ends inside a tar header' }); break; }
+    if (h.length < 512) {
+      problems.push({ offset, message: 'the archive ends inside a tar header' });
+      break;
+    }
     if (h.every((b) => b === 0)) break;
-    if (!tarChecksumOk(h)) { problems.push({ offset, message: 'tar header checksum mismatch; the rest of the archive was not read' }); break; }
+    if (!tarChecksumOk(h)) {
+      problems.push({ offset, message: 'tar header checksum mismatch; the rest of the archive was not read' });
+      break;
+    }
     let size = numeric(h, 124, 12);
-    if (!Number.isSafeInteger(size) || size < 0) { problems.push({ offset, message: 'invalid tar member size; the rest of the archive was not read' }); break; }
+    if (!Number.isSafeInteger(size) || size < 0) {
+      problems.push({ offset, message: 'invalid tar member size; the rest of the archive was not read' });
+      break;
+    }
     const type = String.fromCharCode(h[156] || 0x30);
     if (type === 'L' || type === 'K' || type === 'x' || type === 'g') {
-      if (size > 1 << 20) { problems.push({ offset, message: `tar ${type} extension header of ${size} bytes is too large; the rest of the archive was not read` }); break; }
+      if (size > 1 << 20) {
+        problems.push({
+          offset,
+          message: `tar ${type} extension header of ${size} bytes is too large; the rest of the archive was not read`,
+        });
+        break;
+      }
       const body = await reader.read(size);
       await reader.skip((512 - (size % 512)) % 512);
       const text = body.toString('utf8').replace(/\0+$/, '');
@@ -301,7 +344,8 @@ export async function readTar(reader: ChunkReader, onMember: (m: TarMember, cont
     }
     const prefix = field(h, 345, 155);
     let name = (prefix && h.toString('latin1', 257, 262) === 'ustar' ? `${prefix}/` : '') + field(h, 0, 100);
-    if (pax.path !== undefined) name = pax.path; else if (longName !== undefined) name = longName;
+    if (pax.path !== undefined) name = pax.path;
+    else if (longName !== undefined) name = longName;
     const sparse = type === 'S' || Object.keys(pax).some((k) => k.startsWith('GNU.sparse.'));
     if (pax['GNU.sparse.name'] !== undefined) name = pax['GNU.sparse.name'];
     const linkName = pax.linkpath ?? longLink ?? field(h, 157, 100);
@@ -310,12 +354,23 @@ export async function readTar(reader: ChunkReader, onMember: (m: TarMember, cont
     longName = longLink = undefined;
     if (++members > maxMembers) return { members: members - 1, problems, truncated: true };
     const carriesData = type === '0' || type === '\0' || type === '7';
-    const dataSize = carriesData || type === 'S' ? size : type === '1' || type === '2' || type === '5' || type === '3' || type === '4' || type === '6' ? 0 : size;
+    const dataSize =
+      carriesData || type === 'S'
+        ? size
+        : type === '1' || type === '2' || type === '5' || type === '3' || type === '4' || type === '6'
+          ? 0
+          : size;
     const content = new BoundedSource(reader, dataSize);
-    await onMember({ name, type, size: dataSize, linkName, mode: numeric(h, 100, 8) || 0, offset, ...(sparse ? { sparse } : {}) }, content);
+    await onMember(
+      { name, type, size: dataSize, linkName, mode: numeric(h, 100, 8) || 0, offset, ...(sparse ? { sparse } : {}) },
+      content,
+    );
     const left = content.remaining;
     const skipped = await reader.skip(left + ((512 - (dataSize % 512)) % 512));
-    if (skipped < left) { problems.push({ offset, message: `tar member ${name} is cut short: the archive ends inside it` }); break; }
+    if (skipped < left) {
+      problems.push({ offset, message: `tar member ${name} is cut short: the archive ends inside it` });
+      break;
+    }
   }
   return { members, problems, truncated: false };
 }
@@ -343,14 +398,22 @@ export class ForwardAccess implements RandomAccess {
   /** Bytes pulled from the source. */
   pulled = 0;
 
-  constructor(private readonly src: SequentialSource, readonly size: number, keepHead = 16 << 20, private readonly lookBack = 1 << 20) {
+  constructor(
+    private readonly src: SequentialSource,
+    readonly size: number,
+    keepHead = 16 << 20,
+    private readonly lookBack = 1 << 20,
+  ) {
     this.head = Buffer.allocUnsafe(Math.min(keepHead, size));
   }
 
   private async pullOne(dropBefore: number): Promise<boolean> {
     if (this.ended) return false;
     const b = await this.src.next(1 << 20);
-    if (!b) { this.ended = true; return false; }
+    if (!b) {
+      this.ended = true;
+      return false;
+    }
     const at = this.winEnd;
     if (at < this.head.length) {
       const n = Math.min(b.length, this.head.length - at);
@@ -372,7 +435,8 @@ export class ForwardAccess implements RandomAccess {
   }
 
   async read(position: number, length: number): Promise<Buffer> {
-    if (!(position >= 0) || !Number.isSafeInteger(position) || position >= this.size || !(length > 0)) return Buffer.alloc(0);
+    if (!(position >= 0) || !Number.isSafeInteger(position) || position >= this.size || !(length > 0))
+      return Buffer.alloc(0);
     const end = Math.min(this.size, position + length);
     const dropBefore = Math.max(0, position - this.lookBack);
     while (this.winEnd < end && (await this.pullOne(dropBefore)));
@@ -380,9 +444,13 @@ export class ForwardAccess implements RandomAccess {
     if (position < this.winStart) {
       if (position < this.headLen) {
         // Spans the kept head and bytes that went by: only the head part can be served.
-        throw new BackwardReadError(`the scanner read ${end - position} bytes at offset ${position} of a streamed blob; bytes past the first ${this.headLen} were already passed`);
+        throw new BackwardReadError(
+          `the scanner read ${end - position} bytes at offset ${position} of a streamed blob; bytes past the first ${this.headLen} were already passed`,
+        );
       }
-      throw new BackwardReadError(`the scanner read back to offset ${position} of a streamed blob (kept: the first ${this.headLen} bytes and ${this.lookBack} bytes behind the furthest read); this content needs random access`);
+      throw new BackwardReadError(
+        `the scanner read back to offset ${position} of a streamed blob (kept: the first ${this.headLen} bytes and ${this.lookBack} bytes behind the furthest read); this content needs random access`,
+      );
     }
     const out = Buffer.allocUnsafe(Math.max(0, Math.min(end, this.winEnd) - position));
     let at = this.winStart;

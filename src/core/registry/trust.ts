@@ -12,7 +12,13 @@ import type { RegistryTrust } from './signatures.ts';
 export function trustFromExpectations(e: Expectations): RegistryTrust {
   const keys = e.signers.keys.map((k) => {
     let text: string;
-    try { text = fs.readFileSync(k, 'utf8'); } catch (err) { throw new Error(`${e.signers.source ?? 'the expectations'} names ${k}, which cannot be read (${(err as Error).message})`); }
+    try {
+      text = fs.readFileSync(k, 'utf8');
+    } catch (err) {
+      throw new Error(
+        `${e.signers.source ?? 'the expectations'} names ${k}, which cannot be read (${(err as Error).message})`,
+      );
+    }
     return { key: parsePublicKey(text), label: path.basename(k) };
   });
   const chain = e.signers.certificateChain;

@@ -24,7 +24,9 @@ export function panelHtml(o: PanelHtmlOptions): string {
     `img-src ${o.cspSource}`,
     `script-src 'nonce-${o.nonce}'`,
   ].join('; ');
-  const prelude = (o.preludeScripts ?? []).map((src) => `  <script nonce="${attr(o.nonce)}" src="${attr(src)}"></script>\n`).join('');
+  const prelude = (o.preludeScripts ?? [])
+    .map((src) => `  <script nonce="${attr(o.nonce)}" src="${attr(src)}"></script>\n`)
+    .join('');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

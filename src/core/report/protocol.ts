@@ -14,9 +14,18 @@ export const PROTOCOL_VERSION = 1;
 export const REPORT_VIEW_TYPE = 'modelInspect.report';
 
 /** What the panel's buttons can ask for. The host sends only those whose command exists. */
-export type ActionId = 'refresh' | 'verify' | 'sign' | 'scan' | 'generateSbom' | 'runVulnerabilityScan' | 'exportReport';
+export type ActionId =
+  'refresh' | 'verify' | 'sign' | 'scan' | 'generateSbom' | 'runVulnerabilityScan' | 'exportReport';
 
-export const ACTION_IDS: readonly ActionId[] = ['refresh', 'verify', 'sign', 'scan', 'generateSbom', 'runVulnerabilityScan', 'exportReport'];
+export const ACTION_IDS: readonly ActionId[] = [
+  'refresh',
+  'verify',
+  'sign',
+  'scan',
+  'generateSbom',
+  'runVulnerabilityScan',
+  'exportReport',
+];
 
 export interface PanelAction {
   id: ActionId;
@@ -67,18 +76,35 @@ function isRange(v: unknown): v is TextRange {
 export function isPanelMessage(v: unknown): v is PanelMessage {
   if (!isObj(v)) return false;
   switch (v.type) {
-    case 'ready': return isInt(v.protocol);
-    case 'open': return typeof v.file === 'string' && v.file.length > 0 && (v.range === undefined || isRange(v.range)) && (v.offset === undefined || isInt(v.offset));
-    case 'action': return isInt(v.requestId) && typeof v.action === 'string' && (ACTION_IDS as readonly string[]).includes(v.action);
-    case 'cancel': return true;
-    default: return false;
+    case 'ready':
+      return isInt(v.protocol);
+    case 'open':
+      return (
+        typeof v.file === 'string' &&
+        v.file.length > 0 &&
+        (v.range === undefined || isRange(v.range)) &&
+        (v.offset === undefined || isInt(v.offset))
+      );
+    case 'action':
+      return isInt(v.requestId) && typeof v.action === 'string' && (ACTION_IDS as readonly string[]).includes(v.action);
+    case 'cancel':
+      return true;
+    default:
+      return false;
   }
 }
 
 export function isHostMessage(v: unknown): v is HostMessage {
   if (!isObj(v) || !isInt(v.seq)) return false;
-  if (v.type === 'state') return isObj(v.state) && (v.state.status === 'loading' || v.state.status === 'ready' || v.state.status === 'error') && isObj(v.state.target) && Array.isArray(v.state.actions);
-  if (v.type === 'actionResult') return isInt(v.requestId) && typeof v.ok === 'boolean' && typeof v.message === 'string';
+  if (v.type === 'state')
+    return (
+      isObj(v.state) &&
+      (v.state.status === 'loading' || v.state.status === 'ready' || v.state.status === 'error') &&
+      isObj(v.state.target) &&
+      Array.isArray(v.state.actions)
+    );
+  if (v.type === 'actionResult')
+    return isInt(v.requestId) && typeof v.ok === 'boolean' && typeof v.message === 'string';
   return false;
 }
 
@@ -91,5 +117,12 @@ export interface PersistedPanelState {
 }
 
 export function isPersistedPanelState(v: unknown): v is PersistedPanelState {
-  return isObj(v) && v.protocol === PROTOCOL_VERSION && isInt(v.seq) && isObj(v.state) && isObj((v.state as Record<string, unknown>).target) && isObj(v.ui);
+  return (
+    isObj(v) &&
+    v.protocol === PROTOCOL_VERSION &&
+    isInt(v.seq) &&
+    isObj(v.state) &&
+    isObj((v.state as Record<string, unknown>).target) &&
+    isObj(v.ui)
+  );
 }

@@ -7,12 +7,8 @@ export const sbomArea = defineArea({
   title: 'SBOMs',
   categories: ['sbom'],
   rules: SBOM_RULES,
-  files: [
-    { id: 'sbom', title: 'CycloneDX or SPDX SBOM', extensions: ['.json'], activation: 'none' },
-  ],
+  files: [{ id: 'sbom', title: 'CycloneDX or SPDX SBOM', extensions: ['.json'], activation: 'none' }],
   inspectors: ['sbom'],
   validators: [],
-  explorer: [
-    { command: 'modelInspect.report.generateSbom', kinds: [], folders: true },
-  ],
+  explorer: [{ command: 'modelInspect.report.generateSbom', kinds: [], folders: true }],
 });

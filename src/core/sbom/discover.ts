@@ -60,24 +60,52 @@ export interface SbomDiscovery {
 }
 
 /** SBOMs of a model: CycloneDX/SPDX JSON files in the folder, plus the card's `sbom_ref` when it is a local path. */
-export async function discoverSboms(files: readonly WalkEntry[], ref?: SbomRef, kinds?: Map<string, JsonFileKind>): Promise<SbomDiscovery> {
+export async function discoverSboms(
+  files: readonly WalkEntry[],
+  ref?: SbomRef,
+  kinds?: Map<string, JsonFileKind>,
+): Promise<SbomDiscovery> {
   const findings: Finding[] = [];
   const paths = new Set<string>();
   for (const f of jsonCandidates(files)) {
-    const kind = kinds?.get(f.path) ?? await peekJsonKind(f.path);
+    const kind = kinds?.get(f.path) ?? (await peekJsonKind(f.path));
     if (kind === 'cyclonedx' || kind === 'spdx') paths.add(f.path);
   }
   if (ref) {
     if (isRemoteRef(ref.value)) {
-      findings.push({ ruleId: 'sbom/ref-remote', severity: 'info', message: `sbom_ref '${ref.value}' names a remote SBOM; it is not fetched (offline). Keep a copy in the model folder to have it checked.`, file: ref.file, range: ref.range });
+      findings.push({
+        ruleId: 'sbom/ref-remote',
+        severity: 'info',
+        message: `sbom_ref '${ref.value}' names a remote SBOM; it is not fetched (offline). Keep a copy in the model folder to have it checked.`,
+        file: ref.file,
+        range: ref.range,
+      });
     } else {
       // Only inside the model folder: a card must not make the gate read (and echo) ../../secret.env.
       const abs = resolveCardPath(ref.file, ref.value);
       let exists = false;
-      try { exists = abs !== undefined && (await fs.stat(abs)).isFile(); } catch { /* reported below */ }
+      try {
+        exists = abs !== undefined && (await fs.stat(abs)).isFile();
+      } catch {
+        /* reported below */
+      }
       if (exists) paths.add(abs!);
-      else if (!abs) findings.push({ ruleId: 'sbom/ref-missing', severity: 'warning', message: `sbom_ref '${ref.value}' points outside the model folder; it is not read (keep the SBOM in the model folder)`, file: ref.file, range: ref.range });
-      else findings.push({ ruleId: 'sbom/ref-missing', severity: 'warning', message: `sbom_ref '${ref.value}' names a local file that does not exist`, file: ref.file, range: ref.range });
+      else if (!abs)
+        findings.push({
+          ruleId: 'sbom/ref-missing',
+          severity: 'warning',
+          message: `sbom_ref '${ref.value}' points outside the model folder; it is not read (keep the SBOM in the model folder)`,
+          file: ref.file,
+          range: ref.range,
+        });
+      else
+        findings.push({
+          ruleId: 'sbom/ref-missing',
+          severity: 'warning',
+          message: `sbom_ref '${ref.value}' names a local file that does not exist`,
+          file: ref.file,
+          range: ref.range,
+        });
     }
   }
   const sboms: SbomDocument[] = [];

@@ -44,16 +44,31 @@ const MAX_DEP_FILE_BYTES = 1024 * 1024;
 export async function generateMlBom(dir: string, options: MlBomOptions = {}): Promise<MlBomResult> {
   const target = await modelTarget(dir);
   const findings: Finding[] = [];
-  if (target.truncated) findings.push({ ruleId: 'gate/incomplete', severity: 'warning', message: `ML-BOM incomplete: ${target.truncated}`, file: target.root });
+  if (target.truncated)
+    findings.push({
+      ruleId: 'gate/incomplete',
+      severity: 'warning',
+      message: `ML-BOM incomplete: ${target.truncated}`,
+      file: target.root,
+    });
   const card = target.cardFile ? await readCardFacts(target.cardFile) : undefined;
-  if (!card) findings.push({ ruleId: 'sbom/no-model-card', severity: 'info', message: 'no model card in the folder: the ML-BOM has no modelCard section', file: target.root });
+  if (!card)
+    findings.push({
+      ruleId: 'sbom/no-model-card',
+      severity: 'info',
+      message: 'no model card in the folder: the ML-BOM has no modelCard section',
+      file: target.root,
+    });
 
   const bom = new Models.Bom();
   bom.serialNumber = options.serialNumber ?? `urn:uuid:${randomUUID()}`;
   bom.metadata.timestamp = options.now ?? new Date();
-  bom.metadata.tools.components.add(new Models.Component(Enums.ComponentType.Application, 'model-inspect', {
-    version: options.toolVersion, group: 'model-supply-chain-inspector',
-  }));
+  bom.metadata.tools.components.add(
+    new Models.Component(Enums.ComponentType.Application, 'model-inspect', {
+      version: options.toolVersion,
+      group: 'model-supply-chain-inspector',
+    }),
+  );
 
   const model = new Models.Component(Enums.ComponentType.MachineLearningModel, card?.name ?? target.name, {
     bomRef: 'model',
@@ -73,7 +88,12 @@ export async function generateMlBom(dir: string, options: MlBomOptions = {}): Pr
       file.hashes.set(Enums.HashAlgorithm['SHA-256'], await sha256File(w.path, options.signal));
     } catch (e) {
       if (options.signal?.aborted) throw e;
-      findings.push({ ruleId: 'gate/incomplete', severity: 'warning', message: `could not hash ${w.rel}: ${(e as Error).message}`, file: w.path });
+      findings.push({
+        ruleId: 'gate/incomplete',
+        severity: 'warning',
+        message: `could not hash ${w.rel}: ${(e as Error).message}`,
+        file: w.path,
+      });
     }
     file.properties.add(new Models.Property('modelInspect:format', format));
     file.properties.add(new Models.Property('modelInspect:size', String(w.size)));
@@ -98,10 +118,18 @@ export async function generateMlBom(dir: string, options: MlBomOptions = {}): Pr
     model.dependencies.add(lib.bomRef);
   }
 
-  const normalized = new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6).makeForBom().normalize(bom, { sortLists: true }) as unknown as Record<string, unknown>;
+  const normalized = new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6)
+    .makeForBom()
+    .normalize(bom, { sortLists: true }) as unknown as Record<string, unknown>;
   const metadata = normalized.metadata as { component?: Record<string, unknown> } | undefined;
   if (card && metadata?.component) metadata.component.modelCard = modelCardOf(card, target);
-  return { bom: normalized, text: terminalSafeJson(normalized) + '\n', findings, weightFiles: target.weightFiles.length, dependencies: seen.size };
+  return {
+    bom: normalized,
+    text: terminalSafeJson(normalized) + '\n',
+    findings,
+    weightFiles: target.weightFiles.length,
+    dependencies: seen.size,
+  };
 }
 
 function licenseOf(value: string): Models.License {
@@ -125,11 +153,14 @@ function modelCardOf(card: CardFacts, target: ModelTarget): Record<string, unkno
   }
   const out: Record<string, unknown> = { 'bom-ref': 'model-card' };
   if (Object.keys(modelParameters).length) out.modelParameters = modelParameters;
-  if (card.metrics.length) out.quantitativeAnalysis = { performanceMetrics: card.metrics.map((m) => ({ type: m.type, value: m.value })) };
+  if (card.metrics.length)
+    out.quantitativeAnalysis = { performanceMetrics: card.metrics.map((m) => ({ type: m.type, value: m.value })) };
   if (card.limitations.length) out.considerations = { technicalLimitations: card.limitations };
   out.properties = [
     { name: 'modelInspect:cardFile', value: path.relative(target.root, card.file).split(path.sep).join('/') },
-    ...card.facts.filter((f) => f.key.startsWith('provenance.') || f.key.startsWith('security.')).map((f) => ({ name: `modelCard:${f.key}`, value: f.value })),
+    ...card.facts
+      .filter((f) => f.key.startsWith('provenance.') || f.key.startsWith('security.'))
+      .map((f) => ({ name: `modelCard:${f.key}`, value: f.value })),
   ];
   return out;
 }
@@ -141,7 +172,12 @@ async function pythonDependencies(target: ModelTarget, findings: Finding[]): Pro
     const isReq = /^requirements([-_.][\w.-]*)?\.txt$/.test(base);
     if (!isReq && base !== 'pyproject.toml') continue;
     if (f.size > MAX_DEP_FILE_BYTES) {
-      findings.push({ ruleId: 'gate/incomplete', severity: 'warning', message: `${f.rel} is over ${MAX_DEP_FILE_BYTES} bytes; its dependencies were not read`, file: f.path });
+      findings.push({
+        ruleId: 'gate/incomplete',
+        severity: 'warning',
+        message: `${f.rel} is over ${MAX_DEP_FILE_BYTES} bytes; its dependencies were not read`,
+        file: f.path,
+      });
       continue;
     }
     const text = decodeUtf8(await fs.readFile(f.path)).text;

@@ -29,7 +29,10 @@ export function parseRequirement(text: string, line: number, source: string): Py
   if (!s || s.startsWith('-') || s.startsWith('.') || s.startsWith('/') || /^[a-z+]+:\/\//i.test(s)) return undefined;
   const m = REQ.exec(s);
   if (!m) return undefined;
-  const spec = (m[3] ?? '').trim().replace(/^\(|\)$/g, '').trim();
+  const spec = (m[3] ?? '')
+    .trim()
+    .replace(/^\(|\)$/g, '')
+    .trim();
   const pinned = /^===?\s*([^\s,;*]+)$/.exec(spec);
   return { name: normalisePythonName(m[1]), version: pinned?.[1], specifier: s.replace(/\s*#.*$/, ''), line, source };
 }
@@ -60,7 +63,10 @@ export function parsePyproject(text: string, source: string): PythonDependency[]
   for (let i = 0; i < lines.length; i++) {
     const line = stripTomlComment(lines[i]).trim();
     const header = /^\[\s*([^\]]+?)\s*\]$/.exec(line);
-    if (header) { table = header[1]; continue; }
+    if (header) {
+      table = header[1];
+      continue;
+    }
     if (table === 'project') {
       const arr = /^(dependencies)\s*=\s*\[(.*)$/.exec(line);
       if (!arr) continue;
@@ -81,9 +87,15 @@ export function parsePyproject(text: string, source: string): PythonDependency[]
       if (!kv || kv[1].toLowerCase() === 'python') continue;
       const str = /^"([^"]*)"|^'([^']*)'/.exec(kv[2]);
       const inlineVersion = /version\s*=\s*"([^"]*)"/.exec(kv[2]);
-      const spec = str ? (str[1] ?? str[2]) : inlineVersion?.[1] ?? '';
+      const spec = str ? (str[1] ?? str[2]) : (inlineVersion?.[1] ?? '');
       const exact = /^=?=?\s*(\d[^\s,*^~<>=!]*)$/.exec(spec);
-      out.push({ name: normalisePythonName(kv[1]), version: exact?.[1], specifier: `${kv[1]} ${spec}`.trim(), line: i + 1, source });
+      out.push({
+        name: normalisePythonName(kv[1]),
+        version: exact?.[1],
+        specifier: `${kv[1]} ${spec}`.trim(),
+        line: i + 1,
+        source,
+      });
     }
   }
   return out;
@@ -94,8 +106,10 @@ function stripTomlComment(line: string): string {
   let quote: string | undefined;
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
-    if (quote) { if (c === '\\' && quote === '"') i++; else if (c === quote) quote = undefined; }
-    else if (c === '"' || c === "'") quote = c;
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
     else if (c === '#') return line.slice(0, i);
   }
   return line;

@@ -30,15 +30,38 @@ export async function readSbomFile(file: string): Promise<SbomReadResult> {
   try {
     bytes = await readRegularFile(file, MAX_SBOM_BYTES);
   } catch (e) {
-    if (e instanceof FileTooLargeError) return { findings: [{ ruleId: 'sbom/unreadable', severity: 'warning', message: `SBOM is ${e.size} bytes, over the ${MAX_SBOM_BYTES}-byte limit; not read`, file }] };
-    return { findings: [{ ruleId: 'sbom/unreadable', severity: 'warning', message: `cannot read SBOM: ${(e as Error).message}`, file }] };
+    if (e instanceof FileTooLargeError)
+      return {
+        findings: [
+          {
+            ruleId: 'sbom/unreadable',
+            severity: 'warning',
+            message: `SBOM is ${e.size} bytes, over the ${MAX_SBOM_BYTES}-byte limit; not read`,
+            file,
+          },
+        ],
+      };
+    return {
+      findings: [
+        { ruleId: 'sbom/unreadable', severity: 'warning', message: `cannot read SBOM: ${(e as Error).message}`, file },
+      ],
+    };
   }
   const decoded = decodeUtf8(bytes);
   let json: unknown;
   try {
     json = JSON.parse(decoded.text);
   } catch (e) {
-    return { findings: [{ ruleId: 'sbom/unreadable', severity: 'warning', message: `SBOM is not valid JSON: ${jsonErrorMessage(e)}`, file }] };
+    return {
+      findings: [
+        {
+          ruleId: 'sbom/unreadable',
+          severity: 'warning',
+          message: `SBOM is not valid JSON: ${jsonErrorMessage(e)}`,
+          file,
+        },
+      ],
+    };
   }
   return parseSbomJson(json, file);
 }
@@ -48,33 +71,69 @@ export function parseSbomJson(json: unknown, file: string): SbomReadResult {
   const kind = sbomKind(json);
   if (kind === 'cyclonedx') return readCycloneDx(json as Record<string, unknown>, file);
   if (kind === 'spdx') return readSpdx(json as Record<string, unknown>, file);
-  return { findings: [{ ruleId: 'sbom/unsupported', severity: 'warning', message: 'not a CycloneDX or SPDX JSON document (no bomFormat "CycloneDX" and no spdxVersion)', file }] };
+  return {
+    findings: [
+      {
+        ruleId: 'sbom/unsupported',
+        severity: 'warning',
+        message: 'not a CycloneDX or SPDX JSON document (no bomFormat "CycloneDX" and no spdxVersion)',
+        file,
+      },
+    ],
+  };
 }
 
 function readCycloneDx(json: Record<string, unknown>, file: string): SbomReadResult {
   const findings: Finding[] = [];
   const specVersion = typeof json.specVersion === 'string' ? json.specVersion : '';
   if (!CYCLONEDX_VERSIONS.has(specVersion)) {
-    findings.push({ ruleId: 'sbom/unsupported', severity: 'warning', message: `CycloneDX specVersion ${JSON.stringify(json.specVersion ?? null)} is not one this reader knows (1.4, 1.5, 1.6); components were read on a best-effort basis`, file });
+    findings.push({
+      ruleId: 'sbom/unsupported',
+      severity: 'warning',
+      message: `CycloneDX specVersion ${JSON.stringify(json.specVersion ?? null)} is not one this reader knows (1.4, 1.5, 1.6); components were read on a best-effort basis`,
+      file,
+    });
   }
   const components: SbomComponent[] = [];
   let dropped = 0;
   // Components nest (a component's `components`); walk them iteratively with a depth-first stack.
   const stack: unknown[] = [];
   const metaComponent = isObject(json.metadata) ? json.metadata.component : undefined;
-  if (Array.isArray(json.components)) for (let i = json.components.length - 1; i >= 0; i--) stack.push(json.components[i]);
+  if (Array.isArray(json.components))
+    for (let i = json.components.length - 1; i >= 0; i--) stack.push(json.components[i]);
   let invalid = 0;
   while (stack.length) {
     const c = stack.pop();
-    if (!isObject(c)) { invalid++; continue; }
+    if (!isObject(c)) {
+      invalid++;
+      continue;
+    }
     if (Array.isArray(c.components)) for (let i = c.components.length - 1; i >= 0; i--) stack.push(c.components[i]);
     const comp = cycloneDxComponent(c);
-    if (!comp) { invalid++; continue; }
-    if (components.length >= MAX_COMPONENTS) { dropped++; continue; }
+    if (!comp) {
+      invalid++;
+      continue;
+    }
+    if (components.length >= MAX_COMPONENTS) {
+      dropped++;
+      continue;
+    }
     components.push(comp);
   }
-  if (invalid) findings.push({ ruleId: 'sbom/invalid-component', severity: 'warning', message: `${invalid} component${invalid === 1 ? '' : 's'} without a name (or not an object) were skipped`, file });
-  if (dropped) findings.push({ ruleId: 'sbom/unreadable', severity: 'warning', message: `only the first ${MAX_COMPONENTS} components were read; ${dropped} more were skipped`, file });
+  if (invalid)
+    findings.push({
+      ruleId: 'sbom/invalid-component',
+      severity: 'warning',
+      message: `${invalid} component${invalid === 1 ? '' : 's'} without a name (or not an object) were skipped`,
+      file,
+    });
+  if (dropped)
+    findings.push({
+      ruleId: 'sbom/unreadable',
+      severity: 'warning',
+      message: `only the first ${MAX_COMPONENTS} components were read; ${dropped} more were skipped`,
+      file,
+    });
   const subject = isObject(metaComponent) ? cycloneDxComponent(metaComponent) : undefined;
   return {
     sbom: {
@@ -104,7 +163,9 @@ function cycloneDxComponent(c: Record<string, unknown>): SbomComponent | undefin
   }
   const hashes: SbomHash[] = [];
   if (Array.isArray(c.hashes)) {
-    for (const h of c.hashes) if (isObject(h) && typeof h.alg === 'string' && typeof h.content === 'string') hashes.push({ alg: normaliseAlg(h.alg), value: h.content.toLowerCase() });
+    for (const h of c.hashes)
+      if (isObject(h) && typeof h.alg === 'string' && typeof h.content === 'string')
+        hashes.push({ alg: normaliseAlg(h.alg), value: h.content.toLowerCase() });
   }
   return {
     name: typeof c.group === 'string' && c.group ? `${c.group}/${c.name}` : c.name,
@@ -120,24 +181,42 @@ function readSpdx(json: Record<string, unknown>, file: string): SbomReadResult {
   const findings: Finding[] = [];
   const specVersion = String(json.spdxVersion);
   if (specVersion !== 'SPDX-2.3') {
-    findings.push({ ruleId: 'sbom/unsupported', severity: specVersion.startsWith('SPDX-2.') ? 'info' : 'warning', message: `${specVersion} is not SPDX 2.3; packages were read on a best-effort basis`, file });
+    findings.push({
+      ruleId: 'sbom/unsupported',
+      severity: specVersion.startsWith('SPDX-2.') ? 'info' : 'warning',
+      message: `${specVersion} is not SPDX 2.3; packages were read on a best-effort basis`,
+      file,
+    });
   }
   const components: SbomComponent[] = [];
   let invalid = 0;
   let dropped = 0;
   const packages = Array.isArray(json.packages) ? json.packages : [];
   for (const p of packages) {
-    if (!isObject(p) || typeof p.name !== 'string' || !p.name) { invalid++; continue; }
-    if (components.length >= MAX_COMPONENTS) { dropped++; continue; }
+    if (!isObject(p) || typeof p.name !== 'string' || !p.name) {
+      invalid++;
+      continue;
+    }
+    if (components.length >= MAX_COMPONENTS) {
+      dropped++;
+      continue;
+    }
     let purl: string | undefined;
     if (Array.isArray(p.externalRefs)) {
-      for (const r of p.externalRefs) if (isObject(r) && r.referenceType === 'purl' && typeof r.referenceLocator === 'string') { purl = r.referenceLocator; break; }
+      for (const r of p.externalRefs)
+        if (isObject(r) && r.referenceType === 'purl' && typeof r.referenceLocator === 'string') {
+          purl = r.referenceLocator;
+          break;
+        }
     }
-    const licenses = [p.licenseConcluded, p.licenseDeclared]
-      .filter((l): l is string => typeof l === 'string' && l !== 'NOASSERTION' && l !== 'NONE');
+    const licenses = [p.licenseConcluded, p.licenseDeclared].filter(
+      (l): l is string => typeof l === 'string' && l !== 'NOASSERTION' && l !== 'NONE',
+    );
     const hashes: SbomHash[] = [];
     if (Array.isArray(p.checksums)) {
-      for (const h of p.checksums) if (isObject(h) && typeof h.algorithm === 'string' && typeof h.checksumValue === 'string') hashes.push({ alg: normaliseAlg(h.algorithm), value: h.checksumValue.toLowerCase() });
+      for (const h of p.checksums)
+        if (isObject(h) && typeof h.algorithm === 'string' && typeof h.checksumValue === 'string')
+          hashes.push({ alg: normaliseAlg(h.algorithm), value: h.checksumValue.toLowerCase() });
     }
     components.push({
       name: p.name,
@@ -148,10 +227,29 @@ function readSpdx(json: Record<string, unknown>, file: string): SbomReadResult {
       hashes,
     });
   }
-  if (invalid) findings.push({ ruleId: 'sbom/invalid-component', severity: 'warning', message: `${invalid} package${invalid === 1 ? '' : 's'} without a name (or not an object) were skipped`, file });
-  if (dropped) findings.push({ ruleId: 'sbom/unreadable', severity: 'warning', message: `only the first ${MAX_COMPONENTS} packages were read; ${dropped} more were skipped`, file });
+  if (invalid)
+    findings.push({
+      ruleId: 'sbom/invalid-component',
+      severity: 'warning',
+      message: `${invalid} package${invalid === 1 ? '' : 's'} without a name (or not an object) were skipped`,
+      file,
+    });
+  if (dropped)
+    findings.push({
+      ruleId: 'sbom/unreadable',
+      severity: 'warning',
+      message: `only the first ${MAX_COMPONENTS} packages were read; ${dropped} more were skipped`,
+      file,
+    });
   return {
-    sbom: { file, format: 'spdx', specVersion, subject: typeof json.name === 'string' ? json.name : undefined, components, vulnerabilityCount: 0 },
+    sbom: {
+      file,
+      format: 'spdx',
+      specVersion,
+      subject: typeof json.name === 'string' ? json.name : undefined,
+      components,
+      vulnerabilityCount: 0,
+    },
     findings,
   };
 }

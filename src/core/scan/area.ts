@@ -12,8 +12,27 @@ export const scanArea = defineArea({
       id: 'weights',
       title: 'model weights or serialized model',
       extensions: [
-        '.safetensors', '.gguf', '.ggml', '.onnx', '.pt', '.pth', '.ckpt', '.pkl', '.pickle', '.joblib', '.dill',
-        '.h5', '.hdf5', '.keras', '.npy', '.npz', '.tflite', '.mlmodel', '.mar', '.nemo', '.llamafile',
+        '.safetensors',
+        '.gguf',
+        '.ggml',
+        '.onnx',
+        '.pt',
+        '.pth',
+        '.ckpt',
+        '.pkl',
+        '.pickle',
+        '.joblib',
+        '.dill',
+        '.h5',
+        '.hdf5',
+        '.keras',
+        '.npy',
+        '.npz',
+        '.tflite',
+        '.mlmodel',
+        '.mar',
+        '.nemo',
+        '.llamafile',
       ],
       weakExtensions: ['.bin', '.pb', '.msgpack', '.model', '.sav', '.dat', '.p', '.pck', '.pcl'],
       // Content decides the format wherever the name does not (a pickle named .txt is still scanned).
@@ -29,9 +48,7 @@ export const scanArea = defineArea({
   inspectors: ['scan'],
   gateEngine: 'scan',
   validators: [],
-  explorer: [
-    { command: 'modelInspect.scan', kinds: ['weights'], folders: true },
-  ],
+  explorer: [{ command: 'modelInspect.scan', kinds: ['weights'], folders: true }],
 });
 
 /** The weight-file kind: one list of extensions for every face (the scanner, model discovery, menus, watchers, pickers). */

@@ -11,11 +11,20 @@ export class ScanContext {
   /** A joblib NumpyArrayWrapper was seen (the pickle is a joblib dump). */
   sawJoblib = false;
 
-  constructor(readonly file: string, limits: Partial<ScanLimits> = {}, readonly signal?: AbortSignal) {
+  constructor(
+    readonly file: string,
+    limits: Partial<ScanLimits> = {},
+    readonly signal?: AbortSignal,
+  ) {
     this.limits = { ...DEFAULT_SCAN_LIMITS, ...limits, pickle: { ...DEFAULT_SCAN_LIMITS.pickle, ...limits.pickle } };
   }
 
-  add(ruleId: string, severity: Severity, message: string, where: { member?: string; offset?: number; data?: Finding['data'] } = {}): void {
+  add(
+    ruleId: string,
+    severity: Severity,
+    message: string,
+    where: { member?: string; offset?: number; data?: Finding['data'] } = {},
+  ): void {
     const f: Finding = { ruleId, severity, message, file: this.file };
     if (where.member) f.member = where.member;
     if (where.offset !== undefined) f.offset = where.offset;

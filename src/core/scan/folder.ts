@@ -18,7 +18,12 @@ const WRAPPERS = new Set(['.tar', '.gz', '.tgz', '.bz2', '.xz', '.lzma', '.zip',
 
 /** A weight file by name: its last extension, or the one before a compression suffix (`model.pth.tar`, `clf.pkl.gz`). */
 export function hasWeightExtension(p: string): boolean {
-  const parts = path.basename(p).toLowerCase().split('.').slice(1).map((x) => `.${x}`);
+  const parts = path
+    .basename(p)
+    .toLowerCase()
+    .split('.')
+    .slice(1)
+    .map((x) => `.${x}`);
   const last = parts[parts.length - 1];
   if (last === undefined) return false;
   if (WEIGHT_EXTENSIONS.includes(last)) return true;
@@ -96,7 +101,7 @@ export interface PlanOptions {
 export async function planFolder(root: string, options: PlanOptions = {}): Promise<ScanPlan> {
   const absRoot = path.resolve(root);
   const maxFiles = options.maxFiles ?? 100_000;
-  const first = options.walked ?? await walk(absRoot, { maxFiles });
+  const first = options.walked ?? (await walk(absRoot, { maxFiles }));
   const plan: ScanPlan = { files: [], unscannable: [], dataFiles: 0, notAnalysed: [] };
   const relOf = (p: string) => path.relative(absRoot, p).split(path.sep).join('/');
   const walks: WalkResult[] = [first];
@@ -107,10 +112,19 @@ export async function planFolder(root: string, options: PlanOptions = {}): Promi
   while (queue.length) {
     const s = queue.shift()!;
     if (NEVER_READ_DIRS.has(path.basename(s.path))) {
-      plan.notAnalysed.push({ path: s.path, rel: relOf(s.path), size: 0, kind: 'excluded-folder', detail: `version-control folder with ${s.entries} entr${s.entries === 1 ? 'y' : 'ies'}: not read` });
+      plan.notAnalysed.push({
+        path: s.path,
+        rel: relOf(s.path),
+        size: 0,
+        kind: 'excluded-folder',
+        detail: `version-control folder with ${s.entries} entr${s.entries === 1 ? 'y' : 'ies'}: not read`,
+      });
       continue;
     }
-    if (budget <= 0) { truncated ??= `more than ${maxFiles} files; the rest were not read`; break; }
+    if (budget <= 0) {
+      truncated ??= `more than ${maxFiles} files; the rest were not read`;
+      break;
+    }
     const w = await walk(s.path, { maxFiles: budget, skipDirs: NEVER_READ_DIRS });
     budget -= w.files.length;
     truncated ??= w.truncated;
@@ -129,25 +143,46 @@ export async function planFolder(root: string, options: PlanOptions = {}): Promi
       } catch (e) {
         const message = (e as Error).message;
         if (weight) plan.unscannable.push({ path: f.path, rel, reason: `could not be read: ${message}` });
-        else plan.notAnalysed.push({ path: f.path, rel, size: f.size, kind: 'unreadable', detail: `could not be read: ${message}` });
+        else
+          plan.notAnalysed.push({
+            path: f.path,
+            rel,
+            size: f.size,
+            kind: 'unreadable',
+            detail: `could not be read: ${message}`,
+          });
         continue;
       }
       const linkTarget = f.linkTarget !== undefined ? { linkTarget: f.linkTarget } : {};
       if (weight || !(DATA_FORMATS.has(c.format) || c.format === 'unknown')) {
         plan.files.push({ path: f.path, rel, size: c.size, format: c.format, ...linkTarget });
       } else if (c.format === 'unknown') {
-        plan.notAnalysed.push({ path: f.path, rel, size: c.size, kind: 'unknown-content', detail: c.detail ? `${c.detail}: not analysed` : 'binary content of no format this scanner knows (not a pickle, archive or weight format): not analysed' });
+        plan.notAnalysed.push({
+          path: f.path,
+          rel,
+          size: c.size,
+          kind: 'unknown-content',
+          detail: c.detail
+            ? `${c.detail}: not analysed`
+            : 'binary content of no format this scanner knows (not a pickle, archive or weight format): not analysed',
+        });
       } else plan.dataFiles++;
     }
     for (const l of w.links) {
-      const why = l.reason === 'outside-root' ? `links outside the folder (to ${l.target}): not followed`
-        : l.reason === 'dangling' ? `is a dangling link (to ${l.target})`
-          : l.reason === 'loop' ? `is a link loop (${l.target})`
-            : l.reason === 'directory' ? `links to the folder ${l.target}, whose files are scanned where they are`
-              : `links to a FIFO, socket or device (${l.target}): not opened`;
+      const why =
+        l.reason === 'outside-root'
+          ? `links outside the folder (to ${l.target}): not followed`
+          : l.reason === 'dangling'
+            ? `is a dangling link (to ${l.target})`
+            : l.reason === 'loop'
+              ? `is a link loop (${l.target})`
+              : l.reason === 'directory'
+                ? `links to the folder ${l.target}, whose files are scanned where they are`
+                : `links to a FIFO, socket or device (${l.target}): not opened`;
       if (l.reason === 'directory') continue;
       const rel = relOf(l.path);
-      if (hasWeightExtension(l.path)) plan.unscannable.push({ path: l.path, rel, reason: `${why}; a loader would open what it points to` });
+      if (hasWeightExtension(l.path))
+        plan.unscannable.push({ path: l.path, rel, reason: `${why}; a loader would open what it points to` });
       else plan.notAnalysed.push({ path: l.path, rel, size: 0, kind: 'link', detail: why });
     }
     for (const sp of w.special) {
@@ -158,8 +193,16 @@ export async function planFolder(root: string, options: PlanOptions = {}): Promi
     }
     for (const e of w.errors) {
       const rel = relOf(e.path);
-      if (hasWeightExtension(e.path)) plan.unscannable.push({ path: e.path, rel, reason: `could not be read: ${e.message}` });
-      else plan.notAnalysed.push({ path: e.path, rel, size: 0, kind: 'unreadable', detail: `could not be read: ${e.message}` });
+      if (hasWeightExtension(e.path))
+        plan.unscannable.push({ path: e.path, rel, reason: `could not be read: ${e.message}` });
+      else
+        plan.notAnalysed.push({
+          path: e.path,
+          rel,
+          size: 0,
+          kind: 'unreadable',
+          detail: `could not be read: ${e.message}`,
+        });
     }
   }
   const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);

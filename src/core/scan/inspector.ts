@@ -9,7 +9,13 @@ import { plural } from '../messageText.ts';
 export function scanSummary(r: FileScanResult): string {
   const errors = r.findings.filter((f) => f.severity === 'error').length;
   const warnings = r.findings.filter((f) => f.severity === 'warning').length;
-  const verdict = errors ? `${errors} dangerous finding(s)` : !r.complete ? 'incomplete scan' : warnings ? `${plural(warnings, 'warning')}` : 'no code found';
+  const verdict = errors
+    ? `${errors} dangerous finding(s)`
+    : !r.complete
+      ? 'incomplete scan'
+      : warnings
+        ? `${plural(warnings, 'warning')}`
+        : 'no code found';
   const members = r.members.length ? `, ${plural(r.members.length, 'member')}` : '';
   return `${verdict}${members}, ${r.stats.opcodes} opcodes`;
 }
@@ -25,9 +31,20 @@ export const scanInspector: Inspector = {
   async inspect(ctx): Promise<InspectResult> {
     const result: InspectResult = { findings: [], files: [] };
     const plan = await planFolder(ctx.root, { signal: ctx.signal });
-    if (plan.truncated) result.findings.push({ ruleId: 'scan/incomplete', severity: 'warning', message: `folder scan incomplete: ${plan.truncated}`, file: ctx.root });
+    if (plan.truncated)
+      result.findings.push({
+        ruleId: 'scan/incomplete',
+        severity: 'warning',
+        message: `folder scan incomplete: ${plan.truncated}`,
+        file: ctx.root,
+      });
     for (const u of plan.unscannable) {
-      result.findings.push({ ruleId: 'scan/incomplete', severity: 'warning', message: `not scanned: ${u.rel} ${u.reason}`, file: u.path });
+      result.findings.push({
+        ruleId: 'scan/incomplete',
+        severity: 'warning',
+        message: `not scanned: ${u.rel} ${u.reason}`,
+        file: u.path,
+      });
       result.files.push({ path: u.path, kind: 'unknown', summary: 'incomplete scan: not readable' });
     }
     for (const n of plan.notAnalysed) result.findings.push(notAnalysedFinding(n));
@@ -43,5 +60,11 @@ export const scanInspector: Inspector = {
 
 /** A "not analysed" entry as a finding (info: the gate's `scan.not_analysed` policy decides whether it blocks). */
 export function notAnalysedFinding(n: NotAnalysedEntry): Finding {
-  return { ruleId: 'scan/not-analysed', severity: 'info', message: `${n.rel} (${n.size} bytes) ${n.detail}`, file: n.path, data: { kind: n.kind, size: n.size } };
+  return {
+    ruleId: 'scan/not-analysed',
+    severity: 'info',
+    message: `${n.rel} (${n.size} bytes) ${n.detail}`,
+    file: n.path,
+    data: { kind: n.kind, size: n.size },
+  };
 }

@@ -11,8 +11,15 @@ import { validateSafetensors, type FormatProblem } from './formats/safetensors.t
 import { listTar } from './formats/tar.ts';
 import { listZip, type ZipEntry } from './formats/zip.ts';
 import {
-  BufferAccess, FileAccess, OutputLimitError, SliceAccess, readAllBounded, streamOf, streamOfReadable,
-  type ByteStream, type RandomAccess,
+  BufferAccess,
+  FileAccess,
+  OutputLimitError,
+  SliceAccess,
+  readAllBounded,
+  streamOf,
+  streamOfReadable,
+  type ByteStream,
+  type RandomAccess,
 } from './io/source.ts';
 import { createBunzip2 } from './io/bzip2.ts';
 import { lzmaAloneChunks, xzChunks } from './io/lzma.ts';
@@ -52,25 +59,54 @@ async function scanAccess(ctx: ScanContext, src: RandomAccess, u: Unit): Promise
   if (u.member !== undefined || u.depth > 0) ctx.member(u.member ?? '', format, src.size);
   if (u.storage && format === 'unknown') return format;
   if (sniffed.alsoPickle) {
-    ctx.add('scan/polyglot', 'warning', `${format} content${where(u.member)} is also a pickle from its first byte: pickle.load on it runs that pickle; it was scanned as both`, { member: u.member, offset: 0 });
+    ctx.add(
+      'scan/polyglot',
+      'warning',
+      `${format} content${where(u.member)} is also a pickle from its first byte: pickle.load on it runs that pickle; it was scanned as both`,
+      { member: u.member, offset: 0 },
+    );
     await scanPickle(ctx, streamOf(src), { ...u, member: u.member }, 'pickle', undefined);
   }
   switch (format) {
-    case 'pickle': await scanPickle(ctx, streamOf(src, 0, undefined, true), u, 'pickle', src.size, undefined, 0, src); break;
-    case 'pytorch-legacy': await scanTorchLegacy(ctx, src, u); break;
-    case 'zip': return scanZip(ctx, src, u);
-    case 'tar': return scanTar(ctx, src, u);
-    case 'gzip': case 'bzip2': case 'xz': case 'zlib': case 'lzma':
+    case 'pickle':
+      await scanPickle(ctx, streamOf(src, 0, undefined, true), u, 'pickle', src.size, undefined, 0, src);
+      break;
+    case 'pytorch-legacy':
+      await scanTorchLegacy(ctx, src, u);
+      break;
+    case 'zip':
+      return scanZip(ctx, src, u);
+    case 'tar':
+      return scanTar(ctx, src, u);
+    case 'gzip':
+    case 'bzip2':
+    case 'xz':
+    case 'zlib':
+    case 'lzma':
       await scanCompressed(ctx, format, streamOf(src), u, src.size);
       break;
-    case '7z': case 'lz4':
-      ctx.incomplete(`${format} compressed data${where(u.member)} is not supported by this scanner; its content was not scanned`, u.member, 0);
+    case '7z':
+    case 'lz4':
+      ctx.incomplete(
+        `${format} compressed data${where(u.member)} is not supported by this scanner; its content was not scanned`,
+        u.member,
+        0,
+      );
       break;
-    case 'numpy': await scanNpy(ctx, src, u); break;
-    case 'safetensors': await checkSafetensors(ctx, src, u); break;
-    case 'gguf': await checkGguf(ctx, src, u); break;
-    case 'hdf5': await scanHdf5(ctx, src, u); break;
-    default: break;
+    case 'numpy':
+      await scanNpy(ctx, src, u);
+      break;
+    case 'safetensors':
+      await checkSafetensors(ctx, src, u);
+      break;
+    case 'gguf':
+      await checkGguf(ctx, src, u);
+      break;
+    case 'hdf5':
+      await scanHdf5(ctx, src, u);
+      break;
+    default:
+      break;
   }
   return format;
 }
@@ -87,11 +123,21 @@ async function scanStreamed(ctx: ScanContext, stream: ByteStream, u: Unit, decla
   }
   const head = Buffer.concat(parts, have);
   const full = have < SNIFF_BYTES;
-  const format = (await sniffContent(head, full ? have : Math.max(have + 1, declaredSize ?? 0), { strict: u.storage })).format;
-  if (format === 'pickle' || format === 'pytorch-legacy' || format === 'gzip' || format === 'bzip2' || format === 'xz' || format === 'zlib' || format === 'lzma') {
+  const format = (await sniffContent(head, full ? have : Math.max(have + 1, declaredSize ?? 0), { strict: u.storage }))
+    .format;
+  if (
+    format === 'pickle' ||
+    format === 'pytorch-legacy' ||
+    format === 'gzip' ||
+    format === 'bzip2' ||
+    format === 'xz' ||
+    format === 'zlib' ||
+    format === 'lzma'
+  ) {
     ctx.member(u.member ?? '', format, declaredSize ?? have);
     const replay = prepend(head, full ? emptyStream() : stream);
-    if (format === 'pickle' || format === 'pytorch-legacy') await scanPickle(ctx, replay, u, format, declaredSize, format === 'pytorch-legacy' ? 5 : undefined);
+    if (format === 'pickle' || format === 'pytorch-legacy')
+      await scanPickle(ctx, replay, u, format, declaredSize, format === 'pytorch-legacy' ? 5 : undefined);
     else await scanCompressed(ctx, format, replay, u, declaredSize ?? have);
     return format;
   }
@@ -109,7 +155,11 @@ async function scanStreamed(ctx: ScanContext, stream: ByteStream, u: Unit, decla
       // Only our own buffering cap is handled here; the decompressor's cap (a bomb) propagates.
       if (!(e instanceof OutputLimitError) || e.limit !== ctx.limits.maxBufferedBytes - have) throw e;
       ctx.member(u.member ?? '', format, declaredSize ?? have);
-      ctx.incomplete(`${format} data${where(u.member)} is larger than ${ctx.limits.maxBufferedBytes} bytes inside a compressed stream; not scanned (raise modelInspect.scan.maxBufferedMiB)`, u.member, 0);
+      ctx.incomplete(
+        `${format} data${where(u.member)} is larger than ${ctx.limits.maxBufferedBytes} bytes inside a compressed stream; not scanned (raise modelInspect.scan.maxBufferedMiB)`,
+        u.member,
+        0,
+      );
       return format;
     }
   }
@@ -149,7 +199,16 @@ function prepend(head: Buffer, rest: ByteStream): ByteStream {
  * `src`, when given, is the random-access source the stream reads (stream offsets = source
  * offsets): embedded pickles too large to keep in memory are then read from it.
  */
-async function scanPickle(ctx: ScanContext, stream: ByteStream, u: Unit, label: ScanFormat, size?: number, pickleCount?: number, baseOffset = 0, src?: RandomAccess): Promise<void> {
+async function scanPickle(
+  ctx: ScanContext,
+  stream: ByteStream,
+  u: Unit,
+  label: ScanFormat,
+  size?: number,
+  pickleCount?: number,
+  baseOffset = 0,
+  src?: RandomAccess,
+): Promise<void> {
   const since = ctx.findings.length;
   const r = await readPickle(stream, { limits: ctx.limits.pickle, pickleCount, signal: ctx.signal, baseOffset });
   ctx.stats.opcodes += r.opcodes;
@@ -157,7 +216,9 @@ async function scanPickle(ctx: ScanContext, stream: ByteStream, u: Unit, label: 
   // Embedded pickles first: their verdicts decide what a literal `pickle.loads(b'…')` is worth.
   const nestedComplete = await scanEmbedded(ctx, r, u, src);
   reportPickle(ctx, r, u.member, nestedComplete);
-  const joblib = r.imports.some((i) => i.name === 'NumpyArrayWrapper' || i.name === 'NDArrayWrapper' || i.name === 'ZNDArrayWrapper');
+  const joblib = r.imports.some(
+    (i) => i.name === 'NumpyArrayWrapper' || i.name === 'NDArrayWrapper' || i.name === 'ZNDArrayWrapper',
+  );
   if (joblib) {
     ctx.sawJoblib = true;
     label = 'joblib';
@@ -167,13 +228,40 @@ async function scanPickle(ctx: ScanContext, stream: ByteStream, u: Unit, label: 
   if (pickleCount === 5) {
     // Legacy torch: magic, protocol, sys_info, object, storage keys; then raw storages.
     const magic = r.pickles[0]?.value;
-    if (magic !== TORCH_LEGACY_MAGIC) ctx.add('scan/pickle-suspicious-structure', 'warning', `the legacy PyTorch magic-number pickle does not hold the literal magic number${where(u.member)}; it is computed at load time`, { member: u.member, offset: 0 });
-    if (r.pickles.length < 5 && r.complete) ctx.add('scan/pickle-malformed', 'warning', `legacy PyTorch stream has ${r.pickles.length} of its 5 pickles${where(u.member)}`, { member: u.member, offset: r.end });
-  } else if (size !== undefined && r.end < size && r.complete && !r.anomalies.some((a) => a.kind === 'junk' || a.kind === 'truncated')) {
-    ctx.add('scan/trailing-data', 'warning', `${size - r.end} bytes after the last pickle (byte ${r.end}) are not a pickle; pickle.load ignores them, other readers may not`, { member: u.member, offset: r.end });
+    if (magic !== TORCH_LEGACY_MAGIC)
+      ctx.add(
+        'scan/pickle-suspicious-structure',
+        'warning',
+        `the legacy PyTorch magic-number pickle does not hold the literal magic number${where(u.member)}; it is computed at load time`,
+        { member: u.member, offset: 0 },
+      );
+    if (r.pickles.length < 5 && r.complete)
+      ctx.add(
+        'scan/pickle-malformed',
+        'warning',
+        `legacy PyTorch stream has ${r.pickles.length} of its 5 pickles${where(u.member)}`,
+        { member: u.member, offset: r.end },
+      );
+  } else if (
+    size !== undefined &&
+    r.end < size &&
+    r.complete &&
+    !r.anomalies.some((a) => a.kind === 'junk' || a.kind === 'truncated')
+  ) {
+    ctx.add(
+      'scan/trailing-data',
+      'warning',
+      `${size - r.end} bytes after the last pickle (byte ${r.end}) are not a pickle; pickle.load ignores them, other readers may not`,
+      { member: u.member, offset: r.end },
+    );
   }
   if (ctx.issuesFor(u.member, since) === 0) {
-    ctx.add('scan/scanned', 'info', `${label}${where(u.member)}: ${plural(r.streams, 'pickle')}, ${r.opcodes} opcodes, ${plural(r.imports.length, 'import')}, all allowlisted`, { member: u.member });
+    ctx.add(
+      'scan/scanned',
+      'info',
+      `${label}${where(u.member)}: ${plural(r.streams, 'pickle')}, ${r.opcodes} opcodes, ${plural(r.imports.length, 'import')}, all allowlisted`,
+      { member: u.member },
+    );
   }
 }
 
@@ -187,7 +275,12 @@ async function scanTorchLegacy(ctx: ScanContext, src: RandomAccess, u: Unit): Pr
  * note is information; one that could not be read completely keeps the warning. Returns which
  * embedded streams were scanned completely.
  */
-async function scanEmbedded(ctx: ScanContext, r: Awaited<ReturnType<typeof readPickle>>, u: Unit, src?: RandomAccess): Promise<Map<number, boolean>> {
+async function scanEmbedded(
+  ctx: ScanContext,
+  r: Awaited<ReturnType<typeof readPickle>>,
+  u: Unit,
+  src?: RandomAccess,
+): Promise<Map<number, boolean>> {
   const complete = new Map<number, boolean>();
   for (const [i, e] of r.embedded.entries()) {
     const nestedMember = `${u.member ?? ''}#nested@${e.offset}`;
@@ -196,8 +289,13 @@ async function scanEmbedded(ctx: ScanContext, r: Awaited<ReturnType<typeof readP
     if (e.data) access = new BufferAccess(e.data);
     else if (src && e.dataOffset !== undefined) access = new SliceAccess(src, e.dataOffset, e.length);
     if (!access || u.depth + 1 > ctx.limits.maxDepth) {
-      const why = access ? `it is nested deeper than ${ctx.limits.maxDepth} levels` : 'it is too large to hold in memory inside a compressed stream';
-      ctx.add('scan/nested-pickle', 'warning', `${what}; ${why}, so it was not scanned`, { member: u.member, offset: e.offset });
+      const why = access
+        ? `it is nested deeper than ${ctx.limits.maxDepth} levels`
+        : 'it is too large to hold in memory inside a compressed stream';
+      ctx.add('scan/nested-pickle', 'warning', `${what}; ${why}, so it was not scanned`, {
+        member: u.member,
+        offset: e.offset,
+      });
       ctx.incomplete(`nested pickle at byte ${e.offset}${where(u.member)} was not scanned: ${why}`, u.member, e.offset);
       complete.set(i, false);
       continue;
@@ -208,7 +306,12 @@ async function scanEmbedded(ctx: ScanContext, r: Awaited<ReturnType<typeof readP
     const ok = ctx.complete;
     ctx.complete = before && ok;
     complete.set(i, ok);
-    ctx.add('scan/nested-pickle', ok ? 'info' : 'warning', `${what}; it was scanned as ${nestedMember}${ok ? ', and its own findings decide' : ', not completely'}`, { member: u.member, offset: e.offset });
+    ctx.add(
+      'scan/nested-pickle',
+      ok ? 'info' : 'warning',
+      `${what}; it was scanned as ${nestedMember}${ok ? ', and its own findings decide' : ', not completely'}`,
+      { member: u.member, offset: e.offset },
+    );
   }
   return complete;
 }
@@ -217,28 +320,65 @@ async function scanEmbedded(ctx: ScanContext, r: Awaited<ReturnType<typeof readP
 
 function checkMemberPath(ctx: ScanContext, name: string, u: Unit, offset: number, kind = ''): void {
   if (name.startsWith('/') || /^[A-Za-z]:[\\/]/.test(name) || name.split(/[\\/]/).includes('..')) {
-    ctx.add('scan/archive-unsafe', 'warning', `member ${JSON.stringify(name)}${where(u.member)} has an absolute or parent-relative path: extracting it writes outside the target folder`, { member: u.member, offset });
+    ctx.add(
+      'scan/archive-unsafe',
+      'warning',
+      `member ${JSON.stringify(name)}${where(u.member)} has an absolute or parent-relative path: extracting it writes outside the target folder`,
+      { member: u.member, offset },
+    );
   }
-  if (kind) ctx.add('scan/archive-unsafe', 'warning', `member ${JSON.stringify(name)}${where(u.member)} is a ${kind}`, { member: u.member, offset });
+  if (kind)
+    ctx.add('scan/archive-unsafe', 'warning', `member ${JSON.stringify(name)}${where(u.member)} is a ${kind}`, {
+      member: u.member,
+      offset,
+    });
 }
 
 async function scanZip(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<ScanFormat> {
   const listing = await listZip(src, ctx.limits.maxMembers);
   for (const p of listing.problems) {
     if (p.rule === 'scan/incomplete') ctx.incomplete(`${p.message}${where(u.member)}`, u.member, p.offset);
-    else ctx.add('scan/archive-malformed', 'warning', `${p.message}${where(u.member)}`, { member: u.member, offset: p.offset });
+    else
+      ctx.add('scan/archive-malformed', 'warning', `${p.message}${where(u.member)}`, {
+        member: u.member,
+        offset: p.offset,
+      });
   }
-  if (listing.truncated) ctx.incomplete(`archive${where(u.member)} has more than ${ctx.limits.maxMembers} members; the rest were not scanned`, u.member);
+  if (listing.truncated)
+    ctx.incomplete(
+      `archive${where(u.member)} has more than ${ctx.limits.maxMembers} members; the rest were not scanned`,
+      u.member,
+    );
   const names = listing.entries.map((e) => e.name);
   const torchRoot = names.map((n) => /^(.*?)(?:^|\/)data\.pkl$/.exec(n)).find(Boolean);
   const isTorchScript = names.some((n) => /(^|\/)constants\.pkl$/.test(n)) && names.some((n) => /(^|\/)code\//.test(n));
   const isKeras = names.includes('config.json') && names.includes('metadata.json');
   const isNpz = listing.entries.length > 0 && listing.entries.every((e) => e.name.endsWith('.npy'));
-  const format: ScanFormat = isTorchScript ? 'torchscript' : torchRoot || names.some((n) => /(^|\/)byteorder$/.test(n)) ? 'pytorch-zip' : isKeras ? 'keras' : isNpz ? 'npz' : 'zip';
-  if (u.member !== undefined) { const m = ctx.members[ctx.members.length - 1]; if (m && m.path === u.member) m.format = format; }
-  if (isTorchScript) ctx.add('scan/torchscript', 'warning', `TorchScript archive${where(u.member)}: torch.jit.load compiles and runs the serialized code under ${names.find((n) => /(^|\/)code\//.test(n))?.replace(/\/code\/.*$/, '/code/') ?? 'code/'}`, { member: u.member });
+  const format: ScanFormat = isTorchScript
+    ? 'torchscript'
+    : torchRoot || names.some((n) => /(^|\/)byteorder$/.test(n))
+      ? 'pytorch-zip'
+      : isKeras
+        ? 'keras'
+        : isNpz
+          ? 'npz'
+          : 'zip';
+  if (u.member !== undefined) {
+    const m = ctx.members[ctx.members.length - 1];
+    if (m && m.path === u.member) m.format = format;
+  }
+  if (isTorchScript)
+    ctx.add(
+      'scan/torchscript',
+      'warning',
+      `TorchScript archive${where(u.member)}: torch.jit.load compiles and runs the serialized code under ${names.find((n) => /(^|\/)code\//.test(n))?.replace(/\/code\/.*$/, '/code/') ?? 'code/'}`,
+      { member: u.member },
+    );
   if (u.depth + 1 > ctx.limits.maxDepth) {
-    ctx.incomplete(`archive${where(u.member)} is nested deeper than ${ctx.limits.maxDepth} levels; its members were not scanned`, u.member);
+    ctx.incomplete(
+      `archive${where(u.member)} is nested deeper than ${ctx.limits.maxDepth} levels; its members were not scanned`,
+      u.member,
+    );
     return format;
   }
   for (const e of listing.entries) {
@@ -246,22 +386,60 @@ async function scanZip(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<Sc
     if (e.isDirectory) continue;
     const member = childName(u.member, e.name);
     checkMemberPath(ctx, e.name, u, e.headerOffset);
-    if (e.localName !== undefined) ctx.add('scan/archive-malformed', 'warning', `member ${JSON.stringify(e.name)} is called ${JSON.stringify(e.localName)} in its local header (readers disagree on its name); scanned by content`, { member: u.member, offset: e.headerOffset });
-    if (e.flags & 0x1) ctx.add('scan/archive-malformed', 'warning', `member ${JSON.stringify(e.name)} has the "encrypted" flag set; PyTorch ignores it and reads the bytes as they are, and so did this scan`, { member: u.member, offset: e.headerOffset });
+    if (e.localName !== undefined)
+      ctx.add(
+        'scan/archive-malformed',
+        'warning',
+        `member ${JSON.stringify(e.name)} is called ${JSON.stringify(e.localName)} in its local header (readers disagree on its name); scanned by content`,
+        { member: u.member, offset: e.headerOffset },
+      );
+    if (e.flags & 0x1)
+      ctx.add(
+        'scan/archive-malformed',
+        'warning',
+        `member ${JSON.stringify(e.name)} has the "encrypted" flag set; PyTorch ignores it and reads the bytes as they are, and so did this scan`,
+        { member: u.member, offset: e.headerOffset },
+      );
     const unixType = (e.externalAttrs >>> 16) & 0o170000;
-    if (unixType === 0o120000) ctx.add('scan/archive-unsafe', 'warning', `member ${JSON.stringify(e.name)}${where(u.member)} is a symbolic link`, { member: u.member, offset: e.headerOffset });
-    if (EXECUTABLE_MEMBER.test(e.name) && !(isTorchScript && /(^|\/)code\//.test(e.name))) ctx.add('scan/archive-unsafe', 'warning', `member ${JSON.stringify(e.name)}${where(u.member)} is a script or executable shipped with the weights`, { member: u.member, offset: e.headerOffset });
-    const storage = format === 'pytorch-zip' || format === 'torchscript' ? /(^|\/)data\/[^/]+$/.test(e.name) || /(^|\/)\.data\//.test(e.name) : false;
+    if (unixType === 0o120000)
+      ctx.add(
+        'scan/archive-unsafe',
+        'warning',
+        `member ${JSON.stringify(e.name)}${where(u.member)} is a symbolic link`,
+        { member: u.member, offset: e.headerOffset },
+      );
+    if (EXECUTABLE_MEMBER.test(e.name) && !(isTorchScript && /(^|\/)code\//.test(e.name)))
+      ctx.add(
+        'scan/archive-unsafe',
+        'warning',
+        `member ${JSON.stringify(e.name)}${where(u.member)} is a script or executable shipped with the weights`,
+        { member: u.member, offset: e.headerOffset },
+      );
+    const storage =
+      format === 'pytorch-zip' || format === 'torchscript'
+        ? /(^|\/)data\/[^/]+$/.test(e.name) || /(^|\/)\.data\//.test(e.name)
+        : false;
     if (/(^|\/)byteorder$/.test(e.name) && e.method === 0 && e.compressedSize <= 16) {
       const v = (await src.read(e.dataOffset, e.compressedSize)).toString('latin1');
-      if (v !== 'little' && v !== 'big') ctx.add('scan/archive-malformed', 'warning', `byteorder record is ${JSON.stringify(v)}; PyTorch accepts only "little" or "big"`, { member, offset: e.dataOffset });
+      if (v !== 'little' && v !== 'big')
+        ctx.add(
+          'scan/archive-malformed',
+          'warning',
+          `byteorder record is ${JSON.stringify(v)}; PyTorch accepts only "little" or "big"`,
+          { member, offset: e.dataOffset },
+        );
     }
     if (e.method !== 0 && e.size > Math.max(16 << 20, e.compressedSize * ctx.limits.maxRatio)) {
-      ctx.incomplete(`member${where(member)} declares ${e.size} bytes from ${e.compressedSize} compressed (ratio over ${ctx.limits.maxRatio}:1): a decompression bomb; read only up to the limit`, member, e.headerOffset);
+      ctx.incomplete(
+        `member${where(member)} declares ${e.size} bytes from ${e.compressedSize} compressed (ratio over ${ctx.limits.maxRatio}:1): a decompression bomb; read only up to the limit`,
+        member,
+        e.headerOffset,
+      );
     }
     await scanZipMember(ctx, src, e, { member, depth: u.depth + 1, storage, parent: format });
     if (format === 'keras' && e.name === 'config.json') await keraZipConfig(ctx, src, e, member, u.depth + 1);
-    if (format === 'torchscript' && (/(^|\/)code\/.+\.py$/.test(e.name) || /(^|\/)bytecode\.pkl$/.test(e.name))) await torchScriptMember(ctx, src, e, member);
+    if (format === 'torchscript' && (/(^|\/)code\/.+\.py$/.test(e.name) || /(^|\/)bytecode\.pkl$/.test(e.name)))
+      await torchScriptMember(ctx, src, e, member);
   }
   return format;
 }
@@ -288,11 +466,25 @@ async function scanZipMember(ctx: ScanContext, src: RandomAccess, e: ZipEntry, u
       return;
     }
     ctx.member(u.member ?? '', 'unknown', e.size);
-    ctx.incomplete(`member${where(u.member)} uses zip compression method ${e.method}, which this scanner does not decompress; not scanned`, u.member, e.dataOffset);
+    ctx.incomplete(
+      `member${where(u.member)} uses zip compression method ${e.method}, which this scanner does not decompress; not scanned`,
+      u.member,
+      e.dataOffset,
+    );
   } catch (err) {
-    if (err instanceof OutputLimitError) ctx.incomplete(`member${where(u.member)} decompresses to more than ${err.limit} bytes (compression ratio over ${ctx.limits.maxRatio}:1 beyond the first MiBs, or the size limit); the rest was not scanned`, u.member, e.dataOffset);
+    if (err instanceof OutputLimitError)
+      ctx.incomplete(
+        `member${where(u.member)} decompresses to more than ${err.limit} bytes (compression ratio over ${ctx.limits.maxRatio}:1 beyond the first MiBs, or the size limit); the rest was not scanned`,
+        u.member,
+        e.dataOffset,
+      );
     else if ((err as Error).name === 'AbortError') throw err;
-    else ctx.incomplete(`member${where(u.member)} could not be decompressed (${(err as Error).message}); not fully scanned`, u.member, e.dataOffset);
+    else
+      ctx.incomplete(
+        `member${where(u.member)} could not be decompressed (${(err as Error).message}); not fully scanned`,
+        u.member,
+        e.dataOffset,
+      );
   }
 }
 
@@ -306,7 +498,13 @@ async function* chunks(src: RandomAccess, start: number, length: number): AsyncG
 }
 
 /** A zip member's bytes, stored or deflated, at most maxBufferedBytes; undefined (and an incomplete finding) otherwise. */
-async function readZipMember(ctx: ScanContext, src: RandomAccess, e: ZipEntry, member: string, what: string): Promise<Buffer | undefined> {
+async function readZipMember(
+  ctx: ScanContext,
+  src: RandomAccess,
+  e: ZipEntry,
+  member: string,
+  what: string,
+): Promise<Buffer | undefined> {
   try {
     if (e.method === 0) return await src.read(e.dataOffset, Math.min(e.compressedSize, ctx.limits.maxBufferedBytes));
     if (e.method === 8) {
@@ -317,11 +515,20 @@ async function readZipMember(ctx: ScanContext, src: RandomAccess, e: ZipEntry, m
   } catch {
     // reported below
   }
-  ctx.incomplete(`${what} could not be read (compression method ${e.method}, or larger than ${ctx.limits.maxBufferedBytes} bytes); not checked`, member);
+  ctx.incomplete(
+    `${what} could not be read (compression method ${e.method}, or larger than ${ctx.limits.maxBufferedBytes} bytes); not checked`,
+    member,
+  );
   return undefined;
 }
 
-async function keraZipConfig(ctx: ScanContext, src: RandomAccess, e: ZipEntry, member: string, depth: number): Promise<void> {
+async function keraZipConfig(
+  ctx: ScanContext,
+  src: RandomAccess,
+  e: ZipEntry,
+  member: string,
+  depth: number,
+): Promise<void> {
   const json = await readZipMember(ctx, src, e, member, 'Keras config.json');
   if (!json) return;
   const text = json.toString('utf8');
@@ -330,11 +537,29 @@ async function keraZipConfig(ctx: ScanContext, src: RandomAccess, e: ZipEntry, m
 }
 
 /** The torch.save inside each TorchModuleWrapper layer, scanned as nested content. */
-async function scanKerasTorchModules(ctx: ScanContext, json: string, base: number, member: string | undefined, depth: number): Promise<void> {
+async function scanKerasTorchModules(
+  ctx: ScanContext,
+  json: string,
+  base: number,
+  member: string | undefined,
+  depth: number,
+): Promise<void> {
   for (const m of kerasTorchModules(json, base)) {
     const nested = `${member ?? ''}#TorchModuleWrapper:${m.name}`;
-    ctx.add('scan/keras-foreign-module', 'warning', `layer ${JSON.stringify(m.name)} is a TorchModuleWrapper holding a base64 torch.save (${m.data.length} bytes), which Keras 3.11.0-3.11.2 load with torch.load(weights_only=False); it was decoded and scanned as ${nested}`, { member, offset: m.offset });
-    if (depth + 1 > ctx.limits.maxDepth) { ctx.incomplete(`TorchModuleWrapper ${JSON.stringify(m.name)} is nested deeper than ${ctx.limits.maxDepth} levels; not scanned`, member, m.offset); continue; }
+    ctx.add(
+      'scan/keras-foreign-module',
+      'warning',
+      `layer ${JSON.stringify(m.name)} is a TorchModuleWrapper holding a base64 torch.save (${m.data.length} bytes), which Keras 3.11.0-3.11.2 load with torch.load(weights_only=False); it was decoded and scanned as ${nested}`,
+      { member, offset: m.offset },
+    );
+    if (depth + 1 > ctx.limits.maxDepth) {
+      ctx.incomplete(
+        `TorchModuleWrapper ${JSON.stringify(m.name)} is nested deeper than ${ctx.limits.maxDepth} levels; not scanned`,
+        member,
+        m.offset,
+      );
+      continue;
+    }
     await scanAccess(ctx, new BufferAccess(m.data), { member: nested, depth: depth + 1 });
   }
 }
@@ -345,29 +570,59 @@ async function torchScriptMember(ctx: ScanContext, src: RandomAccess, e: ZipEntr
   if (!bytes) return;
   if (/\.py$/.test(e.name)) {
     const text = bytes.toString('utf8');
-    for (const p of checkTorchScriptCode(text)) ctx.add('scan/torchscript-code', 'error', `line ${p.line}: ${p.message}`, { member, offset: p.offset });
+    for (const p of checkTorchScriptCode(text))
+      ctx.add('scan/torchscript-code', 'error', `line ${p.line}: ${p.message}`, { member, offset: p.offset });
   } else {
-    for (const p of checkTorchScriptBytecode(bytes)) ctx.add('scan/torchscript-code', 'error', p.message, { member, offset: p.offset });
+    for (const p of checkTorchScriptBytecode(bytes))
+      ctx.add('scan/torchscript-code', 'error', p.message, { member, offset: p.offset });
   }
 }
 
 async function scanTar(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<ScanFormat> {
   const t = await listTar(src, ctx.limits.maxMembers);
-  for (const p of t.problems) ctx.add('scan/archive-malformed', 'warning', `${p.message}${where(u.member)}`, { member: u.member, offset: p.offset });
-  if (t.truncated) ctx.incomplete(`tar archive${where(u.member)} has more than ${ctx.limits.maxMembers} members; the rest were not scanned`, u.member);
+  for (const p of t.problems)
+    ctx.add('scan/archive-malformed', 'warning', `${p.message}${where(u.member)}`, {
+      member: u.member,
+      offset: p.offset,
+    });
+  if (t.truncated)
+    ctx.incomplete(
+      `tar archive${where(u.member)} has more than ${ctx.limits.maxMembers} members; the rest were not scanned`,
+      u.member,
+    );
   const names = t.entries.map((e) => e.name.replace(/^\.\//, ''));
   const format: ScanFormat = names.includes('pickle') && names.includes('storages') ? 'pytorch-tar' : 'tar';
-  if (u.member !== undefined) { const m = ctx.members[ctx.members.length - 1]; if (m && m.path === u.member) m.format = format; }
-  if (u.depth + 1 > ctx.limits.maxDepth) { ctx.incomplete(`archive${where(u.member)} nested deeper than ${ctx.limits.maxDepth} levels; not scanned`, u.member); return format; }
+  if (u.member !== undefined) {
+    const m = ctx.members[ctx.members.length - 1];
+    if (m && m.path === u.member) m.format = format;
+  }
+  if (u.depth + 1 > ctx.limits.maxDepth) {
+    ctx.incomplete(`archive${where(u.member)} nested deeper than ${ctx.limits.maxDepth} levels; not scanned`, u.member);
+    return format;
+  }
   for (const e of t.entries) {
     const member = childName(u.member, e.name);
-    const kind = e.type === '2' ? 'symbolic link' : e.type === '1' ? 'hard link' : e.type === '3' || e.type === '4' ? 'device node' : '';
+    const kind =
+      e.type === '2'
+        ? 'symbolic link'
+        : e.type === '1'
+          ? 'hard link'
+          : e.type === '3' || e.type === '4'
+            ? 'device node'
+            : '';
     checkMemberPath(ctx, e.name, u, e.headerOffset, kind);
     if (e.type !== '0' && e.type !== '\0' && e.type !== '7') continue;
     // PyTorch tar: `storages` is raw tensor data with pickled headers; `tensors`/`pickle` are pickles.
     const storage = format === 'pytorch-tar' && e.name.replace(/^\.\//, '') === 'storages';
     if (storage) {
-      await scanPickle(ctx, streamOf(new SliceAccess(src, e.dataOffset, e.size)), { member, depth: u.depth + 1 }, 'pickle', undefined, 1);
+      await scanPickle(
+        ctx,
+        streamOf(new SliceAccess(src, e.dataOffset, e.size)),
+        { member, depth: u.depth + 1 },
+        'pickle',
+        undefined,
+        1,
+      );
       continue;
     }
     await scanAccess(ctx, new SliceAccess(src, e.dataOffset, e.size), { member, depth: u.depth + 1 });
@@ -382,29 +637,75 @@ type Compression = 'gzip' | 'bzip2' | 'xz' | 'zlib' | 'lzma';
  * skipped), every bzip2/xz/lzma stream that follows the previous one, joblib's zlib streams and
  * legacy "ZF" header. Scanned as a stream; bytes after the last member are reported.
  */
-async function scanCompressed(ctx: ScanContext, format: Compression, input: ByteStream, u: Unit, compressedSize: number): Promise<void> {
+async function scanCompressed(
+  ctx: ScanContext,
+  format: Compression,
+  input: ByteStream,
+  u: Unit,
+  compressedSize: number,
+): Promise<void> {
   const member = childName(u.member, `(${format})`);
-  if (u.depth + 1 > ctx.limits.maxDepth) { ctx.incomplete(`${format} data${where(u.member)} nested deeper than ${ctx.limits.maxDepth} levels; not scanned`, u.member, 0); return; }
+  if (u.depth + 1 > ctx.limits.maxDepth) {
+    ctx.incomplete(
+      `${format} data${where(u.member)} nested deeper than ${ctx.limits.maxDepth} levels; not scanned`,
+      u.member,
+      0,
+    );
+    return;
+  }
   const cap = outputCap(ctx, format, compressedSize);
   const info: MemberInfo = { members: 0 };
   const out = chunkStream(decompressChunks(format, input, cap, info), cap);
   try {
     await scanStreamed(ctx, out, { member, depth: u.depth + 1 });
-    if (info.trailing) ctx.add('scan/trailing-data', 'warning', `${info.trailing.bytes} bytes after the last ${format} stream (compressed byte ${info.trailing.offset}) are not ${format} data; Python stops reading there`, { member: u.member, offset: info.trailing.offset });
+    if (info.trailing)
+      ctx.add(
+        'scan/trailing-data',
+        'warning',
+        `${info.trailing.bytes} bytes after the last ${format} stream (compressed byte ${info.trailing.offset}) are not ${format} data; Python stops reading there`,
+        { member: u.member, offset: info.trailing.offset },
+      );
   } catch (err) {
-    if (err instanceof OutputLimitError) ctx.incomplete(`${format} data${where(u.member)} decompresses to more than ${err.limit} bytes (ratio over ${ctx.limits.maxRatio}:1 beyond the first MiBs, or the size limit); the rest was not scanned`, u.member, 0);
+    if (err instanceof OutputLimitError)
+      ctx.incomplete(
+        `${format} data${where(u.member)} decompresses to more than ${err.limit} bytes (ratio over ${ctx.limits.maxRatio}:1 beyond the first MiBs, or the size limit); the rest was not scanned`,
+        u.member,
+        0,
+      );
     else if ((err as Error).name === 'AbortError') throw err;
-    else ctx.incomplete(`${format} data${where(u.member)} ${out.produced() ? 'is corrupt or truncated' : 'could not be decompressed'} (${(err as Error).message}); ${out.produced() ? 'scanned up to the error' : 'not scanned'}`, u.member, 0);
+    else
+      ctx.incomplete(
+        `${format} data${where(u.member)} ${out.produced() ? 'is corrupt or truncated' : 'could not be decompressed'} (${(err as Error).message}); ${out.produced() ? 'scanned up to the error' : 'not scanned'}`,
+        u.member,
+        0,
+      );
   } finally {
     await out.destroy();
   }
 }
 
-async function* decompressChunks(format: Compression, input: ByteStream, cap: number, info: MemberInfo): AsyncGenerator<Buffer> {
-  if (format === 'gzip') { yield* gzipChunks(input, info); return; }
-  if (format === 'zlib') { yield* zlibChunks(input, info); return; }
-  if (format === 'xz') { yield* xzChunks(input); return; }
-  if (format === 'lzma') { yield* lzmaAloneChunks(input); return; }
+async function* decompressChunks(
+  format: Compression,
+  input: ByteStream,
+  cap: number,
+  info: MemberInfo,
+): AsyncGenerator<Buffer> {
+  if (format === 'gzip') {
+    yield* gzipChunks(input, info);
+    return;
+  }
+  if (format === 'zlib') {
+    yield* zlibChunks(input, info);
+    return;
+  }
+  if (format === 'xz') {
+    yield* xzChunks(input);
+    return;
+  }
+  if (format === 'lzma') {
+    yield* lzmaAloneChunks(input);
+    return;
+  }
   const source = Readable.from(byteStreamChunks(input));
   const t = createBunzip2(cap);
   source.on('error', (e) => t.destroy(e));
@@ -417,11 +718,18 @@ async function* decompressChunks(format: Compression, input: ByteStream, cap: nu
 }
 
 /** Decompressed chunks as a ByteStream, capped: a decompression bomb ends in an OutputLimitError. */
-function chunkStream(gen: AsyncGenerator<Buffer>, maxOutput: number): ByteStream & { produced(): number; destroy(): Promise<void> } {
+function chunkStream(
+  gen: AsyncGenerator<Buffer>,
+  maxOutput: number,
+): ByteStream & { produced(): number; destroy(): Promise<void> } {
   let produced = 0;
   let pending: Buffer | null = null;
   const pull = async (): Promise<Buffer | null> => {
-    if (pending) { const p = pending; pending = null; return p; }
+    if (pending) {
+      const p = pending;
+      pending = null;
+      return p;
+    }
     const r = await gen.next();
     if (r.done) return null;
     produced += r.value.length;
@@ -440,12 +748,17 @@ function chunkStream(gen: AsyncGenerator<Buffer>, maxOutput: number): ByteStream
       while (left > 0) {
         const b = await pull();
         if (!b) break;
-        if (b.length > left) { pending = b.subarray(left); left = 0; } else left -= b.length;
+        if (b.length > left) {
+          pending = b.subarray(left);
+          left = 0;
+        } else left -= b.length;
       }
       return n - left;
     },
     produced: () => produced,
-    destroy: async () => { await gen.return(undefined); },
+    destroy: async () => {
+      await gen.return(undefined);
+    },
   };
 }
 
@@ -469,26 +782,55 @@ async function* byteStreamChunks(s: ByteStream): AsyncGenerator<Buffer> {
 
 // ---- validators ----
 
-function addProblems(ctx: ScanContext, problems: FormatProblem[], member: string | undefined, rule: string, base = 0): void {
+function addProblems(
+  ctx: ScanContext,
+  problems: FormatProblem[],
+  member: string | undefined,
+  rule: string,
+  base = 0,
+): void {
   let n = 0;
   for (const p of problems) {
-    if (++n > 50) { ctx.add(rule, 'warning', `${problems.length - 50} more problems not listed${where(member)}`, { member }); break; }
+    if (++n > 50) {
+      ctx.add(rule, 'warning', `${problems.length - 50} more problems not listed${where(member)}`, { member });
+      break;
+    }
     const r = p.rule ?? rule;
-    if (r === 'scan/incomplete') { ctx.incomplete(p.message, member, base + p.offset); continue; }
-    ctx.add(r, p.severity ?? (r === 'scan/keras-lambda' || r === 'scan/gguf-chat-template' ? 'error' : 'warning'), `${p.message} (byte ${base + p.offset})`, { member, offset: base + p.offset });
+    if (r === 'scan/incomplete') {
+      ctx.incomplete(p.message, member, base + p.offset);
+      continue;
+    }
+    ctx.add(
+      r,
+      p.severity ?? (r === 'scan/keras-lambda' || r === 'scan/gguf-chat-template' ? 'error' : 'warning'),
+      `${p.message} (byte ${base + p.offset})`,
+      { member, offset: base + p.offset },
+    );
   }
 }
 
 async function checkSafetensors(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<void> {
   const info = await validateSafetensors(src, ctx.limits.maxHeaderBytes);
   addProblems(ctx, info.problems, u.member, 'scan/safetensors-invalid');
-  if (info.problems.length === 0) ctx.add('scan/scanned', 'info', `safetensors${where(u.member)}: ${plural(info.tensors.length, 'tensor')}, header ${info.headerLength} bytes, valid; safetensors holds no code`, { member: u.member });
+  if (info.problems.length === 0)
+    ctx.add(
+      'scan/scanned',
+      'info',
+      `safetensors${where(u.member)}: ${plural(info.tensors.length, 'tensor')}, header ${info.headerLength} bytes, valid; safetensors holds no code`,
+      { member: u.member },
+    );
 }
 
 async function checkGguf(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<void> {
   const info = await validateGguf(src, ctx.limits.maxHeaderBytes);
   addProblems(ctx, info.problems, u.member, 'scan/gguf-invalid');
-  if (info.problems.length === 0) ctx.add('scan/scanned', 'info', `GGUF v${info.version}${where(u.member)}: ${plural(info.tensorCount, 'tensor')}, ${info.kvCount} metadata keys, valid`, { member: u.member });
+  if (info.problems.length === 0)
+    ctx.add(
+      'scan/scanned',
+      'info',
+      `GGUF v${info.version}${where(u.member)}: ${plural(info.tensorCount, 'tensor')}, ${info.kvCount} metadata keys, valid`,
+      { member: u.member },
+    );
 }
 
 async function scanNpy(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<void> {
@@ -501,24 +843,51 @@ async function scanNpy(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<vo
     // numpy may read this header another way than this reader: if the data could be a pickle,
     // np.load(allow_pickle=True) might run it, so it is scanned as one.
     const data = await src.read(h.dataOffset, SNIFF_BYTES);
-    if (await probePickle(data, src.size - h.dataOffset) === 'not-pickle') {
-      ctx.add('scan/npy-invalid', 'warning', `NumPy header${where(u.member)} is not understood; the data after it is not a pickle`, { member: u.member, offset: h.dataOffset });
+    if ((await probePickle(data, src.size - h.dataOffset)) === 'not-pickle') {
+      ctx.add(
+        'scan/npy-invalid',
+        'warning',
+        `NumPy header${where(u.member)} is not understood; the data after it is not a pickle`,
+        { member: u.member, offset: h.dataOffset },
+      );
       return;
     }
-    ctx.add('scan/npy-object-array', 'warning', `NumPy header${where(u.member)} is not understood and the data after it reads as a pickle, which np.load(allow_pickle=True) may run; scanned below`, { member: u.member, offset: h.dataOffset });
+    ctx.add(
+      'scan/npy-object-array',
+      'warning',
+      `NumPy header${where(u.member)} is not understood and the data after it reads as a pickle, which np.load(allow_pickle=True) may run; scanned below`,
+      { member: u.member, offset: h.dataOffset },
+    );
     await scanPickle(ctx, streamOf(src, h.dataOffset), { ...u }, 'pickle', undefined, undefined, h.dataOffset, src);
     return;
   }
   if (h.hasObject) {
-    ctx.add('scan/npy-object-array', 'warning', `NumPy array${where(u.member)} has dtype ${h.descr ?? 'with object fields'}: its data is a pickle that np.load(allow_pickle=True) runs; scanned below`, { member: u.member, offset: h.dataOffset });
+    ctx.add(
+      'scan/npy-object-array',
+      'warning',
+      `NumPy array${where(u.member)} has dtype ${h.descr ?? 'with object fields'}: its data is a pickle that np.load(allow_pickle=True) runs; scanned below`,
+      { member: u.member, offset: h.dataOffset },
+    );
     await scanPickle(ctx, streamOf(src, h.dataOffset), { ...u }, 'pickle', undefined, undefined, h.dataOffset, src);
     return;
   }
   if (h.shape && h.itemsize) {
     const expected = h.shape.reduce((a, b) => a * b, 1) * h.itemsize;
-    if (h.dataOffset + expected !== src.size) ctx.add('scan/npy-invalid', 'warning', `array data is ${src.size - h.dataOffset} bytes but shape (${h.shape.join(', ')}) × ${h.itemsize} needs ${expected}${src.size - h.dataOffset > expected ? ': extra bytes after the array' : ''}`, { member: u.member, offset: h.dataOffset });
+    if (h.dataOffset + expected !== src.size)
+      ctx.add(
+        'scan/npy-invalid',
+        'warning',
+        `array data is ${src.size - h.dataOffset} bytes but shape (${h.shape.join(', ')}) × ${h.itemsize} needs ${expected}${src.size - h.dataOffset > expected ? ': extra bytes after the array' : ''}`,
+        { member: u.member, offset: h.dataOffset },
+      );
   }
-  if (ctx.issuesFor(u.member, 0) === 0) ctx.add('scan/scanned', 'info', `NumPy array${where(u.member)} (${h.descr}, shape (${h.shape?.join(', ') ?? '?'})): numeric data, no pickle`, { member: u.member });
+  if (ctx.issuesFor(u.member, 0) === 0)
+    ctx.add(
+      'scan/scanned',
+      'info',
+      `NumPy array${where(u.member)} (${h.descr}, shape (${h.shape?.join(', ') ?? '?'})): numeric data, no pickle`,
+      { member: u.member },
+    );
 }
 
 async function scanHdf5(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<void> {
@@ -530,10 +899,22 @@ async function scanHdf5(ctx: ScanContext, src: RandomAccess, u: Unit): Promise<v
     addProblems(ctx, checkKerasConfig(c.json, c.offset), u.member, 'scan/keras-foreign-module');
     await scanKerasTorchModules(ctx, c.json, c.offset, u.member, u.depth);
   }
-  if (configs.length === 0 && /model_config|keras_version/.test(bytes.toString('latin1', 0, Math.min(bytes.length, 1 << 20)))) {
-    ctx.incomplete(`HDF5 file${where(u.member)} names a Keras model_config that could not be located as plain JSON (compressed or chunked attribute); Lambda layers were not checked`, u.member);
+  if (
+    configs.length === 0 &&
+    /model_config|keras_version/.test(bytes.toString('latin1', 0, Math.min(bytes.length, 1 << 20)))
+  ) {
+    ctx.incomplete(
+      `HDF5 file${where(u.member)} names a Keras model_config that could not be located as plain JSON (compressed or chunked attribute); Lambda layers were not checked`,
+      u.member,
+    );
   }
-  if (window < src.size && configs.length === 0) ctx.add('scan/scanned', 'info', `HDF5${where(u.member)}: the first ${window} bytes were searched for a Keras model_config; none found`, { member: u.member });
+  if (window < src.size && configs.length === 0)
+    ctx.add(
+      'scan/scanned',
+      'info',
+      `HDF5${where(u.member)}: the first ${window} bytes were searched for a Keras model_config; none found`,
+      { member: u.member },
+    );
 }
 
 // ---- public API ----
@@ -564,11 +945,26 @@ export async function scanSource(file: string, src: RandomAccess, options: ScanO
   try {
     format = await scanAccess(ctx, src, { member: undefined, depth: 0 });
     const ext = path.extname(file).toLowerCase();
-    if ((format === 'unknown' || format === 'text' || format === 'json') && WEIGHT_EXTENSIONS.includes(ext) && !(format === 'json' && ext === '.bin')) {
-      ctx.add('scan/unknown-format', 'warning', `content of this ${ext} file matches no known model format (${format}); it was not checked`, { offset: 0 });
+    if (
+      (format === 'unknown' || format === 'text' || format === 'json') &&
+      WEIGHT_EXTENSIONS.includes(ext) &&
+      !(format === 'json' && ext === '.bin')
+    ) {
+      ctx.add(
+        'scan/unknown-format',
+        'warning',
+        `content of this ${ext} file matches no known model format (${format}); it was not checked`,
+        { offset: 0 },
+      );
       ctx.complete = false;
     }
-    if (format === 'onnx') ctx.add('scan/scanned', 'info', 'ONNX model: protobuf graph, no pickle; custom operators and external data are not checked by this scan', {});
+    if (format === 'onnx')
+      ctx.add(
+        'scan/scanned',
+        'info',
+        'ONNX model: protobuf graph, no pickle; custom operators and external data are not checked by this scan',
+        {},
+      );
   } catch (e) {
     if (options.signal?.aborted) throw e;
     ctx.incomplete(`scan stopped by an internal error: ${(e as Error).message}`);
@@ -576,7 +972,15 @@ export async function scanSource(file: string, src: RandomAccess, options: ScanO
   if (format === 'pickle' && ctx.sawJoblib) format = 'joblib';
   ctx.stats.bytes = src.size;
   ctx.stats.ms = Date.now() - started;
-  return { path: file, format, size: src.size, members: ctx.members, findings: ctx.findings, complete: ctx.complete, stats: ctx.stats };
+  return {
+    path: file,
+    format,
+    size: src.size,
+    members: ctx.members,
+    findings: ctx.findings,
+    complete: ctx.complete,
+    stats: ctx.stats,
+  };
 }
 
 /** Is this file worth scanning in a folder walk? Content decides (see folder.ts); a weight file name always is. */
@@ -600,8 +1004,19 @@ export interface ScanPathsResult {
 /** A weight-named entry that cannot be scanned: an incomplete result, never a missing one. */
 function unscannableResult(file: string, reason: string): FileScanResult {
   return {
-    path: file, format: 'unknown', size: 0, members: [], complete: false,
-    findings: [{ ruleId: 'scan/incomplete', severity: 'warning', message: `not scanned: ${path.basename(file)} ${reason}`, file }],
+    path: file,
+    format: 'unknown',
+    size: 0,
+    members: [],
+    complete: false,
+    findings: [
+      {
+        ruleId: 'scan/incomplete',
+        severity: 'warning',
+        message: `not scanned: ${path.basename(file)} ${reason}`,
+        file,
+      },
+    ],
     stats: { bytes: 0, opcodes: 0, pickles: 0, members: 0, ms: 0 },
   };
 }
@@ -613,7 +1028,12 @@ function unscannableResult(file: string, reason: string): FileScanResult {
  * binary content, links out of the folder, special files, version-control folders). Special files
  * named here are refused without being opened. Returns one result per scanned file, in path order.
  */
-export async function scanPaths(paths: readonly string[], options: ScanOptions = {}, onProgress?: ScanProgress, signal?: AbortSignal): Promise<ScanPathsResult> {
+export async function scanPaths(
+  paths: readonly string[],
+  options: ScanOptions = {},
+  onProgress?: ScanProgress,
+  signal?: AbortSignal,
+): Promise<ScanPathsResult> {
   const sig = signal ?? options.signal;
   // In argument order; a folder's files in path order, unscannable weight files among them.
   const jobs: ({ file: string } | { result: FileScanResult })[] = [];
@@ -623,11 +1043,17 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
   let skipped = 0;
   for (const p of paths) {
     const st = await regularFileStat(p);
-    if (!st.ok && st.message !== 'is a folder') { errors.push({ path: p, message: `${p} ${st.message}` }); continue; }
+    if (!st.ok && st.message !== 'is a folder') {
+      errors.push({ path: p, message: `${p} ${st.message}` });
+      continue;
+    }
     if (!st.ok) {
       const plan = await planFolder(p, { signal: sig });
       if (plan.truncated) errors.push({ path: p, message: plan.truncated });
-      const mine: typeof jobs = [...plan.files.map((f) => ({ file: f.path })), ...plan.unscannable.map((u) => ({ result: unscannableResult(u.path, u.reason) }))];
+      const mine: typeof jobs = [
+        ...plan.files.map((f) => ({ file: f.path })),
+        ...plan.unscannable.map((u) => ({ result: unscannableResult(u.path, u.reason) })),
+      ];
       const key = (j: (typeof jobs)[number]) => ('file' in j ? j.file : j.result.path);
       mine.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
       jobs.push(...mine);
@@ -639,7 +1065,10 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
   let done = 0;
   for (const j of jobs) {
     sig?.throwIfAborted();
-    if (!('file' in j)) { results.push(j.result); continue; }
+    if (!('file' in j)) {
+      results.push(j.result);
+      continue;
+    }
     onProgress?.(done++, total, j.file);
     try {
       results.push(await scanFile(j.file, { ...options, signal: sig }));

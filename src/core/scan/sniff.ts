@@ -63,7 +63,11 @@ function magicFormat(head: Buffer, size: number, strict: boolean): ScanFormat | 
   if (size === 0 || head.length === 0) return 'empty';
   if (startsWith(head, 'PK\x03\x04') || startsWith(head, 'PK\x05\x06') || startsWith(head, 'PK\x07\x08')) return 'zip';
   if (startsWith(head, '\x1f\x8b')) return 'gzip';
-  if (/^BZh[1-9]1AY&SY/.test(head.toString('latin1', 0, 10)) || /^BZh[1-9]\x17rE8P\x90/.test(head.toString('latin1', 0, 10))) return 'bzip2';
+  if (
+    /^BZh[1-9]1AY&SY/.test(head.toString('latin1', 0, 10)) ||
+    /^BZh[1-9]\x17rE8P\x90/.test(head.toString('latin1', 0, 10))
+  )
+    return 'bzip2';
   if (startsWith(head, '\xfd7zXZ\x00')) return 'xz';
   if (startsWith(head, '7z\xbc\xaf\x27\x1c')) return '7z';
   if (startsWith(head, '\x04\x22\x4d\x18')) return 'lz4';
@@ -81,11 +85,24 @@ function magicFormat(head: Buffer, size: number, strict: boolean): ScanFormat | 
   }
   // joblib's legacy zfile: "ZF", then 19 characters joblib reads with int(x, 16) (whitespace, a
   // sign, 0x, underscores: any form it accepts), then zlib data.
-  if (head.length > 21 && /^ZF[ \t\n\r\v\f]*[+-]?(?:0[xX]_?)?[0-9a-fA-F](?:_?[0-9a-fA-F])*[ \t\n\r\v\f]*$/.test(head.toString('latin1', 0, 21))) return 'zlib';
-  if (head.length >= 2 && head[0] === 0x78 && ((head[0] << 8) | head[1]) % 31 === 0 && [0x01, 0x5e, 0x9c, 0xda].includes(head[1])) return 'zlib';
+  if (
+    head.length > 21 &&
+    /^ZF[ \t\n\r\v\f]*[+-]?(?:0[xX]_?)?[0-9a-fA-F](?:_?[0-9a-fA-F])*[ \t\n\r\v\f]*$/.test(
+      head.toString('latin1', 0, 21),
+    )
+  )
+    return 'zlib';
+  if (
+    head.length >= 2 &&
+    head[0] === 0x78 &&
+    ((head[0] << 8) | head[1]) % 31 === 0 &&
+    [0x01, 0x5e, 0x9c, 0xda].includes(head[1])
+  )
+    return 'zlib';
   // lzma-alone ("FORMAT_ALONE", joblib compress='lzma'): properties byte (lc+lp*9+pb*45 < 225), dictionary size, size.
   if (head.length >= 13 && head[0] < 225 && isLzmaAloneHeader(head)) return 'lzma';
-  if (head[0] === 0x08 && /onnx|pytorch|tf2onnx|skl2onnx|keras2onnx/.test(head.toString('latin1', 0, 256))) return 'onnx';
+  if (head[0] === 0x08 && /onnx|pytorch|tf2onnx|skl2onnx|keras2onnx/.test(head.toString('latin1', 0, 256)))
+    return 'onnx';
   return undefined;
 }
 
@@ -117,7 +134,11 @@ function textOrUnknown(head: Buffer): ScanFormat {
  * read past, so a 1 MiB first string does not hide what follows. With only a head (`src` absent,
  * content longer than the head), an error-free walk that reaches the end of the head is "undecided".
  */
-export async function probePickle(head: Buffer, size: number, options: SniffOptions = {}): Promise<'pickle' | 'not-pickle' | 'undecided'> {
+export async function probePickle(
+  head: Buffer,
+  size: number,
+  options: SniffOptions = {},
+): Promise<'pickle' | 'not-pickle' | 'undecided'> {
   if (head.length === 0) return 'not-pickle';
   const full = options.src !== undefined || head.length >= size;
   if (options.strict) {
@@ -125,11 +146,18 @@ export async function probePickle(head: Buffer, size: number, options: SniffOpti
     if (head[0] !== 0x80 || head.length < 2 || head[1] > 5) return 'not-pickle';
   }
   const input = options.src && !options.strict ? streamOf(options.src, 0, 64 * 1024) : streamOf(new BufferAccess(head));
-  const r = await readPickle(input, { multi: false, stopAtError: true, limits: { maxOpcodes: PROBE_OPCODES, maxRecords: 100 } });
+  const r = await readPickle(input, {
+    multi: false,
+    stopAtError: true,
+    limits: { maxOpcodes: PROBE_OPCODES, maxRecords: 100 },
+  });
   const errors = r.anomalies.some((a) => UNPICKLER_ERRORS.has(a.kind));
   const first = r.pickles[0];
   if (options.strict) return first?.complete && !errors ? 'pickle' : 'not-pickle';
-  const evidence = r.imports.length > 0 || r.calls.length > 0 || r.anomalies.some((a) => a.kind === 'unresolved-import' || a.kind === 'ext' || a.kind === 'global-mutation');
+  const evidence =
+    r.imports.length > 0 ||
+    r.calls.length > 0 ||
+    r.anomalies.some((a) => a.kind === 'unresolved-import' || a.kind === 'ext' || a.kind === 'global-mutation');
   if (evidence) return 'pickle';
   if (head[0] === 0x80 && head.length >= 2 && head[1] <= 5) return 'pickle';
   if (first?.complete && !errors) return 'pickle';

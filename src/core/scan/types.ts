@@ -34,9 +34,32 @@ export interface ScanOptions {
 
 /** What the scanner took one file or archive member to be. */
 export type ScanFormat =
-  | 'pickle' | 'pytorch-zip' | 'torchscript' | 'pytorch-legacy' | 'pytorch-tar' | 'numpy' | 'npz' | 'joblib'
-  | 'safetensors' | 'gguf' | 'keras' | 'hdf5' | 'zip' | 'tar' | 'gzip' | 'bzip2' | 'xz' | 'lzma' | 'zlib' | '7z' | 'lz4'
-  | 'onnx' | 'json' | 'text' | 'empty' | 'unknown';
+  | 'pickle'
+  | 'pytorch-zip'
+  | 'torchscript'
+  | 'pytorch-legacy'
+  | 'pytorch-tar'
+  | 'numpy'
+  | 'npz'
+  | 'joblib'
+  | 'safetensors'
+  | 'gguf'
+  | 'keras'
+  | 'hdf5'
+  | 'zip'
+  | 'tar'
+  | 'gzip'
+  | 'bzip2'
+  | 'xz'
+  | 'lzma'
+  | 'zlib'
+  | '7z'
+  | 'lz4'
+  | 'onnx'
+  | 'json'
+  | 'text'
+  | 'empty'
+  | 'unknown';
 
 export interface MemberResult {
   /** Path inside the file: `archive/data.pkl`, `model.tar.gz!/inner.pkl`, `data.pkl#pickle@1234`. */

@@ -13,7 +13,16 @@ export const signingArea = defineArea({
       title: 'signature, bundle or attestation',
       names: ['model.sig'],
       // Sibling names tried for a file X (X.sigstore.json…), in the order they are tried.
-      suffixes: ['.sigstore.json', '.sigstore', '.bundle', '.sig', '.intoto.jsonl', '.intoto.json', '.intoto.build.slsa', '.att.json'],
+      suffixes: [
+        '.sigstore.json',
+        '.sigstore',
+        '.bundle',
+        '.sig',
+        '.intoto.jsonl',
+        '.intoto.json',
+        '.intoto.build.slsa',
+        '.att.json',
+      ],
       activation: 'none',
     },
   ],

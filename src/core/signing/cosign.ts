@@ -23,7 +23,12 @@ export function parseRawSignature(bytes: Buffer): Buffer | string {
  * Verifies a raw signature over a file of any size with one streamed pass. The digest is the
  * curve's (SHA-256 for P-256, cosign's default key), with SHA-256 also accepted for larger curves.
  */
-export async function verifyRawSignature(file: string, signature: Buffer, key: crypto.KeyObject, signal?: AbortSignal): Promise<boolean> {
+export async function verifyRawSignature(
+  file: string,
+  signature: Buffer,
+  key: crypto.KeyObject,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const alg = hashForKey(key);
   if (alg === null) {
     // Ed25519 signs the message itself: there is no streaming form. Refuse huge files rather than buffer them.
@@ -31,9 +36,19 @@ export async function verifyRawSignature(file: string, signature: Buffer, key: c
   }
   const verifiers = [crypto.createVerify(alg)];
   if (alg !== 'sha256') verifiers.push(crypto.createVerify('sha256'));
-  await streamFile(file, (c) => { for (const v of verifiers) v.update(c); }, signal);
+  await streamFile(
+    file,
+    (c) => {
+      for (const v of verifiers) v.update(c);
+    },
+    signal,
+  );
   return verifiers.some((v) => {
-    try { return v.verify(key, signature); } catch { return false; }
+    try {
+      return v.verify(key, signature);
+    } catch {
+      return false;
+    }
   });
 }
 
@@ -64,7 +79,11 @@ export function convertLegacyBundle(lb: LegacyBundle): ConvertedLegacy {
   const signature = Buffer.from(lb.base64Signature, 'base64');
   let certPem = '';
   if (lb.cert) {
-    try { certPem = Buffer.from(lb.cert, 'base64').toString('utf8'); } catch { /* reported below */ }
+    try {
+      certPem = Buffer.from(lb.cert, 'base64').toString('utf8');
+    } catch {
+      /* reported below */
+    }
   }
   const blocks = pemBlocks(certPem);
   const certBlock = blocks.find((b) => b.label === 'CERTIFICATE');
@@ -72,20 +91,31 @@ export function convertLegacyBundle(lb: LegacyBundle): ConvertedLegacy {
   const embeddedKey = keyBlock ? parsePublicKey(keyBlock.text) : undefined;
   const rb = lb.rekorBundle;
   if (!rb?.Payload?.body) {
-    if (certBlock) return { signature, problem: 'the legacy bundle has a certificate but no Rekor entry, so the time of signing (and the certificate\'s validity then) cannot be established offline' };
+    if (certBlock)
+      return {
+        signature,
+        problem:
+          "the legacy bundle has a certificate but no Rekor entry, so the time of signing (and the certificate's validity then) cannot be established offline",
+      };
     return { signature, embeddedKey };
   }
-  const bodyJson = JSON.parse(Buffer.from(rb.Payload.body, 'base64').toString('utf8')) as { kind?: string; apiVersion?: string; spec?: { data?: { hash?: { algorithm?: string; value?: string } } } };
+  const bodyJson = JSON.parse(Buffer.from(rb.Payload.body, 'base64').toString('utf8')) as {
+    kind?: string;
+    apiVersion?: string;
+    spec?: { data?: { hash?: { algorithm?: string; value?: string } } };
+  };
   const hashHex = bodyJson.spec?.data?.hash?.value;
   const vm: Record<string, unknown> = {
-    tlogEntries: [{
-      logIndex: String(rb.Payload.logIndex ?? 0),
-      logId: { keyId: Buffer.from(rb.Payload.logID ?? '', 'hex').toString('base64') },
-      kindVersion: { kind: bodyJson.kind ?? 'hashedrekord', version: bodyJson.apiVersion ?? '0.0.1' },
-      integratedTime: String(rb.Payload.integratedTime ?? 0),
-      inclusionPromise: { signedEntryTimestamp: rb.SignedEntryTimestamp ?? '' },
-      canonicalizedBody: rb.Payload.body,
-    }],
+    tlogEntries: [
+      {
+        logIndex: String(rb.Payload.logIndex ?? 0),
+        logId: { keyId: Buffer.from(rb.Payload.logID ?? '', 'hex').toString('base64') },
+        kindVersion: { kind: bodyJson.kind ?? 'hashedrekord', version: bodyJson.apiVersion ?? '0.0.1' },
+        integratedTime: String(rb.Payload.integratedTime ?? 0),
+        inclusionPromise: { signedEntryTimestamp: rb.SignedEntryTimestamp ?? '' },
+        canonicalizedBody: rb.Payload.body,
+      },
+    ],
   };
   if (certBlock) vm.x509CertificateChain = { certificates: [{ rawBytes: certBlock.der.toString('base64') }] };
   else vm.publicKey = { hint: '' };

@@ -5,7 +5,8 @@ import { MODEL_SIG } from './modelSigning.ts';
 
 /** Finding the signatures of a file or a model folder, and telling their formats apart. */
 
-export type DiscoveredFormat = 'sigstore-bundle' | 'cosign-signature' | 'cosign-legacy-bundle' | 'model-signing' | 'in-toto' | 'unknown';
+export type DiscoveredFormat =
+  'sigstore-bundle' | 'cosign-signature' | 'cosign-legacy-bundle' | 'model-signing' | 'in-toto' | 'unknown';
 
 export interface DiscoveredSignature {
   signatureFile: string;
@@ -15,7 +16,8 @@ export interface DiscoveredSignature {
 }
 
 /** Sibling names tried for a file X, in this order (the signing area's descriptor). */
-export const SIGNATURE_SUFFIXES: readonly string[] = signingArea.files.find((k) => k.id === 'signature')?.suffixes ?? [];
+export const SIGNATURE_SUFFIXES: readonly string[] =
+  signingArea.files.find((k) => k.id === 'signature')?.suffixes ?? [];
 
 /** Signature files are small; anything bigger is not read (a hostile "signature" must not exhaust memory). */
 export const MAX_SIGNATURE_BYTES = 16 * 1024 * 1024;
@@ -24,13 +26,18 @@ export const MAX_SIGNATURE_BYTES = 16 * 1024 * 1024;
 const MODEL_SIG_LEVELS = 8;
 
 async function isFile(p: string): Promise<boolean> {
-  try { return (await fs.stat(p)).isFile(); } catch { return false; }
+  try {
+    return (await fs.stat(p)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 export async function readSignatureFile(file: string): Promise<Buffer> {
   const st = await fs.stat(file);
   if (!st.isFile()) throw new Error('not a file');
-  if (st.size > MAX_SIGNATURE_BYTES) throw new Error(`${st.size} bytes is too big for a signature file (limit ${MAX_SIGNATURE_BYTES})`);
+  if (st.size > MAX_SIGNATURE_BYTES)
+    throw new Error(`${st.size} bytes is too big for a signature file (limit ${MAX_SIGNATURE_BYTES})`);
   return fs.readFile(file);
 }
 
@@ -45,7 +52,9 @@ export async function sniffSignature(file: string, forFolder = false): Promise<D
       const buf = Buffer.alloc(4096);
       const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
       head = buf.subarray(0, bytesRead);
-    } finally { await fh.close(); }
+    } finally {
+      await fh.close();
+    }
   } catch {
     return 'unknown';
   }

@@ -9,7 +9,12 @@ export const INTOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 /** PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, LEN in ASCII decimal bytes. */
 export function preAuthEncoding(payloadType: string, payload: Buffer): Buffer {
   const type = Buffer.from(payloadType, 'utf8');
-  return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `, 'utf8'), type, Buffer.from(` ${payload.length} `, 'utf8'), payload]);
+  return Buffer.concat([
+    Buffer.from(`DSSEv1 ${type.length} `, 'utf8'),
+    type,
+    Buffer.from(` ${payload.length} `, 'utf8'),
+    payload,
+  ]);
 }
 
 /**
@@ -17,7 +22,12 @@ export function preAuthEncoding(payloadType: string, payload: Buffer): Buffer {
  * OpenSSL default to SHA-256, which rejects valid ECDSA P-384/SHA-384 signatures (model_signing's).
  * SHA-256 is tried as well for P-384/P-521 keys, since some signers always use it.
  */
-export function verifyDsseSignature(payloadType: string, payload: Buffer, signature: Buffer, key: crypto.KeyObject): boolean {
+export function verifyDsseSignature(
+  payloadType: string,
+  payload: Buffer,
+  signature: Buffer,
+  key: crypto.KeyObject,
+): boolean {
   const pae = preAuthEncoding(payloadType, payload);
   const hash = hashForKey(key);
   try {
@@ -35,7 +45,10 @@ export function verifyDsseSignature(payloadType: string, payload: Buffer, signat
  * prefix keeps it from ever matching a standard PAE.
  */
 export function legacyModelSigningPae(payloadType: string, payload: Buffer): Buffer {
-  return Buffer.from(`DSSEV1 ${Buffer.byteLength(payloadType)} ${payloadType} ${payload.length} ${pythonBytesRepr(payload)}`, 'utf8');
+  return Buffer.from(
+    `DSSEV1 ${Buffer.byteLength(payloadType)} ${payloadType} ${payload.length} ${pythonBytesRepr(payload)}`,
+    'utf8',
+  );
 }
 
 /** Python's repr() of a bytes object. */
@@ -54,7 +67,12 @@ export function pythonBytesRepr(b: Buffer): string {
   return `b${quote}${out}${quote}`;
 }
 
-export function verifyLegacyModelSigningDsse(payloadType: string, payload: Buffer, signature: Buffer, key: crypto.KeyObject): boolean {
+export function verifyLegacyModelSigningDsse(
+  payloadType: string,
+  payload: Buffer,
+  signature: Buffer,
+  key: crypto.KeyObject,
+): boolean {
   try {
     return crypto.verify('sha256', legacyModelSigningPae(payloadType, payload), key, signature);
   } catch {
@@ -89,7 +107,8 @@ export function parseStatement(payload: Buffer): Statement | string {
   if (typeof j !== 'object' || j === null) return 'the DSSE payload is not a JSON object';
   const o = j as Record<string, unknown>;
   const type = typeof o._type === 'string' ? o._type : '';
-  if (!type.startsWith('https://in-toto.io/Statement/')) return `the payload's _type is ${JSON.stringify(o._type)}, expected https://in-toto.io/Statement/v1`;
+  if (!type.startsWith('https://in-toto.io/Statement/'))
+    return `the payload's _type is ${JSON.stringify(o._type)}, expected https://in-toto.io/Statement/v1`;
   if (!Array.isArray(o.subject)) return 'the statement has no subject list';
   const subjects: Subject[] = [];
   for (const s of o.subject as unknown[]) {
@@ -97,11 +116,17 @@ export function parseStatement(payload: Buffer): Statement | string {
     const so = s as Record<string, unknown>;
     const digest: Record<string, string> = {};
     if (typeof so.digest === 'object' && so.digest !== null) {
-      for (const [k, v] of Object.entries(so.digest as Record<string, unknown>)) if (typeof v === 'string') digest[k.toLowerCase()] = v.toLowerCase();
+      for (const [k, v] of Object.entries(so.digest as Record<string, unknown>))
+        if (typeof v === 'string') digest[k.toLowerCase()] = v.toLowerCase();
     }
     subjects.push({ name: typeof so.name === 'string' ? so.name : undefined, digest });
   }
-  return { type, subjects, predicateType: typeof o.predicateType === 'string' ? o.predicateType : '', predicate: o.predicate };
+  return {
+    type,
+    subjects,
+    predicateType: typeof o.predicateType === 'string' ? o.predicateType : '',
+    predicate: o.predicate,
+  };
 }
 
 /** Digest algorithms usable to match a subject, strongest first (node names). */

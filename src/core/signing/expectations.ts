@@ -67,7 +67,11 @@ export interface ResolveOptions {
 }
 
 function real(p: string): string {
-  try { return fs.realpathSync(p); } catch { return path.resolve(p); }
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 /** True when `p` is `root` or lies below it (links resolved). */
@@ -76,7 +80,8 @@ export function isInsidePath(p: string, root: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-const hasSigners = (l: ExpectationLayer) => Boolean(l.keys?.length || l.identities?.length || l.issuers?.length || l.certificateChain);
+const hasSigners = (l: ExpectationLayer) =>
+  Boolean(l.keys?.length || l.identities?.length || l.issuers?.length || l.certificateChain);
 
 export function resolveExpectations(layers: readonly ExpectationLayer[], options: ResolveOptions = {}): Expectations {
   const ordered = [...layers].sort((a, b) => ORDER[a.origin] - ORDER[b.origin]);
@@ -85,7 +90,9 @@ export function resolveExpectations(layers: readonly ExpectationLayer[], options
   const trustFile = (l: ExpectationLayer, p: string, what: string): string | undefined => {
     const abs = path.resolve(l.baseDir, p);
     if (options.inspected && isInsidePath(abs, options.inspected)) {
-      refused.push(`${what} ${abs} (from ${l.source}) is inside the inspected ${fs.existsSync(options.inspected) && fs.statSync(options.inspected).isDirectory() ? 'folder' : 'file'}: a model cannot name the key it is checked with; not used`);
+      refused.push(
+        `${what} ${abs} (from ${l.source}) is inside the inspected ${fs.existsSync(options.inspected) && fs.statSync(options.inspected).isDirectory() ? 'folder' : 'file'}: a model cannot name the key it is checked with; not used`,
+      );
       return undefined;
     }
     return abs;
@@ -95,31 +102,52 @@ export function resolveExpectations(layers: readonly ExpectationLayer[], options
   if (from) {
     signers.origin = from.origin;
     signers.source = from.source;
-    for (const k of from.keys ?? []) { const abs = trustFile(from, k, 'public key'); if (abs) signers.keys.push(abs); }
-    signers.identities = [...from.identities ?? []];
-    signers.issuers = [...from.issuers ?? []];
+    for (const k of from.keys ?? []) {
+      const abs = trustFile(from, k, 'public key');
+      if (abs) signers.keys.push(abs);
+    }
+    signers.identities = [...(from.identities ?? [])];
+    signers.issuers = [...(from.issuers ?? [])];
     if (from.certificateChain) signers.certificateChain = trustFile(from, from.certificateChain, 'CA certificate file');
     // Compiled once here so a bad pattern is reported where it was written, before anything is verified.
     for (const p of [...signers.identities, ...signers.issuers]) {
-      try { compilePattern(p); } catch (e) { throw new PolicyInputError(`${from.source}: ${(e as Error).message}`); }
+      try {
+        compilePattern(p);
+      } catch (e) {
+        throw new PolicyInputError(`${from.source}: ${(e as Error).message}`);
+      }
     }
     const parts = [
-      signers.keys.length ? `key${signers.keys.length > 1 ? 's' : ''} ${signers.keys.map((k) => path.basename(k)).join(', ')}` : '',
-      signers.identities.length ? `identit${signers.identities.length > 1 ? 'ies' : 'y'} ${signers.identities.map(describePattern).join(', ')}` : '',
-      signers.issuers.length ? `issuer${signers.issuers.length > 1 ? 's' : ''} ${signers.issuers.map(describePattern).join(', ')}` : '',
+      signers.keys.length
+        ? `key${signers.keys.length > 1 ? 's' : ''} ${signers.keys.map((k) => path.basename(k)).join(', ')}`
+        : '',
+      signers.identities.length
+        ? `identit${signers.identities.length > 1 ? 'ies' : 'y'} ${signers.identities.map(describePattern).join(', ')}`
+        : '',
+      signers.issuers.length
+        ? `issuer${signers.issuers.length > 1 ? 's' : ''} ${signers.issuers.map(describePattern).join(', ')}`
+        : '',
       signers.certificateChain ? `CA ${path.basename(signers.certificateChain)}` : '',
     ].filter(Boolean);
     notes.push(`expected signers from the ${from.origin} (${from.source}): ${parts.join('; ') || 'none usable'}`);
     const ignored = ordered.filter((l) => l !== from && hasSigners(l));
-    if (ignored.length) notes.push(`signers named by ${ignored.map((l) => `the ${l.origin} (${l.source})`).join(' and ')} were not used: the ${from.origin} comes first`);
+    if (ignored.length)
+      notes.push(
+        `signers named by ${ignored.map((l) => `the ${l.origin} (${l.source})`).join(' and ')} were not used: the ${from.origin} comes first`,
+      );
   } else {
-    notes.push('no expected signer: no key, identity or issuer on the command line, in the settings or in the promotion policy (the model card is never used); key signatures cannot be checked and keyless signatures are not accepted');
+    notes.push(
+      'no expected signer: no key, identity or issuer on the command line, in the settings or in the promotion policy (the model card is never used); key signatures cannot be checked and keyless signatures are not accepted',
+    );
   }
   let trustedRoot: Expectations['trustedRoot'];
   const rootLayer = ordered.find((l) => l.trustedRoot);
   if (rootLayer) {
     const abs = trustFile(rootLayer, rootLayer.trustedRoot!, 'trusted root');
-    if (abs) { trustedRoot = { path: abs, source: rootLayer.source }; notes.push(`trusted root ${abs} from the ${rootLayer.origin} (${rootLayer.source})`); }
+    if (abs) {
+      trustedRoot = { path: abs, source: rootLayer.source };
+      notes.push(`trusted root ${abs} from the ${rootLayer.origin} (${rootLayer.source})`);
+    }
   }
   const provenance: Expectations['provenance'] = {};
   const builder = ordered.find((l) => l.builderId);

@@ -12,7 +12,9 @@ const CHUNK = 4 * 1024 * 1024;
 
 export class CancelledError extends Error {
   override name = 'CancelledError';
-  constructor() { super('cancelled'); }
+  constructor() {
+    super('cancelled');
+  }
 }
 
 /** Feeds every byte of `file` to `sink`, in order, one chunk at a time. Returns the byte count. */
@@ -42,7 +44,13 @@ export async function digestFile(file: string, algorithm = 'sha256', signal?: Ab
 }
 
 /** Digest of the byte range [start, end) of a file (OpenSSF model signing "shards"). */
-export async function digestRange(file: string, start: number, end: number, algorithm = 'sha256', signal?: AbortSignal): Promise<Buffer> {
+export async function digestRange(
+  file: string,
+  start: number,
+  end: number,
+  algorithm = 'sha256',
+  signal?: AbortSignal,
+): Promise<Buffer> {
   const h = crypto.createHash(algorithm);
   const fh = await fs.open(file, 'r');
   try {
@@ -92,7 +100,10 @@ export function digestFileOnWorker(file: string, algorithm = 'sha256', signal?: 
     return digestFile(file, algorithm, signal);
   }
   return new Promise<Buffer>((resolve, reject) => {
-    const onAbort = () => { void worker.terminate(); reject(new CancelledError()); };
+    const onAbort = () => {
+      void worker.terminate();
+      reject(new CancelledError());
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     const done = () => signal?.removeEventListener('abort', onAbort);
     worker.once('message', (m: { digest?: string; error?: string }) => {
@@ -101,7 +112,10 @@ export function digestFileOnWorker(file: string, algorithm = 'sha256', signal?: 
       if (m.digest) resolve(Buffer.from(m.digest, 'hex'));
       else reject(new Error(m.error ?? 'hash worker failed'));
     });
-    worker.once('error', (e) => { done(); reject(e); });
+    worker.once('error', (e) => {
+      done();
+      reject(e);
+    });
   });
 }
 

@@ -13,5 +13,12 @@ export { isEncryptedCosignKey, KeyError } from './keys.ts';
 export { shippedTrustedRootPath, loadTrustedRoot, TrustedRootError } from './trustedRoot.ts';
 export { SIGNING_RULES } from './rules.ts';
 export type {
-  VerificationReport, SignatureResult, SignatureFormat, VerifyOptions, IdentityPolicy, ProvenancePolicy, TlogSummary, ManifestDiff,
+  VerificationReport,
+  SignatureResult,
+  SignatureFormat,
+  VerifyOptions,
+  IdentityPolicy,
+  ProvenancePolicy,
+  TlogSummary,
+  ManifestDiff,
 } from './types.ts';

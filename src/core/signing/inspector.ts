@@ -32,14 +32,17 @@ export const signingInspector: Inspector = {
     const signatures = new Map<string, string>(); // signature file → what it signs
     for (const f of ctx.files) {
       const base = path.basename(f.path);
-      if (base === MODEL_SIG) { signatures.set(f.path, path.dirname(f.path)); continue; }
+      if (base === MODEL_SIG) {
+        signatures.set(f.path, path.dirname(f.path));
+        continue;
+      }
       const suffix = SIGNATURE_SUFFIXES.find((x) => base.endsWith(x) && base.length > x.length);
       if (suffix) {
         const artifact = f.path.slice(0, -suffix.length);
         if (present.has(artifact)) signatures.set(f.path, artifact);
       }
     }
-    findings.push(...await privateKeyFindings(ctx.root, ctx.files, ctx.signal));
+    findings.push(...(await privateKeyFindings(ctx.root, ctx.files, ctx.signal)));
     const base = verifyOptionsFor(expectationsFrom(ctx.options));
     const covered = new Set<string>();
     for (const [sig, target] of signatures) {
@@ -49,19 +52,38 @@ export const signingInspector: Inspector = {
         findings.push(...report.findings);
         for (const s of report.signatures) {
           if (s.verified) for (const f of coveredBy(s)) covered.add(f);
-          files.push({ path: s.signatureFile, kind: `signature (${s.format})`, summary: s.verified ? `verified${s.identity ? `: ${s.identity}` : s.key ? `: ${s.key}` : ''}` : `NOT verified: ${s.failures[0] ?? ''}`.slice(0, 160) });
+          files.push({
+            path: s.signatureFile,
+            kind: `signature (${s.format})`,
+            summary: s.verified
+              ? `verified${s.identity ? `: ${s.identity}` : s.key ? `: ${s.key}` : ''}`
+              : `NOT verified: ${s.failures[0] ?? ''}`.slice(0, 160),
+          });
         }
       } catch (e) {
-        findings.push({ ruleId: 'signing/invalid-signature', severity: 'error', message: `${path.basename(sig)}: could not be verified: ${(e as Error).message}`, file: sig });
+        findings.push({
+          ruleId: 'signing/invalid-signature',
+          severity: 'error',
+          message: `${path.basename(sig)}: could not be verified: ${(e as Error).message}`,
+          file: sig,
+        });
       }
     }
     // A verified signature says nothing about its neighbours: in a signed folder, name the files no
     // verified signature covers (the gate blocks on them; `inspect` must not read as "all signed").
     if (signatures.size && !ctx.signal?.aborted) {
-      const uncovered = ctx.files.filter((f) => !signatures.has(f.path) && !covered.has(path.resolve(f.path))).map((f) => f.rel);
+      const uncovered = ctx.files
+        .filter((f) => !signatures.has(f.path) && !covered.has(path.resolve(f.path)))
+        .map((f) => f.rel);
       if (uncovered.length) {
-        const shown = uncovered.slice(0, 10).join(', ') + (uncovered.length > 10 ? `, and ${uncovered.length - 10} more` : '');
-        findings.push({ ruleId: 'signing/not-covered', severity: 'warning', message: `${uncovered.length} file${uncovered.length === 1 ? ' is' : 's are'} not covered by any verified signature from an expected signer: ${shown}`, file: ctx.root });
+        const shown =
+          uncovered.slice(0, 10).join(', ') + (uncovered.length > 10 ? `, and ${uncovered.length - 10} more` : '');
+        findings.push({
+          ruleId: 'signing/not-covered',
+          severity: 'warning',
+          message: `${uncovered.length} file${uncovered.length === 1 ? ' is' : 's are'} not covered by any verified signature from an expected signer: ${shown}`,
+          file: ctx.root,
+        });
       }
     }
     return { findings, files };
@@ -78,5 +100,9 @@ function coveredBy(s: SignatureResult): string[] {
 }
 
 function isDir(p: string): boolean {
-  try { return fs.statSync(p).isDirectory(); } catch { return false; }
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -25,7 +25,11 @@ export async function modelFolderAround(dir: string): Promise<string | undefined
   let d = path.resolve(dir);
   for (let depth = 0; depth < 64; depth++) {
     let names: string[] = [];
-    try { names = await fs.readdir(d); } catch { /* not there or not readable */ }
+    try {
+      names = await fs.readdir(d);
+    } catch {
+      /* not there or not readable */
+    }
     if (names.some((n) => n === MODEL_SIG || isWeightFile(n))) return d;
     const up = path.dirname(d);
     if (up === d) return undefined;
@@ -42,14 +46,23 @@ export async function modelFolderAround(dir: string): Promise<string | undefined
 export async function publicKeyBeside(keyFile: string, privateKey: crypto.KeyObject): Promise<string | undefined> {
   const dir = path.dirname(keyFile);
   const stem = path.basename(keyFile).replace(/\.(key|pem)$/i, '');
-  const candidates = [...new Set([path.join(dir, `${stem}.pub`), `${keyFile}.pub`, path.join(dir, `${stem}.pub.pem`), path.join(dir, 'cosign.pub')])];
+  const candidates = [
+    ...new Set([
+      path.join(dir, `${stem}.pub`),
+      `${keyFile}.pub`,
+      path.join(dir, `${stem}.pub.pem`),
+      path.join(dir, 'cosign.pub'),
+    ]),
+  ];
   const want = keyFingerprint(privateKey);
   for (const c of candidates) {
     try {
       const st = await fs.stat(c);
       if (!st.isFile() || st.size > 64 * 1024) continue;
       if (keyFingerprint(parsePublicKey(await fs.readFile(c, 'utf8'))) === want) return c;
-    } catch { /* absent, unreadable or not a key: not the one */ }
+    } catch {
+      /* absent, unreadable or not a key: not the one */
+    }
   }
   return undefined;
 }

@@ -48,7 +48,10 @@ async function write(file: string, text: string): Promise<void> {
 }
 
 /** Signs a file keylessly: Sigstore v0.3 bundle with the Fulcio certificate and a hashedrekord entry. */
-export async function signBlobKeyless(file: string, opts: KeylessOptions): Promise<SignResult & { identity?: string; logIndex?: string }> {
+export async function signBlobKeyless(
+  file: string,
+  opts: KeylessOptions,
+): Promise<SignResult & { identity?: string; logIndex?: string }> {
   const ephemeral = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const streamed = await signFileStreaming(file, ephemeral.privateKey, opts.signal);
   // FulcioSigner asks its key holder to sign the OIDC subject (proof of possession) and then the
@@ -61,28 +64,70 @@ export async function signBlobKeyless(file: string, opts: KeylessOptions): Promi
       key: { $case: 'publicKey', publicKey: publicPem },
     }),
   };
-  const fulcio = new FulcioSigner({ identityProvider: opts.identity, keyHolder, fulcioBaseURL: opts.fulcioURL ?? PUBLIC_GOOD_FULCIO, timeout: opts.timeout ?? 15_000 });
+  const fulcio = new FulcioSigner({
+    identityProvider: opts.identity,
+    keyHolder,
+    fulcioBaseURL: opts.fulcioURL ?? PUBLIC_GOOD_FULCIO,
+    timeout: opts.timeout ?? 15_000,
+  });
   const signed = await fulcio.sign(ARTIFACT);
   if (signed.key.$case !== 'x509Certificate') throw new Error('Fulcio did not return a certificate');
   const certPem = signed.key.certificate;
-  const witness = new RekorWitness({ rekorBaseURL: opts.rekorURL ?? PUBLIC_GOOD_REKOR, timeout: opts.timeout ?? 15_000 });
-  const hashAlg = streamed.alg === 'sha256' ? HashAlgorithm.SHA2_256 : streamed.alg === 'sha384' ? HashAlgorithm.SHA2_384 : HashAlgorithm.SHA2_512;
-  const vm = await witness.testify({ $case: 'messageSignature', messageSignature: { messageDigest: { algorithm: hashAlg, digest: streamed.digest }, signature: streamed.signature } }, certPem);
-  const bundle = toMessageSignatureBundle({ digest: streamed.digest, signature: streamed.signature, certificate: certificateDer(certPem), certificateChain: false });
+  const witness = new RekorWitness({
+    rekorBaseURL: opts.rekorURL ?? PUBLIC_GOOD_REKOR,
+    timeout: opts.timeout ?? 15_000,
+  });
+  const hashAlg =
+    streamed.alg === 'sha256'
+      ? HashAlgorithm.SHA2_256
+      : streamed.alg === 'sha384'
+        ? HashAlgorithm.SHA2_384
+        : HashAlgorithm.SHA2_512;
+  const vm = await witness.testify(
+    {
+      $case: 'messageSignature',
+      messageSignature: {
+        messageDigest: { algorithm: hashAlg, digest: streamed.digest },
+        signature: streamed.signature,
+      },
+    },
+    certPem,
+  );
+  const bundle = toMessageSignatureBundle({
+    digest: streamed.digest,
+    signature: streamed.signature,
+    certificate: certificateDer(certPem),
+    certificateChain: false,
+  });
   bundle.verificationMaterial.tlogEntries = (vm.tlogEntries ?? []) as TransparencyLogEntry[];
   // toMessageSignatureBundle labels the digest SHA-256; keep the label true for other curves.
-  if (bundle.content.$case === 'messageSignature' && bundle.content.messageSignature.messageDigest) bundle.content.messageSignature.messageDigest.algorithm = hashAlg;
+  if (bundle.content.$case === 'messageSignature' && bundle.content.messageSignature.messageDigest)
+    bundle.content.messageSignature.messageDigest.algorithm = hashAlg;
   const out = opts.output ?? `${file}.sigstore.json`;
   await write(out, JSON.stringify(bundleToJSON(bundle)) + '\n');
   const san = new crypto.X509Certificate(certificateDer(certPem)).subjectAltName;
-  return { path: file, signatureFile: out, format: 'sigstore-bundle', digest: `${streamed.alg}:${streamed.digest.toString('hex')}`, identity: san, logIndex: bundle.verificationMaterial.tlogEntries[0]?.logIndex };
+  return {
+    path: file,
+    signatureFile: out,
+    format: 'sigstore-bundle',
+    digest: `${streamed.alg}:${streamed.digest.toString('hex')}`,
+    identity: san,
+    logIndex: bundle.verificationMaterial.tlogEntries[0]?.logIndex,
+  };
 }
 
 /** Signs a model folder keylessly: model.sig as `model_signing sign sigstore` writes it. */
-export async function signModelKeyless(dir: string, opts: KeylessOptions): Promise<SignResult & { identity?: string; logIndex?: string }> {
+export async function signModelKeyless(
+  dir: string,
+  opts: KeylessOptions,
+): Promise<SignResult & { identity?: string; logIndex?: string }> {
   const out = opts.output ?? path.join(dir, MODEL_SIG);
   const rel = path.relative(dir, out).split(path.sep).join('/');
-  const { payload, resources } = await buildOmsStatement(dir, { signatureName: rel.startsWith('..') ? MODEL_SIG : rel, ignorePaths: opts.ignorePaths, signal: opts.signal });
+  const { payload, resources } = await buildOmsStatement(dir, {
+    signatureName: rel.startsWith('..') ? MODEL_SIG : rel,
+    ignorePaths: opts.ignorePaths,
+    signal: opts.signal,
+  });
   opts.signal?.throwIfAborted();
   const bundle = await attest(payload, INTOTO_PAYLOAD_TYPE, {
     identityProvider: opts.identity,
@@ -97,13 +142,20 @@ export async function signModelKeyless(dir: string, opts: KeylessOptions): Promi
   const material = bundle.verificationMaterial;
   const certificate = material.certificate?.rawBytes ?? material.x509CertificateChain?.certificates[0]?.rawBytes;
   return {
-    path: dir, signatureFile: out, format: 'model-signing', digest: `sha256:${subject.subject[0].digest.sha256}`, files: resources.length,
+    path: dir,
+    signatureFile: out,
+    format: 'model-signing',
+    digest: `sha256:${subject.subject[0].digest.sha256}`,
+    files: resources.length,
     identity: certificate ? new crypto.X509Certificate(Buffer.from(certificate, 'base64')).subjectAltName : undefined,
     logIndex: material.tlogEntries[0]?.logIndex,
   };
 }
 
-export async function signPathKeyless(target: string, opts: KeylessOptions): Promise<SignResult & { identity?: string; logIndex?: string }> {
+export async function signPathKeyless(
+  target: string,
+  opts: KeylessOptions,
+): Promise<SignResult & { identity?: string; logIndex?: string }> {
   const abs = path.resolve(target);
   try {
     return (await fs.stat(abs)).isDirectory() ? await signModelKeyless(abs, opts) : await signBlobKeyless(abs, opts);

@@ -12,7 +12,11 @@ export class KeyError extends Error {
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
 
-export interface PemBlock { label: string; der: Buffer; text: string }
+export interface PemBlock {
+  label: string;
+  der: Buffer;
+  text: string;
+}
 
 /** Every PEM block in `text`; text around the blocks (gnutls/openssl dumps) is ignored. */
 export function pemBlocks(text: string): PemBlock[] {
@@ -30,18 +34,25 @@ export function parsePublicKey(text: string): crypto.KeyObject {
   if (pub) return crypto.createPublicKey({ key: pub.der, format: 'der', type: 'spki' });
   const cert = blocks.find((b) => b.label === 'CERTIFICATE');
   if (cert) return new crypto.X509Certificate(cert.der).publicKey;
-  if (blocks.some((b) => b.label.includes('PRIVATE KEY'))) throw new KeyError('this is a private key; verification needs the public key (for example cosign.pub)');
+  if (blocks.some((b) => b.label.includes('PRIVATE KEY')))
+    throw new KeyError('this is a private key; verification needs the public key (for example cosign.pub)');
   throw new KeyError('no PEM "PUBLIC KEY" block found');
 }
 
 /** cosign and sigstore-go: base64(sha256(DER SPKI)). */
 export function cosignKeyHint(key: crypto.KeyObject): string {
-  return crypto.createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('base64');
+  return crypto
+    .createHash('sha256')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest('base64');
 }
 
 /** model_signing: hex(sha256(PEM SPKI)), Node's PEM being byte-identical to Python cryptography's. */
 export function modelSigningKeyHint(key: crypto.KeyObject): string {
-  return crypto.createHash('sha256').update(key.export({ type: 'spki', format: 'pem' }) as string).digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(key.export({ type: 'spki', format: 'pem' }) as string)
+    .digest('hex');
 }
 
 /** True when `hint` names `key` under either convention (a hint is a lookup aid, never trust). */
@@ -61,13 +72,21 @@ export function hashForKey(key: crypto.KeyObject): 'sha256' | 'sha384' | 'sha512
   return 'sha256';
 }
 
-const CURVE_NAMES: Record<string, string> = { prime256v1: 'ECDSA P-256', secp384r1: 'ECDSA P-384', secp521r1: 'ECDSA P-521' };
+const CURVE_NAMES: Record<string, string> = {
+  prime256v1: 'ECDSA P-256',
+  secp384r1: 'ECDSA P-384',
+  secp521r1: 'ECDSA P-521',
+};
 
 /** One line naming a key: algorithm and cosign hint. */
 export function describeKey(key: crypto.KeyObject): string {
   const d = key.asymmetricKeyDetails ?? {};
-  const alg = key.asymmetricKeyType === 'ec' ? CURVE_NAMES[d.namedCurve ?? ''] ?? `EC ${d.namedCurve}`
-    : key.asymmetricKeyType === 'rsa' ? `RSA ${d.modulusLength}` : String(key.asymmetricKeyType);
+  const alg =
+    key.asymmetricKeyType === 'ec'
+      ? (CURVE_NAMES[d.namedCurve ?? ''] ?? `EC ${d.namedCurve}`)
+      : key.asymmetricKeyType === 'rsa'
+        ? `RSA ${d.modulusLength}`
+        : String(key.asymmetricKeyType);
   return `${alg} public key ${keyFingerprint(key)}`;
 }
 
@@ -78,14 +97,19 @@ export function describeKey(key: crypto.KeyObject): string {
  */
 export function keyFingerprint(key: crypto.KeyObject): string {
   const pub = key.type === 'private' ? crypto.createPublicKey(key) : key;
-  return `sha256:${crypto.createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex')}`;
+  return `sha256:${crypto
+    .createHash('sha256')
+    .update(pub.export({ type: 'spki', format: 'der' }))
+    .digest('hex')}`;
 }
 
 /** A bundle's key hint in the same form: cosign's (base64 of the DER digest) becomes the fingerprint; model_signing's (a digest of the PEM) is named as such. */
 export function describeKeyHint(hint: string): string {
   const raw = /^[A-Za-z0-9+/]{43}=$/.test(hint) ? Buffer.from(hint, 'base64') : undefined;
   if (raw?.length === 32) return `key ${`sha256:${raw.toString('hex')}`}`;
-  return /^[0-9a-f]{64}$/i.test(hint) ? `model_signing key hint ${hint.toLowerCase()} (sha256 of the PEM key)` : `key hint ${JSON.stringify(hint.slice(0, 100))}`;
+  return /^[0-9a-f]{64}$/i.test(hint)
+    ? `model_signing key hint ${hint.toLowerCase()} (sha256 of the PEM key)`
+    : `key hint ${JSON.stringify(hint.slice(0, 100))}`;
 }
 
 // ---------- cosign.key (encrypted) ----------

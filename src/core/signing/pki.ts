@@ -9,7 +9,9 @@ import { pemBlocks } from './keys.ts';
  */
 
 export function readCertificates(pemText: string): crypto.X509Certificate[] {
-  return pemBlocks(pemText).filter((b) => b.label === 'CERTIFICATE').map((b) => new crypto.X509Certificate(b.der));
+  return pemBlocks(pemText)
+    .filter((b) => b.label === 'CERTIFICATE')
+    .map((b) => new crypto.X509Certificate(b.der));
 }
 
 function name(c: crypto.X509Certificate): string {
@@ -17,23 +19,40 @@ function name(c: crypto.X509Certificate): string {
 }
 
 /** Failures of the chain leaf → intermediates → one of `roots`. Empty when it verifies. */
-export function verifyChain(chain: readonly crypto.X509Certificate[], roots: readonly crypto.X509Certificate[], now = new Date()): string[] {
+export function verifyChain(
+  chain: readonly crypto.X509Certificate[],
+  roots: readonly crypto.X509Certificate[],
+  now = new Date(),
+): string[] {
   if (chain.length === 0) return ['certificate chain: the bundle has no certificate'];
-  if (roots.length === 0) return ['certificate chain: no CA certificate was given to verify the chain with (--certificate-chain)'];
+  if (roots.length === 0)
+    return ['certificate chain: no CA certificate was given to verify the chain with (--certificate-chain)'];
   const valid = (c: crypto.X509Certificate) => new Date(c.validFrom) <= now && now <= new Date(c.validTo);
   const failures: string[] = [];
-  for (const c of chain) if (!valid(c)) failures.push(`certificate chain: ${name(c)} is valid from ${c.validFrom} to ${c.validTo}, not now (${now.toISOString()})`);
+  for (const c of chain)
+    if (!valid(c))
+      failures.push(
+        `certificate chain: ${name(c)} is valid from ${c.validFrom} to ${c.validTo}, not now (${now.toISOString()})`,
+      );
   let cur = chain[0];
   const pool = chain.slice(1);
   for (let depth = 0; depth < 8; depth++) {
     const root = roots.find((r) => cur.checkIssued(r) && cur.verify(r.publicKey));
     if (root) {
-      if (!valid(root)) failures.push(`certificate chain: the CA ${name(root)} is valid from ${root.validFrom} to ${root.validTo}, not now`);
-      if (cur.fingerprint256 !== root.fingerprint256 && depth === 0 && chain[0].ca) failures.push('certificate chain: the signing certificate is a CA certificate');
+      if (!valid(root))
+        failures.push(
+          `certificate chain: the CA ${name(root)} is valid from ${root.validFrom} to ${root.validTo}, not now`,
+        );
+      if (cur.fingerprint256 !== root.fingerprint256 && depth === 0 && chain[0].ca)
+        failures.push('certificate chain: the signing certificate is a CA certificate');
       return failures;
     }
     const next = pool.find((p) => cur.checkIssued(p) && cur.verify(p.publicKey));
-    if (!next) return [...failures, `certificate chain: ${name(cur)} (issued by ${cur.issuer.replace(/\n/g, ', ')}) does not chain to the given CA certificate(s) ${roots.map(name).join('; ')}`];
+    if (!next)
+      return [
+        ...failures,
+        `certificate chain: ${name(cur)} (issued by ${cur.issuer.replace(/\n/g, ', ')}) does not chain to the given CA certificate(s) ${roots.map(name).join('; ')}`,
+      ];
     if (!next.ca) return [...failures, `certificate chain: ${name(next)} issued a certificate but is not a CA`];
     cur = next;
   }
@@ -56,7 +75,9 @@ export function certificateIdentity(cert: crypto.X509Certificate): { identity?: 
   try {
     const c = SigstoreCertificate.parse(cert.raw);
     const v2 = c.extension(OID_FULCIO_ISSUER_V2);
-    const issuer = v2 ? v2.valueObj.subs?.[0]?.value.toString('ascii') : c.extension(OID_FULCIO_ISSUER_V1)?.value.toString('ascii');
+    const issuer = v2
+      ? v2.valueObj.subs?.[0]?.value.toString('ascii')
+      : c.extension(OID_FULCIO_ISSUER_V1)?.value.toString('ascii');
     return { identity: c.subjectAltName, issuer };
   } catch {
     return {};

@@ -27,7 +27,8 @@ export const MAX_IDENTITY_LENGTH = 2048;
 
 /** Why a pattern is refused: a quantified group that itself holds a quantifier (catastrophic backtracking), or a backreference. */
 export function unsafeRegex(source: string): string | undefined {
-  if (/\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)\s*[*+{]/.test(source)) return 'a quantified group that contains a quantifier can take exponential time';
+  if (/\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)\s*[*+{]/.test(source))
+    return 'a quantified group that contains a quantifier can take exponential time';
   if (/\\[1-9]|\\k</.test(source)) return 'backreferences are not allowed';
   return undefined;
 }
@@ -40,12 +41,17 @@ export function unsafeRegex(source: string): string | undefined {
  */
 export function wholeMatch(pattern: string, flags = ''): RegExp {
   const bad = flags.replace(/[is]/g, '');
-  if (bad) throw new PolicyInputError(`regular expression ${JSON.stringify(pattern)}: flag${bad.length > 1 ? 's' : ''} '${bad}' not allowed (only i and s; m would let ^ and $ match inside the value)`);
+  if (bad)
+    throw new PolicyInputError(
+      `regular expression ${JSON.stringify(pattern)}: flag${bad.length > 1 ? 's' : ''} '${bad}' not allowed (only i and s; m would let ^ and $ match inside the value)`,
+    );
   const f = `u${[...new Set(flags)].join('')}`;
   try {
     new RegExp(pattern, f);
   } catch (e) {
-    throw new PolicyInputError(`invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message.replace(/^Invalid regular expression: /, '')} (a pattern must compile on its own; it is then matched against the whole value)`);
+    throw new PolicyInputError(
+      `invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message.replace(/^Invalid regular expression: /, '')} (a pattern must compile on its own; it is then matched against the whole value)`,
+    );
   }
   const unsafe = unsafeRegex(pattern);
   if (unsafe) throw new PolicyInputError(`regular expression ${JSON.stringify(pattern)}: ${unsafe}`);
@@ -57,7 +63,10 @@ export function wholeMatch(pattern: string, flags = ''): RegExp {
 export function compilePattern(p: SignerPattern): Matcher {
   if ('exact' in p) return { describe: JSON.stringify(p.exact), test: (v) => v === p.exact };
   const re = wholeMatch(p.regexp, p.flags);
-  return { describe: `matching /${p.regexp}/${p.flags ?? ''} (whole value)`, test: (v) => v !== undefined && v.length <= MAX_IDENTITY_LENGTH && re.test(v) };
+  return {
+    describe: `matching /${p.regexp}/${p.flags ?? ''} (whole value)`,
+    test: (v) => v !== undefined && v.length <= MAX_IDENTITY_LENGTH && re.test(v),
+  };
 }
 
 /** `/re/flags` in a policy list is a regular expression; anything else is an exact value. */
@@ -75,18 +84,26 @@ export interface CompiledPolicy {
   issuers: Matcher[];
 }
 
-export function compileSigners(identities: readonly SignerPattern[], issuers: readonly SignerPattern[]): CompiledPolicy {
+export function compileSigners(
+  identities: readonly SignerPattern[],
+  issuers: readonly SignerPattern[],
+): CompiledPolicy {
   return { identities: identities.map(compilePattern), issuers: issuers.map(compilePattern) };
 }
 
 /** The single-value flags of cosign (`--certificate-identity` and friends) as pattern lists. */
 export function identityPatterns(p: IdentityPolicy): { identities: SignerPattern[]; issuers: SignerPattern[] } {
   const one = (exact: string | undefined, regexp: string | undefined, what: string): SignerPattern[] => {
-    if (exact && regexp) throw new PolicyInputError(`give either the exact ${what} or a regular expression for it, not both`);
+    if (exact && regexp)
+      throw new PolicyInputError(`give either the exact ${what} or a regular expression for it, not both`);
     return exact ? [{ exact }] : regexp ? [{ regexp }] : [];
   };
   return {
-    identities: one(p.certificateIdentity || undefined, p.certificateIdentityRegexp || undefined, 'certificate identity'),
+    identities: one(
+      p.certificateIdentity || undefined,
+      p.certificateIdentityRegexp || undefined,
+      'certificate identity',
+    ),
     issuers: one(p.certificateOidcIssuer || undefined, p.certificateOidcIssuerRegexp || undefined, 'OIDC issuer'),
   };
 }
@@ -97,16 +114,30 @@ const describeAll = (ms: readonly Matcher[]) => ms.map((m) => m.describe).join('
  * Failures (in words) of a keyless signer against the expectations. cosign's rule: a certificate
  * proves only that someone signed, so an expected identity and an expected issuer are both needed.
  */
-export function checkIdentity(policy: CompiledPolicy, identity: string | undefined, issuer: string | undefined, requireIdentity: boolean): string[] {
+export function checkIdentity(
+  policy: CompiledPolicy,
+  identity: string | undefined,
+  issuer: string | undefined,
+  requireIdentity: boolean,
+): string[] {
   const out: string[] = [];
   if (!policy.identities.length && !policy.issuers.length) {
-    if (requireIdentity) out.push(`identity not checked: the certificate was issued to ${JSON.stringify(identity ?? '(no identity)')} by ${JSON.stringify(issuer ?? '(no issuer)')}, but no expected identity and issuer were given (command line, settings or the promotion policy; never the model card); any Sigstore user can produce a valid keyless signature`);
+    if (requireIdentity)
+      out.push(
+        `identity not checked: the certificate was issued to ${JSON.stringify(identity ?? '(no identity)')} by ${JSON.stringify(issuer ?? '(no issuer)')}, but no expected identity and issuer were given (command line, settings or the promotion policy; never the model card); any Sigstore user can produce a valid keyless signature`,
+      );
     return out;
   }
-  if (policy.identities.length && !policy.identities.some((m) => m.test(identity))) out.push(`certificate identity: expected ${describeAll(policy.identities)}, found ${JSON.stringify(identity ?? '(none)')}`);
-  else if (!policy.identities.length && requireIdentity) out.push('certificate identity not checked: an expected identity is required with the issuer');
-  if (policy.issuers.length && !policy.issuers.some((m) => m.test(issuer))) out.push(`OIDC issuer: expected ${describeAll(policy.issuers)}, found ${JSON.stringify(issuer ?? '(none)')}`);
-  else if (!policy.issuers.length && requireIdentity) out.push('OIDC issuer not checked: an expected issuer is required with the identity');
+  if (policy.identities.length && !policy.identities.some((m) => m.test(identity)))
+    out.push(
+      `certificate identity: expected ${describeAll(policy.identities)}, found ${JSON.stringify(identity ?? '(none)')}`,
+    );
+  else if (!policy.identities.length && requireIdentity)
+    out.push('certificate identity not checked: an expected identity is required with the issuer');
+  if (policy.issuers.length && !policy.issuers.some((m) => m.test(issuer)))
+    out.push(`OIDC issuer: expected ${describeAll(policy.issuers)}, found ${JSON.stringify(issuer ?? '(none)')}`);
+  else if (!policy.issuers.length && requireIdentity)
+    out.push('OIDC issuer not checked: an expected issuer is required with the identity');
   return out;
 }
 
@@ -121,5 +152,11 @@ export function compilePolicy(p: IdentityPolicy): CompiledPolicy {
  * whole value). Entries were validated when the policy was read; one that does not compile matches nothing.
  */
 export function matchesAny(value: string | undefined, entries: readonly string[]): boolean {
-  return entries.some((e) => { try { return compilePattern(parsePolicyPattern(e)).test(value); } catch { return false; } });
+  return entries.some((e) => {
+    try {
+      return compilePattern(parsePolicyPattern(e)).test(value);
+    } catch {
+      return false;
+    }
+  });
 }

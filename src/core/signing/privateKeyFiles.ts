@@ -17,7 +17,11 @@ export function looksLikePrivateKey(text: string): boolean {
   return PRIVATE_KEY_PEM.test(text);
 }
 
-export interface SizedFile { rel: string; abs: string; size: number }
+export interface SizedFile {
+  rel: string;
+  abs: string;
+  size: number;
+}
 
 /** The files (relative names) that hold a private key; an unreadable file is not one (the walk reports it). */
 export async function findPrivateKeyFiles(files: readonly SizedFile[], signal?: AbortSignal): Promise<string[]> {
@@ -44,8 +48,15 @@ export async function findPrivateKeyFiles(files: readonly SizedFile[], signal?: 
 }
 
 /** One `signing/private-key-in-model` finding per private key file in the folder. */
-export async function privateKeyFindings(root: string, files: readonly { path: string; rel: string; size: number }[], signal?: AbortSignal): Promise<Finding[]> {
-  const keys = await findPrivateKeyFiles(files.map((f) => ({ rel: f.rel, abs: f.path, size: f.size })), signal);
+export async function privateKeyFindings(
+  root: string,
+  files: readonly { path: string; rel: string; size: number }[],
+  signal?: AbortSignal,
+): Promise<Finding[]> {
+  const keys = await findPrivateKeyFiles(
+    files.map((f) => ({ rel: f.rel, abs: f.path, size: f.size })),
+    signal,
+  );
   return keys.map((rel) => ({
     ruleId: 'signing/private-key-in-model',
     severity: 'error' as const,

@@ -32,13 +32,23 @@ export function decryptCosignKey(text: string, password: string): crypto.KeyObje
   } catch {
     throw new KeyError('encrypted cosign key: the PEM body is not the expected JSON');
   }
-  if (j?.kdf?.name !== 'scrypt' || j?.cipher?.name !== 'nacl/secretbox') throw new KeyError(`encrypted cosign key: unsupported kdf ${j?.kdf?.name} / cipher ${j?.cipher?.name} (expected scrypt / nacl/secretbox)`);
+  if (j?.kdf?.name !== 'scrypt' || j?.cipher?.name !== 'nacl/secretbox')
+    throw new KeyError(
+      `encrypted cosign key: unsupported kdf ${j?.kdf?.name} / cipher ${j?.cipher?.name} (expected scrypt / nacl/secretbox)`,
+    );
   const { N, r, p } = j.kdf.params ?? {};
-  if (!SCRYPT_N.has(N) || r !== 8 || p !== 1) throw new KeyError(`encrypted cosign key: scrypt parameters N=${N} r=${r} p=${p} are not one of cosign's (N 32768/65536/131072, r 8, p 1)`);
+  if (!SCRYPT_N.has(N) || r !== 8 || p !== 1)
+    throw new KeyError(
+      `encrypted cosign key: scrypt parameters N=${N} r=${r} p=${p} are not one of cosign's (N 32768/65536/131072, r 8, p 1)`,
+    );
   const salt = Buffer.from(j.kdf.salt, 'base64');
   const nonce = Buffer.from(j.cipher.nonce, 'base64');
   if (nonce.length !== nacl.secretbox.nonceLength) throw new KeyError('encrypted cosign key: bad nonce length');
-  const plain = nacl.secretbox.open(new Uint8Array(Buffer.from(j.ciphertext, 'base64')), new Uint8Array(nonce), new Uint8Array(scryptKey(password, salt, N, r, p)));
+  const plain = nacl.secretbox.open(
+    new Uint8Array(Buffer.from(j.ciphertext, 'base64')),
+    new Uint8Array(nonce),
+    new Uint8Array(scryptKey(password, salt, N, r, p)),
+  );
   if (!plain) throw new KeyError('wrong password for the cosign key (or the key file was modified)');
   try {
     return crypto.createPrivateKey({ key: Buffer.from(plain), format: 'der', type: 'pkcs8' });
@@ -52,14 +62,20 @@ export function encryptCosignKey(key: crypto.KeyObject, password: string): strin
   const der = key.export({ type: 'pkcs8', format: 'der' });
   const salt = crypto.randomBytes(32);
   const nonce = crypto.randomBytes(nacl.secretbox.nonceLength);
-  const box = nacl.secretbox(new Uint8Array(der), new Uint8Array(nonce), new Uint8Array(scryptKey(password, salt, 65536, 8, 1)));
+  const box = nacl.secretbox(
+    new Uint8Array(der),
+    new Uint8Array(nonce),
+    new Uint8Array(scryptKey(password, salt, 65536, 8, 1)),
+  );
   der.fill(0);
   const body = JSON.stringify({
     kdf: { name: 'scrypt', params: { N: 65536, r: 8, p: 1 }, salt: salt.toString('base64') },
     cipher: { name: 'nacl/secretbox', nonce: nonce.toString('base64') },
     ciphertext: Buffer.from(box).toString('base64'),
   });
-  const b64 = Buffer.from(body, 'utf8').toString('base64').replace(/.{1,64}/g, '$&\n');
+  const b64 = Buffer.from(body, 'utf8')
+    .toString('base64')
+    .replace(/.{1,64}/g, '$&\n');
   return `-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n${b64}-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n`;
 }
 
@@ -91,5 +107,8 @@ export interface GeneratedKeyPair {
 /** A new ECDSA P-256 key pair in cosign's files (the private key only ever leaves memory encrypted). */
 export function generateCosignKeyPair(password: string): GeneratedKeyPair {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { privateKeyPem: encryptCosignKey(privateKey, password), publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string };
+  return {
+    privateKeyPem: encryptCosignKey(privateKey, password),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string,
+  };
 }

@@ -48,7 +48,7 @@ export const SIGNING_RULES: readonly RuleInfo[] = [
     title: 'Provenance from an unexpected builder or source',
     category: 'signing',
     defaultSeverity: 'error',
-    help: 'The SLSA provenance is validly signed and about this file, but it was built by another builder, from another source repository, or signed by a workflow other than the expected builder. This is what a build on a fork or a malicious workflow looks like. Give the expected builder id and source repository (`--builder-id`, `--source-uri`, settings, or the model card\'s provenance section) and accept only artifacts that match.',
+    help: "The SLSA provenance is validly signed and about this file, but it was built by another builder, from another source repository, or signed by a workflow other than the expected builder. This is what a build on a fork or a malicious workflow looks like. Give the expected builder id and source repository (`--builder-id`, `--source-uri`, settings, or the model card's provenance section) and accept only artifacts that match.",
   },
   {
     id: 'signing/key-required',
@@ -69,15 +69,16 @@ export const SIGNING_RULES: readonly RuleInfo[] = [
     title: 'Trusted root unusable',
     category: 'signing',
     defaultSeverity: 'error',
-    help: 'The Sigstore trusted root (`trusted_root.json`) could not be used: it is missing, not valid JSON, not a trusted root, or a transparency or CT log key in it has no validity start (`publicKey.validFor.start`). A key without a start would be trusted for signatures made before it existed, so such roots are rejected. Use the shipped public-good root, refresh it (`Model Inspect: Refresh Sigstore Trusted Root`), or fix the private instance\'s root.',
+    help: "The Sigstore trusted root (`trusted_root.json`) could not be used: it is missing, not valid JSON, not a trusted root, or a transparency or CT log key in it has no validity start (`publicKey.validFor.start`). A key without a start would be trusted for signatures made before it existed, so such roots are rejected. Use the shipped public-good root, refresh it (`Model Inspect: Refresh Sigstore Trusted Root`), or fix the private instance's root.",
   },
   {
     id: 'signing/unsupported-format',
     title: 'Signature format not supported',
     category: 'signing',
     defaultSeverity: 'warning',
-    help: 'The signature uses a format or algorithm this tool cannot check offline, such as a model manifest hashed with blake3 (Node has sha256 and blake2 only) or an unknown model-signing predicate. Nothing was verified, which is not the same as a valid signature. Re-sign with sha256 (model_signing\'s default, and this tool\'s), or verify with the tool that produced it.',
-  },  {
+    help: "The signature uses a format or algorithm this tool cannot check offline, such as a model manifest hashed with blake3 (Node has sha256 and blake2 only) or an unknown model-signing predicate. Nothing was verified, which is not the same as a valid signature. Re-sign with sha256 (model_signing's default, and this tool's), or verify with the tool that produced it.",
+  },
+  {
     id: 'signing/not-covered',
     title: 'Files no verified signature covers',
     category: 'signing',
@@ -89,6 +90,6 @@ export const SIGNING_RULES: readonly RuleInfo[] = [
     title: 'Private key inside the model folder',
     category: 'signing',
     defaultSeverity: 'error',
-    help: 'A file in the model folder holds a private key (a PEM `PRIVATE KEY` block of any kind, or cosign\'s encrypted `cosign.key`): whoever receives or downloads the model receives the key and can sign in your name. This usually happens when a key pair was generated into the model folder. Move the key out of the folder (Generate Key Pair writes to `~/.model-inspect/keys` by default), and if the model was already shared, make a new key pair and stop trusting the old public key. Signing never covers a private key: `Sign…` and `model-inspect sign DIR` leave it out of `model.sig` and say so.',
+    help: "A file in the model folder holds a private key (a PEM `PRIVATE KEY` block of any kind, or cosign's encrypted `cosign.key`): whoever receives or downloads the model receives the key and can sign in your name. This usually happens when a key pair was generated into the model folder. Move the key out of the folder (Generate Key Pair writes to `~/.model-inspect/keys` by default), and if the model was already shared, make a new key pair and stop trusting the old public key. Signing never covers a private key: `Sign…` and `model-inspect sign DIR` leave it out of `model.sig` and say so.",
   },
 ];

@@ -37,11 +37,21 @@ export interface SignResult {
 const HASH_ENUM: Record<string, string> = { sha256: 'SHA2_256', sha384: 'SHA2_384', sha512: 'SHA2_512' };
 
 /** Signs a file of any size: digest on a worker thread, signature on this one, each one streamed pass. */
-export async function signFileStreaming(file: string, key: crypto.KeyObject, signal?: AbortSignal): Promise<{ alg: string; digest: Buffer; signature: Buffer }> {
+export async function signFileStreaming(
+  file: string,
+  key: crypto.KeyObject,
+  signal?: AbortSignal,
+): Promise<{ alg: string; digest: Buffer; signature: Buffer }> {
   const alg = hashForKey(key);
-  if (!alg) throw new KeyError('Ed25519 keys sign the whole message at once, which cannot be streamed for large files; use an ECDSA key (cosign generate-key-pair makes P-256)');
+  if (!alg)
+    throw new KeyError(
+      'Ed25519 keys sign the whole message at once, which cannot be streamed for large files; use an ECDSA key (cosign generate-key-pair makes P-256)',
+    );
   const signer = crypto.createSign(alg);
-  const [digest] = await Promise.all([digestFileOnWorker(file, alg, signal), streamFile(file, (c) => signer.update(c), signal)]);
+  const [digest] = await Promise.all([
+    digestFileOnWorker(file, alg, signal),
+    streamFile(file, (c) => signer.update(c), signal),
+  ]);
   return { alg, digest, signature: signer.sign(key) };
 }
 
@@ -50,7 +60,10 @@ export function keyMessageBundle(publicKey: crypto.KeyObject, alg: string, diges
   const bundle = {
     mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
     verificationMaterial: { publicKey: { hint: cosignKeyHint(publicKey) } },
-    messageSignature: { messageDigest: { algorithm: HASH_ENUM[alg], digest: digest.toString('base64') }, signature: signature.toString('base64') },
+    messageSignature: {
+      messageDigest: { algorithm: HASH_ENUM[alg], digest: digest.toString('base64') },
+      signature: signature.toString('base64'),
+    },
   };
   return JSON.stringify(bundle) + '\n';
 }
@@ -69,7 +82,9 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 
 export async function signBlob(file: string, key: crypto.KeyObject, opts: SignOptions = {}): Promise<SignResult> {
   if ((await findPrivateKeyFiles([{ rel: path.basename(file), abs: file, size: (await fs.stat(file)).size }])).length) {
-    throw new KeyError(`${path.basename(file)} is a private key; a private key is never signed (sign the model, and keep the key out of its folder)`);
+    throw new KeyError(
+      `${path.basename(file)} is a private key; a private key is never signed (sign the model, and keep the key out of its folder)`,
+    );
   }
   const { alg, digest, signature } = await signFileStreaming(file, key, opts.signal);
   const out = opts.output ?? `${file}.sigstore.json`;
@@ -78,13 +93,25 @@ export async function signBlob(file: string, key: crypto.KeyObject, opts: SignOp
 }
 
 export async function signModel(dir: string, key: crypto.KeyObject, opts: SignOptions = {}): Promise<SignResult> {
-  if (key.asymmetricKeyType !== 'ec') throw new KeyError('model_signing key mode uses ECDSA keys (P-256, P-384 or P-521)');
+  if (key.asymmetricKeyType !== 'ec')
+    throw new KeyError('model_signing key mode uses ECDSA keys (P-256, P-384 or P-521)');
   const out = opts.output ?? path.join(dir, MODEL_SIG);
   const rel = path.relative(dir, out).split(path.sep).join('/');
-  const { payload, resources, excludedPrivateKeys } = await buildOmsStatement(dir, { signatureName: rel.startsWith('..') ? MODEL_SIG : rel, ignorePaths: opts.ignorePaths, signal: opts.signal });
+  const { payload, resources, excludedPrivateKeys } = await buildOmsStatement(dir, {
+    signatureName: rel.startsWith('..') ? MODEL_SIG : rel,
+    ignorePaths: opts.ignorePaths,
+    signal: opts.signal,
+  });
   await writeAtomically(out, omsKeyBundle(payload, key));
   const subject = JSON.parse(payload.toString('utf8')) as { subject: { digest: { sha256: string } }[] };
-  return { path: dir, signatureFile: out, format: 'model-signing', digest: `sha256:${subject.subject[0].digest.sha256}`, files: resources.length, excludedPrivateKeys };
+  return {
+    path: dir,
+    signatureFile: out,
+    format: 'model-signing',
+    digest: `sha256:${subject.subject[0].digest.sha256}`,
+    files: resources.length,
+    excludedPrivateKeys,
+  };
 }
 
 /** Signs a file (Sigstore bundle) or a model folder (model.sig). */

@@ -29,9 +29,19 @@ export function shippedTrustedRootPath(): string {
   return candidates.find((p) => fs.existsSync(p)) ?? candidates[0];
 }
 
-interface RawValidity { start?: string; end?: string }
-interface RawLog { baseUrl?: string; publicKey?: { validFor?: RawValidity } }
-interface RawRoot { mediaType?: string; tlogs?: RawLog[]; ctlogs?: RawLog[] }
+interface RawValidity {
+  start?: string;
+  end?: string;
+}
+interface RawLog {
+  baseUrl?: string;
+  publicKey?: { validFor?: RawValidity };
+}
+interface RawRoot {
+  mediaType?: string;
+  tlogs?: RawLog[];
+  ctlogs?: RawLog[];
+}
 
 /**
  * Checks what sigstore-js does not: every transparency log and CT log key has a validity start
@@ -42,12 +52,16 @@ export function validateTrustedRoot(raw: unknown, source: string): void {
   if (typeof raw !== 'object' || raw === null) throw new TrustedRootError(`${source}: not a JSON object`);
   const r = raw as RawRoot;
   if (typeof r.mediaType !== 'string' || !r.mediaType.startsWith('application/vnd.dev.sigstore.trustedroot')) {
-    throw new TrustedRootError(`${source}: mediaType is ${JSON.stringify(r.mediaType)}, expected application/vnd.dev.sigstore.trustedroot+json`);
+    throw new TrustedRootError(
+      `${source}: mediaType is ${JSON.stringify(r.mediaType)}, expected application/vnd.dev.sigstore.trustedroot+json`,
+    );
   }
   const check = (logs: RawLog[] | undefined, what: string) => {
     for (const [i, log] of (logs ?? []).entries()) {
       if (!log?.publicKey?.validFor?.start) {
-        throw new TrustedRootError(`${source}: ${what} ${i} (${log?.baseUrl ?? 'no baseUrl'}) has no validity start (publicKey.validFor.start); a log key must say since when it is trusted`);
+        throw new TrustedRootError(
+          `${source}: ${what} ${i} (${log?.baseUrl ?? 'no baseUrl'}) has no validity start (publicKey.validFor.start); a log key must say since when it is trusted`,
+        );
       }
     }
   };

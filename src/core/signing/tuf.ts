@@ -20,9 +20,20 @@ export interface RefreshResult {
  * `mirrorURL` and `tufRootPath` (the initial TUF root.json) serve private Sigstore instances; by
  * default the public-good mirror and the TUF root embedded in @sigstore/tuf are used.
  */
-export async function refreshTrustedRoot(cacheDir: string, mirrorURL?: string, tufRootPath?: string): Promise<RefreshResult> {
+export async function refreshTrustedRoot(
+  cacheDir: string,
+  mirrorURL?: string,
+  tufRootPath?: string,
+): Promise<RefreshResult> {
   await fs.mkdir(cacheDir, { recursive: true });
-  const root = await getTrustedRoot({ cachePath: path.join(cacheDir, 'tuf'), mirrorURL, rootPath: tufRootPath, forceInit: false, retry: 1, timeout: 15_000 });
+  const root = await getTrustedRoot({
+    cachePath: path.join(cacheDir, 'tuf'),
+    mirrorURL,
+    rootPath: tufRootPath,
+    forceInit: false,
+    retry: 1,
+    timeout: 15_000,
+  });
   const json = TrustedRoot.toJSON(root);
   validateTrustedRoot(json, 'TUF trusted_root.json');
   const file = path.join(cacheDir, 'trusted_root.json');

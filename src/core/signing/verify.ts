@@ -3,10 +3,24 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding } from '../findings.ts';
 import { convertLegacyBundle, isLegacyBundle, parseRawSignature, verifyRawSignature } from './cosign.ts';
-import { discoverSignatures, readSignatureFile, SIGNATURE_SUFFIXES, sniffSignature, type DiscoveredSignature } from './discover.ts';
+import {
+  discoverSignatures,
+  readSignatureFile,
+  SIGNATURE_SUFFIXES,
+  sniffSignature,
+  type DiscoveredSignature,
+} from './discover.ts';
 import { parseStatement, verifyDsseSignature, verifyLegacyModelSigningDsse, type Statement } from './dsse.ts';
 import { describeKey, parsePublicKey } from './keys.ts';
-import { checkRootDigest, compareManifest, isOmsPayload, MODEL_SIG, OMS_PREDICATE_V01, parseOmsStatement, type OmsPayload } from './modelSigning.ts';
+import {
+  checkRootDigest,
+  compareManifest,
+  isOmsPayload,
+  MODEL_SIG,
+  OMS_PREDICATE_V01,
+  parseOmsStatement,
+  type OmsPayload,
+} from './modelSigning.ts';
 import { checkIdentity, compileSigners, identityPatterns, type CompiledPolicy } from './policy.ts';
 import { certificateIdentity, describeCertificate, readCertificates, verifyChain } from './pki.ts';
 import { checkProvenance, checkSubjectDigest, isSlsaProvenance } from './provenance.ts';
@@ -38,17 +52,27 @@ interface Context {
 /** Reads the key and CA files named in the options (I/O and format errors throw: usage problems). */
 async function makeContext(options: VerifyOptions): Promise<Context> {
   const single = identityPatterns(options);
-  const policy = compileSigners([...single.identities, ...options.identities ?? []], [...single.issuers, ...options.issuers ?? []]);
-  const keyFiles = [...new Set([...(options.key ? [options.key] : []), ...options.keys ?? []])];
+  const policy = compileSigners(
+    [...single.identities, ...(options.identities ?? [])],
+    [...single.issuers, ...(options.issuers ?? [])],
+  );
+  const keyFiles = [...new Set([...(options.key ? [options.key] : []), ...(options.keys ?? [])])];
   const publicKeys: crypto.KeyObject[] = [];
   let keyError: string | undefined;
   for (const file of keyFiles) {
     // A key that cannot be read fails each signature with a reason, like a wrong key would.
-    try { publicKeys.push(parsePublicKey(await fs.readFile(file, 'utf8'))); } catch (e) { keyError ??= `public key: cannot read ${file} (${(e as Error).message})`; }
+    try {
+      publicKeys.push(parsePublicKey(await fs.readFile(file, 'utf8')));
+    } catch (e) {
+      keyError ??= `public key: cannot read ${file} (${(e as Error).message})`;
+    }
   }
   const publicKey = publicKeys[0];
-  const caRoots = options.certificateChain ? readCertificates(await fs.readFile(options.certificateChain, 'utf8')) : undefined;
-  if (options.certificateChain && caRoots!.length === 0) throw new Error(`${options.certificateChain}: no PEM CERTIFICATE found`);
+  const caRoots = options.certificateChain
+    ? readCertificates(await fs.readFile(options.certificateChain, 'utf8'))
+    : undefined;
+  if (options.certificateChain && caRoots!.length === 0)
+    throw new Error(`${options.certificateChain}: no PEM CERTIFICATE found`);
   let loaded: LoadedTrustedRoot | undefined;
   return {
     options,
@@ -68,7 +92,10 @@ export async function verifyPath(target: string, options: VerifyOptions = {}): P
   // Given the signature itself (model.sig, X.sig, X.sigstore.json…): verify what it signs.
   if (!options.signature) {
     const signed = await signedBy(abs);
-    if (signed) { options = { ...options, signature: abs }; abs = signed; }
+    if (signed) {
+      options = { ...options, signature: abs };
+      abs = signed;
+    }
   }
   const st = await fs.stat(abs);
   const ctx = await makeContext(options);
@@ -101,7 +128,14 @@ export async function verifyPath(target: string, options: VerifyOptions = {}): P
 /** The file or folder a signature file signs, when `file` is one and it is there. */
 async function signedBy(file: string): Promise<string | undefined> {
   const base = path.basename(file);
-  const exists = async (p: string) => { try { await fs.stat(p); return true; } catch { return false; } };
+  const exists = async (p: string) => {
+    try {
+      await fs.stat(p);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   if (base === MODEL_SIG) return (await fs.stat(file)).isFile() ? path.dirname(file) : undefined;
   const suffix = SIGNATURE_SUFFIXES.find((x) => base.endsWith(x) && base.length > x.length);
   if (!suffix) return undefined;
@@ -135,7 +169,10 @@ export async function verifyDiscovered(d: DiscoveredSignature, target: string, c
 
 async function verifyWithKey(d: DiscoveredSignature, target: string, ctx: Context): Promise<SignatureResult> {
   const r = emptyResult(d, d.format === 'unknown' ? 'sigstore-bundle' : d.format);
-  if (ctx.keyError) { r.failures.push(ctx.keyError); return finish(r); }
+  if (ctx.keyError) {
+    r.failures.push(ctx.keyError);
+    return finish(r);
+  }
   try {
     const content = await readSignatureFile(d.signatureFile);
     if (d.format === 'cosign-signature') await verifyRaw(r, content, ctx);
@@ -171,16 +208,25 @@ function finish(r: SignatureResult): SignatureResult {
 async function verifyRaw(r: SignatureResult, content: Buffer, ctx: Context): Promise<void> {
   r.format = 'cosign-signature';
   if (!ctx.publicKey) {
-    r.failures.push(`public key: a raw signature can only be verified with the signer's public key, and none was given (--key, the modelInspect.signing.publicKey setting, or gate.signatures.keys)${refusedNote(ctx)}`);
+    r.failures.push(
+      `public key: a raw signature can only be verified with the signer's public key, and none was given (--key, the modelInspect.signing.publicKey setting, or gate.signatures.keys)${refusedNote(ctx)}`,
+    );
     return;
   }
   r.key = describeKey(ctx.publicKey);
   const sig = parseRawSignature(content);
-  if (typeof sig === 'string') { r.failures.push(`signature file: ${sig}`); return; }
-  if (!(await verifyRawSignature(r.file, sig, ctx.publicKey, ctx.options.signal))) {
-    r.failures.push('signature: it does not verify over the file with the given public key (the file was changed, or it was signed with another key or for another file)');
+  if (typeof sig === 'string') {
+    r.failures.push(`signature file: ${sig}`);
+    return;
   }
-  r.notes.push('raw signature: no certificate, transparency-log entry or timestamp; it proves only that the key holder signed these bytes');
+  if (!(await verifyRawSignature(r.file, sig, ctx.publicKey, ctx.options.signal))) {
+    r.failures.push(
+      'signature: it does not verify over the file with the given public key (the file was changed, or it was signed with another key or for another file)',
+    );
+  }
+  r.notes.push(
+    'raw signature: no certificate, transparency-log entry or timestamp; it proves only that the key holder signed these bytes',
+  );
 }
 
 async function verifyLegacy(r: SignatureResult, json: import('./cosign.ts').LegacyBundle, ctx: Context): Promise<void> {
@@ -192,9 +238,14 @@ async function verifyLegacy(r: SignatureResult, json: import('./cosign.ts').Lega
     r.failures.push(`legacy bundle: cannot read it (${(e as Error).message})`);
     return;
   }
-  if (conv.problem) { r.failures.push(`legacy bundle: ${conv.problem}`); return; }
+  if (conv.problem) {
+    r.failures.push(`legacy bundle: ${conv.problem}`);
+    return;
+  }
   if (conv.embeddedKey && ctx.publicKey && !conv.embeddedKey.equals(ctx.publicKey)) {
-    r.notes.push('the legacy bundle embeds a different public key than the one given; the given key is the one trusted');
+    r.notes.push(
+      'the legacy bundle embeds a different public key than the one given; the given key is the one trusted',
+    );
   }
   if (!conv.bundle) {
     // Key signature with no Rekor entry: exactly a raw signature plus the embedded (untrusted) key.
@@ -206,11 +257,21 @@ async function verifyLegacy(r: SignatureResult, json: import('./cosign.ts').Lega
   if (bv) applyBundle(r, bv, ctx, false);
 }
 
-interface BareEnvelope { payloadType: string; payload: string; signatures: { sig: string; keyid?: string }[] }
+interface BareEnvelope {
+  payloadType: string;
+  payload: string;
+  signatures: { sig: string; keyid?: string }[];
+}
 
 function isBareEnvelope(j: unknown): j is BareEnvelope {
   const o = j as BareEnvelope;
-  return typeof j === 'object' && j !== null && typeof o.payloadType === 'string' && typeof o.payload === 'string' && Array.isArray(o.signatures);
+  return (
+    typeof j === 'object' &&
+    j !== null &&
+    typeof o.payloadType === 'string' &&
+    typeof o.payload === 'string' &&
+    Array.isArray(o.signatures)
+  );
 }
 
 /** A DSSE envelope without a bundle around it: only a key can verify it offline. */
@@ -218,18 +279,32 @@ async function verifyBareEnvelope(r: SignatureResult, env: BareEnvelope, target:
   r.format = 'in-toto';
   const payload = Buffer.from(env.payload, 'base64');
   if (!ctx.publicKey) {
-    r.failures.push(`public key: a bare DSSE envelope carries no certificate or log entry; it can only be verified offline with the signer's public key, and none was given (--key)${refusedNote(ctx)}`);
+    r.failures.push(
+      `public key: a bare DSSE envelope carries no certificate or log entry; it can only be verified offline with the signer's public key, and none was given (--key)${refusedNote(ctx)}`,
+    );
     return;
   }
   r.key = describeKey(ctx.publicKey);
-  const ok = env.signatures.some((s) => verifyDsseSignature(env.payloadType, payload, Buffer.from(s.sig, 'base64'), ctx.publicKey!));
+  const ok = env.signatures.some((s) =>
+    verifyDsseSignature(env.payloadType, payload, Buffer.from(s.sig, 'base64'), ctx.publicKey!),
+  );
   if (!ok) r.failures.push('signature: no DSSE signature in the envelope verifies with the given public key');
   const st = parseStatement(payload);
-  if (typeof st === 'string') { r.failures.push(`in-toto statement: ${st}`); return; }
+  if (typeof st === 'string') {
+    r.failures.push(`in-toto statement: ${st}`);
+    return;
+  }
   await checkStatement(r, st, target, ctx, {});
 }
 
-async function runBundle(json: unknown, file: string, ctx: Context, r: SignatureResult, artifactIsFile = true, legacyModelSigning = false): Promise<BundleVerification | undefined> {
+async function runBundle(
+  json: unknown,
+  file: string,
+  ctx: Context,
+  r: SignatureResult,
+  artifactIsFile = true,
+  legacyModelSigning = false,
+): Promise<BundleVerification | undefined> {
   const needsRoot = needsTrustedRoot(json);
   let root: LoadedTrustedRoot | undefined;
   if (needsRoot) {
@@ -240,7 +315,14 @@ async function runBundle(json: unknown, file: string, ctx: Context, r: Signature
       return undefined;
     }
   }
-  return verifySigstoreBundle({ json, artifact: artifactIsFile ? file : undefined, root, publicKey: ctx.publicKey, legacyModelSigning, signal: ctx.options.signal });
+  return verifySigstoreBundle({
+    json,
+    artifact: artifactIsFile ? file : undefined,
+    root,
+    publicKey: ctx.publicKey,
+    legacyModelSigning,
+    signal: ctx.options.signal,
+  });
 }
 
 /** Keyless bundles and bundles with log entries or timestamps need the trusted root. */
@@ -261,7 +343,8 @@ function applyBundle(r: SignatureResult, bv: BundleVerification, ctx: Context, i
   r.key = bv.key ?? r.key;
   r.failures.push(...bv.failures);
   r.notes.push(...bv.notes);
-  if (bv.ok && bv.keyless && !identitySatisfied) r.failures.push(...checkIdentity(ctx.policy, bv.identity, bv.issuer, ctx.options.requireIdentity !== false));
+  if (bv.ok && bv.keyless && !identitySatisfied)
+    r.failures.push(...checkIdentity(ctx.policy, bv.identity, bv.issuer, ctx.options.requireIdentity !== false));
 }
 
 async function verifyBundle(r: SignatureResult, json: unknown, target: string, ctx: Context): Promise<void> {
@@ -287,18 +370,40 @@ async function verifyBundle(r: SignatureResult, json: unknown, target: string, c
   applyBundle(r, bv, ctx, builderStandsIn);
   if (builderStandsIn && bv.ok && bv.keyless) {
     // The issuer still matters: a GitHub workflow identity is only meaningful from GitHub's issuer.
-    const want = ctx.policy.issuers.length ? ctx.policy.issuers : slsaBuilder!.startsWith('https://github.com/') ? [{ describe: JSON.stringify(GITHUB_ACTIONS_ISSUER), test: (v: string | undefined) => v === GITHUB_ACTIONS_ISSUER }] : [];
-    if (want.length && !want.some((m) => m.test(bv.issuer))) r.failures.push(`OIDC issuer: expected ${want.map((m) => m.describe).join(' or ')}, found ${JSON.stringify(bv.issuer ?? '(none)')}`);
+    const want = ctx.policy.issuers.length
+      ? ctx.policy.issuers
+      : slsaBuilder!.startsWith('https://github.com/')
+        ? [
+            {
+              describe: JSON.stringify(GITHUB_ACTIONS_ISSUER),
+              test: (v: string | undefined) => v === GITHUB_ACTIONS_ISSUER,
+            },
+          ]
+        : [];
+    if (want.length && !want.some((m) => m.test(bv.issuer)))
+      r.failures.push(
+        `OIDC issuer: expected ${want.map((m) => m.describe).join(' or ')}, found ${JSON.stringify(bv.issuer ?? '(none)')}`,
+      );
   }
-  if (bv.kind === 'dsse' && bv.statement) await checkStatement(r, bv.statement, target, ctx, { identity: bv.identity, certificate: bv.certificate });
+  if (bv.kind === 'dsse' && bv.statement)
+    await checkStatement(r, bv.statement, target, ctx, { identity: bv.identity, certificate: bv.certificate });
   // Only a statement's subject digests bind an envelope to a file: any other payload the key once
   // signed (a note, a policy) would otherwise "verify" for whatever file it is placed beside.
-  else if (bv.kind === 'dsse' && bv.ok) r.failures.push(`subject: the DSSE payload (type ${JSON.stringify(bv.payloadType ?? '')}) is not an in-toto statement, so nothing binds it to ${path.basename(target)}`);
+  else if (bv.kind === 'dsse' && bv.ok)
+    r.failures.push(
+      `subject: the DSSE payload (type ${JSON.stringify(bv.payloadType ?? '')}) is not an in-toto statement, so nothing binds it to ${path.basename(target)}`,
+    );
 }
 
-async function checkStatement(r: SignatureResult, st: Statement, target: string, ctx: Context, signer: Parameters<typeof checkProvenance>[2]): Promise<void> {
+async function checkStatement(
+  r: SignatureResult,
+  st: Statement,
+  target: string,
+  ctx: Context,
+  signer: Parameters<typeof checkProvenance>[2],
+): Promise<void> {
   r.predicateType = st.predicateType;
-  r.failures.push(...await checkSubjectDigest(st, target, ctx.options.signal));
+  r.failures.push(...(await checkSubjectDigest(st, target, ctx.options.signal)));
   if (isSlsaProvenance(st)) {
     const p = checkProvenance(st, ctx.options.provenance ?? {}, signer);
     r.failures.push(...p.failures);
@@ -307,7 +412,11 @@ async function checkStatement(r: SignatureResult, st: Statement, target: string,
 }
 
 /** Finds the model root a signature covers and, for a member file, its name in the manifest. */
-function modelScope(signatureFile: string, target: string, targetIsDir: boolean): { modelPath: string; onlyFile?: string } {
+function modelScope(
+  signatureFile: string,
+  target: string,
+  targetIsDir: boolean,
+): { modelPath: string; onlyFile?: string } {
   const sigDir = path.dirname(signatureFile);
   if (targetIsDir) return { modelPath: target };
   const rel = path.relative(sigDir, target).split(path.sep).join('/');
@@ -319,14 +428,25 @@ async function verifyModelSignature(r: SignatureResult, json: unknown, target: s
   r.format = 'model-signing';
   const targetIsDir = (await fs.stat(target)).isDirectory();
   const mediaType = (json as { mediaType?: string })?.mediaType;
-  if (mediaType !== 'application/vnd.dev.sigstore.bundle.v0.3+json') r.notes.push(`bundle mediaType ${JSON.stringify(mediaType)}: model_signing writes and expects application/vnd.dev.sigstore.bundle.v0.3+json`);
+  if (mediaType !== 'application/vnd.dev.sigstore.bundle.v0.3+json')
+    r.notes.push(
+      `bundle mediaType ${JSON.stringify(mediaType)}: model_signing writes and expects application/vnd.dev.sigstore.bundle.v0.3+json`,
+    );
   const vm = (json as { verificationMaterial?: Record<string, unknown> })?.verificationMaterial ?? {};
-  const envJson = (json as { dsseEnvelope?: { payload?: string; payloadType?: string; signatures?: { sig?: string }[] } }).dsseEnvelope;
-  if (!envJson?.payload) { r.failures.push('model signature: the bundle has no DSSE envelope'); return; }
+  const envJson = (
+    json as { dsseEnvelope?: { payload?: string; payloadType?: string; signatures?: { sig?: string }[] } }
+  ).dsseEnvelope;
+  if (!envJson?.payload) {
+    r.failures.push('model signature: the bundle has no DSSE envelope');
+    return;
+  }
   const payload = Buffer.from(envJson.payload, 'base64');
   const early = parseStatement(payload);
   const legacy = typeof early !== 'string' && early.predicateType === OMS_PREDICATE_V01;
-  if (legacy) r.notes.push('legacy model_signing 0.2 signature: checked over its non-standard signing encoding (DSSEV1 + Python bytes repr, SHA-256); re-sign with model_signing 1.x or this tool');
+  if (legacy)
+    r.notes.push(
+      'legacy model_signing 0.2 signature: checked over its non-standard signing encoding (DSSEV1 + Python bytes repr, SHA-256); re-sign with model_signing 1.x or this tool',
+    );
 
   // 1. The signature, by mode.
   const chain = (vm.x509CertificateChain as { certificates?: { rawBytes?: string }[] } | undefined)?.certificates;
@@ -350,11 +470,17 @@ async function verifyModelSignature(r: SignatureResult, json: unknown, target: s
     }
     const sig = Buffer.from(envJson.signatures?.[0]?.sig ?? '', 'base64');
     const type = envJson.payloadType ?? '';
-    if (!verifyDsseSignature(type, payload, sig, certs[0].publicKey) && !(legacy && verifyLegacyModelSigningDsse(type, payload, sig, certs[0].publicKey))) r.failures.push('signature: the DSSE signature does not verify with the signing certificate\'s key');
+    if (
+      !verifyDsseSignature(type, payload, sig, certs[0].publicKey) &&
+      !(legacy && verifyLegacyModelSigningDsse(type, payload, sig, certs[0].publicKey))
+    )
+      r.failures.push("signature: the DSSE signature does not verify with the signing certificate's key");
     r.notes.push('certificate-chain signature: no transparency log; the chain was checked at the current time');
   } else if (chain && chain.length > 1 && !ctx.caRoots) {
     // A v0.3 bundle with a whole chain is model_signing's "certificate" mode (own PKI), not Sigstore.
-    r.failures.push('certificate chain: the model was signed with a certificate chain (model_signing "certificate" mode), and no CA certificate was given to verify it with (--certificate-chain, or the modelInspect.signing.certificateChain setting)');
+    r.failures.push(
+      'certificate chain: the model was signed with a certificate chain (model_signing "certificate" mode), and no CA certificate was given to verify it with (--certificate-chain, or the modelInspect.signing.certificateChain setting)',
+    );
     return;
   } else {
     const bv = await runBundle(json, r.file, ctx, r, false, legacy);
@@ -365,29 +491,56 @@ async function verifyModelSignature(r: SignatureResult, json: unknown, target: s
 
   // 2. The statement and its manifest.
   const st = parseStatement(payload);
-  if (typeof st === 'string') { r.failures.push(`in-toto statement: ${st}`); return; }
+  if (typeof st === 'string') {
+    r.failures.push(`in-toto statement: ${st}`);
+    return;
+  }
   r.predicateType = st.predicateType;
   const oms: OmsPayload | string = parseOmsStatement(st);
-  if (typeof oms === 'string') { r.failures.push(`model signature: ${oms}`); return; }
+  if (typeof oms === 'string') {
+    r.failures.push(`model signature: ${oms}`);
+    return;
+  }
   r.failures.push(...checkRootDigest(oms));
-  const singleFileModel = oms.resources.length > 0 && oms.resources.every((x) => x.name === '.' || x.name.startsWith('.:'));
-  if (singleFileModel && targetIsDir) { r.failures.push('model signature: it signs a one-file model (resource "."), but a folder was given; verify the signed file itself'); return; }
+  const singleFileModel =
+    oms.resources.length > 0 && oms.resources.every((x) => x.name === '.' || x.name.startsWith('.:'));
+  if (singleFileModel && targetIsDir) {
+    r.failures.push(
+      'model signature: it signs a one-file model (resource "."), but a folder was given; verify the signed file itself',
+    );
+    return;
+  }
   const scope = singleFileModel ? { modelPath: target } : modelScope(r.signatureFile, target, targetIsDir);
   r.file = scope.onlyFile ? target : scope.modelPath;
   const sigRel = path.relative(scope.modelPath, r.signatureFile).split(path.sep).join('/');
-  const userIgnore = [...ctx.options.ignorePaths ?? []];
-  const { diff, failures } = await compareManifest(scope.modelPath, oms, [...(sigRel.startsWith('..') ? [] : [sigRel]), ...userIgnore], { onlyFile: scope.onlyFile, signal: ctx.options.signal });
+  const userIgnore = [...(ctx.options.ignorePaths ?? [])];
+  const { diff, failures } = await compareManifest(
+    scope.modelPath,
+    oms,
+    [...(sigRel.startsWith('..') ? [] : [sigRel]), ...userIgnore],
+    { onlyFile: scope.onlyFile, signal: ctx.options.signal },
+  );
   // The signature file is the signature, not content it leaves out.
   diff.ignored = diff.ignored.filter((p) => p !== sigRel);
   r.manifest = diff;
   r.failures.push(...failures);
   const unrecorded = oms.serialization.ignore_paths_recorded === false && !oms.legacy;
   if (userIgnore.length) r.notes.push(`not checked, as asked (--ignore-paths): ${userIgnore.join(', ')}`);
-  if (unrecorded) r.notes.push('this signature does not record the paths its signer ignored (model_signing before 1.1): git metadata is ignored as model_signing does; give the rest with --ignore-paths');
+  if (unrecorded)
+    r.notes.push(
+      'this signature does not record the paths its signer ignored (model_signing before 1.1): git metadata is ignored as model_signing does; give the rest with --ignore-paths',
+    );
   const notCovered = diff.ignored;
-  if (notCovered.length) r.notes.push(`in the folder but ignored by the signature, so not covered by it: ${notCovered.join(', ')}`);
-  if (scope.onlyFile) r.notes.push(`only ${scope.onlyFile} was checked against the folder's signed manifest; verify the folder to check the whole model`);
-  else r.notes.push(`${diff.matched} signed ${oms.serialization.method === 'shards' ? 'shards' : 'files'} match (${oms.serialization.method}, ${oms.serialization.hash_type})`);
+  if (notCovered.length)
+    r.notes.push(`in the folder but ignored by the signature, so not covered by it: ${notCovered.join(', ')}`);
+  if (scope.onlyFile)
+    r.notes.push(
+      `only ${scope.onlyFile} was checked against the folder's signed manifest; verify the folder to check the whole model`,
+    );
+  else
+    r.notes.push(
+      `${diff.matched} signed ${oms.serialization.method === 'shards' ? 'shards' : 'files'} match (${oms.serialization.method}, ${oms.serialization.hash_type})`,
+    );
 }
 
 export type { Context as VerifyContext };

@@ -3,7 +3,12 @@ import type { SbomDocument } from '../sbom/types.ts';
 import { findExecutable } from './locate.ts';
 import { runTool, type RunOptions } from './run.ts';
 import type { ToolId, ToolStatus } from './types.ts';
-import { parseCycloneDxVulnerabilities, parseGrypeJson, parseTrivyJson, type Vulnerability } from './vulnerabilities.ts';
+import {
+  parseCycloneDxVulnerabilities,
+  parseGrypeJson,
+  parseTrivyJson,
+  type Vulnerability,
+} from './vulnerabilities.ts';
 
 /** The optional external tools: what they are for and how to install them. */
 export interface ToolInfo {
@@ -18,13 +23,15 @@ export const TOOLS: Readonly<Record<ToolId, ToolInfo>> = {
     id: 'syft',
     purpose: 'SBOM of the Python environment and other packages in the folder',
     // A supply-chain tool should not recommend piping a script into a shell: point at checksummed releases.
-    install: 'brew install syft, or a checksummed release binary from https://github.com/anchore/syft/releases (verify it with cosign)',
+    install:
+      'brew install syft, or a checksummed release binary from https://github.com/anchore/syft/releases (verify it with cosign)',
     homepage: 'https://github.com/anchore/syft',
   },
   grype: {
     id: 'grype',
     purpose: 'vulnerabilities of the packages in the folder or in its SBOM',
-    install: 'brew install grype, or a checksummed release binary from https://github.com/anchore/grype/releases (verify it with cosign)',
+    install:
+      'brew install grype, or a checksummed release binary from https://github.com/anchore/grype/releases (verify it with cosign)',
     homepage: 'https://github.com/anchore/grype',
   },
   trivy: {
@@ -54,7 +61,11 @@ export async function locateTools(where: ToolLocations = {}): Promise<ToolStatus
  * `syft scan dir:DIR -o cyclonedx-json`: an SBOM of what syft recognises in the folder. The
  * `dir:` scheme keeps syft from treating the argument as an image name (which it would pull).
  */
-export async function runSyft(exe: string, dir: string, options: RunOptions = {}): Promise<{ sbom?: SbomDocument; raw: string }> {
+export async function runSyft(
+  exe: string,
+  dir: string,
+  options: RunOptions = {},
+): Promise<{ sbom?: SbomDocument; raw: string }> {
   const r = await runTool(exe, ['scan', `dir:${dir}`, '-o', 'cyclonedx-json', '-q'], options);
   const json = parseJsonOutput('syft', r.stdout);
   const parsed = parseSbomJson(json, `${dir} (syft)`);
@@ -68,7 +79,11 @@ export interface ScannerRun {
 }
 
 /** `grype dir:DIR -o json` (or `sbom:FILE` to match an existing SBOM). */
-export async function runGrype(exe: string, target: { dir: string } | { sbom: string }, options: RunOptions = {}): Promise<ScannerRun> {
+export async function runGrype(
+  exe: string,
+  target: { dir: string } | { sbom: string },
+  options: RunOptions = {},
+): Promise<ScannerRun> {
   const source = 'dir' in target ? `dir:${target.dir}` : `sbom:${target.sbom}`;
   const r = await runTool(exe, [source, '-o', 'json', '-q'], options);
   return { vulnerabilities: parseGrypeJson(parseJsonOutput('grype', r.stdout), `grype ${source}`), raw: r.stdout };
@@ -89,7 +104,11 @@ function parseJsonOutput(tool: string, stdout: string): unknown {
 }
 
 /** Vulnerabilities from any report JSON we recognise (grype, trivy, CycloneDX with vulnerabilities). */
-export function vulnerabilitiesFromJson(json: unknown, file: string, kind: 'grype' | 'trivy' | 'cyclonedx'): Vulnerability[] {
+export function vulnerabilitiesFromJson(
+  json: unknown,
+  file: string,
+  kind: 'grype' | 'trivy' | 'cyclonedx',
+): Vulnerability[] {
   if (kind === 'grype') return parseGrypeJson(json, file);
   if (kind === 'trivy') return parseTrivyJson(json, file);
   return parseCycloneDxVulnerabilities(json, file);

@@ -6,8 +6,12 @@ import path from 'node:path';
  * Finds a program: an explicitly configured path (used as is, when it is executable), else the
  * first executable `name` on PATH. Never runs anything to find out.
  */
-export async function findExecutable(name: string, options: { configured?: string; pathEnv?: string; platform?: NodeJS.Platform } = {}): Promise<string | undefined> {
-  if (options.configured) return (await isExecutable(options.configured)) ? path.resolve(options.configured) : undefined;
+export async function findExecutable(
+  name: string,
+  options: { configured?: string; pathEnv?: string; platform?: NodeJS.Platform } = {},
+): Promise<string | undefined> {
+  if (options.configured)
+    return (await isExecutable(options.configured)) ? path.resolve(options.configured) : undefined;
   const platform = options.platform ?? process.platform;
   const dirs = (options.pathEnv ?? process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
   const exts = platform === 'win32' ? (process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];

@@ -8,7 +8,12 @@ export type ToolFailure = 'timeout' | 'cancelled' | 'exit' | 'spawn' | 'output-t
 
 export class ToolRunError extends Error {
   override name = 'ToolRunError';
-  constructor(message: string, readonly reason: ToolFailure, readonly stderr = '', readonly exitCode?: number) {
+  constructor(
+    message: string,
+    readonly reason: ToolFailure,
+    readonly stderr = '',
+    readonly exitCode?: number,
+  ) {
     super(message);
   }
 }
@@ -56,29 +61,61 @@ function runIn(file: string, args: readonly string[], options: RunOptions, cwd: 
   const started = Date.now();
   const ok = new Set(options.okExitCodes ?? [0]);
   return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) { reject(new ToolRunError(`${file}: cancelled`, 'cancelled')); return; }
-    execFile(file, [...args], {
-      cwd,
-      env: options.env ?? process.env,
-      shell: false,
-      windowsHide: true,
-      timeout: options.timeoutMs ?? 600_000,
-      killSignal: 'SIGTERM',
-      maxBuffer: options.maxOutputBytes ?? 256 * 1024 * 1024,
-      signal: options.signal,
-      encoding: 'utf8',
-    }, (error, stdout, stderr) => {
-      const durationMs = Date.now() - started;
-      if (!error) { resolve({ stdout, stderr, exitCode: 0, durationMs }); return; }
-      const e = error as NodeJS.ErrnoException & { code?: string | number; killed?: boolean; signal?: string };
-      if (e.name === 'AbortError' || options.signal?.aborted) { reject(new ToolRunError(`${file}: cancelled`, 'cancelled', stderr)); return; }
-      if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') { reject(new ToolRunError(`${file}: output over the limit`, 'output-too-large', stderr)); return; }
-      if (e.killed && e.signal) { reject(new ToolRunError(`${file}: no result within ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s; stopped`, 'timeout', stderr)); return; }
-      if (typeof e.code === 'string') { reject(new ToolRunError(`${file}: cannot start: ${e.message}`, 'spawn', stderr)); return; }
-      const code = typeof e.code === 'number' ? e.code : 1;
-      if (ok.has(code)) { resolve({ stdout, stderr, exitCode: code, durationMs }); return; }
-      const last = stderr.trim().split('\n').slice(-3).join(' ').slice(0, 500);
-      reject(new ToolRunError(`${file} exited with ${code}${last ? `: ${last}` : ''}`, 'exit', stderr, code));
-    });
+    if (options.signal?.aborted) {
+      reject(new ToolRunError(`${file}: cancelled`, 'cancelled'));
+      return;
+    }
+    execFile(
+      file,
+      [...args],
+      {
+        cwd,
+        env: options.env ?? process.env,
+        shell: false,
+        windowsHide: true,
+        timeout: options.timeoutMs ?? 600_000,
+        killSignal: 'SIGTERM',
+        maxBuffer: options.maxOutputBytes ?? 256 * 1024 * 1024,
+        signal: options.signal,
+        encoding: 'utf8',
+      },
+      (error, stdout, stderr) => {
+        const durationMs = Date.now() - started;
+        if (!error) {
+          resolve({ stdout, stderr, exitCode: 0, durationMs });
+          return;
+        }
+        const e = error as NodeJS.ErrnoException & { code?: string | number; killed?: boolean; signal?: string };
+        if (e.name === 'AbortError' || options.signal?.aborted) {
+          reject(new ToolRunError(`${file}: cancelled`, 'cancelled', stderr));
+          return;
+        }
+        if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+          reject(new ToolRunError(`${file}: output over the limit`, 'output-too-large', stderr));
+          return;
+        }
+        if (e.killed && e.signal) {
+          reject(
+            new ToolRunError(
+              `${file}: no result within ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s; stopped`,
+              'timeout',
+              stderr,
+            ),
+          );
+          return;
+        }
+        if (typeof e.code === 'string') {
+          reject(new ToolRunError(`${file}: cannot start: ${e.message}`, 'spawn', stderr));
+          return;
+        }
+        const code = typeof e.code === 'number' ? e.code : 1;
+        if (ok.has(code)) {
+          resolve({ stdout, stderr, exitCode: code, durationMs });
+          return;
+        }
+        const last = stderr.trim().split('\n').slice(-3).join(' ').slice(0, 500);
+        reject(new ToolRunError(`${file} exited with ${code}${last ? `: ${last}` : ''}`, 'exit', stderr, code));
+      },
+    );
   });
 }

@@ -52,7 +52,10 @@ export function parseGrypeJson(json: unknown, file: string): Vulnerability[] {
     const a = isObject(m.artifact) ? m.artifact : {};
     const id = str(v.id);
     if (!id) continue;
-    const fix = isObject(v.fix) && Array.isArray(v.fix.versions) ? v.fix.versions.filter((x): x is string => typeof x === 'string') : [];
+    const fix =
+      isObject(v.fix) && Array.isArray(v.fix.versions)
+        ? v.fix.versions.filter((x): x is string => typeof x === 'string')
+        : [];
     const urls = Array.isArray(v.urls) ? v.urls.filter((x): x is string => typeof x === 'string') : [];
     out.push({
       id,
@@ -75,7 +78,13 @@ export function parseGrypeJson(json: unknown, file: string): Vulnerability[] {
  * v0.20 the report was the bare Results array.
  */
 export function parseTrivyJson(json: unknown, file: string): Vulnerability[] {
-  const results = Array.isArray(json) ? json : isObject(json) && (Array.isArray(json.Results) || json.Results === null || json.Results === undefined) && 'SchemaVersion' in json ? (json.Results ?? []) : undefined;
+  const results = Array.isArray(json)
+    ? json
+    : isObject(json) &&
+        (Array.isArray(json.Results) || json.Results === null || json.Results === undefined) &&
+        'SchemaVersion' in json
+      ? (json.Results ?? [])
+      : undefined;
   if (!Array.isArray(results)) throw new Error('not a trivy JSON report (no "Results" array)');
   const out: Vulnerability[] = [];
   for (const r of results) {
@@ -91,7 +100,12 @@ export function parseTrivyJson(json: unknown, file: string): Vulnerability[] {
         package: str(v.PkgName) ?? 'unknown',
         version: str(v.InstalledVersion),
         // trivy lists several fixed versions as "1.5.13, 1.3.15"
-        fixedIn: fixed ? fixed.split(',').map((s) => s.trim()).filter(Boolean) : [],
+        fixedIn: fixed
+          ? fixed
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [],
         purl: isObject(v.PkgIdentifier) ? str(v.PkgIdentifier.PURL) : undefined,
         title: str(v.Title),
         url: str(v.PrimaryURL),
@@ -111,17 +125,37 @@ export function parseCycloneDxVulnerabilities(json: unknown, file: string): Vuln
   if (!isObject(json) || !Array.isArray(json.vulnerabilities)) return [];
   const byRef = new Map<string, { name: string; version?: string; purl?: string }>();
   const comps = Array.isArray(json.components) ? json.components : [];
-  for (const c of comps) if (isObject(c) && typeof c['bom-ref'] === 'string' && typeof c.name === 'string') byRef.set(c['bom-ref'], { name: c.name, version: str(c.version), purl: str(c.purl) });
+  for (const c of comps)
+    if (isObject(c) && typeof c['bom-ref'] === 'string' && typeof c.name === 'string')
+      byRef.set(c['bom-ref'], { name: c.name, version: str(c.version), purl: str(c.purl) });
   const out: Vulnerability[] = [];
   for (const v of json.vulnerabilities) {
     if (!isObject(v) || !str(v.id)) continue;
     let severity: VulnSeverity = 'unknown';
-    if (Array.isArray(v.ratings)) for (const r of v.ratings) if (isObject(r)) { const s = normaliseSeverity(r.severity); if (RANK[s] > RANK[severity]) severity = s; }
+    if (Array.isArray(v.ratings))
+      for (const r of v.ratings)
+        if (isObject(r)) {
+          const s = normaliseSeverity(r.severity);
+          if (RANK[s] > RANK[severity]) severity = s;
+        }
     const affects = Array.isArray(v.affects) ? v.affects.filter(isObject) : [];
-    const targets = affects.length ? affects.map((a) => byRef.get(String(a.ref)) ?? { name: String(a.ref) }) : [{ name: 'unknown' }];
+    const targets = affects.length
+      ? affects.map((a) => byRef.get(String(a.ref)) ?? { name: String(a.ref) })
+      : [{ name: 'unknown' }];
     const fixedIn = Array.isArray(v.recommendation) ? [] : str(v.recommendation) ? [String(v.recommendation)] : [];
     for (const t of targets) {
-      out.push({ id: String(v.id), severity, package: t.name, version: t.version, purl: t.purl, fixedIn, title: str(v.description)?.split('\n')[0], url: isObject(v.source) ? str(v.source.url) : undefined, scanner: 'cyclonedx', file });
+      out.push({
+        id: String(v.id),
+        severity,
+        package: t.name,
+        version: t.version,
+        purl: t.purl,
+        fixedIn,
+        title: str(v.description)?.split('\n')[0],
+        url: isObject(v.source) ? str(v.source.url) : undefined,
+        scanner: 'cyclonedx',
+        file,
+      });
     }
   }
   return out;

@@ -1,4 +1,13 @@
-import { actionName, ATTEST_ACTIONS, isSlsaGenerator, matchesAction, NON_OIDC_ACTIONS, OIDC_ACTIONS, parseUses, PINNED_ACTIONS } from './actions.ts';
+import {
+  actionName,
+  ATTEST_ACTIONS,
+  isSlsaGenerator,
+  matchesAction,
+  NON_OIDC_ACTIONS,
+  OIDC_ACTIONS,
+  parseUses,
+  PINNED_ACTIONS,
+} from './actions.ts';
 import type { CheckContext } from './context.ts';
 import type { YamlNode } from '../yaml/document.ts';
 import type { Job, MapEntry, Step } from './model.ts';
@@ -32,18 +41,138 @@ export interface CosignCall {
  * nor run code from the repository. Anything else (make, a script, `python train.py`) might.
  */
 export const SIMPLE_PROGRAMS: ReadonlySet<string> = new Set([
-  'echo', 'printf', 'cat', 'cd', 'ls', 'cp', 'mv', 'rm', 'mkdir', 'touch', 'chmod', 'chown', 'ln', 'tar', 'gzip', 'gunzip', 'zip', 'unzip',
-  'sha256sum', 'sha512sum', 'shasum', 'md5sum', 'jq', 'yq', 'grep', 'sed', 'awk', 'tr', 'cut', 'head', 'tail', 'sort', 'uniq', 'wc',
-  'test', '[', '[[', 'true', 'false', 'set', 'export', 'curl', 'wget', 'git', 'docker', 'podman', 'buildah', 'oras', 'cosign', 'syft',
-  'grype', 'trivy', 'crane', 'skopeo', 'slsa-verifier', 'sleep', 'date', 'env', 'pwd', 'find', 'du', 'df', 'stat', 'basename', 'dirname',
-  'readlink', 'realpath', 'base64', 'xxd', 'openssl', 'gpg', 'exit', 'return', 'unset', 'local', 'declare', 'readonly', 'shift',
+  'echo',
+  'printf',
+  'cat',
+  'cd',
+  'ls',
+  'cp',
+  'mv',
+  'rm',
+  'mkdir',
+  'touch',
+  'chmod',
+  'chown',
+  'ln',
+  'tar',
+  'gzip',
+  'gunzip',
+  'zip',
+  'unzip',
+  'sha256sum',
+  'sha512sum',
+  'shasum',
+  'md5sum',
+  'jq',
+  'yq',
+  'grep',
+  'sed',
+  'awk',
+  'tr',
+  'cut',
+  'head',
+  'tail',
+  'sort',
+  'uniq',
+  'wc',
+  'test',
+  '[',
+  '[[',
+  'true',
+  'false',
+  'set',
+  'export',
+  'curl',
+  'wget',
+  'git',
+  'docker',
+  'podman',
+  'buildah',
+  'oras',
+  'cosign',
+  'syft',
+  'grype',
+  'trivy',
+  'crane',
+  'skopeo',
+  'slsa-verifier',
+  'sleep',
+  'date',
+  'env',
+  'pwd',
+  'find',
+  'du',
+  'df',
+  'stat',
+  'basename',
+  'dirname',
+  'readlink',
+  'realpath',
+  'base64',
+  'xxd',
+  'openssl',
+  'gpg',
+  'exit',
+  'return',
+  'unset',
+  'local',
+  'declare',
+  'readonly',
+  'shift',
 ]);
 
 /** Programs that run code from the checked-out repository (build files, scripts, package hooks). */
 const BUILD_TOOLS = new Set([
-  'make', 'cmake', 'ninja', 'npm', 'npx', 'yarn', 'pnpm', 'bun', 'deno', 'pip', 'pip3', 'uv', 'poetry', 'pdm', 'hatch', 'pytest', 'tox', 'nox',
-  'go', 'cargo', 'mvn', 'gradle', 'gradlew', 'bazel', 'bazelisk', 'dotnet', 'bundle', 'rake', 'composer', 'just', 'task', 'goreleaser', 'ko',
-  'python', 'python3', 'node', 'ruby', 'perl', 'bash', 'sh', 'zsh', 'pwsh', 'source', '.', 'conda', 'mamba', 'jupyter', 'papermill', 'accelerate', 'torchrun',
+  'make',
+  'cmake',
+  'ninja',
+  'npm',
+  'npx',
+  'yarn',
+  'pnpm',
+  'bun',
+  'deno',
+  'pip',
+  'pip3',
+  'uv',
+  'poetry',
+  'pdm',
+  'hatch',
+  'pytest',
+  'tox',
+  'nox',
+  'go',
+  'cargo',
+  'mvn',
+  'gradle',
+  'gradlew',
+  'bazel',
+  'bazelisk',
+  'dotnet',
+  'bundle',
+  'rake',
+  'composer',
+  'just',
+  'task',
+  'goreleaser',
+  'ko',
+  'python',
+  'python3',
+  'node',
+  'ruby',
+  'perl',
+  'bash',
+  'sh',
+  'zsh',
+  'pwsh',
+  'source',
+  '.',
+  'conda',
+  'mamba',
+  'jupyter',
+  'papermill',
+  'accelerate',
+  'torchrun',
 ]);
 
 /**
@@ -64,7 +193,11 @@ const BUILDING_ACTIONS: Readonly<Record<string, (step: Step) => boolean>> = {
 };
 
 function localContext(text: string | undefined): boolean {
-  return text !== undefined && text.trim() !== '' && !/^(\{\{\s*defaultContext\s*\}\}|https?:\/\/|git@|git:\/\/)/.test(text.trim());
+  return (
+    text !== undefined &&
+    text.trim() !== '' &&
+    !/^(\{\{\s*defaultContext\s*\}\}|https?:\/\/|git@|git:\/\/)/.test(text.trim())
+  );
 }
 
 /** Does a step run code that lives in the checked-out repository? */
@@ -78,25 +211,51 @@ export function runsRepositoryCode(ctx: CheckContext, step: Step): boolean {
   return ctx.commands(step).some((c) => {
     const prog = c.program?.text ?? '';
     if (/^\.{0,2}\//.test(prog) && !prog.startsWith('/usr/') && !prog.startsWith('/bin/')) return true;
-    if (c.name === 'docker' || c.name === 'podman') return ['build', 'buildx', 'compose'].includes(c.args[0]?.text ?? '');
+    if (c.name === 'docker' || c.name === 'podman')
+      return ['build', 'buildx', 'compose'].includes(c.args[0]?.text ?? '');
     if (!BUILD_TOOLS.has(c.name)) return false;
     // an interpreter runs repository code only with a file or module argument (`python -c` is inline)
-    if (/^(python3?|node|ruby|perl|bash|sh|zsh|pwsh)$/.test(c.name)) return c.args.length > 0 && !/^-[ce]$/.test(c.args[0].text) && !c.args.some((a) => a.text === '--version');
+    if (/^(python3?|node|ruby|perl|bash|sh|zsh|pwsh)$/.test(c.name))
+      return c.args.length > 0 && !/^-[ce]$/.test(c.args[0].text) && !c.args.some((a) => a.text === '--version');
     return true;
   });
 }
 
 const COSIGN_BOOLEAN = new Set([
-  '-y', '--yes', '-r', '--recursive', '--upload', '--tlog-upload', '--allow-insecure-registry', '--allow-http-registry',
-  '--insecure-ignore-tlog', '--insecure-ignore-sct', '--insecure-skip-verify', '--record-creation-timestamp', '--replace',
-  '--new-bundle-format', '--use-signing-config', '--check-claims', '--offline', '--local-image', '--verbose', '-d',
-  '--debug', '--private-infrastructure', '--skip-confirmation', '--experimental-oci11', '--use-signed-timestamps',
+  '-y',
+  '--yes',
+  '-r',
+  '--recursive',
+  '--upload',
+  '--tlog-upload',
+  '--allow-insecure-registry',
+  '--allow-http-registry',
+  '--insecure-ignore-tlog',
+  '--insecure-ignore-sct',
+  '--insecure-skip-verify',
+  '--record-creation-timestamp',
+  '--replace',
+  '--new-bundle-format',
+  '--use-signing-config',
+  '--check-claims',
+  '--offline',
+  '--local-image',
+  '--verbose',
+  '-d',
+  '--debug',
+  '--private-infrastructure',
+  '--skip-confirmation',
+  '--experimental-oci11',
+  '--use-signed-timestamps',
 ]);
 
 export function looksLikeImage(text: string): boolean {
   if (/^(https?|file|env|k8s|gcpkms|awskms|azurekms|hashivault|pkcs11):/.test(text)) return false;
   if (text.includes('${{') || text.startsWith('$')) return true;
-  return /^[a-z0-9][\w.-]*(?::\d+)?\/[\w./-]+(?::[\w.${}-]+)?(?:@sha256:[0-9a-f]+)?$/i.test(text) || /^[a-z0-9][\w.-]*:[\w.-]+$/.test(text);
+  return (
+    /^[a-z0-9][\w.-]*(?::\d+)?\/[\w./-]+(?::[\w.${}-]+)?(?:@sha256:[0-9a-f]+)?$/i.test(text) ||
+    /^[a-z0-9][\w.-]*:[\w.-]+$/.test(text)
+  );
 }
 
 /** Positional arguments of a cosign (or similar) invocation, skipping flags and their values. */
@@ -104,7 +263,10 @@ export function positionals(args: readonly Word[], booleans: ReadonlySet<string>
   const out: Word[] = [];
   for (let k = 0; k < args.length; k++) {
     const t = args[k].text;
-    if (t === '--') { out.push(...args.slice(k + 1)); break; }
+    if (t === '--') {
+      out.push(...args.slice(k + 1));
+      break;
+    }
     if (t.startsWith('-') && t.length > 1) {
       if (t.includes('=') || booleans.has(t)) continue;
       const next = args[k + 1];
@@ -128,7 +290,10 @@ export function cosignCalls(ctx: CheckContext, step: Step): CosignCall[] {
 }
 
 export function isKeyless(call: CosignCall): boolean {
-  return !hasFlag(call.args, ['--key', '--sk', '--identity-token', '--certificate']) && !call.cmd.assignments.some((a) => a.text.startsWith('COSIGN_KEY='));
+  return (
+    !hasFlag(call.args, ['--key', '--sk', '--identity-token', '--certificate']) &&
+    !call.cmd.assignments.some((a) => a.text.startsWith('COSIGN_KEY='))
+  );
 }
 
 export function span(ctx: CheckContext, step: Step, w: { start: number; end: number }): { start: number; end: number } {
@@ -138,15 +303,21 @@ export function span(ctx: CheckContext, step: Step, w: { start: number; end: num
 /** Steps, actions and reusable-workflow calls that need the OIDC token. */
 export function oidcUses(ctx: CheckContext, job: Job): Site[] {
   const sites: Site[] = [];
-  if (job.uses && isSlsaGenerator(job.uses.text)) sites.push({ start: job.uses.node.start, end: job.uses.node.end, what: 'the SLSA generator' });
+  if (job.uses && isSlsaGenerator(job.uses.text))
+    sites.push({ start: job.uses.node.start, end: job.uses.node.end, what: 'the SLSA generator' });
   for (const step of job.steps) {
     if (step.uses) {
       const name = actionName(step.uses.text);
-      if (matchesAction(name, OIDC_ACTIONS) || isSlsaGenerator(step.uses.text)) sites.push({ step, start: step.uses.node.start, end: step.uses.node.end, what: name });
+      if (matchesAction(name, OIDC_ACTIONS) || isSlsaGenerator(step.uses.text))
+        sites.push({ step, start: step.uses.node.start, end: step.uses.node.end, what: name });
     }
     for (const call of cosignCalls(ctx, step)) {
       if (['sign', 'attest', 'sign-blob', 'attest-blob'].includes(call.sub) && isKeyless(call)) {
-        sites.push({ step, ...span(ctx, step, { start: call.cmd.program!.start, end: call.subWord.end }), what: `keyless cosign ${call.sub}` });
+        sites.push({
+          step,
+          ...span(ctx, step, { start: call.cmd.program!.start, end: call.subWord.end }),
+          what: `keyless cosign ${call.sub}`,
+        });
       }
     }
     for (const cmd of ctx.commands(step)) {
@@ -154,7 +325,8 @@ export function oidcUses(ctx: CheckContext, job: Job): Site[] {
         sites.push({ step, ...span(ctx, step, cmd.program!), what: `${cmd.name} publish --provenance` });
       }
     }
-    if (step.run && /ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(step.run.script.text)) sites.push({ step, start: step.run.node.start, end: step.run.node.start, what: 'a request for the OIDC token' });
+    if (step.run && /ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(step.run.script.text))
+      sites.push({ step, start: step.run.node.start, end: step.run.node.start, what: 'a request for the OIDC token' });
   }
   return sites;
 }
@@ -167,16 +339,26 @@ export function oidcUses(ctx: CheckContext, job: Job): Site[] {
  */
 export function mayUseOidc(ctx: CheckContext, job: Job): boolean {
   if (job.uses || oidcUses(ctx, job).length) return true;
-  const provenanceEnv = (env: ReadonlyMap<string, MapEntry>) => [...env.keys()].some((k) => /PROVENANCE|OIDC|ID_TOKEN/i.test(k));
+  const provenanceEnv = (env: ReadonlyMap<string, MapEntry>) =>
+    [...env.keys()].some((k) => /PROVENANCE|OIDC|ID_TOKEN/i.test(k));
   if (provenanceEnv(ctx.wf.env) || provenanceEnv(job.env)) return true;
   for (const step of job.steps) {
     if (step.uses) {
       const u = parseUses(step.uses.text);
       const name = actionName(step.uses.text);
-      if (u.kind !== 'remote' || !(matchesAction(name, NON_OIDC_ACTIONS) || matchesAction(name, Object.keys(PINNED_ACTIONS)))) return true;
+      if (
+        u.kind !== 'remote' ||
+        !(matchesAction(name, NON_OIDC_ACTIONS) || matchesAction(name, Object.keys(PINNED_ACTIONS)))
+      )
+        return true;
     }
     if (provenanceEnv(step.env)) return true;
-    if (/\b(cosign|sigstore|gh\s+attestation|gcloud|aws|az|vault|twine|slsa|id-token|oidc|provenance|semantic-release|changeset)\b|ACTIONS_ID_TOKEN/i.test(step.run?.script.text ?? '')) return true;
+    if (
+      /\b(cosign|sigstore|gh\s+attestation|gcloud|aws|az|vault|twine|slsa|id-token|oidc|provenance|semantic-release|changeset)\b|ACTIONS_ID_TOKEN/i.test(
+        step.run?.script.text ?? '',
+      )
+    )
+      return true;
   }
   return false;
 }
@@ -184,7 +366,8 @@ export function mayUseOidc(ctx: CheckContext, job: Job): boolean {
 export function attestActionUses(job: Job): Site[] {
   const out: Site[] = [];
   for (const step of job.steps) {
-    if (step.uses && matchesAction(actionName(step.uses.text), ATTEST_ACTIONS)) out.push({ step, start: step.uses.node.start, end: step.uses.node.end, what: actionName(step.uses.text) });
+    if (step.uses && matchesAction(actionName(step.uses.text), ATTEST_ACTIONS))
+      out.push({ step, start: step.uses.node.start, end: step.uses.node.end, what: actionName(step.uses.text) });
   }
   return out;
 }
@@ -197,7 +380,18 @@ export interface Push extends Site {
 }
 
 const ORAS_PUSHING = new Set(['push', 'attach', 'cp', 'copy', 'tag']);
-const CRANE_PUSHING = new Set(['push', 'copy', 'cp', 'tag', 'append', 'mutate', 'delete', 'rebase', 'flatten', 'index']);
+const CRANE_PUSHING = new Set([
+  'push',
+  'copy',
+  'cp',
+  'tag',
+  'append',
+  'mutate',
+  'delete',
+  'rebase',
+  'flatten',
+  'index',
+]);
 const COSIGN_PUSHING = new Set(['sign', 'attest', 'attach', 'copy', 'upload', 'clean']);
 
 /** Commands and actions that write to a container registry. */
@@ -207,8 +401,17 @@ export function registryPushes(ctx: CheckContext, job: Job): Push[] {
     if (step.uses && actionName(step.uses.text) === 'docker/build-push-action') {
       const push = step.with.get('push');
       if (push && push.text !== undefined && push.text !== 'false' && push.text !== '') {
-        const tags = step.with.get('tags')?.text?.split(/[\s,]+/).find(Boolean);
-        out.push({ step, start: step.uses.node.start, end: step.uses.node.end, what: 'docker/build-push-action with push: true', target: tags && expandEnv(tags, envFor(ctx, job, step)) });
+        const tags = step.with
+          .get('tags')
+          ?.text?.split(/[\s,]+/)
+          .find(Boolean);
+        out.push({
+          step,
+          start: step.uses.node.start,
+          end: step.uses.node.end,
+          what: 'docker/build-push-action with push: true',
+          target: tags && expandEnv(tags, envFor(ctx, job, step)),
+        });
       }
     }
     for (const cmd of ctx.commands(step)) {
@@ -217,18 +420,30 @@ export function registryPushes(ctx: CheckContext, job: Job): Push[] {
       const sub = pos[0]?.text;
       let target: string | undefined;
       let what = '';
-      if ((name === 'docker' || name === 'podman') && sub === 'push') { what = `${name} push`; target = pos[1]?.text; }
-      else if ((name === 'docker' || name === 'podman' || name === 'buildah') && (sub === 'build' || sub === 'buildx') && hasFlag(cmd.args, ['--push'])) {
+      if ((name === 'docker' || name === 'podman') && sub === 'push') {
+        what = `${name} push`;
+        target = pos[1]?.text;
+      } else if (
+        (name === 'docker' || name === 'podman' || name === 'buildah') &&
+        (sub === 'build' || sub === 'buildx') &&
+        hasFlag(cmd.args, ['--push'])
+      ) {
         what = `${name} ${sub} --push`;
         target = flagValue(cmd.args, ['-t', '--tag'])?.text;
-      } else if (name === 'oras' && sub && ORAS_PUSHING.has(sub)) { what = `oras ${sub}`; target = (sub === 'cp' || sub === 'copy' ? pos[2] : pos[1])?.text; }
-      else if (name === 'crane' && sub && CRANE_PUSHING.has(sub)) { what = `crane ${sub}`; target = (sub === 'push' || sub === 'copy' || sub === 'cp' ? pos[2] : pos[1])?.text; }
-      else if (name === 'cosign' && sub && COSIGN_PUSHING.has(sub)) {
+      } else if (name === 'oras' && sub && ORAS_PUSHING.has(sub)) {
+        what = `oras ${sub}`;
+        target = (sub === 'cp' || sub === 'copy' ? pos[2] : pos[1])?.text;
+      } else if (name === 'crane' && sub && CRANE_PUSHING.has(sub)) {
+        what = `crane ${sub}`;
+        target = (sub === 'push' || sub === 'copy' || sub === 'cp' ? pos[2] : pos[1])?.text;
+      } else if (name === 'cosign' && sub && COSIGN_PUSHING.has(sub)) {
         if (sub === 'sign' && cmd.args.some((a) => a.text === '--upload=false')) continue; // signs without pushing
         what = `cosign ${sub}`;
         target = pos[pos.length - 1]?.text;
-      } else if (name === 'skopeo' && sub === 'copy') { what = 'skopeo copy'; target = pos[2]?.text?.replace(/^docker:\/\//, ''); }
-      else continue;
+      } else if (name === 'skopeo' && sub === 'copy') {
+        what = 'skopeo copy';
+        target = pos[2]?.text?.replace(/^docker:\/\//, '');
+      } else continue;
       if (target && /^(localhost|127\.0\.0\.1)(:\d+)?\//.test(target)) continue;
       const at = span(ctx, step, { start: cmd.program!.start, end: (pos[0] ?? cmd.program!).end });
       out.push({ step, ...at, what, target: target && expandEnv(target, envFor(ctx, job, step)), cmd });
@@ -257,7 +472,8 @@ export function loginStepIndex(ctx: CheckContext, job: Job, loginActions: readon
       if (cmd.name === 'helm' && words[0] === 'registry' && words[1] === 'login') return step.index;
       if (cmd.name === 'gcloud' && words.includes('configure-docker')) return step.index;
       if (cmd.name === 'az' && words[0] === 'acr' && words[1] === 'login') return step.index;
-      if (cmd.redirects.some((r) => r.target && /\.docker\/config\.json|auth\.json/.test(r.target.text))) return step.index;
+      if (cmd.redirects.some((r) => r.target && /\.docker\/config\.json|auth\.json/.test(r.target.text)))
+        return step.index;
     }
   }
   return -1;
@@ -276,7 +492,9 @@ export function expandEnv(text: string, env: ReadonlyMap<string, MapEntry>, dept
   };
   return text
     .replace(/\$\{\{\s*env\.([\w-]+)\s*\}\}/g, (whole, n: string) => value(n, whole))
-    .replace(/\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)/g, (whole, a: string | undefined, b: string | undefined) => value(a ?? b ?? '', whole));
+    .replace(/\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)/g, (whole, a: string | undefined, b: string | undefined) =>
+      value(a ?? b ?? '', whole),
+    );
 }
 
 /** Environment visible to a step: workflow, job and step `env:` (later levels win). */
@@ -304,11 +522,19 @@ export function runnerLabels(ctx: CheckContext, job: Job): RunnerLabel[] | undef
   if (!r) return undefined;
   const nodes: YamlNode[] = [];
   if (r.kind === 'scalar') nodes.push(r);
-  else if (r.kind === 'sequence') for (const i of r.items ?? []) { const n = ctx.doc.resolveAlias(i); if (n) nodes.push(n); }
+  else if (r.kind === 'sequence')
+    for (const i of r.items ?? []) {
+      const n = ctx.doc.resolveAlias(i);
+      if (n) nodes.push(n);
+    }
   else if (r.kind === 'mapping') {
     const labels = ctx.doc.resolveAlias(ctx.doc.pair(r, 'labels')?.value);
     if (labels?.kind === 'scalar') nodes.push(labels);
-    else for (const i of labels?.items ?? []) { const n = ctx.doc.resolveAlias(i); if (n) nodes.push(n); }
+    else
+      for (const i of labels?.items ?? []) {
+        const n = ctx.doc.resolveAlias(i);
+        if (n) nodes.push(n);
+      }
     if (!nodes.length) return undefined;
   }
   const out: RunnerLabel[] = [];
@@ -338,21 +564,40 @@ function matrixLabels(ctx: CheckContext, job: Job, key: string): string[] | unde
   const add = (node: YamlNode | null | undefined, depth: number) => {
     const v = doc.resolveAlias(node);
     if (!v) return;
-    if (v.kind === 'scalar') { const t = String(v.value ?? ''); if (t && !t.includes('${{')) out.push(t); return; }
-    if (v.kind === 'mapping') { add(doc.pair(v, 'labels')?.value, depth); return; }
+    if (v.kind === 'scalar') {
+      const t = String(v.value ?? '');
+      if (t && !t.includes('${{')) out.push(t);
+      return;
+    }
+    if (v.kind === 'mapping') {
+      add(doc.pair(v, 'labels')?.value, depth);
+      return;
+    }
     if (v.kind === 'sequence' && depth < 2) for (const i of v.items ?? []) add(i, depth + 1);
   };
   const own = doc.resolveAlias(doc.pair(job.matrix, key)?.value);
   if (own?.kind === 'sequence') for (const i of own.items ?? []) add(i, 1);
   const include = doc.resolveAlias(doc.pair(job.matrix, 'include')?.value);
-  for (const entry of include?.kind === 'sequence' ? include.items ?? [] : []) add(doc.pair(doc.resolveAlias(entry), key)?.value, 1);
+  for (const entry of include?.kind === 'sequence' ? (include.items ?? []) : [])
+    add(doc.pair(doc.resolveAlias(entry), key)?.value, 1);
   return out.length ? out : undefined;
 }
 
 const PUBLISH_ACTIONS = [
-  'pypa/gh-action-pypi-publish', 'softprops/action-gh-release', 'goreleaser/goreleaser-action', 'ncipollo/release-action',
-  'actions/attest-build-provenance', 'actions/attest-sbom', 'actions/attest', 'sigstore/gh-action-sigstore-python', 'jreleaser/release-action',
-  'rubygems/release-gem', 'changesets/action', 'js-devtools/npm-publish', 'svenstaro/upload-release-action', 'huggingface/hub-upload',
+  'pypa/gh-action-pypi-publish',
+  'softprops/action-gh-release',
+  'goreleaser/goreleaser-action',
+  'ncipollo/release-action',
+  'actions/attest-build-provenance',
+  'actions/attest-sbom',
+  'actions/attest',
+  'sigstore/gh-action-sigstore-python',
+  'jreleaser/release-action',
+  'rubygems/release-gem',
+  'changesets/action',
+  'js-devtools/npm-publish',
+  'svenstaro/upload-release-action',
+  'huggingface/hub-upload',
 ];
 
 /** Does a job publish, sign, attest or push (what a release job does)? Returns what, for messages. */
@@ -367,10 +612,21 @@ export function publishes(ctx: CheckContext, job: Job): string | undefined {
     for (const cmd of ctx.commands(step)) {
       const w = cmd.args.map((a) => a.text);
       const sub = w.find((x) => !x.startsWith('-'));
-      if ((cmd.name === 'npm' || cmd.name === 'pnpm' || cmd.name === 'cargo' || cmd.name === 'poetry' || cmd.name === 'uv' || cmd.name === 'hatch' || cmd.name === 'flit') && sub === 'publish') return `${cmd.name} publish`;
+      if (
+        (cmd.name === 'npm' ||
+          cmd.name === 'pnpm' ||
+          cmd.name === 'cargo' ||
+          cmd.name === 'poetry' ||
+          cmd.name === 'uv' ||
+          cmd.name === 'hatch' ||
+          cmd.name === 'flit') &&
+        sub === 'publish'
+      )
+        return `${cmd.name} publish`;
       if (cmd.name === 'yarn' && (sub === 'publish' || (sub === 'npm' && w.includes('publish')))) return 'yarn publish';
       if (cmd.name === 'twine' && sub === 'upload') return 'twine upload';
-      if (cmd.name === 'gh' && w[0] === 'release' && (w[1] === 'create' || w[1] === 'upload')) return `gh release ${w[1]}`;
+      if (cmd.name === 'gh' && w[0] === 'release' && (w[1] === 'create' || w[1] === 'upload'))
+        return `gh release ${w[1]}`;
       if (cmd.name === 'gem' && sub === 'push') return 'gem push';
       if (cmd.name === 'goreleaser' && !w.includes('--snapshot')) return 'goreleaser';
       if ((cmd.name === 'dotnet' || cmd.name === 'nuget') && w.includes('push')) return `${cmd.name} nuget push`;

@@ -8,7 +8,13 @@ export const workflowArea = defineArea({
   categories: ['workflow'],
   rules: WORKFLOW_RULES,
   files: [
-    { id: 'workflow', title: 'GitHub Actions workflow', paths: ['.github/workflows/*.{yml,yaml}'], languages: ['yaml', 'github-actions-workflow'], activation: 'files' },
+    {
+      id: 'workflow',
+      title: 'GitHub Actions workflow',
+      paths: ['.github/workflows/*.{yml,yaml}'],
+      languages: ['yaml', 'github-actions-workflow'],
+      activation: 'files',
+    },
   ],
   inspectors: ['workflow'],
   validators: ['workflow'],

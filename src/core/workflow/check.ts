@@ -47,12 +47,22 @@ export interface WorkflowCheckOptions {
  * Check the text of one workflow file. Nothing is executed or fetched: scripts are tokenized,
  * expressions parsed, and findings placed on the exact key, value or script word.
  */
-export async function checkWorkflowText(text: string, file: string | undefined, options: WorkflowCheckOptions = {}): Promise<Finding[]> {
-  const lib = options.lib ?? await loadExpressionLib();
+export async function checkWorkflowText(
+  text: string,
+  file: string | undefined,
+  options: WorkflowCheckOptions = {},
+): Promise<Finding[]> {
+  const lib = options.lib ?? (await loadExpressionLib());
   return checkWorkflowWith(text, file, lib, options.meter, options.repositoryOwner);
 }
 
-export function checkWorkflowWith(text: string, file: string | undefined, lib: ExpressionLib, meter?: WorkMeter, repositoryOwner?: string): Finding[] {
+export function checkWorkflowWith(
+  text: string,
+  file: string | undefined,
+  lib: ExpressionLib,
+  meter?: WorkMeter,
+  repositoryOwner?: string,
+): Finding[] {
   const doc = parseYaml(text);
   const findings = yamlProblemFindings(doc, file);
   if (findings.some((f) => f.ruleId === 'yaml/syntax')) return findings;
@@ -64,7 +74,12 @@ export function checkWorkflowWith(text: string, file: string | undefined, lib: E
       findings.push(...check(ctx));
     } catch (e) {
       // one faulty check must not hide the others' findings
-      findings.push({ ruleId: 'gate/incomplete', severity: 'warning', message: `workflow check ${check.name} failed: ${(e as Error)?.message ?? e}`, file });
+      findings.push({
+        ruleId: 'gate/incomplete',
+        severity: 'warning',
+        message: `workflow check ${check.name} failed: ${(e as Error)?.message ?? e}`,
+        file,
+      });
     }
   }
   return dedupe(findings);

@@ -54,7 +54,12 @@ export class CheckContext {
   }
 
   /** Every scalar under a node, with whether it is an `if:` condition (a bare expression). */
-  scalars(node: YamlNode | null | undefined, out: { node: YamlNode; bare: boolean }[] = [], bare = false, depth = 0): { node: YamlNode; bare: boolean }[] {
+  scalars(
+    node: YamlNode | null | undefined,
+    out: { node: YamlNode; bare: boolean }[] = [],
+    bare = false,
+    depth = 0,
+  ): { node: YamlNode; bare: boolean }[] {
     const n = this.doc.resolveAlias(node);
     if (!n || depth > 64) return out;
     if (n.kind === 'scalar') out.push({ node: n, bare });
@@ -68,7 +73,12 @@ export class CheckContext {
     return step.run!.script.span(start, end);
   }
 
-  finding(ruleId: string, at: { start: number; end: number }, message: string, extra: { fixes?: Fix[]; related?: RelatedLocation[]; data?: Finding['data'] } = {}): Finding {
+  finding(
+    ruleId: string,
+    at: { start: number; end: number },
+    message: string,
+    extra: { fixes?: Fix[]; related?: RelatedLocation[]; data?: Finding['data'] } = {},
+  ): Finding {
     const f: Finding = {
       ruleId,
       severity: WORKFLOW_RULE_SEVERITY.get(ruleId) ?? 'warning',
@@ -94,7 +104,10 @@ export function stepLabel(step: Step): string {
   if (step.name?.text) return `'${step.name.text}'`;
   if (step.id?.text) return `'${step.id.text}'`;
   if (step.uses?.text) return step.uses.text;
-  const first = step.run?.script.text.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
+  const first = step.run?.script.text
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l && !l.startsWith('#'));
   if (first) return `\`${first.length > 40 ? first.slice(0, 39) + '…' : first}\``;
   return `#${step.index + 1}`;
 }

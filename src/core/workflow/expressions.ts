@@ -10,7 +10,6 @@ import type { MappedText } from './text.ts';
  * ESM-only, so it is loaded once with a dynamic import; esbuild inlines it into the bundles.
  */
 
-
 export interface ExpressionLib {
   expressions: typeof ExpressionsModule;
   ast: typeof AstModule;
@@ -58,7 +57,20 @@ export interface Expression {
   invalid: boolean;
 }
 
-const CONTEXTS = ['github', 'env', 'vars', 'job', 'jobs', 'steps', 'runner', 'secrets', 'strategy', 'matrix', 'needs', 'inputs'];
+const CONTEXTS = [
+  'github',
+  'env',
+  'vars',
+  'job',
+  'jobs',
+  'steps',
+  'runner',
+  'secrets',
+  'strategy',
+  'matrix',
+  'needs',
+  'inputs',
+];
 const STATUS_FUNCTIONS = [
   { name: 'success', minArgs: 0, maxArgs: 0 },
   { name: 'always', minArgs: 0, maxArgs: 0 },
@@ -101,17 +113,35 @@ function findClose(t: string, from: number, meter: WorkMeter | undefined): numbe
   const stop = Math.min(t.length - 1, from + MAX_PARSED_EXPRESSION);
   for (let i = from; i < stop; i++) {
     if (t[i] === "'") quoted = !quoted;
-    else if (!quoted && t[i] === '}' && t[i + 1] === '}') { if (meter) meter.units += i - from; return i; }
+    else if (!quoted && t[i] === '}' && t[i + 1] === '}') {
+      if (meter) meter.units += i - from;
+      return i;
+    }
   }
   if (meter) meter.units += stop - from;
   return -1;
 }
 
-function analyse(mt: MappedText, outerStart: number, outerEnd: number, innerStart: number, innerEnd: number, lib: ExpressionLib, meter: WorkMeter | undefined): Expression {
+function analyse(
+  mt: MappedText,
+  outerStart: number,
+  outerEnd: number,
+  innerStart: number,
+  innerEnd: number,
+  lib: ExpressionLib,
+  meter: WorkMeter | undefined,
+): Expression {
   const source = mt.text.slice(innerStart, innerEnd);
   if (meter) meter.units += source.length;
   if (source.length > MAX_PARSED_EXPRESSION) {
-    return { ...mt.span(outerStart, outerEnd), textStart: outerStart, textEnd: outerEnd, source, refs: fallbackRefs(mt, source, innerStart), invalid: true };
+    return {
+      ...mt.span(outerStart, outerEnd),
+      textStart: outerStart,
+      textEnd: outerEnd,
+      source,
+      refs: fallbackRefs(mt, source, innerStart),
+      invalid: true,
+    };
   }
   const lineStarts = [0];
   for (let k = 0; k < source.length; k++) if (source[k] === '\n') lineStarts.push(k + 1);
@@ -128,7 +158,8 @@ function analyse(mt: MappedText, outerStart: number, outerEnd: number, innerStar
   const at = (k: number) => tokens[k]?.type;
   for (let k = 0; k < tokens.length; k++) {
     const tok = tokens[k];
-    if (tok.type !== TokenType.IDENTIFIER || at(k - 1) === TokenType.DOT || at(k + 1) === TokenType.LEFT_PAREN) continue;
+    if (tok.type !== TokenType.IDENTIFIER || at(k - 1) === TokenType.DOT || at(k + 1) === TokenType.LEFT_PAREN)
+      continue;
     const path = [tok.lexeme];
     let last = tok;
     let j = k + 1;
@@ -137,7 +168,11 @@ function analyse(mt: MappedText, outerStart: number, outerEnd: number, innerStar
         path.push(at(j + 1) === TokenType.STAR ? '*' : tokens[j + 1].lexeme);
         last = tokens[j + 1];
         j += 2;
-      } else if (at(j) === TokenType.LEFT_BRACKET && at(j + 2) === TokenType.RIGHT_BRACKET && (at(j + 1) === TokenType.STRING || at(j + 1) === TokenType.STAR || at(j + 1) === TokenType.NUMBER)) {
+      } else if (
+        at(j) === TokenType.LEFT_BRACKET &&
+        at(j + 2) === TokenType.RIGHT_BRACKET &&
+        (at(j + 1) === TokenType.STRING || at(j + 1) === TokenType.STAR || at(j + 1) === TokenType.NUMBER)
+      ) {
         const v = tokens[j + 1];
         path.push(v.type === TokenType.STRING ? String(v.value ?? '') : v.type === TokenType.NUMBER ? '*' : '*');
         last = tokens[j + 2];
@@ -185,8 +220,18 @@ function fallbackRefs(mt: MappedText, source: string, innerStart: number): Conte
   const re = /(?<![\w.'"-])([A-Za-z_][\w-]*)((?:\s*\.\s*(?:[A-Za-z_][\w-]*|\*)|\s*\[\s*(?:'[^']*'|\d+|\*)\s*\])+)/g;
   for (let m = re.exec(source); m; m = re.exec(source)) {
     if (!CONTEXTS.includes(m[1].toLowerCase())) continue;
-    const path = [m[1], ...[...m[2].matchAll(/\.\s*([A-Za-z_][\w-]*|\*)|\[\s*(?:'([^']*)'|(\d+|\*))\s*\]/g)].map((x) => x[1] ?? x[2] ?? '*')];
-    out.push({ path, lower: path.map((p) => p.toLowerCase()), ...mt.span(innerStart + m.index, innerStart + m.index + m[0].length), flows: true });
+    const path = [
+      m[1],
+      ...[...m[2].matchAll(/\.\s*([A-Za-z_][\w-]*|\*)|\[\s*(?:'([^']*)'|(\d+|\*))\s*\]/g)].map(
+        (x) => x[1] ?? x[2] ?? '*',
+      ),
+    ];
+    out.push({
+      path,
+      lower: path.map((p) => p.toLowerCase()),
+      ...mt.span(innerStart + m.index, innerStart + m.index + m[0].length),
+      flows: true,
+    });
   }
   return out;
 }
@@ -218,16 +263,19 @@ function markFlowing(e: Expr, flows: boolean, ast: typeof AstModule, mark: (p: P
   else if (e instanceof ast.FunctionCall) {
     const pass = PASS_THROUGH.has(e.functionName.lexeme.toLowerCase());
     for (const a of e.args) next(a, flows && pass);
-  } else if (e instanceof ast.Binary) { next(e.left, false); next(e.right, false); }
-  else if (e instanceof ast.Unary) next(e.expr, false);
+  } else if (e instanceof ast.Binary) {
+    next(e.left, false);
+    next(e.right, false);
+  } else if (e instanceof ast.Unary) next(e.expr, false);
   else if (e instanceof ast.IndexAccess || e instanceof ast.ContextAccess) {
     let root: Expr = e;
     while (root instanceof ast.IndexAccess) {
       next(root.index, false);
       root = root.expr;
     }
-    if (root instanceof ast.ContextAccess) { if (flows) mark(root.name.range.start); }
-    else next(root, flows);
+    if (root instanceof ast.ContextAccess) {
+      if (flows) mark(root.name.range.start);
+    } else next(root, flows);
   }
 }
 

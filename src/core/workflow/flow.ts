@@ -79,10 +79,49 @@ const RANDOM_SOURCE = /openssl\s+rand|uuidgen|\/dev\/u?random|\$\{?RANDOM\b|rand
 const MAX_DEPTH = 4;
 
 /** Default variables of the runner that repeat attacker-controlled fields. */
-const RUNNER_ENV: Record<string, Taint> = { GITHUB_HEAD_REF: { kind: 'line', why: 'GITHUB_HEAD_REF (the pull request\'s branch name)' } };
+const RUNNER_ENV: Record<string, Taint> = {
+  GITHUB_HEAD_REF: { kind: 'line', why: "GITHUB_HEAD_REF (the pull request's branch name)" },
+};
 
-const PASS_THROUGH = new Set(['cat', 'tac', 'tee', 'cut', 'sort', 'uniq', 'awk', 'gawk', 'xargs', 'rev', 'fold', 'fmt', 'column', 'paste', 'envsubst', 'yq', 'grep', 'egrep', 'fgrep', 'sed', 'tr', 'head', 'tail', 'jq']);
-const DIGESTS = new Set(['sha256sum', 'sha512sum', 'sha1sum', 'md5sum', 'shasum', 'b2sum', 'cksum', 'wc', 'od', 'xxd', 'hexdump']);
+const PASS_THROUGH = new Set([
+  'cat',
+  'tac',
+  'tee',
+  'cut',
+  'sort',
+  'uniq',
+  'awk',
+  'gawk',
+  'xargs',
+  'rev',
+  'fold',
+  'fmt',
+  'column',
+  'paste',
+  'envsubst',
+  'yq',
+  'grep',
+  'egrep',
+  'fgrep',
+  'sed',
+  'tr',
+  'head',
+  'tail',
+  'jq',
+]);
+const DIGESTS = new Set([
+  'sha256sum',
+  'sha512sum',
+  'sha1sum',
+  'md5sum',
+  'shasum',
+  'b2sum',
+  'cksum',
+  'wc',
+  'od',
+  'xxd',
+  'hexdump',
+]);
 /** Programs whose first positional argument is a program or pattern, not a file. */
 const SCRIPTED = new Set(['awk', 'gawk', 'sed', 'grep', 'egrep', 'fgrep', 'jq', 'yq']);
 
@@ -128,7 +167,7 @@ class ScriptReader {
       for (const sink of this.sinks(cmd)) {
         let data: Item[];
         if (sink.value) data = [this.item([sink.value], 0)];
-        else if (sink.viaTee) data = cmd.name === 'tee' ? items[i] : upstream ?? [];
+        else if (sink.viaTee) data = cmd.name === 'tee' ? items[i] : (upstream ?? []);
         else if (closers.has(i)) {
           data = [];
           for (let j = closers.get(i)!; j < i && budget > 0; j++, budget--) if (emits(cmds[j])) data.push(...items[j]);
@@ -152,7 +191,13 @@ class ScriptReader {
     if (name === 'tee' || name === 'out-file' || name === 'add-content' || name === 'set-content') {
       for (const a of cmd.args) {
         const file = !a.text.startsWith('-') || name !== 'tee' ? envFileOf(a.text) : undefined;
-        if (file) out.push({ file, at: a, viaTee: true, value: name === 'tee' ? undefined : flagValue(cmd.args, ['-Value', '-value', '-InputObject']) });
+        if (file)
+          out.push({
+            file,
+            at: a,
+            viaTee: true,
+            value: name === 'tee' ? undefined : flagValue(cmd.args, ['-Value', '-value', '-InputObject']),
+          });
       }
     }
     return out;
@@ -200,7 +245,10 @@ class ScriptReader {
       for (const r of e.refs) {
         if (!r.flows) continue;
         const t = this.taint.ref(r, this.job, this.step);
-        if (t) { parts.push({ taint: t, start: e.textStart, end: e.textEnd }); break; }
+        if (t) {
+          parts.push({ taint: t, start: e.textStart, end: e.textEnd });
+          break;
+        }
       }
     }
     if (!expand) return parts;
@@ -209,7 +257,11 @@ class ScriptReader {
       if (this.ctx.meter) this.ctx.meter.units++;
       if (inSingleQuotes(this.script, i, this.ctx.meter)) continue;
       const c = src[i + 1];
-      if (c === '{' && src[i + 2] === '{') { const close = src.indexOf('}}', i); i = close < 0 ? end : close; continue; }
+      if (c === '{' && src[i + 2] === '{') {
+        const close = src.indexOf('}}', i);
+        i = close < 0 ? end : close;
+        continue;
+      }
       if (c === '(') {
         const stop = balanced(src, i + 1, end, []);
         if (depth < MAX_DEPTH) parts.push(...this.substitution(i + 2, stop - 1, i, stop, depth + 1));
@@ -220,12 +272,16 @@ class ScriptReader {
       if (c === '{') {
         m = /^\$\{(#?)(?:env:)?([A-Za-z_]\w*)([^}]*)\}/.exec(src.slice(i, Math.min(end, i + 256)));
         if (!m) continue;
-        if (m[1] === '#') { i += m[0].length - 1; continue; } // a length is a number
+        if (m[1] === '#') {
+          i += m[0].length - 1;
+          continue;
+        } // a length is a number
         const v = this.variable(m[2]);
         // ${X//$'\n'/ }, ${X%%$'\n'*}, ${X//[^a-z]/} are how scripts strip newlines; ${X#/label }
         // or ${X%.txt} remove a fixed prefix or suffix and keep every newline
         const strip = stripsNewlines(m[3]);
-        for (const p of v) parts.push({ taint: strip ? { ...p.taint, kind: 'line' } : p.taint, start: i, end: i + m[0].length });
+        for (const p of v)
+          parts.push({ taint: strip ? { ...p.taint, kind: 'line' } : p.taint, start: i, end: i + m[0].length });
         i += m[0].length - 1;
         continue;
       }
@@ -237,7 +293,8 @@ class ScriptReader {
     for (let i = this.nextOf('`', start, end); i >= 0; i = this.nextOf('`', i + 1, end)) {
       const close = src.indexOf('`', i + 1);
       const stop = close < 0 || close >= end ? end : close;
-      if (depth < MAX_DEPTH && !inSingleQuotes(this.script, i)) parts.push(...this.substitution(i + 1, stop, i, stop + 1, depth + 1));
+      if (depth < MAX_DEPTH && !inSingleQuotes(this.script, i))
+        parts.push(...this.substitution(i + 1, stop, i, stop + 1, depth + 1));
       i = stop;
     }
     return parts;
@@ -251,7 +308,9 @@ class ScriptReader {
     for (const cmd of cmds) {
       const items = this.itemsOf(cmd, cmd.prev === '|' ? upstream : undefined, depth);
       upstream = items;
-      if (cmd.next !== '|') for (const it of items) for (const p of it.parts) out.push({ taint: p.taint, start: outerStart, end: outerEnd });
+      if (cmd.next !== '|')
+        for (const it of items)
+          for (const p of it.parts) out.push({ taint: p.taint, start: outerStart, end: outerEnd });
     }
     return out.slice(0, 1);
   }
@@ -272,7 +331,12 @@ class ScriptReader {
     const name = cmd.name.toLowerCase();
     const args = cmd.args;
     if (!cmd.program) return [];
-    if (name === 'echo' || name === 'write-output' || name === 'write-host' || (cmd.program.quoted && cmd.args.length === 0 && depth === 0 && cmd.words.length === 1)) {
+    if (
+      name === 'echo' ||
+      name === 'write-output' ||
+      name === 'write-host' ||
+      (cmd.program.quoted && cmd.args.length === 0 && depth === 0 && cmd.words.length === 1)
+    ) {
       const words = name === 'echo' ? skipEchoFlags(args) : cmd.program.quoted && !args.length ? [cmd.program] : args;
       return words.length ? [this.item(words, depth)] : [];
     }
@@ -283,10 +347,24 @@ class ScriptReader {
     const bodies = cmd.heredocs.flatMap((h) => this.heredocItems(h.start, h.end, h.quoted, depth));
     const herestring = cmd.redirects.find((r) => r.op === '<<<' && r.target);
     const inputFile = cmd.redirects.find((r) => r.op === '<' && r.target);
-    if (DIGESTS.has(name) || (name === 'base64' && !args.some((a) => a.text === '-d' || a.text === '--decode'))) return [];
+    if (DIGESTS.has(name) || (name === 'base64' && !args.some((a) => a.text === '-d' || a.text === '--decode')))
+      return [];
     if (name === 'git') return this.gitItems(cmd);
     if (name === 'gh') return this.ghItems(cmd);
-    if ((name === 'ls' || name === 'find') && this.fileTaint) return [{ text: '', parts: [{ taint: { kind: 'text', why: `file names from ${this.fileTaint.why.replace(/^a file from /, '')}` }, start: cmd.program.start, end: cmd.program.end }], opaque: true }];
+    if ((name === 'ls' || name === 'find') && this.fileTaint)
+      return [
+        {
+          text: '',
+          parts: [
+            {
+              taint: { kind: 'text', why: `file names from ${this.fileTaint.why.replace(/^a file from /, '')}` },
+              start: cmd.program.start,
+              end: cmd.program.end,
+            },
+          ],
+          opaque: true,
+        },
+      ];
     if (!PASS_THROUGH.has(name)) return [];
     // files named on the command line, or fed with `<`
     const files = positionalFiles(name, args);
@@ -294,12 +372,37 @@ class ScriptReader {
     if (herestring?.target) out.push(this.item([herestring.target], depth));
     // the event payload: what the issue, pull request or comment author wrote, unless the filter picks numbers
     const payload = files.find((f) => /GITHUB_EVENT_PATH|github\.event_path/.test(f.text));
-    if (payload && !(SCRIPTED.has(name) && !/title|body|message|head_ref|\.ref\b|label|name|email|description|comment|review|head\b/i.test(positionalFiles('', args)[0]?.text ?? ''))) {
-      out.push({ text: '', parts: [{ taint: { kind: 'text', why: 'the event payload ($GITHUB_EVENT_PATH)' }, start: payload.start, end: payload.end }], opaque: true });
+    if (
+      payload &&
+      !(
+        SCRIPTED.has(name) &&
+        !/title|body|message|head_ref|\.ref\b|label|name|email|description|comment|review|head\b/i.test(
+          positionalFiles('', args)[0]?.text ?? '',
+        )
+      )
+    ) {
+      out.push({
+        text: '',
+        parts: [
+          {
+            taint: { kind: 'text', why: 'the event payload ($GITHUB_EVENT_PATH)' },
+            start: payload.start,
+            end: payload.end,
+          },
+        ],
+        opaque: true,
+      });
     }
     if (this.fileTaint) {
-      for (const f of files) if (f !== payload) out.push({ text: '', parts: [{ taint: this.fileTaint, start: f.start, end: f.end }], opaque: true });
-      if (inputFile?.target) out.push({ text: '', parts: [{ taint: this.fileTaint, start: inputFile.target.start, end: inputFile.target.end }], opaque: true });
+      for (const f of files)
+        if (f !== payload)
+          out.push({ text: '', parts: [{ taint: this.fileTaint, start: f.start, end: f.end }], opaque: true });
+      if (inputFile?.target)
+        out.push({
+          text: '',
+          parts: [{ taint: this.fileTaint, start: inputFile.target.start, end: inputFile.target.end }],
+          opaque: true,
+        });
     }
     if (!files.length && !inputFile && !bodies.length && !herestring && upstream) out.push(...upstream);
     return transform(name, args, out);
@@ -308,7 +411,11 @@ class ScriptReader {
   private item(words: readonly Word[], depth: number): Item {
     const parts: Part[] = [];
     for (const w of words) parts.push(...this.wordParts(w, depth));
-    return { text: words.map((w) => w.text).join(' '), parts, eqAt: nameEnd(this.src, words[0].start, words[words.length - 1].end) };
+    return {
+      text: words.map((w) => w.text).join(' '),
+      parts,
+      eqAt: nameEnd(this.src, words[0].start, words[words.length - 1].end),
+    };
   }
 
   /** A here-document body, line by line (a quoted delimiter stops `$VAR` but not `${{ }}`). */
@@ -318,7 +425,11 @@ class ScriptReader {
     while (i < end) {
       const nl = this.src.indexOf('\n', i);
       const e = nl < 0 || nl > end ? end : nl;
-      out.push({ text: this.src.slice(i, e), parts: this.partsIn(i, e, depth, !quoted), eqAt: nameEnd(this.src, i, e) });
+      out.push({
+        text: this.src.slice(i, e),
+        parts: this.partsIn(i, e, depth, !quoted),
+        eqAt: nameEnd(this.src, i, e),
+      });
       i = e + 1;
     }
     return out;
@@ -329,15 +440,38 @@ class ScriptReader {
     const sub = cmd.args.find((a) => !a.text.startsWith('-'))?.text;
     const at = { start: cmd.program!.start, end: cmd.args[0]?.end ?? cmd.program!.end };
     if (sub === 'log' || sub === 'show' || sub === 'shortlog') {
-      const fmt = flagValue(cmd.args, ['--format', '--pretty'])?.text ?? cmd.args.find((a) => /^--(format|pretty)=/.test(a.text))?.text;
-      if (sub === 'show' && cmd.args.some((a) => /^[^-].*:/.test(a.text))) return this.fileTaint ? [{ text: '', parts: [{ taint: this.fileTaint, ...at }], opaque: true }] : [];
+      const fmt =
+        flagValue(cmd.args, ['--format', '--pretty'])?.text ??
+        cmd.args.find((a) => /^--(format|pretty)=/.test(a.text))?.text;
+      if (sub === 'show' && cmd.args.some((a) => /^[^-].*:/.test(a.text)))
+        return this.fileTaint ? [{ text: '', parts: [{ taint: this.fileTaint, ...at }], opaque: true }] : [];
       if (fmt !== undefined && !/%[sbBNfe]|%\(trailers|%[ac][nNeElL]|%[gG][sS]|%w/.test(fmt)) return [];
       // bodies span lines; a subject (%s) or a name is one line
       const kind = fmt === undefined || /%[bBN]|%\(trailers|%w/.test(fmt) ? 'text' : 'line';
-      return [{ text: '', parts: [{ taint: { kind, why: `commit ${kind === 'text' ? 'messages' : 'subjects or author names'} printed by git ${sub}` }, ...at }], opaque: true }];
+      return [
+        {
+          text: '',
+          parts: [
+            {
+              taint: {
+                kind,
+                why: `commit ${kind === 'text' ? 'messages' : 'subjects or author names'} printed by git ${sub}`,
+              },
+              ...at,
+            },
+          ],
+          opaque: true,
+        },
+      ];
     }
     if (sub === 'diff' && this.fileTaint && cmd.args.some((a) => /^--name-(only|status)$/.test(a.text))) {
-      return [{ text: '', parts: [{ taint: { kind: 'text', why: 'file names from the pull request (git diff)' }, ...at }], opaque: true }];
+      return [
+        {
+          text: '',
+          parts: [{ taint: { kind: 'text', why: 'file names from the pull request (git diff)' }, ...at }],
+          opaque: true,
+        },
+      ];
     }
     return [];
   }
@@ -345,13 +479,34 @@ class ScriptReader {
   /** `gh pr view`, `gh issue view`, `gh api` print titles, bodies, comments and branch names when asked for them. */
   private ghItems(cmd: Command): Item[] {
     const w = cmd.args.map((a) => a.text);
-    const asked = [flagValue(cmd.args, ['--json'])?.text, flagValue(cmd.args, ['--jq', '-q', '--template', '-t'])?.text, ...w.filter((x) => x.startsWith('repos/') || x.startsWith('/repos/'))].filter(Boolean).join(' ');
+    const asked = [
+      flagValue(cmd.args, ['--json'])?.text,
+      flagValue(cmd.args, ['--jq', '-q', '--template', '-t'])?.text,
+      ...w.filter((x) => x.startsWith('repos/') || x.startsWith('/repos/')),
+    ]
+      .filter(Boolean)
+      .join(' ');
     const view = (w[0] === 'pr' || w[0] === 'issue') && (w[1] === 'view' || w[1] === 'list');
     if (!view && w[0] !== 'api') return [];
     const text = /title|body|comments?|message|files|labels/i.test(asked) || (view && !asked);
     const line = /headRefName|head\.ref|head_ref|\bref\b|branch/i.test(asked);
     if (!text && !line) return [];
-    return [{ text: '', parts: [{ taint: { kind: text ? 'text' : 'line', why: `pull request or issue text printed by gh ${w[0]}${view ? ' ' + w[1] : ''}` }, start: cmd.program!.start, end: cmd.args[1]?.end ?? cmd.program!.end }], opaque: true }];
+    return [
+      {
+        text: '',
+        parts: [
+          {
+            taint: {
+              kind: text ? 'text' : 'line',
+              why: `pull request or issue text printed by gh ${w[0]}${view ? ' ' + w[1] : ''}`,
+            },
+            start: cmd.program!.start,
+            end: cmd.args[1]?.end ?? cmd.program!.end,
+          },
+        ],
+        opaque: true,
+      },
+    ];
   }
 
   /** Assignments, `read`, `for … in`, `printf -v` and validation tests update what variables hold. */
@@ -364,7 +519,10 @@ class ScriptReader {
     // PowerShell: `$text = $env:BODY`, `$env:NOTES = "…"`
     const ps = /^\$(?:env:)?([A-Za-z_]\w*)$/i.exec(words[0]?.text ?? '');
     if (ps && words[1]?.text === '=' && !words[1].quoted) {
-      this.vars.set(ps[1], words.slice(2).flatMap((w) => this.wordParts(w, 0)));
+      this.vars.set(
+        ps[1],
+        words.slice(2).flatMap((w) => this.wordParts(w, 0)),
+      );
       return;
     }
     const name = cmd.name;
@@ -374,26 +532,38 @@ class ScriptReader {
     }
     if (words[0]?.text === 'for' && words[2]?.text === 'in' && /^[A-Za-z_]\w*$/.test(words[1]?.text ?? '')) {
       // an unquoted list is split at spaces, tabs and newlines: no item holds a newline
-      const parts = words.slice(3).flatMap((w) => this.wordParts(w, 0).map((p) => (w.quoted ? p : { ...p, taint: { ...p.taint, kind: 'line' as const } })));
+      const parts = words
+        .slice(3)
+        .flatMap((w) =>
+          this.wordParts(w, 0).map((p) => (w.quoted ? p : { ...p, taint: { ...p.taint, kind: 'line' as const } })),
+        );
       this.vars.set(words[1].text, parts);
       return;
     }
     if (name === 'read') {
-      const targets = cmd.args.filter((a, k) => !a.text.startsWith('-') && !/^-[dnNpstu]$/.test(cmd.args[k - 1]?.text ?? ''));
+      const targets = cmd.args.filter(
+        (a, k) => !a.text.startsWith('-') && !/^-[dnNpstu]$/.test(cmd.args[k - 1]?.text ?? ''),
+      );
       let parts: Part[] = [];
       const input = cmd.redirects.find((r) => r.op === '<' && r.target);
       const here = cmd.redirects.find((r) => r.op === '<<<' && r.target);
-      if (input?.target && this.fileTaint) parts = [{ taint: this.fileTaint, start: input.target.start, end: input.target.end }];
+      if (input?.target && this.fileTaint)
+        parts = [{ taint: this.fileTaint, start: input.target.start, end: input.target.end }];
       else if (here?.target) parts = this.wordParts(here.target, 0);
-      else if (cmd.heredocs.length) parts = cmd.heredocs.flatMap((h) => this.heredocItems(h.start, h.end, h.quoted, 0)).flatMap((i) => i.parts);
+      else if (cmd.heredocs.length)
+        parts = cmd.heredocs.flatMap((h) => this.heredocItems(h.start, h.end, h.quoted, 0)).flatMap((i) => i.parts);
       else if (upstream) parts = upstream.flatMap((i) => i.parts);
       // read stops at the first newline unless told another delimiter (-d)
-      if (!cmd.args.some((a) => a.text === '-d' || /^-[a-z]*d$/.test(a.text))) parts = parts.map((p) => ({ ...p, taint: { ...p.taint, kind: 'line' as const } }));
+      if (!cmd.args.some((a) => a.text === '-d' || /^-[a-z]*d$/.test(a.text)))
+        parts = parts.map((p) => ({ ...p, taint: { ...p.taint, kind: 'line' as const } }));
       for (const t of targets) this.vars.set(t.text, parts);
       return;
     }
     if (name === 'printf' && cmd.args[0]?.text === '-v' && cmd.args[1]) {
-      this.vars.set(cmd.args[1].text, cmd.args.slice(2).flatMap((w) => this.wordParts(w, 0)));
+      this.vars.set(
+        cmd.args[1].text,
+        cmd.args.slice(2).flatMap((w) => this.wordParts(w, 0)),
+      );
       return;
     }
     // [[ $X =~ ^[0-9]+$ ]] and numeric tests: the script goes on only with a value of that shape
@@ -403,7 +573,13 @@ class ScriptReader {
         const op = cmd.args[k].text;
         // the tokenizer splits `^(a|b)$` at its parentheses and bar: read the pattern up to `]]` from the source
         const close = op === '=~' ? this.src.indexOf(']]', cmd.args[k].end) : -1;
-        const re = close > 0 && close - cmd.args[k].end < 4096 ? this.src.slice(cmd.args[k].end, close).trim().replace(/^(['"])(.*)\1$/, '$2') : cmd.args[k + 1]?.text ?? '';
+        const re =
+          close > 0 && close - cmd.args[k].end < 4096
+            ? this.src
+                .slice(cmd.args[k].end, close)
+                .trim()
+                .replace(/^(['"])(.*)\1$/, '$2')
+            : (cmd.args[k + 1]?.text ?? '');
         const v = /^\$\{?([A-Za-z_]\w*)\}?$/.exec(cmd.args[k - 1].text);
         if (v && (op !== '=~' || (re.startsWith('^') && re.endsWith('$')))) this.vars.set(v[1], []);
       }
@@ -454,7 +630,10 @@ class ScriptReader {
         continue;
       }
       const name = nameEnd !== undefined ? /^\s*([^=\s]*)=/.exec(it.text)?.[1] : undefined;
-      if (nameParts.length || (it.opaque && it.parts.length)) { this.report(file, name, nameParts[0] ?? it.parts[0], sink, true); continue; }
+      if (nameParts.length || (it.opaque && it.parts.length)) {
+        this.report(file, name, nameParts[0] ?? it.parts[0], sink, true);
+        continue;
+      }
       const text = valueParts.find((p) => p.taint.kind === 'text');
       if (text) this.report(file, name, text, sink, true);
       else if (valueParts.length) this.report(file, name, valueParts[0], sink, false);
@@ -464,11 +643,25 @@ class ScriptReader {
 
   private record(file: EnvFile, name: string, parts: readonly Part[]): void {
     const t = parts[0]?.taint;
-    if (file === 'GITHUB_ENV') this.flow.envWrites.set(name, t ? { kind: parts.some((p) => p.taint.kind === 'text') ? 'text' : t.kind, why: t.why } : null);
-    else if (file === 'GITHUB_OUTPUT' && t) this.flow.outputWrites.set(name.toLowerCase(), { kind: parts.some((p) => p.taint.kind === 'text') ? 'text' : t.kind, why: t.why });
+    if (file === 'GITHUB_ENV')
+      this.flow.envWrites.set(
+        name,
+        t ? { kind: parts.some((p) => p.taint.kind === 'text') ? 'text' : t.kind, why: t.why } : null,
+      );
+    else if (file === 'GITHUB_OUTPUT' && t)
+      this.flow.outputWrites.set(name.toLowerCase(), {
+        kind: parts.some((p) => p.taint.kind === 'text') ? 'text' : t.kind,
+        why: t.why,
+      });
   }
 
-  private report(file: EnvFile, name: string | undefined, part: Part, sink: { start: number; end: number }, injects: boolean): void {
+  private report(
+    file: EnvFile,
+    name: string | undefined,
+    part: Part,
+    sink: { start: number; end: number },
+    injects: boolean,
+  ): void {
     const data = part.end > part.start ? { start: part.start, end: part.end } : sink;
     this.flow.writes.push({ file, name, taint: part.taint, data, sink, injects });
     if (name) this.record(file, name, [part]);
@@ -517,14 +710,22 @@ function positionalFiles(name: string, args: readonly Word[]): Word[] {
 function transform(name: string, args: readonly Word[], items: Item[]): Item[] {
   const words = args.map((a) => a.text);
   const oneLine =
-    (name === 'head' && words.some((w, k) => /^-(n)?1$/.test(w) || (w === '-n' && words[k + 1] === '1') || w === '-c' || /^-c\d+$/.test(w)))
-    || (name === 'tail' && words.some((w, k) => /^-(n)?1$/.test(w) || (w === '-n' && words[k + 1] === '1')))
-    || (name === 'tr' && words.some((w) => w === '-d' || w === '-dc' || w === '-cd') && words.some((w) => /\\n|\[:space:\]|\[:cntrl:\]|\[:alnum:\]|\[:digit:\]/.test(w)))
-    || (name === 'tr' && !words.some((w) => w.startsWith('-')) && /\\n/.test(words[0] ?? ''))
-    || (name === 'sed' && words.some((w) => /^(1p|1q|q|\$p)$/.test(w)) && words.includes('-n'))
-    || (name === 'jq' && !words.some((w) => /^-(r|j|-raw-output|-join-output|[a-z]*r[a-z]*)$/.test(w)));
+    (name === 'head' &&
+      words.some(
+        (w, k) => /^-(n)?1$/.test(w) || (w === '-n' && words[k + 1] === '1') || w === '-c' || /^-c\d+$/.test(w),
+      )) ||
+    (name === 'tail' && words.some((w, k) => /^-(n)?1$/.test(w) || (w === '-n' && words[k + 1] === '1'))) ||
+    (name === 'tr' &&
+      words.some((w) => w === '-d' || w === '-dc' || w === '-cd') &&
+      words.some((w) => /\\n|\[:space:\]|\[:cntrl:\]|\[:alnum:\]|\[:digit:\]/.test(w))) ||
+    (name === 'tr' && !words.some((w) => w.startsWith('-')) && /\\n/.test(words[0] ?? '')) ||
+    (name === 'sed' && words.some((w) => /^(1p|1q|q|\$p)$/.test(w)) && words.includes('-n')) ||
+    (name === 'jq' && !words.some((w) => /^-(r|j|-raw-output|-join-output|[a-z]*r[a-z]*)$/.test(w)));
   if (!oneLine) return items;
-  return items.map((it) => ({ ...it, parts: it.parts.map((p) => ({ ...p, taint: { ...p.taint, kind: 'line' as const } })) }));
+  return items.map((it) => ({
+    ...it,
+    parts: it.parts.map((p) => ({ ...p, taint: { ...p.taint, kind: 'line' as const } })),
+  }));
 }
 
 /** The script index of the `=` (or `<<`) that ends a `NAME=value` line, skipping expansions. */
@@ -553,9 +754,12 @@ function blockStarts(cmds: readonly Command[]): Map<number, number> {
     for (const w of cmd.words) {
       if (w.quoted) break;
       const t = w.text;
-      if (t === '{' || t === 'if' || t === 'case' || t === 'while' || t === 'until' || t === 'for' || t === 'select') stack.push(i);
-      else if (t === '}' || t === 'fi' || t === 'esac' || t === 'done') { const s = stack.pop(); if (s !== undefined) out.set(i, s); }
-      else if (t !== 'then' && t !== 'do' && t !== 'else' && t !== 'elif' && t !== '!') break;
+      if (t === '{' || t === 'if' || t === 'case' || t === 'while' || t === 'until' || t === 'for' || t === 'select')
+        stack.push(i);
+      else if (t === '}' || t === 'fi' || t === 'esac' || t === 'done') {
+        const s = stack.pop();
+        if (s !== undefined) out.set(i, s);
+      } else if (t !== 'then' && t !== 'do' && t !== 'else' && t !== 'elif' && t !== '!') break;
     }
     if (cmd.prev === ')' && !cmd.program && parens.length) out.set(i, parens.pop()!);
   });

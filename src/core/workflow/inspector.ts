@@ -17,12 +17,26 @@ export async function checkWorkflowFile(file: string, options: { repositoryOwner
     bytes = await readRegularFile(file, MAX_WORKFLOW_BYTES);
   } catch (e) {
     if (!(e instanceof FileTooLargeError)) throw e;
-    return [{ ruleId: 'yaml/too-large', severity: 'warning', message: `${e.size} bytes is over the ${MAX_WORKFLOW_BYTES}-byte limit for a workflow; not checked`, file }];
+    return [
+      {
+        ruleId: 'yaml/too-large',
+        severity: 'warning',
+        message: `${e.size} bytes is over the ${MAX_WORKFLOW_BYTES}-byte limit for a workflow; not checked`,
+        file,
+      },
+    ];
   }
   const decoded = decodeUtf8(bytes);
   const findings: Finding[] = [];
-  if (decoded.problem) findings.push({ ruleId: 'yaml/encoding', severity: 'error', message: decoded.problem.message, file, offset: decoded.problem.offset });
-  findings.push(...await checkWorkflowText(decoded.text, file, { repositoryOwner: options.repositoryOwner }));
+  if (decoded.problem)
+    findings.push({
+      ruleId: 'yaml/encoding',
+      severity: 'error',
+      message: decoded.problem.message,
+      file,
+      offset: decoded.problem.offset,
+    });
+  findings.push(...(await checkWorkflowText(decoded.text, file, { repositoryOwner: options.repositoryOwner })));
   return findings;
 }
 
@@ -36,7 +50,11 @@ export const workflowInspector: Inspector = {
       ctx.signal?.throwIfAborted();
       const findings = await checkWorkflowFile(f.path);
       result.findings.push(...findings);
-      result.files.push({ path: f.path, kind: 'workflow', summary: findings.length ? `${findings.length} finding${findings.length === 1 ? '' : 's'}` : 'no findings' });
+      result.files.push({
+        path: f.path,
+        kind: 'workflow',
+        summary: findings.length ? `${findings.length} finding${findings.length === 1 ? '' : 's'}` : 'no findings',
+      });
     }
     return result;
   },

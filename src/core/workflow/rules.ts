@@ -7,7 +7,7 @@ export const WORKFLOW_RULES: readonly RuleInfo[] = [
     title: 'Reusable workflow called as a step',
     category: 'workflow',
     defaultSeverity: 'error',
-    help: 'A reusable workflow (`owner/repo/.github/workflows/file.yml@ref` or `./.github/workflows/file.yml`) can only be called by a **job** (`jobs.<id>.uses`), never by a step. GitHub rejects the workflow, so nothing after it (provenance generation, in the usual case) ever runs.\n\nMove it into a job of its own with `needs:` on the job that produces its inputs, pass step outputs through that job\'s `outputs:` (`needs.<job>.outputs.<name>`), and grant the permissions the called workflow documents (the SLSA generators need `id-token: write`, `actions: read`, and `packages: write` for images).',
+    help: "A reusable workflow (`owner/repo/.github/workflows/file.yml@ref` or `./.github/workflows/file.yml`) can only be called by a **job** (`jobs.<id>.uses`), never by a step. GitHub rejects the workflow, so nothing after it (provenance generation, in the usual case) ever runs.\n\nMove it into a job of its own with `needs:` on the job that produces its inputs, pass step outputs through that job's `outputs:` (`needs.<job>.outputs.<name>`), and grant the permissions the called workflow documents (the SLSA generators need `id-token: write`, `actions: read`, and `packages: write` for images).",
   },
   {
     id: 'workflow/unknown-step-reference',
@@ -21,7 +21,7 @@ export const WORKFLOW_RULES: readonly RuleInfo[] = [
     title: 'Reference to a job that is not in `needs`',
     category: 'workflow',
     defaultSeverity: 'error',
-    help: '`needs.<job>.outputs.<name>` only works when `<job>` is listed in this job\'s `needs:` (directly, not transitively), the job exists, and it declares that output under `outputs:`. Otherwise the value is empty and provenance or signing steps receive no digest. `needs:` entries that name no job make GitHub reject the workflow.\n\nAdd the job to `needs:` (quick fix), declare the output in the producing job\'s `outputs:` (`name: ${{ steps.<id>.outputs.<name> }}`), or fix the spelling.',
+    help: "`needs.<job>.outputs.<name>` only works when `<job>` is listed in this job's `needs:` (directly, not transitively), the job exists, and it declares that output under `outputs:`. Otherwise the value is empty and provenance or signing steps receive no digest. `needs:` entries that name no job make GitHub reject the workflow.\n\nAdd the job to `needs:` (quick fix), declare the output in the producing job's `outputs:` (`name: ${{ steps.<id>.outputs.<name> }}`), or fix the spelling.",
   },
   {
     id: 'workflow/output-not-written',
@@ -35,21 +35,21 @@ export const WORKFLOW_RULES: readonly RuleInfo[] = [
     title: 'Action or reusable workflow not pinned to a commit SHA',
     category: 'workflow',
     defaultSeverity: 'warning',
-    help: 'A tag such as `@v4` can be moved by whoever controls the action repository (or an attacker who compromised it, as with `tj-actions/changed-files` in 2025), and the next run executes the new code with this job\'s token, secrets and OIDC identity. Only a full 40-character commit SHA is immutable.\n\nPin `uses: owner/repo@<full-commit-sha> # v4.2.2` (the comment keeps the version readable and lets Dependabot/Renovate update both). The quick fix writes a placeholder and keeps the tag as a comment: resolve the tag to its commit with `git ls-remote https://github.com/owner/repo refs/tags/v4.2.2` (use the peeled `^{}` line for annotated tags). The SLSA generator\'s reusable workflows are the exception: they must be referenced by tag (see `workflow/slsa-generator-ref`). Local actions (`./…`) come from the checked-out commit and need no pin.',
+    help: "A tag such as `@v4` can be moved by whoever controls the action repository (or an attacker who compromised it, as with `tj-actions/changed-files` in 2025), and the next run executes the new code with this job's token, secrets and OIDC identity. Only a full 40-character commit SHA is immutable.\n\nPin `uses: owner/repo@<full-commit-sha> # v4.2.2` (the comment keeps the version readable and lets Dependabot/Renovate update both). The quick fix writes a placeholder and keeps the tag as a comment: resolve the tag to its commit with `git ls-remote https://github.com/owner/repo refs/tags/v4.2.2` (use the peeled `^{}` line for annotated tags). The SLSA generator's reusable workflows are the exception: they must be referenced by tag (see `workflow/slsa-generator-ref`). Local actions (`./…`) come from the checked-out commit and need no pin.",
   },
   {
     id: 'workflow/branch-ref',
     title: 'Action referenced by a branch',
     category: 'workflow',
     defaultSeverity: 'error',
-    help: '`@main`, `@master` and other branch refs run whatever was pushed to that branch most recently: every run of this workflow may execute different, unreviewed code with this job\'s token and OIDC identity. This is worse than a tag, which at least has to be moved deliberately.\n\nPin to a full commit SHA with the release tag as a comment (`@<full-commit-sha> # v1.2.3`).',
+    help: "`@main`, `@master` and other branch refs run whatever was pushed to that branch most recently: every run of this workflow may execute different, unreviewed code with this job's token and OIDC identity. This is worse than a tag, which at least has to be moved deliberately.\n\nPin to a full commit SHA with the release tag as a comment (`@<full-commit-sha> # v1.2.3`).",
   },
   {
     id: 'workflow/slsa-generator-ref',
     title: 'SLSA generator not referenced by a release tag',
     category: 'workflow',
     defaultSeverity: 'error',
-    help: 'The reusable workflows of `slsa-framework/slsa-github-generator` verify their own identity from the ref they are called with and accept only a semantic-version tag (`@v2.1.0`). Called by commit SHA, by branch, or by a short tag like `@v2`, provenance generation fails. This is the one place where pinning to a SHA is wrong; the generator\'s integrity is checked by the generator itself.\n\nReference it as `…/generator_container_slsa3.yml@vX.Y.Z` (the quick fix uses the version from the trailing comment when there is one).',
+    help: "The reusable workflows of `slsa-framework/slsa-github-generator` verify their own identity from the ref they are called with and accept only a semantic-version tag (`@v2.1.0`). Called by commit SHA, by branch, or by a short tag like `@v2`, provenance generation fails. This is the one place where pinning to a SHA is wrong; the generator's integrity is checked by the generator itself.\n\nReference it as `…/generator_container_slsa3.yml@vX.Y.Z` (the quick fix uses the version from the trailing comment when there is one).",
   },
   {
     id: 'workflow/image-not-pinned',
@@ -63,7 +63,7 @@ export const WORKFLOW_RULES: readonly RuleInfo[] = [
     title: 'No `permissions`: the job gets the default token scope',
     category: 'workflow',
     defaultSeverity: 'warning',
-    help: 'Without a `permissions` block, `GITHUB_TOKEN` gets the repository\'s default scope, which in many organisations is read/write on contents, packages, actions and more. A compromised action or an injected command in a release job can then push code, overwrite releases or publish packages.\n\nDeclare the minimum each job needs, e.g. `contents: read`, plus `packages: write` to push to ghcr.io, `id-token: write` for keyless signing or provenance, `attestations: write` for `actions/attest-*`. The quick fix inserts the scopes this job visibly needs; review them.',
+    help: "Without a `permissions` block, `GITHUB_TOKEN` gets the repository's default scope, which in many organisations is read/write on contents, packages, actions and more. A compromised action or an injected command in a release job can then push code, overwrite releases or publish packages.\n\nDeclare the minimum each job needs, e.g. `contents: read`, plus `packages: write` to push to ghcr.io, `id-token: write` for keyless signing or provenance, `attestations: write` for `actions/attest-*`. The quick fix inserts the scopes this job visibly needs; review them.",
   },
   {
     id: 'workflow/write-all',
@@ -84,14 +84,14 @@ export const WORKFLOW_RULES: readonly RuleInfo[] = [
     title: 'GitHub attestation without `attestations: write`',
     category: 'workflow',
     defaultSeverity: 'error',
-    help: '`actions/attest-build-provenance`, `actions/attest-sbom` and `actions/attest` store the signed attestation in the repository\'s attestation store, which needs `attestations: write` (and `id-token: write` to sign). Without it the step fails after signing.\n\nAdd `attestations: write` to the job\'s `permissions` (quick fix).',
+    help: "`actions/attest-build-provenance`, `actions/attest-sbom` and `actions/attest` store the signed attestation in the repository's attestation store, which needs `attestations: write` (and `id-token: write` to sign). Without it the step fails after signing.\n\nAdd `attestations: write` to the job's `permissions` (quick fix).",
   },
   {
     id: 'workflow/packages-permission-missing',
     title: 'Push to ghcr.io without `packages: write`',
     category: 'workflow',
     defaultSeverity: 'error',
-    help: 'The job pushes to GitHub Container Registry (an image, an ORAS artifact, or a cosign signature/attestation, which is also a push) with an explicit `permissions` block that does not grant `packages: write`. `GITHUB_TOKEN` cannot push, and the step fails with `denied`.\n\nAdd `packages: write` to that job\'s permissions (quick fix).',
+    help: "The job pushes to GitHub Container Registry (an image, an ORAS artifact, or a cosign signature/attestation, which is also a push) with an explicit `permissions` block that does not grant `packages: write`. `GITHUB_TOKEN` cannot push, and the step fails with `denied`.\n\nAdd `packages: write` to that job's permissions (quick fix).",
   },
   {
     id: 'workflow/id-token-unused',
@@ -105,7 +105,7 @@ export const WORKFLOW_RULES: readonly RuleInfo[] = [
     title: 'Image signed or attested by tag instead of digest',
     category: 'workflow',
     defaultSeverity: 'error',
-    help: '`cosign sign IMAGE:TAG` resolves the tag when it runs; if the tag was re-pushed between the build and the signing (a race, or a compromised registry credential), cosign signs someone else\'s image. cosign 2.x warns about exactly this. The signature and attestations belong to a digest.\n\nSign `IMAGE@sha256:…`: take the digest from the push (`docker/build-push-action` output `digest`, `oras push --format go-template=\'{{.digest}}\'`, `crane digest`) and pass it as `image@${{ steps.<id>.outputs.digest }}`.',
+    help: "`cosign sign IMAGE:TAG` resolves the tag when it runs; if the tag was re-pushed between the build and the signing (a race, or a compromised registry credential), cosign signs someone else's image. cosign 2.x warns about exactly this. The signature and attestations belong to a digest.\n\nSign `IMAGE@sha256:…`: take the digest from the push (`docker/build-push-action` output `digest`, `oras push --format go-template='{{.digest}}'`, `crane digest`) and pass it as `image@${{ steps.<id>.outputs.digest }}`.",
   },
   {
     id: 'workflow/verify-without-identity',
@@ -175,21 +175,21 @@ export const WORKFLOW_RULES: readonly RuleInfo[] = [
     title: 'Privileged trigger',
     category: 'workflow',
     defaultSeverity: 'info',
-    help: '`pull_request_target` and `workflow_run` run in the context of the base repository with secrets and a write token even when the triggering change comes from a fork. They are safe only when the workflow never runs code or reads untrusted input from the pull request. This note appears when the workflow does bring something of the pull request\'s in (a checkout of its head, an artifact of the triggering run) and names where; the rules `workflow/untrusted-checkout`, `workflow/artifact-poisoning`, `workflow/env-file-injection` and `workflow/cache-poisoning` say what goes wrong with it. Prefer `pull_request`; if you need the privileged trigger, keep it minimal, set `permissions` explicitly and never run or install what the pull request brings.',
+    help: "`pull_request_target` and `workflow_run` run in the context of the base repository with secrets and a write token even when the triggering change comes from a fork. They are safe only when the workflow never runs code or reads untrusted input from the pull request. This note appears when the workflow does bring something of the pull request's in (a checkout of its head, an artifact of the triggering run) and names where; the rules `workflow/untrusted-checkout`, `workflow/artifact-poisoning`, `workflow/env-file-injection` and `workflow/cache-poisoning` say what goes wrong with it. Prefer `pull_request`; if you need the privileged trigger, keep it minimal, set `permissions` explicitly and never run or install what the pull request brings.",
   },
   {
     id: 'workflow/curl-pipe-shell',
     title: 'Downloaded script piped into a shell',
     category: 'workflow',
     defaultSeverity: 'warning',
-    help: '`curl … | sh` (or `wget -O- | bash`, `bash <(curl …)`) runs whatever the server returns at that moment, unverified, with the job\'s token and OIDC identity. A compromised or hijacked install script signs and publishes as you.\n\nUse the tool\'s official setup action pinned to a SHA (for example `anchore/sbom-action/download-syft`, `aquasecurity/setup-trivy`, `sigstore/cosign-installer`), or download a fixed version and check its SHA-256 before running it.',
+    help: "`curl … | sh` (or `wget -O- | bash`, `bash <(curl …)`) runs whatever the server returns at that moment, unverified, with the job's token and OIDC identity. A compromised or hijacked install script signs and publishes as you.\n\nUse the tool's official setup action pinned to a SHA (for example `anchore/sbom-action/download-syft`, `aquasecurity/setup-trivy`, `sigstore/cosign-installer`), or download a fixed version and check its SHA-256 before running it.",
   },
   {
     id: 'workflow/persist-credentials',
     title: 'Checkout leaves the token on disk for untrusted code',
     category: 'workflow',
     defaultSeverity: 'warning',
-    help: '`actions/checkout` writes the job\'s `GITHUB_TOKEN` into `.git/config` unless `persist-credentials: false`. Any later step can read it — including code from a pull request, a piped install script, a model file loaded with pickle (which can run arbitrary code), or an artifact upload of the workspace that ships `.git/config` to everyone who can download it.\n\nSet `with: persist-credentials: false` on the checkout (quick fix); steps that really push with git can configure credentials explicitly.',
+    help: "`actions/checkout` writes the job's `GITHUB_TOKEN` into `.git/config` unless `persist-credentials: false`. Any later step can read it — including code from a pull request, a piped install script, a model file loaded with pickle (which can run arbitrary code), or an artifact upload of the workspace that ships `.git/config` to everyone who can download it.\n\nSet `with: persist-credentials: false` on the checkout (quick fix); steps that really push with git can configure credentials explicitly.",
   },
   {
     id: 'workflow/secrets-inherit',
@@ -203,7 +203,7 @@ export const WORKFLOW_RULES: readonly RuleInfo[] = [
     title: 'Model loaded with a code-executing deserializer',
     category: 'workflow',
     defaultSeverity: 'error',
-    help: '`pickle.load(s)`, `joblib.load`, `dill`/`cloudpickle`, `pandas.read_pickle`, `numpy.load(allow_pickle=True)` and `torch.load` without `weights_only=True` run code embedded in the file while loading it. In CI that code runs with the job\'s token, secrets and OIDC identity, so a poisoned checkpoint signs and publishes as you.\n\nLoad weights with `torch.load(path, weights_only=True)` (quick fix) or, better, store them as safetensors (`safetensors.torch.load_file`); scan pickles before loading them (`model-inspect scan`).',
+    help: "`pickle.load(s)`, `joblib.load`, `dill`/`cloudpickle`, `pandas.read_pickle`, `numpy.load(allow_pickle=True)` and `torch.load` without `weights_only=True` run code embedded in the file while loading it. In CI that code runs with the job's token, secrets and OIDC identity, so a poisoned checkpoint signs and publishes as you.\n\nLoad weights with `torch.load(path, weights_only=True)` (quick fix) or, better, store them as safetensors (`safetensors.torch.load_file`); scan pickles before loading them (`model-inspect scan`).",
   },
   {
     id: 'workflow/trust-remote-code',
@@ -238,7 +238,7 @@ export const WORKFLOW_RULES: readonly RuleInfo[] = [
     title: 'Artifact of the triggering run unpacked where trusted code runs',
     category: 'workflow',
     defaultSeverity: 'error',
-    help: 'A `workflow_run` (or `pull_request_target`) workflow runs with the base repository\'s secrets and a write token, but the artifacts of the run that triggered it were produced by the pull request\'s code: their content is the attacker\'s. Downloaded into the workspace (the default of `actions/download-artifact` and `dawidd6/action-download-artifact`, `gh run download`, or an unzip without `-d`), they can replace the repository\'s own scripts, `package.json`, `Makefile` or local actions, and the next build step, script or `uses: ./…` runs the attacker\'s code with those secrets. This is the artifact-poisoning pattern GitHub Security Lab described for `workflow_run` in 2021 and found in many projects since.\n\nDownload into `${{ runner.temp }}` (never the workspace), treat everything in it as data, validate what you read (`[[ $PR =~ ^[0-9]+$ ]]`), and never execute or install from it; or keep the job to runs from the repository itself (`if: github.event.workflow_run.head_repository.full_name == github.repository`).',
+    help: "A `workflow_run` (or `pull_request_target`) workflow runs with the base repository's secrets and a write token, but the artifacts of the run that triggered it were produced by the pull request's code: their content is the attacker's. Downloaded into the workspace (the default of `actions/download-artifact` and `dawidd6/action-download-artifact`, `gh run download`, or an unzip without `-d`), they can replace the repository's own scripts, `package.json`, `Makefile` or local actions, and the next build step, script or `uses: ./…` runs the attacker's code with those secrets. This is the artifact-poisoning pattern GitHub Security Lab described for `workflow_run` in 2021 and found in many projects since.\n\nDownload into `${{ runner.temp }}` (never the workspace), treat everything in it as data, validate what you read (`[[ $PR =~ ^[0-9]+$ ]]`), and never execute or install from it; or keep the job to runs from the repository itself (`if: github.event.workflow_run.head_repository.full_name == github.repository`).",
   },
   {
     id: 'workflow/cache-poisoning',
@@ -259,21 +259,21 @@ export const WORKFLOW_RULES: readonly RuleInfo[] = [
     title: 'Self-hosted runner reachable from pull requests',
     category: 'workflow',
     defaultSeverity: 'error',
-    help: 'A job on a self-hosted runner (a `self-hosted` label, or any label that is not a GitHub-hosted image such as `ubuntu-24.04`) runs for `pull_request`, `pull_request_target` or `issue_comment` events, which anyone can cause from a fork. Self-hosted runners are not wiped between jobs: code from a pull request can install a persistent backdoor, read other jobs\' secrets and caches, and reach the internal network. PyTorch\'s self-hosted runners were taken over this way (disclosed January 2024), with a path to its release credentials. For `pull_request` the fork can even edit the workflow, so conditions in it only stop honest mistakes.\n\nRun fork pull requests on GitHub-hosted runners; keep self-hosted runners for trusted events (`push`, `workflow_dispatch`, releases), ephemeral (`--ephemeral`), in a runner group restricted to private repositories, and require approval for every outside contributor. A job condition that admits only the repository\'s own branches (`github.event.pull_request.head.repo.full_name == github.repository`) or trusted authors (`author_association`) is accepted.',
+    help: "A job on a self-hosted runner (a `self-hosted` label, or any label that is not a GitHub-hosted image such as `ubuntu-24.04`) runs for `pull_request`, `pull_request_target` or `issue_comment` events, which anyone can cause from a fork. Self-hosted runners are not wiped between jobs: code from a pull request can install a persistent backdoor, read other jobs' secrets and caches, and reach the internal network. PyTorch's self-hosted runners were taken over this way (disclosed January 2024), with a path to its release credentials. For `pull_request` the fork can even edit the workflow, so conditions in it only stop honest mistakes.\n\nRun fork pull requests on GitHub-hosted runners; keep self-hosted runners for trusted events (`push`, `workflow_dispatch`, releases), ephemeral (`--ephemeral`), in a runner group restricted to private repositories, and require approval for every outside contributor. A job condition that admits only the repository's own branches (`github.event.pull_request.head.repo.full_name == github.repository`) or trusted authors (`author_association`) is accepted.",
   },
   {
     id: 'workflow/id-token-workflow-level',
     title: '`id-token: write` granted to the whole workflow',
     category: 'workflow',
     defaultSeverity: 'warning',
-    help: '`permissions: id-token: write` at the top of a workflow gives every job without its own `permissions` block (and every job added later) the right to mint OIDC tokens that identify as this workflow: a test job\'s compromised dependency can then sign, attest or log in to your cloud as the release. Keyless signatures and SLSA provenance are only as narrow as the set of jobs that can get the token.\n\nGrant `id-token: write` in the `permissions` of the jobs that sign, attest or log in with OIDC, and keep the workflow-level block to `contents: read` (quick fix: moves the grant to the jobs that need or may need it).',
+    help: "`permissions: id-token: write` at the top of a workflow gives every job without its own `permissions` block (and every job added later) the right to mint OIDC tokens that identify as this workflow: a test job's compromised dependency can then sign, attest or log in to your cloud as the release. Keyless signatures and SLSA provenance are only as narrow as the set of jobs that can get the token.\n\nGrant `id-token: write` in the `permissions` of the jobs that sign, attest or log in with OIDC, and keep the workflow-level block to `contents: read` (quick fix: moves the grant to the jobs that need or may need it).",
   },
   {
     id: 'workflow/secrets-inherit-external',
-    title: 'Every secret passed to another owner\'s reusable workflow pinned by tag',
+    title: "Every secret passed to another owner's reusable workflow pinned by tag",
     category: 'workflow',
     defaultSeverity: 'warning',
-    help: '`secrets: inherit` hands every secret of the repository and organisation (signing keys, registry and package tokens) to a reusable workflow in another owner\'s repository, referenced by a tag that its owner (or whoever compromises that repository) can move at any time. When tags of `tj-actions/changed-files` were moved in March 2025, every job that ran it printed its secrets to the log. A moved tag here gets all of your secrets at once.\n\nPin the reusable workflow to a full commit SHA and pass only the secrets it uses (`secrets: { token: ${{ secrets.PUBLISH_TOKEN }} }`). The repository\'s own owner is known from `--repository-owner` (or `GITHUB_REPOSITORY_OWNER` in CI); without it every other owner is assumed.',
+    help: "`secrets: inherit` hands every secret of the repository and organisation (signing keys, registry and package tokens) to a reusable workflow in another owner's repository, referenced by a tag that its owner (or whoever compromises that repository) can move at any time. When tags of `tj-actions/changed-files` were moved in March 2025, every job that ran it printed its secrets to the log. A moved tag here gets all of your secrets at once.\n\nPin the reusable workflow to a full commit SHA and pass only the secrets it uses (`secrets: { token: ${{ secrets.PUBLISH_TOKEN }} }`). The repository's own owner is known from `--repository-owner` (or `GITHUB_REPOSITORY_OWNER` in CI); without it every other owner is assumed.",
   },
   {
     id: 'workflow/cosign-without-yes',
@@ -287,8 +287,10 @@ export const WORKFLOW_RULES: readonly RuleInfo[] = [
     title: 'Provenance subjects computed before the artifact is final',
     category: 'workflow',
     defaultSeverity: 'error',
-    help: 'The SLSA generator signs provenance for the `base64-subjects` (generic generator) or `digest` (container generator) it is given; it does not look at the artifact itself. When the hashes are computed and a later step of the same job still builds, rewrites, packs or copies over the hashed files (or the digest is read from a tag that is pushed again afterwards), the provenance names bytes that are not the ones released: verification of the real artifact fails, or, worse, passes for an artifact nobody built.\n\nCompute the hashes in the last step that touches the artifacts (after every build, strip, pack or sign step), and take container digests from the push itself (`docker/build-push-action` output `digest`, `oras push --format go-template=\'{{.digest}}\'`). Inputs wired from outputs that do not exist are reported by `workflow/unknown-step-reference`, `workflow/unknown-job-reference` and `workflow/output-not-written`.',
+    help: "The SLSA generator signs provenance for the `base64-subjects` (generic generator) or `digest` (container generator) it is given; it does not look at the artifact itself. When the hashes are computed and a later step of the same job still builds, rewrites, packs or copies over the hashed files (or the digest is read from a tag that is pushed again afterwards), the provenance names bytes that are not the ones released: verification of the real artifact fails, or, worse, passes for an artifact nobody built.\n\nCompute the hashes in the last step that touches the artifacts (after every build, strip, pack or sign step), and take container digests from the push itself (`docker/build-push-action` output `digest`, `oras push --format go-template='{{.digest}}'`). Inputs wired from outputs that do not exist are reported by `workflow/unknown-step-reference`, `workflow/unknown-job-reference` and `workflow/output-not-written`.",
   },
 ];
 
-export const WORKFLOW_RULE_SEVERITY: ReadonlyMap<string, Severity> = new Map(WORKFLOW_RULES.map((r) => [r.id, r.defaultSeverity]));
+export const WORKFLOW_RULE_SEVERITY: ReadonlyMap<string, Severity> = new Map(
+  WORKFLOW_RULES.map((r) => [r.id, r.defaultSeverity]),
+);

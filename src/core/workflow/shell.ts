@@ -70,8 +70,39 @@ export interface WorkMeter {
   units: number;
 }
 
-const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', 'for', 'in', 'case', 'esac', '!', '{', '}', 'function', 'select']);
-const WRAPPERS = new Set(['sudo', 'env', 'time', 'nohup', 'exec', 'command', 'builtin', 'nice', 'timeout', 'stdbuf', 'xargs']);
+const KEYWORDS = new Set([
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'do',
+  'done',
+  'while',
+  'until',
+  'for',
+  'in',
+  'case',
+  'esac',
+  '!',
+  '{',
+  '}',
+  'function',
+  'select',
+]);
+const WRAPPERS = new Set([
+  'sudo',
+  'env',
+  'time',
+  'nohup',
+  'exec',
+  'command',
+  'builtin',
+  'nice',
+  'timeout',
+  'stdbuf',
+  'xargs',
+]);
 
 export function parseScript(text: MappedText, meter?: WorkMeter): Script {
   const singleQuoted: number[] = [];
@@ -104,7 +135,13 @@ export function inSingleQuotes(script: Script, i: number, meter?: WorkMeter): bo
 const HEREDOC_WORD = /(['"]?)([A-Za-z0-9_.-]+)\1/y;
 const FD_TARGET = /\d+|-/y;
 
-function tokenize(src: string, from: number, n: number, singleQuoted: number[], meter: WorkMeter | undefined): Command[] {
+function tokenize(
+  src: string,
+  from: number,
+  n: number,
+  singleQuoted: number[],
+  meter: WorkMeter | undefined,
+): Command[] {
   const commands: Command[] = [];
   let words: Word[] = [];
   let redirects: Redirect[] = [];
@@ -133,8 +170,12 @@ function tokenize(src: string, from: number, n: number, singleQuoted: number[], 
   };
   const endCommand = (op: Operator, at: number) => {
     endWord(at);
-    if (redirectOp !== null) { redirects.push({ op: redirectOp }); redirectOp = null; }
-    if (words.length || redirects.length) commands.push(finish(src, words, redirects, heredocs, prev, op, cmdStart < 0 ? at : cmdStart, at));
+    if (redirectOp !== null) {
+      redirects.push({ op: redirectOp });
+      redirectOp = null;
+    }
+    if (words.length || redirects.length)
+      commands.push(finish(src, words, redirects, heredocs, prev, op, cmdStart < 0 ? at : cmdStart, at));
     if (words.length || redirects.length || op !== '\n') prev = op;
     words = [];
     redirects = [];
@@ -152,14 +193,30 @@ function tokenize(src: string, from: number, n: number, singleQuoted: number[], 
     visited++;
     const c = src[i];
     if (c === '\\') {
-      if (src[i + 1] === '\n') { endWord(i); i += 2; continue; }
-      if (src[i + 1] === '\r' && src[i + 2] === '\n') { i += 3; continue; }
+      if (src[i + 1] === '\n') {
+        endWord(i);
+        i += 2;
+        continue;
+      }
+      if (src[i + 1] === '\r' && src[i + 2] === '\n') {
+        i += 3;
+        continue;
+      }
       if (i + 1 < n) push(src[i + 1], i, true);
       i += 2;
       continue;
     }
-    if (c === ' ' || c === '\t' || c === '\r') { endWord(i); i++; continue; }
-    if (c === '#' && !cur) { const e = find('\n', i); visited += e - i; i = e; continue; }
+    if (c === ' ' || c === '\t' || c === '\r') {
+      endWord(i);
+      i++;
+      continue;
+    }
+    if (c === '#' && !cur) {
+      const e = find('\n', i);
+      visited += e - i;
+      i = e;
+      continue;
+    }
     if (c === '\n') {
       endCommand('\n', i);
       i++;
@@ -172,10 +229,20 @@ function tokenize(src: string, from: number, n: number, singleQuoted: number[], 
             const eol = find('\n', i);
             visited += eol - i + 1;
             const line = src.slice(i, eol);
-            if ((h.strip ? line.replace(/^\t+/, '') : line).trim() === h.delimiter) { bodyEnd = i; i = Math.min(n, eol + 1); break; }
+            if ((h.strip ? line.replace(/^\t+/, '') : line).trim() === h.delimiter) {
+              bodyEnd = i;
+              i = Math.min(n, eol + 1);
+              break;
+            }
             i = Math.min(n, eol + 1);
           }
-          h.into.push({ delimiter: h.delimiter, quoted: h.quoted, start: bodyStart, end: bodyEnd, body: src.slice(bodyStart, bodyEnd) });
+          h.into.push({
+            delimiter: h.delimiter,
+            quoted: h.quoted,
+            start: bodyStart,
+            end: bodyEnd,
+            body: src.slice(bodyStart, bodyEnd),
+          });
         }
         pendingHeredocs = [];
       }
@@ -202,8 +269,20 @@ function tokenize(src: string, from: number, n: number, singleQuoted: number[], 
           j += 2;
           continue;
         }
-        if (src[j] === '$' && src[j + 1] === '{' && src[j + 2] === '{') { const e = copyUntil(src, j, n, '}}'); visited += e - j; cur!.text += src.slice(j, e); j = e; continue; }
-        if (src[j] === '$' && src[j + 1] === '(') { const e = balanced(src, j + 1, n, singleQuoted); visited += e - j; cur!.text += src.slice(j, e); j = e; continue; }
+        if (src[j] === '$' && src[j + 1] === '{' && src[j + 2] === '{') {
+          const e = copyUntil(src, j, n, '}}');
+          visited += e - j;
+          cur!.text += src.slice(j, e);
+          j = e;
+          continue;
+        }
+        if (src[j] === '$' && src[j + 1] === '(') {
+          const e = balanced(src, j + 1, n, singleQuoted);
+          visited += e - j;
+          cur!.text += src.slice(j, e);
+          j = e;
+          continue;
+        }
         cur!.text += src[j];
         j++;
       }
@@ -240,11 +319,28 @@ function tokenize(src: string, from: number, n: number, singleQuoted: number[], 
       continue;
     }
     if (c === '|' || c === '&' || c === ';' || c === '(' || c === ')') {
-      if (c === '&' && src[i + 1] === '>') { endWord(i); redirectOp = src[i + 2] === '>' ? '&>>' : '&>'; i += redirectOp.length; continue; }
+      if (c === '&' && src[i + 1] === '>') {
+        endWord(i);
+        redirectOp = src[i + 2] === '>' ? '&>>' : '&>';
+        i += redirectOp.length;
+        continue;
+      }
       const two = src.slice(i, i + 2);
-      if (two === '||' || two === '&&') { endCommand(two, i); i += 2; continue; }
-      if (two === ';;') { endCommand(';', i); i += 2; continue; }
-      if (two === '|&') { endCommand('|', i); i += 2; continue; }
+      if (two === '||' || two === '&&') {
+        endCommand(two, i);
+        i += 2;
+        continue;
+      }
+      if (two === ';;') {
+        endCommand(';', i);
+        i += 2;
+        continue;
+      }
+      if (two === '|&') {
+        endCommand('|', i);
+        i += 2;
+        continue;
+      }
       endCommand(c as Operator, i);
       i++;
       continue;
@@ -271,8 +367,13 @@ function tokenize(src: string, from: number, n: number, singleQuoted: number[], 
       }
       let op = c;
       let j = i + 1;
-      if (c === '<' && src[j] === '<' && src[j + 1] === '<') { op = '<<<'; j += 2; }
-      else if (src[j] === c || src[j] === '&' || src[j] === '|') { op += src[j]; j++; }
+      if (c === '<' && src[j] === '<' && src[j + 1] === '<') {
+        op = '<<<';
+        j += 2;
+      } else if (src[j] === c || src[j] === '&' || src[j] === '|') {
+        op += src[j];
+        j++;
+      }
       if (op.endsWith('&')) {
         // >&2 : the target is a descriptor, not a word
         FD_TARGET.lastIndex = j;
@@ -315,28 +416,55 @@ export function balanced(src: string, i: number, n: number, singleQuoted: number
       j = e;
       continue;
     }
-    if (c === '"') { let k = j + 1; while (k < n && src[k] !== '"') { if (src[k] === '\\') k++; k++; } j = k; continue; }
-    if (c === '\\') { j++; continue; }
+    if (c === '"') {
+      let k = j + 1;
+      while (k < n && src[k] !== '"') {
+        if (src[k] === '\\') k++;
+        k++;
+      }
+      j = k;
+      continue;
+    }
+    if (c === '\\') {
+      j++;
+      continue;
+    }
     if (c === '(') depth++;
     else if (c === ')' && --depth === 0) break;
   }
   return Math.min(n, j + 1);
 }
 
-function finish(src: string, words: Word[], redirects: Redirect[], heredocs: Heredoc[], prev: Operator, next: Operator, start: number, end: number): Command {
+function finish(
+  src: string,
+  words: Word[],
+  redirects: Redirect[],
+  heredocs: Heredoc[],
+  prev: Operator,
+  next: Operator,
+  start: number,
+  end: number,
+): Command {
   let k = 0;
   const assignments: Word[] = [];
   // keywords and assignments before the program; wrappers (sudo -E, env -i A=b, time -p) skipped
   for (;;) {
     while (k < words.length && KEYWORDS.has(words[k].text) && !words[k].quoted) k++;
     // `NAME=value`; a quoted `"NAME=value"` is a word (a command name), not an assignment
-    while (k < words.length && /^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(words[k].text) && src[words[k].start] !== '"' && src[words[k].start] !== "'") assignments.push(words[k++]);
+    while (
+      k < words.length &&
+      /^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(words[k].text) &&
+      src[words[k].start] !== '"' &&
+      src[words[k].start] !== "'"
+    )
+      assignments.push(words[k++]);
     if (k < words.length && WRAPPERS.has(basename(words[k].text))) {
       const wrapper = basename(words[k].text);
       k++;
       while (k < words.length && words[k].text.startsWith('-')) {
         // `command -v tool` only asks whether the tool exists
-        if (wrapper === 'command' && /^-[vV]$/.test(words[k].text)) return { words, assignments, name: '', args: words.slice(k), redirects, next, prev, heredocs, start, end };
+        if (wrapper === 'command' && /^-[vV]$/.test(words[k].text))
+          return { words, assignments, name: '', args: words.slice(k), redirects, next, prev, heredocs, start, end };
         // sudo -u USER, timeout -s SIG: options with values
         const opt = words[k].text;
         k++;

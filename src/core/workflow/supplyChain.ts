@@ -89,7 +89,12 @@ export function workflowSupplyChain(text: string, file: string, lib: ExpressionL
       }
       if (step.uses && matchesAction(actionName(step.uses.text), ATTEST_ACTIONS)) {
         const subject = step.with.get('subject-name')?.text;
-        out.signing.push({ what: actionName(step.uses.text), keyless: true, image: subject && expandEnv(subject, envFor(ctx, job, step)), range: doc.range(step.uses.node) });
+        out.signing.push({
+          what: actionName(step.uses.text),
+          keyless: true,
+          image: subject && expandEnv(subject, envFor(ctx, job, step)),
+          range: doc.range(step.uses.node),
+        });
       }
     }
     for (const p of registryPushes(ctx, job)) {

@@ -29,10 +29,22 @@ export function eventTaint(r: ContextRef): TaintKind | undefined {
   if (p[1] === 'head_ref') return 'line';
   if (p[1] !== 'event' || p.length < 3) return undefined;
   const leaf = p[p.length - 1];
-  if (p[2] === 'inputs' || p[2] === 'client_payload' || p[2] === 'release' || p[2] === 'repository' || p[2] === 'sender' || p[2] === 'organization') return undefined;
+  if (
+    p[2] === 'inputs' ||
+    p[2] === 'client_payload' ||
+    p[2] === 'release' ||
+    p[2] === 'repository' ||
+    p[2] === 'sender' ||
+    p[2] === 'organization'
+  )
+    return undefined;
   if (TEXT_LEAF.has(leaf)) return 'text';
   if (LINE_LEAF.has(leaf)) return 'line';
-  if ((leaf === 'name' || leaf === 'email') && (p.includes('author') || p.includes('committer') || p.includes('pusher'))) return 'line';
+  if (
+    (leaf === 'name' || leaf === 'email') &&
+    (p.includes('author') || p.includes('committer') || p.includes('pusher'))
+  )
+    return 'line';
   return leaf === 'ref' && p[p.length - 2] === 'head' ? 'line' : undefined;
 }
 
@@ -41,7 +53,8 @@ export function isUntrusted(r: ContextRef): boolean {
   return eventTaint(r) !== undefined;
 }
 
-const PR_HEAD = /github\.(event\.pull_request\.head\.(sha|ref)|head_ref|event\.workflow_run\.head_(sha|branch)|event\.workflow_run\.head_commit\.id|event\.pull_request\.merge_commit_sha|event\.workflow_run\.head_repository\.full_name|event\.pull_request\.head\.repo\.full_name)|refs\/pull\//i;
+const PR_HEAD =
+  /github\.(event\.pull_request\.head\.(sha|ref)|head_ref|event\.workflow_run\.head_(sha|branch)|event\.workflow_run\.head_commit\.id|event\.pull_request\.merge_commit_sha|event\.workflow_run\.head_repository\.full_name|event\.pull_request\.head\.repo\.full_name)|refs\/pull\//i;
 
 export interface Landing {
   step: Step;
@@ -62,15 +75,32 @@ export function untrustedCheckout(ctx: CheckContext, job: Job): Landing | undefi
         const e = step.with.get(key);
         if (e?.value && e.text && PR_HEAD.test(e.text)) {
           const path = step.with.get('path')?.text;
-          return { step, at: e.value, what: `the pull request's code (step ${stepLabel(step)})`, inWorkspace: !path || isWorkspacePath(path) };
+          return {
+            step,
+            at: e.value,
+            what: `the pull request's code (step ${stepLabel(step)})`,
+            inWorkspace: !path || isWorkspacePath(path),
+          };
         }
       }
     }
     for (const cmd of ctx.commands(step)) {
       const words = cmd.args.map((a) => a.text);
-      const pr = (cmd.name === 'gh' && words[0] === 'pr' && words[1] === 'checkout')
-        || (cmd.name === 'git' && (words[0] === 'fetch' || words[0] === 'checkout' || words[0] === 'pull') && words.some((w) => PR_HEAD.test(w) || /^(\+?)pull\/|^pull\//.test(w)));
-      if (pr) return { step, at: span(ctx, step, { start: cmd.program!.start, end: cmd.args[Math.min(1, cmd.args.length - 1)]?.end ?? cmd.program!.end }), what: `the pull request's code (step ${stepLabel(step)})`, inWorkspace: true };
+      const pr =
+        (cmd.name === 'gh' && words[0] === 'pr' && words[1] === 'checkout') ||
+        (cmd.name === 'git' &&
+          (words[0] === 'fetch' || words[0] === 'checkout' || words[0] === 'pull') &&
+          words.some((w) => PR_HEAD.test(w) || /^(\+?)pull\/|^pull\//.test(w)));
+      if (pr)
+        return {
+          step,
+          at: span(ctx, step, {
+            start: cmd.program!.start,
+            end: cmd.args[Math.min(1, cmd.args.length - 1)]?.end ?? cmd.program!.end,
+          }),
+          what: `the pull request's code (step ${stepLabel(step)})`,
+          inWorkspace: true,
+        };
     }
   }
   return undefined;
@@ -80,7 +110,12 @@ export function untrustedCheckout(ctx: CheckContext, job: Job): Landing | undefi
 export function isWorkspacePath(path: string): boolean {
   const p = path.trim().split('\n')[0].trim();
   if (!p || p === '.' || p.startsWith('./')) return true;
-  if (/^\$\{\{\s*runner\.temp\s*\}\}|^\$\{?RUNNER_TEMP\b|^\$\{\{\s*env\.RUNNER_TEMP\s*\}\}|^\/tmp(\/|$)|^\$\{?TMPDIR\b/i.test(p)) return false;
+  if (
+    /^\$\{\{\s*runner\.temp\s*\}\}|^\$\{?RUNNER_TEMP\b|^\$\{\{\s*env\.RUNNER_TEMP\s*\}\}|^\/tmp(\/|$)|^\$\{?TMPDIR\b/i.test(
+      p,
+    )
+  )
+    return false;
   if (/^\$\{\{\s*github\.workspace\s*\}\}|^\$\{?GITHUB_WORKSPACE\b/i.test(p)) return true;
   return !p.startsWith('/') && !p.startsWith('~') && !p.startsWith('$');
 }
@@ -92,12 +127,18 @@ export function isWorkspacePath(path: string): boolean {
 export function gatedToTrusted(text: string | undefined): boolean {
   if (!text) return false;
   const t = text.replace(/\s+/g, ' ');
-  return /head_repository\.full_name ?== ?github\.repository\b|github\.repository ?== ?github\.event\.(workflow_run\.head_repository|pull_request\.head\.repo)\.full_name/.test(t)
-    || /pull_request\.head\.repo\.full_name ?== ?github\.repository\b/.test(t)
-    || /head\.repo\.fork ?== ?false|!\s?github\.event\.pull_request\.head\.repo\.fork\b|head_repository\.fork ?== ?false/.test(t)
-    || /workflow_run\.event ?== ?'push'|'push' ?== ?github\.event\.workflow_run\.event/.test(t)
-    || /author_association/.test(t)
-    || /github\.event\.label\.name ?==/.test(t);
+  return (
+    /head_repository\.full_name ?== ?github\.repository\b|github\.repository ?== ?github\.event\.(workflow_run\.head_repository|pull_request\.head\.repo)\.full_name/.test(
+      t,
+    ) ||
+    /pull_request\.head\.repo\.full_name ?== ?github\.repository\b/.test(t) ||
+    /head\.repo\.fork ?== ?false|!\s?github\.event\.pull_request\.head\.repo\.fork\b|head_repository\.fork ?== ?false/.test(
+      t,
+    ) ||
+    /workflow_run\.event ?== ?'push'|'push' ?== ?github\.event\.workflow_run\.event/.test(t) ||
+    /author_association/.test(t) ||
+    /github\.event\.label\.name ?==/.test(t)
+  );
 }
 
 /** Downloads of the triggering run's (or a pull request's) artifacts. */
@@ -110,13 +151,25 @@ export function artifactDownloads(ctx: CheckContext, job: Job): Landing[] {
       const name = actionName(step.uses.text);
       if (matchesAction(name, ARTIFACT_DOWNLOADERS)) {
         // actions/download-artifact reads another run only with run-id (and a token)
-        if (name.startsWith('actions/download-artifact') && !step.with.has('run-id') && !step.with.has('github-token')) continue;
+        if (name.startsWith('actions/download-artifact') && !step.with.has('run-id') && !step.with.has('github-token'))
+          continue;
         const path = step.with.get('path')?.text;
-        out.push({ step, at: step.uses.node, what: `an artifact of the triggering run (step ${stepLabel(step)})`, inWorkspace: !path || isWorkspacePath(path), dir: path?.trim().split('\n')[0].trim() });
+        out.push({
+          step,
+          at: step.uses.node,
+          what: `an artifact of the triggering run (step ${stepLabel(step)})`,
+          inWorkspace: !path || isWorkspacePath(path),
+          dir: path?.trim().split('\n')[0].trim(),
+        });
       } else if (name === 'actions/github-script') {
         const script = step.with.get('script')?.text ?? '';
         if (/downloadArtifact|listWorkflowRunArtifacts/.test(script)) {
-          out.push({ step, at: step.uses.node, what: `an artifact of the triggering run (step ${stepLabel(step)})`, inWorkspace: !/RUNNER_TEMP|runner\.temp/.test(script) });
+          out.push({
+            step,
+            at: step.uses.node,
+            what: `an artifact of the triggering run (step ${stepLabel(step)})`,
+            inWorkspace: !/RUNNER_TEMP|runner\.temp/.test(script),
+          });
         }
       }
     }
@@ -125,7 +178,13 @@ export function artifactDownloads(ctx: CheckContext, job: Job): Landing[] {
       if (cmd.name === 'gh' && w[0] === 'run' && w[1] === 'download') {
         const k = w.findIndex((x) => x === '-D' || x === '--dir');
         const dir = k >= 0 ? w[k + 1] : w.find((x) => x.startsWith('--dir='))?.slice(6);
-        out.push({ step, at: span(ctx, step, { start: cmd.program!.start, end: cmd.args[1].end }), what: `an artifact of another run (step ${stepLabel(step)})`, inWorkspace: !dir || isWorkspacePath(dir), dir });
+        out.push({
+          step,
+          at: span(ctx, step, { start: cmd.program!.start, end: cmd.args[1].end }),
+          what: `an artifact of another run (step ${stepLabel(step)})`,
+          inWorkspace: !dir || isWorkspacePath(dir),
+          dir,
+        });
       }
     }
   }
@@ -134,7 +193,13 @@ export function artifactDownloads(ctx: CheckContext, job: Job): Landing[] {
     if (d.inWorkspace) continue;
     for (const s of job.steps.slice(d.step.index)) {
       for (const cmd of ctx.commands(s)) {
-        if ((cmd.name === 'unzip' && !cmd.args.some((a) => a.text === '-d')) || (cmd.name === 'tar' && cmd.args.some((a) => /^-?[a-z]*x/.test(a.text)) && !cmd.args.some((a) => a.text === '-C' || a.text.startsWith('--directory')))) d.inWorkspace = true;
+        if (
+          (cmd.name === 'unzip' && !cmd.args.some((a) => a.text === '-d')) ||
+          (cmd.name === 'tar' &&
+            cmd.args.some((a) => /^-?[a-z]*x/.test(a.text)) &&
+            !cmd.args.some((a) => a.text === '-C' || a.text.startsWith('--directory')))
+        )
+          d.inWorkspace = true;
       }
     }
   }
@@ -152,17 +217,33 @@ const MAX_ALIASES = 64;
  * payload (or a pulls/issues API answer), or destructured by name (`const { title } = pr`).
  */
 export function scriptReadsAttackerText(script: string): boolean {
-  if (/payload\.(pull_request|issue|comment|review|discussion)\b[\w.?]*\.(title|body)|payload\.pull_request\??\.head\??\.ref|payload\.comment\??\.body/.test(script)) return true;
+  if (
+    /payload\.(pull_request|issue|comment|review|discussion)\b[\w.?]*\.(title|body)|payload\.pull_request\??\.head\??\.ref|payload\.comment\??\.body/.test(
+      script,
+    )
+  )
+    return true;
   if (!new RegExp(PAYLOAD_SOURCE).test(script)) return false;
   // names bound to the payload, to one of its objects or to an API answer: `const pr = context.payload.pull_request`,
   // `const { pull_request: pr, issue } = context.payload`, `const { data: pr } = await github.rest.pulls.get(…)`
   const names = new Set<string>();
-  const binding = new RegExp(String.raw`\b(?:const|let|var)\s+(\{[^}]{0,400}\}|[A-Za-z_$][\w$]*)\s*=\s*(?:await\s+)?(?:${PAYLOAD_SOURCE})`, 'g');
+  const binding = new RegExp(
+    String.raw`\b(?:const|let|var)\s+(\{[^}]{0,400}\}|[A-Za-z_$][\w$]*)\s*=\s*(?:await\s+)?(?:${PAYLOAD_SOURCE})`,
+    'g',
+  );
   for (let m = binding.exec(script); m && names.size < MAX_ALIASES; m = binding.exec(script)) {
     const target = m[1];
     // what the maintainers wrote (a release, the repository) is not the attacker's
-    if (/^\.(release|repository|sender|organization|inputs|client_payload)\b/.test(script.slice(binding.lastIndex, binding.lastIndex + 20))) continue;
-    if (!target.startsWith('{')) { names.add(target); continue; }
+    if (
+      /^\.(release|repository|sender|organization|inputs|client_payload)\b/.test(
+        script.slice(binding.lastIndex, binding.lastIndex + 20),
+      )
+    )
+      continue;
+    if (!target.startsWith('{')) {
+      names.add(target);
+      continue;
+    }
     for (const part of target.slice(1, -1).split(',')) {
       const [key, alias] = part.split(':').map((x) => x.trim().replace(/\s*=.*$/, ''));
       if (key === 'title' || key === 'body') return true;
@@ -172,7 +253,12 @@ export function scriptReadsAttackerText(script: string): boolean {
   // one more hop: `const title = pr.title`, `const { title } = pr`, `pr.data.title`
   for (const n of names) {
     const id = n.replace(/\$/g, '\\$');
-    if (new RegExp(String.raw`\b${id}(?:\??\.(?:data|pull_request|issue|comment|review|discussion))*(?:${ATTACKER_FIELD})`).test(script)) return true;
+    if (
+      new RegExp(
+        String.raw`\b${id}(?:\??\.(?:data|pull_request|issue|comment|review|discussion))*(?:${ATTACKER_FIELD})`,
+      ).test(script)
+    )
+      return true;
     if (new RegExp(String.raw`\{[^}]{0,400}\b(?:title|body)\b[^}]{0,400}\}\s*=\s*${id}\b`).test(script)) return true;
   }
   return false;
@@ -233,7 +319,7 @@ export class TaintAnalysis implements TaintSource {
     if (own) values.push(own);
     const include = doc.resolveAlias(doc.pair(m, 'include')?.value);
     if (include?.kind === 'scalar') values.push(include);
-    for (const item of include?.kind === 'sequence' ? include.items ?? [] : []) {
+    for (const item of include?.kind === 'sequence' ? (include.items ?? []) : []) {
       const entry = doc.resolveAlias(item);
       if (entry?.kind === 'scalar') values.push(entry);
       const v = entry?.kind === 'mapping' ? doc.resolveAlias(doc.pair(entry, key)?.value) : undefined;
@@ -303,7 +389,10 @@ export class TaintAnalysis implements TaintSource {
       if (actionName(s.uses.text) === 'actions/github-script') {
         const script = s.with.get('script')?.text ?? '';
         if (scriptReadsAttackerText(script)) {
-          return { kind: 'text', why: `output ${name} of step '${id}', set by a script from the pull request or issue text` };
+          return {
+            kind: 'text',
+            why: `output ${name} of step '${id}', set by a script from the pull request or issue text`,
+          };
         }
       }
       return undefined;

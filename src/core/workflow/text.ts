@@ -9,7 +9,10 @@ import type { YamlDocument, YamlNode } from '../yaml/document.ts';
  * (and `offsets[text.length]` the offset just past the last character).
  */
 export class MappedText {
-  constructor(readonly text: string, readonly offsets: readonly number[]) {}
+  constructor(
+    readonly text: string,
+    readonly offsets: readonly number[],
+  ) {}
 
   /** Document offset of a position in `text` (clamped). */
   at(i: number): number {
@@ -27,8 +30,10 @@ export class MappedText {
 export function mappedScalar(doc: YamlDocument, node: YamlNode | null | undefined): MappedText | undefined {
   const n = doc.resolveAlias(node);
   if (!n || n.kind !== 'scalar') return undefined;
-  const value = n.value === null || n.value === undefined ? '' : typeof n.value === 'string' ? n.value : String(n.value);
-  if (n.style === 'literal' || n.style === 'folded') return blockScalar(doc.text, n.start, n.style === 'folded') ?? align(value, doc.text, n.start, n.end);
+  const value =
+    n.value === null || n.value === undefined ? '' : typeof n.value === 'string' ? n.value : String(n.value);
+  if (n.style === 'literal' || n.style === 'folded')
+    return blockScalar(doc.text, n.start, n.style === 'folded') ?? align(value, doc.text, n.start, n.end);
   return align(value, doc.text, n.start, n.end);
 }
 
@@ -81,7 +86,8 @@ function blockScalar(src: string, start: number, folded: boolean): MappedText | 
     const content = l.from + Math.min(indent, l.to - l.from);
     const curText = src.slice(content, l.to);
     if (k > 0) {
-      const join = folded && prevText !== '' && curText !== '' && !/^[ \t]/.test(prevText) && !/^[ \t]/.test(curText) ? ' ' : '\n';
+      const join =
+        folded && prevText !== '' && curText !== '' && !/^[ \t]/.test(prevText) && !/^[ \t]/.test(curText) ? ' ' : '\n';
       pieces.push(join);
       offsets.push(lines[k - 1].to);
     }
@@ -90,7 +96,10 @@ function blockScalar(src: string, start: number, folded: boolean): MappedText | 
     prevText = curText;
   });
   const end = lines.length ? lines[lines.length - 1].to : headerEnd;
-  if (chomp !== 'strip' && lines.length) { pieces.push('\n'); offsets.push(end); }
+  if (chomp !== 'strip' && lines.length) {
+    pieces.push('\n');
+    offsets.push(end);
+  }
   offsets.push(end);
   return new MappedText(pieces.join(''), offsets);
 }
@@ -105,7 +114,10 @@ function align(value: string, src: string, start: number, end: number): MappedTe
   for (let i = 0; i < value.length; i++) {
     let k = j;
     while (k < end && src[k] !== value[i]) k++;
-    if (k < end) { offsets.push(k); j = k + 1; } else offsets.push(Math.max(start, Math.min(j, end - 1)));
+    if (k < end) {
+      offsets.push(k);
+      j = k + 1;
+    } else offsets.push(Math.max(start, Math.min(j, end - 1)));
   }
   offsets.push(Math.max(j, start));
   return new MappedText(value, offsets);

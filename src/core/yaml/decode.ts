@@ -18,7 +18,13 @@ export function decodeUtf8(bytes: Uint8Array): DecodedText {
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), problem: null };
   } catch {
-    return { text: new TextDecoder('utf-8').decode(body), problem: { message: `invalid UTF-8 at byte ${firstInvalidUtf8(body) + start}`, offset: firstInvalidUtf8(body) + start } };
+    return {
+      text: new TextDecoder('utf-8').decode(body),
+      problem: {
+        message: `invalid UTF-8 at byte ${firstInvalidUtf8(body) + start}`,
+        offset: firstInvalidUtf8(body) + start,
+      },
+    };
   }
 }
 
@@ -27,8 +33,10 @@ function firstInvalidUtf8(b: Uint8Array): number {
   while (i < b.length) {
     const c = b[i];
     let n = 0;
-    if (c < 0x80) { i++; continue; }
-    else if (c >= 0xc2 && c <= 0xdf) n = 1;
+    if (c < 0x80) {
+      i++;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) n = 1;
     else if (c >= 0xe0 && c <= 0xef) n = 2;
     else if (c >= 0xf0 && c <= 0xf4) n = 3;
     else return i;

@@ -120,7 +120,7 @@ export class YamlDocument {
     for (const step of path) {
       node = this.resolveAlias(node);
       if (!node) return null;
-      if (typeof step === 'number') node = node.kind === 'sequence' ? node.items?.[step] ?? null : null;
+      if (typeof step === 'number') node = node.kind === 'sequence' ? (node.items?.[step] ?? null) : null;
       else node = this.pair(node, step)?.value ?? null;
     }
     return this.resolveAlias(node);
@@ -156,7 +156,12 @@ export class YamlDocument {
             continue;
           }
           // defineProperty: a key named __proto__ must stay data, never reach the prototype
-          Object.defineProperty(out, p.keyText, { value: build(p.value), enumerable: true, writable: true, configurable: true });
+          Object.defineProperty(out, p.keyText, {
+            value: build(p.value),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         }
         return out;
       } finally {
@@ -173,7 +178,8 @@ function mergeInto(out: Record<string, unknown>, merged: unknown): void {
   for (const src of sources) {
     if (src && typeof src === 'object' && !Array.isArray(src)) {
       for (const [k, v] of Object.entries(src)) {
-        if (!Object.prototype.hasOwnProperty.call(out, k)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+        if (!Object.prototype.hasOwnProperty.call(out, k))
+          Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
       }
     }
   }
@@ -185,10 +191,11 @@ function indexAnchors(root: YamlNode, anchors: Map<string, YamlNode>): void {
     const n = stack.pop()!;
     if (n.anchor !== undefined) anchors.set(n.anchor, n);
     if (n.items) stack.push(...n.items);
-    if (n.pairs) for (const p of n.pairs) {
-      stack.push(p.key);
-      if (p.value) stack.push(p.value);
-    }
+    if (n.pairs)
+      for (const p of n.pairs) {
+        stack.push(p.key);
+        if (p.value) stack.push(p.value);
+      }
   }
 }
 
@@ -259,14 +266,24 @@ export function parseYaml(text: string, options: ParseOptions = {}, lines?: Line
         sep.lastIndex = root ? root.end : 0;
         const m = sep.exec(text);
         const at = m ? m.index : text.length;
-        problems.push({ code: 'multiple-documents', message: 'the file holds more than one YAML document; only the first was checked', start: at, end: Math.min(text.length, at + 3) });
+        problems.push({
+          code: 'multiple-documents',
+          message: 'the file holds more than one YAML document; only the first was checked',
+          start: at,
+          end: Math.min(text.length, at + 3),
+        });
         return true;
       }
       if (e.name === 'YAMLException' && e.mark) {
         const reason = e.reason ?? e.message ?? 'syntax error';
         if (reason === 'duplicated mapping key' && !json) {
           const at = e.mark.position;
-          problems.push({ code: 'duplicate-key', message: `duplicate key ${JSON.stringify(keyTextAt(text, at))}`, start: at, end: endOfKey(text, at) });
+          problems.push({
+            code: 'duplicate-key',
+            message: `duplicate key ${JSON.stringify(keyTextAt(text, at))}`,
+            start: at,
+            end: endOfKey(text, at),
+          });
           return false; // retried in json mode (duplicates allowed) so the rest can still be checked
         }
         const at = Math.min(e.mark.position, text.length);
@@ -284,11 +301,17 @@ export function parseYaml(text: string, options: ParseOptions = {}, lines?: Line
   if (!attempt(false)) {
     // Report every duplicate, not only the first js-yaml stopped at: json mode keeps the last value.
     attempt(true);
-    if (root) for (const dup of findDuplicateKeys(root)) {
-      if (!problems.some((p) => p.code === 'duplicate-key' && p.start === dup.key.start)) {
-        problems.push({ code: 'duplicate-key', message: `duplicate key ${JSON.stringify(dup.keyText)}`, start: dup.key.start, end: dup.key.end });
+    if (root)
+      for (const dup of findDuplicateKeys(root)) {
+        if (!problems.some((p) => p.code === 'duplicate-key' && p.start === dup.key.start)) {
+          problems.push({
+            code: 'duplicate-key',
+            message: `duplicate key ${JSON.stringify(dup.keyText)}`,
+            start: dup.key.start,
+            end: dup.key.end,
+          });
+        }
       }
-    }
   }
   return new YamlDocument(text, root, problems, baseOffset, index);
 }
@@ -331,7 +354,13 @@ function checkFlowDepth(text: string): YamlProblem | null {
       const prev = i > 0 ? text[i - 1] : ' ';
       if (' \t\n\r'.includes(prev)) while (i < text.length && text[i] !== '\n') i++;
     } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > MAX_DEPTH) return { code: 'too-deep', message: `flow collections nested more than ${MAX_DEPTH} levels deep`, start: i, end: i + 1 };
+      if (++depth > MAX_DEPTH)
+        return {
+          code: 'too-deep',
+          message: `flow collections nested more than ${MAX_DEPTH} levels deep`,
+          start: i,
+          end: i + 1,
+        };
     } else if (c === 0x5d || c === 0x7d) {
       if (depth > 0) depth--;
     }
@@ -343,7 +372,13 @@ function keyTextAt(text: string, at: number): string {
   const m = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:\n#]*?)\s*:/.exec(text.slice(at, at + 512));
   if (!m) return text.slice(at, at + 20).split('\n')[0];
   const raw = m[1];
-  if (raw.startsWith('"')) { try { return JSON.parse(raw) as string; } catch { return raw; } }
+  if (raw.startsWith('"')) {
+    try {
+      return JSON.parse(raw) as string;
+    } catch {
+      return raw;
+    }
+  }
   if (raw.startsWith("'")) return raw.slice(1, -1).replace(/''/g, "'");
   return raw.trim();
 }
@@ -373,8 +408,9 @@ function skipBlank(text: string, i: number, end = text.length): number {
   while (i < end) {
     const c = text[i];
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\ufeff') i++;
-    else if (c === '#') { while (i < end && text[i] !== '\n') i++; }
-    else if (c === '-' && text.startsWith('---', i) && (i === 0 || text[i - 1] === '\n')) i += 3;
+    else if (c === '#') {
+      while (i < end && text[i] !== '\n') i++;
+    } else if (c === '-' && text.startsWith('---', i) && (i === 0 || text[i - 1] === '\n')) i += 3;
     else break;
   }
   return i;
@@ -388,8 +424,10 @@ function readProperties(text: string, i: number): { at: number; anchor?: string 
     const c = text[i];
     if (c !== '&' && c !== '!') break;
     let j = i + 1;
-    if (c === '!' && text[j] === '<') { while (j < text.length && text[j] !== '>') j++; j++; }
-    else while (j < text.length && !' \t\n\r,[]{}'.includes(text[j])) j++;
+    if (c === '!' && text[j] === '<') {
+      while (j < text.length && text[j] !== '>') j++;
+      j++;
+    } else while (j < text.length && !' \t\n\r,[]{}'.includes(text[j])) j++;
     if (c === '&') anchor = text.slice(i + 1, j);
     i = j;
   }
@@ -427,11 +465,16 @@ function commentStart(line: string): number {
 
 function scalarStyle(text: string, at: number): ScalarStyle {
   switch (text[at]) {
-    case "'": return 'single';
-    case '"': return 'double';
-    case '|': return 'literal';
-    case '>': return 'folded';
-    default: return 'plain';
+    case "'":
+      return 'single';
+    case '"':
+      return 'double';
+    case '|':
+      return 'literal';
+    case '>':
+      return 'folded';
+    default:
+      return 'plain';
   }
 }
 

@@ -2,7 +2,7 @@ import type { Finding } from '../findings.ts';
 import type { YamlDocument } from './document.ts';
 
 const CODE_TO_RULE = {
-  'syntax': 'yaml/syntax',
+  syntax: 'yaml/syntax',
   'too-deep': 'yaml/syntax',
   'duplicate-key': 'yaml/duplicate-key',
   'multiple-documents': 'yaml/multiple-documents',

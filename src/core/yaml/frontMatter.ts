@@ -18,5 +18,7 @@ export function frontMatter(markdown: string): { text: string; offset: number } 
 export function looksLikeHfMetadata(frontMatterText: string): boolean {
   // block keys, quoted keys (`"license": other`) and flow mappings (`{license: other}`) are all
   // read by the Hub's YAML loader: a card written any of these ways must not pass unchecked
-  return /(?:^|[{,])[ \t]*(["']?)(license|licence|license_name|license_link|language|pipeline_tag|library_name|tags|datasets|base_model|base_model_relation|model-index|model_index|metrics|widget|inference|co2_eq_emissions|new_version|thumbnail)\1[ \t]*:/m.test(frontMatterText);
+  return /(?:^|[{,])[ \t]*(["']?)(license|licence|license_name|license_link|language|pipeline_tag|library_name|tags|datasets|base_model|base_model_relation|model-index|model_index|metrics|widget|inference|co2_eq_emissions|new_version|thumbnail)\1[ \t]*:/m.test(
+    frontMatterText,
+  );
 }

@@ -34,7 +34,7 @@ export const YAML_RULES: readonly RuleInfo[] = [
     title: 'File too large to validate',
     category: 'yaml',
     defaultSeverity: 'error',
-    help: 'The file is larger than the validation limit, so it was not checked, and what was not checked is not known to be valid: for a model card this is an error, and the promotion gate\'s card check fails. Metadata files are normally a few kilobytes; a very large one is worth a look by hand.',
+    help: "The file is larger than the validation limit, so it was not checked, and what was not checked is not known to be valid: for a model card this is an error, and the promotion gate's card check fails. Metadata files are normally a few kilobytes; a very large one is worth a look by hand.",
   },
   {
     id: 'yaml/multiple-documents',

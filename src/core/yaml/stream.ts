@@ -38,15 +38,21 @@ export function parseYamlStream(text: string, options: StreamOptions = {}): Yaml
   const documents: YamlStreamDocument[] = [];
   const cuts: { at: number; kind: 'start' | 'end' }[] = [];
   MARKER.lastIndex = 0;
-  for (let m = MARKER.exec(text); m; m = MARKER.exec(text)) cuts.push({ at: m.index, kind: m[0] === '---' ? 'start' : 'end' });
+  for (let m = MARKER.exec(text); m; m = MARKER.exec(text))
+    cuts.push({ at: m.index, kind: m[0] === '---' ? 'start' : 'end' });
   // Segments: [0, first cut), then each `---` starts one that runs to the next cut; `...` ends one.
   const segments: { start: number; end: number }[] = [];
   let from = 0;
   let open = true;
   for (const c of cuts) {
     if (open && c.at >= from) segments.push({ start: from, end: c.at });
-    if (c.kind === 'start') { from = c.at; open = true; }
-    else { from = lineEnd(text, c.at); open = false; }
+    if (c.kind === 'start') {
+      from = c.at;
+      open = true;
+    } else {
+      from = lineEnd(text, c.at);
+      open = false;
+    }
   }
   if (open) segments.push({ start: from, end: text.length });
   else if (/\S/.test(stripComments(text.slice(from)))) segments.push({ start: from, end: text.length });

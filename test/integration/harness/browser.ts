@@ -11,8 +11,16 @@ import { CHROMIUM } from './paths.ts';
 export async function launchChromium(home: string): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     env: { ...process.env, HOME: home },
   });
 }
@@ -21,7 +29,9 @@ export async function launchChromium(home: string): Promise<Browser> {
 export function recordConsole(page: Page, file: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const out = fs.createWriteStream(file);
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') out.write(`[${m.type()}] ${m.text()}\n`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') out.write(`[${m.type()}] ${m.text()}\n`);
+  });
   page.on('pageerror', (e) => out.write(`[pageerror] ${e.message}\n`));
   page.once('close', () => out.end());
 }

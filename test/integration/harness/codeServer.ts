@@ -81,20 +81,34 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServerRun
   fs.mkdirSync(home, { recursive: true });
   fs.cpSync(opts.workspaceFixture, workspace, { recursive: true });
   const settings = opts.untrusted
-    ? { ...QUIET_SETTINGS, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never', 'security.workspace.trust.untrustedFiles': 'open' }
+    ? {
+        ...QUIET_SETTINGS,
+        'security.workspace.trust.enabled': true,
+        'security.workspace.trust.startupPrompt': 'never',
+        'security.workspace.trust.banner': 'never',
+        'security.workspace.trust.untrustedFiles': 'open',
+      }
     : QUIET_SETTINGS;
   fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   const config = path.join(root, 'config.yaml');
   // Port 0: the OS picks a free port and code-server prints it.
   fs.writeFileSync(config, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
 
-  const args = [CODE_SERVER_ENTRY,
-    '--config', config,
-    '--user-data-dir', userData,
-    '--extensions-dir', path.join(root, 'extensions'),
-    '--disable-telemetry', '--disable-update-check', ...(opts.untrusted ? [] : ['--disable-workspace-trust']),
-    '--disable-getting-started-override', '--ignore-last-opened',
-    workspace];
+  const args = [
+    CODE_SERVER_ENTRY,
+    '--config',
+    config,
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    path.join(root, 'extensions'),
+    '--disable-telemetry',
+    '--disable-update-check',
+    ...(opts.untrusted ? [] : ['--disable-workspace-trust']),
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    workspace,
+  ];
   // code-server writes config and logs under $HOME even for --version: keep them in the run folder.
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -135,19 +149,32 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServerRun
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let seen: string | undefined = '';
-      const timer = setTimeout(() => reject(new Error(`code-server did not start within ${timeoutMs} ms; log: ${logFile}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`code-server did not start within ${timeoutMs} ms; log: ${logFile}`)),
+        timeoutMs,
+      );
       const onData = (chunk: Buffer): void => {
         // Output can still arrive after stop() closed the log (the pipes drain after 'exit').
         if (!log.writableEnded) log.write(chunk);
         if (seen === undefined) return;
         seen += chunk.toString();
         const m = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(seen);
-        if (m) { seen = undefined; clearTimeout(timer); resolve(m[1]); }
+        if (m) {
+          seen = undefined;
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', onData);
-      child.once('error', (e) => { clearTimeout(timer); reject(e); });
-      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`code-server exited early (code ${code}); log: ${logFile}`)); });
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`code-server exited early (code ${code}); log: ${logFile}`));
+      });
     });
     return { url, host: new URL(url).host, workspace, root, logFile, vscodeLogs: path.join(userData, 'logs'), stop };
   } catch (e) {
@@ -169,7 +196,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
-  try { process.kill(-child.pid, signal); } catch { /* already gone */ }
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* already gone */
+  }
 }
 
 /**
@@ -178,9 +209,15 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
  * (extensionTestsPath): the same contract as @vscode/test-electron. Paths are vscode-remote URIs
  * because the extension host runs on the server side.
  */
-export function workbenchUrl(run: CodeServerRun, opts: { extensionDevelopmentPath: string; extensionTestsPath?: string }): string {
+export function workbenchUrl(
+  run: CodeServerRun,
+  opts: { extensionDevelopmentPath: string; extensionTestsPath?: string },
+): string {
   const remote = (p: string): string => `vscode-remote://${run.host}${path.resolve(p)}`;
-  const payload: [string, string][] = [['skipWelcome', 'true'], ['skipReleaseNotes', 'true']];
+  const payload: [string, string][] = [
+    ['skipWelcome', 'true'],
+    ['skipReleaseNotes', 'true'],
+  ];
   payload.push(['extensionDevelopmentPath', remote(opts.extensionDevelopmentPath)]);
   if (opts.extensionTestsPath) payload.push(['extensionTestsPath', remote(opts.extensionTestsPath)]);
   return `${run.url}/?folder=${encodeURIComponent(run.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;

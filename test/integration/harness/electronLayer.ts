@@ -21,15 +21,17 @@ export async function runElectronLayer(): Promise<number> {
     return 2;
   }
   if (!executable && !allowDownload && !cached) {
-    console.error([
-      'test:electron: no desktop VS Code to run the suite in, and no download will be attempted.',
-      '  - point VSCODE_EXECUTABLE at a VS Code (Electron) executable, e.g.',
-      '      VSCODE_EXECUTABLE="/usr/share/code/code" npm run test:electron',
-      '      VSCODE_EXECUTABLE="/Applications/Visual Studio Code.app/Contents/MacOS/Electron" npm run test:electron',
-      '  - or let @vscode/test-electron download one into .vscode-test/ (needs network):',
-      '      MODEL_INSPECT_ALLOW_DOWNLOAD=1 npm run test:electron',
-      'On machines without a desktop VS Code, `npm test` runs the same suite in code-server instead.',
-    ].join('\n'));
+    console.error(
+      [
+        'test:electron: no desktop VS Code to run the suite in, and no download will be attempted.',
+        '  - point VSCODE_EXECUTABLE at a VS Code (Electron) executable, e.g.',
+        '      VSCODE_EXECUTABLE="/usr/share/code/code" npm run test:electron',
+        '      VSCODE_EXECUTABLE="/Applications/Visual Studio Code.app/Contents/MacOS/Electron" npm run test:electron',
+        '  - or let @vscode/test-electron download one into .vscode-test/ (needs network):',
+        '      MODEL_INSPECT_ALLOW_DOWNLOAD=1 npm run test:electron',
+        'On machines without a desktop VS Code, `npm test` runs the same suite in code-server instead.',
+      ].join('\n'),
+    );
     return 2;
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'model-inspect-electron-'));
@@ -42,8 +44,14 @@ export async function runElectronLayer(): Promise<number> {
       extensionTestsPath: SUITE_OUT,
       // test-electron adds --skip-welcome, --disable-workspace-trust and friends itself; a fresh
       // profile and extensions folder keep the user's own VS Code state out of the run.
-      launchArgs: [workspace, '--disable-extensions',
-        '--user-data-dir', path.join(tmp, 'user-data'), '--extensions-dir', path.join(tmp, 'extensions')],
+      launchArgs: [
+        workspace,
+        '--disable-extensions',
+        '--user-data-dir',
+        path.join(tmp, 'user-data'),
+        '--extensions-dir',
+        path.join(tmp, 'extensions'),
+      ],
     });
   } catch (e) {
     console.error(`test:electron: ${(e as Error)?.message ?? e}`);

@@ -36,7 +36,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   let result: LayerResult;
   try {
-    result = layer === 'ui' ? await runUiLayer({ grep, testTimeoutMs: 60_000 }) : await runExtensionLayer(budget, { untrusted: layer === 'untrusted' });
+    result =
+      layer === 'ui'
+        ? await runUiLayer({ grep, testTimeoutMs: 60_000 })
+        : await runExtensionLayer(budget, { untrusted: layer === 'untrusted' });
   } catch (e) {
     // The set-up failed (code-server or Chromium would not start): one failure, with the reason.
     console.error(`${layer}: could not run: ${(e as Error)?.message ?? e}`);

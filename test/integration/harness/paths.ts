@@ -15,7 +15,9 @@ export const UI_OUT = path.join(OUT, 'ui');
  * folder of an unzipped .vsix named by MODEL_INSPECT_EXTENSION_PATH, to prove the package holds
  * everything the extension loads.
  */
-export const EXTENSION_PATH = process.env.MODEL_INSPECT_EXTENSION_PATH ? path.resolve(process.env.MODEL_INSPECT_EXTENSION_PATH) : REPO;
+export const EXTENSION_PATH = process.env.MODEL_INSPECT_EXTENSION_PATH
+  ? path.resolve(process.env.MODEL_INSPECT_EXTENSION_PATH)
+  : REPO;
 export const WORKSPACE_FIXTURE = path.join(REPO, 'test', 'integration', 'workspace');
 /** The untrusted layer: its own suite (same run() entry) and its own workspace, opened in restricted mode. */
 export const UNTRUSTED_SUITE_OUT = path.join(OUT, 'untrusted');

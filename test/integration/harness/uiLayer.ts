@@ -8,7 +8,10 @@ import { clearLayerOutput, keepFailureLogs, type LayerResult } from './results.t
 
 /** Every compiled test/integration/ui/*.ui.ts, in file order. */
 function loadUiTests(): { file: string; test: UiTest }[] {
-  const files = fs.readdirSync(UI_OUT).filter((f) => f.endsWith('.ui.js')).sort();
+  const files = fs
+    .readdirSync(UI_OUT)
+    .filter((f) => f.endsWith('.ui.js'))
+    .sort();
   return files.flatMap((f) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- compiled test modules, found at run time
     const mod = require(path.join(UI_OUT, f)) as { uiTests?: UiTest[] };
@@ -55,7 +58,12 @@ export async function runUiLayer(opts: { grep?: string; testTimeoutMs: number })
           let timer: ReturnType<typeof setTimeout> | undefined;
           await Promise.race([
             test.run({ page, workspace: cs.workspace, screenshot, log }),
-            new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${opts.testTimeoutMs / 1000} s`)), opts.testTimeoutMs); }),
+            new Promise((_, reject) => {
+              timer = setTimeout(
+                () => reject(new Error(`timed out after ${opts.testTimeoutMs / 1000} s`)),
+                opts.testTimeoutMs,
+              );
+            }),
           ]).finally(() => clearTimeout(timer));
           result.passed++;
           console.log(`  ✔ ${test.name} (${file})`);
@@ -76,10 +84,14 @@ export async function runUiLayer(opts: { grep?: string; testTimeoutMs: number })
   } finally {
     if (result.failed) {
       const logs = keepFailureLogs(cs, 'ui');
-      console.log(`ui: FAILED; logs in ${logs} (code-server.log, vscode/*/exthost*/); rerun with KEEP_CS_RUN=1 to keep the whole temp run folder (${cs.root})`);
+      console.log(
+        `ui: FAILED; logs in ${logs} (code-server.log, vscode/*/exthost*/); rerun with KEEP_CS_RUN=1 to keep the whole temp run folder (${cs.root})`,
+      );
     }
     await cs.stop();
   }
-  console.log(`ui: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped in ${t()}; screenshots in ${OUTPUT_DIR}`);
+  console.log(
+    `ui: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped in ${t()}; screenshots in ${OUTPUT_DIR}`,
+  );
   return result;
 }

@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Mocha from 'mocha';
 
-interface TestDeadline { __modelInspectTestDeadline?: number }
+interface TestDeadline {
+  __modelInspectTestDeadline?: number;
+}
 
 export function run(): Promise<void> {
   // The one time limit of a test, and only there to end a hang: generous, because a shared 2-core
@@ -21,7 +23,10 @@ export function run(): Promise<void> {
     timeout,
     grep: process.env.MODEL_INSPECT_TEST_GREP || undefined,
   });
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   return new Promise((resolve, reject) => {
     try {
@@ -38,8 +43,13 @@ export function run(): Promise<void> {
       // When mocha will time out the running test or hook (before-each hooks run inside the test's
       // time, so the test's deadline is taken again after them). Test files are bundled one by
       // one, so this goes through a global rather than a shared module.
-      const deadline = (r: Mocha.Runnable | undefined) => { (globalThis as TestDeadline).__modelInspectTestDeadline = Date.now() + (r?.timeout() || timeout); };
-      runner.on('test', deadline).on('hook', deadline).on('hook end', () => deadline(runner.test));
+      const deadline = (r: Mocha.Runnable | undefined) => {
+        (globalThis as TestDeadline).__modelInspectTestDeadline = Date.now() + (r?.timeout() || timeout);
+      };
+      runner
+        .on('test', deadline)
+        .on('hook', deadline)
+        .on('hook end', () => deadline(runner.test));
     } catch (e) {
       console.log('0 passed, 1 failed');
       reject(e instanceof Error ? e : new Error(String(e)));

@@ -10,7 +10,10 @@ import { activateExtension, ourDiagnostics, ruleIdOf, waitFor, workspaceRoot } f
  * show the same card findings under the same rule settings and inline comments.
  */
 
-interface Export { checks: { id: string; status: string; reasons: string[] }[]; suppressed: { ruleId: string }[] }
+interface Export {
+  checks: { id: string; status: string; reasons: string[] }[];
+  suppressed: { ruleId: string }[];
+}
 
 const CARD = [
   'model_details:',
@@ -33,15 +36,24 @@ suite('one findings step: editor and gate agree', () => {
   const cfg = () => vscode.workspace.getConfiguration('modelInspect');
   const exportGate = async (): Promise<Export> => {
     const out = path.join(path.dirname(model), `gate-${crypto.randomUUID()}.json`);
-    await vscode.commands.executeCommand('modelInspect.report.exportReport', vscode.Uri.file(model), vscode.Uri.file(out));
-    try { return JSON.parse(fs.readFileSync(out, 'utf8')) as Export; } finally { fs.rmSync(out); }
+    await vscode.commands.executeCommand(
+      'modelInspect.report.exportReport',
+      vscode.Uri.file(model),
+      vscode.Uri.file(out),
+    );
+    try {
+      return JSON.parse(fs.readFileSync(out, 'utf8')) as Export;
+    } finally {
+      fs.rmSync(out);
+    }
   };
   /** "the model card has N errors: …" from the gate's model-card check. */
   const gateCardErrors = async (): Promise<number> => {
     const reasons = (await exportGate()).checks.find((c) => c.id === 'model-card')!.reasons.join('\n');
     return Number(/the model card has (\d+) error/.exec(reasons)?.[1] ?? 0);
   };
-  const editorCardErrors = (): number => ourDiagnostics(vscode.Uri.file(card)).filter((d) => d.severity === vscode.DiagnosticSeverity.Error).length;
+  const editorCardErrors = (): number =>
+    ourDiagnostics(vscode.Uri.file(card)).filter((d) => d.severity === vscode.DiagnosticSeverity.Error).length;
 
   suiteSetup(async () => {
     await activateExtension();
@@ -67,7 +79,9 @@ suite('one findings step: editor and gate agree', () => {
   });
 
   test('an inline comment silences the line in the editor and in the gate, which lists it as suppressed', async () => {
-    await waitFor('the setting to be gone', () => ourDiagnostics(vscode.Uri.file(card)).some((d) => ruleIdOf(d) === 'card/placeholder-digest'));
+    await waitFor('the setting to be gone', () =>
+      ourDiagnostics(vscode.Uri.file(card)).some((d) => ruleIdOf(d) === 'card/placeholder-digest'),
+    );
     const before = editorCardErrors();
     // Typed into the editor and saved, as a person would.
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(card));
@@ -76,10 +90,19 @@ suite('one findings step: editor and gate agree', () => {
     edit.insert(doc.uri, line.range.end, '  # model-inspect-disable-line card/placeholder-digest');
     assert.ok(await vscode.workspace.applyEdit(edit));
     assert.ok(await doc.save());
-    await waitFor('the comment to reach the editor', () => !ourDiagnostics(vscode.Uri.file(card)).some((d) => ruleIdOf(d) === 'card/placeholder-digest'));
+    await waitFor(
+      'the comment to reach the editor',
+      () => !ourDiagnostics(vscode.Uri.file(card)).some((d) => ruleIdOf(d) === 'card/placeholder-digest'),
+    );
     assert.equal(editorCardErrors(), before - 1);
     const r = await exportGate();
-    assert.match(r.checks.find((c) => c.id === 'model-card')!.reasons.join('\n'), new RegExp(`has ${before - 1} error`));
-    assert.deepEqual(r.suppressed.map((f) => f.ruleId), ['card/placeholder-digest']);
+    assert.match(
+      r.checks.find((c) => c.id === 'model-card')!.reasons.join('\n'),
+      new RegExp(`has ${before - 1} error`),
+    );
+    assert.deepEqual(
+      r.suppressed.map((f) => f.ruleId),
+      ['card/placeholder-digest'],
+    );
   });
 });

@@ -13,17 +13,22 @@ suite('models in registries', () => {
 
   test('image references in a YAML file get a "Verify in registry" CodeLens and hover link; other values do not', async () => {
     const uri = vscode.Uri.joinPath(workspaceRoot(), 'deploy', 'registry-refs.yaml');
-    await vscode.workspace.fs.writeFile(uri, enc.encode([
-      'spec:',
-      '  containers:',
-      '    - name: server',
-      `      image: ghcr.io/acme/ml-models/sentiment-serving@${DIGEST}`,
-      '    - name: sidecar',
-      '      image: busybox:1.36',
-      'model:',
-      '  path: models/sentiment/model.safetensors',
-      '',
-    ].join('\n')));
+    await vscode.workspace.fs.writeFile(
+      uri,
+      enc.encode(
+        [
+          'spec:',
+          '  containers:',
+          '    - name: server',
+          `      image: ghcr.io/acme/ml-models/sentiment-serving@${DIGEST}`,
+          '    - name: sidecar',
+          '      image: busybox:1.36',
+          'model:',
+          '  path: models/sentiment/model.safetensors',
+          '',
+        ].join('\n'),
+      ),
+    );
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
     assert.equal(doc.languageId, 'yaml');
@@ -37,7 +42,11 @@ suite('models in registries', () => {
     assert.deepEqual(lenses[0].command!.arguments, [`ghcr.io/acme/ml-models/sentiment-serving@${DIGEST}`]);
     assert.equal(lenses[0].range.start.line, 3);
 
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(3, 20));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      uri,
+      new vscode.Position(3, 20),
+    );
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /Verify in registry\]\(command:modelInspect\.registry\.verify/);
   });

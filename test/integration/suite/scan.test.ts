@@ -8,8 +8,15 @@ import { activateExtension, describe, ourDiagnostics, ruleIdOf, waitFor, waitFor
 /** `os.system('id')` at pickle protocol 4, the way Python writes it (STACK_GLOBAL through MEMOIZE). */
 function payloadPickle(): Uint8Array {
   const parts: number[] = [0x80, 4];
-  const sbu = (s: string) => { parts.push(0x8c, s.length, ...Buffer.from(s)); parts.push(0x94); };
-  sbu('os'); sbu('system'); parts.push(0x93, 0x94); sbu('id'); parts.push(0x85, 0x94, 0x52, 0x94, 0x2e);
+  const sbu = (s: string) => {
+    parts.push(0x8c, s.length, ...Buffer.from(s));
+    parts.push(0x94);
+  };
+  sbu('os');
+  sbu('system');
+  parts.push(0x93, 0x94);
+  sbu('id');
+  parts.push(0x85, 0x94, 0x52, 0x94, 0x2e);
   return Uint8Array.from(parts);
 }
 
@@ -29,14 +36,21 @@ async function write(rel: string, bytes: Uint8Array): Promise<vscode.Uri> {
   return uri;
 }
 
-interface Work { scans: number; scansRunning: number }
+interface Work {
+  scans: number;
+  scansRunning: number;
+}
 let api: { work(p: string): Work };
 
 /** A benign pickle of `mib` MiB (a long run of push-and-pop): its scan takes a while. */
 function bigPickle(mib: number): Buffer {
   const n = Math.floor((mib * 1024 * 1024) / 3);
   const body = Buffer.alloc(n * 3);
-  for (let i = 0; i < n; i++) { body[i * 3] = 0x4b; body[i * 3 + 1] = 1; body[i * 3 + 2] = 0x30; }
+  for (let i = 0; i < n; i++) {
+    body[i * 3] = 0x4b;
+    body[i * 3 + 1] = 1;
+    body[i * 3 + 2] = 0x30;
+  }
   return Buffer.concat([Buffer.from([0x80, 2]), body, Buffer.from([0x4e, 0x2e])]);
 }
 
@@ -66,7 +80,10 @@ suite('model file scanning', () => {
     const good = await write('scan-b/model.safetensors', safetensors());
     await vscode.commands.executeCommand('modelInspect.scan', bad, [bad, good]);
     await waitForRule(bad, 'scan/pickle-dangerous-import', 20_000);
-    assert.ok(!ourDiagnostics(good).some((d) => d.severity === vscode.DiagnosticSeverity.Error), `clean file has no errors: ${describe(ourDiagnostics(good))}`);
+    assert.ok(
+      !ourDiagnostics(good).some((d) => d.severity === vscode.DiagnosticSeverity.Error),
+      `clean file has no errors: ${describe(ourDiagnostics(good))}`,
+    );
   });
 
   test('a weight file that changes on disk is re-scanned', async () => {
@@ -74,7 +91,10 @@ suite('model file scanning', () => {
     await vscode.commands.executeCommand('modelInspect.scan', uri);
     // The command resolves when its results are published: the clean version was scanned, once.
     assert.equal(api.work(uri.fsPath).scans, 1, 'the first version was scanned');
-    assert.ok(!ourDiagnostics(uri).some((d) => ruleIdOf(d) === 'scan/pickle-dangerous-import'), describe(ourDiagnostics(uri)));
+    assert.ok(
+      !ourDiagnostics(uri).some((d) => ruleIdOf(d) === 'scan/pickle-dangerous-import'),
+      describe(ourDiagnostics(uri)),
+    );
     await vscode.workspace.fs.writeFile(uri, payloadPickle());
     await waitForRule(uri, 'scan/pickle-dangerous-import', 20_000);
     assert.ok(api.work(uri.fsPath).scans >= 2, 'the change was re-scanned');
@@ -98,7 +118,10 @@ suite('model file scanning', () => {
       if (api.work(file).scansRunning === 0) this.skip();
       await slow;
       await waitFor('every scan of the file to end', () => api.work(file).scansRunning === 0);
-      assert.ok(ourDiagnostics(uri).some((d) => ruleIdOf(d) === 'scan/pickle-dangerous-import'), `the newer result stays: ${describe(ourDiagnostics(uri))}`);
+      assert.ok(
+        ourDiagnostics(uri).some((d) => ruleIdOf(d) === 'scan/pickle-dangerous-import'),
+        `the newer result stays: ${describe(ourDiagnostics(uri))}`,
+      );
     } finally {
       await cfg.update('scan.rescanDelayMs', undefined, vscode.ConfigurationTarget.Workspace);
     }

@@ -15,7 +15,9 @@ function stubWindow<K extends keyof typeof vscode.window>(name: K, impl: (typeof
   const w = vscode.window as unknown as Record<string, unknown>;
   const original = w[name];
   w[name] = impl;
-  return () => { w[name] = original; };
+  return () => {
+    w[name] = original;
+  };
 }
 
 /** A valid one-tensor safetensors file: clean content the scanner reads in full. */
@@ -32,17 +34,29 @@ const EVIL_PICKLE = Buffer.from('\x80\x02cos\nsystem\nq\x00X\x02\x00\x00\x00idq\
 /** Sign…/Verify… inside a real VS Code: commands, explorer menus, settings, and the verify result. */
 suite('signing', () => {
   let dir = '';
-  suiteSetup(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-int-sign-')); });
+  suiteSetup(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-int-sign-'));
+  });
   suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('modelInspect').update('signing.publicKey', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('modelInspect')
+      .update('signing.publicKey', undefined, vscode.ConfigurationTarget.Global);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('the signing commands are registered and on the explorer menu for weight files and folders', async () => {
     const ext = await activateExtension();
     const commands = await vscode.commands.getCommands(true);
-    for (const c of ['modelInspect.signing.sign', 'modelInspect.signing.verify', 'modelInspect.signing.generateKeyPair', 'modelInspect.signing.refreshTrustedRoot']) assert.ok(commands.includes(c), c);
-    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { menus: Record<string, { command: string; when?: string }[]> } };
+    for (const c of [
+      'modelInspect.signing.sign',
+      'modelInspect.signing.verify',
+      'modelInspect.signing.generateKeyPair',
+      'modelInspect.signing.refreshTrustedRoot',
+    ])
+      assert.ok(commands.includes(c), c);
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
+      contributes: { menus: Record<string, { command: string; when?: string }[]> };
+    };
     const menu = pkg.contributes.menus['explorer/context'].filter((m) => m.command.startsWith('modelInspect.signing.'));
     assert.equal(menu.length, 2);
     for (const m of menu) assert.match(m.when ?? '', /explorerResourceIsFolder/);
@@ -58,21 +72,32 @@ suite('signing', () => {
     const pub = path.join(dir, 'cosign.pub');
     fs.writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
     await signPath(model, privateKey);
-    await vscode.workspace.getConfiguration('modelInspect').update('signing.publicKey', pub, vscode.ConfigurationTarget.Global);
-    const ok = await vscode.commands.executeCommand<VerificationReport>('modelInspect.signing.verify', vscode.Uri.file(model));
+    await vscode.workspace
+      .getConfiguration('modelInspect')
+      .update('signing.publicKey', pub, vscode.ConfigurationTarget.Global);
+    const ok = await vscode.commands.executeCommand<VerificationReport>(
+      'modelInspect.signing.verify',
+      vscode.Uri.file(model),
+    );
     assert.ok(ok, 'the command returns the report');
     if (vscode.workspace.isTrusted) {
       assert.equal(ok.verified, true, ok.signatures[0]?.failures.join(' | '));
       assert.equal(ok.signatures[0].format, 'model-signing');
       fs.writeFileSync(path.join(model, 'config.json'), '{"changed":true}');
-      const bad = await vscode.commands.executeCommand<VerificationReport>('modelInspect.signing.verify', vscode.Uri.file(model));
+      const bad = await vscode.commands.executeCommand<VerificationReport>(
+        'modelInspect.signing.verify',
+        vscode.Uri.file(model),
+      );
       assert.equal(bad.verified, false);
       assert.deepEqual(bad.signatures[0].manifest?.changed, ['config.json']);
       // A single weight file: the streamed two-thread path (worker thread inside the extension host).
       const weights = path.join(dir, 'w.gguf');
       fs.writeFileSync(weights, crypto.randomBytes(3 * 1024 * 1024));
       await signPath(weights, privateKey);
-      const file = await vscode.commands.executeCommand<VerificationReport>('modelInspect.signing.verify', vscode.Uri.file(weights));
+      const file = await vscode.commands.executeCommand<VerificationReport>(
+        'modelInspect.signing.verify',
+        vscode.Uri.file(weights),
+      );
       assert.equal(file.verified, true, file.signatures[0]?.failures.join(' | '));
       assert.equal(file.signatures[0].format, 'sigstore-bundle');
     } else {
@@ -89,19 +114,29 @@ suite('signing', () => {
     const dialogs: vscode.OpenDialogOptions[] = [];
     const warnings: string[] = [];
     const restore = [
-      stubWindow('showOpenDialog', async (o?: vscode.OpenDialogOptions) => { dialogs.push(o ?? {}); return [vscode.Uri.file(model)]; }),
-      stubWindow('showWarningMessage', (async (m: string) => { warnings.push(m); return undefined; }) as typeof vscode.window.showWarningMessage),
+      stubWindow('showOpenDialog', async (o?: vscode.OpenDialogOptions) => {
+        dialogs.push(o ?? {});
+        return [vscode.Uri.file(model)];
+      }),
+      stubWindow('showWarningMessage', (async (m: string) => {
+        warnings.push(m);
+        return undefined;
+      }) as typeof vscode.window.showWarningMessage),
       stubWindow('showInputBox', async () => undefined),
     ];
     try {
-      const r = await vscode.commands.executeCommand<{ keyFile?: string; refused?: string }>('modelInspect.signing.generateKeyPair');
+      const r = await vscode.commands.executeCommand<{ keyFile?: string; refused?: string }>(
+        'modelInspect.signing.generateKeyPair',
+      );
       assert.equal(dialogs.length, 1);
       assert.equal(dialogs[0].defaultUri?.fsPath, path.join(os.homedir(), '.model-inspect', 'keys'));
       assert.equal(warnings.length, 1, 'one modal warning');
       assert.match(warnings[0], /inside the model folder/);
       assert.match(r?.refused ?? '', /inside the model folder/);
       assert.deepEqual(fs.readdirSync(model), ['model.safetensors'], 'nothing written after Cancel');
-    } finally { for (const f of restore) f(); }
+    } finally {
+      for (const f of restore) f();
+    }
   });
 
   test('Sign… asks before signing a folder the scanner flags; Cancel signs nothing', async () => {
@@ -113,21 +148,32 @@ suite('signing', () => {
     const modals: string[] = [];
     let answer: string | undefined;
     const restore = [
-      stubWindow('showWarningMessage', (async (m: string, o?: vscode.MessageOptions) => { if (typeof o === 'object' && o?.modal) modals.push(m); return answer; }) as typeof vscode.window.showWarningMessage),
+      stubWindow('showWarningMessage', (async (m: string, o?: vscode.MessageOptions) => {
+        if (typeof o === 'object' && o?.modal) modals.push(m);
+        return answer;
+      }) as typeof vscode.window.showWarningMessage),
       stubWindow('showQuickPick', (async () => undefined) as typeof vscode.window.showQuickPick),
     ];
     try {
-      const r = await vscode.commands.executeCommand<{ declined?: string }>('modelInspect.signing.sign', vscode.Uri.file(model));
+      const r = await vscode.commands.executeCommand<{ declined?: string }>(
+        'modelInspect.signing.sign',
+        vscode.Uri.file(model),
+      );
       assert.equal(modals.length, 1, 'one modal question');
       assert.match(modals[0], /extra\.pkl as dangerous/);
       assert.match(r?.declined ?? '', /extra\.pkl/);
       assert.equal(fs.existsSync(path.join(model, 'model.sig')), false, 'nothing signed after Cancel');
       // "Sign Anyway" goes on to the key choice (here dismissed: nothing signed, no second question).
       answer = 'Sign Anyway';
-      const r2 = await vscode.commands.executeCommand<{ declined?: string } | undefined>('modelInspect.signing.sign', vscode.Uri.file(model));
+      const r2 = await vscode.commands.executeCommand<{ declined?: string } | undefined>(
+        'modelInspect.signing.sign',
+        vscode.Uri.file(model),
+      );
       assert.equal(modals.length, 2);
       assert.equal(r2, undefined);
-    } finally { for (const f of restore) f(); }
+    } finally {
+      for (const f of restore) f();
+    }
   });
 
   test('Verify after Sign uses cosign.pub beside the key, else asks for one, and offers to record it', async () => {
@@ -155,22 +201,39 @@ suite('signing', () => {
         if (m.startsWith('Record ')) return record;
         return undefined;
       }) as typeof vscode.window.showInformationMessage),
-      stubWindow('showOpenDialog', async (o?: vscode.OpenDialogOptions) => { dialogs.push(o ?? {}); return [vscode.Uri.file(path.join(dir, 'vas-elsewhere.pub'))]; }),
+      stubWindow('showOpenDialog', async (o?: vscode.OpenDialogOptions) => {
+        dialogs.push(o ?? {});
+        return [vscode.Uri.file(path.join(dir, 'vas-elsewhere.pub'))];
+      }),
     ];
     try {
-      const r = await vscode.commands.executeCommand<{ verification?: VerificationReport; publicKey?: string; recorded?: boolean }>('modelInspect.signing.sign', vscode.Uri.file(model));
+      const r = await vscode.commands.executeCommand<{
+        verification?: VerificationReport;
+        publicKey?: string;
+        recorded?: boolean;
+      }>('modelInspect.signing.sign', vscode.Uri.file(model));
       assert.equal(r?.publicKey, path.join(keys, 'cosign.pub'));
       assert.equal(r?.verification?.verified, true, r?.verification?.signatures[0]?.failures.join(' | '));
       assert.equal(dialogs.length, 0, 'no dialog: cosign.pub was beside the key');
       assert.equal(r?.recorded, true);
-      assert.equal(vscode.workspace.getConfiguration('modelInspect').get('signing.publicKey'), path.join(keys, 'cosign.pub'));
+      assert.equal(
+        vscode.workspace.getConfiguration('modelInspect').get('signing.publicKey'),
+        path.join(keys, 'cosign.pub'),
+      );
       assert.ok(!infos.some((m) => /--key|no public key/.test(m)), infos.join(' | '));
       // Beside the key only another pair's cosign.pub: not taken for this key's; the user is asked.
       fs.renameSync(path.join(keys, 'cosign.pub'), path.join(dir, 'vas-elsewhere.pub'));
-      fs.writeFileSync(path.join(keys, 'cosign.pub'), crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }));
+      fs.writeFileSync(
+        path.join(keys, 'cosign.pub'),
+        crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }),
+      );
       await config.update('signing.publicKey', undefined, vscode.ConfigurationTarget.Global);
       record = 'Not Now';
-      const again = await vscode.commands.executeCommand<{ verification?: VerificationReport; publicKey?: string; recorded?: boolean }>('modelInspect.signing.sign', vscode.Uri.file(model));
+      const again = await vscode.commands.executeCommand<{
+        verification?: VerificationReport;
+        publicKey?: string;
+        recorded?: boolean;
+      }>('modelInspect.signing.sign', vscode.Uri.file(model));
       assert.equal(dialogs.length, 1);
       assert.match(dialogs[0].title ?? '', /public key of cosign\.key/);
       assert.equal(again?.publicKey, path.join(dir, 'vas-elsewhere.pub'));

@@ -10,9 +10,17 @@ import { activateExtension, ourDiagnostics, ruleIdOf, waitFor, workspaceRoot } f
  * counted by the extension), never the time it takes.
  */
 
-interface Work { gateRuns: number; verifications: number; scans: number; scansRunning: number }
+interface Work {
+  gateRuns: number;
+  verifications: number;
+  scans: number;
+  scansRunning: number;
+}
 interface Api {
-  models: { current(root: string): Promise<{ evidence: { files?: { rel: string }[] } } | undefined>; pending(root: string): boolean };
+  models: {
+    current(root: string): Promise<{ evidence: { files?: { rel: string }[] } } | undefined>;
+    pending(root: string): boolean;
+  };
   panelAction(root: string, action: string): Promise<string>;
   work(p: string): Work;
 }
@@ -20,8 +28,15 @@ interface Api {
 /** `os.system('id')` at pickle protocol 4. */
 function payloadPickle(): Buffer {
   const parts: number[] = [0x80, 4];
-  const sbu = (s: string) => { parts.push(0x8c, s.length, ...Buffer.from(s)); parts.push(0x94); };
-  sbu('os'); sbu('system'); parts.push(0x93, 0x94); sbu('id'); parts.push(0x85, 0x94, 0x52, 0x94, 0x2e);
+  const sbu = (s: string) => {
+    parts.push(0x8c, s.length, ...Buffer.from(s));
+    parts.push(0x94);
+  };
+  sbu('os');
+  sbu('system');
+  parts.push(0x93, 0x94);
+  sbu('id');
+  parts.push(0x85, 0x94, 0x52, 0x94, 0x2e);
   return Buffer.from(parts);
 }
 
@@ -46,7 +61,10 @@ suite('one model store: each action costs one gate run', () => {
     api = (await activateExtension()).exports as Api;
     model = path.join(workspaceRoot().fsPath, 'store-model');
     fs.mkdirSync(model, { recursive: true });
-    fs.writeFileSync(path.join(model, 'model-card.yaml'), 'model_details:\n  name: "store-model"\n  version: "1.0.0"\n  license: "Apache-2.0"\n');
+    fs.writeFileSync(
+      path.join(model, 'model-card.yaml'),
+      'model_details:\n  name: "store-model"\n  version: "1.0.0"\n  license: "Apache-2.0"\n',
+    );
     fs.writeFileSync(path.join(model, 'evil.pkl'), payloadPickle());
     await vscode.commands.executeCommand('modelInspect.report.open', vscode.Uri.file(model));
     await settled(1);
@@ -61,7 +79,10 @@ suite('one model store: each action costs one gate run', () => {
     fs.writeFileSync(path.join(model, 'notes.txt'), 'hello');
     await settled(2);
     const report = await api.models.current(model);
-    assert.ok(report?.evidence.files?.some((f) => f.rel === 'notes.txt'), 'the new run saw the new file');
+    assert.ok(
+      report?.evidence.files?.some((f) => f.rel === 'notes.txt'),
+      'the new run saw the new file',
+    );
     await sentinel('sentinel-1.txt');
     assert.equal(runs(), 3, 'the change and the sentinel: one run each');
   });
@@ -97,7 +118,11 @@ suite('one model store: each action costs one gate run', () => {
     await settled(runs());
     const before = runs();
     const out = path.join(workspaceRoot().fsPath, 'store-export.json');
-    await vscode.commands.executeCommand('modelInspect.report.exportReport', vscode.Uri.file(model), vscode.Uri.file(out));
+    await vscode.commands.executeCommand(
+      'modelInspect.report.exportReport',
+      vscode.Uri.file(model),
+      vscode.Uri.file(out),
+    );
     try {
       assert.equal(JSON.parse(fs.readFileSync(out, 'utf8')).verdict, 'blocked');
     } finally {

@@ -12,8 +12,16 @@ import { activateExtension, workspaceRoot } from './util.ts';
  * the same expectations (settings first, then the policy), as `model-inspect verify|gate` do.
  */
 
-interface Report { verdict: { checks: { id: string; reasons: string[] }[] }; evidence: { signatures: { results: { failures: string[] }[] } } }
-interface Export { verdict: string; policy: string | null; checks: { id: string; status: string; reasons: string[] }[]; findings: { ruleId: string; message: string; file?: string }[] }
+interface Report {
+  verdict: { checks: { id: string; reasons: string[] }[] };
+  evidence: { signatures: { results: { failures: string[] }[] } };
+}
+interface Export {
+  verdict: string;
+  policy: string | null;
+  checks: { id: string; status: string; reasons: string[] }[];
+  findings: { ruleId: string; message: string; file?: string }[];
+}
 
 suite('trust boundary (trusted workspace)', () => {
   let dir = '';
@@ -22,7 +30,11 @@ suite('trust boundary (trusted workspace)', () => {
   let otherKey = '';
   const exportGate = async (): Promise<Export> => {
     const out = path.join(dir, `gate-${crypto.randomUUID()}.json`);
-    const written = await vscode.commands.executeCommand<string>('modelInspect.report.exportReport', vscode.Uri.file(model), vscode.Uri.file(out));
+    const written = await vscode.commands.executeCommand<string>(
+      'modelInspect.report.exportReport',
+      vscode.Uri.file(model),
+      vscode.Uri.file(out),
+    );
     assert.equal(written, out);
     return JSON.parse(fs.readFileSync(out, 'utf8')) as Export;
   };
@@ -38,9 +50,15 @@ suite('trust boundary (trusted workspace)', () => {
     goodKey = path.join(dir, 'keys', 'release.pub');
     fs.writeFileSync(goodKey, publicKey.export({ type: 'spki', format: 'pem' }));
     otherKey = path.join(dir, 'keys', 'other.pub');
-    fs.writeFileSync(otherKey, crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }));
+    fs.writeFileSync(
+      otherKey,
+      crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }),
+    );
     // The repository's policy, above the model: the release key, only the signature check.
-    fs.writeFileSync(path.join(dir, '.model-inspect.yaml'), 'gate:\n  signatures: { keys: [keys/release.pub] }\n  provenance: { enabled: false }\n  scan: { enabled: false }\n  sbom: { enabled: false }\n  vulnerabilities: { enabled: false }\n  model_card: { enabled: false }\n');
+    fs.writeFileSync(
+      path.join(dir, '.model-inspect.yaml'),
+      'gate:\n  signatures: { keys: [keys/release.pub] }\n  provenance: { enabled: false }\n  scan: { enabled: false }\n  sbom: { enabled: false }\n  vulnerabilities: { enabled: false }\n  model_card: { enabled: false }\n',
+    );
     fs.writeFileSync(path.join(model, 'weights.safetensors'), crypto.randomBytes(64));
     fs.writeFileSync(path.join(model, 'config.json'), '{}\n');
     // The model's own policy, which would switch the signature check off: evidence, not authority.
@@ -57,7 +75,10 @@ suite('trust boundary (trusted workspace)', () => {
     const r = await exportGate();
     assert.equal(r.verdict, 'approved', JSON.stringify(r.checks));
     assert.equal(path.resolve(r.policy ?? ''), path.join(dir, '.model-inspect.yaml'));
-    assert.ok(r.findings.some((f) => f.ruleId === 'gate/policy-in-model'), JSON.stringify(r.findings));
+    assert.ok(
+      r.findings.some((f) => f.ruleId === 'gate/policy-in-model'),
+      JSON.stringify(r.findings),
+    );
   });
 
   test('a broken folder signature names the added and changed files in the gate result', async () => {
@@ -67,8 +88,14 @@ suite('trust boundary (trusted workspace)', () => {
       const r = await exportGate();
       assert.equal(r.verdict, 'blocked');
       const sig = r.checks.find((c) => c.id === 'signatures')!;
-      assert.ok(sig.reasons.some((x) => /modeling_evil\.py was added after signing/.test(x)), sig.reasons.join('\n'));
-      assert.ok(sig.reasons.some((x) => /config\.json was changed after signing/.test(x)), sig.reasons.join('\n'));
+      assert.ok(
+        sig.reasons.some((x) => /modeling_evil\.py was added after signing/.test(x)),
+        sig.reasons.join('\n'),
+      );
+      assert.ok(
+        sig.reasons.some((x) => /config\.json was changed after signing/.test(x)),
+        sig.reasons.join('\n'),
+      );
     } finally {
       fs.rmSync(path.join(model, 'modeling_evil.py'));
       fs.writeFileSync(path.join(model, 'config.json'), '{}\n');
@@ -76,7 +103,9 @@ suite('trust boundary (trusted workspace)', () => {
   });
 
   test('a broken folder signature names changed, added and removed files where the panel and the tree read them', async () => {
-    const api = (await activateExtension()).exports as { models: { current(root: string): Promise<Report | undefined> } };
+    const api = (await activateExtension()).exports as {
+      models: { current(root: string): Promise<Report | undefined> };
+    };
     fs.writeFileSync(path.join(model, 'modeling_evil.py'), 'import os\n');
     fs.writeFileSync(path.join(model, 'config.json'), '{"changed": true}\n');
     const weights = fs.readFileSync(path.join(model, 'weights.safetensors'));
@@ -101,7 +130,11 @@ suite('trust boundary (trusted workspace)', () => {
   });
 
   test('Verify… and the gate resolve expectations alike: the settings come before the policy', async () => {
-    const verify = () => vscode.commands.executeCommand<{ verified: boolean; signatures: { failures: string[] }[] }>('modelInspect.signing.verify', vscode.Uri.file(model));
+    const verify = () =>
+      vscode.commands.executeCommand<{ verified: boolean; signatures: { failures: string[] }[] }>(
+        'modelInspect.signing.verify',
+        vscode.Uri.file(model),
+      );
     assert.equal((await verify())?.verified, true, 'the policy key verifies');
     await cfg().update('signing.publicKey', otherKey, vscode.ConfigurationTarget.Workspace);
     const v = await verify();

@@ -18,14 +18,24 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * (index.ts, MODEL_INSPECT_TEST_TIMEOUT), and then fails naming `what` instead of mocha's bare
  * timeout. `timeoutMs` can only lengthen it.
  */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 0): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 0,
+): Promise<T> {
   const start = Date.now();
   const testDeadline = (globalThis as { __modelInspectTestDeadline?: number }).__modelInspectTestDeadline;
-  const end = Math.max(start + timeoutMs, testDeadline !== undefined && testDeadline > start ? testDeadline - 1_000 : start + 30_000);
+  const end = Math.max(
+    start + timeoutMs,
+    testDeadline !== undefined && testDeadline > start ? testDeadline - 1_000 : start + 30_000,
+  );
   for (;;) {
     const v = await probe();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`still waiting for ${what} after ${((Date.now() - start) / 1000).toFixed(1)} s, the end of this test's time`);
+    if (Date.now() > end)
+      throw new Error(
+        `still waiting for ${what} after ${((Date.now() - start) / 1000).toFixed(1)} s, the end of this test's time`,
+      );
     await sleep(50);
   }
 }
@@ -58,7 +68,8 @@ export async function openFixture(rel: string): Promise<{ doc: vscode.TextDocume
   const uri = fixtureUri(rel);
   await vscode.commands.executeCommand('vscode.open', uri);
   const editor = await waitFor(`an editor for ${rel}`, () =>
-    vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString()));
+    vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString()),
+  );
   return { doc: editor.document, editor };
 }
 
@@ -79,13 +90,23 @@ export function waitForDiagnostics(
   accept: (ds: vscode.Diagnostic[]) => boolean = (ds) => ds.length > 0,
   timeoutMs = 0,
 ): Promise<vscode.Diagnostic[]> {
-  return waitFor(`diagnostics on ${uri.path}`, () => { const ds = ourDiagnostics(uri); return accept(ds) && ds; }, timeoutMs);
+  return waitFor(
+    `diagnostics on ${uri.path}`,
+    () => {
+      const ds = ourDiagnostics(uri);
+      return accept(ds) && ds;
+    },
+    timeoutMs,
+  );
 }
 
 /** Waits for a diagnostic of `ruleId` on `uri` and returns it. */
 export async function waitForRule(uri: vscode.Uri, ruleId: string, timeoutMs = 0): Promise<vscode.Diagnostic> {
-  const ds = await waitForDiagnostics(uri, (all) => all.some((d) => ruleIdOf(d) === ruleId), timeoutMs)
-    .catch((e: Error) => { throw new Error(`${e.message}; rule ${ruleId} not reported, saw: ${describe(ourDiagnostics(uri))}`); });
+  const ds = await waitForDiagnostics(uri, (all) => all.some((d) => ruleIdOf(d) === ruleId), timeoutMs).catch(
+    (e: Error) => {
+      throw new Error(`${e.message}; rule ${ruleId} not reported, saw: ${describe(ourDiagnostics(uri))}`);
+    },
+  );
   return ds.find((d) => ruleIdOf(d) === ruleId)!;
 }
 
@@ -97,13 +118,20 @@ export function describe(ds: readonly vscode.Diagnostic[]): string {
 /** The quick fixes VS Code would offer on `range`, from every provider. */
 export async function quickFixes(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
   const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
-    'vscode.executeCodeActionProvider', uri, range, vscode.CodeActionKind.QuickFix.value);
-  return (actions ?? []).filter((a): a is vscode.CodeAction => 'title' in a && !('command' in a && typeof a.command === 'string'));
+    'vscode.executeCodeActionProvider',
+    uri,
+    range,
+    vscode.CodeActionKind.QuickFix.value,
+  );
+  return (actions ?? []).filter(
+    (a): a is vscode.CodeAction => 'title' in a && !('command' in a && typeof a.command === 'string'),
+  );
 }
 
 /** Applies a code action the way the light bulb does: its edit, then its command. */
 export async function applyCodeAction(action: vscode.CodeAction): Promise<void> {
-  if (action.edit) assert.ok(await vscode.workspace.applyEdit(action.edit), `edit of "${action.title}" was not applied`);
+  if (action.edit)
+    assert.ok(await vscode.workspace.applyEdit(action.edit), `edit of "${action.title}" was not applied`);
   if (action.command) await vscode.commands.executeCommand(action.command.command, ...(action.command.arguments ?? []));
 }
 
@@ -129,7 +157,10 @@ export async function resetEditors(): Promise<void> {
 /** Opens a file in an editor and waits until the editor shows it. */
 export async function openInEditor(uri: vscode.Uri): Promise<vscode.TextDocument> {
   await vscode.commands.executeCommand('vscode.open', uri);
-  return waitFor(`an editor for ${uri.path}`, () => vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString())?.document);
+  return waitFor(
+    `an editor for ${uri.path}`,
+    () => vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString())?.document,
+  );
 }
 
 /**
@@ -139,14 +170,20 @@ export async function openInEditor(uri: vscode.Uri): Promise<vscode.TextDocument
  */
 export async function applyQuickFix(doc: vscode.TextDocument, ruleId: string, title: RegExp): Promise<void> {
   let seen = '';
-  const action = await waitFor(`a quick fix ${title} on ${ruleId}`, async () => {
-    for (const d of ourDiagnostics(doc.uri).filter((x) => ruleIdOf(x) === ruleId)) {
-      const actions = await quickFixes(doc.uri, d.range);
-      seen = actions.map((a) => a.title).join(' | ');
-      const hit = actions.find((a) => title.test(a.title));
-      if (hit) return hit;
-    }
-    return undefined;
-  }, 20_000).catch((e: Error) => { throw new Error(`${e.message} (last seen: ${seen || 'none'}; diagnostics: ${describe(ourDiagnostics(doc.uri))})`); });
+  const action = await waitFor(
+    `a quick fix ${title} on ${ruleId}`,
+    async () => {
+      for (const d of ourDiagnostics(doc.uri).filter((x) => ruleIdOf(x) === ruleId)) {
+        const actions = await quickFixes(doc.uri, d.range);
+        seen = actions.map((a) => a.title).join(' | ');
+        const hit = actions.find((a) => title.test(a.title));
+        if (hit) return hit;
+      }
+      return undefined;
+    },
+    20_000,
+  ).catch((e: Error) => {
+    throw new Error(`${e.message} (last seen: ${seen || 'none'}; diagnostics: ${describe(ourDiagnostics(doc.uri))})`);
+  });
   await applyCodeAction(action);
 }

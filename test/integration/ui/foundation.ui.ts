@@ -37,7 +37,9 @@ export const uiTests: UiTest[] = [
       assert.match(text, /Duplicate key/, 'the hover shows the rule title');
       assert.match(text, /yaml\/duplicate-key/, 'the hover names the rule');
       // A readable screenshot: wait for the hover's fade-in animation itself to end, not a fixed time.
-      await hover.first().evaluate(async (el) => { await Promise.all(el.getAnimations({ subtree: true }).map((a: { finished: Promise<unknown> }) => a.finished)); });
+      await hover.first().evaluate(async (el) => {
+        await Promise.all(el.getAnimations({ subtree: true }).map((a: { finished: Promise<unknown> }) => a.finished));
+      });
       await screenshot('hover-rule-help');
       await resetWindow(page);
     },
@@ -67,7 +69,9 @@ export const uiTests: UiTest[] = [
       // Reported, not bounded: a loaded 2-core machine decides the milliseconds. The bounds are on
       // what loads (test/unit/packaging/bundles.test.ts, and the extension-host suite).
       await runCommand(page, 'Developer: Show Running Extensions');
-      const row = page.locator('.runtime-extensions-editor .monaco-list-row', { hasText: /model-supply-chain-inspector|Model Supply Chain Inspector/ });
+      const row = page.locator('.runtime-extensions-editor .monaco-list-row', {
+        hasText: /model-supply-chain-inspector|Model Supply Chain Inspector/,
+      });
       const time = row.first().locator('.activation-time');
       await time.filter({ hasText: /\d+ms/ }).waitFor();
       const text = (await time.innerText()).trim();

@@ -18,10 +18,15 @@ export const uiTests: UiTest[] = [
       // The panel shows "loading" until the gate's first run is in: wait for the result itself.
       await panel.locator('body', { hasText: 'yaml/duplicate-key' }).waitFor();
       const text = await panel.locator('body').innerText();
-      log('report heading:', await heading.innerText(), '|', text.split('\n').find((l) => /promotion/i.test(l)));
+      log(
+        'report heading:',
+        await heading.innerText(),
+        '|',
+        text.split('\n').find((l) => /promotion/i.test(l)),
+      );
       // The fixture's card has errors (a duplicate key, missing fields): the gate must block it and say why.
       assert.match(text, /blocked/i, 'the verdict blocks promotion');
-      assert.match(text, /yaml\/duplicate-key/, 'the model-card check names the card\'s errors');
+      assert.match(text, /yaml\/duplicate-key/, "the model-card check names the card's errors");
       await screenshot('report-panel');
       await resetWindow(page);
     },

@@ -35,7 +35,11 @@ export async function resetWindow(page: Page): Promise<void> {
   await runCommand(page, 'View: Close All Editors');
   // Within the page's default timeout (not a shorter one of its own, which a loaded machine beats):
   // the next test must not start while the editors are still closing.
-  await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached' }).catch(() => undefined);
+  await page
+    .locator('.tabs-container .tab')
+    .first()
+    .waitFor({ state: 'detached' })
+    .catch(() => undefined);
 }
 
 /** A line of the visible editor by (part of) its text. */

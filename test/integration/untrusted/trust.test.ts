@@ -49,17 +49,31 @@ suite('untrusted workspace', () => {
   });
 
   test('Verify… does not take the key from the workspace settings or the workspace policy', async () => {
-    const r = await vscode.commands.executeCommand<{ verified: boolean; signatures: { failures: string[] }[] }>('modelInspect.signing.verify', vscode.Uri.file(model));
+    const r = await vscode.commands.executeCommand<{ verified: boolean; signatures: { failures: string[] }[] }>(
+      'modelInspect.signing.verify',
+      vscode.Uri.file(model),
+    );
     assert.equal(r?.verified, false);
     assert.match(r!.signatures[0].failures.join('\n'), /no public key was given/);
   });
 
   test('the gate uses no policy file of the workspace and blocks', async () => {
     const out = path.join(workspaceRoot().fsPath, 'gate.json');
-    await vscode.commands.executeCommand('modelInspect.report.exportReport', vscode.Uri.file(model), vscode.Uri.file(out));
-    const r = JSON.parse(fs.readFileSync(out, 'utf8')) as { verdict: string; policy: string | null; checks: { id: string; reasons: string[] }[] };
+    await vscode.commands.executeCommand(
+      'modelInspect.report.exportReport',
+      vscode.Uri.file(model),
+      vscode.Uri.file(out),
+    );
+    const r = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+      verdict: string;
+      policy: string | null;
+      checks: { id: string; reasons: string[] }[];
+    };
     assert.equal(r.verdict, 'blocked');
     assert.equal(r.policy, null);
-    assert.ok(r.checks.find((c) => c.id === 'policy')!.reasons.some((x) => /not trusted/.test(x)), JSON.stringify(r.checks));
+    assert.ok(
+      r.checks.find((c) => c.id === 'policy')!.reasons.some((x) => /not trusted/.test(x)),
+      JSON.stringify(r.checks),
+    );
   });
 });

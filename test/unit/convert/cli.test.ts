@@ -13,12 +13,24 @@ test('model-inspect convert: exit 0 with a JSON conversion report; 1 when refuse
     fs.copyFileSync(path.join(FIXTURES, 'nested.pt'), path.join(dir, 'ckpt.pt'));
     const ok = cli(['convert', 'ckpt.pt', '--format', 'json'], { cwd: dir });
     assert.equal(ok.status, 0, ok.stderr);
-    const report = JSON.parse(ok.stdout) as { conversion: { ok: boolean; output: string; tensors: number; metadata: Record<string, string>; dropped: { name: string }[] }; findings: { ruleId: string }[] };
+    const report = JSON.parse(ok.stdout) as {
+      conversion: {
+        ok: boolean;
+        output: string;
+        tensors: number;
+        metadata: Record<string, string>;
+        dropped: { name: string }[];
+      };
+      findings: { ruleId: string }[];
+    };
     assert.equal(report.conversion.ok, true);
     assert.equal(report.conversion.output, 'ckpt.safetensors');
     assert.equal(report.conversion.tensors, 4);
     assert.equal(report.conversion.metadata.epoch, '3');
-    assert.deepEqual(report.findings.map((f) => f.ruleId), ['convert/dropped-value']);
+    assert.deepEqual(
+      report.findings.map((f) => f.ruleId),
+      ['convert/dropped-value'],
+    );
     assert.ok(fs.existsSync(path.join(dir, 'ckpt.safetensors')));
 
     const again = cli(['convert', 'ckpt.pt'], { cwd: dir });

@@ -13,7 +13,10 @@ import { pythonWithTorch } from '../python/pythonHelpers.ts';
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'convert');
 interface Expected {
   torch: string;
-  files: Record<string, { tensors: Record<string, { dtype: string; shape: number[]; sha256: string }>; others: Record<string, string> }>;
+  files: Record<
+    string,
+    { tensors: Record<string, { dtype: string; shape: number[]; sha256: string }>; others: Record<string, string> }
+  >;
   refused: Record<string, string>;
   unsupported: Record<string, string>;
 }
@@ -22,14 +25,22 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-convert-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** Every tensor of a safetensors file: name → dtype, shape, SHA-256 of its bytes; plus metadata. */
-async function readSafetensors(file: string): Promise<{ tensors: Map<string, { dtype: string; shape: number[]; sha256: string }>; metadata: Record<string, string>; problems: string[] }> {
+async function readSafetensors(file: string): Promise<{
+  tensors: Map<string, { dtype: string; shape: number[]; sha256: string }>;
+  metadata: Record<string, string>;
+  problems: string[];
+}> {
   const fa = await FileAccess.open(file);
   try {
     const info = await validateSafetensors(fa);
     const tensors = new Map<string, { dtype: string; shape: number[]; sha256: string }>();
     for (const t of info.tensors) {
       const bytes = await fa.read(8 + info.headerLength + t.begin, t.end - t.begin);
-      tensors.set(t.name, { dtype: t.dtype, shape: t.shape, sha256: crypto.createHash('sha256').update(bytes).digest('hex') });
+      tensors.set(t.name, {
+        dtype: t.dtype,
+        shape: t.shape,
+        sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
+      });
     }
     return { tensors, metadata: info.metadata, problems: info.problems.map((p) => p.message) };
   } finally {
@@ -51,27 +62,52 @@ for (const [name, want] of Object.entries(expected.files)) {
       assert.ok(stored, `${name}: ${tensor} is in the file (or aliased)`);
       assert.deepEqual(stored, w, `${name}: ${tensor}`);
     }
-    assert.equal(got.tensors.size + Object.keys(r.aliases).length, Object.keys(want.tensors).length, 'nothing extra, nothing missing');
+    assert.equal(
+      got.tensors.size + Object.keys(r.aliases).length,
+      Object.keys(want.tensors).length,
+      'nothing extra, nothing missing',
+    );
   });
 }
 
 test('shared storages: tied names written once (alias in metadata), views written as their own contiguous copies', async () => {
-  const r = await convertCheckpoint(path.join(FIXTURES, 'views.pt'), { output: path.join(tmp, 'views-shared.safetensors') });
+  const r = await convertCheckpoint(path.join(FIXTURES, 'views.pt'), {
+    output: path.join(tmp, 'views-shared.safetensors'),
+  });
   assert.deepEqual(r.aliases, { tied: 'base' });
   assert.equal(r.tensors, 7);
   const got = await readSafetensors(r.output!);
   assert.equal(got.metadata.tied, 'base');
   assert.deepEqual(got.tensors.get('transposed')!.shape, [6, 4]);
   assert.ok(r.findings.some((f) => f.ruleId === 'convert/shared-tensor' && /views of shared storages/.test(f.message)));
-  const tied = await convertCheckpoint(path.join(FIXTURES, 'module_state.pt'), { output: path.join(tmp, 'tied.safetensors') });
+  const tied = await convertCheckpoint(path.join(FIXTURES, 'module_state.pt'), {
+    output: path.join(tmp, 'tied.safetensors'),
+  });
   assert.deepEqual(tied.aliases, { 'head.weight': 'embed.weight' });
 });
 
 test('nested dicts flatten to dotted names; plain values become metadata strings; bytes are reported as dropped', async () => {
-  const r = await convertCheckpoint(path.join(FIXTURES, 'nested.pt'), { output: path.join(tmp, 'nested-meta.safetensors') });
-  assert.deepEqual(Object.keys(expected.files['nested.pt'].tensors).sort(), ['model.encoder.bias', 'model.encoder.weight', 'model.head.0', 'model.head.1']);
-  assert.deepEqual(r.metadata, { epoch: '3', lr: '0.001', name: 'tiny', flags: '[1,2,3]', done: 'true', nothing: 'null' });
-  assert.deepEqual(r.dropped.map((d) => d.name), ['blob']);
+  const r = await convertCheckpoint(path.join(FIXTURES, 'nested.pt'), {
+    output: path.join(tmp, 'nested-meta.safetensors'),
+  });
+  assert.deepEqual(Object.keys(expected.files['nested.pt'].tensors).sort(), [
+    'model.encoder.bias',
+    'model.encoder.weight',
+    'model.head.0',
+    'model.head.1',
+  ]);
+  assert.deepEqual(r.metadata, {
+    epoch: '3',
+    lr: '0.001',
+    name: 'tiny',
+    flags: '[1,2,3]',
+    done: 'true',
+    nothing: 'null',
+  });
+  assert.deepEqual(
+    r.dropped.map((d) => d.name),
+    ['blob'],
+  );
   const f = r.findings.find((x) => x.ruleId === 'convert/dropped-value');
   assert.match(f!.message, /'blob' was not kept: bytes/);
   const got = await readSafetensors(r.output!);
@@ -89,7 +125,10 @@ for (const [name, global] of Object.entries(expected.refused)) {
     assert.ok(r.findings[0].message.includes(global), r.findings[0].message);
     assert.equal(typeof r.findings[0].offset, 'number', 'the refusal points at the import');
     assert.equal(fs.existsSync(out), false);
-    assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.endsWith('.partial')), []);
+    assert.deepEqual(
+      fs.readdirSync(tmp).filter((f) => f.endsWith('.partial')),
+      [],
+    );
     assert.equal(fs.existsSync('/tmp/model-inspect-pwned'), false);
   });
 }
@@ -111,7 +150,10 @@ test('never overwrites: an existing output (or the input itself) is a ConvertErr
   fs.writeFileSync(out, 'keep me');
   await assert.rejects(convertCheckpoint(path.join(FIXTURES, 'dtypes.pt'), { output: out }), ConvertError);
   assert.equal(fs.readFileSync(out, 'utf8'), 'keep me');
-  await assert.rejects(convertCheckpoint(path.join(FIXTURES, 'dtypes.pt'), { output: path.join(FIXTURES, 'dtypes.pt') }), /overwrite the input/);
+  await assert.rejects(
+    convertCheckpoint(path.join(FIXTURES, 'dtypes.pt'), { output: path.join(FIXTURES, 'dtypes.pt') }),
+    /overwrite the input/,
+  );
 });
 
 test('default output is next to the source with Hugging Face naming (pytorch_model.bin → model.safetensors)', async () => {
@@ -127,7 +169,11 @@ test('not a checkpoint, truncated, or tampered archives: clear findings, no cras
     ['raw.pkl', Buffer.from('80049505000000000000007d942e', 'hex'), /not a PyTorch checkpoint/],
     ['empty.pt', Buffer.alloc(0), /not a PyTorch checkpoint/],
     ['cut.pt', fs.readFileSync(path.join(FIXTURES, 'dtypes.pt')).subarray(0, 1500), /malformed|missing|fewer/],
-    ['cut-legacy.pt', fs.readFileSync(path.join(FIXTURES, 'legacy.pt')).subarray(0, 700), /cut off|runs past|pickles|could not be read/],
+    [
+      'cut-legacy.pt',
+      fs.readFileSync(path.join(FIXTURES, 'legacy.pt')).subarray(0, 700),
+      /cut off|runs past|pickles|could not be read/,
+    ],
   ];
   for (const [file, bytes, why] of cases) {
     const p = path.join(tmp, file);
@@ -142,17 +188,20 @@ test('not a checkpoint, truncated, or tampered archives: clear findings, no cras
 // ---- independent check: PyTorch itself compares its own load with the converted file ----
 const py = pythonWithTorch();
 
-test('PyTorch loads each checkpoint and each converted file (parsed by hand, no safetensors package) and finds them equal', { skip: py.python ? false : py.reason }, async () => {
-  // bigendian.pt is left out: torch before 2.1 ignores the byteorder record (its digests are checked above).
-  const names = Object.keys(expected.files).filter((n) => n !== 'bigendian.pt');
-  const pairs: [string, string][] = [];
-  for (const name of names) {
-    const out = path.join(tmp, `torch-check-${name}.safetensors`);
-    const r = await convertCheckpoint(path.join(FIXTURES, name), { output: out });
-    assert.equal(r.ok, true);
-    pairs.push([path.join(FIXTURES, name), out]);
-  }
-  const program = `
+test(
+  'PyTorch loads each checkpoint and each converted file (parsed by hand, no safetensors package) and finds them equal',
+  { skip: py.python ? false : py.reason },
+  async () => {
+    // bigendian.pt is left out: torch before 2.1 ignores the byteorder record (its digests are checked above).
+    const names = Object.keys(expected.files).filter((n) => n !== 'bigendian.pt');
+    const pairs: [string, string][] = [];
+    for (const name of names) {
+      const out = path.join(tmp, `torch-check-${name}.safetensors`);
+      const r = await convertCheckpoint(path.join(FIXTURES, name), { output: out });
+      assert.equal(r.ok, true);
+      pairs.push([path.join(FIXTURES, name), out]);
+    }
+    const program = `
 import json, struct, sys, torch
 DT = {'F32': torch.float32, 'F16': torch.float16, 'BF16': torch.bfloat16, 'F64': torch.float64, 'I64': torch.int64,
       'I32': torch.int32, 'I16': torch.int16, 'I8': torch.int8, 'U8': torch.uint8, 'BOOL': torch.bool}
@@ -191,8 +240,12 @@ for pt, st in json.loads(sys.argv[1]):
         checked += 1
 print(checked)
 `;
-  const { execFileSync } = await import('node:child_process');
-  const out = execFileSync(py.python!, ['-c', program, JSON.stringify(pairs)], { encoding: 'utf8', timeout: 120_000 });
-  const total = names.reduce((n, name) => n + Object.keys(expected.files[name].tensors).length, 0);
-  assert.equal(Number(out.trim()), total);
-});
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(py.python!, ['-c', program, JSON.stringify(pairs)], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const total = names.reduce((n, name) => n + Object.keys(expected.files[name].tensors).length, 0);
+    assert.equal(Number(out.trim()), total);
+  },
+);

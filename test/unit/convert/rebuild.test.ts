@@ -9,10 +9,21 @@ import type { PCall, PGlobal, PPersistentId, PTuple, PValue } from '../../../src
 let at = 0;
 const g = (module: string, name: string): PGlobal => ({ k: 'global', module, name, offset: at++ });
 const tup = (...items: PValue[]): PTuple => ({ k: 'tuple', items });
-const call = (callable: PValue, args: PValue, extra: Partial<PCall> = {}): PCall => ({ k: 'call', callable, args, opcode: 'REDUCE', offset: at++, ...extra });
-const ordered = (entries: [PValue, PValue][] = []): PCall => call(g('collections', 'OrderedDict'), tup(), { setitems: entries });
-const storage = (key: string, cls = 'FloatStorage', numel = 6, view?: PValue): PPersistentId =>
-  ({ k: 'persid', pid: tup('storage', g('torch', cls), key, 'cpu', numel, ...(view ? [view] : [])), offset: at++ });
+const call = (callable: PValue, args: PValue, extra: Partial<PCall> = {}): PCall => ({
+  k: 'call',
+  callable,
+  args,
+  opcode: 'REDUCE',
+  offset: at++,
+  ...extra,
+});
+const ordered = (entries: [PValue, PValue][] = []): PCall =>
+  call(g('collections', 'OrderedDict'), tup(), { setitems: entries });
+const storage = (key: string, cls = 'FloatStorage', numel = 6, view?: PValue): PPersistentId => ({
+  k: 'persid',
+  pid: tup('storage', g('torch', cls), key, 'cpu', numel, ...(view ? [view] : [])),
+  offset: at++,
+});
 const tensor = (st: PValue, offset: number, size: number[], stride: number[]): PCall =>
   call(g('torch._utils', '_rebuild_tensor_v2'), tup(st, offset, tup(...size), tup(...stride), false, ordered()));
 
@@ -41,11 +52,30 @@ function failed(r: RebuildResult): { ruleId: string; reason: string } {
 test('a plain state dict: tensors by dotted name, identical views aliased, distinct views kept', () => {
   const s = storage('0', 'FloatStorage', 6);
   const w = tensor(s, 0, [2, 3], [3, 1]);
-  const value = ordered([['layer', { k: 'dict', entries: [['w', w], ['tied', w], ['t', tensor(s, 0, [3, 2], [1, 3])], ['n', 7]] }]]);
+  const value = ordered([
+    [
+      'layer',
+      {
+        k: 'dict',
+        entries: [
+          ['w', w],
+          ['tied', w],
+          ['t', tensor(s, 0, [3, 2], [1, 3])],
+          ['n', 7],
+        ],
+      },
+    ],
+  ]);
   const r = rebuildCheckpoint(facts(value));
   assert.equal(r.ok, true);
   if (!r.ok) return;
-  assert.deepEqual(r.plan.tensors.map((t) => [t.name, t.shape, t.stride]), [['layer.t', [3, 2], [1, 3]], ['layer.tied', [2, 3], [3, 1]]]);
+  assert.deepEqual(
+    r.plan.tensors.map((t) => [t.name, t.shape, t.stride]),
+    [
+      ['layer.t', [3, 2], [1, 3]],
+      ['layer.tied', [2, 3], [3, 1]],
+    ],
+  );
   assert.deepEqual([...r.plan.aliases], [['layer.w', 'layer.tied']]);
   assert.deepEqual([...r.plan.metadata], [['layer.n', '7']]);
 });
@@ -53,24 +83,61 @@ test('a plain state dict: tensors by dotted name, identical views aliased, disti
 test('refused: imports that rebuild nothing, even when the value never uses them; computed calls; malformed pickles', () => {
   const ok = ordered([['w', tensor(storage('0'), 0, [6], [1])]]);
   const evil = facts(ok);
-  assert.match(failed(rebuildCheckpoint({ ...evil, imports: [...evil.imports, { module: 'builtins', name: 'exec', offset: 99 }] })).reason, /builtins\.exec/);
-  assert.equal(failed(rebuildCheckpoint({ ...evil, calls: [{ offset: 5, opcode: 'REDUCE', callable: call(g('torch', 'Size'), tup()) }] })).ruleId, 'convert/refused');
-  assert.match(failed(rebuildCheckpoint({ ...evil, anomalies: [{ kind: 'malformed', offset: 3, message: 'stack underflow' }] })).reason, /malformed: stack underflow/);
+  assert.match(
+    failed(rebuildCheckpoint({ ...evil, imports: [...evil.imports, { module: 'builtins', name: 'exec', offset: 99 }] }))
+      .reason,
+    /builtins\.exec/,
+  );
+  assert.equal(
+    failed(
+      rebuildCheckpoint({
+        ...evil,
+        calls: [{ offset: 5, opcode: 'REDUCE', callable: call(g('torch', 'Size'), tup()) }],
+      }),
+    ).ruleId,
+    'convert/refused',
+  );
+  assert.match(
+    failed(rebuildCheckpoint({ ...evil, anomalies: [{ kind: 'malformed', offset: 3, message: 'stack underflow' }] }))
+      .reason,
+    /malformed: stack underflow/,
+  );
   assert.equal(failed(rebuildCheckpoint({ ...evil, complete: false })).ruleId, 'convert/unsupported');
   // A non-allowlisted callable inside the value (a module class) is caught by the import screen.
-  assert.match(failed(rebuildCheckpoint(facts(ordered([['m', call(g('torch.nn.modules.linear', 'Linear'), tup())]])))).reason, /torch\.nn\.modules\.linear\.Linear/);
+  assert.match(
+    failed(rebuildCheckpoint(facts(ordered([['m', call(g('torch.nn.modules.linear', 'Linear'), tup())]])))).reason,
+    /torch\.nn\.modules\.linear\.Linear/,
+  );
 });
 
 test('unsupported: reads past the storage, overflowing sizes, complex storages, name clashes, no tensors, deep nesting', () => {
   const cases: [PValue, RegExp][] = [
-    [ordered([['w', tensor(storage('0', 'FloatStorage', 6), 2, [2, 3], [3, 1])]]), /reads past its storage of 6 elements/],
+    [
+      ordered([['w', tensor(storage('0', 'FloatStorage', 6), 2, [2, 3], [3, 1])]]),
+      /reads past its storage of 6 elements/,
+    ],
     [ordered([['w', tensor(storage('0', 'FloatStorage', 6), 0, [2 ** 40, 2 ** 40], [1, 1])]]), /too large/],
-    [ordered([['w', tensor(storage('0', 'ComplexFloatStorage', 6), 0, [6], [1])]]), /complexfloat tensors have no safetensors dtype/],
-    [ordered([['a.b', tensor(storage('0'), 0, [6], [1])], ['a', { k: 'dict', entries: [['b', tensor(storage('1'), 0, [6], [1])]] }]]), /same name 'a\.b'/],
+    [
+      ordered([['w', tensor(storage('0', 'ComplexFloatStorage', 6), 0, [6], [1])]]),
+      /complexfloat tensors have no safetensors dtype/,
+    ],
+    [
+      ordered([
+        ['a.b', tensor(storage('0'), 0, [6], [1])],
+        ['a', { k: 'dict', entries: [['b', tensor(storage('1'), 0, [6], [1])]] }],
+      ]),
+      /same name 'a\.b'/,
+    ],
     [ordered([['epoch', 3]]), /no tensors/],
     [{ k: 'list', items: [1, 2] }, /not a dict of tensors/],
     [ordered([['w', tensor(storage('0', 'FloatStorage', 6), 0, [2, 3], [3])]]), /differ in rank/],
-    [ordered([['w', tensor(storage('0', 'FloatStorage', 6), 0, [6], [1])], ['v', tensor(storage('0', 'LongStorage', 6), 0, [6], [1])]]), /declared twice/],
+    [
+      ordered([
+        ['w', tensor(storage('0', 'FloatStorage', 6), 0, [6], [1])],
+        ['v', tensor(storage('0', 'LongStorage', 6), 0, [6], [1])],
+      ]),
+      /declared twice/,
+    ],
   ];
   let deep: PValue = tensor(storage('0'), 0, [6], [1]);
   for (let i = 0; i < 150; i++) deep = { k: 'dict', entries: [['x', deep]] };
@@ -84,11 +151,28 @@ test('unsupported: reads past the storage, overflowing sizes, complex storages, 
 
 test('variants torch writes: parameters, _rebuild_tensor_v3 on untyped storages, legacy view metadata, torch.Size, state_dict _metadata', () => {
   const param = call(g('torch._utils', '_rebuild_parameter'), tup(tensor(storage('0'), 0, [6], [1]), true, ordered()));
-  const untyped: PPersistentId = { k: 'persid', pid: tup('storage', g('torch.storage', 'UntypedStorage'), '1', 'cpu', 8), offset: 1 };
-  const v3 = call(g('torch._utils', '_rebuild_tensor_v3'), tup(untyped, 1, call(g('torch', 'Size'), tup(tup(3))), tup(1), false, ordered(), g('torch', 'bfloat16')));
+  const untyped: PPersistentId = {
+    k: 'persid',
+    pid: tup('storage', g('torch.storage', 'UntypedStorage'), '1', 'cpu', 8),
+    offset: 1,
+  };
+  const v3 = call(
+    g('torch._utils', '_rebuild_tensor_v3'),
+    tup(untyped, 1, call(g('torch', 'Size'), tup(tup(3))), tup(1), false, ordered(), g('torch', 'bfloat16')),
+  );
   const legacyView = tensor(storage('2', 'LongStorage', 10, tup('view', 4, 5)), 1, [2], [2]);
-  const sd = ordered([['p', param], ['h', v3], ['v', legacyView]]);
-  sd.state = { k: 'dict', entries: [['_metadata', ordered()], ['note', 'x']] };
+  const sd = ordered([
+    ['p', param],
+    ['h', v3],
+    ['v', legacyView],
+  ]);
+  sd.state = {
+    k: 'dict',
+    entries: [
+      ['_metadata', ordered()],
+      ['note', 'x'],
+    ],
+  };
   const r = rebuildCheckpoint(facts(sd));
   assert.equal(r.ok, true, JSON.stringify(r));
   if (!r.ok) return;
@@ -96,7 +180,11 @@ test('variants torch writes: parameters, _rebuild_tensor_v3 on untyped storages,
   assert.equal(byName.get('h')!.dtype.safetensors, 'BF16');
   assert.equal(byName.get('h')!.storage.numel, 4, 'untyped storages count bytes: 8 bytes = 4 bfloat16');
   assert.equal(byName.get('v')!.offset, 5, 'legacy view offset 4 + tensor offset 1');
-  assert.deepEqual(r.plan.dropped.map((d) => d.name), ["attribute \"note\""], '_metadata is left out quietly, other attributes are reported');
+  assert.deepEqual(
+    r.plan.dropped.map((d) => d.name),
+    ['attribute "note"'],
+    '_metadata is left out quietly, other attributes are reported',
+  );
   const oob = tensor(storage('3', 'LongStorage', 10, tup('view', 8, 2)), 1, [2], [1]);
   assert.match(failed(rebuildCheckpoint(facts(ordered([['v', oob]])))).reason, /reads past its storage of 2 elements/);
 });
@@ -108,12 +196,24 @@ test('layout: transposes, steps, stride 0 and big-endian storages come out row-m
     return b;
   };
   const base = Array.from({ length: 24 }, (_, i) => i);
-  const run = async (offset: number, shape: number[], stride: number[], opts: { bigEndian?: boolean; chunk?: number; maxSpanInMemory?: number } = {}) => {
-    const r = rebuildCheckpoint(facts(ordered([['t', tensor(storage('0', 'FloatStorage', 24), offset, shape, stride)]])));
+  const run = async (
+    offset: number,
+    shape: number[],
+    stride: number[],
+    opts: { bigEndian?: boolean; chunk?: number; maxSpanInMemory?: number } = {},
+  ) => {
+    const r = rebuildCheckpoint(
+      facts(ordered([['t', tensor(storage('0', 'FloatStorage', 24), offset, shape, stride)]])),
+    );
     assert.equal(r.ok, true);
     if (!r.ok) return [];
     const chunks: Buffer[] = [];
-    for await (const c of tensorChunks(r.plan.tensors[0], { access: new BufferAccess(f32(base, opts.bigEndian)), bigEndian: !!opts.bigEndian }, opts)) chunks.push(c);
+    for await (const c of tensorChunks(
+      r.plan.tensors[0],
+      { access: new BufferAccess(f32(base, opts.bigEndian)), bigEndian: !!opts.bigEndian },
+      opts,
+    ))
+      chunks.push(c);
     const all = Buffer.concat(chunks);
     return Array.from({ length: all.length / 4 }, (_, i) => all.readFloatLE(i * 4));
   };
@@ -121,7 +221,11 @@ test('layout: transposes, steps, stride 0 and big-endian storages come out row-m
   const transposed = Array.from({ length: 24 }, (_, i) => (i % 4) * 6 + Math.floor(i / 4));
   assert.deepEqual(await run(0, [6, 4], [1, 6]), transposed);
   assert.deepEqual(await run(0, [6, 4], [1, 6], { chunk: 12 }), transposed, 'small output chunks');
-  assert.deepEqual(await run(0, [6, 4], [1, 6], { maxSpanInMemory: 8 }), transposed, 'block-cache path for large spans');
+  assert.deepEqual(
+    await run(0, [6, 4], [1, 6], { maxSpanInMemory: 8 }),
+    transposed,
+    'block-cache path for large spans',
+  );
   assert.deepEqual(await run(1, [2, 3], [12, 2]), [1, 3, 5, 13, 15, 17], 'offset and steps');
   assert.deepEqual(await run(5, [3, 2], [0, 1]), [5, 6, 5, 6, 5, 6], 'stride 0 (expand)');
   assert.deepEqual(await run(2, [2, 1, 3], [6, 1, 1]), [2, 3, 4, 8, 9, 10], 'size-1 dims with any stride');

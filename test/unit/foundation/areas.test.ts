@@ -4,7 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { nameMatches } from '../../../src/core/area.ts';
-import { AREAS, FILE_KINDS, hasWeightName, manifestActivationEvents, manifestExplorerWhen, WEIGHTS } from '../../../src/core/areas.ts';
+import {
+  AREAS,
+  FILE_KINDS,
+  hasWeightName,
+  manifestActivationEvents,
+  manifestExplorerWhen,
+  WEIGHTS,
+} from '../../../src/core/areas.ts';
 import { RULE_CATEGORIES } from '../../../src/core/findings.ts';
 import { DEFAULT_ENGINES } from '../../../src/core/gate/engines.ts';
 import { POLICY_FILE_NAMES } from '../../../src/core/gate/policy.ts';
@@ -33,15 +40,24 @@ test('every explorer menu `when` clause is the one its area declares', () => {
     assert.ok(entry, `${command} is on the explorer menu`);
     assert.equal(entry.when, when, `${command}: ${FIX}`);
   }
-  for (const m of pkg.contributes.menus['explorer/context']) assert.ok(derived.has(m.command), `${m.command}: declare its explorer menu in its area's descriptor`);
+  for (const m of pkg.contributes.menus['explorer/context'])
+    assert.ok(derived.has(m.command), `${m.command}: declare its explorer menu in its area's descriptor`);
 });
 
-test('the rule catalogue is the areas\' rules; each category belongs to exactly one area', () => {
-  assert.deepEqual(allRules().map((r) => r.id), AREAS.flatMap((a) => a.rules.map((r) => r.id)));
-  for (const c of RULE_CATEGORIES) assert.equal(AREAS.filter((a) => a.categories.includes(c)).length, 1, `category ${c}`);
+test("the rule catalogue is the areas' rules; each category belongs to exactly one area", () => {
+  assert.deepEqual(
+    allRules().map((r) => r.id),
+    AREAS.flatMap((a) => a.rules.map((r) => r.id)),
+  );
+  for (const c of RULE_CATEGORIES)
+    assert.equal(AREAS.filter((a) => a.categories.includes(c)).length, 1, `category ${c}`);
   for (const a of AREAS) {
     for (const c of a.categories) assert.ok((RULE_CATEGORIES as readonly string[]).includes(c), `${a.id}: ${c}`);
-    for (const r of a.rules) assert.ok(a.categories.includes(r.category), `${r.id} (${r.category}) is in ${a.id}, which owns ${a.categories.join(', ')}`);
+    for (const r of a.rules)
+      assert.ok(
+        a.categories.includes(r.category),
+        `${r.id} (${r.category}) is in ${a.id}, which owns ${a.categories.join(', ')}`,
+      );
   }
 });
 
@@ -51,7 +67,8 @@ test('areas, file kinds and menus have unique ids; menus name declared kinds', (
   const kinds = AREAS.flatMap((a) => a.files.map((k) => k.id));
   assert.equal(new Set(kinds).size, kinds.length);
   assert.equal(FILE_KINDS.size, kinds.length);
-  for (const a of AREAS) for (const m of a.explorer ?? []) for (const k of m.kinds) assert.ok(FILE_KINDS.has(k), `${m.command}: ${k}`);
+  for (const a of AREAS)
+    for (const m of a.explorer ?? []) for (const k of m.kinds) assert.ok(FILE_KINDS.has(k), `${m.command}: ${k}`);
 });
 
 test('inspect runs exactly the inspectors the areas declare', () => {
@@ -64,7 +81,11 @@ test('every gate engine is provided by exactly one area', () => {
 });
 
 test('every editor validator an area declares is registered by the extension', () => {
-  const src = fs.readdirSync(path.join(REPO, 'src', 'extension')).filter((f) => f.endsWith('.ts')).map((f) => fs.readFileSync(path.join(REPO, 'src', 'extension', f), 'utf8')).join('\n');
+  const src = fs
+    .readdirSync(path.join(REPO, 'src', 'extension'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => fs.readFileSync(path.join(REPO, 'src', 'extension', f), 'utf8'))
+    .join('\n');
   for (const v of AREAS.flatMap((a) => [...a.validators])) assert.ok(src.includes(`id: '${v}'`), `validator ${v}`);
 });
 
@@ -88,7 +109,12 @@ test('one weight-file list: the scanner, model discovery and the menus agree wit
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
       else if (/\.ts$/.test(e.name) && p !== path.join(REPO, 'src', 'core', 'scan', 'area.ts')) {
-        fs.readFileSync(p, 'utf8').split('\n').forEach((line, i) => { if (/safetensors.*\bnpz\b|\bnpz\b.*safetensors/i.test(line)) offenders.push(`${path.relative(REPO, p)}:${i + 1}`); });
+        fs.readFileSync(p, 'utf8')
+          .split('\n')
+          .forEach((line, i) => {
+            if (/safetensors.*\bnpz\b|\bnpz\b.*safetensors/i.test(line))
+              offenders.push(`${path.relative(REPO, p)}:${i + 1}`);
+          });
       }
     }
   };
@@ -97,9 +123,10 @@ test('one weight-file list: the scanner, model discovery and the menus agree wit
   assert.deepEqual(offenders, [], 'use WEIGHTS / WEIGHT_EXTENSIONS from src/core/areas.ts');
 });
 
-test('the other file kinds are the areas\' too: model cards, policies, signatures', () => {
+test("the other file kinds are the areas' too: model cards, policies, signatures", () => {
   const card = FILE_KINDS.get('model-card')!;
-  for (const n of [...card.names!, 'x.model-card.yaml', 'Model-Card.YAML']) assert.equal(modelCardKind(`/w/${n}`), 'card-yaml', n);
+  for (const n of [...card.names!, 'x.model-card.yaml', 'Model-Card.YAML'])
+    assert.equal(modelCardKind(`/w/${n}`), 'card-yaml', n);
   assert.equal(nameMatches(card, 'card.yaml'), false);
   assert.deepEqual([...POLICY_FILE_NAMES], [...FILE_KINDS.get('policy')!.names!]);
 });

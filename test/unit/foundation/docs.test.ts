@@ -13,11 +13,22 @@ test('every rule is documented: a row with its default severity in docs/rules.md
   // The rule tables left the extension page for docs/ (packaged with it): README links the catalogue.
   assert.match(readme, /\]\(docs\/rules\.md\)/);
   const catalogue = fs.readFileSync(path.join(REPO, 'docs', 'rules.md'), 'utf8');
-  const missing = allRules().filter((r) => !catalogue.includes(`| \`${r.id}\` | ${r.defaultSeverity} |`)).map((r) => `${r.id} (${r.defaultSeverity})`);
+  const missing = allRules()
+    .filter((r) => !catalogue.includes(`| \`${r.id}\` | ${r.defaultSeverity} |`))
+    .map((r) => `${r.id} (${r.defaultSeverity})`);
   assert.deepEqual(missing, [], 'run `npm run manifest` to rewrite the catalogue of docs/rules.md');
   // and explained on its area's page
-  const pages = fs.readdirSync(path.join(REPO, 'docs')).filter((f) => f !== 'rules.md').map((f) => fs.readFileSync(path.join(REPO, 'docs', f), 'utf8')).join('\n');
-  assert.deepEqual(allRules().map((r) => r.id).filter((id) => !pages.includes(id)), []);
+  const pages = fs
+    .readdirSync(path.join(REPO, 'docs'))
+    .filter((f) => f !== 'rules.md')
+    .map((f) => fs.readFileSync(path.join(REPO, 'docs', f), 'utf8'))
+    .join('\n');
+  assert.deepEqual(
+    allRules()
+      .map((r) => r.id)
+      .filter((id) => !pages.includes(id)),
+    [],
+  );
 });
 
 test('every setting is documented in the README', () => {
@@ -34,6 +45,8 @@ test('every command title is documented in the README', () => {
 
 test('every CLI command is documented in the README', async () => {
   const { COMMANDS } = await import('../../../src/cli/commands/index.ts');
-  const missing = COMMANDS.map((c) => c.name).filter((n) => !readme.includes(`model-inspect ${n}`) && !readme.includes(`\`${n} `));
+  const missing = COMMANDS.map((c) => c.name).filter(
+    (n) => !readme.includes(`model-inspect ${n}`) && !readme.includes(`\`${n} `),
+  );
   assert.deepEqual(missing, []);
 });

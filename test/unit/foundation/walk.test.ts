@@ -29,16 +29,30 @@ function tree(): string {
 test('walk: regular files listed; links inside followed as files; every other entry reported, never opened', async () => {
   const root = tree();
   const w = await walk(root);
-  assert.deepEqual(w.files.map((f) => [f.rel, f.linkTarget ?? null, f.size]), [
-    ['inside-link.bin', 'sub/a.safetensors', 3],
-    ['into-skipped.pt', 'node_modules/hidden.pkl', 1],
-    ['sub/a.safetensors', null, 3],
-  ]);
-  assert.deepEqual(w.special.map((s) => [s.rel, s.kind]), [['pipe.pt', 'fifo']]);
+  assert.deepEqual(
+    w.files.map((f) => [f.rel, f.linkTarget ?? null, f.size]),
+    [
+      ['inside-link.bin', 'sub/a.safetensors', 3],
+      ['into-skipped.pt', 'node_modules/hidden.pkl', 1],
+      ['sub/a.safetensors', null, 3],
+    ],
+  );
+  assert.deepEqual(
+    w.special.map((s) => [s.rel, s.kind]),
+    [['pipe.pt', 'fifo']],
+  );
   assert.deepEqual(w.links.map((l) => [l.rel, l.reason]).sort(), [
-    ['dangling.pt', 'dangling'], ['dir-link', 'directory'], ['loop-a', 'loop'], ['loop-b', 'loop'], ['outside-link.pt', 'outside-root'], ['sub/up', 'directory'],
+    ['dangling.pt', 'dangling'],
+    ['dir-link', 'directory'],
+    ['loop-a', 'loop'],
+    ['loop-b', 'loop'],
+    ['outside-link.pt', 'outside-root'],
+    ['sub/up', 'directory'],
   ]);
-  assert.deepEqual(w.skipped.map((s) => [s.rel, s.entries]), [['node_modules', 1]]);
+  assert.deepEqual(
+    w.skipped.map((s) => [s.rel, s.entries]),
+    [['node_modules', 1]],
+  );
   assert.deepEqual(w.errors, []);
   assert.equal(w.truncated, undefined);
 });

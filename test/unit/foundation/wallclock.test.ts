@@ -45,15 +45,30 @@ export function wallClockBounds(source: string): WallClockBound[] {
   ];
   for (const l of code) for (const re of binders) for (const m of l.matchAll(re)) held.add(m[1]);
   const rules: { re: RegExp; why: string }[] = [
-    { re: new RegExp(String.raw`${CLOCK}\s*-\s*[\w$.]+(?:\([^)]*\))?\s*\)?\s*${CMP}\s*${LIMIT}`), why: 'a clock difference compared with a constant' },
-    { re: new RegExp(String.raw`${LIMIT}\s*${CMP}\s*\(?\s*${CLOCK}\s*-`), why: 'a constant compared with a clock difference' },
-    { re: new RegExp(String.raw`${DURATION_NAME}(?:\s*\))*\s*${CMP}\s*${LIMIT}`), why: 'a duration compared with a constant' },
+    {
+      re: new RegExp(String.raw`${CLOCK}\s*-\s*[\w$.]+(?:\([^)]*\))?\s*\)?\s*${CMP}\s*${LIMIT}`),
+      why: 'a clock difference compared with a constant',
+    },
+    {
+      re: new RegExp(String.raw`${LIMIT}\s*${CMP}\s*\(?\s*${CLOCK}\s*-`),
+      why: 'a constant compared with a clock difference',
+    },
+    {
+      re: new RegExp(String.raw`${DURATION_NAME}(?:\s*\))*\s*${CMP}\s*${LIMIT}`),
+      why: 'a duration compared with a constant',
+    },
   ];
   for (const name of held) {
     const n = escape(name);
     rules.push(
-      { re: new RegExp(String.raw`(?:^|[^\w$])${n}\b(?:\s*\))*\s*${CMP}\s*${LIMIT}`), why: `'${name}' holds a clock difference and is compared with a constant` },
-      { re: new RegExp(String.raw`${LIMIT}\s*${CMP}\s*(?:[\w$]+\()?(?:[\w$]+\.)?${n}\b`), why: `'${name}' holds a clock difference and is compared with a constant` },
+      {
+        re: new RegExp(String.raw`(?:^|[^\w$])${n}\b(?:\s*\))*\s*${CMP}\s*${LIMIT}`),
+        why: `'${name}' holds a clock difference and is compared with a constant`,
+      },
+      {
+        re: new RegExp(String.raw`${LIMIT}\s*${CMP}\s*(?:[\w$]+\()?(?:[\w$]+\.)?${n}\b`),
+        why: `'${name}' holds a clock difference and is compared with a constant`,
+      },
     );
   }
   const out: WallClockBound[] = [];
@@ -76,13 +91,21 @@ test('no test compares a wall-clock difference with a constant (bound the work o
   const self = path.join(REPO, 'test', 'unit', 'foundation', 'wallclock.test.ts'); // its cases below are bad on purpose
   const found = testSources(path.join(REPO, 'test'))
     .filter((f) => f !== self)
-    .flatMap((f) => wallClockBounds(fs.readFileSync(f, 'utf8')).map((b) => `${path.relative(REPO, f)}:${b.line}: ${b.why}: ${b.text}`));
-  assert.deepEqual(found, [], [
-    'Wall-clock bounds in tests flake on a loaded machine (README › Tests › "No wall-clock bounds"):',
-    ...found.map((f) => `  ${f}`),
-    'Bound the work instead (count opcodes, YAML nodes, bytes read, calls: engines take an optional stats object),',
-    'wait for the event itself, and put timings in `npm run bench` (scripts/bench/*.ts).',
-  ].join('\n'));
+    .flatMap((f) =>
+      wallClockBounds(fs.readFileSync(f, 'utf8')).map(
+        (b) => `${path.relative(REPO, f)}:${b.line}: ${b.why}: ${b.text}`,
+      ),
+    );
+  assert.deepEqual(
+    found,
+    [],
+    [
+      'Wall-clock bounds in tests flake on a loaded machine (README › Tests › "No wall-clock bounds"):',
+      ...found.map((f) => `  ${f}`),
+      'Bound the work instead (count opcodes, YAML nodes, bytes read, calls: engines take an optional stats object),',
+      'wait for the event itself, and put timings in `npm run bench` (scripts/bench/*.ts).',
+    ].join('\n'),
+  );
 });
 
 test('the guard catches the forms timing assertions take', () => {

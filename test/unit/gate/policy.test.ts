@@ -6,42 +6,61 @@ import { test } from 'node:test';
 import { defaultPolicy, findPolicyFile, loadPolicy, parsePolicy } from '../../../src/core/gate/policy.ts';
 
 test('a full policy is read into typed settings', () => {
-  const { policy, findings } = parsePolicy([
-    'gate:',
-    '  signatures:',
-    '    identities: ["ml-team@acme.com", "/.*@acme\\\\.com/"]',
-    '    issuers: [https://accounts.google.com]',
-    '    keys: [keys/model.pub]',
-    '    cover: weight-files',
-    '    allow_unsigned: [README.md, docs/]',
-    '  provenance:',
-    '    source_repository: github.com/acme/ml-models',
-    '    require_verified: true',
-    '  scan: { block_at: warning }',
-    '  sbom: { enabled: false }',
-    '  vulnerabilities:',
-    '    block_at: high',
-    '    require_report: false',
-    '    ignore: [CVE-2024-1]',
-    '  model_card: { max_age_days: 90 }',
-  ].join('\n'), '/r/.model-inspect.yaml');
+  const { policy, findings } = parsePolicy(
+    [
+      'gate:',
+      '  signatures:',
+      '    identities: ["ml-team@acme.com", "/.*@acme\\\\.com/"]',
+      '    issuers: [https://accounts.google.com]',
+      '    keys: [keys/model.pub]',
+      '    cover: weight-files',
+      '    allow_unsigned: [README.md, docs/]',
+      '  provenance:',
+      '    source_repository: github.com/acme/ml-models',
+      '    require_verified: true',
+      '  scan: { block_at: warning }',
+      '  sbom: { enabled: false }',
+      '  vulnerabilities:',
+      '    block_at: high',
+      '    require_report: false',
+      '    ignore: [CVE-2024-1]',
+      '  model_card: { max_age_days: 90 }',
+    ].join('\n'),
+    '/r/.model-inspect.yaml',
+  );
   assert.deepEqual(findings, []);
-  assert.deepEqual(policy.signatures, { enabled: true, identities: ['ml-team@acme.com', '/.*@acme\\.com/'], issuers: ['https://accounts.google.com'], keys: ['keys/model.pub'], cover: 'weight-files', allowUnsigned: ['README.md', 'docs/'] });
-  assert.deepEqual(policy.provenance, { enabled: true, sourceRepository: 'github.com/acme/ml-models', requireVerified: true });
+  assert.deepEqual(policy.signatures, {
+    enabled: true,
+    identities: ['ml-team@acme.com', '/.*@acme\\.com/'],
+    issuers: ['https://accounts.google.com'],
+    keys: ['keys/model.pub'],
+    cover: 'weight-files',
+    allowUnsigned: ['README.md', 'docs/'],
+  });
+  assert.deepEqual(policy.provenance, {
+    enabled: true,
+    sourceRepository: 'github.com/acme/ml-models',
+    requireVerified: true,
+  });
   assert.equal(policy.scan.blockAt, 'warning');
   assert.equal(policy.sbom.enabled, false);
-  assert.deepEqual(policy.vulnerabilities, { enabled: true, blockAt: 'high', requireReport: false, ignore: ['CVE-2024-1'] });
+  assert.deepEqual(policy.vulnerabilities, {
+    enabled: true,
+    blockAt: 'high',
+    requireReport: false,
+    ignore: ['CVE-2024-1'],
+  });
   assert.equal(policy.modelCard.maxAgeDays, 90);
 });
 
 test('policy errors are gate/policy-invalid findings on the offending node; bad values keep the default', () => {
   const text = [
     'gate:',
-    '  signature:',           // typo: unknown check
+    '  signature:', // typo: unknown check
     '    required: true',
     '  vulnerabilities:',
-    '    block_at: severe',   // not a severity
-    '    colour: red',        // unknown key
+    '    block_at: severe', // not a severity
+    '    colour: red', // unknown key
     '  model_card:',
     '    max_age_days: -3',
   ].join('\n');
@@ -108,15 +127,28 @@ test('the model boundary: a policy above the inspected folder in a folder that h
     // A README without Hugging Face front matter, or a static-site page's, is not a card.
     fs.writeFileSync(path.join(dl, 'README.md'), '---\ntitle: docs\nlayout: page\n---\n# repo\n');
     assert.equal(await modelContentIn(dl), undefined);
-    const marks: Record<string, string> = { 'README.md': '---\n"license": mit\n---\n', 'model.sig': '{}', 'model-card.yaml': 'x: 1\n', 'model_index.json': '{}', 'Tokenizer_Config.json': '{}', 'pytorch_model.bin': '', 'x.gguf': '' };
+    const marks: Record<string, string> = {
+      'README.md': '---\n"license": mit\n---\n',
+      'model.sig': '{}',
+      'model-card.yaml': 'x: 1\n',
+      'model_index.json': '{}',
+      'Tokenizer_Config.json': '{}',
+      'pytorch_model.bin': '',
+      'x.gguf': '',
+    };
     for (const [name, content] of Object.entries(marks)) {
       const before = name === 'README.md' ? undefined : fs.readFileSync(path.join(dl, 'README.md'));
       fs.writeFileSync(path.join(dl, name), content);
       assert.ok(await modelContentIn(dl), name);
       const s = await searchPolicyFile(path.join(dl, 'unet'));
       assert.equal(s.file, undefined, name);
-      assert.deepEqual(s.inModel.map((x) => x.file), [path.join(dl, '.model-inspect.yaml')], name);
-      if (before) fs.rmSync(path.join(dl, name)); else fs.writeFileSync(path.join(dl, name), '# repo\n');
+      assert.deepEqual(
+        s.inModel.map((x) => x.file),
+        [path.join(dl, '.model-inspect.yaml')],
+        name,
+      );
+      if (before) fs.rmSync(path.join(dl, name));
+      else fs.writeFileSync(path.join(dl, name), '# repo\n');
     }
     // Past the refused one, the repository's own policy applies; the loader reports the refusal.
     fs.writeFileSync(path.join(dl, 'model_index.json'), '{}');
@@ -124,8 +156,13 @@ test('the model boundary: a policy above the inspected folder in a folder that h
     const loaded = await loadPolicy(path.join(dl, 'unet'));
     assert.equal(loaded.file, path.join(repo, '.model-inspect.yaml'));
     assert.equal(loaded.policy.sbom.enabled, false);
-    assert.deepEqual(loaded.findings.map((f) => [f.ruleId, f.severity, f.file]), [['gate/policy-in-model', 'error', path.join(dl, '.model-inspect.yaml')]]);
+    assert.deepEqual(
+      loaded.findings.map((f) => [f.ruleId, f.severity, f.file]),
+      [['gate/policy-in-model', 'error', path.join(dl, '.model-inspect.yaml')]],
+    );
     // A folder that cannot be listed is not known to be a repository.
     assert.match((await modelContentIn(path.join(repo, 'missing'))) ?? '', /cannot be listed/);
-  } finally { fs.rmSync(repo, { recursive: true, force: true }); }
+  } finally {
+    fs.rmSync(repo, { recursive: true, force: true });
+  }
 });

@@ -20,7 +20,13 @@ function ajv(): Ajv {
 }
 
 test('both schemas compile as draft-07 under ajv (strict about everything but our x- annotations)', () => {
-  const a = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
+  const a = new Ajv({
+    allErrors: true,
+    strict: true,
+    strictTypes: false,
+    strictRequired: false,
+    allowUnionTypes: true,
+  });
   addFormats(a);
   a.addKeyword({ keyword: 'x-role', schemaType: 'string' });
   a.addKeyword({ keyword: 'x-known', schemaType: 'array' });
@@ -53,11 +59,27 @@ test('ajv and our engine agree on the schema verdict for valid and broken cards'
     [mutate('python: "3.11.7"', 'python: 3.10'), false],
     [mutate('"2025-01-15T10:30:00Z"', '"2025-01-15 noon"'), false],
   ];
-  const schemaRules = new Set(['card/missing-field', 'card/unknown-key', 'card/wrong-type', 'card/invalid-value', 'card/out-of-range', 'card/bad-format', 'card/empty-value']);
+  const schemaRules = new Set([
+    'card/missing-field',
+    'card/unknown-key',
+    'card/wrong-type',
+    'card/invalid-value',
+    'card/out-of-range',
+    'card/bad-format',
+    'card/empty-value',
+  ]);
   for (const [text, ok] of cases) {
     const data = JSON.parse(JSON.stringify(yaml.load(text)));
-    assert.equal(validate(data), ok, `ajv on case ${cases.findIndex((c) => c[0] === text)}: ${JSON.stringify(validate.errors)}`);
+    assert.equal(
+      validate(data),
+      ok,
+      `ajv on case ${cases.findIndex((c) => c[0] === text)}: ${JSON.stringify(validate.errors)}`,
+    );
     const ours = check(text).filter((f) => schemaRules.has(f.ruleId));
-    assert.equal(ours.length === 0, ok, `engine on case ${cases.findIndex((c) => c[0] === text)}: ${ours.map((f) => f.ruleId).join(', ')}`);
+    assert.equal(
+      ours.length === 0,
+      ok,
+      `engine on case ${cases.findIndex((c) => c[0] === text)}: ${ours.map((f) => f.ruleId).join(', ')}`,
+    );
   }
 });

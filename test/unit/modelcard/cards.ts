@@ -67,7 +67,11 @@ export function covered(text: string, f: Finding): string {
   const lines = text.split('\n');
   const r = f.range!;
   if (r.start.line === r.end.line) return lines[r.start.line].slice(r.start.character, r.end.character);
-  return [lines[r.start.line].slice(r.start.character), ...lines.slice(r.start.line + 1, r.end.line), lines[r.end.line].slice(0, r.end.character)].join('\n');
+  return [
+    lines[r.start.line].slice(r.start.character),
+    ...lines.slice(r.start.line + 1, r.end.line),
+    lines[r.end.line].slice(0, r.end.character),
+  ].join('\n');
 }
 
 /** Apply a finding's first edit fix to `text`. */
@@ -75,7 +79,8 @@ export function applyFix(text: string, f: Finding, index = 0): string {
   const fix = f.fixes?.[index];
   if (!fix || fix.kind !== 'edit') throw new Error(`no edit fix on ${f.ruleId}: ${f.message}`);
   const lines = text.split('\n');
-  const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  const offset = (p: { line: number; character: number }) =>
+    lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
   const edits = [...fix.edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
   let out = text;
   for (const e of edits) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));

@@ -23,25 +23,40 @@ test('hover on a key shows the field documentation from the schema', () => {
   assert.equal(hoverAt(hf, 'README.md', posOf(hf, '# t')), undefined);
 });
 
-test('key completion offers the missing siblings at the cursor\'s level, required first', () => {
+test("key completion offers the missing siblings at the cursor's level, required first", () => {
   const text = 'model_details:\n  name: "x"\n  \nprovenance:\n';
   const items = completionsAt(text, 'model-card.yaml', { line: 2, character: 2 });
   const labels = items.map((i) => i.label);
   assert.ok(!labels.includes('name'));
   assert.deepEqual(labels.slice(0, 2), ['version', 'license']);
   assert.ok(labels.includes('framework'));
-  const top = completionsAt('model_details:\n  name: x\n', 'model-card.yaml', { line: 2, character: 0 }).map((i) => i.label);
+  const top = completionsAt('model_details:\n  name: x\n', 'model-card.yaml', { line: 2, character: 0 }).map(
+    (i) => i.label,
+  );
   assert.ok(top.includes('provenance') && top.includes('security') && !top.includes('model_details'));
-  const deep = completionsAt('provenance:\n  build_environment:\n    builder: local\n    com', 'model-card.yaml', { line: 3, character: 7 });
+  const deep = completionsAt('provenance:\n  build_environment:\n    builder: local\n    com', 'model-card.yaml', {
+    line: 3,
+    character: 7,
+  });
   assert.ok(deep.some((i) => i.label === 'commit_sha'));
   assert.deepEqual(deep[0].range, { start: { line: 3, character: 4 }, end: { line: 3, character: 7 } });
 });
 
 test('key completion inside list items (artifacts, model-index)', () => {
   const text = 'artifacts:\n  - path: a.bin\n    \n';
-  assert.deepEqual(completionsAt(text, 'model-card.yaml', { line: 2, character: 4 }).map((i) => i.label).sort(), ['format', 'hash', 'size']);
+  assert.deepEqual(
+    completionsAt(text, 'model-card.yaml', { line: 2, character: 4 })
+      .map((i) => i.label)
+      .sort(),
+    ['format', 'hash', 'size'],
+  );
   const hf = '---\nmodel-index:\n- name: x\n  results:\n  - task:\n      type: text-classification\n    \n---\n';
-  assert.deepEqual(completionsAt(hf, 'README.md', { line: 6, character: 4 }).map((i) => i.label).sort(), ['dataset', 'metrics', 'source']);
+  assert.deepEqual(
+    completionsAt(hf, 'README.md', { line: 6, character: 4 })
+      .map((i) => i.label)
+      .sort(),
+    ['dataset', 'metrics', 'source'],
+  );
   assert.deepEqual(completionsAt(hf, 'README.md', { line: 8, character: 0 }), []);
 });
 
@@ -49,7 +64,10 @@ test('value completion offers enum values (framework, builder, pipeline_tag, lic
   const a = completionsAt('model_details:\n  framework: py', 'model-card.yaml', { line: 1, character: 15 });
   assert.ok(a.some((i) => i.label === 'pytorch'));
   assert.deepEqual(a[0].range, { start: { line: 1, character: 13 }, end: { line: 1, character: 15 } });
-  const b = completionsAt('provenance:\n  build_environment:\n    builder: "', 'model-card.yaml', { line: 2, character: 14 });
+  const b = completionsAt('provenance:\n  build_environment:\n    builder: "', 'model-card.yaml', {
+    line: 2,
+    character: 14,
+  });
   assert.ok(b.some((i) => i.label === 'github-actions'));
   const hf = completionsAt('---\npipeline_tag: \n---\n', 'README.md', { line: 1, character: 14 });
   assert.ok(hf.some((i) => i.label === 'text-generation'));
@@ -58,8 +76,13 @@ test('value completion offers enum values (framework, builder, pipeline_tag, lic
 });
 
 test('completion inside an anyOf field: keys of its mapping form, values of its string form', () => {
-  const keys = completionsAt('security:\n  vulnerability_scan:\n    status: clean\n    \n', 'model-card.yaml', { line: 3, character: 4 }).map((i) => i.label);
+  const keys = completionsAt('security:\n  vulnerability_scan:\n    status: clean\n    \n', 'model-card.yaml', {
+    line: 3,
+    character: 4,
+  }).map((i) => i.label);
   assert.ok(keys.includes('scanner') && keys.includes('scan_report') && !keys.includes('status'), keys.join(','));
-  const values = completionsAt('security:\n  vulnerability_scan: ', 'model-card.yaml', { line: 1, character: 22 }).map((i) => i.label);
+  const values = completionsAt('security:\n  vulnerability_scan: ', 'model-card.yaml', { line: 1, character: 22 }).map(
+    (i) => i.label,
+  );
   assert.ok(values.includes('not-scanned'), values.join(','));
 });

@@ -20,7 +20,8 @@ function folder(card: string): { dir: string; card: string } {
   return { dir, card: file };
 }
 
-const withArtifacts = (hash: string, p = 'model.safetensors') => VALID_CARD + `artifacts:\n  - path: "${p}"\n    hash: "${hash}"\n    format: safetensors\n`;
+const withArtifacts = (hash: string, p = 'model.safetensors') =>
+  VALID_CARD + `artifacts:\n  - path: "${p}"\n    hash: "${hash}"\n    format: safetensors\n`;
 
 test('an artifact digest that matches the file next to the card: no finding', async () => {
   const { card } = folder(withArtifacts(`sha256:${realDigest}`));
@@ -58,15 +59,24 @@ test('a path that does not exist is reported; absolute paths and paths above the
   fs.writeFileSync(card, withArtifacts(`sha256:${realDigest}`, '../outside/model.safetensors'));
   for (const root of [dir, undefined]) {
     const f = (await checkModelCardFile(card, { now: NOW, root })).findings;
-    assert.deepEqual(f.map((x) => [x.ruleId, x.severity]), [['card/file-not-hashed', 'info']]);
+    assert.deepEqual(
+      f.map((x) => [x.ruleId, x.severity]),
+      [['card/file-not-hashed', 'info']],
+    );
     assert.match(f[0].message, /only files inside the model folder are read/);
   }
   fs.writeFileSync(card, withArtifacts(`sha256:${realDigest}`, '/etc/hostname'));
-  assert.ok(!ids((await checkModelCardFile(card, { now: NOW })).findings).includes('card/digest-mismatch'), 'an absolute path is never hashed');
+  assert.ok(
+    !ids((await checkModelCardFile(card, { now: NOW })).findings).includes('card/digest-mismatch'),
+    'an absolute path is never hashed',
+  );
 });
 
 test('other shapes: a file name mapped to its digest, path + sha256 siblings in an unknown section', async () => {
-  const text = VALID_CARD.replace('    batch_size: 32\n', `    batch_size: 32\n      checksums:\n        model.safetensors: "sha256:${'0f'.repeat(32)}"\n`);
+  const text = VALID_CARD.replace(
+    '    batch_size: 32\n',
+    `    batch_size: 32\n      checksums:\n        model.safetensors: "sha256:${'0f'.repeat(32)}"\n`,
+  );
   const { card } = folder(text);
   assert.deepEqual(ids((await checkModelCardFile(card, { now: NOW })).findings), ['card/digest-mismatch']);
 });

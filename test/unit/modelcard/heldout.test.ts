@@ -22,7 +22,9 @@ for (const name of fs.readdirSync(DIR).sort()) {
     const m = /<!-- expect: (.*) -->/.exec(text);
     assert.ok(m, 'an expect comment');
     const want = m[1].trim() === 'none' ? [] : m[1].trim().split(/\s+/).sort();
-    const got = analyzeModelCard(text, file, { now: new Date("2025-09-01T00:00:00Z") }).findings.map((f) => `${f.ruleId}@${f.range!.start.line + 1}`).sort();
+    const got = analyzeModelCard(text, file, { now: new Date('2025-09-01T00:00:00Z') })
+      .findings.map((f) => `${f.ruleId}@${f.range!.start.line + 1}`)
+      .sort();
     assert.deepEqual(got, want);
   });
 }

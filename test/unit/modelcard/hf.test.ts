@@ -35,7 +35,10 @@ test('a well-formed Hugging Face front matter has no findings; positions are in 
   const f = hf(GOOD.replace('pipeline_tag: text-classification', 'pipeline_tag: text-clasification'));
   assert.deepEqual(ids(f), ['card/invalid-value']);
   assert.equal(f[0].range!.start.line, 6); // line 7 of the README (after the opening ---)
-  assert.equal(covered(README(GOOD.replace('pipeline_tag: text-classification', 'pipeline_tag: text-clasification')), f[0]), 'text-clasification');
+  assert.equal(
+    covered(README(GOOD.replace('pipeline_tag: text-classification', 'pipeline_tag: text-clasification')), f[0]),
+    'text-clasification',
+  );
   assert.match(f[0].message, /did you mean `text-classification`/);
 });
 
@@ -52,7 +55,15 @@ test('license: HF ids, SPDX spelling mapped to the HF id, other needs license_na
   const other = hf(GOOD.replace('license: apache-2.0', 'license: other'));
   assert.deepEqual(ids(other), ['card/missing-field', 'card/missing-field']);
   assert.match(other.map((x) => x.message).join(' '), /license_name.*license_link|license_link.*license_name/s);
-  assert.deepEqual(hf(GOOD.replace('license: apache-2.0', 'license: other\nlicense_name: acme-model-license\nlicense_link: https://acme.com/license')), []);
+  assert.deepEqual(
+    hf(
+      GOOD.replace(
+        'license: apache-2.0',
+        'license: other\nlicense_name: acme-model-license\nlicense_link: https://acme.com/license',
+      ),
+    ),
+    [],
+  );
   assert.deepEqual(ids(hf(GOOD.replace('license: apache-2.0', 'license: my-license'))), ['card/invalid-license']);
   assert.deepEqual(ids(hf(GOOD.replace('license: apache-2.0\n', ''))), ['card/missing-field']);
 });
@@ -63,7 +74,10 @@ test('license: other without license_name/license_link is reported on the licens
   assert.equal(f.length, 2);
   for (const x of f) {
     assert.equal(covered(text, x), 'license', x.message);
-    assert.equal(x.range!.start.line, text.split('\n').findIndex((l) => l.startsWith('license:')));
+    assert.equal(
+      x.range!.start.line,
+      text.split('\n').findIndex((l) => l.startsWith('license:')),
+    );
   }
   // a field the card needs for itself stays on the first key (no other key asks for it)
   const plain = README(GOOD.replace('license: apache-2.0\n', ''));
@@ -84,7 +98,10 @@ test('language: ISO 639 codes, string or list', () => {
 
 test('base_model and datasets: repo ids, string or list; library_name: known libraries with did-you-mean', () => {
   assert.deepEqual(hf(GOOD.replace('base_model: distilbert/distilbert-base-uncased', 'base_model:\n- a/b\n- c/d')), []);
-  assert.deepEqual(ids(hf(GOOD.replace('base_model: distilbert/distilbert-base-uncased', 'base_model: https://huggingface.co/a/b'))), ['card/bad-format']);
+  assert.deepEqual(
+    ids(hf(GOOD.replace('base_model: distilbert/distilbert-base-uncased', 'base_model: https://huggingface.co/a/b'))),
+    ['card/bad-format'],
+  );
   assert.deepEqual(ids(hf(GOOD.replace('- stanfordnlp/imdb', '- "stanford nlp/imdb"'))), ['card/bad-format']);
   const lib = hf(GOOD.replace('library_name: transformers', 'library_name: transfomers'));
   assert.deepEqual(ids(lib), ['card/invalid-value']);
@@ -98,8 +115,14 @@ test('model-index structure: required task type, dataset type and name, metric t
   assert.deepEqual(ids(noValue), ['card/missing-field']);
   assert.match(noValue[0].message, /`value`/);
   assert.deepEqual(ids(hf(GOOD.replace('      name: IMDb\n', ''))), ['card/missing-field']);
-  assert.deepEqual(ids(hf(GOOD.replace('    - type: accuracy', '    - typ: accuracy'))), ['card/missing-field', 'card/unknown-key']);
-  assert.deepEqual(ids(hf(GOOD.replace('- name: acme/sentiment', '- nme: acme/sentiment'))), ['card/missing-field', 'card/unknown-key']);
+  assert.deepEqual(ids(hf(GOOD.replace('    - type: accuracy', '    - typ: accuracy'))), [
+    'card/missing-field',
+    'card/unknown-key',
+  ]);
+  assert.deepEqual(ids(hf(GOOD.replace('- name: acme/sentiment', '- nme: acme/sentiment'))), [
+    'card/missing-field',
+    'card/unknown-key',
+  ]);
   assert.deepEqual(ids(hf(GOOD.replace('model-index:', 'model_index_unused: 1\nmodel-index:'))), []);
 });
 
@@ -164,7 +187,9 @@ model-index:
       url: https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboard
 `;
   assert.deepEqual(hf(front), []);
-  assert.deepEqual(ids(hf(front.replace('revision: 0123456789abcdef0123456789abcdef01234567', 'revision: main'))), ['card/invalid-commit-sha']);
+  assert.deepEqual(ids(hf(front.replace('revision: 0123456789abcdef0123456789abcdef01234567', 'revision: main'))), [
+    'card/invalid-commit-sha',
+  ]);
   assert.deepEqual(ids(hf(front.replace('verified: false', 'verified: "no"'))), ['card/wrong-type']);
 });
 

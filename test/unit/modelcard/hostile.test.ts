@@ -20,7 +20,10 @@ test('an alias bomb is refused with yaml/alias-limit after a bounded expansion',
     const [me, prev] = [String.fromCharCode(98 + i), String.fromCharCode(97 + i)];
     bomb += `${me}: &${me} [${Array(9).fill(`*${prev}`).join(',')}]\n`;
   }
-  const text = VALID_CARD.replace('known_limitations:\n  - "May produce biased outputs for underrepresented languages"\n', `x-bomb:\n${bomb.replace(/^(?=.)/gm, '  ')}known_limitations: *j\n`);
+  const text = VALID_CARD.replace(
+    'known_limitations:\n  - "May produce biased outputs for underrepresented languages"\n',
+    `x-bomb:\n${bomb.replace(/^(?=.)/gm, '  ')}known_limitations: *j\n`,
+  );
   const { value, stats } = counted(text);
   assert.ok(ids(value).includes('yaml/alias-limit'), JSON.stringify(ids(value)));
   // 9^10 values are named; the parse keeps aliases as leaves, the expansion stops at its budget
@@ -31,7 +34,10 @@ test('an alias bomb is refused with yaml/alias-limit after a bounded expansion',
 });
 
 test('aliases within the budget are checked through (a bad value reached by an alias is reported once, at its anchor)', () => {
-  const text = VALID_CARD.replace('  accuracy: 0.94', '  accuracy: &acc 1.5').replace('  f1_score: 0.93', '  f1_score: *acc');
+  const text = VALID_CARD.replace('  accuracy: 0.94', '  accuracy: &acc 1.5').replace(
+    '  f1_score: 0.93',
+    '  f1_score: *acc',
+  );
   const f = check(text);
   assert.deepEqual(ids(f), ['card/out-of-range']);
 });
@@ -59,7 +65,10 @@ test('binary junk and non-UTF-8 files give clear findings after one parse', asyn
   const junk = path.join(dir, 'model-card.yaml');
   const bytes = Buffer.alloc(64 * 1024);
   let x = 12345;
-  for (let i = 0; i < bytes.length; i++) { x = (x * 1103515245 + 12345) & 0x7fffffff; bytes[i] = x & 0xff; }
+  for (let i = 0; i < bytes.length; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    bytes[i] = x & 0xff;
+  }
   fs.writeFileSync(junk, bytes);
   const stats = newCardCheckStats();
   const r = await checkModelCardFile(junk, { now: new Date('2025-02-01T00:00:00Z'), stats });
@@ -97,7 +106,10 @@ test('a card that is a list or a scalar, multiple documents, syntax errors, dupl
   assert.ok(ids(check(VALID_CARD + '---\nother: 1\n')).includes('yaml/multiple-documents'));
   const syn = check('model_details:\n  name: "x\n');
   assert.deepEqual(ids(syn), ['yaml/syntax']);
-  assert.deepEqual(ids(check(VALID_CARD.replace('  type: "text-classification"\n', '  type: "text-classification"\n  type: "x"\n'))), ['yaml/duplicate-key']);
+  assert.deepEqual(
+    ids(check(VALID_CARD.replace('  type: "text-classification"\n', '  type: "text-classification"\n  type: "x"\n'))),
+    ['yaml/duplicate-key'],
+  );
 });
 
 test('__proto__ and odd keys are data, not prototype pollution', () => {

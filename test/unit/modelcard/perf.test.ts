@@ -18,7 +18,10 @@ test('a keystroke (one full validation of the seed card) parses the text once an
   analyzeModelCard(seed, 'model-card.yaml', { now: NOW, stats });
   assert.equal(stats.parses, 1);
   assert.ok(stats.nodes > 20 && stats.nodes < 4 * seed.split('\n').length, `${stats.nodes} nodes`);
-  assert.ok(stats.schemaChecks > 20 && stats.schemaChecks <= stats.nodes, `${stats.schemaChecks} schema checks of ${stats.nodes} nodes`);
+  assert.ok(
+    stats.schemaChecks > 20 && stats.schemaChecks <= stats.nodes,
+    `${stats.schemaChecks} schema checks of ${stats.nodes} nodes`,
+  );
   assert.equal(stats.aliasVisits, 0);
 });
 
@@ -33,7 +36,13 @@ test('the generated 5,000-line card: work grows with its length, not faster, and
   const half = work(2500);
   const full = work(5000);
   assert.ok(full.nodes < 3 * 5000, `${full.nodes} nodes for 5,000 lines`);
-  assert.ok(full.schemaChecks <= 2.1 * half.schemaChecks, `${half.schemaChecks} schema checks for 2,500 lines, ${full.schemaChecks} for 5,000`);
+  assert.ok(
+    full.schemaChecks <= 2.1 * half.schemaChecks,
+    `${half.schemaChecks} schema checks for 2,500 lines, ${full.schemaChecks} for 5,000`,
+  );
   assert.ok(full.findings > 100, `${full.findings} findings`);
-  assert.ok(full.findings >= 1.9 * half.findings, `${half.findings} findings for 2,500 lines, ${full.findings} for 5,000`);
+  assert.ok(
+    full.findings >= 1.9 * half.findings,
+    `${half.findings} findings for 2,500 lines, ${full.findings} for 5,000`,
+  );
 });

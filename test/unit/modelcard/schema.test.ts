@@ -24,7 +24,10 @@ test('missing top-level section: on the first key, and the fix inserts the whole
   assert.equal(f.length, 1);
   assert.equal(covered(text, f[0]), 'model_details');
   const fixed = applyFix(text, f[0]);
-  assert.match(fixed, /\nsecurity:\n  vulnerability_scan: "not-scanned"\n  sbom_ref: ""\n  last_security_review: ""\n?$/);
+  assert.match(
+    fixed,
+    /\nsecurity:\n  vulnerability_scan: "not-scanned"\n  sbom_ref: ""\n  last_security_review: ""\n?$/,
+  );
   assert.ok(!ids(check(fixed)).includes('card/missing-field'));
 });
 
@@ -65,14 +68,27 @@ test('YAML trap: python: 3.10 is the number 3.1; the fix quotes the text as writ
 });
 
 test('version: 2.1 unquoted is a number; booleans where strings are expected; numbers written as strings', () => {
-  assert.deepEqual(ids(check(mutate('version: "2.1.0"', 'version: 2.1'))), ['card/name-version-mismatch', 'card/wrong-type']);
+  assert.deepEqual(ids(check(mutate('version: "2.1.0"', 'version: 2.1'))), [
+    'card/name-version-mismatch',
+    'card/wrong-type',
+  ]);
   assert.deepEqual(ids(check(mutate('version: "2.1.0"', 'version: true'))), ['card/wrong-type']);
   const quoted = mutate('accuracy: 0.94', 'accuracy: "0.94"');
   const f = check(quoted);
   assert.deepEqual(ids(f), ['card/wrong-type']);
   assert.deepEqual(check(applyFix(quoted, f[0])), []);
   assert.deepEqual(ids(check(mutate('epochs: 10', 'epochs: 2.5'))), ['card/wrong-type']);
-  assert.deepEqual(ids(check(mutate('provenance:\n', 'provenance:\n  training_data: [1]\n').replace(/  training_data:\n    source[^]*?(?=  training_config)/, ''))), ['card/wrong-type']);
+  assert.deepEqual(
+    ids(
+      check(
+        mutate('provenance:\n', 'provenance:\n  training_data: [1]\n').replace(
+          /  training_data:\n    source[^]*?(?=  training_config)/,
+          '',
+        ),
+      ),
+    ),
+    ['card/wrong-type'],
+  );
 });
 
 test('YAML 1.1 booleans (yes/no/on/off) where a string is expected: warning and quote fix', () => {
@@ -88,8 +104,14 @@ test('unquoted dates become timestamps: warning with a quote fix, and the date r
   const f = check(text);
   assert.deepEqual(ids(f), ['card/unquoted-date']);
   assert.deepEqual(check(applyFix(text, f[0])), []);
-  assert.deepEqual(ids(check(mutate('last_security_review: "2025-01-20"', 'last_security_review: 2024-01-20'))), ['card/stale-security-review', 'card/unquoted-date']);
-  assert.deepEqual(ids(check(mutate('build_timestamp: "2025-01-15T10:30:00Z"', 'build_timestamp: 2025-01-15T10:30:00Z'))), ['card/unquoted-date']);
+  assert.deepEqual(ids(check(mutate('last_security_review: "2025-01-20"', 'last_security_review: 2024-01-20'))), [
+    'card/stale-security-review',
+    'card/unquoted-date',
+  ]);
+  assert.deepEqual(
+    ids(check(mutate('build_timestamp: "2025-01-15T10:30:00Z"', 'build_timestamp: 2025-01-15T10:30:00Z'))),
+    ['card/unquoted-date'],
+  );
 });
 
 test('out of range: metrics in [0, 1] (percentages called out), positive epochs and batch sizes, learning rate > 0', () => {
@@ -111,14 +133,31 @@ test('bad formats: dates, RFC 3339 timestamps, e-mails, URLs', () => {
   assert.deepEqual(ids(tz), ['card/bad-format']);
   assert.match(tz[0].message, /time zone/);
   assert.deepEqual(check(mutate('"2025-01-15T10:30:00Z"', '"2025-01-15T12:30:00.123+02:00"')), []);
-  assert.deepEqual(ids(check(mutate('"https://internal.acme.com/data-cards/sentiment-v3"', '"internal.acme.com/data-cards"'))), ['card/bad-format']);
-  assert.deepEqual(ids(check(mutate('  license: "Apache-2.0"', '  license: "Apache-2.0"\n  contact: "ml-team.acme.com"'))), ['card/bad-format']);
-  assert.deepEqual(check(mutate('  license: "Apache-2.0"', '  license: "Apache-2.0"\n  contact: "ml-team@acme.com"')), []);
+  assert.deepEqual(
+    ids(check(mutate('"https://internal.acme.com/data-cards/sentiment-v3"', '"internal.acme.com/data-cards"'))),
+    ['card/bad-format'],
+  );
+  assert.deepEqual(
+    ids(check(mutate('  license: "Apache-2.0"', '  license: "Apache-2.0"\n  contact: "ml-team.acme.com"'))),
+    ['card/bad-format'],
+  );
+  assert.deepEqual(
+    check(mutate('  license: "Apache-2.0"', '  license: "Apache-2.0"\n  contact: "ml-team@acme.com"')),
+    [],
+  );
   assert.deepEqual(ids(check(mutate('signed_by: "ml-team@acme.com"', 'signed_by: "ml-team"'))), ['card/bad-format']);
-  assert.deepEqual(check(mutate('signed_by: "ml-team@acme.com"', 'signed_by: "https://github.com/acme/ml-models/.github/workflows/build.yml@refs/heads/main"')), []);
+  assert.deepEqual(
+    check(
+      mutate(
+        'signed_by: "ml-team@acme.com"',
+        'signed_by: "https://github.com/acme/ml-models/.github/workflows/build.yml@refs/heads/main"',
+      ),
+    ),
+    [],
+  );
 });
 
-test('enums: framework and builder, with did-you-mean and a fix in the value\'s own quoting', () => {
+test("enums: framework and builder, with did-you-mean and a fix in the value's own quoting", () => {
   const text = mutate('framework: "pytorch"', 'framework: "pytroch"');
   const f = check(text);
   assert.deepEqual(ids(f), ['card/invalid-value']);
@@ -137,25 +176,46 @@ test('empty values: `key:` with nothing, "" and empty sections', () => {
 });
 
 test('keys merged with `<<: *anchor` count as present', () => {
-  const text = VALID_CARD
-    .replace('provenance:\n', 'provenance:\n  x-defaults: &env\n    builder: "github-actions"\n')
-    .replace('    builder: "github-actions"\n    runner:', '    <<: *env\n    runner:');
+  const text = VALID_CARD.replace(
+    'provenance:\n',
+    'provenance:\n  x-defaults: &env\n    builder: "github-actions"\n',
+  ).replace('    builder: "github-actions"\n    runner:', '    <<: *env\n    runner:');
   assert.ok(!ids(check(text)).includes('card/missing-field'), JSON.stringify(check(text).map((f) => f.message)));
 });
 
 test('a different, valid card (CRLF, flow mappings, unquoted strings, comments, other tools) has no findings', () => {
   const text = [
-    'model_details:', '  name: fraud-detector', '  version: "3.0.1"', '  type: tabular-classification', '  framework: xgboost', '  license: MIT',
-    '  description: Detects fraud   # comment', 'provenance:', '  training_data:',
+    'model_details:',
+    '  name: fraud-detector',
+    '  version: "3.0.1"',
+    '  type: tabular-classification',
+    '  framework: xgboost',
+    '  license: MIT',
+    '  description: Detects fraud   # comment',
+    'provenance:',
+    '  training_data:',
     '    source: hf://datasets/acme/fraud@0123456789abcdef0123456789abcdef01234567',
-    '    hash: sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', '  training_config:',
+    '    hash: sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    '  training_config:',
     '    source: git+ssh://git@github.com/acme/fraud.git@0123456789abcdef0123456789abcdef01234567',
-    '    hyperparameters: {max_depth: 6, eta: 0.3, n_estimators: 200}', '  build_environment:', '    builder: gitlab-ci',
-    '    python: "3.10"', '    commit_sha: 0123456789abcdef0123456789abcdef01234567', '    build_timestamp: "2025-01-01T08:00:00+01:00"',
-    '    signed_by: https://gitlab.com/acme/fraud//.gitlab-ci.yml@refs/heads/main', '    xgboost: "2.0.3"', 'performance:',
-    '  precision: 0.91', '  recall: 0.88', '  auc: 0.97', 'security:', '  vulnerability_scan: findings',
+    '    hyperparameters: {max_depth: 6, eta: 0.3, n_estimators: 200}',
+    '  build_environment:',
+    '    builder: gitlab-ci',
+    '    python: "3.10"',
+    '    commit_sha: 0123456789abcdef0123456789abcdef01234567',
+    '    build_timestamp: "2025-01-01T08:00:00+01:00"',
+    '    signed_by: https://gitlab.com/acme/fraud//.gitlab-ci.yml@refs/heads/main',
+    '    xgboost: "2.0.3"',
+    'performance:',
+    '  precision: 0.91',
+    '  recall: 0.88',
+    '  auc: 0.97',
+    'security:',
+    '  vulnerability_scan: findings',
     '  sbom_ref: registry.gitlab.com/acme/fraud@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-    "  last_security_review: '2025-01-02'", 'known_limitations: [ "Trained on EU transactions only" ]', '',
+    "  last_security_review: '2025-01-02'",
+    'known_limitations: [ "Trained on EU transactions only" ]',
+    '',
   ].join('\r\n');
   assert.deepEqual(check(text), []);
   const broken = text.replace('builder: gitlab-ci', 'builder: gitlab');
@@ -166,9 +226,12 @@ test('a different, valid card (CRLF, flow mappings, unquoted strings, comments, 
 });
 
 test('a card that lost its indentation (as the document prints it): each stray key names the section it belongs to', () => {
-  const flat = VALID_CARD.split('\n').map((l) => l.trimStart()).join('\n');
+  const flat = VALID_CARD.split('\n')
+    .map((l) => l.trimStart())
+    .join('\n');
   const f = check(flat);
-  const msg = (key: string) => f.find((x) => x.ruleId === 'card/unknown-key' && covered(flat, x) === key)?.message ?? '';
+  const msg = (key: string) =>
+    f.find((x) => x.ruleId === 'card/unknown-key' && covered(flat, x) === key)?.message ?? '';
   assert.match(msg('name'), /field of `model_details`/);
   assert.match(msg('hash'), /field of `provenance\.training_data`/);
   assert.match(msg('builder'), /field of `provenance\.build_environment`/);

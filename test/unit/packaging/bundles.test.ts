@@ -13,19 +13,35 @@ import { REPO } from '../helpers.ts';
 
 const requireRepo = createRequire(path.join(REPO, 'package.json'));
 const esbuild = requireRepo('esbuild') as typeof import('esbuild');
-const { builds, LAZY } = requireRepo('./esbuild.js') as { builds: BuildOptions[]; LAZY: { chunk: string; source: string }[] };
+const { builds, LAZY } = requireRepo('./esbuild.js') as {
+  builds: BuildOptions[];
+  LAZY: { chunk: string; source: string }[];
+};
 
 /** Online code (signing, the registry), the SBOM generator and the Python parser: loaded on first use, never at activation or by an unrelated command. */
-const LAZY_PACKAGES = /^node_modules\/(sigstore|@sigstore\/(sign|tuf)|tuf-js|@tufjs\/|make-fetch-happen|minipass-fetch|@npmcli\/agent|cacache|@cyclonedx\/|packageurl-js|web-tree-sitter)\//;
-const LAZY_SOURCES = /^src\/core\/(signing\/(online|keyless|oidc|tuf|privateKeys)|sbom\/generate|python\/checks|registry\/(online|client|remote|gate|pull|stream|signatures)|scan\/formats\/(headers|npy|pyLiteral|chatTemplate))\.ts$/;
+const LAZY_PACKAGES =
+  /^node_modules\/(sigstore|@sigstore\/(sign|tuf)|tuf-js|@tufjs\/|make-fetch-happen|minipass-fetch|@npmcli\/agent|cacache|@cyclonedx\/|packageurl-js|web-tree-sitter)\//;
+const LAZY_SOURCES =
+  /^src\/core\/(signing\/(online|keyless|oidc|tuf|privateKeys)|sbom\/generate|python\/checks|registry\/(online|client|remote|gate|pull|stream|signatures)|scan\/formats\/(headers|npy|pyLiteral|chatTemplate))\.ts$/;
 /** The .vsix's main file, minified as `npm run package` builds it. */
 const MAX_EXTENSION_BYTES = 1_000_000;
 /** Modules bundled into extension.js (all of them are evaluated when VS Code loads it). */
 const MAX_EXTENSION_MODULES = 350;
 
 async function build(options: BuildOptions, minify: boolean): Promise<Metafile> {
-  const plugins = (options.plugins ?? []).filter((p) => p.name !== 'esbuild-problem-matcher' && p.name !== 'clear-cli-chunks');
-  const r = await esbuild.build({ ...options, plugins, absWorkingDir: REPO, write: false, metafile: true, minify, sourcemap: false, logLevel: 'silent' });
+  const plugins = (options.plugins ?? []).filter(
+    (p) => p.name !== 'esbuild-problem-matcher' && p.name !== 'clear-cli-chunks',
+  );
+  const r = await esbuild.build({
+    ...options,
+    plugins,
+    absWorkingDir: REPO,
+    write: false,
+    metafile: true,
+    minify,
+    sourcemap: false,
+    logLevel: 'silent',
+  });
   return r.metafile;
 }
 
@@ -35,11 +51,24 @@ test('extension.js, as packaged, is under 1 MB and holds none of the lazily load
   const out = meta.outputs['dist/extension.js'];
   const modules = Object.keys(out.inputs);
   console.log(`dist/extension.js (production): ${out.bytes} bytes, ${modules.length} modules`);
-  assert.ok(out.bytes < MAX_EXTENSION_BYTES, `extension.js is ${out.bytes} bytes (bound ${MAX_EXTENSION_BYTES}): move what activation does not need behind \`await import()\` (esbuild.js LAZY)`);
-  assert.ok(modules.length <= MAX_EXTENSION_MODULES, `extension.js bundles ${modules.length} modules (bound ${MAX_EXTENSION_MODULES})`);
-  assert.deepEqual(modules.filter((m) => LAZY_PACKAGES.test(m) || LAZY_SOURCES.test(m) || m.startsWith('node_modules/tweetnacl/')), [], 'loaded lazily, not at activation');
+  assert.ok(
+    out.bytes < MAX_EXTENSION_BYTES,
+    `extension.js is ${out.bytes} bytes (bound ${MAX_EXTENSION_BYTES}): move what activation does not need behind \`await import()\` (esbuild.js LAZY)`,
+  );
+  assert.ok(
+    modules.length <= MAX_EXTENSION_MODULES,
+    `extension.js bundles ${modules.length} modules (bound ${MAX_EXTENSION_MODULES})`,
+  );
+  assert.deepEqual(
+    modules.filter((m) => LAZY_PACKAGES.test(m) || LAZY_SOURCES.test(m) || m.startsWith('node_modules/tweetnacl/')),
+    [],
+    'loaded lazily, not at activation',
+  );
   // Each chunk is required by extension.js (and nothing else is).
-  const required = out.imports.filter((i) => i.external && i.path.startsWith('./')).map((i) => i.path).sort();
+  const required = out.imports
+    .filter((i) => i.external && i.path.startsWith('./'))
+    .map((i) => i.path)
+    .sort();
   assert.deepEqual([...new Set(required)], LAZY.map((l) => `./extension-${l.chunk}.js`).sort());
 });
 
@@ -83,9 +112,21 @@ test('a CLI command loads only the engines it needs', async () => {
 
   const scan = commandModules(meta, 'scan');
   console.log(`model-inspect scan: ${scan.length} modules, areas ${areas(scan).join(', ')}`);
-  for (const a of ['signing', 'sbom', 'workflow', 'modelcard', 'gate', 'k8s', 'python', 'tools', 'registry']) assert.ok(!areas(scan).includes(a), `scan does not load ${a}/`);
-  assert.deepEqual(scan.filter((m) => m.startsWith('node_modules/') && !/^node_modules\/(unbzip2-stream|buffer|base64-js|ieee754|through)\//.test(m)), [], 'scan loads only its decompressors');
+  for (const a of ['signing', 'sbom', 'workflow', 'modelcard', 'gate', 'k8s', 'python', 'tools', 'registry'])
+    assert.ok(!areas(scan).includes(a), `scan does not load ${a}/`);
+  assert.deepEqual(
+    scan.filter(
+      (m) =>
+        m.startsWith('node_modules/') && !/^node_modules\/(unbzip2-stream|buffer|base64-js|ieee754|through)\//.test(m),
+    ),
+    [],
+    'scan loads only its decompressors',
+  );
 
   const sign = commandModules(meta, 'sign');
-  assert.deepEqual(sign.filter((m) => LAZY_PACKAGES.test(m) || /signing\/(online|keyless|oidc|tuf)\.ts$/.test(m)), [], 'signing with a key loads none of the online code');
+  assert.deepEqual(
+    sign.filter((m) => LAZY_PACKAGES.test(m) || /signing\/(online|keyless|oidc|tuf)\.ts$/.test(m)),
+    [],
+    'signing with a key loads none of the online code',
+  );
 });

@@ -12,24 +12,40 @@ import { test } from 'node:test';
 import { REPO } from '../helpers.ts';
 import { shipped } from './vsix.ts';
 
-const PAGES = ['README.md', 'CONTRIBUTING.md', 'CHANGELOG.md', ...fs.readdirSync(path.join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const PAGES = [
+  'README.md',
+  'CONTRIBUTING.md',
+  'CHANGELOG.md',
+  ...fs
+    .readdirSync(path.join(REPO, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** Files of the repository: git's list when this is a checkout (an ignored or untracked file is not in the repository), else the disk. */
 const tracked: Set<string> | undefined = (() => {
-  const r = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: REPO, encoding: 'utf8' });
+  const r = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+    cwd: REPO,
+    encoding: 'utf8',
+  });
   return r.status === 0 ? new Set(r.stdout.split('\n').filter(Boolean)) : undefined;
 })();
-const inRepository = (rel: string) => (tracked ? tracked.has(rel) || [...tracked].some((t) => t.startsWith(`${rel}/`)) : fs.existsSync(path.join(REPO, rel)));
+const inRepository = (rel: string) =>
+  tracked ? tracked.has(rel) || [...tracked].some((t) => t.startsWith(`${rel}/`)) : fs.existsSync(path.join(REPO, rel));
 
 /** Markdown links and images outside code: [text](target) and ![alt](target). */
 function links(markdown: string): { target: string; image: boolean }[] {
   const out: { target: string; image: boolean }[] = [];
   let fence = false;
   for (const line of markdown.split('\n')) {
-    if (line.startsWith('```')) { fence = !fence; continue; }
+    if (line.startsWith('```')) {
+      fence = !fence;
+      continue;
+    }
     if (fence) continue;
     const prose = line.replace(/`[^`]*`/g, '');
-    for (const m of prose.matchAll(/(!?)\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) out.push({ target: m[2], image: m[1] === '!' });
+    for (const m of prose.matchAll(/(!?)\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g))
+      out.push({ target: m[2], image: m[1] === '!' });
     for (const m of prose.matchAll(/<img[^>]*\ssrc="([^"]+)"/g)) out.push({ target: m[1], image: true });
   }
   return out;
@@ -40,10 +56,17 @@ function anchors(markdown: string): Set<string> {
   const out = new Set<string>();
   let fence = false;
   for (const line of markdown.split('\n')) {
-    if (line.startsWith('```')) { fence = !fence; continue; }
+    if (line.startsWith('```')) {
+      fence = !fence;
+      continue;
+    }
     const m = !fence && /^#{1,6} (.*)$/.exec(line);
     if (!m) continue;
-    const base = m[1].trim().toLowerCase().replace(/[^\p{L}\p{N}_\- ]/gu, '').replace(/ /g, '-');
+    const base = m[1]
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}_\- ]/gu, '')
+      .replace(/ /g, '-');
     let slug = base;
     for (let i = 1; out.has(slug); i++) slug = `${base}-${i}`;
     out.add(slug);
@@ -60,16 +83,22 @@ test('every relative link of the documentation names a file of the repository an
       if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, command:, mailto:
       checked++;
       const [file, anchor] = target.split('#') as [string, string | undefined];
-      const rel = file ? path.posix.normalize(path.posix.join(path.posix.dirname(page), decodeURIComponent(file))) : page;
-      if (rel.startsWith('..') || !inRepository(rel)) { broken.push(`${page}: ${target} (no ${rel} in the repository)`); continue; }
-      if (anchor && rel.endsWith('.md') && !anchors(fs.readFileSync(path.join(REPO, rel), 'utf8')).has(anchor)) broken.push(`${page}: ${target} (no heading #${anchor} in ${rel})`);
+      const rel = file
+        ? path.posix.normalize(path.posix.join(path.posix.dirname(page), decodeURIComponent(file)))
+        : page;
+      if (rel.startsWith('..') || !inRepository(rel)) {
+        broken.push(`${page}: ${target} (no ${rel} in the repository)`);
+        continue;
+      }
+      if (anchor && rel.endsWith('.md') && !anchors(fs.readFileSync(path.join(REPO, rel), 'utf8')).has(anchor))
+        broken.push(`${page}: ${target} (no heading #${anchor} in ${rel})`);
     }
   }
   assert.ok(checked > 40, `${checked} links checked`);
   assert.deepEqual(broken, []);
 });
 
-test('what the packaged pages link is in the package: README\'s screenshots load from the .vsix', () => {
+test("what the packaged pages link is in the package: README's screenshots load from the .vsix", () => {
   const missing: string[] = [];
   const packagedPages = PAGES.filter((p) => shipped(p));
   assert.ok(packagedPages.includes('README.md') && packagedPages.includes('docs/rules.md'));
@@ -93,7 +122,11 @@ test('what the packaged pages link is in the package: README\'s screenshots load
 });
 
 test('the Get Started walkthrough is contributed with its media in the package', () => {
-  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { contributes: { walkthroughs?: { id: string; steps: { id: string; media: { image?: string; markdown?: string } }[] }[] } };
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+    contributes: {
+      walkthroughs?: { id: string; steps: { id: string; media: { image?: string; markdown?: string } }[] }[];
+    };
+  };
   const [walk] = pkg.contributes.walkthroughs ?? [];
   assert.ok(walk && walk.steps.length >= 4, 'a walkthrough with its steps');
   for (const step of walk.steps) {
@@ -104,16 +137,24 @@ test('the Get Started walkthrough is contributed with its media in the package',
   }
 });
 
-test('README keeps the two commands, CONTRIBUTING the same, and .ci/run runs README\'s test command exactly', () => {
+test("README keeps the two commands, CONTRIBUTING the same, and .ci/run runs README's test command exactly", () => {
   const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
   const contributing = fs.readFileSync(path.join(REPO, 'CONTRIBUTING.md'), 'utf8');
   const main = 'npm ci && npm run inspect -- examples/sentiment-classifier --fail-on never';
-  const ci = fs.readFileSync(path.join(REPO, '.ci', 'run'), 'utf8').trim().split('\n').pop()!;
+  const ci = fs
+    .readFileSync(path.join(REPO, '.ci', 'run'), 'utf8')
+    .trim()
+    .split('\n')
+    .pop()!;
   assert.match(ci, /^npm ci && /);
-  for (const [name, text] of [['README.md', readme], ['CONTRIBUTING.md', contributing]] as const) {
+  for (const [name, text] of [
+    ['README.md', readme],
+    ['CONTRIBUTING.md', contributing],
+  ] as const) {
     assert.ok(text.includes(`\n${main}\n`), `${name} has the main job's command`);
     assert.ok(text.includes(`\n${ci}\n`), `${name} has .ci/run's command: ${ci}`);
   }
   // the extension page is for users: building and debugging the extension is CONTRIBUTING's
-  for (const dev of ['F5', 'Extension Development Host', 'npm run watch', 'npm run package', 'test:electron']) assert.ok(!readme.includes(dev), `README.md does not explain development (${dev})`);
+  for (const dev of ['F5', 'Extension Development Host', 'npm run watch', 'npm run package', 'test:electron'])
+    assert.ok(!readme.includes(dev), `README.md does not explain development (${dev})`);
 });

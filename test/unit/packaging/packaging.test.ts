@@ -12,7 +12,9 @@ import { REPO } from '../helpers.ts';
 import { ignoreLines, shipped } from './vsix.ts';
 
 /** The extension's lazily loaded chunks, as esbuild.js builds them. */
-const { LAZY } = createRequire(path.join(REPO, 'package.json'))('./esbuild.js') as { LAZY: { chunk: string; source: string }[] };
+const { LAZY } = createRequire(path.join(REPO, 'package.json'))('./esbuild.js') as {
+  LAZY: { chunk: string; source: string }[];
+};
 
 interface Manifest {
   main: string;
@@ -26,7 +28,12 @@ const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'ut
 test('.vscodeignore is an allow-list that ships what the manifest names', () => {
   assert.equal(ignoreLines[0], '**', 'the first pattern excludes everything');
   const needed = [
-    manifest.main, manifest.icon, 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE',
+    manifest.main,
+    manifest.icon,
+    'package.json',
+    'README.md',
+    'CHANGELOG.md',
+    'LICENSE',
     ...(manifest.contributes?.yamlValidation ?? []).map((v) => v.url),
     ...(manifest.contributes?.jsonValidation ?? []).map((v) => v.url),
   ];
@@ -36,15 +43,32 @@ test('.vscodeignore is an allow-list that ships what the manifest names', () => 
   // The extension's lazily loaded chunks (esbuild.js LAZY), which extension.js requires on first use.
   for (const { chunk } of LAZY) needed.push(`dist/extension-${chunk}.js`);
   for (const file of needed) assert.ok(shipped(file), `${file} is in the .vsix`);
-  if (fs.existsSync(path.join(REPO, 'webview', 'main.ts'))) assert.ok(shipped('dist/webview.js'), 'the webview bundle is in the .vsix');
+  if (fs.existsSync(path.join(REPO, 'webview', 'main.ts')))
+    assert.ok(shipped('dist/webview.js'), 'the webview bundle is in the .vsix');
 });
 
 test('.vscodeignore keeps sources, tests, maps and dev files out of the .vsix', () => {
-  for (const file of ['src/extension/extension.ts', 'test/unit/helpers.ts', 'dist/extension.js.map', 'dist/cli.js', 'dist/cli/main.mjs',
-    'dist/extension-signing-online.js.map', 'eslint.config.mjs', 'scripts/lint/boundaries.mjs', 'webview/tsconfig.json',
-    'node_modules/js-yaml/package.json', 'esbuild.js', 'tsconfig.json', '.code-server/package.json',
-    'out/test/integration/suite/index.js', 'test/output/ui-problems-panel.png', 'examples/sentiment-classifier/model-card.yaml',
-    'media/icon.svg', '.ci/run', 'scripts/test.mjs']) {
+  for (const file of [
+    'src/extension/extension.ts',
+    'test/unit/helpers.ts',
+    'dist/extension.js.map',
+    'dist/cli.js',
+    'dist/cli/main.mjs',
+    'dist/extension-signing-online.js.map',
+    'eslint.config.mjs',
+    'scripts/lint/boundaries.mjs',
+    'webview/tsconfig.json',
+    'node_modules/js-yaml/package.json',
+    'esbuild.js',
+    'tsconfig.json',
+    '.code-server/package.json',
+    'out/test/integration/suite/index.js',
+    'test/output/ui-problems-panel.png',
+    'examples/sentiment-classifier/model-card.yaml',
+    'media/icon.svg',
+    '.ci/run',
+    'scripts/test.mjs',
+  ]) {
     assert.equal(shipped(file), false, `${file} stays out of the .vsix`);
   }
 });

@@ -15,7 +15,9 @@ export function applyFix(source: string, fix: Fix): string {
     }
     return at + p.character;
   };
-  const edits = fix.edits.map((e) => ({ start: offset(e.range.start), end: offset(e.range.end), text: e.newText })).sort((a, b) => b.start - a.start);
+  const edits = fix.edits
+    .map((e) => ({ start: offset(e.range.start), end: offset(e.range.end), text: e.newText }))
+    .sort((a, b) => b.start - a.start);
   let out = source;
   for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return out;
@@ -29,8 +31,13 @@ let cached: { python?: string; reason: string } | undefined;
  */
 export function pythonWithTorch(): { python?: string; reason: string } {
   if (cached) return cached;
-  for (const candidate of [process.env.MODEL_INSPECT_TEST_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p)) {
-    const r = spawnSync(candidate, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
+  for (const candidate of [process.env.MODEL_INSPECT_TEST_PYTHON, 'python3', '/usr/bin/python3'].filter(
+    (p): p is string => !!p,
+  )) {
+    const r = spawnSync(candidate, ['-c', 'import torch, numpy; print(torch.__version__)'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     if (r.status === 0) return (cached = { python: candidate, reason: `torch ${r.stdout.trim()} via ${candidate}` });
   }
   return (cached = { reason: 'no python3 with torch and numpy (apt-get install python3-torch)' });
@@ -42,14 +49,25 @@ export function pythonHas(python: string, module: string): boolean {
 
 /** Runs a Python program in `cwd` and returns its stdout; throws with stderr when it fails. */
 export function runPython(python: string, program: string, cwd: string, env: Record<string, string> = {}): string {
-  return execFileSync(python, ['-c', program], { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(python, ['-c', program], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /**
  * Runs several Python programs in one interpreter (importing torch once costs seconds), each as
  * its own __main__ with a fresh namespace, and returns what each printed. A failure names the program.
  */
-export function runPythonPrograms(python: string, programs: readonly string[], cwd: string, env: Record<string, string> = {}): string[] {
+export function runPythonPrograms(
+  python: string,
+  programs: readonly string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): string[] {
   const files = programs.map((src, i) => {
     const f = path.join(cwd, `program_${i}.py`);
     fs.writeFileSync(f, src);
@@ -65,6 +83,12 @@ export function runPythonPrograms(python: string, programs: readonly string[], c
     '    out.append(buf.getvalue())',
     'print(json.dumps(out))',
   ].join('\n');
-  const stdout = execFileSync(python, ['-c', driver, ...files], { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout = execFileSync(python, ['-c', driver, ...files], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return JSON.parse(stdout.trim().split('\n').pop()!) as string[];
 }

@@ -33,7 +33,9 @@ export function tarOf(files: { name: string; data: Buffer; type?: string; link?:
 
 /** A valid safetensors file: one F32 tensor of `n` elements. */
 export function safetensors(n = 4): Buffer {
-  const header = Buffer.from(JSON.stringify({ weight: { dtype: 'F32', shape: [n], data_offsets: [0, n * 4] }, __metadata__: { format: 'pt' } }));
+  const header = Buffer.from(
+    JSON.stringify({ weight: { dtype: 'F32', shape: [n], data_offsets: [0, n * 4] }, __metadata__: { format: 'pt' } }),
+  );
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(header.length));
   return Buffer.concat([len, header, Buffer.alloc(n * 4)]);

@@ -22,7 +22,18 @@ import { parsePolicy } from '../../../src/core/gate/policy.ts';
 import { attachmentTag } from '../../../src/core/registry/reference.ts';
 import { evilPickle, safetensors, tarOf } from './fixtures.ts';
 import {
-  ecKey, envelope, keyBundle, payloadFor, pushAtt, pushModel, pushReferrer, pushSig, signBytes, statementFor, trustOf, type KeyPair,
+  ecKey,
+  envelope,
+  keyBundle,
+  payloadFor,
+  pushAtt,
+  pushModel,
+  pushReferrer,
+  pushSig,
+  signBytes,
+  statementFor,
+  trustOf,
+  type KeyPair,
 } from './heldoutHelpers.ts';
 import { registrySkip, startRegistry, type TestRegistry } from './realRegistry.ts';
 import { send, startStub, type Stub } from './stub.ts';
@@ -68,7 +79,9 @@ describe('held-out: signatures and attestations an attacker attaches', { skip: r
 
   test('a valid signature whose payload names another digest does not sign this one', async () => {
     const a = await modelAt('att/other-digest');
-    const b = await pushModel(client, reg.host, 'att/other-digest', 'v2', [{ bytes: safetensors(8), title: 'model.safetensors' }]);
+    const b = await pushModel(client, reg.host, 'att/other-digest', 'v2', [
+      { bytes: safetensors(8), title: 'model.safetensors' },
+    ]);
     const p = payloadFor(a.name, b.digest);
     await pushSig(client, reg.host, 'att/other-digest', a.digest, [{ payload: p, signature: signBytes(release, p) }]);
     const m = await inspectRemote(client, a.ref, { scan: false, trust: trustOf(release) });
@@ -86,7 +99,10 @@ describe('held-out: signatures and attestations an attacker attaches', { skip: r
     const sig = m.attachments!.signatures[0];
     assert.equal(sig.verified, true, sig.failures.join('; '));
     assert.match(sig.notes.join(' '), /some-other-model/);
-    assert.ok(m.findings.some((f) => /some-other-model/.test(f.message)), 'a finding names the other repository');
+    assert.ok(
+      m.findings.some((f) => /some-other-model/.test(f.message)),
+      'a finding names the other repository',
+    );
   });
 
   test('a .sig with one layer by another key and a simple-signing layer of the wrong type: only valid layers count', async () => {
@@ -114,11 +130,25 @@ describe('held-out: signatures and attestations an attacker attaches', { skip: r
     const a = await modelAt('att/sig-blob');
     const p = payloadFor(a.name, a.digest);
     const pd = await client.pushBlob(reg.host, 'att/sig-blob', p);
-    const sigm = Buffer.from(JSON.stringify({
-      schemaVersion: 2, mediaType: MT.ociManifest,
-      config: { mediaType: MT.ociEmpty, digest: await client.pushBlob(reg.host, 'att/sig-blob', Buffer.from('{}')), size: 2 },
-      layers: [{ mediaType: MT.cosignSimpleSigning, digest: pd, size: p.length - 5, annotations: { 'dev.cosignproject.cosign/signature': signBytes(release, p) } }],
-    }));
+    const sigm = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MT.ociManifest,
+        config: {
+          mediaType: MT.ociEmpty,
+          digest: await client.pushBlob(reg.host, 'att/sig-blob', Buffer.from('{}')),
+          size: 2,
+        },
+        layers: [
+          {
+            mediaType: MT.cosignSimpleSigning,
+            digest: pd,
+            size: p.length - 5,
+            annotations: { 'dev.cosignproject.cosign/signature': signBytes(release, p) },
+          },
+        ],
+      }),
+    );
     await client.putManifest(reg.host, 'att/sig-blob', attachmentTag(a.digest, 'sig'), sigm, MT.ociManifest);
     const m = await inspectRemote(client, a.ref, { scan: false, trust: trustOf(release) });
     assert.equal(signedBy(m), false);
@@ -126,40 +156,77 @@ describe('held-out: signatures and attestations an attacker attaches', { skip: r
 
   test('attestations: subject, predicate type, unsigned, other key, payload type', async () => {
     const a = await modelAt('att/attest');
-    const b = await pushModel(client, reg.host, 'att/attest', 'v2', [{ bytes: safetensors(9), title: 'model.safetensors' }]);
+    const b = await pushModel(client, reg.host, 'att/attest', 'v2', [
+      { bytes: safetensors(9), title: 'model.safetensors' },
+    ]);
     const sbom = { bomFormat: 'CycloneDX', specVersion: '1.6', components: [] };
     const aboutB = statementFor(a.name, b.digest, CYCLONEDX, sbom);
     const aboutA = statementFor(a.name, a.digest, CYCLONEDX, sbom);
-    const unsigned = Buffer.from(JSON.stringify({ payloadType: 'application/vnd.in-toto+json', payload: aboutA.toString('base64'), signatures: [] }));
+    const unsigned = Buffer.from(
+      JSON.stringify({
+        payloadType: 'application/vnd.in-toto+json',
+        payload: aboutA.toString('base64'),
+        signatures: [],
+      }),
+    );
     await pushAtt(client, reg.host, 'att/attest', a.digest, [
       { envelope: envelope(aboutB, [release]), predicateType: CYCLONEDX },
       { envelope: unsigned, predicateType: CYCLONEDX },
       { envelope: envelope(aboutA, [other]), predicateType: CYCLONEDX },
-      { envelope: envelope(aboutA, [release], 'application/json', 'application/vnd.in-toto+json'), predicateType: CYCLONEDX },
+      {
+        envelope: envelope(aboutA, [release], 'application/json', 'application/vnd.in-toto+json'),
+        predicateType: CYCLONEDX,
+      },
       { envelope: envelope(aboutA, [release], 'application/json'), predicateType: CYCLONEDX },
     ]);
     const m = await inspectRemote(client, a.ref, { scan: false, trust: trustOf(release) });
     const atts = m.attachments!.attestations;
     assert.equal(atts.length, 5);
-    assert.deepEqual(atts.map((x) => x.verified), [false, false, false, false, false], JSON.stringify(atts.map((x) => x.failures)));
+    assert.deepEqual(
+      atts.map((x) => x.verified),
+      [false, false, false, false, false],
+      JSON.stringify(atts.map((x) => x.failures)),
+    );
     // the annotation says CycloneDX, the signed statement says something else: the signed one counts
     const vuln = statementFor(a.name, a.digest, 'https://example.com/not-an-sbom', sbom);
-    await pushAtt(client, reg.host, 'att/attest', a.digest, [{ envelope: envelope(vuln, [release]), predicateType: CYCLONEDX }]);
-    const scan = await scanRepository(client, { registry: reg.host, repository: 'att/attest' }, { trust: trustOf(release), require: ['sbom'], tags: ['v1'] });
+    await pushAtt(client, reg.host, 'att/attest', a.digest, [
+      { envelope: envelope(vuln, [release]), predicateType: CYCLONEDX },
+    ]);
+    const scan = await scanRepository(
+      client,
+      { registry: reg.host, repository: 'att/attest' },
+      { trust: trustOf(release), require: ['sbom'], tags: ['v1'] },
+    );
     assert.deepEqual(scan.results[0].missing, ['sbom']);
     assert.equal(scan.results[0].ok, false);
   });
 
   test('referrers: a bundle whose manifest subject is another digest, and one signed over another manifest', async () => {
     const a = await modelAt('att/referrers');
-    const b = await pushModel(client, reg.host, 'att/referrers', 'v2', [{ bytes: safetensors(10), title: 'model.safetensors' }]);
+    const b = await pushModel(client, reg.host, 'att/referrers', 'v2', [
+      { bytes: safetensors(10), title: 'model.safetensors' },
+    ]);
     const bBytes = (await client.getManifest(reg.host, 'att/referrers', b.digest)).bytes;
     // a valid bundle over B, listed under A, its subject B
-    await pushReferrer(client, reg.host, 'att/referrers', a.digest, { mediaType: MT.ociManifest, digest: b.digest, size: b.size }, keyBundle(release, bBytes));
+    await pushReferrer(
+      client,
+      reg.host,
+      'att/referrers',
+      a.digest,
+      { mediaType: MT.ociManifest, digest: b.digest, size: b.size },
+      keyBundle(release, bBytes),
+    );
     const m = await inspectRemote(client, a.ref, { scan: false, trust: trustOf(release) });
     assert.equal(signedBy(m), false, JSON.stringify(m.attachments?.signatures));
     // the same bundle, subject rewritten to A: the signature is still over B's bytes
-    await pushReferrer(client, reg.host, 'att/referrers', a.digest, { mediaType: MT.ociManifest, digest: a.digest, size: a.digest.length }, keyBundle(release, bBytes));
+    await pushReferrer(
+      client,
+      reg.host,
+      'att/referrers',
+      a.digest,
+      { mediaType: MT.ociManifest, digest: a.digest, size: a.digest.length },
+      keyBundle(release, bBytes),
+    );
     const m2 = await inspectRemote(client, a.ref, { scan: false, trust: trustOf(release) });
     assert.equal(signedBy(m2), false);
   });
@@ -187,16 +254,33 @@ describe('held-out: content an attacker packs into the model', { skip: registryS
     await pushSig(client, reg.host, repo, digest, [{ payload: p, signature: signBytes(release, p) }]);
   };
   const gate = async (ref: string) => {
-    const policy = parsePolicy(['gate:', '  signatures:', '    keys: [release.pub]', '  sbom: {enabled: false}', '  vulnerabilities: {enabled: false}', '  model_card: {enabled: false}', '  provenance: {enabled: false}', ''].join('\n'), path.join(dir, '.model-inspect.yaml'));
+    const policy = parsePolicy(
+      [
+        'gate:',
+        '  signatures:',
+        '    keys: [release.pub]',
+        '  sbom: {enabled: false}',
+        '  vulnerabilities: {enabled: false}',
+        '  model_card: {enabled: false}',
+        '  provenance: {enabled: false}',
+        '',
+      ].join('\n'),
+      path.join(dir, '.model-inspect.yaml'),
+    );
     return runRemoteGate(client, ref, { policy, trust: trustOf(release) });
   };
 
   test('a weight layer that says safetensors and holds a pickle that runs code blocks the gate', async () => {
-    const m = await pushModel(client, reg.host, 'pack/lying-type', 'v1', [{ bytes: evilPickle(), title: 'model.safetensors', mediaType: 'application/vnd.cncf.model.weight.v1.raw' }]);
+    const m = await pushModel(client, reg.host, 'pack/lying-type', 'v1', [
+      { bytes: evilPickle(), title: 'model.safetensors', mediaType: 'application/vnd.cncf.model.weight.v1.raw' },
+    ]);
     await sign('pack/lying-type', m.digest);
     const run = await gate(`${reg.host}/pack/lying-type@${m.digest}`);
     assert.equal(run.verdict.passed, false);
-    assert.ok(run.model.findings.some((f) => f.ruleId.startsWith('scan/') && f.severity === 'error'), run.model.findings.map((f) => f.ruleId).join(' '));
+    assert.ok(
+      run.model.findings.some((f) => f.ruleId.startsWith('scan/') && f.severity === 'error'),
+      run.model.findings.map((f) => f.ruleId).join(' '),
+    );
   });
 
   test('tar layers: traversal, links, duplicates (the later one wins on extraction), sparse members', async () => {
@@ -207,7 +291,9 @@ describe('held-out: content an attacker packs into the model', { skip: registryS
       { name: 'model/config.json', data: Buffer.alloc(0), type: '1', link: '../../outside' },
       { name: 'model/model.safetensors', data: evilPickle() },
     ]);
-    const m = await pushModel(client, reg.host, 'pack/tar', 'v1', [{ bytes: zlib.gzipSync(tar), mediaType: 'application/vnd.cncf.model.weight.v1.tar+gzip', title: 'model' }]);
+    const m = await pushModel(client, reg.host, 'pack/tar', 'v1', [
+      { bytes: zlib.gzipSync(tar), mediaType: 'application/vnd.cncf.model.weight.v1.tar+gzip', title: 'model' },
+    ]);
     await sign('pack/tar', m.digest);
     const run = await gate(`${reg.host}/pack/tar@${m.digest}`);
     assert.equal(run.verdict.passed, false, 'the duplicate holding a pickle blocks');
@@ -223,8 +309,16 @@ describe('held-out: content an attacker packs into the model', { skip: registryS
     const body = evilPickle();
     setTarSize(sparse, body.length);
     const clean = tarOf([{ name: 'model/model.safetensors', data: safetensors(4) }]);
-    const full = Buffer.concat([clean.subarray(0, clean.length - 1024), sparse, body, Buffer.alloc((512 - (body.length % 512)) % 512), Buffer.alloc(1024)]);
-    const m = await pushModel(client, reg.host, 'pack/sparse', 'v1', [{ bytes: full, mediaType: 'application/vnd.cncf.model.weight.v1.tar', title: 'model' }]);
+    const full = Buffer.concat([
+      clean.subarray(0, clean.length - 1024),
+      sparse,
+      body,
+      Buffer.alloc((512 - (body.length % 512)) % 512),
+      Buffer.alloc(1024),
+    ]);
+    const m = await pushModel(client, reg.host, 'pack/sparse', 'v1', [
+      { bytes: full, mediaType: 'application/vnd.cncf.model.weight.v1.tar', title: 'model' },
+    ]);
     await sign('pack/sparse', m.digest);
     const run = await gate(`${reg.host}/pack/sparse@${m.digest}`);
     assert.equal(run.verdict.passed, false, run.model.findings.map((f) => f.ruleId).join(' '));
@@ -243,11 +337,16 @@ describe('held-out: content an attacker packs into the model', { skip: registryS
     for (let i = 0; i < 300; i++) if (!gz.write(mib)) await new Promise((r) => gz.once('drain', r));
     gz.end(Buffer.alloc(1024));
     await done;
-    const m = await pushModel(client, reg.host, 'pack/bomb', 'v1', [{ bytes: Buffer.concat(out), mediaType: 'application/vnd.cncf.model.weight.v1.tar+gzip', title: 'model' }]);
+    const m = await pushModel(client, reg.host, 'pack/bomb', 'v1', [
+      { bytes: Buffer.concat(out), mediaType: 'application/vnd.cncf.model.weight.v1.tar+gzip', title: 'model' },
+    ]);
     await sign('pack/bomb', m.digest);
     const run = await gate(`${reg.host}/pack/bomb@${m.digest}`);
     assert.equal(run.model.complete, false);
-    assert.ok(run.model.findings.some((f) => f.ruleId === 'registry/incomplete' && /ratio|bomb/.test(f.message)), run.model.findings.map((f) => f.message).join('\n'));
+    assert.ok(
+      run.model.findings.some((f) => f.ruleId === 'registry/incomplete' && /ratio|bomb/.test(f.message)),
+      run.model.findings.map((f) => f.message).join('\n'),
+    );
     assert.equal(run.verdict.passed, false);
   });
 
@@ -256,33 +355,85 @@ describe('held-out: content an attacker packs into the model', { skip: registryS
     const wd = await client.pushBlob(reg.host, 'pack/sizes', w);
     const cfg = Buffer.from('{}');
     const cd = await client.pushBlob(reg.host, 'pack/sizes', cfg);
-    for (const [name, layerSize, configSize] of [['small', w.length - 1, cfg.length], ['large', w.length + 1, cfg.length], ['config', w.length, cfg.length + 7]] as const) {
-      const man = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, artifactType: 'application/vnd.cncf.model.manifest.v1+json', config: { mediaType: 'application/vnd.cncf.model.config.v1+json', digest: cd, size: configSize }, layers: [{ mediaType: 'application/vnd.cncf.model.weight.v1.raw', digest: wd, size: layerSize, annotations: { 'org.opencontainers.image.title': 'model.safetensors' } }] }));
+    for (const [name, layerSize, configSize] of [
+      ['small', w.length - 1, cfg.length],
+      ['large', w.length + 1, cfg.length],
+      ['config', w.length, cfg.length + 7],
+    ] as const) {
+      const man = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MT.ociManifest,
+          artifactType: 'application/vnd.cncf.model.manifest.v1+json',
+          config: { mediaType: 'application/vnd.cncf.model.config.v1+json', digest: cd, size: configSize },
+          layers: [
+            {
+              mediaType: 'application/vnd.cncf.model.weight.v1.raw',
+              digest: wd,
+              size: layerSize,
+              annotations: { 'org.opencontainers.image.title': 'model.safetensors' },
+            },
+          ],
+        }),
+      );
       const digest = await client.putManifest(reg.host, 'pack/sizes', name, man, MT.ociManifest);
       await sign('pack/sizes', digest);
       const run = await gate(`${reg.host}/pack/sizes@${digest}`);
       assert.equal(run.verdict.passed, false, name);
-      assert.ok(run.model.findings.some((f) => f.ruleId === 'registry/digest-mismatch'), `${name}: ${run.model.findings.map((f) => f.ruleId).join(' ')}`);
+      assert.ok(
+        run.model.findings.some((f) => f.ruleId === 'registry/digest-mismatch'),
+        `${name}: ${run.model.findings.map((f) => f.ruleId).join(' ')}`,
+      );
     }
   });
 
   test('an index: a malicious platform, and one disguised as a buildx attestation manifest', async () => {
     const good = await pushModel(client, reg.host, 'pack/index', undefined);
-    const bad = await pushModel(client, reg.host, 'pack/index', undefined, [{ bytes: evilPickle(), title: 'model.bin' }]);
+    const bad = await pushModel(client, reg.host, 'pack/index', undefined, [
+      { bytes: evilPickle(), title: 'model.bin' },
+    ]);
     const idx = await pushIndex(client, reg.host, 'pack/index', 'v1', [
-      { mediaType: MT.ociManifest, digest: good.digest, size: good.size, platform: { os: 'linux', architecture: 'amd64' } },
-      { mediaType: MT.ociManifest, digest: bad.digest, size: bad.size, platform: { os: 'linux', architecture: 'arm64' } },
+      {
+        mediaType: MT.ociManifest,
+        digest: good.digest,
+        size: good.size,
+        platform: { os: 'linux', architecture: 'amd64' },
+      },
+      {
+        mediaType: MT.ociManifest,
+        digest: bad.digest,
+        size: bad.size,
+        platform: { os: 'linux', architecture: 'arm64' },
+      },
     ]);
     await sign('pack/index', idx.digest);
     const run = await gate(`${reg.host}/pack/index@${idx.digest}`);
     assert.equal(run.verdict.passed, false, 'the arm64 platform holds a pickle');
     const disguised = await pushIndex(client, reg.host, 'pack/index', 'v2', [
-      { mediaType: MT.ociManifest, digest: good.digest, size: good.size, platform: { os: 'linux', architecture: 'amd64' } },
-      { mediaType: MT.ociManifest, digest: bad.digest, size: bad.size, platform: { os: 'linux', architecture: 'arm64' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': good.digest } },
+      {
+        mediaType: MT.ociManifest,
+        digest: good.digest,
+        size: good.size,
+        platform: { os: 'linux', architecture: 'amd64' },
+      },
+      {
+        mediaType: MT.ociManifest,
+        digest: bad.digest,
+        size: bad.size,
+        platform: { os: 'linux', architecture: 'arm64' },
+        annotations: {
+          'vnd.docker.reference.type': 'attestation-manifest',
+          'vnd.docker.reference.digest': good.digest,
+        },
+      },
     ]);
     await sign('pack/index', disguised.digest);
     const run2 = await gate(`${reg.host}/pack/index@${disguised.digest}`);
-    assert.equal(run2.verdict.passed, false, 'a platform manifest labelled as an attestation is still pulled by a runtime on arm64');
+    assert.equal(
+      run2.verdict.passed,
+      false,
+      'a platform manifest labelled as an attestation is still pulled by a runtime on arm64',
+    );
   });
 });
 
@@ -290,21 +441,39 @@ export { crypto, sha256Digest, pushArtifact, type KeyPair };
 
 describe('held-out: a hostile registry speaking HTTP', () => {
   const release = ecKey();
-  const manifestFor = (layer: Buffer, cfg = Buffer.from('{}')) => Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: MT.ociManifest, artifactType: 'application/vnd.cncf.model.manifest.v1+json',
-    config: { mediaType: 'application/vnd.cncf.model.config.v1+json', digest: sha256Digest(cfg), size: cfg.length },
-    layers: [{ mediaType: 'application/vnd.cncf.model.weight.v1.raw', digest: sha256Digest(layer), size: layer.length, annotations: { 'org.opencontainers.image.title': 'model.safetensors' } }],
-  }));
+  const manifestFor = (layer: Buffer, cfg = Buffer.from('{}')) =>
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MT.ociManifest,
+        artifactType: 'application/vnd.cncf.model.manifest.v1+json',
+        config: { mediaType: 'application/vnd.cncf.model.config.v1+json', digest: sha256Digest(cfg), size: cfg.length },
+        layers: [
+          {
+            mediaType: 'application/vnd.cncf.model.weight.v1.raw',
+            digest: sha256Digest(layer),
+            size: layer.length,
+            annotations: { 'org.opencontainers.image.title': 'model.safetensors' },
+          },
+        ],
+      }),
+    );
   /** Serves manifests (by digest), blobs and signatures from maps. */
   const serve = (stub: Stub, manifests: Map<string, Buffer>, blobs: Map<string, Buffer>) => {
     stub.route('GET', /^\/v2\/m\/manifests\/sha256:[0-9a-f]{64}$/, (_req, res, url) => {
       const b = manifests.get(url.pathname.split('/').pop()!);
-      if (!b) { res.writeHead(404).end(); return; }
+      if (!b) {
+        res.writeHead(404).end();
+        return;
+      }
       send(res, b, { 'content-type': MT.ociManifest, 'docker-content-digest': sha256Digest(b) });
     });
     stub.route('GET', /^\/v2\/m\/blobs\//, (_req, res, url) => {
       const b = blobs.get(url.pathname.split('/').pop()!);
-      if (!b) { res.writeHead(404).end(); return; }
+      if (!b) {
+        res.writeHead(404).end();
+        return;
+      }
       send(res, b);
     });
   };
@@ -318,30 +487,60 @@ describe('held-out: a hostile registry speaking HTTP', () => {
       const m2 = manifestFor(evil);
       const d1 = sha256Digest(m1);
       const d2 = sha256Digest(m2);
-      const manifests = new Map([[d1, m1], [d2, m2]]);
-      const blobs = new Map([[sha256Digest(clean), clean], [sha256Digest(evil), evil], [sha256Digest(Buffer.from('{}')), Buffer.from('{}')]]);
+      const manifests = new Map([
+        [d1, m1],
+        [d2, m2],
+      ]);
+      const blobs = new Map([
+        [sha256Digest(clean), clean],
+        [sha256Digest(evil), evil],
+        [sha256Digest(Buffer.from('{}')), Buffer.from('{}')],
+      ]);
       serve(stub, manifests, blobs);
       let tagAsked = 0;
       // the first answer for the tag is the clean model, every later one the malicious one
       stub.route('*', '/v2/m/manifests/v1', (req, res) => {
         const b = tagAsked++ === 0 ? m1 : m2;
-        res.writeHead(200, { 'content-type': MT.ociManifest, 'docker-content-digest': sha256Digest(b), 'content-length': String(b.length) });
+        res.writeHead(200, {
+          'content-type': MT.ociManifest,
+          'docker-content-digest': sha256Digest(b),
+          'content-length': String(b.length),
+        });
         res.end(req.method === 'HEAD' ? undefined : b);
       });
       const p = payloadFor(`${stub.host}/m`, d1);
       const sigLayer = Buffer.from(p);
       const sigCfg = Buffer.from('{"rootfs":{"type":"layers","diff_ids":[]}}');
-      const sigm = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, config: { mediaType: MT.ociConfig, digest: sha256Digest(sigCfg), size: sigCfg.length }, layers: [{ mediaType: MT.cosignSimpleSigning, digest: sha256Digest(sigLayer), size: sigLayer.length, annotations: { 'dev.cosignproject.cosign/signature': signBytes(release, p) } }] }));
+      const sigm = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MT.ociManifest,
+          config: { mediaType: MT.ociConfig, digest: sha256Digest(sigCfg), size: sigCfg.length },
+          layers: [
+            {
+              mediaType: MT.cosignSimpleSigning,
+              digest: sha256Digest(sigLayer),
+              size: sigLayer.length,
+              annotations: { 'dev.cosignproject.cosign/signature': signBytes(release, p) },
+            },
+          ],
+        }),
+      );
       blobs.set(sha256Digest(sigLayer), sigLayer);
       blobs.set(sha256Digest(sigCfg), sigCfg);
-      stub.route('GET', `/v2/m/manifests/${attachmentTag(d1, 'sig')}`, (_req, res) => send(res, sigm, { 'content-type': MT.ociManifest }));
+      stub.route('GET', `/v2/m/manifests/${attachmentTag(d1, 'sig')}`, (_req, res) =>
+        send(res, sigm, { 'content-type': MT.ociManifest }),
+      );
       const client = new RegistryClient({ retryBaseMs: 1 });
       const m = await inspectRemote(client, `${stub.host}/m:v1`, { trust: trustOf(release) });
       client.close();
       assert.equal(tagAsked, 1, 'the tag is asked once');
       assert.equal(m.digest, d1);
       assert.equal(signedBy(m), true);
-      assert.ok(!m.findings.some((f) => f.ruleId.startsWith('scan/pickle')), 'the content read is the digest\'s, not the moved tag\'s');
+      assert.ok(
+        !m.findings.some((f) => f.ruleId.startsWith('scan/pickle')),
+        "the content read is the digest's, not the moved tag's",
+      );
       assert.ok(!stub.requests.some((r) => r.path.includes(d2) || r.path.includes(sha256Digest(evil))));
     } finally {
       await stub.close();
@@ -357,23 +556,45 @@ describe('held-out: a hostile registry speaking HTTP', () => {
       const d = sha256Digest(m);
       const auth = `Basic ${Buffer.from('ci-bot:s3cret-pw').toString('base64')}`;
       reg.route('*', /.*/, (req, res, url) => {
-        if (req.headers.authorization !== auth) { res.writeHead(401, { 'www-authenticate': 'Basic realm="registry"' }).end(); return; }
-        if (url.pathname === `/v2/m/manifests/${d}`) { send(res, m, { 'content-type': MT.ociManifest }); return; }
-        if (url.pathname.startsWith('/v2/m/blobs/')) { res.writeHead(307, { location: `http://${storage.host}/store${url.pathname}` }).end(); return; }
-        if (url.pathname === '/v2/' || url.pathname === '/v2') { send(res, Buffer.from('{}')); return; }
+        if (req.headers.authorization !== auth) {
+          res.writeHead(401, { 'www-authenticate': 'Basic realm="registry"' }).end();
+          return;
+        }
+        if (url.pathname === `/v2/m/manifests/${d}`) {
+          send(res, m, { 'content-type': MT.ociManifest });
+          return;
+        }
+        if (url.pathname.startsWith('/v2/m/blobs/')) {
+          res.writeHead(307, { location: `http://${storage.host}/store${url.pathname}` }).end();
+          return;
+        }
+        if (url.pathname === '/v2/' || url.pathname === '/v2') {
+          send(res, Buffer.from('{}'));
+          return;
+        }
         res.writeHead(404).end();
       });
       // storage asks for credentials of its own, naming a token service on its own host
       storage.route('*', /^\/store\//, (_req, res) => {
-        res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${storage.host}/token",service="storage"` }).end();
+        res
+          .writeHead(401, { 'www-authenticate': `Bearer realm="http://${storage.host}/token",service="storage"` })
+          .end();
       });
       storage.route('*', '/token', (_req, res) => send(res, Buffer.from('{"token":"t"}')));
-      const client = new RegistryClient({ retryBaseMs: 1, retries: 0, credentials: staticCredentials(undefined, 'ci-bot', 's3cret-pw') });
+      const client = new RegistryClient({
+        retryBaseMs: 1,
+        retries: 0,
+        credentials: staticCredentials(undefined, 'ci-bot', 's3cret-pw'),
+      });
       const r = await inspectRemote(client, `${reg.host}/m@${d}`, {});
       client.close();
       assert.equal(r.complete, false);
       assert.ok(storage.requests.length > 0, 'the redirect was followed');
-      assert.deepEqual(storage.requests.filter((x) => x.authorization).map((x) => `${x.path} ${x.authorization}`), [], 'no Authorization header reached the storage host or its token service');
+      assert.deepEqual(
+        storage.requests.filter((x) => x.authorization).map((x) => `${x.path} ${x.authorization}`),
+        [],
+        'no Authorization header reached the storage host or its token service',
+      );
     } finally {
       await reg.close();
       await storage.close();
@@ -382,18 +603,37 @@ describe('held-out: a hostile registry speaking HTTP', () => {
 
   test('WWW-Authenticate tricks: a Bearer challenge inside a quoted Basic realm, a file: realm, a plain-HTTP realm for a remote registry', async () => {
     const { parseChallenges } = await import('../../../src/core/registry/auth.ts');
-    assert.deepEqual(parseChallenges('Basic realm="a, Bearer realm=http://evil/token"').map((c) => c.scheme), ['basic']);
-    assert.deepEqual(parseChallenges('Bearer realm="https://a/t\\", realm=https://evil/t"').map((c) => c.params.realm), ['https://a/t", realm=https://evil/t']);
+    assert.deepEqual(
+      parseChallenges('Basic realm="a, Bearer realm=http://evil/token"').map((c) => c.scheme),
+      ['basic'],
+    );
+    assert.deepEqual(
+      parseChallenges('Bearer realm="https://a/t\\", realm=https://evil/t"').map((c) => c.params.realm),
+      ['https://a/t", realm=https://evil/t'],
+    );
     const stub = await startStub();
     const evil = await startStub();
     try {
-      for (const realm of [`Basic realm="a, Bearer realm=http://${evil.host}/token"`, 'Bearer realm="file:///etc/passwd"', 'Bearer realm="javascript:alert(1)"']) {
-        stub.route('*', /.*/, (_req, res) => { res.writeHead(401, { 'www-authenticate': realm }).end(); });
-        const client = new RegistryClient({ retryBaseMs: 1, retries: 0, credentials: staticCredentials(undefined, 'u', 'pw') });
+      for (const realm of [
+        `Basic realm="a, Bearer realm=http://${evil.host}/token"`,
+        'Bearer realm="file:///etc/passwd"',
+        'Bearer realm="javascript:alert(1)"',
+      ]) {
+        stub.route('*', /.*/, (_req, res) => {
+          res.writeHead(401, { 'www-authenticate': realm }).end();
+        });
+        const client = new RegistryClient({
+          retryBaseMs: 1,
+          retries: 0,
+          credentials: staticCredentials(undefined, 'u', 'pw'),
+        });
         const r = await inspectRemote(client, `${stub.host}/m:v1`, {});
         client.close();
         assert.equal(r.complete, false, realm);
-        assert.ok(r.findings.some((f) => f.ruleId === 'registry/access-denied'), `${realm}: ${r.findings.map((f) => f.ruleId).join(' ')}`);
+        assert.ok(
+          r.findings.some((f) => f.ruleId === 'registry/access-denied'),
+          `${realm}: ${r.findings.map((f) => f.ruleId).join(' ')}`,
+        );
       }
       assert.equal(evil.requests.length, 0);
     } finally {
@@ -402,26 +642,32 @@ describe('held-out: a hostile registry speaking HTTP', () => {
     }
   });
 
-  test('a body that trickles forever (slow-loris) is abandoned after a bounded number of bytes', { timeout: 120_000 }, async () => {
-    const stub = await startStub();
-    const timers = new Set<NodeJS.Timeout>();
-    try {
-      stub.route('*', '/v2/m/manifests/v1', (_req, res) => {
-        res.writeHead(200, { 'content-type': MT.ociManifest });
-        const t = setInterval(() => { if (!res.destroyed) res.write(' '); }, 100);
-        timers.add(t);
-        res.on('close', () => clearInterval(t));
-      });
-      const client = new RegistryClient({ retryBaseMs: 1, retries: 0, idleTimeoutMs: 1000 });
-      const r = await inspectRemote(client, `${stub.host}/m:v1`, {});
-      client.close();
-      assert.equal(r.complete, false);
-      assert.ok(stub.bytesSent < 200, `the client kept reading a trickle: ${stub.bytesSent} bytes`);
-    } finally {
-      for (const t of timers) clearInterval(t);
-      await stub.close();
-    }
-  });
+  test(
+    'a body that trickles forever (slow-loris) is abandoned after a bounded number of bytes',
+    { timeout: 120_000 },
+    async () => {
+      const stub = await startStub();
+      const timers = new Set<NodeJS.Timeout>();
+      try {
+        stub.route('*', '/v2/m/manifests/v1', (_req, res) => {
+          res.writeHead(200, { 'content-type': MT.ociManifest });
+          const t = setInterval(() => {
+            if (!res.destroyed) res.write(' ');
+          }, 100);
+          timers.add(t);
+          res.on('close', () => clearInterval(t));
+        });
+        const client = new RegistryClient({ retryBaseMs: 1, retries: 0, idleTimeoutMs: 1000 });
+        const r = await inspectRemote(client, `${stub.host}/m:v1`, {});
+        client.close();
+        assert.equal(r.complete, false);
+        assert.ok(stub.bytesSent < 200, `the client kept reading a trickle: ${stub.bytesSent} bytes`);
+      } finally {
+        for (const t of timers) clearInterval(t);
+        await stub.close();
+      }
+    },
+  );
 
   test('headers that trickle forever are abandoned too', { timeout: 120_000 }, async () => {
     const net = await import('node:net');
@@ -431,7 +677,12 @@ describe('held-out: a hostile registry speaking HTTP', () => {
       sockets.add(s);
       s.once('data', () => {
         s.write('HTTP/1.1 200 OK\r\n');
-        const t = setInterval(() => { if (!s.destroyed) { s.write('X-Slow: a\r\n'); sent++; } else clearInterval(t); }, 100);
+        const t = setInterval(() => {
+          if (!s.destroyed) {
+            s.write('X-Slow: a\r\n');
+            sent++;
+          } else clearInterval(t);
+        }, 100);
         s.on('close', () => clearInterval(t));
       });
     });
@@ -455,7 +706,10 @@ describe('held-out: a hostile registry speaking HTTP', () => {
       const layer = safetensors(4);
       const m = manifestFor(layer);
       const d = sha256Digest(m);
-      stub.route('GET', `/v2/m/manifests/${d}`, (_req, res) => { res.writeHead(200, { 'content-type': MT.ociManifest }); res.write(m); /* never ends */ });
+      stub.route('GET', `/v2/m/manifests/${d}`, (_req, res) => {
+        res.writeHead(200, { 'content-type': MT.ociManifest });
+        res.write(m); /* never ends */
+      });
       const client = new RegistryClient({ retryBaseMs: 1, retries: 0, idleTimeoutMs: 1000 });
       const r = await inspectRemote(client, `${stub.host}/m@${d}`, {});
       client.close();
@@ -474,34 +728,65 @@ describe('held-out: a hostile registry speaking HTTP', () => {
       const evil = evilPickle();
       const cfg = Buffer.from('{}');
       const cleanManifest = manifestFor(clean);
-      const evilLayer = { mediaType: 'application/vnd.cncf.model.weight.v1.raw', digest: sha256Digest(evil), size: evil.length, annotations: { 'org.opencontainers.image.title': 'model.bin' } };
+      const evilLayer = {
+        mediaType: 'application/vnd.cncf.model.weight.v1.raw',
+        digest: sha256Digest(evil),
+        size: evil.length,
+        annotations: { 'org.opencontainers.image.title': 'model.bin' },
+      };
       // no mediaType of its own: an index to a reader that trusts Content-Type, a manifest to one that looks at the layers
-      const both = Buffer.from(JSON.stringify({
-        schemaVersion: 2,
-        manifests: [{ mediaType: MT.ociManifest, digest: sha256Digest(cleanManifest), size: cleanManifest.length, platform: { os: 'linux', architecture: 'amd64' } }],
-        config: { mediaType: 'application/vnd.cncf.model.config.v1+json', digest: sha256Digest(cfg), size: cfg.length },
-        layers: [evilLayer],
-      }));
-      const blobs = new Map([[sha256Digest(clean), clean], [sha256Digest(evil), evil], [sha256Digest(cfg), cfg]]);
+      const both = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          manifests: [
+            {
+              mediaType: MT.ociManifest,
+              digest: sha256Digest(cleanManifest),
+              size: cleanManifest.length,
+              platform: { os: 'linux', architecture: 'amd64' },
+            },
+          ],
+          config: {
+            mediaType: 'application/vnd.cncf.model.config.v1+json',
+            digest: sha256Digest(cfg),
+            size: cfg.length,
+          },
+          layers: [evilLayer],
+        }),
+      );
+      const blobs = new Map([
+        [sha256Digest(clean), clean],
+        [sha256Digest(evil), evil],
+        [sha256Digest(cfg), cfg],
+      ]);
       const d = sha256Digest(both);
       for (const contentType of [MT.ociIndex, MT.ociManifest]) {
         const manifests = new Map([[sha256Digest(cleanManifest), cleanManifest]]);
         stub.route('GET', /^\/v2\/m\/manifests\/sha256:[0-9a-f]{64}$/, (_req, res, url) => {
           const ref = url.pathname.split('/').pop()!;
           const b = ref === d ? both : manifests.get(ref);
-          if (!b) { res.writeHead(404).end(); return; }
+          if (!b) {
+            res.writeHead(404).end();
+            return;
+          }
           send(res, b, { 'content-type': ref === d ? contentType : MT.ociManifest });
         });
         stub.route('GET', /^\/v2\/m\/blobs\//, (_req, res, url) => {
           const b = blobs.get(url.pathname.split('/').pop()!);
-          if (!b) { res.writeHead(404).end(); return; }
+          if (!b) {
+            res.writeHead(404).end();
+            return;
+          }
           send(res, b);
         });
         const client = new RegistryClient({ retryBaseMs: 1, retries: 0 });
         const r = await inspectRemote(client, `${stub.host}/m@${d}`, {});
         client.close();
         assert.equal(r.complete, false, contentType);
-        assert.ok(r.findings.some((f) => f.ruleId === 'registry/manifest-invalid' && /ambiguous/.test(f.message)), `${contentType}: ${r.findings.map((f) => `${f.ruleId} ${f.message}`).join('\n')}`);
+        assert.ok(
+          r.findings.some((f) => f.ruleId === 'registry/manifest-invalid' && /ambiguous/.test(f.message)),
+          `${contentType}: ${r.findings.map((f) => `${f.ruleId} ${f.message}`).join('\n')}`,
+        );
       }
     } finally {
       await stub.close();
@@ -511,12 +796,18 @@ describe('held-out: a hostile registry speaking HTTP', () => {
   test('a header larger than node accepts ends in a finding, not a crash', async () => {
     const stub = await startStub();
     try {
-      stub.route('*', /.*/, (_req, res) => { res.writeHead(200, { 'x-huge': 'a'.repeat(100_000) }); res.end('{}'); });
+      stub.route('*', /.*/, (_req, res) => {
+        res.writeHead(200, { 'x-huge': 'a'.repeat(100_000) });
+        res.end('{}');
+      });
       const client = new RegistryClient({ retryBaseMs: 1, retries: 1 });
       const r = await inspectRemote(client, `${stub.host}/m:v1`, {});
       client.close();
       assert.equal(r.complete, false);
-      assert.ok(r.findings.some((f) => f.ruleId === 'registry/unreachable'), r.findings.map((f) => `${f.ruleId} ${f.message}`).join('\n'));
+      assert.ok(
+        r.findings.some((f) => f.ruleId === 'registry/unreachable'),
+        r.findings.map((f) => `${f.ruleId} ${f.message}`).join('\n'),
+      );
     } finally {
       await stub.close();
     }

@@ -25,12 +25,17 @@ const SUBJECT = 'release@example.com';
 
 /** Real Rekor turns a proposed "dsse" entry into its canonical form; the mock does not. */
 function canonicalDsse(body: string): string {
-  const entry = JSON.parse(body) as { kind: string; apiVersion: string; spec: { proposedContent?: { envelope: string; verifiers: string[] } } };
+  const entry = JSON.parse(body) as {
+    kind: string;
+    apiVersion: string;
+    spec: { proposedContent?: { envelope: string; verifiers: string[] } };
+  };
   if (entry.kind !== 'dsse' || !entry.spec.proposedContent) return body;
   const env = JSON.parse(entry.spec.proposedContent.envelope) as { payload: string; signatures: { sig: string }[] };
   const sha = (b: Buffer | string) => crypto.createHash('sha256').update(b).digest('hex');
   return JSON.stringify({
-    kind: 'dsse', apiVersion: entry.apiVersion,
+    kind: 'dsse',
+    apiVersion: entry.apiVersion,
     spec: {
       envelopeHash: { algorithm: 'sha256', value: sha(entry.spec.proposedContent.envelope) },
       payloadHash: { algorithm: 'sha256', value: sha(Buffer.from(env.payload, 'base64')) },
@@ -62,30 +67,64 @@ describe('keyless sign REF / attest REF with Fulcio and Rekor stand-ins', { skip
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const tlog = await initializeTLog(`${base}/rekor`, kp());
     const rekor = rekorHandler(tlog).fn;
-    const routes = new Map<string, (body: string) => Promise<{ statusCode: number; response: string | ArrayBufferView; contentType?: string }>>([
+    const routes = new Map<
+      string,
+      (body: string) => Promise<{ statusCode: number; response: string | ArrayBufferView; contentType?: string }>
+    >([
       ['/fulcio/api/v2/signingCert', fulcioHandler(ca).fn],
       ['/rekor/api/v1/log/entries', (body: string) => rekor(canonicalDsse(body))],
     ]);
     server.on('request', (req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
       req.on('end', () => {
         const fn = routes.get(new URL(req.url ?? '/', base).pathname);
-        if (!fn || req.method !== 'POST') { res.writeHead(404).end(); return; }
-        void fn(body).then((r) => res.writeHead(r.statusCode, { 'content-type': r.contentType ?? 'text/plain' }).end(r.response));
+        if (!fn || req.method !== 'POST') {
+          res.writeHead(404).end();
+          return;
+        }
+        void fn(body).then((r) =>
+          res.writeHead(r.statusCode, { 'content-type': r.contentType ?? 'text/plain' }).end(r.response),
+        );
       });
     });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-reg-keyless-'));
     const b64 = (b: ArrayBufferView | Buffer) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
     const valid = { start: '2000-01-01T00:00:00Z' };
     trustedRoot = path.join(dir, 'trusted_root.json');
-    fs.writeFileSync(trustedRoot, JSON.stringify({
-      mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
-      tlogs: [{ baseUrl: `${base}/rekor`, hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(tlog.publicKey), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: valid }, logId: { keyId: crypto.createHash('sha256').update(tlog.publicKey).digest('base64') } }],
-      certificateAuthorities: [{ subject: { organization: 'sigstore.mock', commonName: 'sigstore' }, uri: `${base}/fulcio`, certChain: { certificates: [{ rawBytes: b64(ca.rootCertificate) }] }, validFor: valid }],
-      ctlogs: [{ baseUrl: `${base}/ct`, hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(ctlog.publicKey), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: valid }, logId: { keyId: b64(ctlog.logID) } }],
-      timestampAuthorities: [],
-    }));
+    fs.writeFileSync(
+      trustedRoot,
+      JSON.stringify({
+        mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+        tlogs: [
+          {
+            baseUrl: `${base}/rekor`,
+            hashAlgorithm: 'SHA2_256',
+            publicKey: { rawBytes: b64(tlog.publicKey), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: valid },
+            logId: { keyId: crypto.createHash('sha256').update(tlog.publicKey).digest('base64') },
+          },
+        ],
+        certificateAuthorities: [
+          {
+            subject: { organization: 'sigstore.mock', commonName: 'sigstore' },
+            uri: `${base}/fulcio`,
+            certChain: { certificates: [{ rawBytes: b64(ca.rootCertificate) }] },
+            validFor: valid,
+          },
+        ],
+        ctlogs: [
+          {
+            baseUrl: `${base}/ct`,
+            hashAlgorithm: 'SHA2_256',
+            publicKey: { rawBytes: b64(ctlog.publicKey), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: valid },
+            logId: { keyId: b64(ctlog.logID) },
+          },
+        ],
+        timestampAuthorities: [],
+      }),
+    );
   });
   after(async () => {
     client?.close();
@@ -96,15 +135,38 @@ describe('keyless sign REF / attest REF with Fulcio and Rekor stand-ins', { skip
   });
 
   test('a keyless signature and attestation verify offline, for the signed-in identity only', async () => {
-    const pushed = await pushArtifact(client, reg.host, 'models/keyless', 'v1', { configMediaType: 'application/vnd.oci.empty.v1+json', config: Buffer.from('{}'), layers: [{ mediaType: 'application/vnd.cncf.model.weight.v1.raw', bytes: safetensors(3) }] });
+    const pushed = await pushArtifact(client, reg.host, 'models/keyless', 'v1', {
+      configMediaType: 'application/vnd.oci.empty.v1+json',
+      config: Buffer.from('{}'),
+      layers: [{ mediaType: 'application/vnd.cncf.model.weight.v1.raw', bytes: safetensors(3) }],
+    });
     const ref = `${reg.host}/models/keyless@${pushed.digest}`;
-    const signer = { kind: 'keyless' as const, identity: { getToken: async () => jwt({ iss: ISSUER, sub: SUBJECT, email: SUBJECT, email_verified: true, aud: 'sigstore' }) }, fulcioURL: `${base}/fulcio`, rekorURL: `${base}/rekor` };
+    const signer = {
+      kind: 'keyless' as const,
+      identity: {
+        getToken: async () => jwt({ iss: ISSUER, sub: SUBJECT, email: SUBJECT, email_verified: true, aud: 'sigstore' }),
+      },
+      fulcioURL: `${base}/fulcio`,
+      rekorURL: `${base}/rekor`,
+    };
     const s = await signReference(client, ref, { signer });
     assert.match(s.identity ?? '', new RegExp(SUBJECT));
     assert.ok(s.logIndex !== undefined);
-    await attestReference(client, ref, { signer, type: 'slsaprovenance1', predicate: Buffer.from(JSON.stringify({ buildDefinition: { buildType: 'x', externalParameters: {} }, runDetails: { builder: { id: 'https://example.com/builder' } } })) });
+    await attestReference(client, ref, {
+      signer,
+      type: 'slsaprovenance1',
+      predicate: Buffer.from(
+        JSON.stringify({
+          buildDefinition: { buildType: 'x', externalParameters: {} },
+          runDetails: { builder: { id: 'https://example.com/builder' } },
+        }),
+      ),
+    });
 
-    const ok = await inspectRemote(client, ref, { scan: false, trust: { keys: [], identity: { certificateIdentity: SUBJECT, certificateOidcIssuer: ISSUER }, trustedRoot } });
+    const ok = await inspectRemote(client, ref, {
+      scan: false,
+      trust: { keys: [], identity: { certificateIdentity: SUBJECT, certificateOidcIssuer: ISSUER }, trustedRoot },
+    });
     const sig = ok.attachments!.signatures[0];
     assert.equal(sig.verified, true, sig.failures.join('; '));
     assert.equal(sig.identity, SUBJECT);
@@ -113,10 +175,23 @@ describe('keyless sign REF / attest REF with Fulcio and Rekor stand-ins', { skip
     assert.equal(att.verified, true, att.failures.join('; '));
     assert.equal(att.predicateType, 'https://slsa.dev/provenance/v1');
 
-    const other = await inspectRemote(client, ref, { scan: false, trust: { keys: [], identity: { certificateIdentity: 'mallory@example.com', certificateOidcIssuer: ISSUER }, trustedRoot } });
+    const other = await inspectRemote(client, ref, {
+      scan: false,
+      trust: {
+        keys: [],
+        identity: { certificateIdentity: 'mallory@example.com', certificateOidcIssuer: ISSUER },
+        trustedRoot,
+      },
+    });
     assert.ok(other.attachments!.signatures.every((x) => !x.verified));
     assert.ok(other.attachments!.attestations.every((x) => !x.verified));
-    const publicGood = await inspectRemote(client, ref, { scan: false, trust: { keys: [], identity: { certificateIdentity: SUBJECT, certificateOidcIssuer: ISSUER } } });
-    assert.ok(publicGood.attachments!.signatures.every((x) => !x.verified), 'the public-good root does not trust the stand-ins');
+    const publicGood = await inspectRemote(client, ref, {
+      scan: false,
+      trust: { keys: [], identity: { certificateIdentity: SUBJECT, certificateOidcIssuer: ISSUER } },
+    });
+    assert.ok(
+      publicGood.attachments!.signatures.every((x) => !x.verified),
+      'the public-good root does not trust the stand-ins',
+    );
   });
 });

@@ -16,7 +16,8 @@ export const REGISTRY_BIN = process.env.MODEL_INSPECT_REGISTRY_BIN ?? '/usr/bin/
 
 /** Why the real-registry tests cannot run here, or false. */
 export function registrySkip(): false | string {
-  if (!fs.existsSync(REGISTRY_BIN)) return `the docker-registry binary is absent (${REGISTRY_BIN}); install it with \`bash scripts/setup-integration.sh\` (Debian package docker-registry)`;
+  if (!fs.existsSync(REGISTRY_BIN))
+    return `the docker-registry binary is absent (${REGISTRY_BIN}); install it with \`bash scripts/setup-integration.sh\` (Debian package docker-registry)`;
   return false;
 }
 
@@ -31,16 +32,72 @@ export interface TestRegistry {
   dir: string;
   stop(): Promise<void>;
   /** A plain request to the registry API, for checking what the client did (not through the client). */
-  api(method: string, pathAndQuery: string, headers?: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>;
+  api(
+    method: string,
+    pathAndQuery: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>;
 }
 
 function makeCa(dir: string): { caPem: string; cert: string; key: string } {
   const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=model-inspect test CA']);
-  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
-  fs.writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n');
-  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf']);
-  return { caPem: fs.readFileSync(path.join(dir, 'ca.pem'), 'utf8'), cert: path.join(dir, 'server.pem'), key: path.join(dir, 'server.key') };
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=model-inspect test CA',
+  ]);
+  run([
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=127.0.0.1',
+  ]);
+  fs.writeFileSync(
+    path.join(dir, 'ext.cnf'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n',
+  );
+  run([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'ext.cnf',
+  ]);
+  return {
+    caPem: fs.readFileSync(path.join(dir, 'ca.pem'), 'utf8'),
+    cert: path.join(dir, 'server.pem'),
+    key: path.join(dir, 'server.key'),
+  };
 }
 
 export async function startRegistry(opts: { basicAuth?: boolean; tls?: boolean } = {}): Promise<TestRegistry> {
@@ -79,11 +136,17 @@ export async function startRegistry(opts: { basicAuth?: boolean; tls?: boolean }
   // spawnSync (running the CLI) would stop draining a pipe, and the registry would block on a full one.
   const logFile = path.join(dir, 'registry.log');
   const logFd = fs.openSync(logFile, 'a');
-  const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', logFd, logFd] });
+  const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', path.join(dir, 'config.yml')], {
+    stdio: ['ignore', logFd, logFd],
+  });
   fs.closeSync(logFd);
   let exited: string | undefined;
-  child.on('exit', (code) => { exited = `docker-registry exited (${code}) before listening`; });
-  child.on('error', (e) => { exited = e.message; });
+  child.on('exit', (code) => {
+    exited = `docker-registry exited (${code}) before listening`;
+  });
+  child.on('error', (e) => {
+    exited = e.message;
+  });
   let host: string | undefined;
   for (let attempt = 0; attempt < 600 && !host; attempt++) {
     const log = fs.readFileSync(logFile, 'utf8');
@@ -99,7 +162,12 @@ export async function startRegistry(opts: { basicAuth?: boolean; tls?: boolean }
   const scheme = opts.tls ? 'https' : 'http';
   const auth = username ? `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` : undefined;
   return {
-    host, scheme, username, password, caPem, dir,
+    host,
+    scheme,
+    username,
+    password,
+    caPem,
+    dir,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -111,12 +179,18 @@ export async function startRegistry(opts: { basicAuth?: boolean; tls?: boolean }
     api(method, pathAndQuery, headers = {}) {
       const lib = scheme === 'https' ? https : http;
       return new Promise((resolve, reject) => {
-        const req = lib.request(`${scheme}://${host}${pathAndQuery}`, { method, headers: { ...(auth ? { authorization: auth } : {}), ...headers }, ca: caPem }, (res) => {
-          const parts: Buffer[] = [];
-          res.on('data', (c: Buffer) => parts.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
-          res.on('error', reject);
-        });
+        const req = lib.request(
+          `${scheme}://${host}${pathAndQuery}`,
+          { method, headers: { ...(auth ? { authorization: auth } : {}), ...headers }, ca: caPem },
+          (res) => {
+            const parts: Buffer[] = [];
+            res.on('data', (c: Buffer) => parts.push(c));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }),
+            );
+            res.on('error', reject);
+          },
+        );
         req.on('error', reject);
         req.end();
       });

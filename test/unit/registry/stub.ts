@@ -24,20 +24,34 @@ export async function startStub(): Promise<Stub> {
     port: 0,
     requests: [],
     bytesSent: 0,
-    route(method, path, handler) { routes.unshift({ method, path, handler }); },
+    route(method, path, handler) {
+      routes.unshift({ method, path, handler });
+    },
     close: async () => {},
   };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://stub');
-    stub.requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization });
+    stub.requests.push({
+      method: req.method ?? '',
+      path: url.pathname + url.search,
+      authorization: req.headers.authorization,
+    });
     const write = res.write.bind(res);
     res.write = ((chunk: Buffer | string, ...rest: unknown[]) => {
       stub.bytesSent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
       return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
     }) as typeof res.write;
-    const r = routes.find((x) => (x.method === req.method || x.method === '*') && (typeof x.path === 'string' ? x.path === url.pathname : x.path.test(url.pathname)));
+    const r = routes.find(
+      (x) =>
+        (x.method === req.method || x.method === '*') &&
+        (typeof x.path === 'string' ? x.path === url.pathname : x.path.test(url.pathname)),
+    );
     if (!r) {
-      if (url.pathname === '/v2/' || url.pathname === '/v2') { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); return; }
+      if (url.pathname === '/v2/' || url.pathname === '/v2') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+        return;
+      }
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ errors: [{ code: 'NOT_FOUND', message: 'no route in the stub' }] }));
       return;
@@ -45,15 +59,19 @@ export async function startStub(): Promise<Stub> {
     Promise.resolve(r.handler(req, res, url)).catch(() => res.destroy());
   });
   const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   stub.port = port;
   stub.host = `127.0.0.1:${port}`;
-  stub.close = () => new Promise<void>((resolve) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => resolve());
-  });
+  stub.close = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
   return stub;
 }
 

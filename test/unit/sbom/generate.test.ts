@@ -11,7 +11,11 @@ import { generateMlBom } from '../../../src/core/sbom/generate.ts';
 import { parseSbomJson } from '../../../src/core/sbom/read.ts';
 
 const require = createRequire(import.meta.url);
-const SCHEMA_DIR = path.join(path.dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json')), 'res', 'schema');
+const SCHEMA_DIR = path.join(
+  path.dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json')),
+  'res',
+  'schema',
+);
 
 /** The CycloneDX 1.6 JSON schema as the library ships it, with the schemas it refers to. */
 function cyclonedx16Validator() {
@@ -28,25 +32,28 @@ function cyclonedx16Validator() {
 
 function modelFolder(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-mlbom-'));
-  fs.writeFileSync(path.join(dir, 'model-card.yaml'), [
-    'model_details:',
-    '  name: "sentiment-classifier"',
-    '  version: "2.1.0"',
-    '  type: "text-classification"',
-    '  framework: "pytorch"',
-    '  license: "Apache-2.0"',
-    'provenance:',
-    '  training_data:',
-    '    source: "https://huggingface.co/datasets/acme/sentiment-v3"',
-    '  training_config:',
-    '    source: "git+https://github.com/acme/ml-models@abc123"',
-    'performance:',
-    '  accuracy: 0.94',
-    'security:',
-    '  last_security_review: 2025-01-10',
-    'known_limitations:',
-    '  - "<script>alert(1)</script> is data, not markup"',
-  ].join('\n'));
+  fs.writeFileSync(
+    path.join(dir, 'model-card.yaml'),
+    [
+      'model_details:',
+      '  name: "sentiment-classifier"',
+      '  version: "2.1.0"',
+      '  type: "text-classification"',
+      '  framework: "pytorch"',
+      '  license: "Apache-2.0"',
+      'provenance:',
+      '  training_data:',
+      '    source: "https://huggingface.co/datasets/acme/sentiment-v3"',
+      '  training_config:',
+      '    source: "git+https://github.com/acme/ml-models@abc123"',
+      'performance:',
+      '  accuracy: 0.94',
+      'security:',
+      '  last_security_review: 2025-01-10',
+      'known_limitations:',
+      '  - "<script>alert(1)</script> is data, not markup"',
+    ].join('\n'),
+  );
   const header = Buffer.from('{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}');
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(header.length));
@@ -54,7 +61,10 @@ function modelFolder(): string {
   fs.mkdirSync(path.join(dir, 'onnx'));
   fs.writeFileSync(path.join(dir, 'onnx', 'model.onnx'), Buffer.from([0x08, 0x07, 0x12, 0x04]));
   fs.writeFileSync(path.join(dir, 'requirements.txt'), 'torch==2.1.2\ntransformers>=4.36\n');
-  fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[project]\ndependencies = ["torch==2.1.2", "safetensors==0.4.1"]\n');
+  fs.writeFileSync(
+    path.join(dir, 'pyproject.toml'),
+    '[project]\ndependencies = ["torch==2.1.2", "safetensors==0.4.1"]\n',
+  );
   fs.writeFileSync(path.join(dir, 'config.json'), '{}');
   return dir;
 }
@@ -88,12 +98,21 @@ test('ML-BOM: machine-learning-model subject with modelCard from the card; weigh
   assert.deepEqual(card.considerations.technicalLimitations, ['<script>alert(1)</script> is data, not markup']);
   const comps = r.bom.components as Record<string, any>[];
   const st = comps.find((c) => c.name === 'model.safetensors')!;
-  const expected = createHash('sha256').update(fs.readFileSync(path.join(dir, 'model.safetensors'))).digest('hex');
+  const expected = createHash('sha256')
+    .update(fs.readFileSync(path.join(dir, 'model.safetensors')))
+    .digest('hex');
   assert.equal(st.type, 'file');
   assert.deepEqual(st.hashes, [{ alg: 'SHA-256', content: expected }]);
-  assert.ok(st.properties.some((p: { name: string; value: string }) => p.name === 'modelInspect:format' && p.value === 'safetensors'));
+  assert.ok(
+    st.properties.some(
+      (p: { name: string; value: string }) => p.name === 'modelInspect:format' && p.value === 'safetensors',
+    ),
+  );
   assert.ok(comps.some((c) => c.name === 'onnx/model.onnx'));
-  const libs = comps.filter((c) => c.type === 'library').map((c) => c.purl ?? c.name).sort();
+  const libs = comps
+    .filter((c) => c.type === 'library')
+    .map((c) => c.purl ?? c.name)
+    .sort();
   assert.deepEqual(libs, ['pkg:pypi/safetensors@0.4.1', 'pkg:pypi/torch@2.1.2', 'pkg:pypi/transformers']);
   assert.equal(r.weightFiles, 2);
   // our own reader reads what we write
@@ -106,7 +125,10 @@ test('ML-BOM without a card: no modelCard, an info finding; cancellation stops h
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-mlbom-nocard-'));
   fs.writeFileSync(path.join(dir, 'weights.gguf'), Buffer.from('GGUF\x03\x00\x00\x00'));
   const r = await generateMlBom(dir);
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['sbom/no-model-card']);
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['sbom/no-model-card'],
+  );
   const meta = r.bom.metadata as { component: Record<string, unknown> };
   assert.equal(meta.component.modelCard, undefined);
   assert.equal(meta.component.name, path.basename(dir));

@@ -24,8 +24,16 @@ function payloadAfter(prefix: Buffer, marker: string): Buffer {
   return Buffer.concat([prefix, markerCall(marker), Buffer.from('.')]);
 }
 
-const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
-const u64 = (n: bigint) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(n); return b; };
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+};
+const u64 = (n: bigint) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(n);
+  return b;
+};
 
 /** First opcodes of pickles without a PROTO header, each followed by POP: what routing by the first bytes missed. */
 function headlessPrefixes(): [string, Buffer][] {
@@ -36,7 +44,10 @@ function headlessPrefixes(): [string, Buffer][] {
     ['SHORT_BINBYTES', Buffer.concat([Buffer.from([0x43, 2]), Buffer.from('hi'), Buffer.from('0')])],
     ['INT 1_0', Buffer.from('I1_0\n0')],
     ['INT 0x10', Buffer.from('I0x10\n0')],
-    ['BINUNICODE of 70,000 bytes', Buffer.concat([Buffer.from('X'), u32(70_000), Buffer.alloc(70_000, 0x61), Buffer.from('0')])],
+    [
+      'BINUNICODE of 70,000 bytes',
+      Buffer.concat([Buffer.from('X'), u32(70_000), Buffer.alloc(70_000, 0x61), Buffer.from('0')]),
+    ],
     ['UNICODE line of 70,000 bytes', Buffer.concat([Buffer.from('V'), Buffer.alloc(70_000, 0x61), Buffer.from('\n0')])],
   ];
 }
@@ -59,7 +70,11 @@ describe('routing by content, not by name', () => {
       const folder = await scanPaths([dir]);
       const hit = folder.results.find((x) => x.path === file);
       assert.ok(hit && dangerous(hit), `${label}: a folder scan picks notes.txt by its content`);
-      if (!skip) assert.ok(loaderRan(file, marker, 'import pickle\npickle.load(open(path, "rb"))').ran, `${label}: pickle.load runs it`);
+      if (!skip)
+        assert.ok(
+          loaderRan(file, marker, 'import pickle\npickle.load(open(path, "rb"))').ran,
+          `${label}: pickle.load runs it`,
+        );
     }
   });
 
@@ -85,7 +100,10 @@ describe('the pickle walk reads to the real end', () => {
     const marker = '/nonexistent/marker';
     for (const [label, prefix] of headlessPrefixes().slice(-2)) {
       const bytes = payloadAfter(Buffer.concat([Buffer.from([0x80, 2]), prefix]), marker);
-      for (const [how, b] of [['plain', bytes], ['gzip', zlib.gzipSync(bytes)]] as const) {
+      for (const [how, b] of [
+        ['plain', bytes],
+        ['gzip', zlib.gzipSync(bytes)],
+      ] as const) {
         const r = await scanBytes(b, 'x.pkl');
         assert.ok(dangerous(r), `${label} ${how}`);
         assert.equal(r.complete, true, `${label} ${how}: ${rules(r).join(', ')}`);
@@ -94,7 +112,13 @@ describe('the pickle walk reads to the real end', () => {
   });
 
   test('a GLOBAL whose module line is longer than 64 KiB is read to its end', async () => {
-    const b = Buffer.concat([Buffer.from('c'), Buffer.alloc(100_000, 0x61), Buffer.from('\nx\n0'), markerCall('/x'), Buffer.from('.')]);
+    const b = Buffer.concat([
+      Buffer.from('c'),
+      Buffer.alloc(100_000, 0x61),
+      Buffer.from('\nx\n0'),
+      markerCall('/x'),
+      Buffer.from('.'),
+    ]);
     const r = await readPickle(b);
     assert.ok(r.imports.some((i) => i.module === 'builtins' && i.name === 'exec'));
     assert.equal(r.complete, true);
@@ -103,7 +127,11 @@ describe('the pickle walk reads to the real end', () => {
   test('a FRAME of 2^63-1 bytes around a payload: reported, and the payload found (the pure-Python unpickler runs it)', async () => {
     const dir = tempDir();
     const marker = path.join(dir, 'marker');
-    const b = Buffer.concat([Buffer.from([0x80, 4, 0x95]), u64(0x7fffffffffffffffn), payloadAfter(Buffer.alloc(0), marker)]);
+    const b = Buffer.concat([
+      Buffer.from([0x80, 4, 0x95]),
+      u64(0x7fffffffffffffffn),
+      payloadAfter(Buffer.alloc(0), marker),
+    ]);
     const r = await scanBytes(b, 'x.pkl');
     assert.ok(dangerous(r));
     assert.ok(rules(r).includes('scan/pickle-dangerous-import'));
@@ -118,8 +146,17 @@ describe('the pickle walk reads to the real end', () => {
   test('1.5 M scalars after one MARK cost no stack: the payload after them is found and the scan is complete', async () => {
     const n = 1_500_000;
     const ints = Buffer.alloc(n * 2);
-    for (let i = 0; i < n; i++) { ints[2 * i] = 0x4b; ints[2 * i + 1] = i & 0xff; }
-    const b = Buffer.concat([Buffer.from([0x80, 2, 0x5d, 0x28]), ints, Buffer.from('e0'), markerCall('/x'), Buffer.from('.')]);
+    for (let i = 0; i < n; i++) {
+      ints[2 * i] = 0x4b;
+      ints[2 * i + 1] = i & 0xff;
+    }
+    const b = Buffer.concat([
+      Buffer.from([0x80, 2, 0x5d, 0x28]),
+      ints,
+      Buffer.from('e0'),
+      markerCall('/x'),
+      Buffer.from('.'),
+    ]);
     const r = await readPickle(b);
     assert.equal(r.limitReached, false);
     assert.equal(r.complete, true);
@@ -150,7 +187,13 @@ describe('folder walk: links and excluded folders', () => {
     fs.symlinkSync(path.join(outside, 'real.pt'), path.join(dir, 'weights.pt'));
     const r = await scanPaths([dir]);
     const by = (rel: string) => r.results.find((x) => x.path === path.join(dir, rel));
-    for (const rel of ['model.bin', 'pytorch_model.pt', '__pycache__/cache.bin', 'node_modules/pkg/data', 'venv/lib/state.pkl']) {
+    for (const rel of [
+      'model.bin',
+      'pytorch_model.pt',
+      '__pycache__/cache.bin',
+      'node_modules/pkg/data',
+      'venv/lib/state.pkl',
+    ]) {
       assert.ok(by(rel) && dangerous(by(rel)!), `${rel} scanned and dangerous`);
     }
     const out = by('weights.pt');
@@ -179,7 +222,10 @@ describe('inputs that are not files', () => {
   test('scan, card, workflow and python refuse FIFOs and devices with a clear error, without opening them', async (t) => {
     const dir = tempDir();
     const fifo = path.join(dir, 'fifo.py');
-    if (spawnSync('mkfifo', [fifo]).status !== 0) { t.skip('mkfifo is not available'); return; }
+    if (spawnSync('mkfifo', [fifo]).status !== 0) {
+      t.skip('mkfifo is not available');
+      return;
+    }
     const cases: [string[], RegExp][] = [
       [['scan', '/dev/urandom'], /character device/],
       [['scan', fifo], /FIFO|fifo/],
@@ -206,7 +252,20 @@ function legacyTorchStream(inner?: Buffer): Buffer {
   const magic = Buffer.from('80028a0a6cfc9c46f9206aa850192e', 'hex');
   const proto = Buffer.from([0x80, 2, 0x4d, 0xe9, 0x03, 0x2e]);
   const sysInfo = Buffer.from([0x80, 2, 0x7d, 0x2e]);
-  const obj = inner ?? new P().proto(2).mark().binunicode('storage').global('torch', 'FloatStorage').binunicode('0').binunicode('cpu').int(2).tuple().raw('Q').stop().bytes();
+  const obj =
+    inner ??
+    new P()
+      .proto(2)
+      .mark()
+      .binunicode('storage')
+      .global('torch', 'FloatStorage')
+      .binunicode('0')
+      .binunicode('cpu')
+      .int(2)
+      .tuple()
+      .raw('Q')
+      .stop()
+      .bytes();
   const keys = new P().proto(2).raw(']').binunicode('0').raw('a').stop().bytes();
   const data = Buffer.alloc(16);
   data.writeBigUInt64LE(2n);
@@ -215,23 +274,58 @@ function legacyTorchStream(inner?: Buffer): Buffer {
 
 /** `pickle.dumps(tensor)`: `_rebuild_tensor_v2(_load_from_bytes(<legacy stream>), 0, (2,), (1,), False, OrderedDict())`. */
 function pickledTensor(storageArg: (p: P) => P): Buffer {
-  return storageArg(new P().proto(2).global('torch._utils', '_rebuild_tensor_v2').mark().global('torch.storage', '_load_from_bytes'))
-    .tuple1().reduce().int(0).int(2).tuple1().int(1).tuple1().raw([0x89]).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce().stop().bytes();
+  return storageArg(
+    new P().proto(2).global('torch._utils', '_rebuild_tensor_v2').mark().global('torch.storage', '_load_from_bytes'),
+  )
+    .tuple1()
+    .reduce()
+    .int(0)
+    .int(2)
+    .tuple1()
+    .int(1)
+    .tuple1()
+    .raw([0x89])
+    .global('collections', 'OrderedDict')
+    .emptyTuple()
+    .reduce()
+    .tuple()
+    .reduce()
+    .stop()
+    .bytes();
 }
 
 describe('severities by effect', () => {
   test('constructors that write or truncate files, open connections or start processes are errors, by REDUCE and by NEWOBJ', async () => {
     const names: [string, string][] = [
-      ['gzip', 'GzipFile'], ['bz2', 'BZ2File'], ['lzma', 'LZMAFile'], ['io', 'FileIO'], ['_pyio', 'FileIO'], ['logging', 'FileHandler'],
-      ['zipfile', 'ZipFile'], ['tarfile', 'TarFile'], ['sqlite3', 'connect'], ['wave', 'open'], ['mailbox', 'mbox'], ['shelve', 'open'],
-      ['smtplib', 'SMTP'], ['ftplib', 'FTP'], ['socket', 'socket'], ['logging.handlers', 'SocketHandler'], ['multiprocessing.connection', 'Client'],
-      ['numpy', 'memmap'], ['torch', 'from_file'], ['fcntl', 'ioctl'],
+      ['gzip', 'GzipFile'],
+      ['bz2', 'BZ2File'],
+      ['lzma', 'LZMAFile'],
+      ['io', 'FileIO'],
+      ['_pyio', 'FileIO'],
+      ['logging', 'FileHandler'],
+      ['zipfile', 'ZipFile'],
+      ['tarfile', 'TarFile'],
+      ['sqlite3', 'connect'],
+      ['wave', 'open'],
+      ['mailbox', 'mbox'],
+      ['shelve', 'open'],
+      ['smtplib', 'SMTP'],
+      ['ftplib', 'FTP'],
+      ['socket', 'socket'],
+      ['logging.handlers', 'SocketHandler'],
+      ['multiprocessing.connection', 'Client'],
+      ['numpy', 'memmap'],
+      ['torch', 'from_file'],
+      ['fcntl', 'ioctl'],
     ];
     for (const [m, n] of names) {
       for (const op of ['R', '\x81']) {
         const b = new P().proto(2).global(m, n).mark().unicode('/tmp/x').unicode('wb').tuple().raw(op).stop().bytes();
         const r = await scanBytes(b, 'x.pkl');
-        assert.ok(r.findings.some((f) => f.severity === 'error' && f.ruleId === 'scan/pickle-dangerous-import'), `${m}.${n} by ${op === 'R' ? 'REDUCE' : 'NEWOBJ'}: ${rules(r).join(', ')}`);
+        assert.ok(
+          r.findings.some((f) => f.severity === 'error' && f.ruleId === 'scan/pickle-dangerous-import'),
+          `${m}.${n} by ${op === 'R' ? 'REDUCE' : 'NEWOBJ'}: ${rules(r).join(', ')}`,
+        );
       }
     }
     const skip = loaderSkip();
@@ -240,19 +334,56 @@ describe('severities by effect', () => {
       const dir = tempDir();
       const marker = path.join(dir, 'written.gz');
       const file = path.join(dir, 'g.pkl');
-      fs.writeFileSync(file, new P().proto(2).global('gzip', 'GzipFile').mark().unicode(marker).unicode('wb').tuple().reduce().stop().bytes());
+      fs.writeFileSync(
+        file,
+        new P()
+          .proto(2)
+          .global('gzip', 'GzipFile')
+          .mark()
+          .unicode(marker)
+          .unicode('wb')
+          .tuple()
+          .reduce()
+          .stop()
+          .bytes(),
+      );
       assert.ok(loaderRan(file, marker, 'import pickle\npickle.load(open(path, "rb"))').ran);
     }
   });
 
   test('harmless standard-library constructors are allowed: an argparse.Namespace holding a compiled pattern, paths, numbers', async () => {
-    const b = new P().proto(2).global('argparse', 'Namespace').emptyTuple().reduce().raw('}').mark()
-      .binunicode('pattern').global('re', '_compile').binunicode('a+b').int(0).raw([0x86]).reduce()
-      .binunicode('out').global('pathlib', 'PosixPath').binunicode('runs').tuple1().reduce()
-      .binunicode('lr').global('decimal', 'Decimal').binunicode('0.1').tuple1().reduce()
-      .raw('u').build().stop().bytes();
+    const b = new P()
+      .proto(2)
+      .global('argparse', 'Namespace')
+      .emptyTuple()
+      .reduce()
+      .raw('}')
+      .mark()
+      .binunicode('pattern')
+      .global('re', '_compile')
+      .binunicode('a+b')
+      .int(0)
+      .raw([0x86])
+      .reduce()
+      .binunicode('out')
+      .global('pathlib', 'PosixPath')
+      .binunicode('runs')
+      .tuple1()
+      .reduce()
+      .binunicode('lr')
+      .global('decimal', 'Decimal')
+      .binunicode('0.1')
+      .tuple1()
+      .reduce()
+      .raw('u')
+      .build()
+      .stop()
+      .bytes();
     const r = await scanBytes(b, 'args.pkl');
-    assert.deepEqual(r.findings.filter((f) => f.severity !== 'info').map((f) => `${f.ruleId}: ${f.message}`), []);
+    assert.deepEqual(
+      r.findings.filter((f) => f.severity !== 'info').map((f) => `${f.ruleId}: ${f.message}`),
+      [],
+    );
     const skip = loaderSkip();
     if (!skip) {
       const dir = tempDir();
@@ -264,20 +395,46 @@ describe('severities by effect', () => {
   });
 
   test('pickle.dumps(tensor): the nested legacy stream is scanned and its verdict decides, not the generic loader finding', async () => {
-    const clean = await scanBytes(pickledTensor((p) => p.binbytes(legacyTorchStream())), 'tensor.pkl');
-    assert.deepEqual(clean.findings.filter((f) => f.severity !== 'info').map((f) => `${f.ruleId}: ${f.message}`), []);
+    const clean = await scanBytes(
+      pickledTensor((p) => p.binbytes(legacyTorchStream())),
+      'tensor.pkl',
+    );
+    assert.deepEqual(
+      clean.findings.filter((f) => f.severity !== 'info').map((f) => `${f.ruleId}: ${f.message}`),
+      [],
+    );
     assert.ok(clean.findings.some((f) => f.ruleId === 'scan/nested-pickle' && /scanned completely/.test(f.message)));
     assert.equal(clean.complete, true);
     // The same call with a payload inside the nested stream: the nested stream's error decides.
-    const evil = await scanBytes(pickledTensor((p) => p.binbytes(legacyTorchStream(payloadAfter(Buffer.from([0x80, 2]), '/x')))), 'tensor.pkl');
-    assert.ok(evil.findings.some((f) => f.severity === 'error' && f.member?.includes('#nested@')), rules(evil).join(', '));
+    const evil = await scanBytes(
+      pickledTensor((p) => p.binbytes(legacyTorchStream(payloadAfter(Buffer.from([0x80, 2]), '/x')))),
+      'tensor.pkl',
+    );
+    assert.ok(
+      evil.findings.some((f) => f.severity === 'error' && f.member?.includes('#nested@')),
+      rules(evil).join(', '),
+    );
     // A computed argument cannot be scanned: the loader stays an error.
-    const computed = await scanBytes(pickledTensor((p) => p.global('zlib', 'decompress').binbytes(zlib.deflateSync(legacyTorchStream())).tuple1().reduce()), 'tensor.pkl');
-    assert.ok(computed.findings.some((f) => f.severity === 'error' && /_load_from_bytes/.test(f.message)), rules(computed).join(', '));
+    const computed = await scanBytes(
+      pickledTensor((p) =>
+        p.global('zlib', 'decompress').binbytes(zlib.deflateSync(legacyTorchStream())).tuple1().reduce(),
+      ),
+      'tensor.pkl',
+    );
+    assert.ok(
+      computed.findings.some((f) => f.severity === 'error' && /_load_from_bytes/.test(f.message)),
+      rules(computed).join(', '),
+    );
     // A large storage (over the 1 MiB kept in memory) is read from the file.
     const bigStream = Buffer.concat([legacyTorchStream(), Buffer.alloc(2 << 20)]);
-    const big = await scanBytes(pickledTensor((p) => p.binbytes(bigStream)), 'tensor.pkl');
-    assert.deepEqual(big.findings.filter((f) => f.severity !== 'info').map((f) => `${f.ruleId}: ${f.message}`), []);
+    const big = await scanBytes(
+      pickledTensor((p) => p.binbytes(bigStream)),
+      'tensor.pkl',
+    );
+    assert.deepEqual(
+      big.findings.filter((f) => f.severity !== 'info').map((f) => `${f.ruleId}: ${f.message}`),
+      [],
+    );
   });
 });
 
@@ -288,7 +445,8 @@ describe('severities by effect', () => {
  * the same with `format=lzma.FORMAT_ALONE`.
  */
 const TWO_STREAMS = {
-  bzip2: 'QlpoOTFBWSZTWeKqmuEAAAXBwBAQGCUOAEAAIAAxANNNBAAeobUBqAHi7kinChIcVVNcIEJaaDkxQVkmU1kUKukeAAAN04AAEADlEQAqK9TAIAAxQNNDIyYhFPU8jNSMjYgXUwxPmzjrxBLgthaqf2I4Y4pPii26V78F3JFOFCQFCrpHgA==',
+  bzip2:
+    'QlpoOTFBWSZTWeKqmuEAAAXBwBAQGCUOAEAAIAAxANNNBAAeobUBqAHi7kinChIcVVNcIEJaaDkxQVkmU1kUKukeAAAN04AAEADlEQAqK9TAIAAxQNNDIyYhFPU8jNSMjYgXUwxPmzjrxBLgthaqf2I4Y4pPii26V78F3JFOFCQFCrpHgA==',
   xz: '/Td6WFoAAATm1rRGAgAhARYAAAB0L+WjAQALgAJjYnVpbHRpbnMKAF5vU5iwTNyJAAEkDKYY2NgftvN9AQAAAAAEWVr9N3pYWgAABObWtEYCACEBFgAAAHQv5aMBAC1leGVjCihWb3BlbigncmFuLm1hcmtlcicsJ3cnKS53cml0ZSgncmFuJykKdFIuAAAAdYZCXlX4MGsAAUYuZ1BzWh+2830BAAAAAARZWg==',
   lzma: 'XQAAgAD//////////wBAAIgC8sNpkbqYCMF2X+c5f//PgQAAXQAAgAD//////////wAyngjNq130IoMI10suW4A5UxNXusHEZGQA7DRpFOkZ3IV+5i7B9cMxjKTfWri2LwP//q+YAA==',
 } as const;
@@ -299,7 +457,11 @@ describe('compression read to the end, as Python reads it', () => {
     const marker = path.join(dir, 'marker');
     const pkl = payloadAfter(Buffer.from([0x80, 2]), marker);
     const split = 12;
-    const gz = Buffer.concat([zlib.gzipSync(pkl.subarray(0, split)), Buffer.alloc(7), zlib.gzipSync(pkl.subarray(split))]);
+    const gz = Buffer.concat([
+      zlib.gzipSync(pkl.subarray(0, split)),
+      Buffer.alloc(7),
+      zlib.gzipSync(pkl.subarray(split)),
+    ]);
     const r = await scanBytes(gz, 'model.pkl.gz');
     assert.ok(dangerous(r), rules(r).join(', '));
     assert.equal(r.complete, true, rules(r).join(', '));
@@ -356,30 +518,76 @@ describe('embedded programs are decoded and read', () => {
   test('TorchScript code: __setstate__, torch.from_file, custom torch.ops and aten::save are errors naming the operator; plain code is not', async () => {
     const { makeZip } = await import('./build.ts');
     const constants = new P().proto(2).emptyTuple().stop().bytes();
-    const archive = (code: string) => makeZip([
-      { name: 'm/data.pkl', data: new P().proto(2).none().stop().bytes() },
-      { name: 'm/constants.pkl', data: constants },
-      { name: 'm/code/__torch__/m.py', data: Buffer.from(code), deflate: true },
-    ]);
-    const plain = await scanBytes(archive('class M(Module):\n  __parameters__ = []\n  def forward(self: __torch__.M, x: Tensor) -> Tensor:\n    return torch.add(x, 1)  # torch.save(x) in a comment\n'), 'm.pt');
+    const archive = (code: string) =>
+      makeZip([
+        { name: 'm/data.pkl', data: new P().proto(2).none().stop().bytes() },
+        { name: 'm/constants.pkl', data: constants },
+        { name: 'm/code/__torch__/m.py', data: Buffer.from(code), deflate: true },
+      ]);
+    const plain = await scanBytes(
+      archive(
+        'class M(Module):\n  __parameters__ = []\n  def forward(self: __torch__.M, x: Tensor) -> Tensor:\n    return torch.add(x, 1)  # torch.save(x) in a comment\n',
+      ),
+      'm.pt',
+    );
     assert.equal(plain.format, 'torchscript');
     assert.ok(!rules(plain).includes('scan/torchscript-code'), plain.findings.map((f) => f.message).join(' | '));
-    const hook = await scanBytes(archive('class M(Module):\n  def __setstate__(self: __torch__.M, state: Tuple[int]) -> NoneType:\n    _0 = torch.from_file("/etc/cron.d/x", True, 100)\n    return None\n  def forward(self: __torch__.M, x: Tensor) -> Tensor:\n    return ops.evil.run(x)\n'), 'm.pt');
-    const msgs = hook.findings.filter((f) => f.ruleId === 'scan/torchscript-code' && f.severity === 'error').map((f) => f.message);
-    assert.ok(msgs.some((m) => /defines __setstate__/.test(m)), msgs.join(' | '));
-    assert.ok(msgs.some((m) => /torch\.from_file in __setstate__/.test(m)), msgs.join(' | '));
-    assert.ok(msgs.some((m) => /ops\.evil\.run/.test(m)), msgs.join(' | '));
-    const aten = await scanBytes(makeZip([
-      { name: 'm/constants.pkl', data: constants },
-      { name: 'm/code/__torch__/m.py', data: Buffer.from('def forward(self, x):\n  return torch.ops.aten.save(x, "/tmp/x")\n') },
-    ]), 'm.ptl');
-    assert.ok(aten.findings.some((f) => f.ruleId === 'scan/torchscript-code' && /aten::save|aten\.save/.test(f.message)), rules(aten).join(', '));
+    const hook = await scanBytes(
+      archive(
+        'class M(Module):\n  def __setstate__(self: __torch__.M, state: Tuple[int]) -> NoneType:\n    _0 = torch.from_file("/etc/cron.d/x", True, 100)\n    return None\n  def forward(self: __torch__.M, x: Tensor) -> Tensor:\n    return ops.evil.run(x)\n',
+      ),
+      'm.pt',
+    );
+    const msgs = hook.findings
+      .filter((f) => f.ruleId === 'scan/torchscript-code' && f.severity === 'error')
+      .map((f) => f.message);
+    assert.ok(
+      msgs.some((m) => /defines __setstate__/.test(m)),
+      msgs.join(' | '),
+    );
+    assert.ok(
+      msgs.some((m) => /torch\.from_file in __setstate__/.test(m)),
+      msgs.join(' | '),
+    );
+    assert.ok(
+      msgs.some((m) => /ops\.evil\.run/.test(m)),
+      msgs.join(' | '),
+    );
+    const aten = await scanBytes(
+      makeZip([
+        { name: 'm/constants.pkl', data: constants },
+        {
+          name: 'm/code/__torch__/m.py',
+          data: Buffer.from('def forward(self, x):\n  return torch.ops.aten.save(x, "/tmp/x")\n'),
+        },
+      ]),
+      'm.ptl',
+    );
+    assert.ok(
+      aten.findings.some((f) => f.ruleId === 'scan/torchscript-code' && /aten::save|aten\.save/.test(f.message)),
+      rules(aten).join(', '),
+    );
   });
 
   test('Keras TorchModuleWrapper: the base64 torch.save in its config is decoded and scanned', async () => {
     const { makeZip } = await import('./build.ts');
-    const torchSave = makeZip([{ name: 'archive/data.pkl', data: payloadAfter(Buffer.from([0x80, 2]), '/x') }, { name: 'archive/byteorder', data: Buffer.from('little') }]);
-    const config = { module: 'keras', class_name: 'Sequential', config: { layers: [{ module: 'keras.layers', class_name: 'TorchModuleWrapper', config: { name: 'torch_module_wrapper', module: torchSave.toString('base64'), output_shape: null } }] } };
+    const torchSave = makeZip([
+      { name: 'archive/data.pkl', data: payloadAfter(Buffer.from([0x80, 2]), '/x') },
+      { name: 'archive/byteorder', data: Buffer.from('little') },
+    ]);
+    const config = {
+      module: 'keras',
+      class_name: 'Sequential',
+      config: {
+        layers: [
+          {
+            module: 'keras.layers',
+            class_name: 'TorchModuleWrapper',
+            config: { name: 'torch_module_wrapper', module: torchSave.toString('base64'), output_shape: null },
+          },
+        ],
+      },
+    };
     const keras = makeZip([
       { name: 'metadata.json', data: Buffer.from('{"keras_version": "3.11.1"}') },
       { name: 'config.json', data: Buffer.from(JSON.stringify(config)), deflate: true },
@@ -387,7 +595,12 @@ describe('embedded programs are decoded and read', () => {
     ]);
     const r = await scanBytes(keras, 'model.keras');
     assert.equal(r.format, 'keras');
-    const nested = r.findings.filter((f) => f.severity === 'error' && f.member?.includes('#TorchModuleWrapper:torch_module_wrapper'));
-    assert.ok(nested.some((f) => f.ruleId === 'scan/pickle-dangerous-import'), r.findings.map((f) => `${f.ruleId} ${f.member}: ${f.message}`).join('\n'));
+    const nested = r.findings.filter(
+      (f) => f.severity === 'error' && f.member?.includes('#TorchModuleWrapper:torch_module_wrapper'),
+    );
+    assert.ok(
+      nested.some((f) => f.ruleId === 'scan/pickle-dangerous-import'),
+      r.findings.map((f) => `${f.ruleId} ${f.member}: ${f.message}`).join('\n'),
+    );
   });
 });

@@ -13,7 +13,8 @@ import { P, makeGguf, makeSafetensors, makeZip, p0Call, p4Call } from './build.t
 import { loaderRan, loaderSkip, markerCall } from './python.ts';
 
 const REAL = path.join(REPO, 'test', 'fixtures', 'scan', 'real');
-const rules = (r: FileScanResult, severity?: string) => r.findings.filter((f) => !severity || f.severity === severity).map((f) => f.ruleId);
+const rules = (r: FileScanResult, severity?: string) =>
+  r.findings.filter((f) => !severity || f.severity === severity).map((f) => f.ruleId);
 const dangerous = (r: FileScanResult) => r.findings.some((f) => f.severity === 'error');
 const payload = p0Call('os', 'system');
 const payload4 = p4Call('os', 'system');
@@ -50,8 +51,22 @@ describe('real fixtures made with PyTorch, NumPy, scikit-learn and joblib', () =
     test(`${file}: ${want.format}, ${want.verdict}`, async () => {
       const r = await scanFile(path.join(REAL, file));
       assert.equal(r.format, want.format);
-      const verdict = dangerous(r) ? 'dangerous' : !r.complete ? 'incomplete' : r.findings.some((f) => f.severity === 'warning') ? 'review' : 'clean';
-      assert.equal(verdict, want.verdict, JSON.stringify(r.findings.map((f) => `${f.ruleId} ${f.message}`), null, 1));
+      const verdict = dangerous(r)
+        ? 'dangerous'
+        : !r.complete
+          ? 'incomplete'
+          : r.findings.some((f) => f.severity === 'warning')
+            ? 'review'
+            : 'clean';
+      assert.equal(
+        verdict,
+        want.verdict,
+        JSON.stringify(
+          r.findings.map((f) => `${f.ruleId} ${f.message}`),
+          null,
+          1,
+        ),
+      );
     });
   }
 
@@ -65,7 +80,11 @@ describe('real fixtures made with PyTorch, NumPy, scikit-learn and joblib', () =
 
 describe('zip containers (tolerant like torch.load)', () => {
   const torchZip = (data: Buffer, extra: Partial<Parameters<typeof makeZip>[0][0]> = {}) =>
-    makeZip([{ name: 'archive/data.pkl', data, ...extra }, { name: 'archive/byteorder', data: Buffer.from('little') }, { name: 'archive/data/0', data: Buffer.alloc(16) }]);
+    makeZip([
+      { name: 'archive/data.pkl', data, ...extra },
+      { name: 'archive/byteorder', data: Buffer.from('little') },
+      { name: 'archive/data/0', data: Buffer.alloc(16) },
+    ]);
 
   test('1: flag bits 0x1/0x20/0x40 are ignored and the payload found', async () => {
     for (const flags of [0x1, 0x20, 0x40]) {
@@ -83,19 +102,31 @@ describe('zip containers (tolerant like torch.load)', () => {
   });
 
   test('4/13: a pickle in a member with another name (data.txt, config.json), protocol 0 too', async () => {
-    const r = await scanBytes(makeZip([{ name: 'archive/data.txt', data: payload }, { name: 'archive/config.json', data: payload4 }]), 'm.zip');
+    const r = await scanBytes(
+      makeZip([
+        { name: 'archive/data.txt', data: payload },
+        { name: 'archive/config.json', data: payload4 },
+      ]),
+      'm.zip',
+    );
     assert.equal(r.findings.filter((f) => f.severity === 'error').length, 2);
   });
 
   test('9: a corrupt member before data.pkl does not stop the scan', async () => {
-    const bad = makeZip([{ name: 'archive/broken.bin', data: Buffer.from('xxxx'), deflate: false }, { name: 'archive/data.pkl', data: payload4, deflate: true }]);
+    const bad = makeZip([
+      { name: 'archive/broken.bin', data: Buffer.from('xxxx'), deflate: false },
+      { name: 'archive/data.pkl', data: payload4, deflate: true },
+    ]);
     // Corrupt the first member's deflate method so it cannot be decompressed.
     const r = await scanBytes(bad, 'm.pt');
     assert.ok(dangerous(r));
   });
 
   test('10: PK\\x07\\x08 spanned marker and prefix data before the archive', async () => {
-    const r = await scanBytes(makeZip([{ name: 'model/weights.pkl', data: payload4 }], Buffer.from('PK\x07\x08', 'latin1')), 'm.zip');
+    const r = await scanBytes(
+      makeZip([{ name: 'model/weights.pkl', data: payload4 }], Buffer.from('PK\x07\x08', 'latin1')),
+      'm.zip',
+    );
     assert.equal(r.format, 'zip');
     assert.ok(dangerous(r));
   });
@@ -109,14 +140,22 @@ describe('zip containers (tolerant like torch.load)', () => {
 
   test('nested zip in zip, gzip in zip', async () => {
     const inner = makeZip([{ name: 'inner/data.pkl', data: payload4 }]);
-    const r = await scanBytes(makeZip([{ name: 'outer.zip', data: inner, deflate: true }, { name: 'p.pkl.gz', data: zlib.gzipSync(payload) }]), 'm.zip');
+    const r = await scanBytes(
+      makeZip([
+        { name: 'outer.zip', data: inner, deflate: true },
+        { name: 'p.pkl.gz', data: zlib.gzipSync(payload) },
+      ]),
+      'm.zip',
+    );
     assert.equal(r.findings.filter((f) => f.severity === 'error').length, 2);
     assert.ok(r.findings.some((f) => f.member === 'outer.zip!/inner/data.pkl'));
   });
 
   test('decompression bomb ends as incomplete, never as clean or malicious', async () => {
     const zeros = Buffer.alloc(100 << 20);
-    const r = await scanBytes(makeZip([{ name: 'bomb.bin', data: zeros, deflate: true }]), 'bomb.zip', { limits: { maxRatio: 10 } });
+    const r = await scanBytes(makeZip([{ name: 'bomb.bin', data: zeros, deflate: true }]), 'bomb.zip', {
+      limits: { maxRatio: 10 },
+    });
     assert.ok(rules(r).includes('scan/incomplete'), 'declared size vs compressed size');
     assert.equal(r.complete, false);
     assert.ok(!dangerous(r));
@@ -136,17 +175,39 @@ describe('zip containers (tolerant like torch.load)', () => {
   });
 
   test('path traversal and executable members', async () => {
-    const r = await scanBytes(makeZip([{ name: '../evil.pkl', data: Buffer.from('hi') }, { name: 'run.sh', data: Buffer.from('echo') }]), 'x.zip');
+    const r = await scanBytes(
+      makeZip([
+        { name: '../evil.pkl', data: Buffer.from('hi') },
+        { name: 'run.sh', data: Buffer.from('echo') },
+      ]),
+      'x.zip',
+    );
     assert.equal(rules(r).filter((x) => x === 'scan/archive-unsafe').length, 2);
   });
 
   test('Keras v3 archive: Lambda layer and foreign module', async () => {
-    const config = JSON.stringify({ class_name: 'Functional', config: { layers: [
-      { module: 'keras.layers', class_name: 'Dense', config: { name: 'd' } },
-      { module: 'keras.layers', class_name: 'Lambda', config: { name: 'l', function: { class_name: '__lambda__', config: { code: '4wEAAAAAAAAA' } } } },
-      { module: 'evil_pkg.layers', class_name: 'Custom', registered_name: 'evil>Custom', config: { name: 'c' } },
-    ] } });
-    const r = await scanBytes(makeZip([{ name: 'metadata.json', data: Buffer.from('{}') }, { name: 'config.json', data: Buffer.from(config), deflate: true }, { name: 'model.weights.h5', data: Buffer.from('\x89HDF\r\n\x1a\n', 'latin1') }]), 'm.keras');
+    const config = JSON.stringify({
+      class_name: 'Functional',
+      config: {
+        layers: [
+          { module: 'keras.layers', class_name: 'Dense', config: { name: 'd' } },
+          {
+            module: 'keras.layers',
+            class_name: 'Lambda',
+            config: { name: 'l', function: { class_name: '__lambda__', config: { code: '4wEAAAAAAAAA' } } },
+          },
+          { module: 'evil_pkg.layers', class_name: 'Custom', registered_name: 'evil>Custom', config: { name: 'c' } },
+        ],
+      },
+    });
+    const r = await scanBytes(
+      makeZip([
+        { name: 'metadata.json', data: Buffer.from('{}') },
+        { name: 'config.json', data: Buffer.from(config), deflate: true },
+        { name: 'model.weights.h5', data: Buffer.from('\x89HDF\r\n\x1a\n', 'latin1') },
+      ]),
+      'm.keras',
+    );
     assert.equal(r.format, 'keras');
     assert.ok(rules(r, 'error').includes('scan/keras-lambda'));
     assert.ok(rules(r).includes('scan/keras-foreign-module'));
@@ -154,7 +215,11 @@ describe('zip containers (tolerant like torch.load)', () => {
 });
 
 describe('format validators', () => {
-  const good = { a: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] }, e: { dtype: 'BF16', shape: [0], data_offsets: [16, 16] }, __metadata__: { format: 'pt' } };
+  const good = {
+    a: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] },
+    e: { dtype: 'BF16', shape: [0], data_offsets: [16, 16] },
+    __metadata__: { format: 'pt' },
+  };
 
   test('safetensors: valid file is clean', async () => {
     const r = await scanBytes(makeSafetensors(good, 16), 'm.safetensors');
@@ -165,7 +230,16 @@ describe('format validators', () => {
   test('safetensors: each spec violation is reported with an offset', async () => {
     const cases: [string, Buffer][] = [
       ['trailing bytes (polyglot)', Buffer.concat([makeSafetensors(good, 16), Buffer.from('PK')])],
-      ['overlap', makeSafetensors({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12)],
+      [
+        'overlap',
+        makeSafetensors(
+          {
+            a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+            b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+          },
+          12,
+        ),
+      ],
       ['gap', makeSafetensors({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, 8)],
       ['size mismatch', makeSafetensors({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 8)],
       ['unknown dtype', makeSafetensors({ a: { dtype: 'F128', shape: [1], data_offsets: [0, 16] } }, 16)],
@@ -182,26 +256,63 @@ describe('format validators', () => {
   });
 
   test('safetensors: suspicious metadata', async () => {
-    const r = await scanBytes(makeSafetensors({ __metadata__: { note: "__import__('os').system('id')" } }, 0), 'm.safetensors');
+    const r = await scanBytes(
+      makeSafetensors({ __metadata__: { note: "__import__('os').system('id')" } }, 0),
+      'm.safetensors',
+    );
     assert.ok(rules(r).includes('scan/safetensors-metadata'));
   });
 
   test('GGUF: valid, bad version, bad alignment, chat template SSTI', async () => {
-    const ok = makeGguf([['general.architecture', 'llama'], ['general.alignment', 32]], [{ name: 'w', dims: [32, 2] }]);
+    const ok = makeGguf(
+      [
+        ['general.architecture', 'llama'],
+        ['general.alignment', 32],
+      ],
+      [{ name: 'w', dims: [32, 2] }],
+    );
     assert.deepEqual(rules(await scanBytes(ok, 'm.gguf')), ['scan/scanned']);
-    assert.ok(rules(await scanBytes(makeGguf([['general.architecture', 'llama']], [], { version: 0x03000000 }), 'm.gguf')).includes('scan/gguf-invalid'));
-    assert.ok(rules(await scanBytes(makeGguf([['general.architecture', 'llama'], ['general.alignment', 24]]), 'm.gguf')).includes('scan/gguf-invalid'));
-    assert.ok(rules(await scanBytes(makeGguf([]), 'm.gguf')).includes('scan/gguf-invalid'), 'missing general.architecture');
-    const ssti = makeGguf([['general.architecture', 'llama'], ['tokenizer.chat_template', "{{ ''.__class__.__mro__[1].__subclasses__() }}"]]);
+    assert.ok(
+      rules(
+        await scanBytes(makeGguf([['general.architecture', 'llama']], [], { version: 0x03000000 }), 'm.gguf'),
+      ).includes('scan/gguf-invalid'),
+    );
+    assert.ok(
+      rules(
+        await scanBytes(
+          makeGguf([
+            ['general.architecture', 'llama'],
+            ['general.alignment', 24],
+          ]),
+          'm.gguf',
+        ),
+      ).includes('scan/gguf-invalid'),
+    );
+    assert.ok(
+      rules(await scanBytes(makeGguf([]), 'm.gguf')).includes('scan/gguf-invalid'),
+      'missing general.architecture',
+    );
+    const ssti = makeGguf([
+      ['general.architecture', 'llama'],
+      ['tokenizer.chat_template', "{{ ''.__class__.__mro__[1].__subclasses__() }}"],
+    ]);
     assert.ok(rules(await scanBytes(ssti, 'm.gguf'), 'error').includes('scan/gguf-chat-template'));
-    const huge = Buffer.concat([Buffer.from('GGUF'), Buffer.from([3, 0, 0, 0]), Buffer.alloc(8), Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f])]);
+    const huge = Buffer.concat([
+      Buffer.from('GGUF'),
+      Buffer.from([3, 0, 0, 0]),
+      Buffer.alloc(8),
+      Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]),
+      Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f]),
+    ]);
     assert.ok(rules(await scanBytes(huge, 'm.gguf')).includes('scan/gguf-invalid'), '2^62-byte key length');
   });
 
   test('npy: bad header, object array with a payload', async () => {
     const hdr = "{'descr': '|O', 'fortran_order': False, 'shape': (1,), }";
     const text = hdr.padEnd(118 - 1, ' ') + '\n';
-    const h = Buffer.alloc(10); Buffer.from('\x93NUMPY\x01\x00', 'latin1').copy(h); h.writeUInt16LE(text.length, 8);
+    const h = Buffer.alloc(10);
+    Buffer.from('\x93NUMPY\x01\x00', 'latin1').copy(h);
+    h.writeUInt16LE(text.length, 8);
     const r = await scanBytes(Buffer.concat([h, Buffer.from(text), payload]), 'a.npy');
     assert.ok(rules(r).includes('scan/npy-object-array'));
     assert.ok(dangerous(r));
@@ -232,19 +343,39 @@ describe('format validators', () => {
       "Python's __init__ and __globals__ are mentioned in this text, not in code. {# also __class__ in a comment #}{{ messages[0]['content'] }}{% if '__' not in messages[0]['content'] %}ok{% endif %}",
     ];
     for (const tpl of hostile) {
-      const r = await scanBytes(makeGguf([['general.architecture', 'llama'], ['tokenizer.chat_template', tpl]]), 'm.gguf');
+      const r = await scanBytes(
+        makeGguf([
+          ['general.architecture', 'llama'],
+          ['tokenizer.chat_template', tpl],
+        ]),
+        'm.gguf',
+      );
       assert.ok(rules(r, 'error').includes('scan/gguf-chat-template'), tpl);
     }
     for (const tpl of benign) {
-      const r = await scanBytes(makeGguf([['general.architecture', 'llama'], ['tokenizer.chat_template', tpl]]), 'm.gguf');
-      assert.deepEqual(rules(r).filter((x) => x !== 'scan/scanned'), [], tpl);
+      const r = await scanBytes(
+        makeGguf([
+          ['general.architecture', 'llama'],
+          ['tokenizer.chat_template', tpl],
+        ]),
+        'm.gguf',
+      );
+      assert.deepEqual(
+        rules(r).filter((x) => x !== 'scan/scanned'),
+        [],
+        tpl,
+      );
     }
     if (!loaderSkip('jinja2')) {
       // What llama-cpp-python <= 0.2.71 did: a plain jinja2.Environment renders the template.
       for (const tpl of hostile.slice(0, 5)) {
         const file = path.join(dir, 'tpl.j2');
         fs.writeFileSync(file, tpl);
-        const r = loaderRan(file, marker, "import jinja2\njinja2.Environment().from_string(open(path).read()).render(messages=[{'role': 'user', 'content': 'hi'}])");
+        const r = loaderRan(
+          file,
+          marker,
+          "import jinja2\njinja2.Environment().from_string(open(path).read()).render(messages=[{'role': 'user', 'content': 'hi'}])",
+        );
         assert.ok(r.ran, `jinja2 runs ${tpl}: ${r.output}`);
       }
     }
@@ -258,8 +389,15 @@ describe('format validators', () => {
       const text = `{${Array.from({ length: n }, (_, i) => `${i}: 1`).join(', ')}, 'descr': '<f8'}`;
       let visits = 0;
       const original = Array.prototype.findIndex;
-      Array.prototype.findIndex = function (this: unknown[], ...args: Parameters<typeof original>) { visits += this.length; return original.apply(this, args); };
-      try { assert.ok(parsePyLiteral(text)); } finally { Array.prototype.findIndex = original; }
+      Array.prototype.findIndex = function (this: unknown[], ...args: Parameters<typeof original>) {
+        visits += this.length;
+        return original.apply(this, args);
+      };
+      try {
+        assert.ok(parsePyLiteral(text));
+      } finally {
+        Array.prototype.findIndex = original;
+      }
       return visits;
     };
     const k1 = keyComparisons(2000);
@@ -279,7 +417,9 @@ describe('format validators', () => {
     const body = Buffer.from(header, 'latin1');
     const pad = (64 - ((10 + body.length + 1) % 64)) % 64;
     const text = Buffer.concat([body, Buffer.alloc(pad, 0x20), Buffer.from('\n')]);
-    const h = Buffer.alloc(10); Buffer.from('\x93NUMPY\x01\x00', 'latin1').copy(h); h.writeUInt16LE(text.length, 8);
+    const h = Buffer.alloc(10);
+    Buffer.from('\x93NUMPY\x01\x00', 'latin1').copy(h);
+    h.writeUInt16LE(text.length, 8);
     return Buffer.concat([h, text, data]);
   }
 
@@ -288,32 +428,73 @@ describe('format validators', () => {
     const marker = path.join(dir, 'marker');
     const listPayload = Buffer.concat([Buffer.from('\x80\x02](', 'latin1'), markerCall(marker), Buffer.from('e.')]);
     const skip = loaderSkip('numpy');
-    for (const descr of ["'object'", "u'|O'", "'<f8', 'descr': '|O'", "'\\x4f'", "'|' 'O'", "r'O'", "'O' # comment\n", "[('a', '<O')]", "[('a', [('b', 'O')])]", "[(('title', 'a'), 'O')]", "'i4,O'", "['aO']", "('O', (1,))"]) {
+    for (const descr of [
+      "'object'",
+      "u'|O'",
+      "'<f8', 'descr': '|O'",
+      "'\\x4f'",
+      "'|' 'O'",
+      "r'O'",
+      "'O' # comment\n",
+      "[('a', '<O')]",
+      "[('a', [('b', 'O')])]",
+      "[(('title', 'a'), 'O')]",
+      "'i4,O'",
+      "['aO']",
+      "('O', (1,))",
+    ]) {
       const header = `{'descr': ${descr}, 'fortran_order': False, 'shape': (1,), }`;
       const bytes = npyFile(header, listPayload);
       const r = await scanBytes(bytes, 'a.npy');
-      assert.ok(r.findings.some((f) => f.severity === 'error' && f.message.includes('builtins.exec')), `${descr}: ${JSON.stringify(r.findings.map((f) => [f.ruleId, f.message]))}`);
+      assert.ok(
+        r.findings.some((f) => f.severity === 'error' && f.message.includes('builtins.exec')),
+        `${descr}: ${JSON.stringify(r.findings.map((f) => [f.ruleId, f.message]))}`,
+      );
       if (!skip) {
         const file = path.join(dir, 'a.npy');
         fs.writeFileSync(file, bytes);
-        assert.ok(loaderRan(file, marker, 'import numpy\nnumpy.load(path, allow_pickle=True)').ran, `${descr}: np.load runs the pickle`);
+        assert.ok(
+          loaderRan(file, marker, 'import numpy\nnumpy.load(path, allow_pickle=True)').ran,
+          `${descr}: np.load runs the pickle`,
+        );
       }
     }
   });
 
   test('npy: numeric headers numpy reads are clean (Python 2 long suffixes, comments, continuations); a header not understood with numbers after it is only a warning', async () => {
-    for (const header of ["{'descr': '<f8', 'fortran_order': False, 'shape': (2L, 1L), }", "{'descr': '<f8', # x\n 'fortran_order': False, 'shape': (2, 1), }", "{'descr': [('x', '<i4'), ('y', '<f4')], 'fortran_order': False, 'shape': (2,), }", "{'descr': '<U1', 'fortran_order': True, 'shape': (4,), }"]) {
+    for (const header of [
+      "{'descr': '<f8', 'fortran_order': False, 'shape': (2L, 1L), }",
+      "{'descr': '<f8', # x\n 'fortran_order': False, 'shape': (2, 1), }",
+      "{'descr': [('x', '<i4'), ('y', '<f4')], 'fortran_order': False, 'shape': (2,), }",
+      "{'descr': '<U1', 'fortran_order': True, 'shape': (4,), }",
+    ]) {
       const r = await scanBytes(npyFile(header, Buffer.alloc(16)), 'a.npy');
-      assert.deepEqual(rules(r).filter((x) => x !== 'scan/scanned'), [], `${header}: ${JSON.stringify(r.findings.map((f) => f.message))}`);
+      assert.deepEqual(
+        rules(r).filter((x) => x !== 'scan/scanned'),
+        [],
+        `${header}: ${JSON.stringify(r.findings.map((f) => f.message))}`,
+      );
     }
-    const odd = await scanBytes(npyFile("{'descr': 'zz9', 'fortran_order': False, 'shape': (2,), }", Buffer.alloc(16, 0x41)), 'a.npy');
+    const odd = await scanBytes(
+      npyFile("{'descr': 'zz9', 'fortran_order': False, 'shape': (2,), }", Buffer.alloc(16, 0x41)),
+      'a.npy',
+    );
     assert.deepEqual(rules(odd, 'error'), []);
     assert.ok(rules(odd, 'warning').includes('scan/npy-invalid'));
   });
 
   test('Keras H5: model_config with a Lambda layer found without an HDF5 parser', async () => {
-    const cfg = JSON.stringify({ class_name: 'Sequential', config: { layers: [{ class_name: 'Lambda', config: { name: 'lam', function: ['4wEAAAAA', null, null] } }] } });
-    const h5 = Buffer.concat([Buffer.from('\x89HDF\r\n\x1a\n', 'latin1'), Buffer.alloc(200), Buffer.from('model_config\0'), Buffer.from(cfg), Buffer.alloc(64)]);
+    const cfg = JSON.stringify({
+      class_name: 'Sequential',
+      config: { layers: [{ class_name: 'Lambda', config: { name: 'lam', function: ['4wEAAAAA', null, null] } }] },
+    });
+    const h5 = Buffer.concat([
+      Buffer.from('\x89HDF\r\n\x1a\n', 'latin1'),
+      Buffer.alloc(200),
+      Buffer.from('model_config\0'),
+      Buffer.from(cfg),
+      Buffer.alloc(64),
+    ]);
     const r = await scanBytes(h5, 'm.h5');
     assert.equal(r.format, 'hdf5');
     assert.ok(rules(r, 'error').includes('scan/keras-lambda'));
@@ -322,14 +503,28 @@ describe('format validators', () => {
   test('tar archive and the legacy PyTorch tar layout', async () => {
     const tarEntry = (name: string, data: Buffer): Buffer => {
       const h = Buffer.alloc(512);
-      h.write(name, 0); h.write('0000644\0', 100); h.write('0000000\0', 108); h.write('0000000\0', 116);
-      h.write(data.length.toString(8).padStart(11, '0') + '\0', 124); h.write('00000000000\0', 136); h.write('0', 156); h.write('ustar\0', 257); h.write('00', 263);
+      h.write(name, 0);
+      h.write('0000644\0', 100);
+      h.write('0000000\0', 108);
+      h.write('0000000\0', 116);
+      h.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
+      h.write('00000000000\0', 136);
+      h.write('0', 156);
+      h.write('ustar\0', 257);
+      h.write('00', 263);
       h.write('        ', 148);
-      let sum = 0; for (const b of h) sum += b;
+      let sum = 0;
+      for (const b of h) sum += b;
       h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
       return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
     };
-    const tar = Buffer.concat([tarEntry('sys_info', new P().proto(2).op('}').stop().bytes()), tarEntry('pickle', payload4), tarEntry('storages', new P().proto(2).int(0).stop().bytes()), tarEntry('tensors', new P().proto(2).int(0).stop().bytes()), Buffer.alloc(1024)]);
+    const tar = Buffer.concat([
+      tarEntry('sys_info', new P().proto(2).op('}').stop().bytes()),
+      tarEntry('pickle', payload4),
+      tarEntry('storages', new P().proto(2).int(0).stop().bytes()),
+      tarEntry('tensors', new P().proto(2).int(0).stop().bytes()),
+      Buffer.alloc(1024),
+    ]);
     const r = await scanBytes(tar, 'm.pt');
     assert.equal(r.format, 'pytorch-tar');
     assert.ok(dangerous(r));
@@ -342,20 +537,41 @@ describe('scanPaths and the CLI', () => {
     fs.writeFileSync(path.join(dir, 'README.md'), '# hi\n');
     fs.writeFileSync(path.join(dir, 'weights'), payload4);
     fs.mkdirSync(path.join(dir, 'sub'));
-    fs.writeFileSync(path.join(dir, 'sub', 'model.safetensors'), makeSafetensors({ a: { dtype: 'U8', shape: [1], data_offsets: [0, 1] } }, 1));
+    fs.writeFileSync(
+      path.join(dir, 'sub', 'model.safetensors'),
+      makeSafetensors({ a: { dtype: 'U8', shape: [1], data_offsets: [0, 1] } }, 1),
+    );
     const seen: number[] = [];
     const { results, skipped } = await scanPaths([dir], {}, (done) => seen.push(done));
-    assert.deepEqual(results.map((r) => [path.basename(r.path), r.format]).sort(), [['model.safetensors', 'safetensors'], ['weights', 'pickle']]);
+    assert.deepEqual(results.map((r) => [path.basename(r.path), r.format]).sort(), [
+      ['model.safetensors', 'safetensors'],
+      ['weights', 'pickle'],
+    ]);
     assert.equal(skipped, 1);
     assert.ok(seen.length >= 2);
     fs.rmSync(dir, { recursive: true });
   });
 
   test('model-inspect scan: json lists files with formats; exit 1 on a dangerous file', () => {
-    const r = cli(['scan', path.join(REAL, 'torch_payload.pt'), path.join(REAL, 'numpy_float.npy'), '--format', 'json']);
+    const r = cli([
+      'scan',
+      path.join(REAL, 'torch_payload.pt'),
+      path.join(REAL, 'numpy_float.npy'),
+      '--format',
+      'json',
+    ]);
     assert.equal(r.status, 1, r.stderr);
-    const j = JSON.parse(r.stdout) as { files: { file: string; format: string; verdict: string }[]; findings: { ruleId: string }[] };
-    assert.deepEqual(j.files.map((f) => [path.basename(f.file), f.format, f.verdict]), [['torch_payload.pt', 'pytorch-zip', 'dangerous'], ['numpy_float.npy', 'numpy', 'clean']]);
+    const j = JSON.parse(r.stdout) as {
+      files: { file: string; format: string; verdict: string }[];
+      findings: { ruleId: string }[];
+    };
+    assert.deepEqual(
+      j.files.map((f) => [path.basename(f.file), f.format, f.verdict]),
+      [
+        ['torch_payload.pt', 'pytorch-zip', 'dangerous'],
+        ['numpy_float.npy', 'numpy', 'clean'],
+      ],
+    );
     assert.ok(j.findings.some((f) => f.ruleId === 'scan/pickle-dangerous-import'));
     const ok = cli(['scan', path.join(REAL, 'torch_state_dict.pt')]);
     assert.equal(ok.status, 0, ok.stdout + ok.stderr);
@@ -371,13 +587,18 @@ describe('fuzz regressions', () => {
     const r = await scanBytes(b, 'x.pkl.bz2');
     assert.equal(r.complete, false);
     assert.ok(rules(r).includes('scan/incomplete'));
-    assert.ok(r.findings.some((f) => /decompresses to more than 1048576 bytes/.test(f.message)), 'stopped by the output cap');
+    assert.ok(
+      r.findings.some((f) => /decompresses to more than 1048576 bytes/.test(f.message)),
+      'stopped by the output cap',
+    );
     // Counted, not timed: the decoder stops inside the block as the cap is passed, instead of
     // decoding the whole block first (what made this input take seconds).
     const decoded = await new Promise<{ bytes: number; error?: Error }>((resolve) => {
       const d = createBunzip2(1 << 20);
       let bytes = 0;
-      d.on('data', (c: Buffer) => { bytes += c.length; });
+      d.on('data', (c: Buffer) => {
+        bytes += c.length;
+      });
       d.on('error', (error) => resolve({ bytes, error }));
       d.on('end', () => resolve({ bytes }));
       d.end(b);

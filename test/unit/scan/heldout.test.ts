@@ -33,7 +33,9 @@ interface Entry {
 }
 
 const manifest: Entry[] = JSON.parse(fs.readFileSync(path.join(HELDOUT, 'manifest.json'), 'utf8'));
-const verified: Record<string, { verified: boolean | null; why?: string; load?: string }> = JSON.parse(fs.readFileSync(path.join(HELDOUT, 'verified.json'), 'utf8'));
+const verified: Record<string, { verified: boolean | null; why?: string; load?: string }> = JSON.parse(
+  fs.readFileSync(path.join(HELDOUT, 'verified.json'), 'utf8'),
+);
 const abs = (e: Entry) => path.join(HELDOUT, e.file);
 
 const uniq = (xs: string[]) => [...new Set(xs)].sort();
@@ -248,13 +250,20 @@ describe('held-out scanner-bypass corpus', () => {
       assert.ok(v, `${e.id} has a loader record`);
       assert.notEqual(v.verified, false, `${e.id}: the payload did not run in ${e.loader} (${v.load})`);
     }
-    assert.ok(hostile.filter((e) => verified[e.id].verified === true).length >= 100, 'at least 100 payloads were seen running');
+    assert.ok(
+      hostile.filter((e) => verified[e.id].verified === true).length >= 100,
+      'at least 100 payloads were seen running',
+    );
     for (const e of benign) assert.notEqual(verified[e.id].verified, true, `${e.id} is benign but wrote its marker`);
     assert.deepEqual(Object.keys(EXPECTED).sort(), manifest.map((e) => e.id).sort(), 'one expectation per file');
     for (const e of manifest) {
       const want = EXPECTED[e.id];
       if (e.kind === 'hostile') assert.ok(blocks(want), `${e.id}: a hostile file is expected to block, not '${want}'`);
-      else assert.ok(want === 'clean' || (e.expect_max === 'review' && want.startsWith('review:')), `${e.id}: a benign file is expected clean, not '${want}'`);
+      else
+        assert.ok(
+          want === 'clean' || (e.expect_max === 'review' && want.startsWith('review:')),
+          `${e.id}: a benign file is expected clean, not '${want}'`,
+        );
     }
   });
 
@@ -262,7 +271,8 @@ describe('held-out scanner-bypass corpus', () => {
     const wrong: string[] = [];
     for (const e of manifest) {
       const got = verdict(await scanFile(abs(e)));
-      if (got !== EXPECTED[e.id]) wrong.push(`${e.id} (${e.kind}, ${e.source}): expected '${EXPECTED[e.id]}', got '${got}'`);
+      if (got !== EXPECTED[e.id])
+        wrong.push(`${e.id} (${e.kind}, ${e.source}): expected '${EXPECTED[e.id]}', got '${got}'`);
     }
     assert.deepEqual(wrong, []);
   });
@@ -275,11 +285,17 @@ describe('held-out scanner-bypass corpus', () => {
       const wrong: string[] = [];
       for (const e of manifest.filter((x) => x.kind === kind)) {
         const r = byPath.get(abs(e));
-        if (kind === 'hostile' && !(r && blocks(verdict(r)))) wrong.push(`${e.id}: ${r ? verdict(r) : 'not scanned in the folder'}`);
+        if (kind === 'hostile' && !(r && blocks(verdict(r))))
+          wrong.push(`${e.id}: ${r ? verdict(r) : 'not scanned in the folder'}`);
         if (kind === 'benign' && r && verdict(r) !== EXPECTED[e.id]) wrong.push(`${e.id}: ${verdict(r)}`);
       }
       assert.deepEqual(wrong, [], kind);
-      if (kind === 'benign') assert.deepEqual(res.notAnalysed.map((n) => n.rel), [], 'no benign file is left unanalysed');
+      if (kind === 'benign')
+        assert.deepEqual(
+          res.notAnalysed.map((n) => n.rel),
+          [],
+          'no benign file is left unanalysed',
+        );
     }
   });
 
@@ -297,15 +313,24 @@ describe('held-out scanner-bypass corpus', () => {
 
   test('the committed files are what corpus.py writes (same bytes; python3 3.11, as marshal output depends on the version)', (t) => {
     const py = python();
-    const ver = py ? spawnSync(py, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }).stdout.trim() : '';
-    if (ver !== '3.11') { t.skip(py ? `python3 is ${ver}, not 3.11` : 'python3 is not installed'); return; }
+    const ver = py
+      ? spawnSync(py, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }).stdout.trim()
+      : '';
+    if (ver !== '3.11') {
+      t.skip(py ? `python3 is ${ver}, not 3.11` : 'python3 is not installed');
+      return;
+    }
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'heldout-'));
     try {
       const r = spawnSync(py!, [path.join(HELDOUT, 'corpus.py'), 'build', out], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       const built: Entry[] = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
       assert.deepEqual(built, manifest);
-      for (const e of built) assert.ok(fs.readFileSync(path.join(out, e.file)).equals(fs.readFileSync(abs(e))), `${e.file} differs from the generator's output`);
+      for (const e of built)
+        assert.ok(
+          fs.readFileSync(path.join(out, e.file)).equals(fs.readFileSync(abs(e))),
+          `${e.file} differs from the generator's output`,
+        );
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

@@ -18,7 +18,10 @@ export function python(): string | undefined {
   found = null;
   for (const c of CANDIDATES) {
     const r = spawnSync(c, ['-c', 'import pickle'], { encoding: 'utf8' });
-    if (r.status === 0) { found = c; break; }
+    if (r.status === 0) {
+      found = c;
+      break;
+    }
   }
   return found ?? undefined;
 }
@@ -35,7 +38,9 @@ export function hasModule(name: string): boolean {
 export function loaderSkip(...mods: string[]): string | false {
   if (!python()) return 'python3 is not installed: the real loader cannot be run here';
   const missing = mods.filter((m) => !hasModule(m));
-  return missing.length ? `python3 has no ${missing.join(', ')} module here (scripts/setup-integration.sh installs numpy and joblib)` : false;
+  return missing.length
+    ? `python3 has no ${missing.join(', ')} module here (scripts/setup-integration.sh installs numpy and joblib)`
+    : false;
 }
 
 export function tempDir(): string {
@@ -44,7 +49,13 @@ export function tempDir(): string {
 
 /** `builtins.exec("open(MARKER,'w').write('ran')")` as protocol-0 opcodes, without STOP. */
 export function markerCall(marker: string): Buffer {
-  return new P().global('builtins', 'exec').mark().unicode(`open(${JSON.stringify(marker)},'w').write('ran')`).tuple().reduce().bytes();
+  return new P()
+    .global('builtins', 'exec')
+    .mark()
+    .unicode(`open(${JSON.stringify(marker)},'w').write('ran')`)
+    .tuple()
+    .reduce()
+    .bytes();
 }
 
 /**
@@ -53,8 +64,15 @@ export function markerCall(marker: string): Buffer {
  */
 export function loaderRan(file: string, marker: string, code: string): { ran: boolean; output: string } {
   fs.rmSync(marker, { force: true });
-  const script = `import sys\npath = sys.argv[1]\ntry:\n${code.split('\n').map((l) => `    ${l}`).join('\n')}\nexcept BaseException as e:\n    print('raised', type(e).__name__, e)\n`;
+  const script = `import sys\npath = sys.argv[1]\ntry:\n${code
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n')}\nexcept BaseException as e:\n    print('raised', type(e).__name__, e)\n`;
   // The working folder is the marker's, so payloads made ahead of time can write a relative marker.
-  const r = spawnSync(python()!, ['-c', script, file], { encoding: 'utf8', timeout: 120_000, cwd: path.dirname(marker) });
+  const r = spawnSync(python()!, ['-c', script, file], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    cwd: path.dirname(marker),
+  });
   return { ran: fs.existsSync(marker), output: `${r.stdout}${r.stderr}` };
 }

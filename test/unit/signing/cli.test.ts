@@ -24,7 +24,10 @@ test('generate-key-pair, sign a folder and a file, verify both; exit codes 0/1/2
     r = cli(['sign', 'model', '--key', 'cosign.key'], { cwd: dir, env });
     assert.equal(r.status, 0, r.stderr);
     assert.ok(fs.existsSync(path.join(dir, 'model', 'model.sig')));
-    assert.equal(cli(['sign', 'model', '--key', 'cosign.key'], { cwd: dir, env: { COSIGN_PASSWORD: 'wrong' } }).status, 2);
+    assert.equal(
+      cli(['sign', 'model', '--key', 'cosign.key'], { cwd: dir, env: { COSIGN_PASSWORD: 'wrong' } }).status,
+      2,
+    );
     r = cli(['sign', 'model/w.safetensors', '--key', 'cosign.key', '--bundle', 'w.bundle'], { cwd: dir, env });
     assert.equal(r.status, 0, r.stderr);
     r = cli(['verify', 'model', '--key', 'cosign.pub', '--format', 'json'], { cwd: dir });
@@ -43,13 +46,26 @@ test('generate-key-pair, sign a folder and a file, verify both; exit codes 0/1/2
     assert.equal(cli(['verify', 'model', '--bundle', 'x', '--signature', 'y'], { cwd: dir }).status, 2);
     assert.equal(cli(['verify', 'nope'], { cwd: dir }).status, 2);
     assert.equal(cli(['verify', 'model', '--certificate-identity-regexp', '('], { cwd: dir }).status, 2);
-  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('verify a cosign fixture with cosign flags; a keyless fixture needs identity', { skip: F.skip }, () => {
   const p = (rel: string) => path.join(F.path, rel);
-  assert.equal(cli(['verify', p('cosign/a.txt'), '--bundle', p('cosign/simple.sigstore.json'), '--key', p('cosign/cosign.pub')]).status, 0);
-  const r = cli(['verify', p('model-transparency/v1.1.0-sigstore'), '--certificate-identity', 'someone@else.com', '--certificate-oidc-issuer', 'https://sigstore.verify.ibm.com/oauth2']);
+  assert.equal(
+    cli(['verify', p('cosign/a.txt'), '--bundle', p('cosign/simple.sigstore.json'), '--key', p('cosign/cosign.pub')])
+      .status,
+    0,
+  );
+  const r = cli([
+    'verify',
+    p('model-transparency/v1.1.0-sigstore'),
+    '--certificate-identity',
+    'someone@else.com',
+    '--certificate-oidc-issuer',
+    'https://sigstore.verify.ibm.com/oauth2',
+  ]);
   assert.equal(r.status, 1);
   assert.match(r.stdout, /certificate identity: expected "someone@else.com", found "stefanb@us.ibm.com"/);
 });
@@ -74,13 +90,20 @@ test('generate-key-pair refuses a model folder by default; a key in a model fold
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /warning: .*cosign\.key is inside the model folder/);
     // A PEM private key under another name is found by its content.
-    fs.writeFileSync(path.join(model, 'sub', 'deploy.txt'), '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n');
+    fs.writeFileSync(
+      path.join(model, 'sub', 'deploy.txt'),
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
+    );
     r = cli(['sign', 'model', '--key', 'model/cosign.key'], { cwd: dir, env });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /cosign\.key is a private key inside the model folder: not signed/);
     assert.match(r.stdout, /sub\/deploy\.txt is a private key/);
-    const bundle = JSON.parse(fs.readFileSync(path.join(model, 'model.sig'), 'utf8')) as { dsseEnvelope: { payload: string } };
-    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')) as { predicate: { resources: { name: string }[]; serialization: { ignore_paths: string[] } } };
+    const bundle = JSON.parse(fs.readFileSync(path.join(model, 'model.sig'), 'utf8')) as {
+      dsseEnvelope: { payload: string };
+    };
+    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')) as {
+      predicate: { resources: { name: string }[]; serialization: { ignore_paths: string[] } };
+    };
     const names = statement.predicate.resources.map((x) => x.name);
     assert.deepEqual(names.sort(), ['config.json', 'cosign.pub', 'w.safetensors']);
     assert.ok(statement.predicate.serialization.ignore_paths.includes('cosign.key'));
@@ -92,13 +115,17 @@ test('generate-key-pair refuses a model folder by default; a key in a model fold
     assert.equal(r.status, 0, r.stdout + r.stderr);
     // …and inspect names each private key as what it is.
     r = cli(['inspect', 'model', '--key', 'trusted.pub', '--format', 'json'], { cwd: dir });
-    const found = (JSON.parse(r.stdout) as { findings: { ruleId: string; file?: string }[] }).findings.filter((f) => f.ruleId === 'signing/private-key-in-model').map((f) => path.basename(f.file ?? ''));
+    const found = (JSON.parse(r.stdout) as { findings: { ruleId: string; file?: string }[] }).findings
+      .filter((f) => f.ruleId === 'signing/private-key-in-model')
+      .map((f) => path.basename(f.file ?? ''));
     assert.deepEqual(found.sort(), ['cosign.key', 'deploy.txt']);
     // Signing a private key file itself is refused.
     r = cli(['sign', 'model/cosign.key', '--key', 'model/cosign.key'], { cwd: dir, env });
     assert.equal(r.status, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /never signed/);
-  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('sign refuses content the scanner flags or could not analyse, unless --allow-flagged', () => {
@@ -109,7 +136,10 @@ test('sign refuses content the scanner flags or could not analyse, unless --allo
     fs.mkdirSync(path.join(dir, 'model'));
     fs.writeFileSync(path.join(dir, 'model', 'w.safetensors'), safetensorsBytes());
     // A pickle that calls os.system.
-    fs.writeFileSync(path.join(dir, 'model', 'extra.pkl'), Buffer.from('\x80\x02cos\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03.', 'latin1'));
+    fs.writeFileSync(
+      path.join(dir, 'model', 'extra.pkl'),
+      Buffer.from('\x80\x02cos\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03.', 'latin1'),
+    );
     let r = cli(['sign', 'model', '--key', 'cosign.key'], { cwd: dir, env });
     assert.equal(r.status, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /not signing model: the scanner flags extra\.pkl as dangerous/);
@@ -124,5 +154,7 @@ test('sign refuses content the scanner flags or could not analyse, unless --allo
     r = cli(['sign', 'w2.safetensors', '--key', 'cosign.key'], { cwd: dir, env });
     assert.equal(r.status, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /w2\.safetensors could not be analysed/);
-  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

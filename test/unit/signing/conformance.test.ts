@@ -13,10 +13,17 @@ import { sharedFixture } from '../helpers.ts';
 
 const suite = sharedFixture('signing/sigstore-conformance');
 const publicGood = sharedFixture('signing/trust/trusted_root.public-good.json');
-const DEFAULT_IDENTITY = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
+const DEFAULT_IDENTITY =
+  'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
 const DEFAULT_ISSUER = 'https://token.actions.githubusercontent.com';
 
-const cases = suite.skip ? [] : fs.readdirSync(suite.path, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const cases = suite.skip
+  ? []
+  : fs
+      .readdirSync(suite.path, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
 
 test('the conformance suite has its 70 cases', { skip: suite.skip }, () => {
   assert.equal(cases.length, 70);
@@ -38,7 +45,11 @@ for (const name of cases) {
     const sig = report.signatures[0];
     assert.ok(sig, 'one signature result');
     const expectPass = !name.endsWith('_fail');
-    assert.equal(sig.verified, expectPass, `${name}: expected ${expectPass ? 'PASS' : 'FAIL'}; failures: ${sig.failures.join(' | ')}`);
+    assert.equal(
+      sig.verified,
+      expectPass,
+      `${name}: expected ${expectPass ? 'PASS' : 'FAIL'}; failures: ${sig.failures.join(' | ')}`,
+    );
     if (!expectPass) {
       assert.ok(sig.failures.length > 0 && sig.failures.every((f) => f.length > 20), 'a failure is explained in words');
       assert.ok(report.findings.some((f) => f.severity === 'error'));

@@ -26,12 +26,17 @@ let trustedRoot = '';
 const codes = new Map<string, string>(); // code -> PKCE challenge
 
 function canonicalDsse(body: string): string {
-  const entry = JSON.parse(body) as { kind: string; apiVersion: string; spec: { proposedContent?: { envelope: string; verifiers: string[] } } };
+  const entry = JSON.parse(body) as {
+    kind: string;
+    apiVersion: string;
+    spec: { proposedContent?: { envelope: string; verifiers: string[] } };
+  };
   if (entry.kind !== 'dsse' || !entry.spec.proposedContent) return body;
   const env = JSON.parse(entry.spec.proposedContent.envelope) as { payload: string; signatures: { sig: string }[] };
   const sha = (b: Buffer | string) => crypto.createHash('sha256').update(b).digest('hex');
   return JSON.stringify({
-    kind: 'dsse', apiVersion: entry.apiVersion,
+    kind: 'dsse',
+    apiVersion: entry.apiVersion,
     spec: {
       envelopeHash: { algorithm: 'sha256', value: sha(entry.spec.proposedContent.envelope) },
       payloadHash: { algorithm: 'sha256', value: sha(Buffer.from(env.payload, 'base64')) },
@@ -64,10 +69,18 @@ before(async () => {
   server.on('request', (req, res) => {
     const url = new URL(req.url ?? '/', base);
     let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
     req.on('end', () => {
       if (url.pathname === '/oidc/.well-known/openid-configuration') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: `${base}/oidc`, authorization_endpoint: `${base}/oidc/auth`, token_endpoint: `${base}/oidc/token` }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            issuer: `${base}/oidc`,
+            authorization_endpoint: `${base}/oidc/auth`,
+            token_endpoint: `${base}/oidc/token`,
+          }),
+        );
       } else if (url.pathname === '/oidc/auth') {
         assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
         const code = crypto.randomBytes(8).toString('hex');
@@ -81,13 +94,37 @@ before(async () => {
       } else if (url.pathname === '/oidc/token') {
         const p = new URLSearchParams(body);
         const challenge = codes.get(p.get('code') ?? '');
-        const ok = challenge && crypto.createHash('sha256').update(p.get('code_verifier') ?? '').digest('base64url') === challenge;
-        if (!ok) { res.writeHead(400).end('bad PKCE'); return; }
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id_token: unsignedJwt({ iss: ISSUER_CLAIM, sub: SUBJECT, email: SUBJECT, email_verified: true, aud: 'sigstore', nonce }) }));
+        const ok =
+          challenge &&
+          crypto
+            .createHash('sha256')
+            .update(p.get('code_verifier') ?? '')
+            .digest('base64url') === challenge;
+        if (!ok) {
+          res.writeHead(400).end('bad PKCE');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            id_token: unsignedJwt({
+              iss: ISSUER_CLAIM,
+              sub: SUBJECT,
+              email: SUBJECT,
+              email_verified: true,
+              aud: 'sigstore',
+              nonce,
+            }),
+          }),
+        );
       } else {
         const fn = routes.get(url.pathname);
-        if (!fn || req.method !== 'POST') { res.writeHead(404).end(); return; }
-        void fn(body).then((r) => res.writeHead(r.statusCode, { 'content-type': r.contentType ?? 'text/plain' }).end(r.response));
+        if (!fn || req.method !== 'POST') {
+          res.writeHead(404).end();
+          return;
+        }
+        void fn(body).then((r) =>
+          res.writeHead(r.statusCode, { 'content-type': r.contentType ?? 'text/plain' }).end(r.response),
+        );
       }
     });
   });
@@ -95,13 +132,37 @@ before(async () => {
   const b64 = (b: ArrayBufferView | Buffer) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
   const valid = { start: '2000-01-01T00:00:00Z' };
   trustedRoot = path.join(dir, 'trusted_root.json');
-  fs.writeFileSync(trustedRoot, JSON.stringify({
-    mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
-    tlogs: [{ baseUrl: `${base}/rekor`, hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(tlog.publicKey), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: valid }, logId: { keyId: crypto.createHash('sha256').update(tlog.publicKey).digest('base64') } }],
-    certificateAuthorities: [{ subject: { organization: 'sigstore.mock', commonName: 'sigstore' }, uri: `${base}/fulcio`, certChain: { certificates: [{ rawBytes: b64(ca.rootCertificate) }] }, validFor: valid }],
-    ctlogs: [{ baseUrl: `${base}/ct`, hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(ctlog.publicKey), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: valid }, logId: { keyId: b64(ctlog.logID) } }],
-    timestampAuthorities: [],
-  }));
+  fs.writeFileSync(
+    trustedRoot,
+    JSON.stringify({
+      mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+      tlogs: [
+        {
+          baseUrl: `${base}/rekor`,
+          hashAlgorithm: 'SHA2_256',
+          publicKey: { rawBytes: b64(tlog.publicKey), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: valid },
+          logId: { keyId: crypto.createHash('sha256').update(tlog.publicKey).digest('base64') },
+        },
+      ],
+      certificateAuthorities: [
+        {
+          subject: { organization: 'sigstore.mock', commonName: 'sigstore' },
+          uri: `${base}/fulcio`,
+          certChain: { certificates: [{ rawBytes: b64(ca.rootCertificate) }] },
+          validFor: valid,
+        },
+      ],
+      ctlogs: [
+        {
+          baseUrl: `${base}/ct`,
+          hashAlgorithm: 'SHA2_256',
+          publicKey: { rawBytes: b64(ctlog.publicKey), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: valid },
+          logId: { keyId: b64(ctlog.logID) },
+        },
+      ],
+      timestampAuthorities: [],
+    }),
+  );
 });
 
 after(() => {
@@ -111,7 +172,9 @@ after(() => {
 });
 
 /** The browser: follows the authorization redirect back to the loopback callback, as a user's browser would. */
-const browser = async (url: string) => { await fetch(url, { redirect: 'follow' }); };
+const browser = async (url: string) => {
+  await fetch(url, { redirect: 'follow' });
+};
 
 test('browser OIDC flow (PKCE, loopback redirect) returns the token', async () => {
   const token = await browserIdentityToken({ issuer: `${base}/oidc`, openBrowser: browser });
@@ -135,7 +198,11 @@ test('keyless: sign a file and a model folder via Fulcio + Rekor stand-ins; veri
   assert.ok(ok.signatures[0].tlog?.[0]?.logIndex !== undefined && ok.signatures[0].time);
   const other = await verifyPath(file, { ...policy, certificateIdentity: 'mallory@example.com' });
   assert.equal(other.verified, false);
-  assert.equal((await verifyPath(file, { ...policy, trustedRoot: undefined })).verified, false, 'the public-good root does not trust the stand-ins');
+  assert.equal(
+    (await verifyPath(file, { ...policy, trustedRoot: undefined })).verified,
+    false,
+    'the public-good root does not trust the stand-ins',
+  );
 
   const model = path.join(dir, 'model');
   fs.mkdirSync(model);
@@ -154,11 +221,18 @@ test('signing errors never carry the identity token', async () => {
   const token = unsignedJwt({ iss: ISSUER_CLAIM, sub: SUBJECT, email: SUBJECT }); // email not verified: rejected
   const file = path.join(dir, 'x.bin');
   fs.writeFileSync(file, 'x');
-  await assert.rejects(signPathKeyless(file, { identity: { getToken: async () => token }, fulcioURL: `${base}/fulcio`, rekorURL: `${base}/rekor` }), (e: Error) => {
-    assert.ok(!e.message.includes(token.split('.')[1]), e.message);
-    assert.match(e.message, /identity token/i);
-    return true;
-  });
+  await assert.rejects(
+    signPathKeyless(file, {
+      identity: { getToken: async () => token },
+      fulcioURL: `${base}/fulcio`,
+      rekorURL: `${base}/rekor`,
+    }),
+    (e: Error) => {
+      assert.ok(!e.message.includes(token.split('.')[1]), e.message);
+      assert.match(e.message, /identity token/i);
+      return true;
+    },
+  );
 });
 
 test('CLI: model-inspect sign without a key signs keylessly with SIGSTORE_ID_TOKEN', async () => {
@@ -168,9 +242,23 @@ test('CLI: model-inspect sign without a key signs keylessly with SIGSTORE_ID_TOK
   fs.writeFileSync(file, crypto.randomBytes(2048));
   const token = unsignedJwt({ iss: ISSUER_CLAIM, sub: SUBJECT, email: SUBJECT, email_verified: true });
   const r = await new Promise<{ code: number; out: string }>((resolve) => {
-    execFile(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'sign', file, '--fulcio-url', `${base}/fulcio`, '--rekor-url', `${base}/rekor`, '--allow-flagged'], { env: { ...process.env, SIGSTORE_ID_TOKEN: token, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 2) : 0, out: stdout + stderr });
-    });
+    execFile(
+      process.execPath,
+      [
+        path.join(REPO, 'dist', 'cli.js'),
+        'sign',
+        file,
+        '--fulcio-url',
+        `${base}/fulcio`,
+        '--rekor-url',
+        `${base}/rekor`,
+        '--allow-flagged',
+      ],
+      { env: { ...process.env, SIGSTORE_ID_TOKEN: token, NO_COLOR: '1' } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 2) : 0, out: stdout + stderr });
+      },
+    );
   });
   assert.equal(r.code, 0, r.out);
   assert.ok(!r.out.includes(token.split('.')[1]), 'the token is never printed');

@@ -22,17 +22,36 @@ function shardStatement(root: string, files: string[], shardSize: number, hash: 
     const data = fs.readFileSync(path.join(root, rel));
     for (let s = 0; s < data.length; s += shardSize) {
       const e = Math.min(data.length, s + shardSize);
-      resources.push({ name: `${rel}:${s}:${e}`, algorithm: `${hash}-sharded-${shardSize}`, digest: crypto.createHash(node).update(data.subarray(s, e)).digest('hex') });
+      resources.push({
+        name: `${rel}:${s}:${e}`,
+        algorithm: `${hash}-sharded-${shardSize}`,
+        digest: crypto.createHash(node).update(data.subarray(s, e)).digest('hex'),
+      });
     }
   }
   const subject = crypto.createHash('sha256');
   for (const r of resources) subject.update(Buffer.from(r.digest, 'hex'));
-  return Buffer.from(JSON.stringify({
-    _type: 'https://in-toto.io/Statement/v1',
-    subject: [{ name: path.basename(root), digest: { sha256: subject.digest('hex') } }],
-    predicateType: 'https://model_signing/signature/v1.0',
-    predicate: { serialization: { method: 'shards', hash_type: hash, allow_symlinks: false, ignore_paths: ['model.sig'], shard_size: shardSize }, resources },
-  }, null, 2).replace(`"shard_size": ${shardSize}`, `"shard_size": ${shardSize}.0`));
+  return Buffer.from(
+    JSON.stringify(
+      {
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [{ name: path.basename(root), digest: { sha256: subject.digest('hex') } }],
+        predicateType: 'https://model_signing/signature/v1.0',
+        predicate: {
+          serialization: {
+            method: 'shards',
+            hash_type: hash,
+            allow_symlinks: false,
+            ignore_paths: ['model.sig'],
+            shard_size: shardSize,
+          },
+          resources,
+        },
+      },
+      null,
+      2,
+    ).replace(`"shard_size": ${shardSize}`, `"shard_size": ${shardSize}.0`),
+  );
 }
 
 for (const hash of ['sha256', 'blake2'] as const) {
@@ -62,7 +81,9 @@ for (const hash of ['sha256', 'blake2'] as const) {
       assert.deepEqual(grown.signatures[0].manifest?.changed.sort(), ['big.bin', 'sub/small.json']);
       assert.deepEqual(grown.signatures[0].manifest?.missing, []);
       assert.deepEqual(grown.signatures[0].manifest?.extra, []);
-    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 }
 
@@ -78,14 +99,30 @@ test('inspect: the signing inspector verifies model.sig and X.sigstore.json in a
     await signPath(dir, privateKey);
     const files = (await walk(dir)).files;
     const { resolveExpectations } = await import('../../../src/core/signing/expectations.ts');
-    const expectations = resolveExpectations([{ origin: 'command line', source: '--key', baseDir: os.tmpdir(), keys: [pub] }], { inspected: dir });
-    const ok = await signingInspector.inspect({ root: dir, files, now: new Date(), options: { 'signing.expectations': expectations } });
+    const expectations = resolveExpectations(
+      [{ origin: 'command line', source: '--key', baseDir: os.tmpdir(), keys: [pub] }],
+      { inspected: dir },
+    );
+    const ok = await signingInspector.inspect({
+      root: dir,
+      files,
+      now: new Date(),
+      options: { 'signing.expectations': expectations },
+    });
     assert.equal(ok.files.length, 2);
-    assert.ok(ok.files.every((f) => f.summary?.startsWith('verified')), JSON.stringify(ok.files));
+    assert.ok(
+      ok.files.every((f) => f.summary?.startsWith('verified')),
+      JSON.stringify(ok.files),
+    );
     const none = await signingInspector.inspect({ root: dir, files, now: new Date(), options: {} });
     // Nothing verified without a key: every signature needs one, and no file is covered.
-    assert.ok(none.findings.every((f) => f.ruleId === 'signing/key-required' || f.ruleId === 'signing/not-covered'), JSON.stringify(none.findings));
+    assert.ok(
+      none.findings.every((f) => f.ruleId === 'signing/key-required' || f.ruleId === 'signing/not-covered'),
+      JSON.stringify(none.findings),
+    );
     assert.match(none.findings.find((f) => f.ruleId === 'signing/not-covered')?.message ?? '', /1 file is not covered/);
     fs.rmSync(pub);
-  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -20,20 +20,32 @@ test('a trusted root whose log key has no validity start is rejected', () => {
     delete raw.tlogs[0].publicKey.validFor.start;
     const f = path.join(dir, 'root.json');
     fs.writeFileSync(f, JSON.stringify(raw));
-    assert.throws(() => loadTrustedRoot(f), (e: unknown) => e instanceof TrustedRootError && /no validity start/.test(e.message));
-  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    assert.throws(
+      () => loadTrustedRoot(f),
+      (e: unknown) => e instanceof TrustedRootError && /no validity start/.test(e.message),
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('identity regexes match the whole value and cannot close their anchor; exact values are exact', () => {
   assert.equal(wholeMatch('a@b\\.com').test('xa@b.com'), false);
   assert.equal(wholeMatch('a@b\\.com|c@d\\.com').test('c@d.com.evil'), false);
-  for (const escape of ['nobody)|(.*', 'x)|.*|(y', '(?:a)|(?:.*']) assert.throws(() => wholeMatch(escape), /must compile on its own/, escape);
+  for (const escape of ['nobody)|(.*', 'x)|.*|(y', '(?:a)|(?:.*'])
+    assert.throws(() => wholeMatch(escape), /must compile on its own/, escape);
   assert.equal(wholeMatch('(?:a)|(?:b)').test('b'), true, 'a balanced alternation is fine');
   assert.throws(() => wholeMatch('a', 'm'), /flag 'm' not allowed/);
-  const compile = (p: Parameters<typeof identityPatterns>[0]) => { const x = identityPatterns(p); return compileSigners(x.identities, x.issuers); };
+  const compile = (p: Parameters<typeof identityPatterns>[0]) => {
+    const x = identityPatterns(p);
+    return compileSigners(x.identities, x.issuers);
+  };
   const p = compile({ certificateIdentity: 'user@example.com', certificateOidcIssuer: 'https://accounts.google.com' });
   assert.deepEqual(checkIdentity(p, 'user@example.com', 'https://accounts.google.com', true), []);
   assert.equal(checkIdentity(p, 'user@exampleXcom', 'https://accounts.google.com', true).length, 1);
-  assert.match(checkIdentity(p, 'user@example.com', 'https://evil', true)[0], /OIDC issuer: expected "https:\/\/accounts.google.com", found "https:\/\/evil"/);
+  assert.match(
+    checkIdentity(p, 'user@example.com', 'https://evil', true)[0],
+    /OIDC issuer: expected "https:\/\/accounts.google.com", found "https:\/\/evil"/,
+  );
   assert.throws(() => compile({ certificateIdentityRegexp: '(' }), /invalid regular expression/);
 });

@@ -16,7 +16,10 @@ import { loadTrustedRoot, shippedTrustedRootPath } from '../../../src/core/signi
  * bytes do not match the signed targets metadata is refused.
  */
 
-async function serveRepo(trustedRootBytes: Buffer, tamper = false): Promise<{ url: string; rootFile: string; close: () => void; dir: string }> {
+async function serveRepo(
+  trustedRootBytes: Buffer,
+  tamper = false,
+): Promise<{ url: string; rootFile: string; close: () => void; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-tuf-'));
   const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
   const pubHex = (publicKey.export({ type: 'spki', format: 'der' }) as Buffer).subarray(-32).toString('hex');
@@ -26,8 +29,24 @@ async function serveRepo(trustedRootBytes: Buffer, tamper = false): Promise<{ ur
   const specVersion = '1.0.31';
   const root = new Root({ version: 1, specVersion, expires, consistentSnapshot: false });
   for (const role of ['root', 'timestamp', 'snapshot', 'targets']) root.addKey(key, role);
-  const targets = new Targets({ version: 1, specVersion, expires, targets: { 'trusted_root.json': new TargetFile({ path: 'trusted_root.json', length: trustedRootBytes.length, hashes: { sha256: crypto.createHash('sha256').update(trustedRootBytes).digest('hex') } }) } });
-  const snapshot = new Snapshot({ version: 1, specVersion, expires, meta: { 'targets.json': new MetaFile({ version: 1 }) } });
+  const targets = new Targets({
+    version: 1,
+    specVersion,
+    expires,
+    targets: {
+      'trusted_root.json': new TargetFile({
+        path: 'trusted_root.json',
+        length: trustedRootBytes.length,
+        hashes: { sha256: crypto.createHash('sha256').update(trustedRootBytes).digest('hex') },
+      }),
+    },
+  });
+  const snapshot = new Snapshot({
+    version: 1,
+    specVersion,
+    expires,
+    meta: { 'targets.json': new MetaFile({ version: 1 }) },
+  });
   const timestamp = new Timestamp({ version: 1, specVersion, expires, snapshotMeta: new MetaFile({ version: 1 }) });
   const sign = (signed: Root | Targets | Snapshot | Timestamp) => {
     const md = new Metadata(signed);
@@ -49,7 +68,15 @@ async function serveRepo(trustedRootBytes: Buffer, tamper = false): Promise<{ ur
     else res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, rootFile, dir, close: () => { server.close(); server.closeAllConnections(); } };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    rootFile,
+    dir,
+    close: () => {
+      server.close();
+      server.closeAllConnections();
+    },
+  };
 }
 
 test('refresh: a trusted root from a (local) TUF repository is written and loads', async () => {
@@ -61,7 +88,10 @@ test('refresh: a trusted root from a (local) TUF repository is written and loads
     assert.equal(r.file, path.join(out, 'trusted_root.json'));
     assert.ok(r.tlogs >= 1 && r.certificateAuthorities >= 1);
     assert.equal(loadTrustedRoot(r.file).root.tlogs.length, r.tlogs);
-  } finally { repo.close(); fs.rmSync(repo.dir, { recursive: true, force: true }); }
+  } finally {
+    repo.close();
+    fs.rmSync(repo.dir, { recursive: true, force: true });
+  }
 });
 
 test('refresh: a target that does not match the signed metadata is refused', async () => {
@@ -70,5 +100,8 @@ test('refresh: a target that does not match the signed metadata is refused', asy
     const out = path.join(repo.dir, 'cache');
     await assert.rejects(refreshTrustedRoot(out, repo.url, repo.rootFile));
     assert.equal(fs.existsSync(path.join(out, 'trusted_root.json')), false);
-  } finally { repo.close(); fs.rmSync(repo.dir, { recursive: true, force: true }); }
+  } finally {
+    repo.close();
+    fs.rmSync(repo.dir, { recursive: true, force: true });
+  }
 });

@@ -27,7 +27,12 @@ function setup(): { dir: string; model: string; pub: string; key: crypto.KeyObje
 }
 
 /** Signs a statement whose resources the test rewrote (root digest recomputed, so only the names are wrong). */
-async function signEdited(model: string, key: crypto.KeyObject, edit: (r: Resource[]) => Resource[], ser: Record<string, unknown> = {}): Promise<void> {
+async function signEdited(
+  model: string,
+  key: crypto.KeyObject,
+  edit: (r: Resource[]) => Resource[],
+  ser: Record<string, unknown> = {},
+): Promise<void> {
   const { payload } = await buildOmsStatement(model);
   const st = JSON.parse(payload.toString('utf8'));
   st.predicate.resources = edit(st.predicate.resources);
@@ -43,8 +48,16 @@ test('manifests with ./a, a/../a, /a, a//b or a name listed twice are refused', 
   try {
     const cases: [string, (r: Resource[]) => Resource[], RegExp][] = [
       ['./a', (r) => r.map((x) => (x.name === 'a.bin' ? { ...x, name: './a.bin' } : x)), /not a plain relative path/],
-      ['a/../a', (r) => r.map((x) => (x.name === 'a.bin' ? { ...x, name: 'x/../a.bin' } : x)), /not a plain relative path/],
-      ['/a', (r) => r.map((x) => (x.name === 'a.bin' ? { ...x, name: `${s.model}/a.bin` } : x)), /not a plain relative path/],
+      [
+        'a/../a',
+        (r) => r.map((x) => (x.name === 'a.bin' ? { ...x, name: 'x/../a.bin' } : x)),
+        /not a plain relative path/,
+      ],
+      [
+        '/a',
+        (r) => r.map((x) => (x.name === 'a.bin' ? { ...x, name: `${s.model}/a.bin` } : x)),
+        /not a plain relative path/,
+      ],
       ['a//b', (r) => [...r, { ...r[0], name: 'sub//a.bin' }], /not a plain relative path/],
       ['duplicate', (r) => [...r, { ...r[0], digest: '00'.repeat(32) }], /listed twice/],
       ['empty', () => [], /lists no files/],
@@ -55,7 +68,9 @@ test('manifests with ./a, a/../a, /a, a//b or a name listed twice are refused', 
       assert.equal(r.verified, false, what);
       assert.match(r.signatures[0].failures.join('\n'), why, what);
     }
-  } finally { fs.rmSync(s.dir, { recursive: true, force: true }); }
+  } finally {
+    fs.rmSync(s.dir, { recursive: true, force: true });
+  }
 });
 
 test('case and Unicode-normalisation variants of a signed name do not verify', async () => {
@@ -71,7 +86,9 @@ test('case and Unicode-normalisation variants of a signed name do not verify', a
     fs.renameSync(path.join(s.model, 'café.txt'.normalize('NFC')), path.join(s.model, 'café.txt'.normalize('NFD')));
     const n = await verify(s.model, s.pub);
     assert.equal(n.verified, false, 'an NFD name is not the NFC name that was signed');
-  } finally { fs.rmSync(s.dir, { recursive: true, force: true }); }
+  } finally {
+    fs.rmSync(s.dir, { recursive: true, force: true });
+  }
 });
 
 test('links: refused unless the signature allows them, and then only to regular files inside the folder', async () => {
@@ -98,21 +115,49 @@ test('links: refused unless the signature allows them, and then only to regular 
     const out = await verify(s.model, s.pub);
     assert.equal(out.verified, false);
     assert.match(out.signatures[0].failures.join('\n'), /a\.bin is a symbolic link; it leads outside the model folder/);
-  } finally { fs.rmSync(s.dir, { recursive: true, force: true }); }
+  } finally {
+    fs.rmSync(s.dir, { recursive: true, force: true });
+  }
 });
 
 test('expectations: a key inside the inspected folder is refused, from any layer; the first layer naming signers wins', () => {
   const s = setup();
   try {
-    const inside = resolveExpectations([{ origin: 'policy', source: 'p', baseDir: s.model, keys: ['attacker.pub'] }], { inspected: s.model });
+    const inside = resolveExpectations([{ origin: 'policy', source: 'p', baseDir: s.model, keys: ['attacker.pub'] }], {
+      inspected: s.model,
+    });
     assert.deepEqual(inside.signers.keys, []);
     assert.match(inside.refused[0], /inside the inspected folder/);
-    const both = resolveExpectations([
-      { origin: 'policy', source: 'policy', baseDir: s.dir, keys: ['k.pub'], identities: [{ exact: 'x@y.z' }], issuers: [{ exact: 'https://i' }] },
-      { origin: 'settings', source: 'settings', baseDir: s.dir, keys: ['other.pub'] },
-    ], { inspected: s.model });
+    const both = resolveExpectations(
+      [
+        {
+          origin: 'policy',
+          source: 'policy',
+          baseDir: s.dir,
+          keys: ['k.pub'],
+          identities: [{ exact: 'x@y.z' }],
+          issuers: [{ exact: 'https://i' }],
+        },
+        { origin: 'settings', source: 'settings', baseDir: s.dir, keys: ['other.pub'] },
+      ],
+      { inspected: s.model },
+    );
     assert.deepEqual(both.signers.keys, [path.join(s.dir, 'other.pub')]);
-    assert.deepEqual(both.signers.identities, [], 'the policy\'s identities are not mixed into the settings\' signers');
-    assert.throws(() => resolveExpectations([{ origin: 'settings', source: 'settings', baseDir: s.dir, identities: [{ regexp: 'a)|(.*' }], issuers: [{ exact: 'i' }] }]), /settings: invalid regular expression/);
-  } finally { fs.rmSync(s.dir, { recursive: true, force: true }); }
+    assert.deepEqual(both.signers.identities, [], "the policy's identities are not mixed into the settings' signers");
+    assert.throws(
+      () =>
+        resolveExpectations([
+          {
+            origin: 'settings',
+            source: 'settings',
+            baseDir: s.dir,
+            identities: [{ regexp: 'a)|(.*' }],
+            issuers: [{ exact: 'i' }],
+          },
+        ]),
+      /settings: invalid regular expression/,
+    );
+  } finally {
+    fs.rmSync(s.dir, { recursive: true, force: true });
+  }
 });

@@ -7,7 +7,11 @@ const lineOf = (y: string, f: { range?: { start: { line: number } } }) => y.spli
 
 /** A workflow_run job that downloads the triggering run's artifact `with`, then runs `steps`. */
 function coverage(withLines: string, steps: string, jobIf = ''): string {
-  const indent = (s: string) => s.split('\n').map((l) => (l ? '      ' + l : l)).join('\n');
+  const indent = (s: string) =>
+    s
+      .split('\n')
+      .map((l) => (l ? '      ' + l : l))
+      .join('\n');
   return `name: Coverage comment
 on:
   workflow_run:
@@ -32,12 +36,18 @@ ${withLines}${indent(steps)}
 `;
 }
 
-test('artifact-poisoning: the triggering run\'s artifact downloaded into the workspace, then repository code runs', async () => {
-  const y = coverage('', '- run: npm ci && node scripts/post-comment.js\n  env:\n    GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}');
+test("artifact-poisoning: the triggering run's artifact downloaded into the workspace, then repository code runs", async () => {
+  const y = coverage(
+    '',
+    '- run: npm ci && node scripts/post-comment.js\n  env:\n    GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}',
+  );
   const [f, ...rest] = await rule(y, 'workflow/artifact-poisoning');
   assert.equal(rest.length, 0);
   assert.equal(covered(y, f), `actions/download-artifact@${PIN}`);
-  assert.match(f.message, /into the workspace, then step `npm ci && node scripts\/post-comment\.js` runs code from the workspace/);
+  assert.match(
+    f.message,
+    /into the workspace, then step `npm ci && node scripts\/post-comment\.js` runs code from the workspace/,
+  );
   assert.equal(lineOf(y, { range: f.related![0].range }), '- run: npm ci && node scripts/post-comment.js');
   // the privileged trigger now says what follows
   const [t] = await rule(y, 'workflow/dangerous-trigger');
@@ -46,8 +56,19 @@ test('artifact-poisoning: the triggering run\'s artifact downloaded into the wor
 });
 
 test('artifact-poisoning: a local action, gh run download, and executing from a temp folder are flagged too', async () => {
-  assert.equal((await rule(coverage('', '- uses: ./.github/actions/comment'), 'workflow/artifact-poisoning')).length, 1);
-  assert.equal((await rule(coverage('          path: ${{ runner.temp }}/cov\n', '- run: bash "$RUNNER_TEMP/cov/post.sh"'), 'workflow/artifact-poisoning')).length, 1);
+  assert.equal(
+    (await rule(coverage('', '- uses: ./.github/actions/comment'), 'workflow/artifact-poisoning')).length,
+    1,
+  );
+  assert.equal(
+    (
+      await rule(
+        coverage('          path: ${{ runner.temp }}/cov\n', '- run: bash "$RUNNER_TEMP/cov/post.sh"'),
+        'workflow/artifact-poisoning',
+      )
+    ).length,
+    1,
+  );
   const gh = `on:
   workflow_run:
     workflows: [Build]
@@ -71,24 +92,41 @@ jobs:
 });
 
 test('artifact-poisoning: hardened variants stay silent (temp folder read as validated data; same-repository runs only)', async () => {
-  const temp = coverage('          path: ${{ runner.temp }}/cov\n', `- id: pr
+  const temp = coverage(
+    '          path: ${{ runner.temp }}/cov\n',
+    `- id: pr
   run: |
     PR="$(cat "$RUNNER_TEMP/cov/pr-number")"
     [[ "$PR" =~ ^[0-9]+$ ]] || exit 1
     echo "number=$PR" >> "$GITHUB_OUTPUT"
 - run: gh pr comment "\${{ steps.pr.outputs.number }}" --body-file "$RUNNER_TEMP/cov/summary.md"
   env:
-    GH_TOKEN: \${{ secrets.GITHUB_TOKEN }}`);
-  assert.deepEqual((await check(temp)).map((x) => `${x.ruleId} ${x.message}`), []);
-  const sameRepo = coverage('', '- run: npm ci && node scripts/post-comment.js', '    if: github.event.workflow_run.head_repository.full_name == github.repository\n');
-  assert.deepEqual((await check(sameRepo)).map((x) => x.ruleId), []);
+    GH_TOKEN: \${{ secrets.GITHUB_TOKEN }}`,
+  );
+  assert.deepEqual(
+    (await check(temp)).map((x) => `${x.ruleId} ${x.message}`),
+    [],
+  );
+  const sameRepo = coverage(
+    '',
+    '- run: npm ci && node scripts/post-comment.js',
+    '    if: github.event.workflow_run.head_repository.full_name == github.repository\n',
+  );
+  assert.deepEqual(
+    (await check(sameRepo)).map((x) => x.ruleId),
+    [],
+  );
   // downloads from the current run (no run-id) are this run's own
   const own = coverage('', '- run: npm ci').replace(/ {10}run-id: .*\n {10}github-token: .*\n/, '');
   assert.deepEqual(await rule(own, 'workflow/artifact-poisoning'), []);
 });
 
 /** The Ultralytics shape: pull_request_target, the PR's branch checked out and run, a setup action caching. */
-function format(cacheLines: string, run: string, checkoutRef = '          ref: ${{ github.event.pull_request.head.sha }}\n'): string {
+function format(
+  cacheLines: string,
+  run: string,
+  checkoutRef = '          ref: ${{ github.event.pull_request.head.sha }}\n',
+): string {
   return `name: Format
 on:
   pull_request_target:
@@ -109,14 +147,17 @@ ${cacheLines}      - run: ${run}
 `;
 }
 
-test('cache-poisoning: a cache saved by a pull_request_target job that runs the pull request\'s code', async () => {
+test("cache-poisoning: a cache saved by a pull_request_target job that runs the pull request's code", async () => {
   const y = format('          cache: pip\n', 'pip install -e . && ruff format --check .');
   const [f] = await rule(y, 'workflow/cache-poisoning');
   assert.equal(covered(y, f), 'pip');
   assert.match(f.message, /actions\/setup-python with cache: pip saves the cache after job 'format'/);
   assert.match(f.message, /release included/);
   // an injected branch name is untrusted code too (the Ultralytics entry point), and actions/cache writes as well
-  const inj = format('', 'git pull origin ${{ github.head_ref }}', '').replace(/ {6}- run: /, `      - uses: actions/cache@${PIN} # v4\n        with:\n          path: ~/.cache/pip\n          key: pip-\${{ hashFiles('requirements.txt') }}\n      - run: `);
+  const inj = format('', 'git pull origin ${{ github.head_ref }}', '').replace(
+    / {6}- run: /,
+    `      - uses: actions/cache@${PIN} # v4\n        with:\n          path: ~/.cache/pip\n          key: pip-\${{ hashFiles('requirements.txt') }}\n      - run: `,
+  );
   const [g] = await rule(inj, 'workflow/cache-poisoning');
   assert.equal(covered(inj, g), `actions/cache@${PIN}`);
   assert.match(g.message, /github\.head_ref is injected/);
@@ -128,7 +169,10 @@ test('cache-poisoning: hardened variants stay silent (no cache where untrusted c
   const off = format("          cache: ''\n", 'pip install -e .');
   assert.deepEqual(await rule(off, 'workflow/cache-poisoning'), []);
   const base = format('          cache: pip\n', 'pip install ruff && ruff format --check .', '');
-  assert.deepEqual((await check(base)).map((x) => `${x.ruleId} ${x.message}`), []);
+  assert.deepEqual(
+    (await check(base)).map((x) => `${x.ruleId} ${x.message}`),
+    [],
+  );
 });
 
 function release(cacheStep: string): string {
@@ -154,22 +198,42 @@ ${cacheStep}      - run: python -m build
 }
 
 test('release-cache: a publishing job restoring a lockfile-keyed cache', async () => {
-  const setup = release(`      - uses: actions/setup-python@${PIN} # v5\n        with:\n          python-version: '3.12'\n          cache: pip\n`);
+  const setup = release(
+    `      - uses: actions/setup-python@${PIN} # v5\n        with:\n          python-version: '3.12'\n          cache: pip\n`,
+  );
   const [f] = await rule(setup, 'workflow/release-cache');
   assert.equal(covered(setup, f), 'pip');
   assert.equal(f.severity, 'warning');
   assert.match(f.message, /job 'publish' \(pypa\/gh-action-pypi-publish\)/);
-  const key = release(`      - uses: actions/cache@${PIN} # v4\n        with:\n          path: ~/.cache/pip\n          key: \${{ runner.os }}-pip-\${{ hashFiles('**/requirements*.txt') }}\n`);
+  const key = release(
+    `      - uses: actions/cache@${PIN} # v4\n        with:\n          path: ~/.cache/pip\n          key: \${{ runner.os }}-pip-\${{ hashFiles('**/requirements*.txt') }}\n`,
+  );
   const [g] = await rule(key, 'workflow/release-cache');
   assert.equal(covered(key, g), "${{ runner.os }}-pip-${{ hashFiles('**/requirements*.txt') }}");
-  const prefix = release(`      - uses: actions/cache/restore@${PIN} # v4\n        with:\n          path: ~/.cache/pip\n          key: pip-\${{ github.sha }}\n          restore-keys: pip-\n`);
+  const prefix = release(
+    `      - uses: actions/cache/restore@${PIN} # v4\n        with:\n          path: ~/.cache/pip\n          key: pip-\${{ github.sha }}\n          restore-keys: pip-\n`,
+  );
   assert.equal((await rule(prefix, 'workflow/release-cache')).length, 1);
 });
 
 test('release-cache: hardened variants stay silent (no cache; a key of this commit; not a release)', async () => {
-  assert.deepEqual((await check(release(`      - uses: actions/setup-python@${PIN} # v5\n        with:\n          python-version: '3.12'\n`))).map((x) => x.ruleId), []);
-  const own = release(`      - uses: actions/cache@${PIN} # v4\n        with:\n          path: dist\n          key: dist-\${{ github.sha }}\n`);
-  assert.deepEqual((await check(own)).map((x) => x.ruleId), []);
-  const ci = release(`      - uses: actions/setup-python@${PIN} # v5\n        with:\n          cache: pip\n`).replace(/ {6}- uses: pypa.*\n/, '').replace(/ {6}permissions:\n {8}contents: read\n {8}id-token: write\n/, '');
+  assert.deepEqual(
+    (
+      await check(
+        release(`      - uses: actions/setup-python@${PIN} # v5\n        with:\n          python-version: '3.12'\n`),
+      )
+    ).map((x) => x.ruleId),
+    [],
+  );
+  const own = release(
+    `      - uses: actions/cache@${PIN} # v4\n        with:\n          path: dist\n          key: dist-\${{ github.sha }}\n`,
+  );
+  assert.deepEqual(
+    (await check(own)).map((x) => x.ruleId),
+    [],
+  );
+  const ci = release(`      - uses: actions/setup-python@${PIN} # v5\n        with:\n          cache: pip\n`)
+    .replace(/ {6}- uses: pypa.*\n/, '')
+    .replace(/ {6}permissions:\n {8}contents: read\n {8}id-token: write\n/, '');
   assert.deepEqual(await rule(ci, 'workflow/release-cache'), []);
 });

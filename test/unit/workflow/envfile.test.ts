@@ -6,7 +6,10 @@ const RULE = 'workflow/env-file-injection';
 
 /** An issue_comment workflow whose one step runs `script` with BODY (the comment) and BRANCH in env. */
 function comment(script: string, extraEnv = ''): string {
-  const body = script.split('\n').map((l) => (l ? '          ' + l : l)).join('\n');
+  const body = script
+    .split('\n')
+    .map((l) => (l ? '          ' + l : l))
+    .join('\n');
   return `name: Triage
 on:
   issue_comment:
@@ -42,11 +45,17 @@ test('env-file-injection: a comment written to $GITHUB_ENV with echo is flagged 
 test('env-file-injection: heredocs with a fixed delimiter, printf | tee -a, groups, PATH and OUTPUT', async () => {
   const cases: [string, string][] = [
     ['{\n  echo "MSG<<EOF"\n  echo "$BODY"\n  echo "EOF"\n} >> "$GITHUB_ENV"', '  echo "$BODY"'],
-    ['echo "MSG<<EOF" >> $GITHUB_ENV\necho "$BODY" >> $GITHUB_ENV\necho "EOF" >> $GITHUB_ENV', 'echo "$BODY" >> $GITHUB_ENV'],
-    ["printf 'NOTE=%s\\n' \"$BODY\" | tee -a \"$GITHUB_ENV\"", "printf 'NOTE=%s\\n' \"$BODY\" | tee -a \"$GITHUB_ENV\""],
+    [
+      'echo "MSG<<EOF" >> $GITHUB_ENV\necho "$BODY" >> $GITHUB_ENV\necho "EOF" >> $GITHUB_ENV',
+      'echo "$BODY" >> $GITHUB_ENV',
+    ],
+    ['printf \'NOTE=%s\\n\' "$BODY" | tee -a "$GITHUB_ENV"', 'printf \'NOTE=%s\\n\' "$BODY" | tee -a "$GITHUB_ENV"'],
     ['cat >> "$GITHUB_OUTPUT" <<EOF\nnote=$BODY\nEOF', 'note=$BODY'],
     ['echo "$BRANCH" >> "$GITHUB_PATH"', 'echo "$BRANCH" >> "$GITHUB_PATH"'],
-    ['echo "NOTES=$(git log -1 --format=%B)" >> "$GITHUB_ENV"', 'echo "NOTES=$(git log -1 --format=%B)" >> "$GITHUB_ENV"'],
+    [
+      'echo "NOTES=$(git log -1 --format=%B)" >> "$GITHUB_ENV"',
+      'echo "NOTES=$(git log -1 --format=%B)" >> "$GITHUB_ENV"',
+    ],
     ['T="$BODY"\necho "X=${T}" >> "$GITHUB_ENV"', 'echo "X=${T}" >> "$GITHUB_ENV"'],
   ];
   for (const [script, line] of cases) {
@@ -70,7 +79,11 @@ test('env-file-injection: hardened variants stay silent (random delimiter, valid
     'echo "$BODY" | sha256sum >> "$GITHUB_OUTPUT"',
   ]) {
     const y = comment(script);
-    assert.deepEqual((await check(y)).map((f) => `${f.ruleId} ${f.message}`), [], script);
+    assert.deepEqual(
+      (await check(y)).map((f) => `${f.ruleId} ${f.message}`),
+      [],
+      script,
+    );
   }
 });
 
@@ -93,7 +106,10 @@ jobs:
           run-id: \${{ github.event.workflow_run.id }}
           github-token: \${{ secrets.GITHUB_TOKEN }}
       - run: |
-${script.split('\n').map((l) => '          ' + l).join('\n')}
+${script
+  .split('\n')
+  .map((l) => '          ' + l)
+  .join('\n')}
 `;
   const bad = wf('echo "PR=$(cat "$RUNNER_TEMP/pr/number")" >> "$GITHUB_ENV"');
   const [f] = await rule(bad, RULE);
@@ -104,16 +120,27 @@ ${script.split('\n').map((l) => '          ' + l).join('\n')}
   assert.equal((await rule(read, RULE)).length, 0);
   const readAll = wf('read -r -d \'\' PR < "$RUNNER_TEMP/pr/number" || true\necho "PR=$PR" >> "$GITHUB_ENV"');
   assert.equal((await rule(readAll, RULE)).length, 1);
-  const good = wf('PR="$(cat "$RUNNER_TEMP/pr/number")"\nif ! [[ "$PR" =~ ^[0-9]+$ ]]; then exit 1; fi\necho "PR=$PR" >> "$GITHUB_ENV"');
-  assert.deepEqual((await check(good)).map((x) => x.ruleId), []);
+  const good = wf(
+    'PR="$(cat "$RUNNER_TEMP/pr/number")"\nif ! [[ "$PR" =~ ^[0-9]+$ ]]; then exit 1; fi\necho "PR=$PR" >> "$GITHUB_ENV"',
+  );
+  assert.deepEqual(
+    (await check(good)).map((x) => x.ruleId),
+    [],
+  );
 });
 
 test('env-file-injection fix: the random-delimiter form, which is silent afterwards', async () => {
   const y = comment('echo "COMMENT=$BODY" >> "$GITHUB_ENV"');
   const [f] = await rule(y, RULE);
   const fixed = applyFix(y, f.fixes?.[0]);
-  assert.match(fixed, /\n {10}\{\n {12}COMMENT_EOF="\$\(openssl rand -hex 16\)"\n {12}echo "COMMENT<<\$\{COMMENT_EOF\}"\n {12}echo "\$BODY"\n {12}echo "\$\{COMMENT_EOF\}"\n {10}\} >> "\$GITHUB_ENV"\n/);
-  assert.deepEqual((await check(fixed)).map((x) => x.ruleId), []);
+  assert.match(
+    fixed,
+    /\n {10}\{\n {12}COMMENT_EOF="\$\(openssl rand -hex 16\)"\n {12}echo "COMMENT<<\$\{COMMENT_EOF\}"\n {12}echo "\$BODY"\n {12}echo "\$\{COMMENT_EOF\}"\n {10}\} >> "\$GITHUB_ENV"\n/,
+  );
+  assert.deepEqual(
+    (await check(fixed)).map((x) => x.ruleId),
+    [],
+  );
 });
 
 test('env-file-injection: a value written to $GITHUB_ENV stays tainted for later steps (env context and shell)', async () => {
@@ -121,7 +148,10 @@ test('env-file-injection: a value written to $GITHUB_ENV stays tainted for later
   const [f] = await rule(y, 'workflow/expression-injection');
   assert.equal(covered(y, f), 'env.BR');
   assert.match(f.message, /github\.head_ref/);
-  const path = comment('echo "BR=$BRANCH" >> "$GITHUB_ENV"').replace(/\n$/, '\n      - run: echo "$BR" >> "$GITHUB_PATH"\n');
+  const path = comment('echo "BR=$BRANCH" >> "$GITHUB_ENV"').replace(
+    /\n$/,
+    '\n      - run: echo "$BR" >> "$GITHUB_PATH"\n',
+  );
   assert.equal((await rule(path, RULE)).length, 1);
 });
 
@@ -142,5 +172,8 @@ jobs:
           echo "$HOME/.local/bin" >> "$GITHUB_PATH"
           echo "sha=\${{ github.sha }}" >> "$GITHUB_OUTPUT"
 `;
-  assert.deepEqual((await check(y)).map((x) => `${x.ruleId} ${x.message}`), []);
+  assert.deepEqual(
+    (await check(y)).map((x) => `${x.ruleId} ${x.message}`),
+    [],
+  );
 });

@@ -21,13 +21,31 @@ import { applyFix } from './util.ts';
  */
 const DIR = path.join(REPO, 'test', 'fixtures', 'workflow', 'heldout');
 
-const CLASSES = new Set([
-  'env-file-injection', 'artifact-poisoning', 'cache-poisoning', 'release-cache', 'self-hosted-runner', 'id-token-workflow-level',
-  'id-token-unused', 'secrets-inherit-external', 'cosign-without-yes', 'unanchored-identity-regexp', 'provenance-subject-stale',
-  'expression-injection', 'untrusted-checkout', 'unknown-step-reference', 'unknown-job-reference', 'output-not-written',
-].map((r) => `workflow/${r}`));
+const CLASSES = new Set(
+  [
+    'env-file-injection',
+    'artifact-poisoning',
+    'cache-poisoning',
+    'release-cache',
+    'self-hosted-runner',
+    'id-token-workflow-level',
+    'id-token-unused',
+    'secrets-inherit-external',
+    'cosign-without-yes',
+    'unanchored-identity-regexp',
+    'provenance-subject-stale',
+    'expression-injection',
+    'untrusted-checkout',
+    'unknown-step-reference',
+    'unknown-job-reference',
+    'output-not-written',
+  ].map((r) => `workflow/${r}`),
+);
 
-const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.yml')).sort();
+const files = fs
+  .readdirSync(DIR)
+  .filter((f) => f.endsWith('.yml'))
+  .sort();
 
 function expected(text: string): string[] {
   const m = /^# expect: (.*)$/m.exec(text);
@@ -53,7 +71,10 @@ for (const name of files) {
     const text = fs.readFileSync(path.join(DIR, name), 'utf8');
     const want = expected(text);
     assert.equal(want.length > 0, name.endsWith('.bad.yml'), 'defective files expect findings, hardened ones none');
-    const got = (await findings(text, name)).filter((f) => CLASSES.has(f.ruleId)).map(line).sort();
+    const got = (await findings(text, name))
+      .filter((f) => CLASSES.has(f.ruleId))
+      .map(line)
+      .sort();
     assert.deepEqual(got, want);
   });
 }
@@ -72,7 +93,11 @@ test('held-out quick fixes: each preferred edit leaves valid YAML and removes it
       const after = (await findings(out, name)).filter((x) => CLASSES.has(x.ruleId));
       const count = (list: Finding[], rule: string) => list.filter((x) => x.ruleId === rule).length;
       assert.equal(count(after, f.ruleId), count(before, f.ruleId) - 1, `${name}: ${fix.title} removes ${line(f)}`);
-      for (const x of after) assert.ok(before.some((b) => b.ruleId === x.ruleId), `${name}: ${fix.title} adds ${line(x)}`);
+      for (const x of after)
+        assert.ok(
+          before.some((b) => b.ruleId === x.ruleId),
+          `${name}: ${fix.title} adds ${line(x)}`,
+        );
     }
   }
   assert.ok(tried >= 10, `${tried} fixes tried`);

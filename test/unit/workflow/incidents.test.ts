@@ -31,7 +31,12 @@ const EXPECTED: Record<string, string[]> = {
 
 test('every incident has a defective and a hardened workflow', () => {
   const files = fs.readdirSync(DIR).sort();
-  assert.deepEqual(files, Object.keys(EXPECTED).flatMap((k) => [`${k}-bad.yml`, `${k}-good.yml`]).sort());
+  assert.deepEqual(
+    files,
+    Object.keys(EXPECTED)
+      .flatMap((k) => [`${k}-bad.yml`, `${k}-good.yml`])
+      .sort(),
+  );
 });
 
 for (const [name, rules] of Object.entries(EXPECTED)) {
@@ -40,6 +45,10 @@ for (const [name, rules] of Object.entries(EXPECTED)) {
     const got = new Set(bad.filter((f) => f.severity !== 'info').map((f) => f.ruleId));
     for (const r of rules) assert.ok(got.has(r), `${name}-bad: ${r} (got ${[...got].join(', ')})`);
     const good = await check(fs.readFileSync(path.join(DIR, `${name}-good.yml`), 'utf8'));
-    assert.deepEqual(good.map((f) => `${f.range?.start.line}: ${f.ruleId} ${f.message}`), [], `${name}-good`);
+    assert.deepEqual(
+      good.map((f) => `${f.range?.start.line}: ${f.ruleId} ${f.message}`),
+      [],
+      `${name}-good`,
+    );
   });
 }

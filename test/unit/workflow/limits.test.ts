@@ -10,8 +10,11 @@ import type { WorkMeter } from '../../../src/core/workflow/shell.ts';
  */
 
 function workflow(lines: string, n: number): string {
-  return 'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n'
-    + ('          ' + lines + '\n').repeat(n) + '          true\n';
+  return (
+    'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n' +
+    ('          ' + lines + '\n').repeat(n) +
+    '          true\n'
+  );
 }
 
 async function work(text: string): Promise<{ units: number; findings: number }> {
@@ -23,7 +26,8 @@ async function work(text: string): Promise<{ units: number; findings: number }> 
 const FAMILIES: Record<string, string> = {
   'backslash continuations': 'echo a b c \\',
   'untrusted expressions in single quotes, continued': "echo 'x ${{ github.event.issue.title }} y' \\",
-  'untrusted expressions in double quotes': 'echo "${{ github.event.pull_request.body }}" | tee -a out ; cosign sign "$I" \\',
+  'untrusted expressions in double quotes':
+    'echo "${{ github.event.pull_request.body }}" | tee -a out ; cosign sign "$I" \\',
   'here-documents that never end': 'cat <<EOF >> "$GITHUB_ENV"',
   'unclosed command substitutions': 'echo "$(cat a \\',
   'unbalanced quotes in expressions': "echo ${{ ' }} ${{ github.head_ref }} \\",
@@ -36,12 +40,16 @@ for (const [name, line] of Object.entries(FAMILIES)) {
     const small = await work(workflow(line, n));
     const large = await work(workflow(line, 2 * n));
     assert.ok(small.units > 0, 'the meter counts');
-    assert.ok(large.units <= 2.2 * small.units, `work grew ${(large.units / small.units).toFixed(2)}× when the script doubled (${small.units} -> ${large.units})`);
+    assert.ok(
+      large.units <= 2.2 * small.units,
+      `work grew ${(large.units / small.units).toFixed(2)}× when the script doubled (${small.units} -> ${large.units})`,
+    );
   });
 }
 
 test('linear work: one long expression with hundreds of references', async () => {
-  const expr = (k: number) => '${{ ' + Array.from({ length: k }, () => `github.event.issue.title || '${'x'.repeat(100)}'`).join(' || ') + ' }}';
+  const expr = (k: number) =>
+    '${{ ' + Array.from({ length: k }, () => `github.event.issue.title || '${'x'.repeat(100)}'`).join(' || ') + ' }}';
   const y = (k: number) => workflow(`echo "${expr(k)}"`, 1);
   const small = await work(y(75));
   const large = await work(y(150));
@@ -53,12 +61,16 @@ test('linear work: a long chain of jobs through needs, reachable from forks', as
   // once walked the whole chain behind it (quadratic in jobs, a minute of CPU at 3,000 jobs)
   const chain = (n: number) => {
     let y = 'on: pull_request\npermissions: {}\njobs:\n';
-    for (let i = 0; i < n; i++) y += `  j${i}:\n${i ? `    needs: j${i - 1}\n` : ''}    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${i}\n`;
+    for (let i = 0; i < n; i++)
+      y += `  j${i}:\n${i ? `    needs: j${i - 1}\n` : ''}    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${i}\n`;
     return y;
   };
   const small = await work(chain(400));
   const large = await work(chain(800));
-  assert.ok(large.units <= 2.2 * small.units, `work grew ${(large.units / small.units).toFixed(2)}× when the chain doubled (${small.units} -> ${large.units})`);
+  assert.ok(
+    large.units <= 2.2 * small.units,
+    `work grew ${(large.units / small.units).toFixed(2)}× when the chain doubled (${small.units} -> ${large.units})`,
+  );
 });
 
 test('linear work: finding $ and backticks in each word of a long run: does not search to the end of the script (every indexOf counted)', async () => {
@@ -82,5 +94,8 @@ test('linear work: finding $ and backticks in each word of a long run: does not 
   }
   const small = await searched(workflow('echo a b c \\', 2000));
   const large = await searched(workflow('echo a b c \\', 4000));
-  assert.ok(large <= 2.2 * small, `characters searched grew ${(large / small).toFixed(2)}× when the script doubled (${small} -> ${large})`);
+  assert.ok(
+    large <= 2.2 * small,
+    `characters searched grew ${(large / small).toFixed(2)}× when the script doubled (${small} -> ${large})`,
+  );
 });

@@ -17,19 +17,34 @@ test('unsafe-deserialization: torch.load without weights_only, pickle, joblib, r
     k = keras.models.load_model("m.keras", safe_mode=False)
     EOF`);
   const f = await rule(y, 'workflow/unsafe-deserialization');
-  assert.deepEqual(f.map((x) => covered(y, x).split('(')[0]), ['torch.load', 'torch.load', 'pickle.load', 'joblib.load', 'pd.read_pickle', 'np.load', 'keras.models.load_model'.replace('keras.models.', '')]);
+  assert.deepEqual(
+    f.map((x) => covered(y, x).split('(')[0]),
+    [
+      'torch.load',
+      'torch.load',
+      'pickle.load',
+      'joblib.load',
+      'pd.read_pickle',
+      'np.load',
+      'keras.models.load_model'.replace('keras.models.', ''),
+    ],
+  );
   const fixed = applyFix(y, f[0].fixes?.[0]);
   assert.match(fixed, /torch\.load\("model\.pt", map_location="cpu", weights_only=True\)/);
   assert.match(applyFix(y, f[1].fixes?.[0]), /torch\.load\("w\.pt", weights_only=True\)\n {10}p = /);
 });
 
 test('unsafe-deserialization in python -c and shell: python; safetensors passes', async () => {
-  const y = job(`- run: python -c "import torch; torch.load('m.pt')"\n- shell: python\n  run: |\n    import pickle\n    pickle.loads(data)\n- run: python -c "from safetensors.torch import load_file; load_file('m.safetensors')"`);
+  const y = job(
+    `- run: python -c "import torch; torch.load('m.pt')"\n- shell: python\n  run: |\n    import pickle\n    pickle.loads(data)\n- run: python -c "from safetensors.torch import load_file; load_file('m.safetensors')"`,
+  );
   assert.equal((await rule(y, 'workflow/unsafe-deserialization')).length, 2);
 });
 
 test('trust-remote-code: Python keyword and CLI flag', async () => {
-  const y = job('- run: |\n    python -c "AutoModel.from_pretrained(\'x\', trust_remote_code=True)"\n    lm_eval --model hf --trust_remote_code\n    python -c "AutoModel.from_pretrained(\'x\', trust_remote_code=False)"');
+  const y = job(
+    '- run: |\n    python -c "AutoModel.from_pretrained(\'x\', trust_remote_code=True)"\n    lm_eval --model hf --trust_remote_code\n    python -c "AutoModel.from_pretrained(\'x\', trust_remote_code=False)"',
+  );
   assert.equal((await rule(y, 'workflow/trust-remote-code')).length, 2);
 });
 
@@ -56,7 +71,19 @@ test('scan-cannot-fail: trivy without --exit-code, grype without --fail-on, || t
     path: .
     fail-build: false`);
   const f = await rule(y, 'workflow/scan-cannot-fail');
-  assert.deepEqual(f.map((x) => covered(y, x)), ['trivy image', 'trivy image', 'grype', 'trivy fs', 'trivy fs', 'true', 'aquasecurity/trivy-action@0123456789abcdef0123456789abcdef01234567', 'false']);
+  assert.deepEqual(
+    f.map((x) => covered(y, x)),
+    [
+      'trivy image',
+      'trivy image',
+      'grype',
+      'trivy fs',
+      'trivy fs',
+      'true',
+      'aquasecurity/trivy-action@0123456789abcdef0123456789abcdef01234567',
+      'false',
+    ],
+  );
   const fixed = applyFix(y, f[0].fixes?.[0]);
   assert.match(fixed, /trivy image --exit-code 1 ghcr\.io\/a\/b@sha256:1\n/);
   assert.match(applyFix(y, f[3].fixes?.[0]), /trivy fs --exit-code 1 \.\n {10}trivy fs --exit-code 1 \. \| tee/);
@@ -90,13 +117,22 @@ test('unpinned-model: Hub downloads without a commit revision; commits, variable
     f = AutoModel.from_pretrained(MODEL, revision=REV)
     PY`);
   const f = await rule(y, 'workflow/unpinned-model');
-  assert.deepEqual(f.map((x) => covered(y, x).split('(')[0].split(' --')[0]), [
-    'huggingface-cli download acme/sentiment', 'hf download acme/sentiment', 'AutoModel.from_pretrained'.slice(10), 'AutoModel.from_pretrained'.slice(10), 'hf_hub_download',
-  ]);
+  assert.deepEqual(
+    f.map((x) => covered(y, x).split('(')[0].split(' --')[0]),
+    [
+      'huggingface-cli download acme/sentiment',
+      'hf download acme/sentiment',
+      'AutoModel.from_pretrained'.slice(10),
+      'AutoModel.from_pretrained'.slice(10),
+      'hf_hub_download',
+    ],
+  );
 });
 
 test('scan-cannot-fail fix for grype: a snippet to choose the severity, high by default', async () => {
-  const y = job('- uses: anchore/scan-action/download-grype@0123456789abcdef0123456789abcdef01234567\n- run: grype dir:.');
+  const y = job(
+    '- uses: anchore/scan-action/download-grype@0123456789abcdef0123456789abcdef01234567\n- run: grype dir:.',
+  );
   const [f] = await rule(y, 'workflow/scan-cannot-fail');
   const fix = f.fixes?.[0];
   assert.ok(fix?.kind === 'edit');

@@ -7,7 +7,11 @@ const PIN = '0123456789abcdef0123456789abcdef01234567';
 
 /** A pull_request workflow: checkout, one action step with an id, then `steps`. */
 function pr(action: string, steps: string, withLines = ''): string {
-  const indent = (s: string) => s.split('\n').map((l) => (l ? '      ' + l : l)).join('\n');
+  const indent = (s: string) =>
+    s
+      .split('\n')
+      .map((l) => (l ? '      ' + l : l))
+      .join('\n');
   return `name: Lint changed files
 on: pull_request
 permissions:
@@ -26,7 +30,10 @@ ${withLines}${indent(steps)}
 }
 
 test('outputs the PR author controls: changed-files file names in ${{ }} inside run are flagged on the reference', async () => {
-  const y = pr('tj-actions/changed-files', '- run: |\n    for f in ${{ steps.changed.outputs.all_changed_files }}; do\n      echo "$f"\n    done');
+  const y = pr(
+    'tj-actions/changed-files',
+    '- run: |\n    for f in ${{ steps.changed.outputs.all_changed_files }}; do\n      echo "$f"\n    done',
+  );
   const [f, ...rest] = await rule(y, RULE);
   assert.equal(rest.length, 0);
   assert.equal(covered(y, f), 'steps.changed.outputs.all_changed_files');
@@ -40,10 +47,14 @@ test('outputs the PR author controls: changed-files file names in ${{ }} inside 
 test('outputs the PR author controls: hardened variants (env:, counts and booleans) stay silent', async () => {
   for (const steps of [
     '- env:\n    FILES: ${{ steps.changed.outputs.all_changed_files }}\n  run: |\n    for f in $FILES; do echo "$f"; done',
-    "- if: steps.changed.outputs.any_changed == 'true'\n  run: echo \"${{ steps.changed.outputs.all_changed_files_count }} files\"",
+    '- if: steps.changed.outputs.any_changed == \'true\'\n  run: echo "${{ steps.changed.outputs.all_changed_files_count }} files"',
   ]) {
     const y = pr('tj-actions/changed-files', steps);
-    assert.deepEqual((await check(y)).map((x) => `${x.ruleId} ${x.message}`), [], steps);
+    assert.deepEqual(
+      (await check(y)).map((x) => `${x.ruleId} ${x.message}`),
+      [],
+      steps,
+    );
   }
 });
 
@@ -92,11 +103,21 @@ jobs:
       - run: echo "$BR"
 `;
   const f = await rule(y, RULE);
-  assert.deepEqual(f.map((x) => covered(y, x)), ['steps.info.outputs.branch', 'needs.meta.outputs.branch', 'env.BR']);
-  assert.match(f[1].message, /needs\.meta\.outputs\.branch \(output branch of step 'info', written from github\.head_ref\)/);
+  assert.deepEqual(
+    f.map((x) => covered(y, x)),
+    ['steps.info.outputs.branch', 'needs.meta.outputs.branch', 'env.BR'],
+  );
+  assert.match(
+    f[1].message,
+    /needs\.meta\.outputs\.branch \(output branch of step 'info', written from github\.head_ref\)/,
+  );
 });
 
 test('a github-script step that sets outputs from the PR title taints them', async () => {
-  const y = pr('actions/github-script', '- run: echo "${{ steps.changed.outputs.title }}"', '        with:\n          script: core.setOutput(\'title\', context.payload.pull_request.title)\n');
+  const y = pr(
+    'actions/github-script',
+    '- run: echo "${{ steps.changed.outputs.title }}"',
+    "        with:\n          script: core.setOutput('title', context.payload.pull_request.title)\n",
+  );
   assert.equal((await rule(y, RULE)).length, 1);
 });

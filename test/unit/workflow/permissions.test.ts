@@ -9,9 +9,19 @@ test('missing-permissions: per job when neither workflow nor job has a block; fi
   const [f] = await rule(y, 'workflow/missing-permissions');
   assert.equal(covered(y, f), 'build');
   const fixed = applyFix(y, f.fixes?.[0]);
-  assert.match(fixed, / {4}permissions:\n {6}contents: read\n {6}packages: write\n {6}id-token: write\n {4}runs-on: ubuntu-latest/);
-  assert.deepEqual((await check(fixed)).filter((x) => x.ruleId.startsWith('workflow/') && /permission|id-token/.test(x.ruleId)), []);
-  assert.deepEqual(await rule(job('- run: echo ok'), 'workflow/missing-permissions'), [], 'workflow-level block covers it');
+  assert.match(
+    fixed,
+    / {4}permissions:\n {6}contents: read\n {6}packages: write\n {6}id-token: write\n {4}runs-on: ubuntu-latest/,
+  );
+  assert.deepEqual(
+    (await check(fixed)).filter((x) => x.ruleId.startsWith('workflow/') && /permission|id-token/.test(x.ruleId)),
+    [],
+  );
+  assert.deepEqual(
+    await rule(job('- run: echo ok'), 'workflow/missing-permissions'),
+    [],
+    'workflow-level block covers it',
+  );
 });
 
 test('write-all: workflow and job level', async () => {
@@ -24,7 +34,11 @@ test('write-all: workflow and job level', async () => {
 });
 
 test('id-token-missing: keyless cosign, attest actions, SLSA generator jobs; not keyed signing', async () => {
-  const keyless = job(`- ${COSIGN}\n- ${LOGIN}\n- run: cosign sign --yes ghcr.io/a/b@sha256:\${{ env.D }}`, undefined, '    permissions:\n      contents: read\n      packages: write\n');
+  const keyless = job(
+    `- ${COSIGN}\n- ${LOGIN}\n- run: cosign sign --yes ghcr.io/a/b@sha256:\${{ env.D }}`,
+    undefined,
+    '    permissions:\n      contents: read\n      packages: write\n',
+  );
   const [f] = await rule(keyless, 'workflow/id-token-missing');
   assert.equal(covered(keyless, f), 'cosign sign');
   const fixed = applyFix(keyless, f.fixes?.[0]);
@@ -34,31 +48,60 @@ test('id-token-missing: keyless cosign, attest actions, SLSA generator jobs; not
   assert.deepEqual(await rule(keyed, 'workflow/id-token-missing'), []);
   const blob = job(`- ${COSIGN}\n- run: cosign sign-blob --yes --bundle m.sigstore.json model.safetensors`);
   assert.equal((await rule(blob, 'workflow/id-token-missing')).length, 1);
-  const slsa = 'on: push\npermissions:\n  contents: read\njobs:\n  p:\n    uses: slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@v2.1.0\n';
+  const slsa =
+    'on: push\npermissions:\n  contents: read\njobs:\n  p:\n    uses: slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@v2.1.0\n';
   assert.equal((await rule(slsa, 'workflow/id-token-missing')).length, 1);
-  const attest = job('- uses: actions/attest-build-provenance@0123456789abcdef0123456789abcdef01234567\n  with:\n    subject-path: model.safetensors', undefined, '    permissions:\n      id-token: write\n');
+  const attest = job(
+    '- uses: actions/attest-build-provenance@0123456789abcdef0123456789abcdef01234567\n  with:\n    subject-path: model.safetensors',
+    undefined,
+    '    permissions:\n      id-token: write\n',
+  );
   assert.deepEqual(await rule(attest, 'workflow/id-token-missing'), []);
   assert.equal((await rule(attest, 'workflow/attestations-permission-missing')).length, 1);
 });
 
 test('packages-permission-missing: pushing to ghcr.io with an explicit block lacking packages: write', async () => {
-  const y = job(`- ${LOGIN}\n- run: docker push ghcr.io/acme/m:1`, undefined, '    permissions:\n      contents: read\n');
+  const y = job(
+    `- ${LOGIN}\n- run: docker push ghcr.io/acme/m:1`,
+    undefined,
+    '    permissions:\n      contents: read\n',
+  );
   const [f] = await rule(y, 'workflow/packages-permission-missing');
   assert.equal(covered(y, f), 'docker push');
-  assert.deepEqual(await rule(y.replace('contents: read\n', 'contents: read\n      packages: write\n'), 'workflow/packages-permission-missing'), []);
-  assert.deepEqual(await rule(y.replace('ghcr.io', 'registry.example.com'), 'workflow/packages-permission-missing'), []);
+  assert.deepEqual(
+    await rule(
+      y.replace('contents: read\n', 'contents: read\n      packages: write\n'),
+      'workflow/packages-permission-missing',
+    ),
+    [],
+  );
+  assert.deepEqual(
+    await rule(y.replace('ghcr.io', 'registry.example.com'), 'workflow/packages-permission-missing'),
+    [],
+  );
 });
 
 test('id-token-unused: job grant with nothing that uses OIDC; not when an unknown action might', async () => {
-  const y = job('- uses: actions/checkout@0123456789abcdef0123456789abcdef01234567\n- run: pytest', undefined, '    permissions:\n      contents: read\n      id-token: write\n');
+  const y = job(
+    '- uses: actions/checkout@0123456789abcdef0123456789abcdef01234567\n- run: pytest',
+    undefined,
+    '    permissions:\n      contents: read\n      id-token: write\n',
+  );
   const [f] = await rule(y, 'workflow/id-token-unused');
   assert.equal(covered(y, f), 'id-token');
   assert.doesNotMatch(applyFix(y, f.fixes?.[0]), /id-token/);
   const unknown = y.replace('- run: pytest', '- uses: some/deployer@0123456789abcdef0123456789abcdef01234567');
   assert.deepEqual(await rule(unknown, 'workflow/id-token-unused'), []);
   // build tools and tests alone do not need the token (one they request is what the grant should not allow)
-  assert.equal((await rule(y.replace('- run: pytest', '- run: npm ci && npm test'), 'workflow/id-token-unused')).length, 1);
-  for (const uses of ['- run: npx semantic-release', '- run: aws s3 ls', '- env:\n          NPM_CONFIG_PROVENANCE: true\n        run: npm publish']) {
+  assert.equal(
+    (await rule(y.replace('- run: pytest', '- run: npm ci && npm test'), 'workflow/id-token-unused')).length,
+    1,
+  );
+  for (const uses of [
+    '- run: npx semantic-release',
+    '- run: aws s3 ls',
+    '- env:\n          NPM_CONFIG_PROVENANCE: true\n        run: npm publish',
+  ]) {
     assert.deepEqual(await rule(y.replace('- run: pytest', uses), 'workflow/id-token-unused'), [], uses);
   }
 });
@@ -72,12 +115,21 @@ test('id-token-workflow-level: flagged on the key; the fix moves the grant to th
   assert.deepEqual(await rule(wf, 'workflow/id-token-unused'), [], 'one finding, not two');
   const fixed = applyFix(wf, g.fixes?.[0]);
   assert.match(fixed, /^on: push\npermissions:\n  contents: read\njobs:/);
-  assert.match(fixed, /  sign:\n    permissions:\n      id-token: write\n      contents: read\n    runs-on: ubuntu-latest/);
-  assert.deepEqual((await check(fixed)).filter((x) => /permission|id-token/.test(x.ruleId)).map((x) => x.ruleId), []);
+  assert.match(
+    fixed,
+    /  sign:\n    permissions:\n      id-token: write\n      contents: read\n    runs-on: ubuntu-latest/,
+  );
+  assert.deepEqual(
+    (await check(fixed)).filter((x) => /permission|id-token/.test(x.ruleId)).map((x) => x.ruleId),
+    [],
+  );
   // every job uses it: still a workflow-wide grant that later jobs inherit
   const all = `on: push\npermissions:\n  contents: read\n  id-token: write\njobs:\n  sign:\n    runs-on: ubuntu-latest\n    steps:\n      - ${COSIGN}\n      - run: cosign sign-blob --yes f\n`;
   assert.equal((await rule(all, 'workflow/id-token-workflow-level')).length, 1);
   // hardened: the grant lives on the signing job
   const job = `on: push\npermissions:\n  contents: read\njobs:\n  sign:\n    runs-on: ubuntu-latest\n    permissions:\n      contents: read\n      id-token: write\n    steps:\n      - ${COSIGN}\n      - run: cosign sign-blob --yes f\n`;
-  assert.deepEqual((await check(job)).map((x) => x.ruleId), []);
+  assert.deepEqual(
+    (await check(job)).map((x) => x.ruleId),
+    [],
+  );
 });

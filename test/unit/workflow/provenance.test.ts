@@ -7,7 +7,10 @@ const PIN = '0123456789abcdef0123456789abcdef01234567';
 
 /** The SLSA generic generator fed with the hashes a build job computes in `steps`. */
 function generic(steps: string): string {
-  const indent = steps.split('\n').map((l) => (l ? '      ' + l : l)).join('\n');
+  const indent = steps
+    .split('\n')
+    .map((l) => (l ? '      ' + l : l))
+    .join('\n');
   return `name: Release
 on:
   push:
@@ -40,21 +43,32 @@ ${indent}
 `;
 }
 
-const HASH = '- id: hash\n  run: |\n    cd dist\n    echo "hashes=$(sha256sum model.safetensors config.json | base64 -w0)" >> "$GITHUB_OUTPUT"';
+const HASH =
+  '- id: hash\n  run: |\n    cd dist\n    echo "hashes=$(sha256sum model.safetensors config.json | base64 -w0)" >> "$GITHUB_OUTPUT"';
 
 test('provenance-subject-stale: hashes taken before a later step rebuilds or rewrites the artifact', async () => {
-  const y = generic(`- run: python export.py --out dist/model.safetensors\n${HASH}\n- name: Quantize\n  run: python quantize.py dist/model.safetensors`);
+  const y = generic(
+    `- run: python export.py --out dist/model.safetensors\n${HASH}\n- name: Quantize\n  run: python quantize.py dist/model.safetensors`,
+  );
   const [f, ...rest] = await rule(y, RULE);
   assert.equal(rest.length, 0);
   assert.equal(covered(y, f), 'sha256sum');
-  assert.match(f.message, /base64-subjects for the SLSA generator \(needs\.build\.outputs\.hashes\) is hashed in step 'hash', but step 'Quantize' runs after it/);
+  assert.match(
+    f.message,
+    /base64-subjects for the SLSA generator \(needs\.build\.outputs\.hashes\) is hashed in step 'hash', but step 'Quantize' runs after it/,
+  );
   const copy = generic(`- run: python export.py\n${HASH}\n- run: cp build/other.safetensors model.safetensors`);
   assert.equal((await rule(copy, RULE)).length, 1);
 });
 
 test('provenance-subject-stale: hashing as the last step that touches the artifact stays silent', async () => {
-  const y = generic(`- run: python export.py --out dist/model.safetensors && python quantize.py dist/model.safetensors\n${HASH}\n- run: ls -l dist`);
-  assert.deepEqual((await check(y)).map((x) => `${x.ruleId} ${x.message}`), []);
+  const y = generic(
+    `- run: python export.py --out dist/model.safetensors && python quantize.py dist/model.safetensors\n${HASH}\n- run: ls -l dist`,
+  );
+  assert.deepEqual(
+    (await check(y)).map((x) => `${x.ruleId} ${x.message}`),
+    [],
+  );
 });
 
 test('provenance-subject-stale: a container digest read from a tag that is pushed again later', async () => {

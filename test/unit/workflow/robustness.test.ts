@@ -7,29 +7,40 @@ import { REPO } from '../helpers.ts';
 import { check, covered } from './util.ts';
 
 const FIX = path.join(REPO, 'test', 'fixtures', 'workflow');
-const sources = ['seed-model-build-slsa.yml', 'seed-registry-scan.yml', 'clean-release.yml'].map((f) => fs.readFileSync(path.join(FIX, f), 'utf8'));
+const sources = ['seed-model-build-slsa.yml', 'seed-registry-scan.yml', 'clean-release.yml'].map((f) =>
+  fs.readFileSync(path.join(FIX, f), 'utf8'),
+);
 
 test('mangled workflows (lines dropped, duplicated, truncated, re-indented) never make a check fail', async () => {
-  await fc.assert(fc.asyncProperty(
-    fc.constantFrom(...sources),
-    fc.array(fc.tuple(fc.constantFrom('drop', 'dup', 'indent', 'dedent', 'cut', 'quote'), fc.nat(), fc.nat()), { maxLength: 6 }),
-    async (src, ops) => {
-      const lines = src.split('\n');
-      for (const [op, a, b] of ops) {
-        const i = a % Math.max(1, lines.length);
-        if (op === 'drop') lines.splice(i, 1);
-        else if (op === 'dup') lines.splice(i, 0, lines[i] ?? '');
-        else if (op === 'indent') lines[i] = '  ' + (lines[i] ?? '');
-        else if (op === 'dedent') lines[i] = (lines[i] ?? '').replace(/^ {1,2}/, '');
-        else if (op === 'quote') lines[i] = (lines[i] ?? '').replace(/[:\s]/, (c) => c + "'");
-        else lines[i] = (lines[i] ?? '').slice(0, b % 40);
-      }
-      const findings = await check(lines.join('\n'));
-      const broken = findings.filter((f) => f.ruleId === 'gate/incomplete');
-      assert.deepEqual(broken.map((f) => f.message), []);
-      for (const f of findings) if (f.range) assert.ok(f.range.start.line <= f.range.end.line && f.range.start.line >= 0, JSON.stringify(f));
-    },
-  ), { numRuns: 150, seed: 42 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...sources),
+      fc.array(fc.tuple(fc.constantFrom('drop', 'dup', 'indent', 'dedent', 'cut', 'quote'), fc.nat(), fc.nat()), {
+        maxLength: 6,
+      }),
+      async (src, ops) => {
+        const lines = src.split('\n');
+        for (const [op, a, b] of ops) {
+          const i = a % Math.max(1, lines.length);
+          if (op === 'drop') lines.splice(i, 1);
+          else if (op === 'dup') lines.splice(i, 0, lines[i] ?? '');
+          else if (op === 'indent') lines[i] = '  ' + (lines[i] ?? '');
+          else if (op === 'dedent') lines[i] = (lines[i] ?? '').replace(/^ {1,2}/, '');
+          else if (op === 'quote') lines[i] = (lines[i] ?? '').replace(/[:\s]/, (c) => c + "'");
+          else lines[i] = (lines[i] ?? '').slice(0, b % 40);
+        }
+        const findings = await check(lines.join('\n'));
+        const broken = findings.filter((f) => f.ruleId === 'gate/incomplete');
+        assert.deepEqual(
+          broken.map((f) => f.message),
+          [],
+        );
+        for (const f of findings)
+          if (f.range) assert.ok(f.range.start.line <= f.range.end.line && f.range.start.line >= 0, JSON.stringify(f));
+      },
+    ),
+    { numRuns: 150, seed: 42 },
+  );
 });
 
 test('odd shapes: scalar steps, expression env and permissions, flow mappings, anchors and aliases', async () => {
@@ -57,7 +68,13 @@ jobs:
           never ends
 `;
   const f = await check(y);
-  assert.deepEqual(f.filter((x) => x.ruleId === 'gate/incomplete'), []);
-  assert.ok(f.some((x) => x.ruleId === 'workflow/unpinned-action' && covered(y, x) === 'v1'), 'flow-style step read');
+  assert.deepEqual(
+    f.filter((x) => x.ruleId === 'gate/incomplete'),
+    [],
+  );
+  assert.ok(
+    f.some((x) => x.ruleId === 'workflow/unpinned-action' && covered(y, x) === 'v1'),
+    'flow-style step read',
+  );
   assert.ok(f.some((x) => x.ruleId === 'workflow/unpinned-action' && covered(y, x) === 'v4'));
 });

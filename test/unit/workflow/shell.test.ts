@@ -12,19 +12,40 @@ test('shell: words, quotes, escapes, continuations, operators and wrappers', () 
   const c = cmds(`FOO=1 sudo -E cosign sign --key "my key" 'a b' c\\ d \\
   --yes ghcr.io/x:\${{ github.ref_name == 'a b' }} && echo "$(date +%s)" | tee -a out || true; # comment
 trivy fs . 2>&1 > log`);
-  assert.deepEqual(c.map((x) => x.name), ['cosign', 'echo', 'tee', 'true', 'trivy']);
-  assert.deepEqual(c[0].assignments.map((w) => w.text), ['FOO=1']);
-  assert.deepEqual(c[0].args.map((w) => w.text), ['sign', '--key', 'my key', 'a b', 'c d', '--yes', "ghcr.io/x:${{ github.ref_name == 'a b' }}"]);
+  assert.deepEqual(
+    c.map((x) => x.name),
+    ['cosign', 'echo', 'tee', 'true', 'trivy'],
+  );
+  assert.deepEqual(
+    c[0].assignments.map((w) => w.text),
+    ['FOO=1'],
+  );
+  assert.deepEqual(
+    c[0].args.map((w) => w.text),
+    ['sign', '--key', 'my key', 'a b', 'c d', '--yes', "ghcr.io/x:${{ github.ref_name == 'a b' }}"],
+  );
   assert.equal(flagValue(c[0].args, ['--key'])?.text, 'my key');
   assert.deepEqual([c[0].next, c[1].next, c[2].next, c[3].next], ['&&', '|', '||', ';']);
-  assert.deepEqual(pipelineAt(c, 2).map((x) => x.name), ['echo', 'tee']);
-  assert.deepEqual(c[4].args.map((w) => w.text), ['fs', '.']);
-  assert.deepEqual(c[4].redirects.map((r) => `${r.op}${r.target?.text ?? ''}`), ['>&', '>log']);
+  assert.deepEqual(
+    pipelineAt(c, 2).map((x) => x.name),
+    ['echo', 'tee'],
+  );
+  assert.deepEqual(
+    c[4].args.map((w) => w.text),
+    ['fs', '.'],
+  );
+  assert.deepEqual(
+    c[4].redirects.map((r) => `${r.op}${r.target?.text ?? ''}`),
+    ['>&', '>log'],
+  );
 });
 
 test('shell: here-documents are bodies, not commands; --flag=value is split', () => {
   const c = cmds(`python - <<'PY'\nimport os\nrm -rf /\nPY\ncosign verify --certificate-identity=a@b.c img`);
-  assert.deepEqual(c.map((x) => x.name), ['python', 'cosign']);
+  assert.deepEqual(
+    c.map((x) => x.name),
+    ['python', 'cosign'],
+  );
   assert.equal(c[0].heredocs[0].body, 'import os\nrm -rf /\n');
   assert.equal(cmds('command -v cosign || exit 1')[0].name, '', 'command -v only looks the tool up');
   const v = flagValue(c[1].args, ['--certificate-identity'])!;
@@ -46,16 +67,27 @@ test('mapped text: literal and folded blocks and quoted scalars map back to the 
   assert.equal(y[c.at(c.text.indexOf('z'))], 'z');
 });
 
-test('expressions: references from GitHub\'s lexer, flow analysis from its parser', async () => {
+test("expressions: references from GitHub's lexer, flow analysis from its parser", async () => {
   const lib = await loadExpressionLib();
-  const [e] = expressionsIn(plain("${{ contains(github.event.issue.title, 'x') && format('{0}', github.event.issue.body) || steps['my-step'].outputs.digest }}"), lib);
-  assert.deepEqual(e.refs.map((r) => [r.path.join('.'), r.flows]), [
-    ['github.event.issue.title', false],
-    ['github.event.issue.body', true],
-    ['steps.my-step.outputs.digest', true],
-  ]);
+  const [e] = expressionsIn(
+    plain(
+      "${{ contains(github.event.issue.title, 'x') && format('{0}', github.event.issue.body) || steps['my-step'].outputs.digest }}",
+    ),
+    lib,
+  );
+  assert.deepEqual(
+    e.refs.map((r) => [r.path.join('.'), r.flows]),
+    [
+      ['github.event.issue.title', false],
+      ['github.event.issue.body', true],
+      ['steps.my-step.outputs.digest', true],
+    ],
+  );
   const [bare] = expressionsIn(plain("steps.a.outputs.x == 'y'"), lib, true);
-  assert.deepEqual(bare.refs.map((r) => r.path.join('.')), ['steps.a.outputs.x']);
+  assert.deepEqual(
+    bare.refs.map((r) => r.path.join('.')),
+    ['steps.a.outputs.x'],
+  );
   const [broken] = expressionsIn(plain('${{ github.event.issue.title +++ }}'), lib);
   assert.ok(broken.invalid);
   assert.equal(broken.refs[0].flows, true, 'unparsable: assume it flows');

@@ -18,13 +18,22 @@ test('sign-by-tag: literal tags, implicit latest, expression tags, env and matri
     cosign sign --yes "$UNKNOWN"
     cosign sign-blob --yes model.safetensors`);
   const f = await rule(y, 'workflow/sign-by-tag');
-  assert.deepEqual(f.map((x) => covered(y, x)), ['ghcr.io/a/b:v1', 'ghcr.io/a/latest', '"ghcr.io/a/c:${{ github.ref_name }}"', '"$REF"']);
-  const matrix = job(`${pre}- run: cosign sign --yes \${{ matrix.image }}`, undefined, '    strategy:\n      matrix:\n        image: [ghcr.io/a/x:1, ghcr.io/a/y:2]\n');
+  assert.deepEqual(
+    f.map((x) => covered(y, x)),
+    ['ghcr.io/a/b:v1', 'ghcr.io/a/latest', '"ghcr.io/a/c:${{ github.ref_name }}"', '"$REF"'],
+  );
+  const matrix = job(
+    `${pre}- run: cosign sign --yes \${{ matrix.image }}`,
+    undefined,
+    '    strategy:\n      matrix:\n        image: [ghcr.io/a/x:1, ghcr.io/a/y:2]\n',
+  );
   assert.equal((await rule(matrix, 'workflow/sign-by-tag')).length, 1);
 });
 
 test('sign-by-tag fix: uses the digest output of an earlier docker/build-push-action', async () => {
-  const y = job(`${pre}- id: build\n  uses: docker/build-push-action@0123456789abcdef0123456789abcdef01234567\n  with:\n    push: true\n    tags: ghcr.io/a/b:v1\n- run: cosign sign --yes ghcr.io/a/b:v1`);
+  const y = job(
+    `${pre}- id: build\n  uses: docker/build-push-action@0123456789abcdef0123456789abcdef01234567\n  with:\n    push: true\n    tags: ghcr.io/a/b:v1\n- run: cosign sign --yes ghcr.io/a/b:v1`,
+  );
   const [f] = await rule(y, 'workflow/sign-by-tag');
   const fixed = applyFix(y, f.fixes?.[0]);
   assert.match(fixed, /cosign sign --yes ghcr\.io\/a\/b@\$\{\{ steps\.build\.outputs\.digest \}\}/);
@@ -41,7 +50,10 @@ test('verify-without-identity: keyless verify needs identity and issuer; keyed v
     gh attestation verify model.safetensors
     gh attestation verify model.safetensors --repo acme/models --signer-workflow acme/models/.github/workflows/release.yml`);
   const f = await rule(y, 'workflow/verify-without-identity');
-  assert.deepEqual(f.map((x) => covered(y, x)), ['cosign verify', 'cosign verify-blob', 'slsa-verifier verify-artifact', 'gh attestation verify']);
+  assert.deepEqual(
+    f.map((x) => covered(y, x)),
+    ['cosign verify', 'cosign verify-blob', 'slsa-verifier verify-artifact', 'gh attestation verify'],
+  );
   assert.match(f[0].message, /--certificate-identity and --certificate-oidc-issuer/);
   assert.match(f[1].message, /without --certificate-oidc-issuer/);
 });
@@ -68,14 +80,22 @@ test('insecure-flag: tlog/SCT/TLS escapes on cosign, oras and crane; the fix rem
     oras push --plain-http localhost:5000/a:1 f
     crane push --insecure img.tar r.example/a:1`);
   const f = await rule(y, 'workflow/insecure-flag');
-  assert.deepEqual(f.map((x) => covered(y, x)), ['--insecure-ignore-tlog', '--tlog-upload=false', '--plain-http', '--insecure']);
+  assert.deepEqual(
+    f.map((x) => covered(y, x)),
+    ['--insecure-ignore-tlog', '--tlog-upload=false', '--plain-http', '--insecure'],
+  );
   assert.match(applyFix(y, f[0].fixes?.[0]), /cosign verify --key k\.pub i@sha256:1/);
 });
 
 test('cosign-experimental: env maps and inline assignments', async () => {
-  const y = job(`${pre}- env:\n    COSIGN_EXPERIMENTAL: 1\n  run: COSIGN_EXPERIMENTAL=true cosign sign --yes i@sha256:1`);
+  const y = job(
+    `${pre}- env:\n    COSIGN_EXPERIMENTAL: 1\n  run: COSIGN_EXPERIMENTAL=true cosign sign --yes i@sha256:1`,
+  );
   assert.equal((await rule(y, 'workflow/cosign-experimental')).length, 2);
-  assert.deepEqual(await rule(job('- env:\n    COSIGN_EXPERIMENTAL: 0\n  run: echo'), 'workflow/cosign-experimental'), []);
+  assert.deepEqual(
+    await rule(job('- env:\n    COSIGN_EXPERIMENTAL: 0\n  run: echo'), 'workflow/cosign-experimental'),
+    [],
+  );
 });
 
 test('inline-secret: PEM keys, literal passwords in env, inputs and login flags; secrets references pass', async () => {
@@ -97,25 +117,41 @@ test('inline-secret: PEM keys, literal passwords in env, inputs and login flags;
     username: me
     password: literal-pass`);
   const f = await rule(y, 'workflow/inline-secret');
-  assert.deepEqual(f.map((x) => covered(y, x)), ['-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----', 'hunter2', 'literal-pass', 's3cret']);
+  assert.deepEqual(
+    f.map((x) => covered(y, x)),
+    ['-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----', 'hunter2', 'literal-pass', 's3cret'],
+  );
 });
 
 test('env values are expanded before judging a reference: registry and tag from env:', async () => {
-  const y = job(`${pre}- run: |\n    docker push "$IMAGE:$TAG"\n    cosign sign --yes "\${{ env.REGISTRY }}/\${{ env.NAME }}:v1"\n    cosign sign --yes "$IMAGE@$D"`,
-    'on: push\nenv:\n  REGISTRY: ghcr.io\n  NAME: acme/m\n  IMAGE: ghcr.io/acme/m\n  TAG: v1\n', '    permissions:\n      contents: read\n      id-token: write\n');
-  assert.deepEqual((await rule(y, 'workflow/sign-by-tag')).map((x) => covered(y, x)), ['"${{ env.REGISTRY }}/${{ env.NAME }}:v1"']);
+  const y = job(
+    `${pre}- run: |\n    docker push "$IMAGE:$TAG"\n    cosign sign --yes "\${{ env.REGISTRY }}/\${{ env.NAME }}:v1"\n    cosign sign --yes "$IMAGE@$D"`,
+    'on: push\nenv:\n  REGISTRY: ghcr.io\n  NAME: acme/m\n  IMAGE: ghcr.io/acme/m\n  TAG: v1\n',
+    '    permissions:\n      contents: read\n      id-token: write\n',
+  );
+  assert.deepEqual(
+    (await rule(y, 'workflow/sign-by-tag')).map((x) => covered(y, x)),
+    ['"${{ env.REGISTRY }}/${{ env.NAME }}:v1"'],
+  );
   assert.equal((await rule(y, 'workflow/packages-permission-missing')).length, 1, '$IMAGE is on ghcr.io');
 });
 
 test('cosign-without-yes: sign, attest, sign-blob and attest-blob without --yes; the fix adds it', async () => {
-  const y = job(`${pre}- run: |
+  const y = job(
+    `${pre}- run: |
     cosign sign --key env://COSIGN_KEY ghcr.io/a/b@sha256:${'b'.repeat(64)}
     cosign attest --predicate sbom.json --type cyclonedx ghcr.io/a/b@sha256:${'b'.repeat(64)}
     cosign sign-blob --bundle m.sigstore.json model.safetensors
     cosign attest-blob --predicate p.json --type slsaprovenance1 model.safetensors
-    cosign verify --key cosign.pub ghcr.io/a/b@sha256:${'b'.repeat(64)}`, undefined, '    permissions:\n      contents: read\n      packages: write\n      id-token: write\n');
+    cosign verify --key cosign.pub ghcr.io/a/b@sha256:${'b'.repeat(64)}`,
+    undefined,
+    '    permissions:\n      contents: read\n      packages: write\n      id-token: write\n',
+  );
   const f = await rule(y, 'workflow/cosign-without-yes');
-  assert.deepEqual(f.map((x) => covered(y, x)), ['cosign sign', 'cosign attest', 'cosign sign-blob', 'cosign attest-blob']);
+  assert.deepEqual(
+    f.map((x) => covered(y, x)),
+    ['cosign sign', 'cosign attest', 'cosign sign-blob', 'cosign attest-blob'],
+  );
   assert.match(f[0].message, /\[y\/N\]/);
   let fixed = y;
   for (let k = 0; k < 4; k++) fixed = applyFix(fixed, (await rule(fixed, 'workflow/cosign-without-yes'))[0].fixes?.[0]);
@@ -131,10 +167,11 @@ test('cosign-without-yes: hardened variants stay silent (-y, COSIGN_YES in env o
     `- env:\n    COSIGN_YES: "true"\n  run: cosign sign ${img}`,
     `- run: |\n    export COSIGN_YES=true\n    cosign sign ${img}`,
     `- run: COSIGN_YES=true cosign sign ${img}`,
-  ]) assert.deepEqual(await rule(job(`${pre}${s}`), 'workflow/cosign-without-yes'), [], s);
+  ])
+    assert.deepEqual(await rule(job(`${pre}${s}`), 'workflow/cosign-without-yes'), [], s);
 });
 
-test('unanchored-identity-regexp: patterns from env: are judged; a wildcard owner accepts anybody\'s workflow', async () => {
+test("unanchored-identity-regexp: patterns from env: are judged; a wildcard owner accepts anybody's workflow", async () => {
   const y = job(`${pre}- env:
     ID_RE: 'https://github.com/acme/models/'
   run: |

@@ -15,7 +15,10 @@ test('tool-not-installed: each of the seven tools; once per tool per job; instal
     cosign version
 - ${COSIGN}`);
   const f = await rule(y, 'workflow/tool-not-installed');
-  assert.deepEqual(f.map((x) => covered(y, x)), ['syft', 'grype', 'trivy', 'oras', 'slsa-verifier', 'crane', 'cosign']);
+  assert.deepEqual(
+    f.map((x) => covered(y, x)),
+    ['syft', 'grype', 'trivy', 'oras', 'slsa-verifier', 'crane', 'cosign'],
+  );
   assert.match(f[6].message, /installed only in a later step/);
 });
 
@@ -31,21 +34,38 @@ test('tool-not-installed: setup actions, package managers and downloads count as
     curl -sSfLo oras.tgz https://github.com/oras-project/oras/releases/download/v1.2.0/oras_1.2.0_linux_amd64.tar.gz
 - run: syft . && trivy fs --exit-code 1 . && crane ls a/b && cosign version && oras version && ./grype-local/grype version`);
   assert.deepEqual(await rule(installed, 'workflow/tool-not-installed'), []);
-  assert.deepEqual(await rule(job('- uses: ./.github/actions/setup-tools\n- run: cosign version && trivy --version'), 'workflow/tool-not-installed'), [], 'a local action may install them');
-  const container = job('- run: cosign version', undefined, '    container: cgr.dev/chainguard/cosign@sha256:' + 'a'.repeat(64) + '\n');
+  assert.deepEqual(
+    await rule(
+      job('- uses: ./.github/actions/setup-tools\n- run: cosign version && trivy --version'),
+      'workflow/tool-not-installed',
+    ),
+    [],
+    'a local action may install them',
+  );
+  const container = job(
+    '- run: cosign version',
+    undefined,
+    '    container: cgr.dev/chainguard/cosign@sha256:' + 'a'.repeat(64) + '\n',
+  );
   assert.deepEqual(await rule(container, 'workflow/tool-not-installed'), []);
   const selfHosted = job('- run: cosign version').replace('runs-on: ubuntu-latest', 'runs-on: [self-hosted, gpu]');
   assert.deepEqual(await rule(selfHosted, 'workflow/tool-not-installed'), []);
 });
 
-test('tool-not-installed fix: inserts the official installer before the step, with the step\'s indentation', async () => {
+test("tool-not-installed fix: inserts the official installer before the step, with the step's indentation", async () => {
   const y = job('- name: Sign\n  run: cosign sign-blob --yes f');
   const [f] = await rule(y, 'workflow/tool-not-installed');
   const fixed = applyFix(y, f.fixes?.[0]);
-  assert.match(fixed, / {6}- name: Install cosign\n {8}uses: sigstore\/cosign-installer@[0-9a-f]{40} # v\d+\.\d+\.\d+\n {6}- name: Sign\n/);
+  assert.match(
+    fixed,
+    / {6}- name: Install cosign\n {8}uses: sigstore\/cosign-installer@[0-9a-f]{40} # v\d+\.\d+\.\d+\n {6}- name: Sign\n/,
+  );
   assert.deepEqual(await rule(fixed, 'workflow/tool-not-installed'), []);
   // the inserted step is pinned: no finding of its own
-  assert.deepEqual((await check(fixed)).filter((x) => x.range!.start.line === 8 || x.range!.start.line === 9).map((x) => x.ruleId), []);
+  assert.deepEqual(
+    (await check(fixed)).filter((x) => x.range!.start.line === 8 || x.range!.start.line === 9).map((x) => x.ruleId),
+    [],
+  );
 });
 
 test('every installer and login step the fixes insert is pinned by a full SHA with its version, and passes the pinning rules', async () => {
@@ -58,7 +78,11 @@ test('every installer and login step the fixes insert is pinned by a full SHA wi
     const [f] = await rule(y, 'workflow/tool-not-installed');
     const fixed = applyFix(y, f.fixes?.[0]);
     assert.ok(fixed.includes(`uses: ${info.installer}@${pin.sha} # ${pin.version}`), tool);
-    assert.deepEqual((await check(fixed)).filter((x) => /pinned|branch-ref|unpinned/.test(x.ruleId)).map((x) => x.ruleId), [], tool);
+    assert.deepEqual(
+      (await check(fixed)).filter((x) => /pinned|branch-ref|unpinned/.test(x.ruleId)).map((x) => x.ruleId),
+      [],
+      tool,
+    );
   }
   assert.match(pinnedUses('docker/login-action'), /^docker\/login-action@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
 });
@@ -69,8 +93,14 @@ test('push-without-login: pushes and signatures need credentials; login before, 
   assert.equal(covered(y, f), 'docker push');
   assert.match(f.message, /2 pushes/);
   const fixed = applyFix(y, f.fixes?.[0]);
-  assert.match(fixed, /- name: Log in to ghcr\.io\n {8}uses: docker\/login-action@[0-9a-f]{40} # v\d+\.\d+\.\d+\n {8}with:\n {10}registry: ghcr\.io\n/);
-  assert.deepEqual((await check(fixed)).filter((x) => x.ruleId === 'workflow/unpinned-action').map((x) => x.ruleId), []);
+  assert.match(
+    fixed,
+    /- name: Log in to ghcr\.io\n {8}uses: docker\/login-action@[0-9a-f]{40} # v\d+\.\d+\.\d+\n {8}with:\n {10}registry: ghcr\.io\n/,
+  );
+  assert.deepEqual(
+    (await check(fixed)).filter((x) => x.ruleId === 'workflow/unpinned-action').map((x) => x.ruleId),
+    [],
+  );
   assert.deepEqual(await rule(fixed, 'workflow/push-without-login'), []);
   for (const ok of [
     `- ${LOGIN}\n- run: docker push ghcr.io/a/b:1`,
@@ -80,7 +110,10 @@ test('push-without-login: pushes and signatures need credentials; login before, 
     '- run: oras push -u me -p "$PW" registry.example/a:1 f',
     '- run: cosign sign --yes --upload=false i@sha256:1',
     '- uses: aws-actions/amazon-ecr-login@0123456789abcdef0123456789abcdef01234567\n- run: crane push img.tar 1.dkr.ecr.us-east-1.amazonaws.com/a:1',
-  ]) assert.deepEqual(await rule(job(ok), 'workflow/push-without-login'), [], ok);
-  const action = job('- uses: docker/build-push-action@0123456789abcdef0123456789abcdef01234567\n  with:\n    push: true\n    tags: docker.io/a/b:1');
+  ])
+    assert.deepEqual(await rule(job(ok), 'workflow/push-without-login'), [], ok);
+  const action = job(
+    '- uses: docker/build-push-action@0123456789abcdef0123456789abcdef01234567\n  with:\n    push: true\n    tags: docker.io/a/b:1',
+  );
   assert.equal((await rule(action, 'workflow/push-without-login')).length, 1);
 });

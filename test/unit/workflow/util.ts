@@ -21,7 +21,9 @@ export function covered(yaml: string, f: Finding): string {
 export function applyFix(yaml: string, fix: Fix | undefined): string {
   assert.ok(fix && fix.kind === 'edit', 'an edit fix');
   const idx = new LineIndex(yaml);
-  const edits = [...fix.edits].map((e: TextEdit) => ({ s: idx.offset(e.range.start), e: idx.offset(e.range.end), t: e.newText })).sort((a, b) => b.s - a.s);
+  const edits = [...fix.edits]
+    .map((e: TextEdit) => ({ s: idx.offset(e.range.start), e: idx.offset(e.range.end), t: e.newText }))
+    .sort((a, b) => b.s - a.s);
   let out = yaml;
   for (const e of edits) out = out.slice(0, e.s) + e.t + out.slice(e.e);
   return out;
@@ -29,7 +31,11 @@ export function applyFix(yaml: string, fix: Fix | undefined): string {
 
 /** A one-job workflow with the given steps (each line indented under `steps:`). */
 export function job(steps: string, head = 'on: push\npermissions:\n  contents: read\n', jobExtra = ''): string {
-  const body = steps.replace(/^\n/, '').split('\n').map((l) => (l ? '      ' + l : l)).join('\n');
+  const body = steps
+    .replace(/^\n/, '')
+    .split('\n')
+    .map((l) => (l ? '      ' + l : l))
+    .join('\n');
   return `${head}jobs:\n  build:\n    runs-on: ubuntu-latest\n${jobExtra}    steps:\n${body}\n`;
 }
 

@@ -37,7 +37,12 @@ test('every key and value keeps its exact range', () => {
   assert.equal(d.source(d.at(['provenance', 'list', 1, 'c', 1])!), 'y');
   assert.equal(d.at(['empty'])!.value, null);
   assert.equal(d.source(d.at(['last'])!), "'q'");
-  assert.deepEqual(d.toValue(d.root).value, { model_details: { name: 'sentiment', version: 2.1 }, provenance: { hyper: { lr: 0.1, epochs: 10 }, list: ['a', { b: 1, c: ['x', 'y'] }] }, empty: null, last: 'q' });
+  assert.deepEqual(d.toValue(d.root).value, {
+    model_details: { name: 'sentiment', version: 2.1 },
+    provenance: { hyper: { lr: 0.1, epochs: 10 }, list: ['a', { b: 1, c: ['x', 'y'] }] },
+    empty: null,
+    last: 'q',
+  });
 });
 
 test('syntax errors carry the parser position', () => {
@@ -58,7 +63,9 @@ test('an alias bomb parses fast and expanding it stops at the budget', () => {
   let bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
   for (let i = 0; i < 9; i++) {
     const [me, prev] = [String.fromCharCode(98 + i), String.fromCharCode(97 + i)];
-    bomb += `${me}: &${me} [${Array(9).fill('*' + prev).join(',')}]\n`;
+    bomb += `${me}: &${me} [${Array(9)
+      .fill('*' + prev)
+      .join(',')}]\n`;
   }
   const d = parseYaml(bomb);
   // Counted, not timed: parsing keeps each alias as one leaf (the tree is the size of the text,
@@ -94,11 +101,15 @@ test('non-UTF-8 and UTF-16 are reported, BOM is accepted', () => {
   assert.match(decodeUtf8(Buffer.from([0xff, 0xfe, 0x61, 0x00])).problem!.message, /UTF-16/);
 });
 
-test('the seed model card parses without problems', { skip: fs.existsSync(path.join(SHARED, 'seed')) ? false : 'shared seed absent' }, () => {
-  const d = parseYaml(fs.readFileSync(path.join(SHARED, 'seed', 'examples', 'model-card.yaml'), 'utf8'));
-  assert.deepEqual(d.problems, []);
-  assert.equal(d.at(['provenance', 'build_environment', 'signed_by'])!.value, 'ml-team@acme.com');
-});
+test(
+  'the seed model card parses without problems',
+  { skip: fs.existsSync(path.join(SHARED, 'seed')) ? false : 'shared seed absent' },
+  () => {
+    const d = parseYaml(fs.readFileSync(path.join(SHARED, 'seed', 'examples', 'model-card.yaml'), 'utf8'));
+    assert.deepEqual(d.problems, []);
+    assert.equal(d.at(['provenance', 'build_environment', 'signed_by'])!.value, 'ml-team@acme.com');
+  },
+);
 
 test('a flow mapping as a sequence item is a mapping, with its ranges', () => {
   const d = parseYaml('steps:\n  - {uses: x@v1, with: {a: 1}}\n  - run: echo\n');

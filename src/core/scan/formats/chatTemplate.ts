@@ -9,16 +9,55 @@
  */
 
 /** Constructs that name the OS or Python internals outright. */
-const PLAIN = /\bos\.(?:system|popen)|\bsubprocess\b|\bpopen\s*\(|\beval\s*\(|\bexec\s*\(|\bimport\s+os\b|\b__import__\b|\bself\._TemplateReference__context|\bconfig\.items\b|\brequest\.application\b/;
+const PLAIN =
+  /\bos\.(?:system|popen)|\bsubprocess\b|\bpopen\s*\(|\beval\s*\(|\bexec\s*\(|\bimport\s+os\b|\b__import__\b|\bself\._TemplateReference__context|\bconfig\.items\b|\brequest\.application\b/;
 /** Jinja's and Flask's globals that are Python functions or objects (a way into `__globals__`, or characters via |string). */
-const GLOBAL_OBJECTS = new Set(['lipsum', 'cycler', 'joiner', 'namespace', 'range', 'dict', 'self', 'config', 'request', 'url_for', 'get_flashed_messages', 'g', 'session']);
+const GLOBAL_OBJECTS = new Set([
+  'lipsum',
+  'cycler',
+  'joiner',
+  'namespace',
+  'range',
+  'dict',
+  'self',
+  'config',
+  'request',
+  'url_for',
+  'get_flashed_messages',
+  'g',
+  'session',
+]);
 /** Filters and methods that turn a value into text from which characters can be picked or names built. */
-const STRING_BUILDERS = new Set(['string', 'list', 'first', 'last', 'join', 'format', 'replace', 'reverse', 'pprint', 'slice', 'batch', 'urlize', 'center', 'indent', 'wordwrap', 'lower', 'upper', 'title', 'capitalize', 'sum']);
+const STRING_BUILDERS = new Set([
+  'string',
+  'list',
+  'first',
+  'last',
+  'join',
+  'format',
+  'replace',
+  'reverse',
+  'pprint',
+  'slice',
+  'batch',
+  'urlize',
+  'center',
+  'indent',
+  'wordwrap',
+  'lower',
+  'upper',
+  'title',
+  'capitalize',
+  'sum',
+]);
 
-type Tok = { t: 'str'; v: string; named: boolean } | { t: 'name'; v: string } | { t: 'op'; v: string } | { t: 'num'; v: string };
+type Tok =
+  { t: 'str'; v: string; named: boolean } | { t: 'name'; v: string } | { t: 'op'; v: string } | { t: 'num'; v: string };
 
 /** Counts the tokens and subscript checks made, so tests can bound the work on hostile sizes. */
-export interface TemplateMeter { units: number }
+export interface TemplateMeter {
+  units: number;
+}
 
 /** Why the template can reach Python internals, or undefined. */
 export function chatTemplateEscape(template: string, meter?: TemplateMeter): string | undefined {
@@ -39,8 +78,15 @@ function codeBlocks(s: string): string[] {
     const open = s.indexOf('{', i);
     if (open < 0 || open + 1 >= s.length) break;
     const kind = s[open + 1];
-    if (kind === '#') { const end = s.indexOf('#}', open + 2); i = end < 0 ? s.length : end + 2; continue; }
-    if (kind !== '{' && kind !== '%') { i = open + 1; continue; }
+    if (kind === '#') {
+      const end = s.indexOf('#}', open + 2);
+      i = end < 0 ? s.length : end + 2;
+      continue;
+    }
+    if (kind !== '{' && kind !== '%') {
+      i = open + 1;
+      continue;
+    }
     const close = kind === '{' ? '}}' : '%}';
     const end = findClose(s, open + 2, close);
     const code = s.slice(open + 2, end < 0 ? s.length : end);
@@ -74,12 +120,18 @@ function tokens(code: string): Tok[] {
   let i = 0;
   while (i < code.length) {
     const c = code[i];
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (c === "'" || c === '"') {
       let j = i + 1;
       let raw = '';
       while (j < code.length && code[j] !== c) {
-        if (code[j] === '\\' && j + 1 < code.length) { raw += code[j] + code[j + 1]; j += 2; } else raw += code[j++];
+        if (code[j] === '\\' && j + 1 < code.length) {
+          raw += code[j] + code[j + 1];
+          j += 2;
+        } else raw += code[j++];
       }
       const d = decodeEscapes(raw);
       out.push({ t: 'str', v: d.value, named: d.named });
@@ -87,9 +139,17 @@ function tokens(code: string): Tok[] {
       continue;
     }
     const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(code.slice(i, i + 256));
-    if (name) { out.push({ t: 'name', v: name[0] }); i += name[0].length; continue; }
+    if (name) {
+      out.push({ t: 'name', v: name[0] });
+      i += name[0].length;
+      continue;
+    }
     const num = /^[0-9][0-9_.eE]*/.exec(code.slice(i, i + 64));
-    if (num) { out.push({ t: 'num', v: num[0] }); i += num[0].length; continue; }
+    if (num) {
+      out.push({ t: 'num', v: num[0] });
+      i += num[0].length;
+      continue;
+    }
     const op = /^(?:\*\*|\/\/|==|!=|<=|>=|[-+*/%~|.,:;()[\]{}<>=!])/.exec(code.slice(i, i + 2));
     out.push({ t: 'op', v: op ? op[0] : c });
     i += op ? op[0].length : 1;
@@ -100,12 +160,37 @@ function tokens(code: string): Tok[] {
 /** Python string escapes as Jinja decodes its literals (`unicode-escape`). */
 function decodeEscapes(raw: string): { value: string; named: boolean } {
   let named = false;
-  const value = raw.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|N\{[^}]{0,128}\}|.)/gs, (_m, e: string) => {
-    if (/^[xuU]/.test(e)) { const n = parseInt(e.slice(1), 16); return n <= 0x10ffff ? String.fromCodePoint(n) : ''; }
-    if (/^[0-7]/.test(e)) return String.fromCodePoint(parseInt(e, 8));
-    if (e.startsWith('N{')) { named = true; return ''; }
-    return ({ n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '\n': '' } as Record<string, string>)[e] ?? `\\${e}`;
-  });
+  const value = raw.replace(
+    /\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|N\{[^}]{0,128}\}|.)/gs,
+    (_m, e: string) => {
+      if (/^[xuU]/.test(e)) {
+        const n = parseInt(e.slice(1), 16);
+        return n <= 0x10ffff ? String.fromCodePoint(n) : '';
+      }
+      if (/^[0-7]/.test(e)) return String.fromCodePoint(parseInt(e, 8));
+      if (e.startsWith('N{')) {
+        named = true;
+        return '';
+      }
+      return (
+        (
+          {
+            n: '\n',
+            t: '\t',
+            r: '\r',
+            '\\': '\\',
+            "'": "'",
+            '"': '"',
+            a: '\x07',
+            b: '\b',
+            f: '\f',
+            v: '\v',
+            '\n': '',
+          } as Record<string, string>
+        )[e] ?? `\\${e}`
+      );
+    },
+  );
   return { value, named };
 }
 
@@ -116,7 +201,14 @@ function buildsKey(t: Tok[], j: number): string | undefined {
   const x = t[j];
   if (x.t === 'op' && (x.v === '~' || x.v === '%')) return 'op';
   const prev = t[j - 1];
-  if (x.t === 'name' && STRING_BUILDERS.has(x.v) && prev?.t === 'op' && prev.v === '|' && !['first', 'last', 'lower', 'upper', 'title', 'capitalize', 'sum', 'list'].includes(x.v)) return x.v;
+  if (
+    x.t === 'name' &&
+    STRING_BUILDERS.has(x.v) &&
+    prev?.t === 'op' &&
+    prev.v === '|' &&
+    !['first', 'last', 'lower', 'upper', 'title', 'capitalize', 'sum', 'list'].includes(x.v)
+  )
+    return x.v;
   return undefined;
 }
 
@@ -144,12 +236,21 @@ function checkCode(t: Tok[], meter?: TemplateMeter): string | undefined {
       if (DUNDER.test(k.v)) return `uses the string ${JSON.stringify(k.v)}`;
       if (/%c|\{[^{}]{0,32}:c\}/.test(k.v)) return `builds characters from numbers (${JSON.stringify(k.v)})`;
       // '_' * 2, '_' ~ 'init', '_' + x: underscores joined into a name.
-      if (/^_+$/.test(k.v) && ((prev?.t === 'op' && ['*', '~', '+'].includes(prev.v)) || (next?.t === 'op' && ['*', '~', '+'].includes(next.v)) || (next?.t === 'op' && next.v === '|'))) {
+      if (
+        /^_+$/.test(k.v) &&
+        ((prev?.t === 'op' && ['*', '~', '+'].includes(prev.v)) ||
+          (next?.t === 'op' && ['*', '~', '+'].includes(next.v)) ||
+          (next?.t === 'op' && next.v === '|'))
+      ) {
         return `builds a name from the underscore string ${JSON.stringify(k.v)}`;
       }
     }
     // |attr(X) and attribute=X (map, selectattr, sort, groupby, sum, unique…) look attributes up by name.
-    if (k.t === 'name' && ((k.v === 'attr' && prev?.t === 'op' && prev.v === '|' && next?.t === 'op' && next.v === '(') || (k.v === 'attribute' && next?.t === 'op' && next.v === '='))) {
+    if (
+      k.t === 'name' &&
+      ((k.v === 'attr' && prev?.t === 'op' && prev.v === '|' && next?.t === 'op' && next.v === '(') ||
+        (k.v === 'attribute' && next?.t === 'op' && next.v === '='))
+    ) {
       const arg = t[i + 2];
       const after = t[i + 3];
       const literal = arg?.t === 'str' && after?.t === 'op' && (after.v === ')' || after.v === ',');
@@ -157,18 +258,32 @@ function checkCode(t: Tok[], meter?: TemplateMeter): string | undefined {
       if (arg.v.startsWith('_')) return `looks up the attribute ${JSON.stringify(arg.v)}`;
     }
     // Characters picked out of a function's text: (lipsum|string)[18], cycler|list.
-    if (k.t === 'name' && GLOBAL_OBJECTS.has(k.v) && next?.t === 'op' && next.v === '|' && t[i + 2]?.t === 'name' && STRING_BUILDERS.has(t[i + 2].v)) {
+    if (
+      k.t === 'name' &&
+      GLOBAL_OBJECTS.has(k.v) &&
+      next?.t === 'op' &&
+      next.v === '|' &&
+      t[i + 2]?.t === 'name' &&
+      STRING_BUILDERS.has(t[i + 2].v)
+    ) {
       return `turns the global ${k.v} into text (${k.v}|${t[i + 2].v})`;
     }
     // x[…] falls back to getattr: a key built from strings reaches any attribute.
-    if (k.t === 'op' && k.v === '[' && prev && (prev.t === 'name' || prev.t === 'str' || (prev.t === 'op' && (prev.v === ')' || prev.v === ']')))) {
+    if (
+      k.t === 'op' &&
+      k.v === '[' &&
+      prev &&
+      (prev.t === 'name' || prev.t === 'str' || (prev.t === 'op' && (prev.v === ')' || prev.v === ']')))
+    ) {
       const end = close[i] < 0 ? t.length : close[i];
       if (meter) meter.units++;
       if (builders[end] - builders[i + 1] > 0) {
         let j = i + 1;
         while (!buildsKey(t, j)) j++;
         const what = buildsKey(t, j)!;
-        return what === 'op' ? 'subscripts with a key built from strings (x[a ~ b] falls back to getattr)' : `subscripts with a key built by |${what} (x[…] falls back to getattr)`;
+        return what === 'op'
+          ? 'subscripts with a key built from strings (x[a ~ b] falls back to getattr)'
+          : `subscripts with a key built by |${what} (x[…] falls back to getattr)`;
       }
     }
   }

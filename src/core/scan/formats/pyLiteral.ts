@@ -8,10 +8,19 @@
  */
 
 export type PyValue = string | PyBytes | bigint | number | boolean | null | PyTuple | PyValue[] | PyDict;
-export interface PyBytes { k: 'bytes'; value: Buffer }
-export interface PyTuple { k: 'tuple'; items: PyValue[] }
+export interface PyBytes {
+  k: 'bytes';
+  value: Buffer;
+}
+export interface PyTuple {
+  k: 'tuple';
+  items: PyValue[];
+}
 /** Keys in insertion order; a repeated key keeps its first position and its last value, as dict does. */
-export interface PyDict { k: 'dict'; entries: [PyValue, PyValue][] }
+export interface PyDict {
+  k: 'dict';
+  entries: [PyValue, PyValue][];
+}
 
 const MAX_DEPTH = 200;
 
@@ -49,21 +58,39 @@ export function dictGet(d: PyDict, key: string): PyValue | undefined {
   return d.entries.find(([k]) => k === key)?.[1];
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = { '\n': '', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+const SIMPLE_ESCAPES: Record<string, string> = {
+  '\n': '',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+};
 
 class Parser {
   i = 0;
-  constructor(readonly s: string, readonly py2Long: boolean) {}
+  constructor(
+    readonly s: string,
+    readonly py2Long: boolean,
+  ) {}
 
-  fail(): never { throw new Fail(); }
+  fail(): never {
+    throw new Fail();
+  }
 
   /** Whitespace, comments and backslash-newline continuations (all legal inside brackets). */
   ws(): void {
     for (;;) {
       const c = this.s[this.i];
       if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f') this.i++;
-      else if (c === '#') { while (this.i < this.s.length && this.s[this.i] !== '\n' && this.s[this.i] !== '\r') this.i++; }
-      else if (c === '\\' && (this.s[this.i + 1] === '\n' || this.s[this.i + 1] === '\r')) this.i += 2;
+      else if (c === '#') {
+        while (this.i < this.s.length && this.s[this.i] !== '\n' && this.s[this.i] !== '\r') this.i++;
+      } else if (c === '\\' && (this.s[this.i + 1] === '\n' || this.s[this.i + 1] === '\r')) this.i += 2;
       else return;
     }
   }
@@ -103,7 +130,10 @@ class Parser {
     const index = new Map<string, number>();
     for (;;) {
       this.ws();
-      if (this.s[this.i] === '}') { this.i++; return d; }
+      if (this.s[this.i] === '}') {
+        this.i++;
+        return d;
+      }
       const key = this.value(depth + 1);
       if (!hashable(key)) this.fail();
       this.ws();
@@ -113,10 +143,19 @@ class Parser {
       const ck = keyOf(key);
       const at = index.get(ck);
       if (at !== undefined) d.entries[at][1] = val;
-      else { index.set(ck, d.entries.length); d.entries.push([key, val]); }
+      else {
+        index.set(ck, d.entries.length);
+        d.entries.push([key, val]);
+      }
       this.ws();
-      if (this.s[this.i] === ',') { this.i++; continue; }
-      if (this.s[this.i] === '}') { this.i++; return d; }
+      if (this.s[this.i] === ',') {
+        this.i++;
+        continue;
+      }
+      if (this.s[this.i] === '}') {
+        this.i++;
+        return d;
+      }
       this.fail();
     }
   }
@@ -126,11 +165,20 @@ class Parser {
     const items: PyValue[] = [];
     for (;;) {
       this.ws();
-      if (this.s[this.i] === close) { this.i++; return items; }
+      if (this.s[this.i] === close) {
+        this.i++;
+        return items;
+      }
       items.push(this.value(depth + 1));
       this.ws();
-      if (this.s[this.i] === ',') { this.i++; continue; }
-      if (this.s[this.i] === close) { this.i++; return items; }
+      if (this.s[this.i] === ',') {
+        this.i++;
+        continue;
+      }
+      if (this.s[this.i] === close) {
+        this.i++;
+        return items;
+      }
       this.fail();
     }
   }
@@ -139,10 +187,16 @@ class Parser {
   paren(depth: number): PyValue {
     this.i++;
     this.ws();
-    if (this.s[this.i] === ')') { this.i++; return { k: 'tuple', items: [] }; }
+    if (this.s[this.i] === ')') {
+      this.i++;
+      return { k: 'tuple', items: [] };
+    }
     const first = this.value(depth + 1);
     this.ws();
-    if (this.s[this.i] === ')') { this.i++; return first; }
+    if (this.s[this.i] === ')') {
+      this.i++;
+      return first;
+    }
     const rest = this.seqAfterFirst(depth);
     return { k: 'tuple', items: [first, ...rest] };
   }
@@ -155,11 +209,20 @@ class Parser {
     const items: PyValue[] = [];
     for (;;) {
       this.ws();
-      if (this.s[this.i] === ')') { this.i++; return items; }
+      if (this.s[this.i] === ')') {
+        this.i++;
+        return items;
+      }
       items.push(this.value(depth + 1));
       this.ws();
-      if (this.s[this.i] === ',') { this.i++; continue; }
-      if (this.s[this.i] === ')') { this.i++; return items; }
+      if (this.s[this.i] === ',') {
+        this.i++;
+        continue;
+      }
+      if (this.s[this.i] === ')') {
+        this.i++;
+        return items;
+      }
       this.fail();
     }
   }
@@ -167,7 +230,9 @@ class Parser {
   number(): bigint | number {
     const rest = this.s.slice(this.i, this.i + 4096);
     const end = this.py2Long ? '(?:[ \\t]*L)?(?![0-9A-Za-z_.])' : '(?![0-9A-Za-z_.])';
-    const int = new RegExp(`^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|[1-9](?:_?[0-9])*|0+(?:_?0)*)${end}`).exec(rest);
+    const int = new RegExp(
+      `^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|[1-9](?:_?[0-9])*|0+(?:_?0)*)${end}`,
+    ).exec(rest);
     if (int) {
       this.i += int[0].length;
       const t = int[0].replace(/[_ \tL]/g, '');
@@ -176,7 +241,9 @@ class Parser {
     }
     const digits = '[0-9](?:_?[0-9])*';
     const exp = `[eE][+-]?${digits}`;
-    const flt = new RegExp(`^(?:(?:${digits})?\\.${digits}(?:${exp})?|${digits}\\.(?:${exp})?|${digits}${exp})${end}`).exec(rest);
+    const flt = new RegExp(
+      `^(?:(?:${digits})?\\.${digits}(?:${exp})?|${digits}\\.(?:${exp})?|${digits}${exp})${end}`,
+    ).exec(rest);
     if (flt) {
       this.i += flt[0].length;
       return Number(flt[0].replace(/[_ \tL]/g, ''));
@@ -220,16 +287,29 @@ class Parser {
     let out = '';
     for (;;) {
       if (this.i >= this.s.length) this.fail();
-      if (this.s.startsWith(close, this.i)) { this.i += close.length; break; }
+      if (this.s.startsWith(close, this.i)) {
+        this.i += close.length;
+        break;
+      }
       const c = this.s[this.i];
       if (!triple && (c === '\n' || c === '\r')) this.fail();
       if (c === '\\') {
         const n = this.s[this.i + 1];
         if (n === undefined) this.fail();
-        if (raw) { out += c + n; this.i += 2; continue; }
+        if (raw) {
+          out += c + n;
+          this.i += 2;
+          continue;
+        }
         this.i += 2;
-        if (n === '\r' && this.s[this.i] === '\n') { this.i++; continue; }
-        if (n in SIMPLE_ESCAPES) { out += SIMPLE_ESCAPES[n]; continue; }
+        if (n === '\r' && this.s[this.i] === '\n') {
+          this.i++;
+          continue;
+        }
+        if (n in SIMPLE_ESCAPES) {
+          out += SIMPLE_ESCAPES[n];
+          continue;
+        }
         if (/[0-7]/.test(n)) {
           let digits = n;
           while (digits.length < 3 && /[0-7]/.test(this.s[this.i] ?? '')) digits += this.s[this.i++];

@@ -10,7 +10,10 @@ export interface TarEntry {
 }
 
 /** ustar/GNU/pax tar headers, read by offset (no extraction). Bounded by `maxEntries`. */
-export async function listTar(src: RandomAccess, maxEntries: number): Promise<{ entries: TarEntry[]; problems: { offset: number; message: string }[]; truncated: boolean }> {
+export async function listTar(
+  src: RandomAccess,
+  maxEntries: number,
+): Promise<{ entries: TarEntry[]; problems: { offset: number; message: string }[]; truncated: boolean }> {
   const entries: TarEntry[] = [];
   const problems: { offset: number; message: string }[] = [];
   let pos = 0;
@@ -20,7 +23,11 @@ export async function listTar(src: RandomAccess, maxEntries: number): Promise<{ 
     if (entries.length >= maxEntries) return { entries, problems, truncated: true };
     const h = await src.read(pos, 512);
     if (h.every((b) => b === 0)) break;
-    const str = (a: number, n: number): string => { const s = h.toString('utf8', a, a + n); const z = s.indexOf('\0'); return z >= 0 ? s.slice(0, z) : s; };
+    const str = (a: number, n: number): string => {
+      const s = h.toString('utf8', a, a + n);
+      const z = s.indexOf('\0');
+      return z >= 0 ? s.slice(0, z) : s;
+    };
     const sizeField = h.subarray(124, 136);
     let size: number;
     if (sizeField[0] & 0x80) {
@@ -34,7 +41,10 @@ export async function listTar(src: RandomAccess, maxEntries: number): Promise<{ 
       problems.push({ offset: pos, message: 'tar header checksum mismatch; the rest of the archive was not read' });
       break;
     }
-    if (!Number.isFinite(size) || size < 0) { problems.push({ offset: pos, message: 'invalid tar member size' }); break; }
+    if (!Number.isFinite(size) || size < 0) {
+      problems.push({ offset: pos, message: 'invalid tar member size' });
+      break;
+    }
     const type = String.fromCharCode(h[156] || 0x30);
     const prefix = str(345, 155);
     let name = (prefix ? `${prefix}/` : '') + str(0, 100);
@@ -42,9 +52,13 @@ export async function listTar(src: RandomAccess, maxEntries: number): Promise<{ 
     if (type === 'L' || type === 'x' || type === 'g') {
       const body = (await src.read(dataOffset, Math.min(size, 1 << 20))).toString('utf8');
       if (type === 'L') longName = body.replace(/\0.*$/s, '');
-      if (type === 'x') { const m = /\d+ path=([^\n]*)\n/.exec(body); if (m) paxPath = m[1]; }
+      if (type === 'x') {
+        const m = /\d+ path=([^\n]*)\n/.exec(body);
+        if (m) paxPath = m[1];
+      }
     } else {
-      if (paxPath) name = paxPath; else if (longName) name = longName;
+      if (paxPath) name = paxPath;
+      else if (longName) name = longName;
       paxPath = longName = undefined;
       entries.push({ name, type, size, dataOffset, headerOffset: pos, linkName: str(157, 100) });
     }

@@ -7,14 +7,17 @@
 import type { FormatProblem } from './safetensors.ts';
 
 /** Operators that read or write files, load code or call outside the graph. */
-const IO_CALL = /^(?:torch\.)?(?:from_file|save|load|_save_for_mobile|_load_for_mobile|_C\._.*|hub\..*|jit\.load|jit\.save|classes\..*|distributed\.rpc\..*|package\..*)$/;
+const IO_CALL =
+  /^(?:torch\.)?(?:from_file|save|load|_save_for_mobile|_load_for_mobile|_C\._.*|hub\..*|jit\.load|jit\.save|classes\..*|distributed\.rpc\..*|package\..*)$/;
 /** `torch.ops.NS.op`: any namespace but the built-in ones runs native code a library registered. */
 const BUILTIN_OPS = new Set(['aten', 'prim', 'quantized', '_quantized', 'profiler', 'cuda']);
 /** aten operators that touch files, as they appear in serialized code or mobile bytecode. */
 const ATEN_IO = /(?:aten::|ops\.aten\.)(from_file|save|load|_save_for_mobile|_load_for_mobile)\b/g;
 const LOAD_HOOKS = new Set(['__setstate__', '__getstate__']);
 
-export interface TorchScriptProblem extends FormatProblem { line: number }
+export interface TorchScriptProblem extends FormatProblem {
+  line: number;
+}
 
 /** Findings on one TorchScript source file: load hooks and file/process/native operators, each once per name. */
 export function checkTorchScriptCode(text: string): TorchScriptProblem[] {
@@ -33,10 +36,24 @@ export function checkTorchScriptCode(text: string): TorchScriptProblem[] {
   const n = text.length;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c === 10) { line++; lineStart = true; indent = 0; i++; continue; }
-    if (lineStart && (c === 32 || c === 9)) { indent++; i++; continue; }
-    if (c === 35) { while (i < n && text.charCodeAt(i) !== 10) i++; continue; } // comment
-    if (c === 34 || c === 39) { // string, triple-quoted or not
+    if (c === 10) {
+      line++;
+      lineStart = true;
+      indent = 0;
+      i++;
+      continue;
+    }
+    if (lineStart && (c === 32 || c === 9)) {
+      indent++;
+      i++;
+      continue;
+    }
+    if (c === 35) {
+      while (i < n && text.charCodeAt(i) !== 10) i++;
+      continue;
+    } // comment
+    if (c === 34 || c === 39) {
+      // string, triple-quoted or not
       const q = text[i];
       const triple = text.startsWith(q.repeat(3), i);
       const end = triple ? q.repeat(3) : q;
@@ -44,7 +61,10 @@ export function checkTorchScriptCode(text: string): TorchScriptProblem[] {
       while (i < n && !text.startsWith(end, i)) {
         const d = text.charCodeAt(i);
         if (d === 92) i++;
-        else if (d === 10) { line++; if (!triple) break; }
+        else if (d === 10) {
+          line++;
+          if (!triple) break;
+        }
         i++;
       }
       i += end.length;
@@ -57,7 +77,12 @@ export function checkTorchScriptCode(text: string): TorchScriptProblem[] {
     }
     if (isIdentStart(c)) {
       const start = i;
-      while (i < n && (isIdentPart(text.charCodeAt(i)) || (text.charCodeAt(i) === 46 && i + 1 < n && isIdentStart(text.charCodeAt(i + 1))))) i++;
+      while (
+        i < n &&
+        (isIdentPart(text.charCodeAt(i)) ||
+          (text.charCodeAt(i) === 46 && i + 1 < n && isIdentStart(text.charCodeAt(i + 1))))
+      )
+        i++;
       const word = text.slice(start, i);
       if (word === 'def') {
         let j = i;
@@ -66,7 +91,13 @@ export function checkTorchScriptCode(text: string): TorchScriptProblem[] {
         while (j < n && isIdentPart(text.charCodeAt(j))) j++;
         const name = text.slice(s, j);
         defs.push({ name, indent });
-        if (LOAD_HOOKS.has(name)) add(`def:${name}`, start, line, `defines ${name}: torch.jit.load runs it while loading the module, before any input is given`);
+        if (LOAD_HOOKS.has(name))
+          add(
+            `def:${name}`,
+            start,
+            line,
+            `defines ${name}: torch.jit.load runs it while loading the module, before any input is given`,
+          );
         i = j;
         continue;
       }
@@ -76,8 +107,20 @@ export function checkTorchScriptCode(text: string): TorchScriptProblem[] {
         const inHook = defs.find((d) => LOAD_HOOKS.has(d.name));
         const where = inHook ? ` in ${inHook.name} (runs on load)` : '';
         const ops = /^(?:torch\.)?ops\.([A-Za-z_]\w*)\./.exec(word);
-        if (ops && !BUILTIN_OPS.has(ops[1])) add(`call:${word}`, start, line, `calls ${word}${where}: a custom operator runs native code a library registered in the loading process`);
-        else if (/^torch\./.test(word) && IO_CALL.test(word)) add(`call:${word}`, start, line, `calls ${word}${where}: it reads or writes files or loads code outside the model graph`);
+        if (ops && !BUILTIN_OPS.has(ops[1]))
+          add(
+            `call:${word}`,
+            start,
+            line,
+            `calls ${word}${where}: a custom operator runs native code a library registered in the loading process`,
+          );
+        else if (/^torch\./.test(word) && IO_CALL.test(word))
+          add(
+            `call:${word}`,
+            start,
+            line,
+            `calls ${word}${where}: it reads or writes files or loads code outside the model graph`,
+          );
       }
       continue;
     }
@@ -98,7 +141,13 @@ export function checkTorchScriptBytecode(bytes: Buffer): TorchScriptProblem[] {
   for (const m of text.matchAll(ATEN_IO)) {
     if (seen.has(m[1])) continue;
     seen.add(m[1]);
-    problems.push({ offset: m.index ?? 0, line: 0, rule: 'scan/torchscript-code', severity: 'error', message: `the bytecode calls the file operator aten::${m[1]}` });
+    problems.push({
+      offset: m.index ?? 0,
+      line: 0,
+      rule: 'scan/torchscript-code',
+      severity: 'error',
+      message: `the bytecode calls the file operator aten::${m[1]}`,
+    });
   }
   return problems;
 }

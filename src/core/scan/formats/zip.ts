@@ -43,7 +43,10 @@ export async function listZip(src: RandomAccess, maxEntries: number): Promise<Zi
   const tail = await src.read(src.size - tailLen, tailLen);
   let eocd = -1;
   for (let i = tail.length - 22; i >= 0; i--) {
-    if (tail.readUInt32LE(i) === EOCD) { eocd = i; break; }
+    if (tail.readUInt32LE(i) === EOCD) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) {
     problems.push({ offset: 0, message: 'no end-of-central-directory record: members were read from local headers' });
@@ -67,10 +70,17 @@ export async function listZip(src: RandomAccess, maxEntries: number): Promise<Zi
   // Prefix compensation: where the central directory really is vs where the record says.
   const actualCd = cdEnd - cdSize;
   const delta = actualCd >= 0 && actualCd !== cdOffset ? actualCd - cdOffset : 0;
-  if (delta) problems.push({ offset: actualCd, message: `central directory is ${delta} bytes away from its recorded offset (data before the archive)` });
+  if (delta)
+    problems.push({
+      offset: actualCd,
+      message: `central directory is ${delta} bytes away from its recorded offset (data before the archive)`,
+    });
   const cdStart = cdOffset + delta;
   if (cdStart < 0 || cdStart + cdSize > src.size) {
-    problems.push({ offset: eocdAbs, message: 'central directory lies outside the file: members were read from local headers' });
+    problems.push({
+      offset: eocdAbs,
+      message: 'central directory lies outside the file: members were read from local headers',
+    });
     return walkLocalHeaders(src, maxEntries, problems);
   }
   const entries: ZipEntry[] = [];
@@ -79,9 +89,16 @@ export async function listZip(src: RandomAccess, maxEntries: number): Promise<Zi
   const cd = await src.read(cdStart, Math.min(cdSize, 512 * 1024 * 1024));
   let p = 0;
   while (p + 46 <= cd.length) {
-    if (entries.length >= maxEntries) { truncated = true; break; }
+    if (entries.length >= maxEntries) {
+      truncated = true;
+      break;
+    }
     if (cd.readUInt32LE(p) !== CENTRAL) {
-      problems.push({ offset: cdStart + p, message: 'bad central-directory signature; the rest of the directory was not read', rule: 'scan/incomplete' });
+      problems.push({
+        offset: cdStart + p,
+        message: 'bad central-directory signature; the rest of the directory was not read',
+        rule: 'scan/incomplete',
+      });
       break;
     }
     const flags = cd.readUInt16LE(p + 8);
@@ -102,7 +119,11 @@ export async function listZip(src: RandomAccess, maxEntries: number): Promise<Zi
       const len = extra.readUInt16LE(e + 2);
       if (id === 0x0001) {
         let q = e + 4;
-        const rd = (): number => { const v = q + 8 <= extra.length ? Number(extra.readBigUInt64LE(q)) : 0; q += 8; return v; };
+        const rd = (): number => {
+          const v = q + 8 <= extra.length ? Number(extra.readBigUInt64LE(q)) : 0;
+          q += 8;
+          return v;
+        };
         if (size === 0xffffffff) size = rd();
         if (compressedSize === 0xffffffff) compressedSize = rd();
         if (local === 0xffffffff) local = rd();
@@ -124,20 +145,43 @@ export async function listZip(src: RandomAccess, maxEntries: number): Promise<Zi
       if (nm !== name) localName = nm;
       dataOffset = localAbs + 30 + ln + le;
     } else {
-      problems.push({ offset: Math.max(0, localAbs), message: `member ${JSON.stringify(name)}: no local header at its recorded offset; not read`, rule: 'scan/incomplete' });
+      problems.push({
+        offset: Math.max(0, localAbs),
+        message: `member ${JSON.stringify(name)}: no local header at its recorded offset; not read`,
+        rule: 'scan/incomplete',
+      });
     }
     if (dataOffset >= 0 && dataOffset + compressedSize > src.size) {
-      problems.push({ offset: dataOffset, message: `member ${JSON.stringify(name)}: data runs past the end of the file (truncated archive)` });
+      problems.push({
+        offset: dataOffset,
+        message: `member ${JSON.stringify(name)}: data runs past the end of the file (truncated archive)`,
+      });
       compressedSize = Math.max(0, src.size - dataOffset);
     }
     if (dataOffset >= 0) {
-      entries.push({ name, ...(localName !== undefined ? { localName } : {}), method, flags, compressedSize, size, crc, dataOffset, headerOffset, externalAttrs, isDirectory: name.endsWith('/') });
+      entries.push({
+        name,
+        ...(localName !== undefined ? { localName } : {}),
+        method,
+        flags,
+        compressedSize,
+        size,
+        crc,
+        dataOffset,
+        headerOffset,
+        externalAttrs,
+        isDirectory: name.endsWith('/'),
+      });
     }
   }
   return { entries, problems, truncated };
 }
 
-async function walkLocalHeaders(src: RandomAccess, maxEntries: number, problems: ZipListing['problems']): Promise<ZipListing> {
+async function walkLocalHeaders(
+  src: RandomAccess,
+  maxEntries: number,
+  problems: ZipListing['problems'],
+): Promise<ZipListing> {
   const entries: ZipEntry[] = [];
   let pos = 0;
   // Spanned-archive marker / leading junk: find the first local header in the first 64 KiB.
@@ -147,7 +191,10 @@ async function walkLocalHeaders(src: RandomAccess, maxEntries: number, problems:
   pos = first;
   let truncated = false;
   while (pos + 30 <= src.size) {
-    if (entries.length >= maxEntries) { truncated = true; break; }
+    if (entries.length >= maxEntries) {
+      truncated = true;
+      break;
+    }
     const lh = await src.read(pos, 30);
     if (lh.length < 30 || lh.readUInt32LE(0) !== LOCAL) break;
     const flags = lh.readUInt16LE(6);
@@ -160,12 +207,37 @@ async function walkLocalHeaders(src: RandomAccess, maxEntries: number, problems:
     const name = (await src.read(pos + 30, ln)).toString(flags & 0x800 ? 'utf8' : 'latin1');
     const dataOffset = pos + 30 + ln + le;
     if (flags & 0x08 && compressedSize === 0) {
-      problems.push({ offset: pos, message: `member ${JSON.stringify(name)}: size only in a data descriptor and no central directory; later members not read` });
-      entries.push({ name, method, flags, compressedSize: src.size - dataOffset, size: 0, crc, dataOffset, headerOffset: pos, externalAttrs: 0, isDirectory: name.endsWith('/') });
+      problems.push({
+        offset: pos,
+        message: `member ${JSON.stringify(name)}: size only in a data descriptor and no central directory; later members not read`,
+      });
+      entries.push({
+        name,
+        method,
+        flags,
+        compressedSize: src.size - dataOffset,
+        size: 0,
+        crc,
+        dataOffset,
+        headerOffset: pos,
+        externalAttrs: 0,
+        isDirectory: name.endsWith('/'),
+      });
       truncated = true;
       break;
     }
-    entries.push({ name, method, flags, compressedSize: Math.min(compressedSize, Math.max(0, src.size - dataOffset)), size, crc, dataOffset, headerOffset: pos, externalAttrs: 0, isDirectory: name.endsWith('/') });
+    entries.push({
+      name,
+      method,
+      flags,
+      compressedSize: Math.min(compressedSize, Math.max(0, src.size - dataOffset)),
+      size,
+      crc,
+      dataOffset,
+      headerOffset: pos,
+      externalAttrs: 0,
+      isDirectory: name.endsWith('/'),
+    });
     pos = dataOffset + compressedSize;
   }
   return { entries, problems, truncated };

@@ -66,7 +66,12 @@ export function createBunzip2(maxOutput: number): Transform {
     if (!blockSize) {
       if (streams > 0) {
         // Another stream, or bytes Python's BZ2File ignores (it stops at data that is not bzip2).
-        try { blockSize = bz2.header(bits); } catch { finished = true; return false; }
+        try {
+          blockSize = bz2.header(bits);
+        } catch {
+          finished = true;
+          return false;
+        }
       } else blockSize = bz2.header(bits);
       streamCrc = 0;
       return true;

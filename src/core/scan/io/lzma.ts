@@ -22,13 +22,20 @@ class Input {
   base = 0;
   eof = false;
   constructor(private readonly src: ByteStream) {}
-  get offset(): number { return this.base + this.pos; }
-  get available(): number { return this.buf.length - this.pos; }
+  get offset(): number {
+    return this.base + this.pos;
+  }
+  get available(): number {
+    return this.buf.length - this.pos;
+  }
   /** Ensures at least n bytes are buffered (fewer only at the end of the input). */
   async ensure(n: number): Promise<boolean> {
     while (this.available < n && !this.eof) {
       const chunk = await this.src.next();
-      if (!chunk) { this.eof = true; break; }
+      if (!chunk) {
+        this.eof = true;
+        break;
+      }
       const rest = this.buf.subarray(this.pos);
       this.base += this.pos;
       this.pos = 0;
@@ -94,7 +101,21 @@ class LzmaDecoder {
   }
 
   resetState(): void {
-    for (const a of [this.literal, this.isMatch, this.isRep, this.isRepG0, this.isRepG1, this.isRepG2, this.isRep0Long, this.posSlot, this.posDecoders, this.align, this.lenDec, this.repLenDec]) a.fill(PROB_INIT);
+    for (const a of [
+      this.literal,
+      this.isMatch,
+      this.isRep,
+      this.isRepG0,
+      this.isRepG1,
+      this.isRepG2,
+      this.isRep0Long,
+      this.posSlot,
+      this.posDecoders,
+      this.align,
+      this.lenDec,
+      this.repLenDec,
+    ])
+      a.fill(PROB_INIT);
     this.state = 0;
     this.rep0 = this.rep1 = this.rep2 = this.rep3 = 0;
   }
@@ -128,7 +149,7 @@ class LzmaDecoder {
     }
     if (this.range < 0x1000000) {
       this.range = (this.range * 256) >>> 0;
-      this.code = ((this.code * 256) + this.in.byte()) >>> 0;
+      this.code = (this.code * 256 + this.in.byte()) >>> 0;
     }
     return b;
   }
@@ -138,10 +159,13 @@ class LzmaDecoder {
     for (; n > 0; n--) {
       this.range >>>= 1;
       let b = 0;
-      if (this.code >= this.range) { this.code -= this.range; b = 1; }
+      if (this.code >= this.range) {
+        this.code -= this.range;
+        b = 1;
+      }
       if (this.range < 0x1000000) {
         this.range = (this.range * 256) >>> 0;
-        this.code = ((this.code * 256) + this.in.byte()) >>> 0;
+        this.code = (this.code * 256 + this.in.byte()) >>> 0;
       }
       res = res * 2 + b;
     }
@@ -181,7 +205,9 @@ class LzmaDecoder {
   }
 
   /** Bytes decoded but not handed out yet. */
-  get pending(): number { return this.total - this.emitted; }
+  get pending(): number {
+    return this.total - this.emitted;
+  }
 
   /** Hands out up to `max` decoded bytes. */
   take(max = Infinity): Buffer {
@@ -249,7 +275,10 @@ class LzmaDecoder {
           if (this.bit(this.isRepG1, s) === 0) dist = this.rep1;
           else {
             if (this.bit(this.isRepG2, s) === 0) dist = this.rep2;
-            else { dist = this.rep3; this.rep3 = this.rep2; }
+            else {
+              dist = this.rep3;
+              this.rep3 = this.rep2;
+            }
             this.rep2 = this.rep1;
           }
           this.rep1 = this.rep0;
@@ -278,7 +307,12 @@ class LzmaDecoder {
       }
       len += 2;
       const dist = this.rep0 + 1;
-      if (dist > this.total || dist > size) throw new LzmaError(dist > size ? `a match reaches ${dist} bytes back, beyond the ${size}-byte window this scanner allows` : 'corrupt data: a match before the start of the output');
+      if (dist > this.total || dist > size)
+        throw new LzmaError(
+          dist > size
+            ? `a match reaches ${dist} bytes back, beyond the ${size}-byte window this scanner allows`
+            : 'corrupt data: a match before the start of the output',
+        );
       for (let i = 0; i < len; i++) this.put(this.back(dist));
     }
     return 'limit';
@@ -364,7 +398,15 @@ export async function* xzChunks(src: ByteStream): AsyncGenerator<Buffer> {
       const bh = await input.bytes(headerSize - 1);
       const flags = bh[0];
       let p = 1;
-      const v = (): number => { let r = 0; for (let i = 0; i < 9; i++) { const b = bh[p++]; r += (b & 0x7f) * 2 ** (7 * i); if (!(b & 0x80)) return r; } throw new LzmaError('xz: bad block header'); };
+      const v = (): number => {
+        let r = 0;
+        for (let i = 0; i < 9; i++) {
+          const b = bh[p++];
+          r += (b & 0x7f) * 2 ** (7 * i);
+          if (!(b & 0x80)) return r;
+        }
+        throw new LzmaError('xz: bad block header');
+      };
       if (flags & 0x40) v();
       if (flags & 0x80) v();
       const filters = (flags & 3) + 1;
@@ -372,7 +414,8 @@ export async function* xzChunks(src: ByteStream): AsyncGenerator<Buffer> {
       for (let f = 0; f < filters; f++) {
         const id = v();
         const propSize = v();
-        if (id !== 0x21 || f !== filters - 1) throw new LzmaError(`xz filter 0x${id.toString(16)} is not supported by this scanner (only LZMA2)`);
+        if (id !== 0x21 || f !== filters - 1)
+          throw new LzmaError(`xz filter 0x${id.toString(16)} is not supported by this scanner (only LZMA2)`);
         const d = bh[p];
         if (propSize !== 1 || d > 40) throw new LzmaError('xz: bad LZMA2 properties');
         dict = d === 40 ? 0xffffffff : (2 | (d & 1)) * 2 ** (Math.floor(d / 2) + 11);
@@ -391,7 +434,7 @@ export async function* xzChunks(src: ByteStream): AsyncGenerator<Buffer> {
           dec.stored(Buffer.from(await input.bytes(n)));
         } else if (control >= 0x80) {
           const hdr = await input.bytes(4);
-          const unpacked = ((control & 0x1f) * 65536) + hdr.readUInt16BE(0) + 1;
+          const unpacked = (control & 0x1f) * 65536 + hdr.readUInt16BE(0) + 1;
           const packed = hdr.readUInt16BE(2) + 1;
           const mode = (control >>> 5) & 3;
           if (mode === 3) dec.resetDict();
@@ -421,7 +464,10 @@ export async function* xzChunks(src: ByteStream): AsyncGenerator<Buffer> {
     // Index: records, padding, CRC32; then the stream footer.
     const indexStart = input.offset - 1;
     const records = await varint(input);
-    for (let i = 0; i < records; i++) { await varint(input); await varint(input); }
+    for (let i = 0; i < records; i++) {
+      await varint(input);
+      await varint(input);
+    }
     const pad = (4 - ((input.offset - indexStart) % 4)) % 4;
     await input.bytes(pad + 4);
     const footer = await input.bytes(12);

@@ -22,11 +22,19 @@ class Reader {
   private front: Buffer[] = [];
   offset = 0;
   constructor(private readonly src: ByteStream) {}
-  unshift(b: Buffer): void { if (b.length) { this.front.unshift(b); this.offset -= b.length; } }
+  unshift(b: Buffer): void {
+    if (b.length) {
+      this.front.unshift(b);
+      this.offset -= b.length;
+    }
+  }
   async next(max = 16 << 10): Promise<Buffer | null> {
-    let b = this.front.shift() ?? await this.src.next(max);
+    let b = this.front.shift() ?? (await this.src.next(max));
     if (!b) return null;
-    if (b.length > max) { this.front.unshift(b.subarray(max)); b = b.subarray(0, max); }
+    if (b.length > max) {
+      this.front.unshift(b.subarray(max));
+      b = b.subarray(0, max);
+    }
     this.offset += b.length;
     return b;
   }
@@ -61,26 +69,42 @@ async function* inflateOne(reader: Reader, raw: boolean, onBytes?: (b: Buffer) =
   let ended = false;
   let error: Error | undefined;
   let wake: (() => void) | undefined;
-  const poke = () => { const w = wake; wake = undefined; w?.(); };
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
   inf.on('data', (d: Buffer) => out.push(d));
-  inf.on('end', () => { ended = true; poke(); });
-  inf.on('error', (e: Error) => { error = e; poke(); });
+  inf.on('end', () => {
+    ended = true;
+    poke();
+  });
+  inf.on('error', (e: Error) => {
+    error = e;
+    poke();
+  });
   inf.on('close', poke);
   /** Resolves when the write was processed, or the inflater ended, failed or closed (a write callback may then never come). */
-  const write = (chunk: Buffer) => new Promise<void>((resolve) => {
-    wake = resolve;
-    inf.write(chunk, () => poke());
-  });
+  const write = (chunk: Buffer) =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      inf.write(chunk, () => poke());
+    });
   let fed = 0;
   let last: Buffer = Buffer.alloc(0);
   try {
     while (!ended) {
       const chunk = await reader.next(4096);
       if (!chunk) {
-        await new Promise<void>((resolve) => { wake = resolve; inf.end(); if (ended || error) poke(); });
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          inf.end();
+          if (ended || error) poke();
+        });
         for (let i = 0; i < 1000 && !ended && !error; i++) await tick();
         if (!ended && !error) error = new Error('the deflate stream does not end');
-        if (error) throw new CompressedDataError(`${raw ? 'gzip' : 'zlib'} data is truncated or corrupt (${error.message})`);
+        if (error)
+          throw new CompressedDataError(`${raw ? 'gzip' : 'zlib'} data is truncated or corrupt (${error.message})`);
         break;
       }
       last = chunk;
@@ -88,9 +112,17 @@ async function* inflateOne(reader: Reader, raw: boolean, onBytes?: (b: Buffer) =
       if (!ended && !error && !inf.destroyed) await write(chunk);
       await tick();
       if (error) throw new CompressedDataError(`${raw ? 'gzip' : 'zlib'} data is corrupt (${error.message})`);
-      while (out.length) { const b = out.shift()!; onBytes?.(b); yield b; }
+      while (out.length) {
+        const b = out.shift()!;
+        onBytes?.(b);
+        yield b;
+      }
     }
-    while (out.length) { const b = out.shift()!; onBytes?.(b); yield b; }
+    while (out.length) {
+      const b = out.shift()!;
+      onBytes?.(b);
+      yield b;
+    }
     const unused = fed - inf.bytesWritten;
     if (unused > 0) reader.unshift(last.subarray(last.length - unused));
   } finally {
@@ -130,22 +162,30 @@ async function* member(reader: Reader, h: Buffer, info: MemberInfo): AsyncGenera
   if (h.length < 10) throw new CompressedDataError('gzip header is truncated');
   if (h[2] !== 8) throw new CompressedDataError(`gzip compression method ${h[2]} is not deflate`);
   const flags = h[3];
-  if (flags & 4) { const x = await reader.take(2); if (x.length < 2) throw new CompressedDataError('gzip header is truncated'); await reader.take(x.readUInt16LE(0)); }
+  if (flags & 4) {
+    const x = await reader.take(2);
+    if (x.length < 2) throw new CompressedDataError('gzip header is truncated');
+    await reader.take(x.readUInt16LE(0));
+  }
   if (flags & 8) await reader.cstring();
   if (flags & 16) await reader.cstring();
   if (flags & 2) await reader.take(2);
   let crc = 0;
   let size = 0;
-  yield* inflateOne(reader, true, (b) => { crc = zlib.crc32(b, crc); size += b.length; });
+  yield* inflateOne(reader, true, (b) => {
+    crc = zlib.crc32(b, crc);
+    size += b.length;
+  });
   const t = await reader.take(8);
   if (t.length < 8) throw new CompressedDataError('gzip member is truncated (no CRC/size trailer)');
-  if (t.readUInt32LE(0) !== crc >>> 0 || t.readUInt32LE(4) !== (size % 2 ** 32)) throw new CompressedDataError('gzip member fails its CRC/size check (Python raises after reading it)');
+  if (t.readUInt32LE(0) !== crc >>> 0 || t.readUInt32LE(4) !== size % 2 ** 32)
+    throw new CompressedDataError('gzip member fails its CRC/size check (Python raises after reading it)');
   info.members++;
 }
 
 /** A zlib header (CMF/FLG) that Python's zlib accepts. */
 function zlibHeader(b: Buffer): boolean {
-  return b.length >= 2 && (b[0] & 0x0f) === 8 && (b[0] >> 4) <= 7 && ((b[0] << 8) | b[1]) % 31 === 0;
+  return b.length >= 2 && (b[0] & 0x0f) === 8 && b[0] >> 4 <= 7 && ((b[0] << 8) | b[1]) % 31 === 0;
 }
 
 /**

@@ -25,7 +25,9 @@ export interface ByteStream {
 
 export class BufferAccess implements RandomAccess {
   constructor(private readonly buf: Buffer) {}
-  get size(): number { return this.buf.length; }
+  get size(): number {
+    return this.buf.length;
+  }
   async read(position: number, length: number): Promise<Buffer> {
     // Offsets come from attacker-controlled headers: anything outside the buffer reads as nothing.
     if (!(position >= 0) || position >= this.buf.length || !(length > 0)) return Buffer.alloc(0);
@@ -35,7 +37,10 @@ export class BufferAccess implements RandomAccess {
 
 /** A file opened for positional reads. Close it when done. */
 export class FileAccess implements RandomAccess {
-  private constructor(private readonly fh: fs.FileHandle, readonly size: number) {}
+  private constructor(
+    private readonly fh: fs.FileHandle,
+    readonly size: number,
+  ) {}
   static async open(file: string): Promise<FileAccess> {
     // FIFOs and devices are refused before they are opened: /dev/urandom never ends, a FIFO blocks.
     const { fh, stat } = await openRegularFile(file);
@@ -77,13 +82,19 @@ export class FileAccess implements RandomAccess {
     }
     return got;
   }
-  close(): Promise<void> { return this.fh.close(); }
+  close(): Promise<void> {
+    return this.fh.close();
+  }
 }
 
 /** A window [start, start+size) of another source (a stored zip member, a tar entry). */
 export class SliceAccess implements RandomAccess {
   readonly size: number;
-  constructor(private readonly inner: RandomAccess, private readonly start: number, size: number) {
+  constructor(
+    private readonly inner: RandomAccess,
+    private readonly start: number,
+    size: number,
+  ) {
     this.size = Math.max(0, Math.min(size, inner.size - start));
   }
   read(position: number, length: number): Promise<Buffer> {
@@ -102,13 +113,14 @@ const CHUNK = 1 << 20;
  */
 export function streamOf(src: RandomAccess, start = 0, chunk = CHUNK, reuse = false): ByteStream {
   let pos = start;
-  const scratch = reuse && src instanceof FileAccess ? [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)] : undefined;
+  const scratch =
+    reuse && src instanceof FileAccess ? [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)] : undefined;
   let turn = 0;
   return {
     async next(max?: number) {
       if (pos >= src.size) return null;
       if (scratch && src instanceof FileAccess) {
-        const target = scratch[turn ^= 1].subarray(0, Math.min(max ?? chunk, chunk));
+        const target = scratch[(turn ^= 1)].subarray(0, Math.min(max ?? chunk, chunk));
         const got = await src.readInto(pos, target);
         if (got === 0) return null;
         pos += got;
@@ -137,17 +149,27 @@ export class OutputLimitError extends Error {
  * Sequential reading of a Node stream (zlib, bz2, xz output) with a cap on the bytes it may
  * produce: a decompression bomb ends in an OutputLimitError, which callers report as incomplete.
  */
-export function streamOfReadable(readable: Readable, maxOutput: number): ByteStream & { produced(): number; destroy(): void } {
+export function streamOfReadable(
+  readable: Readable,
+  maxOutput: number,
+): ByteStream & { produced(): number; destroy(): void } {
   const it = readable[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let produced = 0;
   let pending: Buffer | null = null;
   const pull = async (): Promise<Buffer | null> => {
-    if (pending) { const p = pending; pending = null; return p; }
+    if (pending) {
+      const p = pending;
+      pending = null;
+      return p;
+    }
     const r = await it.next();
     if (r.done) return null;
     const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
     produced += b.length;
-    if (produced > maxOutput) { readable.destroy(); throw new OutputLimitError(maxOutput); }
+    if (produced > maxOutput) {
+      readable.destroy();
+      throw new OutputLimitError(maxOutput);
+    }
     return b;
   };
   return {
@@ -162,12 +184,17 @@ export function streamOfReadable(readable: Readable, maxOutput: number): ByteStr
       while (left > 0) {
         const b = await pull();
         if (!b) break;
-        if (b.length > left) { pending = b.subarray(left); left = 0; } else left -= b.length;
+        if (b.length > left) {
+          pending = b.subarray(left);
+          left = 0;
+        } else left -= b.length;
       }
       return n - left;
     },
     produced: () => produced,
-    destroy: () => { readable.destroy(); },
+    destroy: () => {
+      readable.destroy();
+    },
   };
 }
 

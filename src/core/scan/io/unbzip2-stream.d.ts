@@ -10,7 +10,13 @@ declare module 'unbzip2-stream/lib/bzip2.js' {
   type Bits = ((n: number | null) => number) & { bytesRead: number };
   const bzip2: {
     header(bits: Bits): number;
-    decompress(bits: Bits, emit: (byte: number) => void, buf: Int32Array, bufsize: number, streamCrc: number | null): number | null;
+    decompress(
+      bits: Bits,
+      emit: (byte: number) => void,
+      buf: Int32Array,
+      bufsize: number,
+      streamCrc: number | null,
+    ): number | null;
   };
   export default bzip2;
 }

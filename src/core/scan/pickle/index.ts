@@ -17,7 +17,16 @@
 import { BufferAccess, streamOf, type ByteStream, type RandomAccess } from '../io/source.ts';
 import { runMachine, type PickleReadResult, type ReadPickleOptions } from './machine.ts';
 
-export type { PickleReadResult, ReadPickleOptions, PickleImport, PickleCallSite, PickleAnomaly, EmbeddedPickle, PickleLimits, PickleStreamInfo } from './machine.ts';
+export type {
+  PickleReadResult,
+  ReadPickleOptions,
+  PickleImport,
+  PickleCallSite,
+  PickleAnomaly,
+  EmbeddedPickle,
+  PickleLimits,
+  PickleStreamInfo,
+} from './machine.ts';
 export { DEFAULT_PICKLE_LIMITS, embeddedPickle, dtypeItem } from './machine.ts';
 export * from './values.ts';
 
@@ -30,7 +39,8 @@ function isByteStream(x: PickleInput): x is ByteStream {
 /** Walk every pickle in the input with bounded memory. Never throws on hostile bytes. */
 export function readPickle(input: PickleInput, options: ReadPickleOptions = {}): Promise<PickleReadResult> {
   let stream: ByteStream;
-  if (Buffer.isBuffer(input) || input instanceof Uint8Array) stream = streamOf(new BufferAccess(Buffer.from(input.buffer, input.byteOffset, input.byteLength)));
+  if (Buffer.isBuffer(input) || input instanceof Uint8Array)
+    stream = streamOf(new BufferAccess(Buffer.from(input.buffer, input.byteOffset, input.byteLength)));
   else if (isByteStream(input)) stream = input;
   else stream = streamOf(input);
   return runMachine(stream, options);

@@ -3,8 +3,16 @@ import type { ByteStream } from '../io/source.ts';
 import { numpyDtypeString } from '../formats/numpyDtype.ts';
 import { OPCODE_NAMES } from './opcodes.ts';
 import {
-  TRUNCATED, isTagged,
-  type PBytes, type PCall, type PDict, type PGlobal, type PList, type PSet, type PTuple, type PValue,
+  TRUNCATED,
+  isTagged,
+  type PBytes,
+  type PCall,
+  type PDict,
+  type PGlobal,
+  type PList,
+  type PSet,
+  type PTuple,
+  type PValue,
 } from './values.ts';
 import { plural } from '../../messageText.ts';
 
@@ -90,8 +98,18 @@ export interface PickleCallSite {
 }
 
 export type AnomalyKind =
-  | 'not-pickle' | 'truncated' | 'invalid-opcode' | 'junk' | 'frame' | 'proto' | 'malformed'
-  | 'unresolved-import' | 'ext' | 'global-mutation' | 'limit' | 'joblib';
+  | 'not-pickle'
+  | 'truncated'
+  | 'invalid-opcode'
+  | 'junk'
+  | 'frame'
+  | 'proto'
+  | 'malformed'
+  | 'unresolved-import'
+  | 'ext'
+  | 'global-mutation'
+  | 'limit'
+  | 'joblib';
 
 export interface PickleAnomaly {
   kind: AnomalyKind;
@@ -166,8 +184,17 @@ const RECONSTRUCTORS = new Set(['copyreg._reconstructor', 'copyreg.__newobj__', 
 
 /** Functions that deserialize their first argument (see PickleImport.literalPayloads). */
 const NESTED_LOADERS = new Set([
-  'pickle.loads', '_pickle.loads', 'pickle._loads', 'dill.loads', 'dill._dill.loads', 'cloudpickle.loads',
-  'torch.storage._load_from_bytes', 'torch.load', 'torch.serialization.load', 'numpy.loads', 'joblib.load',
+  'pickle.loads',
+  '_pickle.loads',
+  'pickle._loads',
+  'dill.loads',
+  'dill._dill.loads',
+  'cloudpickle.loads',
+  'torch.storage._load_from_bytes',
+  'torch.load',
+  'torch.serialization.load',
+  'numpy.loads',
+  'joblib.load',
 ]);
 /** Calls that only pass their first argument on as bytes or a file: `_codecs.encode(s, 'latin1')`, `io.BytesIO(b)`. */
 const LITERAL_WRAPPERS = new Set(['_codecs.encode', 'codecs.encode', 'io.BytesIO', '_io.BytesIO']);
@@ -175,19 +202,30 @@ const LITERAL_WRAPPERS = new Set(['_codecs.encode', 'codecs.encode', 'io.BytesIO
 class StopWalk extends Error {}
 
 /** Anomalies at which CPython's unpickler raises (as opposed to findings about valid pickles). */
-export const UNPICKLER_ERRORS: ReadonlySet<AnomalyKind> = new Set(['not-pickle', 'truncated', 'invalid-opcode', 'malformed']);
+export const UNPICKLER_ERRORS: ReadonlySet<AnomalyKind> = new Set([
+  'not-pickle',
+  'truncated',
+  'invalid-opcode',
+  'malformed',
+]);
 
 /** Opcodes the synchronous fast loop may run (see `fastLoop`). */
 const FAST: Uint8Array = (() => {
   const t = new Uint8Array(256);
-  for (const c of [0x28, 0x4e, 0x88, 0x89, 0x4b, 0x4d, 0x4a, 0x47, 0x8a, 0x29, 0x5d, 0x7d, 0x85, 0x86, 0x87, 0x74, 0x61, 0x65, 0x73, 0x75, 0x71, 0x72, 0x94, 0x68, 0x6a, 0x32, 0x52, 0x51, 0x8c, 0x58, 0x43, 0x42]) t[c] = 1;
+  for (const c of [
+    0x28, 0x4e, 0x88, 0x89, 0x4b, 0x4d, 0x4a, 0x47, 0x8a, 0x29, 0x5d, 0x7d, 0x85, 0x86, 0x87, 0x74, 0x61, 0x65, 0x73,
+    0x75, 0x71, 0x72, 0x94, 0x68, 0x6a, 0x32, 0x52, 0x51, 0x8c, 0x58, 0x43, 0x42,
+  ])
+    t[c] = 1;
   return t;
 })();
 
 /** Fixed-size argument bytes per opcode (length prefixes included). */
 const ARG_BYTES: Uint8Array = (() => {
   const t = new Uint8Array(256);
-  const set = (n: number, ops: number[]) => { for (const o of ops) t[o] = n; };
+  const set = (n: number, ops: number[]) => {
+    for (const o of ops) t[o] = n;
+  };
   set(1, [0x80, 0x4b, 0x8a, 0x55, 0x8c, 0x43, 0x71, 0x68, 0x82]);
   set(2, [0x4d, 0x83]);
   set(4, [0x4a, 0x8b, 0x54, 0x58, 0x42, 0x72, 0x6a, 0x84]);
@@ -204,9 +242,20 @@ const DROPPED_FLOAT: PValue = Object.freeze({ k: 'float', v: Number.NaN }) as PV
 /** A stack entry that was dropped to bound memory (see PickleLimits.maxStack). */
 const COLLAPSED: PValue = Object.freeze({ k: 'unknown', why: 'dropped from a very long MARK run' }) as PValue;
 
-interface Line { text: string; length: number; truncated: boolean }
+interface Line {
+  text: string;
+  length: number;
+  truncated: boolean;
+}
 
-interface Frame { stack: PValue[]; meta: PValue[][]; memo: Map<number, PValue>; proto: number; start: number; opcodes: number }
+interface Frame {
+  stack: PValue[];
+  meta: PValue[][];
+  memo: Map<number, PValue>;
+  proto: number;
+  start: number;
+  opcodes: number;
+}
 
 /**
  * The streaming pickle machine: simulates CPython's unpickler (stack, metastack for MARK, memo)
@@ -258,7 +307,10 @@ class Machine {
 
   private readonly stopAtError: boolean;
 
-  constructor(private readonly src: ByteStream, opts: ReadPickleOptions) {
+  constructor(
+    private readonly src: ByteStream,
+    opts: ReadPickleOptions,
+  ) {
     this.stopAtError = opts.stopAtError ?? false;
     this.L = { ...DEFAULT_PICKLE_LIMITS, ...opts.limits };
     this.base = opts.baseOffset ?? 0;
@@ -268,8 +320,12 @@ class Machine {
     this.deadline = this.L.timeBudgetMs > 0 ? Date.now() + this.L.timeBudgetMs : Infinity;
   }
 
-  get offset(): number { return this.base + this.pos; }
-  get imports(): PickleImport[] { return [...this.importMap.values()]; }
+  get offset(): number {
+    return this.base + this.pos;
+  }
+  get imports(): PickleImport[] {
+    return [...this.importMap.values()];
+  }
 
   // ---- byte access ----
 
@@ -283,7 +339,11 @@ class Machine {
     this.base += this.pos;
     this.pos = 0;
     const first = await this.src.next();
-    if (!first) { this.eof = true; this.buf = rest; return rest.length >= n; }
+    if (!first) {
+      this.eof = true;
+      this.buf = rest;
+      return rest.length >= n;
+    }
     if (rest.length > 0 && rest.length <= BRIDGE && n <= rest.length + BRIDGE && first.length > 2 * BRIDGE) {
       // Copy only the few bytes that straddle the chunks, not the whole chunk.
       this.buf = Buffer.concat([rest, first.subarray(0, BRIDGE)]);
@@ -295,7 +355,10 @@ class Machine {
     let have = rest.length + first.length;
     while (have < n) {
       const chunk = await this.src.next();
-      if (!chunk) { this.eof = true; break; }
+      if (!chunk) {
+        this.eof = true;
+        break;
+      }
       // A source may reuse its buffers (streamOf with reuse): keep a copy of what must outlive the next read.
       parts.push(parts.length >= 2 ? Buffer.from(chunk) : chunk);
       have += chunk.length;
@@ -325,18 +388,23 @@ class Machine {
     }
   }
 
-
   private async skip(n: number): Promise<boolean> {
     this.unbridge();
     const inBuf = this.buf.length - this.pos;
-    if (n <= inBuf) { this.pos += n; return true; }
+    if (n <= inBuf) {
+      this.pos += n;
+      return true;
+    }
     const rest = n - inBuf;
     this.base += this.buf.length;
     this.buf = EMPTY;
     this.pos = 0;
     const skipped = await this.src.skip(rest);
     this.base += skipped;
-    if (skipped < rest) { this.eof = true; return false; }
+    if (skipped < rest) {
+      this.eof = true;
+      return false;
+    }
     return true;
   }
 
@@ -351,7 +419,11 @@ class Machine {
     let dropped = 0;
     let searchFrom = this.pos;
     for (;;) {
-      if (this.bridged) { const at = searchFrom - this.pos; this.unbridge(); searchFrom = this.pos + at; }
+      if (this.bridged) {
+        const at = searchFrom - this.pos;
+        this.unbridge();
+        searchFrom = this.pos + at;
+      }
       const nl = this.buf.indexOf(10, searchFrom);
       if (nl >= 0) {
         const length = dropped + nl - this.pos;
@@ -369,7 +441,10 @@ class Machine {
         this.buf = EMPTY;
         this.pos = 0;
         const chunk = await this.src.next();
-        if (!chunk) { this.eof = true; return null; }
+        if (!chunk) {
+          this.eof = true;
+          return null;
+        }
         this.buf = chunk;
         searchFrom = 0;
         continue;
@@ -409,7 +484,8 @@ class Machine {
   // ---- records ----
 
   private anomaly(kind: AnomalyKind, message: string, offset = this.opOffset, opcode?: string): void {
-    if (this.anomalies.length < this.L.maxRecords) this.anomalies.push({ kind, offset, message, ...(opcode ? { opcode } : {}) });
+    if (this.anomalies.length < this.L.maxRecords)
+      this.anomalies.push({ kind, offset, message, ...(opcode ? { opcode } : {}) });
     if (this.stopAtError && UNPICKLER_ERRORS.has(kind)) throw new StopWalk();
   }
 
@@ -420,7 +496,17 @@ class Machine {
     if (rec) rec.count++;
     else if (this.importMap.size < this.L.maxRecords) {
       const raw = module !== rawModule || name !== rawName ? `${rawModule}.${rawName}` : undefined;
-      this.importMap.set(key, { module, name, ...(raw ? { raw } : {}), offset, opcode, count: 1, calledBy: [], callCount: 0, literalPayloads: [] });
+      this.importMap.set(key, {
+        module,
+        name,
+        ...(raw ? { raw } : {}),
+        offset,
+        opcode,
+        count: 1,
+        calledBy: [],
+        callCount: 0,
+        literalPayloads: [],
+      });
     } else this.limit('distinct imports', this.L.maxRecords);
     return { k: 'global', module, name, offset };
   }
@@ -432,16 +518,26 @@ class Machine {
         if (!rec.calledBy.includes(opcode)) rec.calledBy.push(opcode);
         rec.firstCallOffset ??= offset;
         rec.callCount++;
-        if (NESTED_LOADERS.has(`${callable.module}.${callable.name}`) && isTagged(args ?? null) && (args as PValue & object).k === 'tuple') {
+        if (
+          NESTED_LOADERS.has(`${callable.module}.${callable.name}`) &&
+          isTagged(args ?? null) &&
+          (args as PValue & object).k === 'tuple'
+        ) {
           const lit = this.literalPayload((args as PTuple).items[0]);
           if (lit !== undefined) rec.literalPayloads.push(lit);
         }
       }
       return;
     }
-    const kind: PickleCallSite['kind'] = !isTagged(callable) ? 'unknown'
-      : callable.k === 'call' || callable.k === 'build' ? 'call-result'
-        : callable.k === 'ext' ? 'ext' : callable.k === 'persid' ? 'persistent' : 'unknown';
+    const kind: PickleCallSite['kind'] = !isTagged(callable)
+      ? 'unknown'
+      : callable.k === 'call' || callable.k === 'build'
+        ? 'call-result'
+        : callable.k === 'ext'
+          ? 'ext'
+          : callable.k === 'persid'
+            ? 'persistent'
+            : 'unknown';
     if (this.calls.length < this.L.maxRecords) this.calls.push({ opcode, offset, callable, kind });
   }
 
@@ -466,7 +562,15 @@ class Machine {
     if (typeof v === 'string') return this.embeddedStrings.get(v);
     if (!isTagged(v)) return undefined;
     if (v.k === 'bytes') return this.embeddedBytes.get(v);
-    if (v.k === 'call' && depth < 2 && isTagged(v.callable) && v.callable.k === 'global' && LITERAL_WRAPPERS.has(`${v.callable.module}.${v.callable.name}`) && isTagged(v.args) && v.args.k === 'tuple') {
+    if (
+      v.k === 'call' &&
+      depth < 2 &&
+      isTagged(v.callable) &&
+      v.callable.k === 'global' &&
+      LITERAL_WRAPPERS.has(`${v.callable.module}.${v.callable.name}`) &&
+      isTagged(v.args) &&
+      v.args.k === 'tuple'
+    ) {
       return this.literalPayload(v.args.items[0], depth + 1);
     }
     return undefined;
@@ -475,7 +579,10 @@ class Machine {
   // ---- stack ----
 
   private pop(): PValue {
-    if (this.stack.length === 0 && this.collapsed > 0) { this.collapsed--; return COLLAPSED; }
+    if (this.stack.length === 0 && this.collapsed > 0) {
+      this.collapsed--;
+      return COLLAPSED;
+    }
     if (this.stack.length === 0) {
       this.anomaly('malformed', 'stack underflow: the unpickler would stop here with an error');
       return { k: 'unknown', why: 'stack underflow' };
@@ -538,7 +645,10 @@ class Machine {
    * starve the structures the scan and the converter need later in the file.
    */
   private keep<T>(target: T[], items: readonly T[], owner: { truncated?: boolean }): void {
-    if (this.poppedCollapsed > 0) { owner.truncated = true; this.poppedCollapsed = 0; }
+    if (this.poppedCollapsed > 0) {
+      owner.truncated = true;
+      this.poppedCollapsed = 0;
+    }
     if (items.length <= 16 && this.smallBudget >= items.length) {
       for (const it of items) target.push(it);
       this.smallBudget -= items.length;
@@ -549,7 +659,10 @@ class Machine {
   }
 
   private memoPut(key: number, v: PValue): void {
-    if (key < 0) { this.anomaly('malformed', 'negative memo key'); return; }
+    if (key < 0) {
+      this.anomaly('malformed', 'negative memo key');
+      return;
+    }
     if (!this.memo.has(key) && this.memo.size >= this.L.maxMemo) this.limit('memo entries', this.L.maxMemo);
     this.memo.set(key, v);
   }
@@ -565,25 +678,60 @@ class Machine {
 
   private appendTo(target: PValue, items: PValue[], opcode: string): void {
     if (isTagged(target)) {
-      if (target.k === 'list') { this.keep(target.items, items, target); return; }
-      if (target.k === 'call') { target.appended ??= []; this.keep(target.appended, items, target); return; }
-      if (target.k === 'global') { this.mutation(target, opcode, 'extend'); return; }
+      if (target.k === 'list') {
+        this.keep(target.items, items, target);
+        return;
+      }
+      if (target.k === 'call') {
+        target.appended ??= [];
+        this.keep(target.appended, items, target);
+        return;
+      }
+      if (target.k === 'global') {
+        this.mutation(target, opcode, 'extend');
+        return;
+      }
     }
   }
 
   private setItems(target: PValue, pairs: [PValue, PValue][], opcode: string): void {
     if (isTagged(target)) {
-      if (target.k === 'dict') { this.keep(target.entries, pairs, target); return; }
-      if (target.k === 'call') { target.setitems ??= []; this.keep(target.setitems, pairs, target); return; }
-      if (target.k === 'build' && isTagged(target.obj) && target.obj.k === 'call') { this.setItems(target.obj, pairs, opcode); return; }
-      if (target.k === 'global') { this.mutation(target, opcode, '__setitem__'); return; }
+      if (target.k === 'dict') {
+        this.keep(target.entries, pairs, target);
+        return;
+      }
+      if (target.k === 'call') {
+        target.setitems ??= [];
+        this.keep(target.setitems, pairs, target);
+        return;
+      }
+      if (target.k === 'build' && isTagged(target.obj) && target.obj.k === 'call') {
+        this.setItems(target.obj, pairs, opcode);
+        return;
+      }
+      if (target.k === 'global') {
+        this.mutation(target, opcode, '__setitem__');
+        return;
+      }
     }
   }
 
   /** APPEND/SETITEM/BUILD on an imported global: mutates module state (attribute poisoning). */
   private mutation(target: PGlobal, opcode: string, method: string): void {
-    this.anomaly('global-mutation', `${opcode} changes the imported object ${target.module}.${target.name} (calls its ${method}); later imports of it get attacker-chosen values`, this.opOffset, opcode);
-    if (this.calls.length < this.L.maxRecords) this.calls.push({ opcode, offset: this.opOffset, callable: target, kind: 'attribute', target: `${target.module}.${target.name}` });
+    this.anomaly(
+      'global-mutation',
+      `${opcode} changes the imported object ${target.module}.${target.name} (calls its ${method}); later imports of it get attacker-chosen values`,
+      this.opOffset,
+      opcode,
+    );
+    if (this.calls.length < this.L.maxRecords)
+      this.calls.push({
+        opcode,
+        offset: this.opOffset,
+        callable: target,
+        kind: 'attribute',
+        target: `${target.module}.${target.name}`,
+      });
   }
 
   // ---- the walk ----
@@ -600,10 +748,18 @@ class Machine {
           if (OPCODE_NAMES[this.buf[this.pos]] === undefined || !(await this.plausibleStart())) {
             const at = this.offset;
             if (!(await this.resync())) break;
-            this.anomaly('junk', `${plural(this.offset - at, 'byte')} of non-pickle data between pickles were skipped; another pickle follows`, at);
+            this.anomaly(
+              'junk',
+              `${plural(this.offset - at, 'byte')} of non-pickle data between pickles were skipped; another pickle follows`,
+              at,
+            );
           }
         } else if (OPCODE_NAMES[this.buf[this.pos]] === undefined) {
-          this.anomaly('not-pickle', `byte 0x${this.buf[this.pos].toString(16).padStart(2, '0')} is not a pickle opcode`, this.offset);
+          this.anomaly(
+            'not-pickle',
+            `byte 0x${this.buf[this.pos].toString(16).padStart(2, '0')} is not a pickle opcode`,
+            this.offset,
+          );
           if (!(await this.resync())) break;
         }
         first = false;
@@ -675,9 +831,16 @@ class Machine {
       const op = buf[pos];
       if (FAST[op] === 0) return;
       let n = 0;
-      if (op === 0x8c || op === 0x43) { n = buf[pos + 1]; if (pos + 2 + n > buf.length || (n > SHORT_PAYLOAD && n > this.keptBudget)) return; }
-      else if (op === 0x58 || op === 0x42) { n = buf.readUInt32LE(pos + 1); if (pos + 5 + n > buf.length || n > keepMax || (n > SHORT_PAYLOAD && n > this.keptBudget)) return; }
-      else if (op === 0x8a) { n = buf[pos + 1]; if (n > 7) return; }
+      if (op === 0x8c || op === 0x43) {
+        n = buf[pos + 1];
+        if (pos + 2 + n > buf.length || (n > SHORT_PAYLOAD && n > this.keptBudget)) return;
+      } else if (op === 0x58 || op === 0x42) {
+        n = buf.readUInt32LE(pos + 1);
+        if (pos + 5 + n > buf.length || n > keepMax || (n > SHORT_PAYLOAD && n > this.keptBudget)) return;
+      } else if (op === 0x8a) {
+        n = buf[pos + 1];
+        if (n > 7) return;
+      }
       if (this.frameEnd >= 0) {
         const at = this.base + pos;
         if (at === this.frameEnd) this.frameEnd = -1;
@@ -687,7 +850,11 @@ class Machine {
       this.pickleOps++;
       if (ops > L.maxOpcodes) this.limit('opcodes', L.maxOpcodes);
       if ((ops & 0xffff) === 0) {
-        if (signal?.aborted) { this.limitReached = true; this.anomaly('limit', 'scan cancelled'); throw new StopWalk(); }
+        if (signal?.aborted) {
+          this.limitReached = true;
+          this.anomaly('limit', 'scan cancelled');
+          throw new StopWalk();
+        }
         if (Date.now() > this.deadline) this.limit('milliseconds', L.timeBudgetMs);
       }
       this.opOffset = this.base + pos;
@@ -697,38 +864,136 @@ class Machine {
           this.pos = pos;
           this.pushMark();
           break;
-        case 0x4e: this.pos = pos; this.push(null); break;
-        case 0x88: this.pos = pos; this.push(true); break;
-        case 0x89: this.pos = pos; this.push(false); break;
-        case 0x4b: this.pos = pos + 1; this.push(buf[pos]); break;
-        case 0x4d: this.pos = pos + 2; this.push(buf.readUInt16LE(pos)); break;
-        case 0x4a: this.pos = pos + 4; this.push(buf.readInt32LE(pos)); break;
-        case 0x47: { // BINFLOAT, the commonest opcode of big raw pickles: a run of them at once
+        case 0x4e:
+          this.pos = pos;
+          this.push(null);
+          break;
+        case 0x88:
+          this.pos = pos;
+          this.push(true);
+          break;
+        case 0x89:
+          this.pos = pos;
+          this.push(false);
+          break;
+        case 0x4b:
+          this.pos = pos + 1;
+          this.push(buf[pos]);
+          break;
+        case 0x4d:
+          this.pos = pos + 2;
+          this.push(buf.readUInt16LE(pos));
+          break;
+        case 0x4a:
+          this.pos = pos + 4;
+          this.push(buf.readInt32LE(pos));
+          break;
+        case 0x47: {
+          // BINFLOAT, the commonest opcode of big raw pickles: a run of them at once
           this.pos = pos + 8;
           if (this.stack.length >= L.maxStack) this.collapse();
           this.stack.push(this.itemBudget > 0 ? { k: 'float', v: buf.readDoubleBE(pos) } : DROPPED_FLOAT);
           if (this.itemBudget <= 0) this.floatRun(buf, signal);
           break;
         }
-        case 0x8a: this.pos = pos + 1 + n; this.push(decodeLong(buf, pos + 1, n)); break;
-        case 0x29: this.pos = pos; this.push({ k: 'tuple', items: [] }); break;
-        case 0x5d: this.pos = pos; this.push({ k: 'list', items: [] }); break;
-        case 0x7d: this.pos = pos; this.push({ k: 'dict', entries: [] }); break;
-        case 0x85: { this.pos = pos; const a = this.pop(); this.push({ k: 'tuple', items: [a] }); break; }
-        case 0x86: { this.pos = pos; const b = this.pop(); const a = this.pop(); this.push({ k: 'tuple', items: [a, b] }); break; }
-        case 0x87: { this.pos = pos; const c = this.pop(); const b = this.pop(); const a = this.pop(); this.push({ k: 'tuple', items: [a, b, c] }); break; }
-        case 0x74: { this.pos = pos; const items = this.popMark(); const t: PTuple = { k: 'tuple', items: [] }; this.keep(t.items, items, {}); this.push(t); break; }
-        case 0x61: { this.pos = pos; const v = this.pop(); this.appendTo(this.top(), [v], 'APPEND'); break; }
-        case 0x65: { this.pos = pos; const items = this.popMark(); this.appendTo(this.top(), items, 'APPENDS'); this.recycle(items); break; }
-        case 0x73: { this.pos = pos; const v = this.pop(); const k = this.pop(); this.setItems(this.top(), [[k, v]], 'SETITEM'); break; }
-        case 0x75: { this.pos = pos; const items = this.popMark(); this.setItems(this.top(), pairs(items), 'SETITEMS'); this.recycle(items); break; }
-        case 0x71: this.pos = pos + 1; this.memoPut(buf[pos], this.top()); break;
-        case 0x72: this.pos = pos + 4; this.memoPut(buf.readUInt32LE(pos), this.top()); break;
-        case 0x94: this.pos = pos; this.memoPut(this.memo.size, this.top()); break;
-        case 0x68: this.pos = pos + 1; this.push(this.memoGet(buf[pos])); break;
-        case 0x6a: this.pos = pos + 4; this.push(this.memoGet(buf.readUInt32LE(pos))); break;
-        case 0x32: this.pos = pos; this.push(this.top()); break;
-        case 0x52: { // REDUCE
+        case 0x8a:
+          this.pos = pos + 1 + n;
+          this.push(decodeLong(buf, pos + 1, n));
+          break;
+        case 0x29:
+          this.pos = pos;
+          this.push({ k: 'tuple', items: [] });
+          break;
+        case 0x5d:
+          this.pos = pos;
+          this.push({ k: 'list', items: [] });
+          break;
+        case 0x7d:
+          this.pos = pos;
+          this.push({ k: 'dict', entries: [] });
+          break;
+        case 0x85: {
+          this.pos = pos;
+          const a = this.pop();
+          this.push({ k: 'tuple', items: [a] });
+          break;
+        }
+        case 0x86: {
+          this.pos = pos;
+          const b = this.pop();
+          const a = this.pop();
+          this.push({ k: 'tuple', items: [a, b] });
+          break;
+        }
+        case 0x87: {
+          this.pos = pos;
+          const c = this.pop();
+          const b = this.pop();
+          const a = this.pop();
+          this.push({ k: 'tuple', items: [a, b, c] });
+          break;
+        }
+        case 0x74: {
+          this.pos = pos;
+          const items = this.popMark();
+          const t: PTuple = { k: 'tuple', items: [] };
+          this.keep(t.items, items, {});
+          this.push(t);
+          break;
+        }
+        case 0x61: {
+          this.pos = pos;
+          const v = this.pop();
+          this.appendTo(this.top(), [v], 'APPEND');
+          break;
+        }
+        case 0x65: {
+          this.pos = pos;
+          const items = this.popMark();
+          this.appendTo(this.top(), items, 'APPENDS');
+          this.recycle(items);
+          break;
+        }
+        case 0x73: {
+          this.pos = pos;
+          const v = this.pop();
+          const k = this.pop();
+          this.setItems(this.top(), [[k, v]], 'SETITEM');
+          break;
+        }
+        case 0x75: {
+          this.pos = pos;
+          const items = this.popMark();
+          this.setItems(this.top(), pairs(items), 'SETITEMS');
+          this.recycle(items);
+          break;
+        }
+        case 0x71:
+          this.pos = pos + 1;
+          this.memoPut(buf[pos], this.top());
+          break;
+        case 0x72:
+          this.pos = pos + 4;
+          this.memoPut(buf.readUInt32LE(pos), this.top());
+          break;
+        case 0x94:
+          this.pos = pos;
+          this.memoPut(this.memo.size, this.top());
+          break;
+        case 0x68:
+          this.pos = pos + 1;
+          this.push(this.memoGet(buf[pos]));
+          break;
+        case 0x6a:
+          this.pos = pos + 4;
+          this.push(this.memoGet(buf.readUInt32LE(pos)));
+          break;
+        case 0x32:
+          this.pos = pos;
+          this.push(this.top());
+          break;
+        case 0x52: {
+          // REDUCE
           this.pos = pos;
           const args = this.pop();
           const fn = this.pop();
@@ -737,8 +1002,16 @@ class Machine {
           this.push(this.call(fn, args, 'REDUCE'));
           break;
         }
-        case 0x51: { this.pos = pos; const pid = this.pop(); this.persistentIds++; this.push({ k: 'persid', pid, offset: this.opOffset }); break; }
-        case 0x8c: case 0x58: { // SHORT_BINUNICODE, BINUNICODE (fully buffered, small)
+        case 0x51: {
+          this.pos = pos;
+          const pid = this.pop();
+          this.persistentIds++;
+          this.push({ k: 'persid', pid, offset: this.opOffset });
+          break;
+        }
+        case 0x8c:
+        case 0x58: {
+          // SHORT_BINUNICODE, BINUNICODE (fully buffered, small)
           const start = pos + (op === 0x8c ? 1 : 4);
           const str = buf.toString('utf8', start, start + n);
           this.pos = start + n;
@@ -747,10 +1020,18 @@ class Machine {
           this.push(str);
           break;
         }
-        case 0x43: case 0x42: { // SHORT_BINBYTES, BINBYTES (fully buffered, small)
+        case 0x43:
+        case 0x42: {
+          // SHORT_BINBYTES, BINBYTES (fully buffered, small)
           const start = pos + (op === 0x43 ? 1 : 4);
           if (n > SHORT_PAYLOAD && n > this.keptBudget) return this.rewind(pos - 1);
-          const p: PBytes = { k: 'bytes', offset: this.base + start, length: n, data: Buffer.from(buf.subarray(start, start + n)), kind: 'bytes' };
+          const p: PBytes = {
+            k: 'bytes',
+            offset: this.base + start,
+            length: n,
+            data: Buffer.from(buf.subarray(start, start + n)),
+            kind: 'bytes',
+          };
           this.pos = start + n;
           if (n > SHORT_PAYLOAD) this.keptBudget -= n;
           this.embeddedCheck(p, this.opOffset);
@@ -780,7 +1061,10 @@ class Machine {
       // MARK, floats, APPENDS (how a pickler writes a list, 1000 items a batch): the floats go
       // nowhere the scan looks, so they are counted, not pushed.
       let p = pos;
-      while (p <= end && buf[p] === 0x47 && k < left) { p += 9; k++; }
+      while (p <= end && buf[p] === 0x47 && k < left) {
+        p += 9;
+        k++;
+      }
       if (p < buf.length && buf[p] === 0x65 && (this.frameEnd < 0 || this.base + p < this.frameEnd)) {
         this.opcodes += k + 1;
         this.pickleOps += k + 1;
@@ -796,7 +1080,10 @@ class Machine {
       k = 0;
     }
     while (pos <= end && buf[pos] === 0x47 && k < left) {
-      if (stack.length >= maxStack) { this.collapse(); stack = this.stack; }
+      if (stack.length >= maxStack) {
+        this.collapse();
+        stack = this.stack;
+      }
       stack.push(DROPPED_FLOAT);
       pos += 9;
       k++;
@@ -812,8 +1099,12 @@ class Machine {
 
   /** Cancellation and the time budget, checked every 65,536 opcodes (also across a batch of them). */
   private checkpoint(before: number, signal?: AbortSignal): void {
-    if ((before >>> 16) === (this.opcodes >>> 16)) return;
-    if (signal?.aborted) { this.limitReached = true; this.anomaly('limit', 'scan cancelled'); throw new StopWalk(); }
+    if (before >>> 16 === this.opcodes >>> 16) return;
+    if (signal?.aborted) {
+      this.limitReached = true;
+      this.anomaly('limit', 'scan cancelled');
+      throw new StopWalk();
+    }
     if (Date.now() > this.deadline) this.limit('milliseconds', this.L.timeBudgetMs);
   }
 
@@ -847,7 +1138,11 @@ class Machine {
         const at = this.offset;
         if (at === this.frameEnd) this.frameEnd = -1;
         else if (at > this.frameEnd) {
-          this.anomaly('frame', `an opcode crosses the end of the FRAME that ends at byte ${this.frameEnd}; unpicklers disagree on such bytes`, at);
+          this.anomaly(
+            'frame',
+            `an opcode crosses the end of the FRAME that ends at byte ${this.frameEnd}; unpicklers disagree on such bytes`,
+            at,
+          );
           this.frameEnd = -1;
         }
       }
@@ -855,7 +1150,11 @@ class Machine {
       this.pickleOps++;
       if (ops > L.maxOpcodes) this.limit('opcodes', L.maxOpcodes);
       if ((ops & 0xffff) === 0) {
-        if (signal?.aborted) { this.limitReached = true; this.anomaly('limit', 'scan cancelled'); throw new StopWalk(); }
+        if (signal?.aborted) {
+          this.limitReached = true;
+          this.anomaly('limit', 'scan cancelled');
+          throw new StopWalk();
+        }
         if (Date.now() > this.deadline) this.limit('milliseconds', L.timeBudgetMs);
       }
       const buf = this.buf;
@@ -867,31 +1166,51 @@ class Machine {
         return this.truncated();
       }
       switch (op) {
-        case 0x80: { // PROTO
+        case 0x80: {
+          // PROTO
           const p = buf[this.pos++];
-          if (this.pickleOps !== 1) this.anomaly('proto', `PROTO ${p} in the middle of a pickle (misplaced or repeated header)`, this.opOffset, 'PROTO');
-          if (p > 5) { this.anomaly('malformed', `unsupported pickle protocol ${p}`, this.opOffset, 'PROTO'); }
+          if (this.pickleOps !== 1)
+            this.anomaly(
+              'proto',
+              `PROTO ${p} in the middle of a pickle (misplaced or repeated header)`,
+              this.opOffset,
+              'PROTO',
+            );
+          if (p > 5) {
+            this.anomaly('malformed', `unsupported pickle protocol ${p}`, this.opOffset, 'PROTO');
+          }
           this.proto = p;
           break;
         }
-        case 0x95: { // FRAME
+        case 0x95: {
+          // FRAME
           const len = buf.readBigUInt64LE(this.pos);
           this.pos += 8;
           if (len > 0x7fffffffffffffffn) {
             // Both CPython unpicklers refuse a frame longer than sys.maxsize before reading it.
-            this.anomaly('malformed', `FRAME of ${len} bytes is longer than Python accepts: the unpickler stops here with an error`, this.opOffset, 'FRAME');
+            this.anomaly(
+              'malformed',
+              `FRAME of ${len} bytes is longer than Python accepts: the unpickler stops here with an error`,
+              this.opOffset,
+              'FRAME',
+            );
             break;
           }
-          if (this.frameEnd >= 0 && this.opOffset !== this.frameEnd) this.anomaly('frame', 'a FRAME starts inside another frame', this.opOffset, 'FRAME');
+          if (this.frameEnd >= 0 && this.opOffset !== this.frameEnd)
+            this.anomaly('frame', 'a FRAME starts inside another frame', this.opOffset, 'FRAME');
           // Opcodes are read linearly across frames, as CPython's C unpickler reads a file; a frame
           // longer than what follows is reported when the input ends (see frameBeyondEnd).
           this.frameEnd = this.base + this.pos + Number(len);
           this.frameAt = this.opOffset;
           break;
         }
-        case 0x2e: { // STOP
+        case 0x2e: {
+          // STOP
           const value = this.pop();
-          if (this.nested.length) { this.resumeOuter(value); break; }
+          if (this.nested.length) {
+            this.resumeOuter(value);
+            break;
+          }
           this.finishPickle(true, value);
           return true;
         }
@@ -904,26 +1223,53 @@ class Machine {
           else if (this.meta.length) this.popMark();
           else this.pop();
           break;
-        case 0x31: this.popMark(); break; // POP_MARK
-        case 0x32: this.push(this.top()); break; // DUP
-        case 0x4e: this.push(null); break; // NONE
-        case 0x88: this.push(true); break;
-        case 0x89: this.push(false); break;
-        case 0x4b: this.push(buf[this.pos++]); break; // BININT1
-        case 0x4d: this.push(buf.readUInt16LE(this.pos)); this.pos += 2; break; // BININT2
-        case 0x4a: this.push(buf.readInt32LE(this.pos)); this.pos += 4; break; // BININT
-        case 0x47: this.push(this.itemBudget > 0 ? { k: 'float', v: buf.readDoubleBE(this.pos) } : DROPPED_FLOAT); this.pos += 8; break; // BINFLOAT
-        case 0x8a: { // LONG1
+        case 0x31:
+          this.popMark();
+          break; // POP_MARK
+        case 0x32:
+          this.push(this.top());
+          break; // DUP
+        case 0x4e:
+          this.push(null);
+          break; // NONE
+        case 0x88:
+          this.push(true);
+          break;
+        case 0x89:
+          this.push(false);
+          break;
+        case 0x4b:
+          this.push(buf[this.pos++]);
+          break; // BININT1
+        case 0x4d:
+          this.push(buf.readUInt16LE(this.pos));
+          this.pos += 2;
+          break; // BININT2
+        case 0x4a:
+          this.push(buf.readInt32LE(this.pos));
+          this.pos += 4;
+          break; // BININT
+        case 0x47:
+          this.push(this.itemBudget > 0 ? { k: 'float', v: buf.readDoubleBE(this.pos) } : DROPPED_FLOAT);
+          this.pos += 8;
+          break; // BINFLOAT
+        case 0x8a: {
+          // LONG1
           const n = buf[this.pos++];
           if (!(await this.fill(n))) return this.truncated();
           this.push(decodeLong(this.buf, this.pos, n));
           this.pos += n;
           break;
         }
-        case 0x8b: { // LONG4
+        case 0x8b: {
+          // LONG4
           const n = buf.readInt32LE(this.pos);
           this.pos += 4;
-          if (n < 0) { this.anomaly('malformed', 'LONG4 with a negative length', this.opOffset, 'LONG4'); this.push({ k: 'unknown', why: 'bad LONG4' }); break; }
+          if (n < 0) {
+            this.anomaly('malformed', 'LONG4 with a negative length', this.opOffset, 'LONG4');
+            this.push({ k: 'unknown', why: 'bad LONG4' });
+            break;
+          }
           if (n <= 64) {
             if (!(await this.fill(n))) return this.truncated();
             this.push(decodeLong(this.buf, this.pos, n));
@@ -934,28 +1280,57 @@ class Machine {
           }
           break;
         }
-        case 0x49: case 0x4c: { // INT, LONG
+        case 0x49:
+        case 0x4c: {
+          // INT, LONG
           const line = await this.readLine();
           if (line === null) return this.badLine(op);
-          if (line.truncated) { this.push({ k: 'unknown', why: `${line.length}-character integer literal` }); break; }
+          if (line.truncated) {
+            this.push({ k: 'unknown', why: `${line.length}-character integer literal` });
+            break;
+          }
           const t = op === 0x4c ? line.text.replace(/L$/, '') : line.text;
-          if (op === 0x49 && (t === '00' || t === '01')) { this.push(t === '01'); break; }
+          if (op === 0x49 && (t === '00' || t === '01')) {
+            this.push(t === '01');
+            break;
+          }
           // CPython accepts what strtol(s, 0) or int(s, 0) accepts: 0x10, 010, 1_000, " 7 ".
           const n = parsePyInt(t, 0);
-          if (n === undefined) { this.anomaly('malformed', `invalid integer literal ${JSON.stringify(t.slice(0, 40))}: the unpickler stops here with an error`, this.opOffset, OPCODE_NAMES[op]); this.push({ k: 'unknown', why: 'bad int' }); break; }
+          if (n === undefined) {
+            this.anomaly(
+              'malformed',
+              `invalid integer literal ${JSON.stringify(t.slice(0, 40))}: the unpickler stops here with an error`,
+              this.opOffset,
+              OPCODE_NAMES[op],
+            );
+            this.push({ k: 'unknown', why: 'bad int' });
+            break;
+          }
           this.push(n);
           break;
         }
-        case 0x46: { // FLOAT
+        case 0x46: {
+          // FLOAT
           const line = await this.readLine();
           if (line === null) return this.badLine(op);
           const v = line.truncated ? undefined : parsePyFloat(line.text);
-          if (v === undefined) { this.anomaly('malformed', `invalid float literal ${JSON.stringify(line.text.slice(0, 40))}: the unpickler stops here with an error`, this.opOffset, 'FLOAT'); this.push({ k: 'unknown', why: 'bad float' }); break; }
+          if (v === undefined) {
+            this.anomaly(
+              'malformed',
+              `invalid float literal ${JSON.stringify(line.text.slice(0, 40))}: the unpickler stops here with an error`,
+              this.opOffset,
+              'FLOAT',
+            );
+            this.push({ k: 'unknown', why: 'bad float' });
+            break;
+          }
           this.push({ k: 'float', v });
           break;
         }
         // ---- strings ----
-        case 0x53: case 0x56: { // STRING, UNICODE
+        case 0x53:
+        case 0x56: {
+          // STRING, UNICODE
           const at = this.opOffset;
           const keep = Math.max(this.L.maxLine, Math.min(this.L.maxKeptPayload, this.keptBudget));
           const line = await this.readLine(keep);
@@ -967,34 +1342,67 @@ class Machine {
           }
           if (line.length > SHORT_PAYLOAD) this.keptBudget -= line.length;
           const str = op === 0x53 ? unquotePy2String(line.text) : rawUnicodeEscape(line.text);
-          if (str === null) { this.anomaly('malformed', 'STRING argument is not a quoted string: the unpickler stops here with an error', at, 'STRING'); this.push({ k: 'unknown', why: 'bad STRING' }); break; }
+          if (str === null) {
+            this.anomaly(
+              'malformed',
+              'STRING argument is not a quoted string: the unpickler stops here with an error',
+              at,
+              'STRING',
+            );
+            this.push({ k: 'unknown', why: 'bad STRING' });
+            break;
+          }
           this.embeddedCheck(str, at);
           this.push(str);
           break;
         }
-        case 0x54: case 0x58: case 0x8c: case 0x8d: // BINSTRING, BINUNICODE, SHORT_BINUNICODE, BINUNICODE8
-        case 0x55: { // SHORT_BINSTRING
+        case 0x54:
+        case 0x58:
+        case 0x8c:
+        case 0x8d: // BINSTRING, BINUNICODE, SHORT_BINUNICODE, BINUNICODE8
+        case 0x55: {
+          // SHORT_BINSTRING
           let n: number;
           if (op === 0x8c || op === 0x55) n = buf[this.pos++];
-          else if (op === 0x8d) { n = Number(buf.readBigUInt64LE(this.pos)); this.pos += 8; }
-          else if (op === 0x54) { n = buf.readInt32LE(this.pos); this.pos += 4; }
-          else { n = buf.readUInt32LE(this.pos); this.pos += 4; }
-          if (n < 0) { this.anomaly('malformed', 'negative string length', this.opOffset, OPCODE_NAMES[op]); this.push({ k: 'unknown', why: 'bad length' }); break; }
+          else if (op === 0x8d) {
+            n = Number(buf.readBigUInt64LE(this.pos));
+            this.pos += 8;
+          } else if (op === 0x54) {
+            n = buf.readInt32LE(this.pos);
+            this.pos += 4;
+          } else {
+            n = buf.readUInt32LE(this.pos);
+            this.pos += 4;
+          }
+          if (n < 0) {
+            this.anomaly('malformed', 'negative string length', this.opOffset, OPCODE_NAMES[op]);
+            this.push({ k: 'unknown', why: 'bad length' });
+            break;
+          }
           const at = this.opOffset;
           const p = await this.payload(n, 'str');
           if (!p) return this.truncated();
           if (p.data) {
-            const s = op === 0x54 || op === 0x55 ? p.data.toString("latin1") : p.data.toString('utf8');
+            const s = op === 0x54 || op === 0x55 ? p.data.toString('latin1') : p.data.toString('utf8');
             this.embeddedCheck(op === 0x54 || op === 0x55 ? p : s, at);
             this.push(s);
           } else this.push(p);
           break;
         }
-        case 0x42: case 0x43: case 0x8e: case 0x96: { // BINBYTES, SHORT_BINBYTES, BINBYTES8, BYTEARRAY8
+        case 0x42:
+        case 0x43:
+        case 0x8e:
+        case 0x96: {
+          // BINBYTES, SHORT_BINBYTES, BINBYTES8, BYTEARRAY8
           let n: number;
           if (op === 0x43) n = buf[this.pos++];
-          else if (op === 0x42) { n = buf.readUInt32LE(this.pos); this.pos += 4; }
-          else { n = Number(buf.readBigUInt64LE(this.pos)); this.pos += 8; }
+          else if (op === 0x42) {
+            n = buf.readUInt32LE(this.pos);
+            this.pos += 4;
+          } else {
+            n = Number(buf.readBigUInt64LE(this.pos));
+            this.pos += 8;
+          }
           const at = this.opOffset;
           const p = await this.payload(n, op === 0x96 ? 'bytearray' : 'bytes');
           if (!p) return this.truncated();
@@ -1003,51 +1411,102 @@ class Machine {
           break;
         }
         case 0x97: // NEXT_BUFFER
-          this.anomaly('malformed', 'NEXT_BUFFER needs out-of-band buffers the file cannot supply', this.opOffset, 'NEXT_BUFFER');
+          this.anomaly(
+            'malformed',
+            'NEXT_BUFFER needs out-of-band buffers the file cannot supply',
+            this.opOffset,
+            'NEXT_BUFFER',
+          );
           this.push({ k: 'unknown', why: 'out-of-band buffer' });
           break;
-        case 0x98: break; // READONLY_BUFFER
+        case 0x98:
+          break; // READONLY_BUFFER
         // ---- containers ----
-        case 0x29: this.push({ k: 'tuple', items: [] }); break; // EMPTY_TUPLE
-        case 0x5d: this.push({ k: 'list', items: [] }); break; // EMPTY_LIST
-        case 0x7d: this.push({ k: 'dict', entries: [] }); break; // EMPTY_DICT
-        case 0x8f: this.push({ k: 'set', items: [] }); break; // EMPTY_SET
-        case 0x85: { const a = this.pop(); this.push({ k: 'tuple', items: [a] }); break; }
-        case 0x86: { const b = this.pop(); const a = this.pop(); this.push({ k: 'tuple', items: [a, b] }); break; }
-        case 0x87: { const c = this.pop(); const b = this.pop(); const a = this.pop(); this.push({ k: 'tuple', items: [a, b, c] }); break; }
-        case 0x74: { // TUPLE
+        case 0x29:
+          this.push({ k: 'tuple', items: [] });
+          break; // EMPTY_TUPLE
+        case 0x5d:
+          this.push({ k: 'list', items: [] });
+          break; // EMPTY_LIST
+        case 0x7d:
+          this.push({ k: 'dict', entries: [] });
+          break; // EMPTY_DICT
+        case 0x8f:
+          this.push({ k: 'set', items: [] });
+          break; // EMPTY_SET
+        case 0x85: {
+          const a = this.pop();
+          this.push({ k: 'tuple', items: [a] });
+          break;
+        }
+        case 0x86: {
+          const b = this.pop();
+          const a = this.pop();
+          this.push({ k: 'tuple', items: [a, b] });
+          break;
+        }
+        case 0x87: {
+          const c = this.pop();
+          const b = this.pop();
+          const a = this.pop();
+          this.push({ k: 'tuple', items: [a, b, c] });
+          break;
+        }
+        case 0x74: {
+          // TUPLE
           const items = this.popMark();
           const t: PTuple = { k: 'tuple', items: [] };
           this.keep(t.items, items, {});
           this.push(t);
           break;
         }
-        case 0x6c: { // LIST
+        case 0x6c: {
+          // LIST
           const items = this.popMark();
           const l: PList = { k: 'list', items: [] };
           this.keep(l.items, items, l);
           this.push(l);
           break;
         }
-        case 0x64: { // DICT
+        case 0x64: {
+          // DICT
           const items = this.popMark();
           const d: PDict = { k: 'dict', entries: [] };
           this.keep(d.entries, pairs(items), d);
           this.push(d);
           break;
         }
-        case 0x91: { // FROZENSET
+        case 0x91: {
+          // FROZENSET
           const items = this.popMark();
           const s: PSet = { k: 'frozenset', items: [] };
           this.keep(s.items, items, s);
           this.push(s);
           break;
         }
-        case 0x61: { const v = this.pop(); this.appendTo(this.top(), [v], 'APPEND'); break; }
-        case 0x65: { const items = this.popMark(); this.appendTo(this.top(), items, 'APPENDS'); break; }
-        case 0x73: { const v = this.pop(); const k = this.pop(); this.setItems(this.top(), [[k, v]], 'SETITEM'); break; }
-        case 0x75: { const items = this.popMark(); this.setItems(this.top(), pairs(items), 'SETITEMS'); break; }
-        case 0x90: { // ADDITEMS
+        case 0x61: {
+          const v = this.pop();
+          this.appendTo(this.top(), [v], 'APPEND');
+          break;
+        }
+        case 0x65: {
+          const items = this.popMark();
+          this.appendTo(this.top(), items, 'APPENDS');
+          break;
+        }
+        case 0x73: {
+          const v = this.pop();
+          const k = this.pop();
+          this.setItems(this.top(), [[k, v]], 'SETITEM');
+          break;
+        }
+        case 0x75: {
+          const items = this.popMark();
+          this.setItems(this.top(), pairs(items), 'SETITEMS');
+          break;
+        }
+        case 0x90: {
+          // ADDITEMS
           const items = this.popMark();
           const t = this.top();
           if (isTagged(t) && (t.k === 'set' || t.k === 'frozenset')) this.keep(t.items, items, t);
@@ -1055,29 +1514,61 @@ class Machine {
           break;
         }
         // ---- memo ----
-        case 0x70: { // PUT
+        case 0x70: {
+          // PUT
           const line = await this.readLine();
           if (line === null) return this.badLine(op);
           const key = line.truncated ? undefined : parsePyInt(line.text, 10);
-          if (typeof key !== 'number' || key < 0) { this.anomaly('malformed', 'PUT argument is not a memo index: the unpickler stops here with an error', this.opOffset, 'PUT'); break; }
+          if (typeof key !== 'number' || key < 0) {
+            this.anomaly(
+              'malformed',
+              'PUT argument is not a memo index: the unpickler stops here with an error',
+              this.opOffset,
+              'PUT',
+            );
+            break;
+          }
           this.memoPut(key, this.top());
           break;
         }
-        case 0x71: this.memoPut(buf[this.pos++], this.top()); break; // BINPUT
-        case 0x72: this.memoPut(buf.readUInt32LE(this.pos), this.top()); this.pos += 4; break; // LONG_BINPUT
-        case 0x94: this.memoPut(this.memo.size, this.top()); break; // MEMOIZE: key = len(memo)
-        case 0x67: { // GET
+        case 0x71:
+          this.memoPut(buf[this.pos++], this.top());
+          break; // BINPUT
+        case 0x72:
+          this.memoPut(buf.readUInt32LE(this.pos), this.top());
+          this.pos += 4;
+          break; // LONG_BINPUT
+        case 0x94:
+          this.memoPut(this.memo.size, this.top());
+          break; // MEMOIZE: key = len(memo)
+        case 0x67: {
+          // GET
           const line = await this.readLine();
           if (line === null) return this.badLine(op);
           const key = line.truncated ? undefined : parsePyInt(line.text, 10);
           if (typeof key === 'number') this.push(this.memoGet(key));
-          else { this.anomaly('malformed', 'GET argument is not a memo index: the unpickler stops here with an error', this.opOffset, 'GET'); this.push({ k: 'unknown', why: 'bad GET' }); }
+          else {
+            this.anomaly(
+              'malformed',
+              'GET argument is not a memo index: the unpickler stops here with an error',
+              this.opOffset,
+              'GET',
+            );
+            this.push({ k: 'unknown', why: 'bad GET' });
+          }
           break;
         }
-        case 0x68: this.push(this.memoGet(buf[this.pos++])); break; // BINGET
-        case 0x6a: this.push(this.memoGet(buf.readUInt32LE(this.pos))); this.pos += 4; break; // LONG_BINGET
+        case 0x68:
+          this.push(this.memoGet(buf[this.pos++]));
+          break; // BINGET
+        case 0x6a:
+          this.push(this.memoGet(buf.readUInt32LE(this.pos)));
+          this.pos += 4;
+          break; // LONG_BINGET
         // ---- imports ----
-        case 0x63: case 0x69: { // GLOBAL, INST
+        case 0x63:
+        case 0x69: {
+          // GLOBAL, INST
           const m = await this.readLine();
           const n = m === null ? null : await this.readLine();
           if (m === null || n === null) return this.badLine(op);
@@ -1085,7 +1576,13 @@ class Machine {
           const name = lineName(n, op === 0x63);
           // __import__ fails on such a name, so the unpickler stops here: content probes take it for
           // "not a pickle" (the anomaly ends them); a full scan still reports what was named.
-          if (!MODULE_PATH.test(module)) this.anomaly('malformed', `${OPCODE_NAMES[op]} names ${JSON.stringify(module.slice(0, 60))}, which is not a module path: the unpickler stops here with an error`, this.opOffset, OPCODE_NAMES[op]);
+          if (!MODULE_PATH.test(module))
+            this.anomaly(
+              'malformed',
+              `${OPCODE_NAMES[op]} names ${JSON.stringify(module.slice(0, 60))}, which is not a module path: the unpickler stops here with an error`,
+              this.opOffset,
+              OPCODE_NAMES[op],
+            );
           const g = this.recordImport(module, name, op === 0x63 ? 'GLOBAL' : 'INST', this.opOffset);
           if (op === 0x63) this.push(g);
           else {
@@ -1095,28 +1592,48 @@ class Machine {
           }
           break;
         }
-        case 0x93: { // STACK_GLOBAL
+        case 0x93: {
+          // STACK_GLOBAL
           const name = this.pop();
           const module = this.pop();
           if (typeof module === 'string' && typeof name === 'string') {
             this.push(this.recordImport(module, name, 'STACK_GLOBAL', this.opOffset));
           } else {
-            this.anomaly('unresolved-import', `STACK_GLOBAL takes its module/name from values computed at load time (${describeOperand(module)}, ${describeOperand(name)}); what it imports cannot be known without running it`, this.opOffset, 'STACK_GLOBAL');
+            this.anomaly(
+              'unresolved-import',
+              `STACK_GLOBAL takes its module/name from values computed at load time (${describeOperand(module)}, ${describeOperand(name)}); what it imports cannot be known without running it`,
+              this.opOffset,
+              'STACK_GLOBAL',
+            );
             this.push({ k: 'unknown', why: 'computed import' });
           }
           break;
         }
-        case 0x82: case 0x83: case 0x84: { // EXT1, EXT2, EXT4
+        case 0x82:
+        case 0x83:
+        case 0x84: {
+          // EXT1, EXT2, EXT4
           let code: number;
           if (op === 0x82) code = buf[this.pos++];
-          else if (op === 0x83) { code = buf.readUInt16LE(this.pos); this.pos += 2; }
-          else { code = buf.readInt32LE(this.pos); this.pos += 4; }
-          this.anomaly('ext', `${OPCODE_NAMES[op]} ${code} imports whatever the loading process registered under extension code ${code} in copyreg; the file does not say what that is`, this.opOffset, OPCODE_NAMES[op]);
+          else if (op === 0x83) {
+            code = buf.readUInt16LE(this.pos);
+            this.pos += 2;
+          } else {
+            code = buf.readInt32LE(this.pos);
+            this.pos += 4;
+          }
+          this.anomaly(
+            'ext',
+            `${OPCODE_NAMES[op]} ${code} imports whatever the loading process registered under extension code ${code} in copyreg; the file does not say what that is`,
+            this.opOffset,
+            OPCODE_NAMES[op],
+          );
           this.push({ k: 'ext', code, offset: this.opOffset });
           break;
         }
         // ---- calls ----
-        case 0x52: { // REDUCE
+        case 0x52: {
+          // REDUCE
           const args = this.pop();
           const fn = this.pop();
           this.recordCall(fn, 'REDUCE', this.opOffset, args);
@@ -1124,14 +1641,16 @@ class Machine {
           this.push(this.call(fn, args, 'REDUCE'));
           break;
         }
-        case 0x81: { // NEWOBJ
+        case 0x81: {
+          // NEWOBJ
           const args = this.pop();
           const cls = this.pop();
           this.recordCall(cls, 'NEWOBJ', this.opOffset, args);
           this.push(this.call(cls, args, 'NEWOBJ'));
           break;
         }
-        case 0x92: { // NEWOBJ_EX
+        case 0x92: {
+          // NEWOBJ_EX
           const kwargs = this.pop();
           const args = this.pop();
           const cls = this.pop();
@@ -1141,14 +1660,16 @@ class Machine {
           this.push(c);
           break;
         }
-        case 0x6f: { // OBJ
+        case 0x6f: {
+          // OBJ
           const items = this.popMark();
-          const cls = items.length ? items[0] : { k: 'unknown', why: 'OBJ without class' } as PValue;
+          const cls = items.length ? items[0] : ({ k: 'unknown', why: 'OBJ without class' } as PValue);
           this.recordCall(cls, 'OBJ', this.opOffset);
           this.push(this.call(cls, { k: 'tuple', items: items.slice(1) }, 'OBJ'));
           break;
         }
-        case 0x62: { // BUILD
+        case 0x62: {
+          // BUILD
           const state = this.pop();
           const obj = this.top();
           if (isTagged(obj) && obj.k === 'global') {
@@ -1168,14 +1689,16 @@ class Machine {
           }
           break;
         }
-        case 0x50: { // PERSID
+        case 0x50: {
+          // PERSID
           const line = await this.readLine();
           if (line === null) return this.badLine(op);
           this.persistentIds++;
           this.push({ k: 'persid', pid: line.text, offset: this.opOffset });
           break;
         }
-        case 0x51: { // BINPERSID
+        case 0x51: {
+          // BINPERSID
           const pid = this.pop();
           this.persistentIds++;
           this.push({ k: 'persid', pid, offset: this.opOffset });
@@ -1183,11 +1706,19 @@ class Machine {
         }
         default: {
           this.pos--;
-          this.anomaly('invalid-opcode', `byte 0x${op.toString(16).padStart(2, '0')} is not a pickle opcode: the unpickler stops here with an error; the bytes after it were searched for further pickles`, this.opOffset);
+          this.anomaly(
+            'invalid-opcode',
+            `byte 0x${op.toString(16).padStart(2, '0')} is not a pickle opcode: the unpickler stops here with an error; the bytes after it were searched for further pickles`,
+            this.opOffset,
+          );
           this.finishPickle(false);
           const at = this.offset;
           if (await this.resync()) {
-            this.anomaly('junk', `${plural(this.offset - at, 'byte')} after an invalid opcode skipped; another pickle follows`, at);
+            this.anomaly(
+              'junk',
+              `${plural(this.offset - at, 'byte')} after an invalid opcode skipped; another pickle follows`,
+              at,
+            );
             return true;
           }
           return false;
@@ -1203,29 +1734,52 @@ class Machine {
   /** copyreg._reconstructor(cls, base, state) / __newobj__(cls, …) instantiate `cls`: record it. */
   private reconstructorTarget(fn: PValue, args: PValue): void {
     if (!isTagged(fn) || fn.k !== 'global' || !RECONSTRUCTORS.has(`${fn.module}.${fn.name}`)) return;
-    if (isTagged(args) && args.k === 'tuple' && args.items.length) this.recordCall(args.items[0], 'NEWOBJ', this.opOffset);
+    if (isTagged(args) && args.k === 'tuple' && args.items.length)
+      this.recordCall(args.items[0], 'NEWOBJ', this.opOffset);
   }
 
   private truncated(): false {
-    this.anomaly('truncated', 'the pickle is cut off in the middle of an opcode argument (truncated)', this.opOffset, undefined);
+    this.anomaly(
+      'truncated',
+      'the pickle is cut off in the middle of an opcode argument (truncated)',
+      this.opOffset,
+      undefined,
+    );
     this.finishPickle(false);
     return false;
   }
 
   private badLine(op: number): false {
-    this.anomaly('truncated', `${OPCODE_NAMES[op]}'s text argument runs to the end of the input without an end-of-line (truncated)`, this.opOffset, OPCODE_NAMES[op]);
+    this.anomaly(
+      'truncated',
+      `${OPCODE_NAMES[op]}'s text argument runs to the end of the input without an end-of-line (truncated)`,
+      this.opOffset,
+      OPCODE_NAMES[op],
+    );
     this.finishPickle(false);
     return false;
   }
 
   private finishPickle(complete: boolean, value: PValue = TRUNCATED): void {
     if (this.frameEnd > this.offset && this.eof && this.buf.length - this.pos === 0) {
-      this.anomaly('frame', `the FRAME at byte ${this.frameAt} declares ${this.frameEnd - this.frameAt - 9} bytes but the input ends at byte ${this.offset}: CPython's C unpickler refuses it before running it, the pure-Python one (dill, pickle._loads) runs what is there`, this.frameAt, 'FRAME');
+      this.anomaly(
+        'frame',
+        `the FRAME at byte ${this.frameAt} declares ${this.frameEnd - this.frameAt - 9} bytes but the input ends at byte ${this.offset}: CPython's C unpickler refuses it before running it, the pure-Python one (dill, pickle._loads) runs what is there`,
+        this.frameAt,
+        'FRAME',
+      );
       this.frameEnd = -1;
     }
     while (this.nested.length) this.nested.pop();
     this.streams++;
-    const info: PickleStreamInfo = { offset: this.pickleStart, end: this.offset, protocol: this.proto, opcodes: this.pickleOps, complete, value };
+    const info: PickleStreamInfo = {
+      offset: this.pickleStart,
+      end: this.offset,
+      protocol: this.proto,
+      opcodes: this.pickleOps,
+      complete,
+      value,
+    };
     // Every stream is read; only a bounded number of records is kept (the last one is always current).
     if (this.pickles.length < this.L.maxPickles) this.pickles.push(info);
     else this.pickles[this.pickles.length - 1] = info;
@@ -1239,7 +1793,10 @@ class Machine {
   private async joblibArray(wrapper: PCall, state: PValue): Promise<PValue | 'nested' | 'stop'> {
     const info = joblibArrayInfo(state);
     if (!info) {
-      this.anomaly('joblib', 'joblib array wrapper without a readable shape/dtype: the array bytes that follow cannot be skipped, so the rest of the file was not scanned');
+      this.anomaly(
+        'joblib',
+        'joblib array wrapper without a readable shape/dtype: the array bytes that follow cannot be skipped, so the rest of the file was not scanned',
+      );
       this.limitReached = false;
       this.finishPickle(false);
       return 'stop';
@@ -1248,7 +1805,14 @@ class Machine {
     if (this.frameEnd >= 0 && this.offset >= this.frameEnd) this.frameEnd = -1;
     if (info.hasObject) {
       // Save the outer unpickler; the nested pickle's value replaces the wrapper when it stops.
-      this.nested.push({ stack: this.stack, meta: this.meta, memo: this.memo, proto: this.proto, start: this.pickleStart, opcodes: this.pickleOps });
+      this.nested.push({
+        stack: this.stack,
+        meta: this.meta,
+        memo: this.memo,
+        proto: this.proto,
+        start: this.pickleStart,
+        opcodes: this.pickleOps,
+      });
       this.stack = [];
       this.meta = [];
       this.memo = new Map();
@@ -1258,9 +1822,15 @@ class Machine {
       return 'nested';
     }
     if (info.aligned) {
-      if (!(await this.fill(1))) { this.truncated(); return 'stop'; }
+      if (!(await this.fill(1))) {
+        this.truncated();
+        return 'stop';
+      }
       const pad = this.buf[this.pos++];
-      if (!(await this.skip(pad))) { this.truncated(); return 'stop'; }
+      if (!(await this.skip(pad))) {
+        this.truncated();
+        return 'stop';
+      }
     }
     const offset = this.offset;
     if (this.frameEnd >= 0 && offset >= this.frameEnd) this.frameEnd = -1;
@@ -1269,7 +1839,14 @@ class Machine {
       this.finishPickle(false);
       return 'stop';
     }
-    return { k: 'call', callable: wrapper.callable, args: wrapper.args, opcode: 'BUILD', offset: wrapper.offset, state: { k: 'bytes', offset, length: info.bytes, kind: 'bytes' } } as PCall;
+    return {
+      k: 'call',
+      callable: wrapper.callable,
+      args: wrapper.args,
+      opcode: 'BUILD',
+      offset: wrapper.offset,
+      state: { k: 'bytes', offset, length: info.bytes, kind: 'bytes' },
+    } as PCall;
   }
 
   private resumeOuter(value: PValue): void {
@@ -1285,7 +1862,10 @@ class Machine {
 
   result(): PickleReadResult {
     const last = this.pickles[this.pickles.length - 1];
-    const incomplete = this.limitReached || this.pickles.some((p) => !p.complete) || this.anomalies.some((a) => a.kind === 'not-pickle' || a.kind === 'truncated' || a.kind === 'joblib');
+    const incomplete =
+      this.limitReached ||
+      this.pickles.some((p) => !p.complete) ||
+      this.anomalies.some((a) => a.kind === 'not-pickle' || a.kind === 'truncated' || a.kind === 'joblib');
     return {
       pickles: this.pickles,
       imports: this.imports,
@@ -1308,10 +1888,20 @@ class Machine {
  * after BUILD of any object of that class (NEWOBJ, REDUCE, INST, OBJ or copyreg._reconstructor).
  */
 function isJoblibWrapper(obj: PCall): boolean {
-  const named = (v: PValue | undefined): boolean => isTagged(v ?? null) && (v as PGlobal).k === 'global' && JOBLIB_WRAPPERS.has(`${(v as PGlobal).module}.${(v as PGlobal).name}`);
+  const named = (v: PValue | undefined): boolean =>
+    isTagged(v ?? null) &&
+    (v as PGlobal).k === 'global' &&
+    JOBLIB_WRAPPERS.has(`${(v as PGlobal).module}.${(v as PGlobal).name}`);
   if (named(obj.callable)) return true;
   const c = obj.callable;
-  return isTagged(c) && c.k === 'global' && RECONSTRUCTORS.has(`${c.module}.${c.name}`) && isTagged(obj.args) && obj.args.k === 'tuple' && named(obj.args.items[0]);
+  return (
+    isTagged(c) &&
+    c.k === 'global' &&
+    RECONSTRUCTORS.has(`${c.module}.${c.name}`) &&
+    isTagged(obj.args) &&
+    obj.args.k === 'tuple' &&
+    named(obj.args.items[0])
+  );
 }
 
 function pairs(items: PValue[]): [PValue, PValue][] {
@@ -1339,7 +1929,8 @@ function lineName(line: Line, utf8: boolean): string {
 }
 
 /** What `__import__` can import: dotted Python identifiers (Unicode letters allowed). */
-const MODULE_PATH = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*(?:\.[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)*$/u;
+const MODULE_PATH =
+  /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*(?:\.[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)*$/u;
 
 /**
  * Python's int(text, base) for base 0 or 10, plus C strtol(text, 0) (CPython's INT opcode tries
@@ -1354,7 +1945,10 @@ export function parsePyInt(text: string, base: 0 | 10): number | bigint | undefi
   let radix = 10;
   if (base === 0) {
     const p = /^0([xob])_?/i.exec(body);
-    if (p) { radix = { x: 16, o: 8, b: 2 }[p[1].toLowerCase() as 'x' | 'o' | 'b']; body = body.slice(p[0].length); }
+    if (p) {
+      radix = { x: 16, o: 8, b: 2 }[p[1].toLowerCase() as 'x' | 'o' | 'b'];
+      body = body.slice(p[0].length);
+    }
     // strtol(s, 0): a leading 0 means octal; int(s, 0) refuses it unless every digit is 0.
     else if (/^0[0-7]+$/.test(body) && !/^0+$/.test(body)) radix = 8;
   }
@@ -1385,13 +1979,24 @@ function unquotePy2String(line: string): string | null {
   return t.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_m, e: string) => {
     if (e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
     if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8) & 0xff);
-    return ({ n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v' } as Record<string, string>)[e] ?? `\\${e}`;
+    return (
+      (
+        { n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v' } as Record<
+          string,
+          string
+        >
+      )[e] ?? `\\${e}`
+    );
   });
 }
 
 function rawUnicodeEscape(line: string): string {
   const bytes = Buffer.from(line, 'latin1');
-  return bytes.toString('latin1').replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, a?: string, b?: string) => String.fromCodePoint(parseInt(a ?? b!, 16)));
+  return bytes
+    .toString('latin1')
+    .replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, a?: string, b?: string) =>
+      String.fromCodePoint(parseInt(a ?? b!, 16)),
+    );
 }
 
 function describeOperand(v: PValue): string {
@@ -1408,7 +2013,7 @@ function looksLikePickleBytes(b: Buffer): boolean {
   if (b.length < 4) return false;
   if (b[0] === 0x80 && b[1] <= 5) return true;
   // Protocol 0/1: a GLOBAL or INST line first (`cos\nsystem\n`, `(ios\nsystem\n`).
-  const head = b.toString("latin1", 0, 200);
+  const head = b.toString('latin1', 0, 200);
   return /^\(?[ci][A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n/.test(head);
 }
 
@@ -1417,13 +2022,14 @@ export function embeddedPickle(v: PBytes | string): { encoding: EmbeddedPickle['
   if (typeof v !== 'string') {
     if (!v.data) return undefined;
     if (looksLikePickleBytes(v.data)) return { encoding: 'raw', data: v.data };
-    return v.data.length >= 12 && v.data.length <= 64 << 20 ? textPickle(v.data.toString("latin1")) : undefined;
+    return v.data.length >= 12 && v.data.length <= 64 << 20 ? textPickle(v.data.toString('latin1')) : undefined;
   }
   if (v.length < 4) return undefined;
   if (v.charCodeAt(0) === 0x80 && v.charCodeAt(1) <= 5 && !/[^\x00-\xff]/.test(v.slice(0, 4096))) {
     return { encoding: 'latin1', data: Buffer.from(v, 'latin1') };
   }
-  if (/^\(?[ci][A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n/.test(v.slice(0, 200))) return { encoding: 'latin1', data: Buffer.from(v, 'latin1') };
+  if (/^\(?[ci][A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n/.test(v.slice(0, 200)))
+    return { encoding: 'latin1', data: Buffer.from(v, 'latin1') };
   return v.length >= 12 ? textPickle(v) : undefined;
 }
 
@@ -1443,7 +2049,11 @@ function textPickle(s: string): { encoding: EmbeddedPickle['encoding']; data: Bu
   return undefined;
 }
 
-interface JoblibArray { hasObject: boolean; aligned: boolean; bytes?: number }
+interface JoblibArray {
+  hasObject: boolean;
+  aligned: boolean;
+  bytes?: number;
+}
 
 /** Shape × itemsize of a joblib NumpyArrayWrapper's state dict. */
 function joblibArrayInfo(state: PValue): JoblibArray | undefined {
@@ -1452,7 +2062,8 @@ function joblibArrayInfo(state: PValue): JoblibArray | undefined {
   const shape = get('shape') ?? null;
   const dtype = get('dtype') ?? null;
   const alignment = get('numpy_array_alignment_bytes');
-  if (!isTagged(shape) || (shape.k !== 'tuple' && shape.k !== 'list') || !isTagged(dtype) || dtype.k !== 'call') return undefined;
+  if (!isTagged(shape) || (shape.k !== 'tuple' && shape.k !== 'list') || !isTagged(dtype) || dtype.k !== 'call')
+    return undefined;
   const item = dtypeItem(dtype);
   if (!item) return undefined;
   let count = 1n;

@@ -5,18 +5,62 @@
  * JS booleans and null. Everything else is a tagged object (`k`).
  */
 export type PValue =
-  | null | boolean | number | bigint | string
-  | PFloat | PBytes | PList | PTuple | PDict | PSet | PGlobal | PCall | PPersistentId | PBuild | PExt | PUnknown;
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | PFloat
+  | PBytes
+  | PList
+  | PTuple
+  | PDict
+  | PSet
+  | PGlobal
+  | PCall
+  | PPersistentId
+  | PBuild
+  | PExt
+  | PUnknown;
 
-export interface PFloat { k: 'float'; v: number }
+export interface PFloat {
+  k: 'float';
+  v: number;
+}
 /** Byte payload; `data` is present only when it was small enough to keep (see limits). */
-export interface PBytes { k: 'bytes'; offset: number; length: number; data?: Buffer; kind: 'bytes' | 'bytearray' | 'buffer' | 'str' }
-export interface PList { k: 'list'; items: PValue[]; truncated?: boolean }
-export interface PTuple { k: 'tuple'; items: PValue[] }
-export interface PDict { k: 'dict'; entries: [PValue, PValue][]; truncated?: boolean }
-export interface PSet { k: 'set' | 'frozenset'; items: PValue[]; truncated?: boolean }
+export interface PBytes {
+  k: 'bytes';
+  offset: number;
+  length: number;
+  data?: Buffer;
+  kind: 'bytes' | 'bytearray' | 'buffer' | 'str';
+}
+export interface PList {
+  k: 'list';
+  items: PValue[];
+  truncated?: boolean;
+}
+export interface PTuple {
+  k: 'tuple';
+  items: PValue[];
+}
+export interface PDict {
+  k: 'dict';
+  entries: [PValue, PValue][];
+  truncated?: boolean;
+}
+export interface PSet {
+  k: 'set' | 'frozenset';
+  items: PValue[];
+  truncated?: boolean;
+}
 /** An import (GLOBAL, INST, STACK_GLOBAL), normalised module/name as the unpickler would resolve. */
-export interface PGlobal { k: 'global'; module: string; name: string; offset: number }
+export interface PGlobal {
+  k: 'global';
+  module: string;
+  name: string;
+  offset: number;
+}
 /**
  * A call the unpickler would make: REDUCE, INST, OBJ, NEWOBJ(_EX). Items added afterwards by
  * APPEND(S)/SETITEM(S)/ADDITEMS to the result are kept on the call (e.g. an OrderedDict's entries).
@@ -35,13 +79,29 @@ export interface PCall {
   truncated?: boolean;
 }
 /** `persistent_load(pid)`: in PyTorch checkpoints, pid = ('storage', StorageClass, key, location, numel). */
-export interface PPersistentId { k: 'persid'; pid: PValue; offset: number }
+export interface PPersistentId {
+  k: 'persid';
+  pid: PValue;
+  offset: number;
+}
 /** BUILD: `obj.__setstate__(state)` or a `__dict__` update. */
-export interface PBuild { k: 'build'; obj: PValue; state: PValue; offset: number }
+export interface PBuild {
+  k: 'build';
+  obj: PValue;
+  state: PValue;
+  offset: number;
+}
 /** EXT1/2/4: an object from the copyreg extension registry, unknowable from the file. */
-export interface PExt { k: 'ext'; code: number; offset: number }
+export interface PExt {
+  k: 'ext';
+  code: number;
+  offset: number;
+}
 /** A value the model does not keep (budget exhausted, unsupported construct). */
-export interface PUnknown { k: 'unknown'; why: string }
+export interface PUnknown {
+  k: 'unknown';
+  why: string;
+}
 
 export const TRUNCATED: PUnknown = Object.freeze({ k: 'unknown', why: 'value budget exhausted' }) as PUnknown;
 
@@ -62,17 +122,36 @@ export function describe(v: PValue, depth = 0): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
   if (depth > 2) return '…';
   switch (v.k) {
-    case 'float': return String(v.v);
-    case 'bytes': return `<${v.length} bytes at ${v.offset}>`;
-    case 'list': return `[${v.items.slice(0, 4).map((x) => describe(x, depth + 1)).join(', ')}${v.items.length > 4 ? ', …' : ''}]`;
-    case 'tuple': return `(${v.items.slice(0, 4).map((x) => describe(x, depth + 1)).join(', ')}${v.items.length > 4 ? ', …' : ''})`;
-    case 'dict': return `{${v.entries.length} entries}`;
-    case 'set': case 'frozenset': return `${v.k}(${v.items.length})`;
-    case 'global': return `${v.module}.${v.name}`;
-    case 'call': return `${describe(v.callable, depth + 1)}(…)`;
-    case 'persid': return `persistent_load(${describe(v.pid, depth + 1)})`;
-    case 'build': return describe(v.obj, depth + 1);
-    case 'ext': return `extension #${v.code}`;
-    case 'unknown': return `<${v.why}>`;
+    case 'float':
+      return String(v.v);
+    case 'bytes':
+      return `<${v.length} bytes at ${v.offset}>`;
+    case 'list':
+      return `[${v.items
+        .slice(0, 4)
+        .map((x) => describe(x, depth + 1))
+        .join(', ')}${v.items.length > 4 ? ', …' : ''}]`;
+    case 'tuple':
+      return `(${v.items
+        .slice(0, 4)
+        .map((x) => describe(x, depth + 1))
+        .join(', ')}${v.items.length > 4 ? ', …' : ''})`;
+    case 'dict':
+      return `{${v.entries.length} entries}`;
+    case 'set':
+    case 'frozenset':
+      return `${v.k}(${v.items.length})`;
+    case 'global':
+      return `${v.module}.${v.name}`;
+    case 'call':
+      return `${describe(v.callable, depth + 1)}(…)`;
+    case 'persid':
+      return `persistent_load(${describe(v.pid, depth + 1)})`;
+    case 'build':
+      return describe(v.obj, depth + 1);
+    case 'ext':
+      return `extension #${v.code}`;
+    case 'unknown':
+      return `<${v.why}>`;
   }
 }

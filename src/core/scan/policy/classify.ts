@@ -1,9 +1,7 @@
 import { ALLOW, ALLOW_PATTERNS, BENIGN_DUNDERS, DENY, DENY_ANYWHERE, WHY, type DenyReason } from './names.ts';
 
 export type Verdict =
-  | { kind: 'allowed' }
-  | { kind: 'denied'; reason: DenyReason; matched: string; why: string }
-  | { kind: 'unknown' };
+  { kind: 'allowed' } | { kind: 'denied'; reason: DenyReason; matched: string; why: string } | { kind: 'unknown' };
 
 const MAX_COMPONENTS = 32;
 
@@ -25,7 +23,12 @@ export function classifyGlobal(module: string, name: string): Verdict {
   // builtins outside the plain data types (fickling blocks the whole module except safe types).
   if (parts[0] === 'builtins' || parts[0] === '__builtins__') return denied('builtin', full);
   for (let i = 1; i < parts.length; i++) {
-    if (DENY_ANYWHERE.has(parts[i])) return denied(DENY.get(parts[i]) ?? 'import', parts.slice(i).join('.'), `reaches ${parts[i]} through attribute access, which `);
+    if (DENY_ANYWHERE.has(parts[i]))
+      return denied(
+        DENY.get(parts[i]) ?? 'import',
+        parts.slice(i).join('.'),
+        `reaches ${parts[i]} through attribute access, which `,
+      );
     for (let j = parts.length; j > i; j--) {
       const run = parts.slice(i, j).join('.');
       const reason = DENY.get(run);

@@ -51,11 +51,34 @@ function pinFixes(ctx: CheckContext, uses: ScalarField, owner: string, repo: str
   const known = PINNED_ACTIONS[name];
   const comment = !hasComment ? [insert(ctx.doc, eol, ` # ${ref}`)] : [];
   // the action's own release, whose commit is known: a certain pin
-  if (known && known.version === ref) return [editFix(`Pin to ${known.sha.slice(0, 12)}… (${ref})`, [replace(ctx.doc, r.start, r.end, known.sha), ...comment], true)];
-  const edits = [{ ...replace(ctx.doc, r.start, r.end, '<full-commit-sha>'), snippet: '${1:<full-commit-sha>}' }, ...comment];
-  const args: ResolveRefArgs = { file: ctx.file, range: ctx.doc.range(r), lineEnd: ctx.doc.position(eol), hasComment, owner, repo, ref };
+  if (known && known.version === ref)
+    return [
+      editFix(
+        `Pin to ${known.sha.slice(0, 12)}… (${ref})`,
+        [replace(ctx.doc, r.start, r.end, known.sha), ...comment],
+        true,
+      ),
+    ];
+  const edits = [
+    { ...replace(ctx.doc, r.start, r.end, '<full-commit-sha>'), snippet: '${1:<full-commit-sha>}' },
+    ...comment,
+  ];
+  const args: ResolveRefArgs = {
+    file: ctx.file,
+    range: ctx.doc.range(r),
+    lineEnd: ctx.doc.position(eol),
+    hasComment,
+    owner,
+    repo,
+    ref,
+  };
   return [
-    { kind: 'command', title: `Resolve '${ref}' to its commit SHA (online, api.github.com)`, command: RESOLVE_REF_COMMAND, args: [args] },
+    {
+      kind: 'command',
+      title: `Resolve '${ref}' to its commit SHA (online, api.github.com)`,
+      command: RESOLVE_REF_COMMAND,
+      args: [args],
+    },
     editFix(`Pin to a commit SHA (placeholder; keep '${ref}' as a comment)`, edits, false),
   ];
 }
@@ -65,7 +88,14 @@ export function pinning(ctx: CheckContext): Finding[] {
   for (const uses of allUses(ctx)) {
     const u = parseUses(uses.text);
     if (u.kind === 'docker') {
-      if (!u.hasDigest) out.push(ctx.finding('workflow/image-not-pinned', uses.node, `docker://${u.image} is pulled by tag; pin it by digest (@sha256:…)`));
+      if (!u.hasDigest)
+        out.push(
+          ctx.finding(
+            'workflow/image-not-pinned',
+            uses.node,
+            `docker://${u.image} is pulled by tag; pin it by digest (@sha256:…)`,
+          ),
+        );
       continue;
     }
     if (u.kind !== 'remote') continue;
@@ -75,9 +105,23 @@ export function pinning(ctx: CheckContext): Finding[] {
       const comment = trailingComment(ctx.doc, uses.node.end);
       const tag = comment && /^v\d+\.\d+\.\d+(?:-rc\.\d+)?/.exec(comment)?.[0];
       const r = refOffsets(ctx, uses);
-      const fixes: Fix[] = tag && r ? [editFix(`Reference the generator by tag ${tag}`, [replace(ctx.doc, r.start, r.end, tag)], true)] : [];
-      const what = SHA_RE.test(u.ref) ? 'a commit SHA' : /^v\d+(\.\d+)?$/.test(u.ref) ? `the short tag '${u.ref}'` : `'${u.ref}'`;
-      out.push(ctx.finding('workflow/slsa-generator-ref', r ?? uses.node, `the SLSA generator must be referenced by a release tag (@vX.Y.Z), not by ${what}; provenance generation fails otherwise`, { fixes }));
+      const fixes: Fix[] =
+        tag && r
+          ? [editFix(`Reference the generator by tag ${tag}`, [replace(ctx.doc, r.start, r.end, tag)], true)]
+          : [];
+      const what = SHA_RE.test(u.ref)
+        ? 'a commit SHA'
+        : /^v\d+(\.\d+)?$/.test(u.ref)
+          ? `the short tag '${u.ref}'`
+          : `'${u.ref}'`;
+      out.push(
+        ctx.finding(
+          'workflow/slsa-generator-ref',
+          r ?? uses.node,
+          `the SLSA generator must be referenced by a release tag (@vX.Y.Z), not by ${what}; provenance generation fails otherwise`,
+          { fixes },
+        ),
+      );
       continue;
     }
     if (SHA_RE.test(u.ref)) continue;
@@ -86,11 +130,32 @@ export function pinning(ctx: CheckContext): Finding[] {
     const name = `${u.owner}/${u.repo}${u.path ? '/' + u.path : ''}`;
     // refs with a slash (`release/v1`) are branch names; tags almost never contain one
     if (BRANCH_REFS.has(u.ref.toLowerCase()) || u.ref.includes('/')) {
-      out.push(ctx.finding('workflow/branch-ref', range, `${name}@${u.ref} follows a branch: every run may execute different code; pin a full commit SHA`, { fixes }));
+      out.push(
+        ctx.finding(
+          'workflow/branch-ref',
+          range,
+          `${name}@${u.ref} follows a branch: every run may execute different code; pin a full commit SHA`,
+          { fixes },
+        ),
+      );
     } else if (/^[0-9a-f]{7,39}$/i.test(u.ref)) {
-      out.push(ctx.finding('workflow/unpinned-action', range, `${name}@${u.ref} is an abbreviated SHA; only a full 40-character SHA is immutable`, { fixes }));
+      out.push(
+        ctx.finding(
+          'workflow/unpinned-action',
+          range,
+          `${name}@${u.ref} is an abbreviated SHA; only a full 40-character SHA is immutable`,
+          { fixes },
+        ),
+      );
     } else {
-      out.push(ctx.finding('workflow/unpinned-action', range, `${name}@${u.ref} is not pinned to a full commit SHA; the tag can be moved`, { fixes }));
+      out.push(
+        ctx.finding(
+          'workflow/unpinned-action',
+          range,
+          `${name}@${u.ref} is not pinned to a full commit SHA; the tag can be moved`,
+          { fixes },
+        ),
+      );
     }
   }
   // job containers and service containers
@@ -98,14 +163,26 @@ export function pinning(ctx: CheckContext): Finding[] {
     const images: YamlNode[] = [];
     const c = job.container;
     if (c?.kind === 'scalar') images.push(c);
-    else if (c?.kind === 'mapping') { const i = ctx.doc.pair(c, 'image')?.value; if (i) images.push(i); }
+    else if (c?.kind === 'mapping') {
+      const i = ctx.doc.pair(c, 'image')?.value;
+      if (i) images.push(i);
+    }
     if (job.services?.kind === 'mapping') {
-      for (const p of job.services.pairs ?? []) { const i = ctx.doc.pair(p.value, 'image')?.value; if (i) images.push(i); }
+      for (const p of job.services.pairs ?? []) {
+        const i = ctx.doc.pair(p.value, 'image')?.value;
+        if (i) images.push(i);
+      }
     }
     for (const node of images) {
       const image = scalarText(ctx.doc, node);
       if (!image || image.includes('${{') || /@sha256:[0-9a-f]{64}$/i.test(image)) continue;
-      out.push(ctx.finding('workflow/image-not-pinned', node, `container image ${image} is pulled by tag; pin it by digest (@sha256:…)`));
+      out.push(
+        ctx.finding(
+          'workflow/image-not-pinned',
+          node,
+          `container image ${image} is pulled by tag; pin it by digest (@sha256:…)`,
+        ),
+      );
     }
   }
   return out;

@@ -19,11 +19,13 @@ function environmentGate(ctx: CheckContext): (job: Job) => boolean {
     const known = memo.get(job);
     if (known !== undefined) return known;
     memo.set(job, false); // a cycle in needs (invalid anyway) proves nothing
-    const result = !!job.environment || job.needs.some((n) => {
-      if (ctx.meter) ctx.meter.units++;
-      const o = byId.get(n.name.toLowerCase());
-      return !!o && (gatedToTrusted(o.if?.text) || behind(o));
-    });
+    const result =
+      !!job.environment ||
+      job.needs.some((n) => {
+        if (ctx.meter) ctx.meter.units++;
+        const o = byId.get(n.name.toLowerCase());
+        return !!o && (gatedToTrusted(o.if?.text) || behind(o));
+      });
     memo.set(job, result);
     return result;
   };
@@ -40,9 +42,17 @@ export function selfHostedRunners(ctx: CheckContext): Finding[] {
     const labels = runnerLabels(ctx, job);
     const bad = labels?.find((l) => l.text === 'self-hosted' || !HOSTED_LABEL.test(l.text));
     if (!bad) continue;
-    const what = bad.text === 'self-hosted' ? 'a self-hosted runner' : `runner label '${bad.text}', which is not a GitHub-hosted image (a self-hosted or custom runner)`;
-    out.push(ctx.finding('workflow/self-hosted-runner', bad.node,
-      `job '${job.id}' runs on ${what} for ${events.join('/')} events, which anyone can cause from a fork; code from a pull request then runs on a machine that is not wiped between jobs`));
+    const what =
+      bad.text === 'self-hosted'
+        ? 'a self-hosted runner'
+        : `runner label '${bad.text}', which is not a GitHub-hosted image (a self-hosted or custom runner)`;
+    out.push(
+      ctx.finding(
+        'workflow/self-hosted-runner',
+        bad.node,
+        `job '${job.id}' runs on ${what} for ${events.join('/')} events, which anyone can cause from a fork; code from a pull request then runs on a machine that is not wiped between jobs`,
+      ),
+    );
   }
   return out;
 }

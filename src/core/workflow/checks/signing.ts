@@ -48,7 +48,10 @@ function innerRange(step: Step, w: Word): { start: number; end: number } | undef
 }
 
 function digestFix(ctx: CheckContext, job: Job, call: CosignCall, image: Word): Fix | undefined {
-  const builder = job.steps.slice(0, call.step.index).reverse().find((s) => s.id && s.uses && actionName(s.uses.text) === 'docker/build-push-action');
+  const builder = job.steps
+    .slice(0, call.step.index)
+    .reverse()
+    .find((s) => s.id && s.uses && actionName(s.uses.text) === 'docker/build-push-action');
   const inner = innerRange(call.step, image);
   if (!builder || !inner) return undefined;
   const slash = image.text.lastIndexOf('/');
@@ -56,10 +59,19 @@ function digestFix(ctx: CheckContext, job: Job, call: CosignCall, image: Word): 
   const repo = colon > 0 ? image.text.slice(0, colon) : image.text;
   if (repo.includes('$')) return undefined;
   const at = span(ctx, call.step, inner);
-  return editFix(`Sign by digest from step '${builder.id!.text}'`, [replace(ctx.doc, at.start, at.end, `${repo}@\${{ steps.${builder.id!.text}.outputs.digest }}`)]);
+  return editFix(`Sign by digest from step '${builder.id!.text}'`, [
+    replace(ctx.doc, at.start, at.end, `${repo}@\${{ steps.${builder.id!.text}.outputs.digest }}`),
+  ]);
 }
 
-const INSECURE = ['--insecure-ignore-tlog', '--insecure-ignore-sct', '--insecure-skip-verify', '--allow-insecure-registry', '--allow-http-registry', '--skip-tlog-verify'];
+const INSECURE = [
+  '--insecure-ignore-tlog',
+  '--insecure-ignore-sct',
+  '--insecure-skip-verify',
+  '--allow-insecure-registry',
+  '--allow-http-registry',
+  '--skip-tlog-verify',
+];
 const BROAD = new Set(['.*', '.+', '^.*$', '^.+$', '^.*', '.*$', '.*@.*', '^.*@.*$']);
 
 export function signing(ctx: CheckContext): Finding[] {
@@ -73,22 +85,44 @@ export function signing(ctx: CheckContext): Finding[] {
           const image = pos[pos.length - 1];
           if (image && !image.text.endsWith('.json') && classify(ctx, job, step, image.text) === 'tag') {
             const fix = digestFix(ctx, job, call, image);
-            out.push(ctx.finding('workflow/sign-by-tag', span(ctx, step, image),
-              `cosign ${call.sub} ${image.text} refers to the image by tag; the ${call.sub === 'attest' ? 'attestation' : 'signature'} goes to whatever the tag points at when this runs — use IMAGE@sha256:…`, { fixes: fix ? [fix] : [] }));
+            out.push(
+              ctx.finding(
+                'workflow/sign-by-tag',
+                span(ctx, step, image),
+                `cosign ${call.sub} ${image.text} refers to the image by tag; the ${call.sub === 'attest' ? 'attestation' : 'signature'} goes to whatever the tag points at when this runs — use IMAGE@sha256:…`,
+                { fixes: fix ? [fix] : [] },
+              ),
+            );
           }
         }
         if (['sign', 'attest', 'sign-blob', 'attest-blob'].includes(call.sub) && needsYes(ctx, job, step, call)) {
           const at = span(ctx, step, { start: call.subWord.end, end: call.subWord.end });
-          out.push(ctx.finding('workflow/cosign-without-yes', cmdRange,
-            `cosign ${call.sub} without --yes asks "Are you sure you would like to continue? [y/N]" before the transparency-log upload; in CI the answer is no and the ${call.sub.includes('attest') ? 'attestation' : 'signature'} fails`,
-            { fixes: [editFix('Add --yes', [replace(ctx.doc, at.start, at.end, ' --yes')], true)] }));
+          out.push(
+            ctx.finding(
+              'workflow/cosign-without-yes',
+              cmdRange,
+              `cosign ${call.sub} without --yes asks "Are you sure you would like to continue? [y/N]" before the transparency-log upload; in CI the answer is no and the ${call.sub.includes('attest') ? 'attestation' : 'signature'} fails`,
+              { fixes: [editFix('Add --yes', [replace(ctx.doc, at.start, at.end, ' --yes')], true)] },
+            ),
+          );
         }
-        if (/^verify(-attestation|-blob|-blob-attestation)?$/.test(call.sub) && !hasFlag(call.args, ['--key', '--sk', '--local-image'])) {
+        if (
+          /^verify(-attestation|-blob|-blob-attestation)?$/.test(call.sub) &&
+          !hasFlag(call.args, ['--key', '--sk', '--local-image'])
+        ) {
           const missing: string[] = [];
-          if (!hasFlag(call.args, ['--certificate-identity', '--certificate-identity-regexp'])) missing.push('--certificate-identity');
-          if (!hasFlag(call.args, ['--certificate-oidc-issuer', '--certificate-oidc-issuer-regexp'])) missing.push('--certificate-oidc-issuer');
+          if (!hasFlag(call.args, ['--certificate-identity', '--certificate-identity-regexp']))
+            missing.push('--certificate-identity');
+          if (!hasFlag(call.args, ['--certificate-oidc-issuer', '--certificate-oidc-issuer-regexp']))
+            missing.push('--certificate-oidc-issuer');
           if (missing.length) {
-            out.push(ctx.finding('workflow/verify-without-identity', cmdRange, `keyless cosign ${call.sub} without ${missing.join(' and ')}: any Sigstore signer would do (cosign 2.x refuses to run)`));
+            out.push(
+              ctx.finding(
+                'workflow/verify-without-identity',
+                cmdRange,
+                `keyless cosign ${call.sub} without ${missing.join(' and ')}: any Sigstore signer would do (cosign 2.x refuses to run)`,
+              ),
+            );
           }
         }
         for (const flag of ['--certificate-identity-regexp', '--certificate-oidc-issuer-regexp']) {
@@ -101,45 +135,108 @@ export function signing(ctx: CheckContext): Finding[] {
           if (/\$[A-Za-z_{(]/.test(judged)) continue;
           const broad = BROAD.has(judged);
           const anchored = judged.startsWith('^') && judged.endsWith('$');
-          const anyOwner = flag === '--certificate-identity-regexp' && anchored && !broad ? wildcardOwner(judged) : undefined;
+          const anyOwner =
+            flag === '--certificate-identity-regexp' && anchored && !broad ? wildcardOwner(judged) : undefined;
           if (!broad && anchored && !anyOwner) continue;
           if (anyOwner) {
-            out.push(ctx.finding('workflow/unanchored-identity-regexp', span(ctx, step, v), `${flag} '${expanded}' accepts any ${anyOwner}: every GitHub repository's workflows can obtain a matching certificate`));
+            out.push(
+              ctx.finding(
+                'workflow/unanchored-identity-regexp',
+                span(ctx, step, v),
+                `${flag} '${expanded}' accepts any ${anyOwner}: every GitHub repository's workflows can obtain a matching certificate`,
+              ),
+            );
             continue;
           }
-          const inner = v.text === call.args.find((a) => a.start === v.start)?.text ? innerRange(step, v) : { start: v.start, end: v.end };
+          const inner =
+            v.text === call.args.find((a) => a.start === v.start)?.text
+              ? innerRange(step, v)
+              : { start: v.start, end: v.end };
           const fixes: Fix[] = [];
           if (!broad && inner && expanded === v.text) {
             const at = span(ctx, step, inner);
-            fixes.push(editFix('Anchor the regexp with ^…$', [replace(ctx.doc, at.start, at.end, `${v.text.startsWith('^') ? '' : '^'}${v.text}${v.text.endsWith('$') ? '' : '$'}`)]));
+            fixes.push(
+              editFix('Anchor the regexp with ^…$', [
+                replace(
+                  ctx.doc,
+                  at.start,
+                  at.end,
+                  `${v.text.startsWith('^') ? '' : '^'}${v.text}${v.text.endsWith('$') ? '' : '$'}`,
+                ),
+              ]),
+            );
           }
-          out.push(ctx.finding('workflow/unanchored-identity-regexp', span(ctx, step, v), broad
-            ? `${flag} '${expanded}' accepts any signer`
-            : `${flag} '${expanded}' is not anchored (^…$): any identity that merely contains it passes`, { fixes }));
+          out.push(
+            ctx.finding(
+              'workflow/unanchored-identity-regexp',
+              span(ctx, step, v),
+              broad
+                ? `${flag} '${expanded}' accepts any signer`
+                : `${flag} '${expanded}' is not anchored (^…$): any identity that merely contains it passes`,
+              { fixes },
+            ),
+          );
         }
         for (const a of call.args) {
           const name = a.text.split('=')[0];
           const value = a.text.includes('=') ? a.text.slice(a.text.indexOf('=') + 1) : 'true';
           const off = (INSECURE.includes(name) && value !== 'false') || (name === '--tlog-upload' && value === 'false');
-          if (off) out.push(ctx.finding('workflow/insecure-flag', span(ctx, step, a), `cosign ${call.sub} ${a.text} switches off a Sigstore safety check`, { fixes: [removeWordFix(ctx, step, a)] }));
+          if (off)
+            out.push(
+              ctx.finding(
+                'workflow/insecure-flag',
+                span(ctx, step, a),
+                `cosign ${call.sub} ${a.text} switches off a Sigstore safety check`,
+                { fixes: [removeWordFix(ctx, step, a)] },
+              ),
+            );
         }
       }
       for (const cmd of ctx.commands(step)) {
-        if (cmd.name === 'gh' && cmd.args[0]?.text === 'attestation' && cmd.args[1]?.text === 'verify' && !hasFlag(cmd.args, ['--owner', '-o', '--repo', '-R', '--bundle-from-oci'])) {
-          out.push(ctx.finding('workflow/verify-without-identity', span(ctx, step, { start: cmd.program!.start, end: cmd.args[1].end }), 'gh attestation verify without --repo or --owner does not say whose attestation to accept (gh refuses to run)'));
+        if (
+          cmd.name === 'gh' &&
+          cmd.args[0]?.text === 'attestation' &&
+          cmd.args[1]?.text === 'verify' &&
+          !hasFlag(cmd.args, ['--owner', '-o', '--repo', '-R', '--bundle-from-oci'])
+        ) {
+          out.push(
+            ctx.finding(
+              'workflow/verify-without-identity',
+              span(ctx, step, { start: cmd.program!.start, end: cmd.args[1].end }),
+              'gh attestation verify without --repo or --owner does not say whose attestation to accept (gh refuses to run)',
+            ),
+          );
           continue;
         }
         if (cmd.name !== 'oras' && cmd.name !== 'crane' && cmd.name !== 'slsa-verifier') continue;
         if (cmd.name === 'slsa-verifier') {
           const sub = cmd.args.find((a) => !a.text.startsWith('-'));
           if (sub && /^verify-/.test(sub.text) && !hasFlag(cmd.args, ['--source-uri'])) {
-            out.push(ctx.finding('workflow/verify-without-identity', span(ctx, step, { start: cmd.program!.start, end: sub.end }), `slsa-verifier ${sub.text} without --source-uri does not check which repository built the artifact`));
+            out.push(
+              ctx.finding(
+                'workflow/verify-without-identity',
+                span(ctx, step, { start: cmd.program!.start, end: sub.end }),
+                `slsa-verifier ${sub.text} without --source-uri does not check which repository built the artifact`,
+              ),
+            );
           }
           continue;
         }
         for (const a of cmd.args) {
-          if (a.text === '--insecure' || a.text === '--plain-http' || a.text === '--insecure=true' || a.text === '--plain-http=true') {
-            out.push(ctx.finding('workflow/insecure-flag', span(ctx, step, a), `${cmd.name} ${a.text} talks to the registry without TLS verification`, { fixes: [removeWordFix(ctx, step, a)] }));
+          if (
+            a.text === '--insecure' ||
+            a.text === '--plain-http' ||
+            a.text === '--insecure=true' ||
+            a.text === '--plain-http=true'
+          ) {
+            out.push(
+              ctx.finding(
+                'workflow/insecure-flag',
+                span(ctx, step, a),
+                `${cmd.name} ${a.text} talks to the registry without TLS verification`,
+                { fixes: [removeWordFix(ctx, step, a)] },
+              ),
+            );
           }
         }
       }
@@ -161,7 +258,11 @@ function needsYes(ctx: CheckContext, job: Job, step: Step, call: CosignCall): bo
     for (const cmd of ctx.commands(s)) {
       if (cmd === call.cmd) break;
       if (cmd.name === 'export' && cmd.args.some((a) => /^COSIGN_YES=(?!false$|0$)/.test(a.text))) return false;
-      if (cmd.redirects.some((r) => r.target && /GITHUB_ENV/.test(r.target.text)) && cmd.args.some((a) => /COSIGN_YES=(?!false|0)/.test(a.text))) return false;
+      if (
+        cmd.redirects.some((r) => r.target && /GITHUB_ENV/.test(r.target.text)) &&
+        cmd.args.some((a) => /COSIGN_YES=(?!false|0)/.test(a.text))
+      )
+        return false;
     }
   }
   return true;
@@ -189,7 +290,10 @@ function removeWordFix(ctx: CheckContext, step: Step, w: Word): Fix {
 
 function allEnvMaps(ctx: CheckContext): Map<string, MapEntry>[] {
   const maps = [ctx.wf.env];
-  for (const j of ctx.wf.jobs) { maps.push(j.env); for (const s of j.steps) maps.push(s.env); }
+  for (const j of ctx.wf.jobs) {
+    maps.push(j.env);
+    for (const s of j.steps) maps.push(s.env);
+  }
   return maps;
 }
 
@@ -197,13 +301,29 @@ function experimental(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
   for (const env of allEnvMaps(ctx)) {
     const e = env.get('COSIGN_EXPERIMENTAL');
-    if (e && e.text !== '' && e.text !== '0' && e.text !== 'false') out.push(ctx.finding('workflow/cosign-experimental', e.key, 'COSIGN_EXPERIMENTAL is a cosign 1.x switch: this workflow was written for cosign 1.x'));
+    if (e && e.text !== '' && e.text !== '0' && e.text !== 'false')
+      out.push(
+        ctx.finding(
+          'workflow/cosign-experimental',
+          e.key,
+          'COSIGN_EXPERIMENTAL is a cosign 1.x switch: this workflow was written for cosign 1.x',
+        ),
+      );
   }
-  for (const job of ctx.wf.jobs) for (const step of job.steps) for (const cmd of ctx.commands(step)) {
-    for (const w of [...cmd.assignments, ...(cmd.name === 'export' ? cmd.args : [])]) {
-      if (/^COSIGN_EXPERIMENTAL=(?!0$|false$|$)/.test(w.text)) out.push(ctx.finding('workflow/cosign-experimental', span(ctx, step, w), 'COSIGN_EXPERIMENTAL is a cosign 1.x switch: this workflow was written for cosign 1.x'));
-    }
-  }
+  for (const job of ctx.wf.jobs)
+    for (const step of job.steps)
+      for (const cmd of ctx.commands(step)) {
+        for (const w of [...cmd.assignments, ...(cmd.name === 'export' ? cmd.args : [])]) {
+          if (/^COSIGN_EXPERIMENTAL=(?!0$|false$|$)/.test(w.text))
+            out.push(
+              ctx.finding(
+                'workflow/cosign-experimental',
+                span(ctx, step, w),
+                'COSIGN_EXPERIMENTAL is a cosign 1.x switch: this workflow was written for cosign 1.x',
+              ),
+            );
+        }
+      }
   return out;
 }
 
@@ -221,31 +341,68 @@ function literalSecret(ctx: CheckContext, node: YamlNode | null): string | undef
 
 function inlineSecrets(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
-  const pem = /-----BEGIN ((?:ENCRYPTED )?(?:SIGSTORE |COSIGN |RSA |EC |OPENSSH |DSA |PGP )?PRIVATE KEY(?: BLOCK)?)-----/g;
+  const pem =
+    /-----BEGIN ((?:ENCRYPTED )?(?:SIGSTORE |COSIGN |RSA |EC |OPENSSH |DSA |PGP )?PRIVATE KEY(?: BLOCK)?)-----/g;
   for (let m = pem.exec(ctx.doc.text); m; m = pem.exec(ctx.doc.text)) {
-    out.push(ctx.finding('workflow/inline-secret', { start: m.index, end: m.index + m[0].length }, `a ${m[1].toLowerCase()} is written into the workflow`));
+    out.push(
+      ctx.finding(
+        'workflow/inline-secret',
+        { start: m.index, end: m.index + m[0].length },
+        `a ${m[1].toLowerCase()} is written into the workflow`,
+      ),
+    );
   }
   for (const env of allEnvMaps(ctx)) {
     for (const e of env.values()) {
       if (!SECRET_NAME.test(e.name) && e.name !== 'COSIGN_KEY') continue;
-      if (literalSecret(ctx, e.value) !== undefined && !/BEGIN/.test(e.text ?? '')) out.push(ctx.finding('workflow/inline-secret', e.value!, `${e.name} is set to a literal value; use \${{ secrets.${e.name} }}`));
+      if (literalSecret(ctx, e.value) !== undefined && !/BEGIN/.test(e.text ?? ''))
+        out.push(
+          ctx.finding(
+            'workflow/inline-secret',
+            e.value!,
+            `${e.name} is set to a literal value; use \${{ secrets.${e.name} }}`,
+          ),
+        );
     }
   }
   for (const job of ctx.wf.jobs) {
     const inputs = [job.with, ...job.steps.map((s) => s.with)];
-    for (const w of inputs) for (const e of w.values()) {
-      if (!SECRET_NAME.test(e.name)) continue;
-      if (literalSecret(ctx, e.value) !== undefined && !/BEGIN/.test(e.text ?? '')) out.push(ctx.finding('workflow/inline-secret', e.value!, `input ${e.name} is a literal value; pass a secret (\${{ secrets.… }})`));
-    }
-    for (const step of job.steps) for (const cmd of ctx.commands(step)) {
-      for (const w of [...cmd.assignments, ...(cmd.name === 'export' ? cmd.args : [])]) {
-        const m = /^([A-Za-z_]\w*)=(.+)$/.exec(w.text);
-        if (m && SECRET_NAME.test(m[1]) && !m[2].includes('$') && !KEY_REFERENCE.test(m[2])) out.push(ctx.finding('workflow/inline-secret', span(ctx, step, w), `${m[1]} is set to a literal value in the script`));
+    for (const w of inputs)
+      for (const e of w.values()) {
+        if (!SECRET_NAME.test(e.name)) continue;
+        if (literalSecret(ctx, e.value) !== undefined && !/BEGIN/.test(e.text ?? ''))
+          out.push(
+            ctx.finding(
+              'workflow/inline-secret',
+              e.value!,
+              `input ${e.name} is a literal value; pass a secret (\${{ secrets.… }})`,
+            ),
+          );
       }
-      if (!cmd.args.some((a) => a.text === 'login')) continue;
-      const pw = flagValue(cmd.args, ['--password', '-p', '--registry-password']);
-      if (pw && !pw.text.includes('$') && pw.text !== '-') out.push(ctx.finding('workflow/inline-secret', span(ctx, step, pw), `${cmd.name} login with a literal password; use --password-stdin with a secret`));
-    }
+    for (const step of job.steps)
+      for (const cmd of ctx.commands(step)) {
+        for (const w of [...cmd.assignments, ...(cmd.name === 'export' ? cmd.args : [])]) {
+          const m = /^([A-Za-z_]\w*)=(.+)$/.exec(w.text);
+          if (m && SECRET_NAME.test(m[1]) && !m[2].includes('$') && !KEY_REFERENCE.test(m[2]))
+            out.push(
+              ctx.finding(
+                'workflow/inline-secret',
+                span(ctx, step, w),
+                `${m[1]} is set to a literal value in the script`,
+              ),
+            );
+        }
+        if (!cmd.args.some((a) => a.text === 'login')) continue;
+        const pw = flagValue(cmd.args, ['--password', '-p', '--registry-password']);
+        if (pw && !pw.text.includes('$') && pw.text !== '-')
+          out.push(
+            ctx.finding(
+              'workflow/inline-secret',
+              span(ctx, step, pw),
+              `${cmd.name} login with a literal password; use --password-stdin with a secret`,
+            ),
+          );
+      }
   }
   return out;
 }

@@ -14,9 +14,14 @@ export function reusableWorkflowAsStep(ctx: CheckContext): Finding[] {
     for (const step of job.steps) {
       if (!step.uses || !isReusableWorkflow(step.uses.text)) continue;
       const fix = moveToJobFix(ctx, job, step);
-      out.push(ctx.finding('workflow/reusable-workflow-as-step', step.uses.node,
-        `${step.uses.text} is a reusable workflow: it must be called by a job (jobs.<id>.uses) with needs: ${job.id}, not as a step of job '${job.id}'; GitHub rejects this workflow`,
-        { fixes: fix ? [fix] : [] }));
+      out.push(
+        ctx.finding(
+          'workflow/reusable-workflow-as-step',
+          step.uses.node,
+          `${step.uses.text} is a reusable workflow: it must be called by a job (jobs.<id>.uses) with needs: ${job.id}, not as a step of job '${job.id}'; GitHub rejects this workflow`,
+          { fixes: fix ? [fix] : [] },
+        ),
+      );
     }
   }
   return out;
@@ -41,7 +46,9 @@ function moveToJobFix(ctx: CheckContext, job: Job, step: Step): Fix | undefined 
   const jobCol = columnOf(doc, jobsNode.pairs[0].key);
   if (jobCol === undefined) return undefined;
   const ids = new Set(ctx.wf.jobs.map((j) => j.id));
-  let id = isSlsaGenerator(step.uses!.text) ? 'provenance' : (step.id?.text ?? (/\/([\w-]+)\.ya?ml@?/.exec(step.uses!.text)?.[1] ?? 'call'));
+  let id = isSlsaGenerator(step.uses!.text)
+    ? 'provenance'
+    : (step.id?.text ?? /\/([\w-]+)\.ya?ml@?/.exec(step.uses!.text)?.[1] ?? 'call');
   for (let k = 2; ids.has(id); k++) id = `${id.replace(/-\d+$/, '')}-${k}`;
 
   const withLines: string[] = [];
@@ -58,7 +65,8 @@ function moveToJobFix(ctx: CheckContext, job: Job, step: Step): Fix | undefined 
         edits.push({ start: r.start - base, end: r.end - base, text: `needs.${job.id}.outputs.${r.path[3]}` });
       }
     }
-    for (const ed of edits.sort((a, b) => b.start - a.start)) text = text.slice(0, ed.start) + ed.text + text.slice(ed.end);
+    for (const ed of edits.sort((a, b) => b.start - a.start))
+      text = text.slice(0, ed.start) + ed.text + text.slice(ed.end);
     withLines.push(`    ${e.name}: ${text}`);
   }
   const perms = generatorPermissions(step.uses!.text);
@@ -86,7 +94,9 @@ function moveToJobFix(ctx: CheckContext, job: Job, step: Step): Fix | undefined 
   }
   if (outputs.size) {
     const lines = [...outputs].map(([k, v]) => `${k}: ${v}`);
-    const e = job.outputsNode ? appendToMapping(doc, job.outputsNode, lines) : prependToMapping(doc, job.node, ['outputs:', ...lines.map((l) => '  ' + l)]);
+    const e = job.outputsNode
+      ? appendToMapping(doc, job.outputsNode, lines)
+      : prependToMapping(doc, job.node, ['outputs:', ...lines.map((l) => '  ' + l)]);
     if (!e) return undefined;
     edits.push(e);
   }
@@ -121,13 +131,13 @@ function jobRefs(ctx: CheckContext, job: Job): RefSite[] {
   return sites;
 }
 
-
 /** True when the script certainly never writes output `name` (see the rule's help). */
 function neverWritesOutput(ctx: CheckContext, step: Step, name: string): boolean {
   const text = step.run!.script.text;
   const lower = name.toLowerCase();
   // the deprecated workflow command: echo "::set-output name=digest::$value"
-  if (text.includes('::set-output')) return !text.toLowerCase().includes(`name=${lower}`) && !/::set-output name=\$/.test(text);
+  if (text.includes('::set-output'))
+    return !text.toLowerCase().includes(`name=${lower}`) && !/::set-output name=\$/.test(text);
   const writes = text.split('\n').filter((l) => l.includes('GITHUB_OUTPUT'));
   if (writes.length) {
     const names = new Set<string>();
@@ -152,7 +162,10 @@ function neverWritesOutput(ctx: CheckContext, step: Step, name: string): boolean
 }
 
 function slugWords(s: string): string[] {
-  return s.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  return s
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
 }
 
 /** An earlier step without an id that visibly does what the missing id names (e.g. `push`). */
@@ -176,7 +189,9 @@ export function references(ctx: CheckContext): Finding[] {
     const needs = new Set(job.needs.map((n) => n.name.toLowerCase()));
     for (const n of job.needs) {
       if (n.name && !jobIds.has(n.name.toLowerCase())) {
-        out.push(ctx.finding('workflow/unknown-job-reference', n.node, `needs: '${n.name}' names no job of this workflow`));
+        out.push(
+          ctx.finding('workflow/unknown-job-reference', n.node, `needs: '${n.name}' names no job of this workflow`),
+        );
       }
     }
     const ids = new Map<string, Step>();
@@ -191,8 +206,13 @@ export function references(ctx: CheckContext): Finding[] {
           // a job that calls a reusable workflow has no steps: its `with:` sees no steps context
           if (job.uses && !reported.has(key)) {
             reported.add(key);
-            out.push(ctx.finding('workflow/unknown-step-reference', r,
-              `job '${job.id}' calls a reusable workflow and has no steps, so ${r.path.slice(0, 2).join('.')}… is always empty here; declare the value in the outputs: of the job that computes it and read needs.<job>.outputs.<name>`));
+            out.push(
+              ctx.finding(
+                'workflow/unknown-step-reference',
+                r,
+                `job '${job.id}' calls a reusable workflow and has no steps, so ${r.path.slice(0, 2).join('.')}… is always empty here; declare the value in the outputs: of the job that computes it and read needs.<job>.outputs.<name>`,
+              ),
+            );
           }
           continue;
         }
@@ -207,27 +227,53 @@ export function references(ctx: CheckContext): Finding[] {
             if (e) fixes.push(editFix(`Add \`id: ${id}\` to step ${stepLabel(cand)}`, [e]));
           }
           reported.add(key);
-          out.push(ctx.finding('workflow/unknown-step-reference', r, `no step of job '${job.id}' has id '${id}'; steps.${id}… is always empty${cand ? ` (step ${stepLabel(cand)} has no id)` : ''}`,
-            { fixes, related: cand ? [ctx.related('step without an id', cand.node)] : [] }));
+          out.push(
+            ctx.finding(
+              'workflow/unknown-step-reference',
+              r,
+              `no step of job '${job.id}' has id '${id}'; steps.${id}… is always empty${cand ? ` (step ${stepLabel(cand)} has no id)` : ''}`,
+              { fixes, related: cand ? [ctx.related('step without an id', cand.node)] : [] },
+            ),
+          );
           continue;
         }
         if (here && target.index >= here.index) {
           reported.add(key);
-          out.push(ctx.finding('workflow/unknown-step-reference', r, target === here
-            ? `step '${id}' reads its own outputs, which are set only after it ends`
-            : `step '${id}' runs after this step, so steps.${id}… is still empty here`, { related: [ctx.related(`step '${id}'`, target.node)] }));
+          out.push(
+            ctx.finding(
+              'workflow/unknown-step-reference',
+              r,
+              target === here
+                ? `step '${id}' reads its own outputs, which are set only after it ends`
+                : `step '${id}' runs after this step, so steps.${id}… is still empty here`,
+              { related: [ctx.related(`step '${id}'`, target.node)] },
+            ),
+          );
           continue;
         }
         if (r.lower[2] === 'outputs' && r.lower[3] && r.lower[3] !== '*') {
           const name = r.path[3];
           if (target.run && !target.uses && neverWritesOutput(ctx, target, name)) {
             reported.add(key);
-            out.push(ctx.finding('workflow/output-not-written', r, `step '${id}' never writes output '${name}' (nothing in its script writes to $GITHUB_OUTPUT)`, { related: [ctx.related(`step '${id}'`, target.run.node)] }));
+            out.push(
+              ctx.finding(
+                'workflow/output-not-written',
+                r,
+                `step '${id}' never writes output '${name}' (nothing in its script writes to $GITHUB_OUTPUT)`,
+                { related: [ctx.related(`step '${id}'`, target.run.node)] },
+              ),
+            );
           } else if (target.uses) {
             const known = KNOWN_OUTPUTS[actionName(target.uses.text)];
             if (known && !known.includes(name.toLowerCase())) {
               reported.add(key);
-              out.push(ctx.finding('workflow/output-not-written', r, `${actionName(target.uses.text)} has no output '${name}' (its outputs: ${known.join(', ')})`));
+              out.push(
+                ctx.finding(
+                  'workflow/output-not-written',
+                  r,
+                  `${actionName(target.uses.text)} has no output '${name}' (its outputs: ${known.join(', ')})`,
+                ),
+              );
             }
           }
         }
@@ -237,17 +283,30 @@ export function references(ctx: CheckContext): Finding[] {
         if (!needs.has(name.toLowerCase())) {
           reported.add(key);
           const fix = other ? addNeedsFix(ctx, job, other.id) : undefined;
-          out.push(ctx.finding('workflow/unknown-job-reference', r, other
-            ? `job '${other.id}' is not in needs: of job '${job.id}', so needs.${name}… is empty`
-            : `no job '${name}' in this workflow`, { fixes: fix ? [fix] : [] }));
+          out.push(
+            ctx.finding(
+              'workflow/unknown-job-reference',
+              r,
+              other
+                ? `job '${other.id}' is not in needs: of job '${job.id}', so needs.${name}… is empty`
+                : `no job '${name}' in this workflow`,
+              { fixes: fix ? [fix] : [] },
+            ),
+          );
           continue;
         }
         if (other && !other.uses && r.lower[2] === 'outputs' && r.lower[3] && r.lower[3] !== '*') {
           const declared = [...other.outputs.keys()].map((k) => k.toLowerCase());
           if (!declared.includes(r.lower[3])) {
             reported.add(key);
-            out.push(ctx.finding('workflow/unknown-job-reference', r, `job '${other.id}' declares no output '${r.path[3]}'${declared.length ? ` (it has: ${[...other.outputs.keys()].join(', ')})` : ' (it has no outputs:)'}`,
-              { related: [ctx.related(`job '${other.id}'`, other.key)] }));
+            out.push(
+              ctx.finding(
+                'workflow/unknown-job-reference',
+                r,
+                `job '${other.id}' declares no output '${r.path[3]}'${declared.length ? ` (it has: ${[...other.outputs.keys()].join(', ')})` : ' (it has no outputs:)'}`,
+                { related: [ctx.related(`job '${other.id}'`, other.key)] },
+              ),
+            );
           }
         }
       }

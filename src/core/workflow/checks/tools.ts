@@ -7,8 +7,42 @@ import type { Job, Step } from '../model.ts';
 import { hasFlag } from '../shell.ts';
 
 const INSTALLERS = new Set([
-  'brew', 'apt', 'apt-get', 'yum', 'dnf', 'apk', 'snap', 'go', 'pip', 'pip3', 'pipx', 'uv', 'npm', 'cargo', 'nix', 'nix-env', 'choco', 'scoop',
-  'winget', 'asdf', 'mise', 'aqua', 'eget', 'curl', 'wget', 'gh', 'install', 'mv', 'cp', 'chmod', 'tar', 'unzip', 'ln', 'dpkg', 'rpm', 'docker',
+  'brew',
+  'apt',
+  'apt-get',
+  'yum',
+  'dnf',
+  'apk',
+  'snap',
+  'go',
+  'pip',
+  'pip3',
+  'pipx',
+  'uv',
+  'npm',
+  'cargo',
+  'nix',
+  'nix-env',
+  'choco',
+  'scoop',
+  'winget',
+  'asdf',
+  'mise',
+  'aqua',
+  'eget',
+  'curl',
+  'wget',
+  'gh',
+  'install',
+  'mv',
+  'cp',
+  'chmod',
+  'tar',
+  'unzip',
+  'ln',
+  'dpkg',
+  'rpm',
+  'docker',
 ]);
 
 /** GitHub-hosted runners (the only ones whose toolset we know); self-hosted and containers are skipped. */
@@ -18,7 +52,8 @@ function onHostedRunner(ctx: CheckContext, job: Job): boolean {
   if (!r) return false;
   const labels: string[] = [];
   if (r.kind === 'scalar') labels.push(String(r.value ?? ''));
-  else if (r.kind === 'sequence') for (const i of r.items ?? []) labels.push(String(ctx.doc.resolveAlias(i)?.value ?? ''));
+  else if (r.kind === 'sequence')
+    for (const i of r.items ?? []) labels.push(String(ctx.doc.resolveAlias(i)?.value ?? ''));
   else return false;
   return labels.length > 0 && labels.every((l) => l.includes('${{') || /^(ubuntu|windows|macos)-[\w.-]+$/.test(l));
 }
@@ -55,17 +90,36 @@ export function tools(ctx: CheckContext): Finding[] {
         reported.add(tool);
         const info = TOOLS[tool];
         const laterInstall = job.steps.slice(step.index + 1).some((s) => installs(ctx, s).has(tool));
-        const e = insertStepBefore(ctx.doc, step.node, [`name: Install ${tool}`, `uses: ${pinnedUses(info.installer)}`]);
-        out.push(ctx.finding('workflow/tool-not-installed', span(ctx, step, cmd.program!),
-          `${tool} is used here but ${laterInstall ? 'installed only in a later step' : `no earlier step of job '${job.id}' installs it`}; add ${info.installer} before this step`,
-          { fixes: e ? [editFix(`Add a step using ${info.installer}`, [e], true)] : [] }));
+        const e = insertStepBefore(ctx.doc, step.node, [
+          `name: Install ${tool}`,
+          `uses: ${pinnedUses(info.installer)}`,
+        ]);
+        out.push(
+          ctx.finding(
+            'workflow/tool-not-installed',
+            span(ctx, step, cmd.program!),
+            `${tool} is used here but ${laterInstall ? 'installed only in a later step' : `no earlier step of job '${job.id}' installs it`}; add ${info.installer} before this step`,
+            { fixes: e ? [editFix(`Add a step using ${info.installer}`, [e], true)] : [] },
+          ),
+        );
       }
     }
   }
   return out;
 }
 
-const INLINE_CREDENTIALS = ['-u', '--username', '-p', '--password', '--password-stdin', '--registry-config', '--registry-username', '--registry-password', '--registry-token', '--identity-token'];
+const INLINE_CREDENTIALS = [
+  '-u',
+  '--username',
+  '-p',
+  '--password',
+  '--password-stdin',
+  '--registry-config',
+  '--registry-username',
+  '--registry-password',
+  '--registry-token',
+  '--identity-token',
+];
 
 export function logins(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
@@ -96,9 +150,14 @@ export function logins(ctx: CheckContext): Finding[] {
       if (e) fixes = [editFix('Add a docker/login-action step for ghcr.io', [e], true)];
     }
     const where = host ? ` to ${host}` : '';
-    out.push(ctx.finding('workflow/push-without-login', first,
-      `${first.what} writes${where}, but ${login >= 0 ? 'the registry login happens only in a later step' : `no step of job '${job.id}' logs in to a registry`}${pushes.length > 1 ? ` (${pushes.length} pushes in this job)` : ''}`,
-      { fixes, related: pushes.slice(1, 6).map((p) => ctx.related(p.what, p)) }));
+    out.push(
+      ctx.finding(
+        'workflow/push-without-login',
+        first,
+        `${first.what} writes${where}, but ${login >= 0 ? 'the registry login happens only in a later step' : `no step of job '${job.id}' logs in to a registry`}${pushes.length > 1 ? ` (${pushes.length} pushes in this job)` : ''}`,
+        { fixes, related: pushes.slice(1, 6).map((p) => ctx.related(p.what, p)) },
+      ),
+    );
   }
   return out;
 }
