@@ -10,6 +10,7 @@ import { UsageError, type ParsedArgs } from './args.ts';
 import type { CliIO, CommandResult } from './command.ts';
 import { registryClient, trustFromFlags } from './registryFlags.ts';
 import { remoteReport } from './remote.ts';
+import { gateVerdictJson } from './gateJson.ts';
 import { formatGateTable } from '../core/gate/table.ts';
 import { displayPath } from '../core/output/paths.ts';
 import { runRemoteGate } from '../core/registry/gate.ts';
@@ -47,34 +48,7 @@ export async function gateReference(args: ParsedArgs, io: CliIO, ref: string, no
       reference: ref,
       digest: model.digest ?? null,
       policy: policy.file ? displayPath(policy.file, io.cwd) : null,
-      verdict: verdict.passed ? 'approved' : 'blocked',
-      checks: verdict.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, reasons: c.reasons })),
-      signatures: evidence.signatures.results.map((r) => ({
-        file: r.file,
-        signatureFile: r.signatureFile,
-        format: r.format,
-        verified: r.verified,
-        identity: r.identity ?? null,
-        issuer: r.issuer ?? null,
-        time: r.time ?? null,
-        tlog: r.tlogEntry ?? null,
-        key: r.key ?? null,
-        failures: r.failures,
-      })),
-      sboms: evidence.sbom.sboms.map((b) => ({
-        file: b.file,
-        format: b.format,
-        specVersion: b.specVersion,
-        components: b.components.length,
-      })),
-      vulnerabilities: evidence.vulnerabilities.vulnerabilities.map((v) => ({
-        id: v.id,
-        severity: v.severity,
-        package: v.package,
-        version: v.version ?? null,
-        fixedIn: v.fixedIn,
-        scanner: v.scanner,
-      })),
+      ...gateVerdictJson(verdict, evidence, (file) => file),
       registry: report.json,
     },
   };

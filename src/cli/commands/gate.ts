@@ -4,6 +4,7 @@ import { runGate } from '../../core/gate/index.ts';
 import { formatGateTable } from '../../core/gate/table.ts';
 import { displayPath } from '../../core/output/paths.ts';
 import { UsageError } from '../args.ts';
+import { gateVerdictJson } from '../gateJson.ts';
 import type { Command } from '../command.ts';
 import { PolicyInputError } from '../../core/signing/policy.ts';
 import { commandLineLayer, EXPECTATION_FLAGS, policyFlag } from '../expectations.ts';
@@ -74,35 +75,8 @@ export const gateCommand: Command = {
       json: {
         model: displayPath(evidence.root, io.cwd) || '.',
         policy: policy.file ? displayPath(policy.file, io.cwd) : null,
-        verdict: verdict.passed ? 'approved' : 'blocked',
-        checks: verdict.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, reasons: c.reasons })),
         // The evidence behind the verdict, for CI logs and dashboards.
-        signatures: evidence.signatures.results.map((r) => ({
-          file: displayPath(r.file, io.cwd),
-          signatureFile: displayPath(r.signatureFile, io.cwd),
-          format: r.format,
-          verified: r.verified,
-          identity: r.identity ?? null,
-          issuer: r.issuer ?? null,
-          time: r.time ?? null,
-          tlog: r.tlogEntry ?? null,
-          key: r.key ?? null,
-          failures: r.failures,
-        })),
-        sboms: evidence.sbom.sboms.map((b) => ({
-          file: displayPath(b.file, io.cwd),
-          format: b.format,
-          specVersion: b.specVersion,
-          components: b.components.length,
-        })),
-        vulnerabilities: evidence.vulnerabilities.vulnerabilities.map((v) => ({
-          id: v.id,
-          severity: v.severity,
-          package: v.package,
-          version: v.version ?? null,
-          fixedIn: v.fixedIn,
-          scanner: v.scanner,
-        })),
+        ...gateVerdictJson(verdict, evidence, (file) => displayPath(file, io.cwd)),
         tools: evidence.vulnerabilities.tools.map((t) => ({ id: t.id, path: t.path ?? null })),
       },
     };

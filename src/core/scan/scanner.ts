@@ -18,6 +18,7 @@ import {
   readAllBounded,
   streamOf,
   streamOfReadable,
+  cappedChunkStream,
   type ByteStream,
   type RandomAccess,
 } from './io/source.ts';
@@ -722,40 +723,8 @@ function chunkStream(
   gen: AsyncGenerator<Buffer>,
   maxOutput: number,
 ): ByteStream & { produced(): number; destroy(): Promise<void> } {
-  let produced = 0;
-  let pending: Buffer | null = null;
-  const pull = async (): Promise<Buffer | null> => {
-    if (pending) {
-      const p = pending;
-      pending = null;
-      return p;
-    }
-    const r = await gen.next();
-    if (r.done) return null;
-    produced += r.value.length;
-    if (produced > maxOutput) throw new OutputLimitError(maxOutput);
-    return r.value;
-  };
   return {
-    async next(max?: number) {
-      const b = await pull();
-      if (!b || max === undefined || b.length <= max) return b;
-      pending = b.subarray(max);
-      return b.subarray(0, max);
-    },
-    async skip(n: number) {
-      let left = n;
-      while (left > 0) {
-        const b = await pull();
-        if (!b) break;
-        if (b.length > left) {
-          pending = b.subarray(left);
-          left = 0;
-        } else left -= b.length;
-      }
-      return n - left;
-    },
-    produced: () => produced,
+    ...cappedChunkStream(gen, maxOutput),
     destroy: async () => {
       await gen.return(undefined);
     },

@@ -146,14 +146,15 @@ export class OutputLimitError extends Error {
 }
 
 /**
- * Sequential reading of a Node stream (zlib, bz2, xz output) with a cap on the bytes it may
- * produce: a decompression bomb ends in an OutputLimitError, which callers report as incomplete.
+ * Sequential reading of chunks (a decompressor's output) with a cap on the bytes they may
+ * produce: a decompression bomb ends in an OutputLimitError, after `onLimit` has stopped the
+ * producer, and callers report it as incomplete.
  */
-export function streamOfReadable(
-  readable: Readable,
+export function cappedChunkStream(
+  chunks: AsyncIterator<Uint8Array>,
   maxOutput: number,
-): ByteStream & { produced(): number; destroy(): void } {
-  const it = readable[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  onLimit: () => void = () => {},
+): ByteStream & { produced(): number } {
   let produced = 0;
   let pending: Buffer | null = null;
   const pull = async (): Promise<Buffer | null> => {
@@ -162,12 +163,12 @@ export function streamOfReadable(
       pending = null;
       return p;
     }
-    const r = await it.next();
+    const r = await chunks.next();
     if (r.done) return null;
-    const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
+    const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
     produced += b.length;
     if (produced > maxOutput) {
-      readable.destroy();
+      onLimit();
       throw new OutputLimitError(maxOutput);
     }
     return b;
@@ -192,13 +193,21 @@ export function streamOfReadable(
       return n - left;
     },
     produced: () => produced,
-    destroy: () => {
-      readable.destroy();
-    },
   };
 }
 
-/** Reads a stream fully into memory, refusing more than `max` bytes (used only for bounded members). */
+/** A Node stream (zlib, bz2 output) read as a capped ByteStream (see cappedChunkStream). */
+export function streamOfReadable(
+  readable: Readable,
+  maxOutput: number,
+): ByteStream & { produced(): number; destroy(): void } {
+  const destroy = () => {
+    readable.destroy();
+  };
+  const chunks = readable[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  return { ...cappedChunkStream(chunks, maxOutput, destroy), destroy };
+}
+
 export async function readAllBounded(stream: ByteStream, max: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   let total = 0;
