@@ -779,3 +779,27 @@ test('cover: weight-files: an SBOM no verified signature covers does not satisfy
     l.cleanup();
   }
 });
+
+test('sign DIR never signs a private key padded past 64 KiB, an OpenPGP secret key or a PuTTY key', async () => {
+  const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  // openssl and ssh skip whatever precedes the PEM block: the padded file is still a usable key
+  const padded = '#'.repeat(70_000) + '\n' + pem.replace(/\n/g, '\r\n');
+  const pgp = '-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBGV0ZXN0\n-----END PGP PRIVATE KEY BLOCK-----\n';
+  const putty = 'PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: k\nPublic-Lines: 1\nAAAA\n';
+  const l = lab({
+    'model.safetensors': WEIGHTS,
+    'notes.txt': padded,
+    'docs/key.asc': pgp,
+    'deploy.ppk': putty,
+  });
+  try {
+    const res = await signPath(l.model, l.key);
+    assert.deepEqual([...(res.excludedPrivateKeys ?? [])].sort(), ['deploy.ppk', 'docs/key.asc', 'notes.txt']);
+    const r = cli(['inspect', l.model, '--format', 'json']);
+    for (const name of ['notes.txt', 'key.asc', 'deploy.ppk'])
+      assert.match(r.stdout, new RegExp(`signing/private-key-in-model[^}]*${name.replace('.', '\\.')}`), name);
+  } finally {
+    l.cleanup();
+  }
+});
