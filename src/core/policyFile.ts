@@ -104,6 +104,12 @@ const MODEL_FILE_NAMES = new Set([
   'adapter_config.json',
 ]);
 const MAX_BOUNDARY_ENTRIES = 10_000;
+const INDEX_SUFFIX = '.index.json';
+
+/** A sharded checkpoint's index (`model.safetensors.index.json`, `pytorch_model.bin.index.json`): only a model has one. */
+function isWeightIndex(name: string): boolean {
+  return name.toLowerCase().endsWith(INDEX_SUFFIX) && isWeightFile(name.slice(0, -INDEX_SUFFIX.length));
+}
 const MAX_README_BYTES = 64 * 1024;
 
 /**
@@ -121,7 +127,7 @@ export async function modelContentIn(dir: string): Promise<string | undefined> {
       if (isWeightFile(e.name)) return `it holds the weight file ${e.name}`;
       if (nameMatches(CARD_YAML, e.name)) return `it holds the model card ${e.name}`;
       if (nameMatches(SIGNATURE, e.name)) return `it holds the signature ${e.name}`;
-      if (MODEL_FILE_NAMES.has(lower)) return `it holds ${e.name}`;
+      if (MODEL_FILE_NAMES.has(lower) || isWeightIndex(e.name)) return `it holds ${e.name}`;
       if (lower === 'readme.md') readme = e.name;
     }
   } catch (e) {
@@ -139,8 +145,12 @@ async function isHuggingFaceCard(file: string): Promise<boolean> {
     try {
       const buf = Buffer.alloc(Math.min(MAX_README_BYTES, st.stat.size));
       const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      const fm = frontMatter(decodeUtf8(buf.subarray(0, bytesRead)).text);
-      return fm !== undefined && looksLikeHfMetadata(fm.text);
+      const text = decodeUtf8(buf.subarray(0, bytesRead)).text;
+      const fm = frontMatter(text);
+      if (fm) return looksLikeHfMetadata(fm.text);
+      // Front matter that opens and does not close within what was read: the Hub reads all of it,
+      // so what was not looked at may be a card (padding past 64 KiB hid `license:`).
+      return bytesRead < st.stat.size && /^(?:\ufeff)?---[ \t]*\r?\n/.test(text);
     } finally {
       await fh.close();
     }

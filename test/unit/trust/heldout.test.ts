@@ -803,3 +803,23 @@ test('sign DIR never signs a private key padded past 64 KiB, an OpenPGP secret k
     l.cleanup();
   }
 });
+
+test("model boundary: a sharded checkpoint's index or a card whose front matter runs past 64 KiB marks the download", () => {
+  const layouts: Record<string, string> = {
+    'model.safetensors.index.json': '{"weight_map": {}}\n',
+    'README.md': `---\n# ${'x'.repeat(70_000)}\nlicense: mit\n---\n# a model\n`,
+  };
+  for (const [name, content] of Object.entries(layouts)) {
+    const d = diffusersDownload(EVERYTHING_OFF);
+    try {
+      fs.rmSync(path.join(d.dl, 'model_index.json'));
+      fs.rmSync(path.join(d.dl, 'README.md'));
+      fs.writeFileSync(path.join(d.dl, name), content);
+      const r = cli(['scan', path.join(d.dl, 'text_encoder')]);
+      assert.equal(r.status, 1, `${name}: ${r.stdout}`);
+      assert.match(r.stdout, /gate\/policy-in-model/, name);
+    } finally {
+      d.cleanup();
+    }
+  }
+});
