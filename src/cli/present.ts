@@ -51,6 +51,8 @@ export async function presentCliFindings(
       file: explicit,
       isKnownRule,
       inspected: root,
+      // The working folder is the user's own, not a download's: searched up to the top even outside a repository.
+      stopAt: root ? undefined : path.parse(path.resolve(cwd)).root,
     });
     policyProblems.push(...policy.findings);
     if (policy.file && policy.rules) policies.add(policy.file);

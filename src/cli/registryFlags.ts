@@ -107,7 +107,11 @@ export async function trustFromFlags(
     flags = commandLineLayer(args, io.cwd);
     // A reference has no folder of its own: the search starts in the working folder itself, as it
     // would for a model folder inside it (loadPolicy looks above the folder it is given).
-    policy = await loadPolicy(path.join(io.cwd, 'registry-reference'), { file: policyFlag(args, io.cwd) });
+    // The working folder is the user's own, not a download's: searched up to the top even outside a repository.
+    policy = await loadPolicy(path.join(io.cwd, 'registry-reference'), {
+      file: policyFlag(args, io.cwd),
+      stopAt: path.parse(path.resolve(io.cwd)).root,
+    });
     expectations = resolveExpectations([flags, policyLayer(policy, io.cwd)]);
   } catch (e) {
     if (e instanceof PolicyInputError) throw new UsageError(e.message);

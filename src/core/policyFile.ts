@@ -38,7 +38,8 @@ export interface PolicySearch {
 /**
  * The nearest `.model-inspect.yaml` (or `.yml`) *above* a folder, up to the repository root (a
  * folder with `.git`) or `stopAt` (the workspace folder). The folder itself is never searched.
- * When it is the repository root or the workspace folder there is nothing above it to search.
+ * When it is the repository root or the workspace folder there is nothing above it to search;
+ * when it is in no repository and no workspace folder is given, nothing is searched either.
  *
  * The model boundary: a policy that lies in a folder which itself holds model content (weights,
  * a model card, a signature, `model_index.json`…) belongs to that model, as in a downloaded
@@ -49,6 +50,9 @@ export async function searchPolicyFile(modelDir: string, stopAt?: string): Promi
   let dir = path.resolve(modelDir);
   const stop = stopAt ? path.resolve(stopAt) : undefined;
   const inModel: PolicyInModel[] = [];
+  // Outside a repository (a download in ~/Downloads or /tmp) and without a workspace folder to
+  // stop at, every folder above the model may be the download's own: nothing is searched.
+  if (!stop && !(await insideRepository(dir))) return { inModel };
   for (;;) {
     let isRepoRoot = false;
     try {
@@ -71,6 +75,20 @@ export async function searchPolicyFile(modelDir: string, stopAt?: string): Promi
       if (!reason) return { file: p, inModel };
       inModel.push({ file: p, reason });
       break; // its .yml twin is the model's as well
+    }
+  }
+}
+
+/** Whether a folder or one above it has `.git` (is inside a repository's work tree). */
+async function insideRepository(start: string): Promise<boolean> {
+  for (let dir = start; ;) {
+    try {
+      await fs.stat(path.join(dir, '.git'));
+      return true;
+    } catch {
+      const parent = path.dirname(dir);
+      if (parent === dir) return false;
+      dir = parent;
     }
   }
 }

@@ -57,6 +57,7 @@ function lab(files: Record<string, string | Buffer>, policy = SIGNATURES_ONLY): 
 
 type GateJson = {
   verdict: string;
+  policy?: string | null;
   findings: { ruleId: string; message: string; file?: string }[];
   checks: { id: string; status: string; reasons: string[] }[];
 };
@@ -520,6 +521,8 @@ test(
     // Another user leaves a .model-inspect.yaml in the shared folder the model was downloaded to.
     const l = lab({ 'pytorch_model.bin': EVIL_PICKLE });
     try {
+      // In a repository's work tree in the shared folder (outside one, nothing above is searched).
+      fs.mkdirSync(path.join(l.dir, '.git'));
       const planted = path.join(l.dir, '.model-inspect.yaml');
       fs.writeFileSync(
         planted,
@@ -651,6 +654,8 @@ test('require_verified provenance: an attestation that vouches for another file 
  */
 function diffusersDownload(policy: string): { dir: string; dl: string; cleanup(): void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-diffusers-'));
+  // Downloaded into a repository's work tree (outside one, nothing above a model is searched).
+  fs.mkdirSync(path.join(dir, '.git'));
   const dl = path.join(dir, 'dl');
   for (const sub of ['unet', 'text_encoder', 'vae']) fs.mkdirSync(path.join(dl, sub), { recursive: true });
   fs.writeFileSync(
@@ -821,5 +826,46 @@ test("model boundary: a sharded checkpoint's index or a card whose front matter 
     } finally {
       d.cleanup();
     }
+  }
+});
+
+test('a download outside any repository: no policy above the model is used, however plain its root looks', async () => {
+  // The root holds nothing that marks a model (a plain README, a config.json), so only the
+  // repository boundary keeps its policy from judging the subfolders.
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mi-download-'));
+  const dl = path.join(dir, 'dl');
+  try {
+    for (const sub of ['unet', 'text_encoder']) fs.mkdirSync(path.join(dl, sub), { recursive: true });
+    fs.writeFileSync(path.join(dl, 'README.md'), '# weights\n');
+    fs.writeFileSync(path.join(dl, 'config.json'), '{}\n');
+    fs.writeFileSync(path.join(dl, 'attacker.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+    fs.writeFileSync(
+      path.join(dl, '.model-inspect.yaml'),
+      [
+        'gate:',
+        '  signatures: { keys: [attacker.pub] }',
+        ...['provenance', 'scan', 'sbom', 'vulnerabilities', 'model_card'].map((c) => `  ${c}: { enabled: false }`),
+        'rules:',
+        '  disabled: ["scan/*"]',
+        '',
+      ].join('\n'),
+    );
+    fs.writeFileSync(path.join(dl, 'unet', 'diffusion_pytorch_model.safetensors'), WEIGHTS);
+    fs.writeFileSync(path.join(dl, 'text_encoder', 'pytorch_model.bin'), EVIL_PICKLE);
+    const file = path.join(dl, 'unet', 'diffusion_pytorch_model.safetensors');
+    await signPath(file, privateKey);
+    const v = cli(['verify', file]);
+    assert.equal(v.status, 1, v.stdout);
+    assert.match(v.stdout, /NOT VERIFIED/);
+    const r = cli(['scan', path.join(dl, 'text_encoder')]);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stdout, /scan\/pickle-dangerous-import/);
+    assert.doesNotMatch(r.stdout, /rule settings from the policy/);
+    const g = gate(path.join(dl, 'text_encoder'));
+    assert.equal(g.json.verdict, 'blocked', messages(g));
+    assert.equal(g.json.policy, null, messages(g));
+  } finally {
+    execFileSync('rm', ['-rf', dir]);
   }
 });
