@@ -3,6 +3,7 @@ import type { Finding } from '../findings.ts';
 import { decodeUtf8 } from '../yaml/decode.ts';
 import type { SbomComponent, SbomDocument, SbomHash } from './types.ts';
 import { jsonErrorMessage } from '../jsonError.ts';
+import { plural } from '../messageText.ts';
 
 /** SBOMs above this size are not parsed (a hostile file must not exhaust memory). */
 export const MAX_SBOM_BYTES = 64 * 1024 * 1024;
@@ -120,20 +121,7 @@ function readCycloneDx(json: Record<string, unknown>, file: string): SbomReadRes
     }
     components.push(comp);
   }
-  if (invalid)
-    findings.push({
-      ruleId: 'sbom/invalid-component',
-      severity: 'warning',
-      message: `${invalid} component${invalid === 1 ? '' : 's'} without a name (or not an object) were skipped`,
-      file,
-    });
-  if (dropped)
-    findings.push({
-      ruleId: 'sbom/unreadable',
-      severity: 'warning',
-      message: `only the first ${MAX_COMPONENTS} components were read; ${dropped} more were skipped`,
-      file,
-    });
+  findings.push(...skippedFindings(file, 'component', invalid, dropped));
   const subject = isObject(metaComponent) ? cycloneDxComponent(metaComponent) : undefined;
   return {
     sbom: {
@@ -227,20 +215,7 @@ function readSpdx(json: Record<string, unknown>, file: string): SbomReadResult {
       hashes,
     });
   }
-  if (invalid)
-    findings.push({
-      ruleId: 'sbom/invalid-component',
-      severity: 'warning',
-      message: `${invalid} package${invalid === 1 ? '' : 's'} without a name (or not an object) were skipped`,
-      file,
-    });
-  if (dropped)
-    findings.push({
-      ruleId: 'sbom/unreadable',
-      severity: 'warning',
-      message: `only the first ${MAX_COMPONENTS} packages were read; ${dropped} more were skipped`,
-      file,
-    });
+  findings.push(...skippedFindings(file, 'package', invalid, dropped));
   return {
     sbom: {
       file,
@@ -263,4 +238,24 @@ function normaliseAlg(alg: string): string {
 
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** What a reader left out of an SBOM: entries without a name, and entries past MAX_COMPONENTS. */
+function skippedFindings(file: string, noun: 'component' | 'package', invalid: number, dropped: number): Finding[] {
+  const out: Finding[] = [];
+  if (invalid)
+    out.push({
+      ruleId: 'sbom/invalid-component',
+      severity: 'warning',
+      message: `${plural(invalid, noun)} without a name (or not an object) ${invalid === 1 ? 'was' : 'were'} skipped`,
+      file,
+    });
+  if (dropped)
+    out.push({
+      ruleId: 'sbom/unreadable',
+      severity: 'warning',
+      message: `only the first ${MAX_COMPONENTS} ${noun}s were read; ${dropped} more were skipped`,
+      file,
+    });
+  return out;
 }
